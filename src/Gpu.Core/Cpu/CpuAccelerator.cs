@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
+
+namespace Gpu.Core.Cpu;
+
+/// <summary>Runs kernels as compiled .NET code. Each launch is specialised for its kernel struct by
+/// the JIT (the struct is a generic argument), so <c>Execute</c> inlines into a tight loop; work is
+/// split into chunks across the worker threads. Grouped kernels run in an emulation with one OS
+/// thread per group member, which honours barriers and shared memory and is for correctness only.</summary>
+internal sealed class CpuAccelerator(CpuDevice device) : Accelerator(device)
+{
+    /// <summary>Chunks per worker, so uneven chunks still balance.</summary>
+    private const int ChunksPerThread = 4;
+
+    /// <summary>Below this many indices, splitting costs more than it saves.</summary>
+    private const int MinimumParallelLength = 2048;
+
+    private readonly int threads = device.Threads;
+
+    public override void Synchronize() => ThrowIfDisposed();
+
+    private protected override DeviceMemory AllocateMemory(long bytes) => new CpuMemory(bytes);
+
+    private protected override void Launch1D<TKernel>(int length, in TKernel kernel)
+    {
+        var copy = kernel;
+        ForEachChunk(length, (start, end) =>
+        {
+            var local = copy;
+            for (int i = start; i < end; i++)
+                local.Execute(i);
+        });
+    }
+
+    private protected override void Launch2D<TKernel>(int width, int height, in TKernel kernel)
+    {
+        var copy = kernel;
+        ForEachChunk(height, (start, end) =>
+        {
+            var local = copy;
+            for (int y = start; y < end; y++)
+                for (int x = 0; x < width; x++)
+                    local.Execute(x, y);
+        }, width);
+    }
+
+    private protected override void Launch3D<TKernel>(int width, int height, int depth, in TKernel kernel)
+    {
+        var copy = kernel;
+        ForEachChunk(checked(height * depth), (start, end) =>
+        {
+            var local = copy;
+            for (int row = start; row < end; row++)
+            {
+                int y = row % height, z = row / height;
+                for (int x = 0; x < width; x++)
+                    local.Execute(x, y, z);
+            }
+        }, width);
+    }
+
+    private protected override void LaunchGroupedCore<TKernel>(GroupedExtent extent, in TKernel kernel)
+    {
+        var copy = kernel;
+        int size = extent.GroupSize;
+        using var arena = new SharedMemoryArena();
+        using var cancellation = new CancellationTokenSource();
+        using var barrier = new Barrier(size);
+        void WaitForGroup() => barrier.SignalAndWait(cancellation.Token);
+        var failures = new ConcurrentQueue<Exception>();
+
+        void RunMember(int member)
+        {
+            var state = new GroupThreadState(extent, WaitForGroup, arena)
+            {
+                ThreadX = member % extent.GroupSizeX,
+                ThreadY = member / extent.GroupSizeX % extent.GroupSizeY,
+                ThreadZ = member / (extent.GroupSizeX * extent.GroupSizeY),
+            };
+            Group.Enter(state);
+            try
+            {
+                for (int group = 0; group < extent.GroupCount; group++)
+                {
+                    state.GroupX = group % extent.GroupsX;
+                    state.GroupY = group / extent.GroupsX % extent.GroupsY;
+                    state.GroupZ = group / (extent.GroupsX * extent.GroupsY);
+                    state.AllocationOrdinal = 0;
+                    var local = copy;
+                    local.Execute();
+                    // The shared arena is reused by the next group: nobody may start it early.
+                    WaitForGroup();
+                }
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                failures.Enqueue(e);
+                cancellation.Cancel();
+            }
+            finally
+            {
+                Group.Leave();
+            }
+        }
+
+        var members = new Thread[size];
+        for (int member = 0; member < size; member++)
+        {
+            int captured = member;
+            members[member] = new Thread(() => RunMember(captured), 256 * 1024) { IsBackground = true, Name = $"gpuc group member {member}" };
+            members[member].Start();
+        }
+        foreach (var member in members)
+            member.Join();
+        if (failures.TryDequeue(out var failure))
+            ExceptionDispatchInfo.Throw(failure);
+    }
+
+    private protected override void ReleaseDevice()
+    {
+    }
+
+    /// <summary>Runs <paramref name="body"/> over [0, <paramref name="count"/>) in contiguous chunks.</summary>
+    /// <param name="count">Number of items.</param>
+    /// <param name="body">Work for the items [start, end).</param>
+    /// <param name="itemCost">Indices per item, so rows of a 2D launch weigh as much as their width.</param>
+    private void ForEachChunk(int count, Action<int, int> body, int itemCost = 1)
+    {
+        if (threads == 1 || (long)count * itemCost < MinimumParallelLength)
+        {
+            body(0, count);
+            return;
+        }
+        int chunks = Math.Min(count, threads * ChunksPerThread);
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, chunk =>
+            body((int)((long)count * chunk / chunks), (int)((long)count * (chunk + 1) / chunks)));
+    }
+}

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Gpu.Core.Cpu;
+
+/// <summary>The host processor as a device.</summary>
+internal sealed class CpuDevice : Device
+{
+    /// <summary>Worker threads for launches, from <c>GPUC_CPU_THREADS</c> (default: every core).</summary>
+    public required int Threads { get; init; }
+
+    public override Accelerator Open() => new CpuAccelerator(this);
+}
+
+/// <summary>Describes the host: cores, SIMD width, clock, and from those an FMA peak; the
+/// bandwidth is measured once with a parallel copy, since no portable API reports it.</summary>
+internal sealed class CpuBackend : IDeviceBackend
+{
+    /// <summary>Environment variable limiting the worker threads.</summary>
+    public const string ThreadsVariable = "GPUC_CPU_THREADS";
+
+    /// <summary>Environment variable overriding the FMA pipes per core (default 2), which no API reports.</summary>
+    public const string FmaUnitsVariable = "GPUC_CPU_FMA_UNITS";
+
+    public string Name => "CPU";
+
+    public IReadOnlyList<Device> Discover(out string? unavailableReason)
+    {
+        unavailableReason = null;
+        int threads = ReadPositiveInt(ThreadsVariable) ?? Environment.ProcessorCount;
+        int simd = Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : Vector128.IsHardwareAccelerated ? 4 : 1;
+        bool fma = Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
+        int fmaUnits = ReadPositiveInt(FmaUnitsVariable) ?? 2;
+        double clock = ReadClockMHz();
+        double flopsPerCycle = simd * (fma ? 2.0 * fmaUnits : 1.0);
+        double bandwidth = MeasureCopyBandwidth(threads);
+        return
+        [
+            new CpuDevice
+            {
+                Name = "cpu",
+                Kind = DeviceKind.Cpu,
+                Hardware = DeviceHardware.Cpu,
+                DisplayName = ReadCpuInfo("model name") ?? RuntimeInformation.ProcessArchitecture.ToString(),
+                Vendor = ReadCpuInfo("vendor_id") ?? "unknown",
+                ComputeUnits = threads,
+                Threads = threads,
+                MemoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+                MaxGroupSize = 1024,
+                SharedMemoryPerGroup = 64 * 1024,
+                SimdWidth = simd,
+                ClockMHz = clock,
+                PeakGflops = threads * flopsPerCycle * clock / 1000.0,
+                PeakGBps = bandwidth,
+                PeakSource = $"{threads} cores × {simd} lanes × {(fma ? $"{fmaUnits} FMA units × 2" : "1")} × {clock:F0} MHz; bandwidth measured by a {threads}-thread copy",
+            },
+        ];
+    }
+
+    private static int? ReadPositiveInt(string variable)
+        => int.TryParse(Environment.GetEnvironmentVariable(variable), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value > 0 ? value : null;
+
+    private static string? ReadCpuInfo(string key)
+    {
+        const string path = "/proc/cpuinfo";
+        if (!File.Exists(path))
+            return null;
+        foreach (string line in File.ReadLines(path))
+        {
+            int colon = line.IndexOf(':');
+            if (colon > 0 && line[..colon].Trim() == key)
+                return line[(colon + 1)..].Trim();
+        }
+        return null;
+    }
+
+    private static double ReadClockMHz()
+    {
+        const string maxFrequency = "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq";
+        if (File.Exists(maxFrequency) && double.TryParse(File.ReadAllText(maxFrequency).Trim(), CultureInfo.InvariantCulture, out double kHz))
+            return kHz / 1000.0;
+        return double.TryParse(ReadCpuInfo("cpu MHz"), CultureInfo.InvariantCulture, out double mhz) ? mhz : 0;
+    }
+
+    /// <summary>Best of a few parallel copies of 64 MiB: read + write bytes per second.</summary>
+    private static unsafe double MeasureCopyBandwidth(int threads)
+    {
+        const int bytes = 64 << 20;
+        byte* source = (byte*)NativeMemory.AlignedAlloc(bytes, 64);
+        byte* destination = (byte*)NativeMemory.AlignedAlloc(bytes, 64);
+        try
+        {
+            NativeMemory.Fill(source, bytes, 1);
+            NativeMemory.Fill(destination, bytes, 2);
+            int chunk = bytes / threads;
+            var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+            double best = double.MaxValue;
+            for (int round = 0; round < 4; round++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                Parallel.For(0, threads, options, t =>
+                    Buffer.MemoryCopy(source + (long)t * chunk, destination + (long)t * chunk, chunk, chunk));
+                best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds);
+            }
+            return 2.0 * bytes / best / 1e9;
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(source);
+            NativeMemory.AlignedFree(destination);
+        }
+    }
+}

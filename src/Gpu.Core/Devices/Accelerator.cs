@@ -1,0 +1,162 @@
+namespace Gpu.Core;
+
+/// <summary>An opened device: allocates memory and launches kernels. Launches may run
+/// asynchronously; <see cref="Synchronize"/> waits for them, and copies to the host wait for the
+/// work queued before them. Disposing frees every buffer still alive.</summary>
+public abstract class Accelerator : IDisposable
+{
+    private readonly HashSet<IDisposable> liveBuffers = [];
+    private readonly Lock gate = new();
+    private bool disposed;
+
+    /// <summary>Creates the accelerator of a device.</summary>
+    /// <param name="device">The device it drives.</param>
+    protected Accelerator(Device device) => Device = device;
+
+    /// <summary>The device it drives.</summary>
+    public Device Device { get; }
+
+    /// <summary>Allocates <paramref name="length"/> uninitialised elements.</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="length">Number of elements, ≥ 0.</param>
+    /// <returns>The buffer.</returns>
+    /// <exception cref="DeviceOutOfMemoryException">The device has no room.</exception>
+    public unsafe DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        long bytes = checked(length * sizeof(T));
+        var buffer = new DeviceBuffer<T>(this, AllocateMemory(bytes), length);
+        lock (gate)
+            liveBuffers.Add(buffer);
+        return buffer;
+    }
+
+    /// <summary>Allocates a buffer holding a copy of <paramref name="data"/>.</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="data">The initial contents.</param>
+    /// <returns>The buffer.</returns>
+    public DeviceBuffer<T> Allocate<T>(ReadOnlySpan<T> data) where T : unmanaged
+    {
+        var buffer = Allocate<T>(data.Length);
+        buffer.CopyFromHost(data);
+        return buffer;
+    }
+
+    /// <summary>Allocates host memory this device copies to and from at full speed.</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="length">Number of elements.</param>
+    /// <returns>The host buffer; the caller disposes it.</returns>
+    public virtual PinnedBuffer<T> AllocatePinned<T>(long length) where T : unmanaged
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        return PinnedBuffer<T>.AllocateAligned(length);
+    }
+
+    /// <summary>Runs <paramref name="kernel"/> once for every index in [0, <paramref name="length"/>).</summary>
+    /// <typeparam name="TKernel">The kernel struct.</typeparam>
+    /// <param name="length">Number of indices.</param>
+    /// <param name="kernel">The kernel and its parameters.</param>
+    public void Launch<TKernel>(int length, in TKernel kernel) where TKernel : struct, IKernel1D
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (length > 0)
+            Launch1D(length, kernel);
+    }
+
+    /// <summary>Runs <paramref name="kernel"/> once for every point of a <paramref name="width"/> × <paramref name="height"/> extent.</summary>
+    /// <typeparam name="TKernel">The kernel struct.</typeparam>
+    /// <param name="width">Extent along x.</param>
+    /// <param name="height">Extent along y.</param>
+    /// <param name="kernel">The kernel and its parameters.</param>
+    public void Launch<TKernel>(int width, int height, in TKernel kernel) where TKernel : struct, IKernel2D
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(width);
+        ArgumentOutOfRangeException.ThrowIfNegative(height);
+        if (width > 0 && height > 0)
+            Launch2D(width, height, kernel);
+    }
+
+    /// <summary>Runs <paramref name="kernel"/> once for every point of a 3D extent.</summary>
+    /// <typeparam name="TKernel">The kernel struct.</typeparam>
+    /// <param name="width">Extent along x.</param>
+    /// <param name="height">Extent along y.</param>
+    /// <param name="depth">Extent along z.</param>
+    /// <param name="kernel">The kernel and its parameters.</param>
+    public void Launch<TKernel>(int width, int height, int depth, in TKernel kernel) where TKernel : struct, IKernel3D
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(width);
+        ArgumentOutOfRangeException.ThrowIfNegative(height);
+        ArgumentOutOfRangeException.ThrowIfNegative(depth);
+        if (width > 0 && height > 0 && depth > 0)
+            Launch3D(width, height, depth, kernel);
+    }
+
+    /// <summary>Runs <paramref name="kernel"/> as groups of cooperating threads.</summary>
+    /// <typeparam name="TKernel">The kernel struct.</typeparam>
+    /// <param name="extent">Groups and threads per group.</param>
+    /// <param name="kernel">The kernel and its parameters.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is not positive, or a group is
+    /// larger than <see cref="Device.MaxGroupSize"/>.</exception>
+    public void LaunchGrouped<TKernel>(GroupedExtent extent, in TKernel kernel) where TKernel : struct, IGroupKernel
+    {
+        ThrowIfDisposed();
+        extent.Validate();
+        if (extent.GroupSize > Device.MaxGroupSize)
+            throw new ArgumentOutOfRangeException(nameof(extent), $"A group of {extent.GroupSize} threads exceeds {Device.Name}'s maximum of {Device.MaxGroupSize}.");
+        LaunchGroupedCore(extent, kernel);
+    }
+
+    /// <summary>Waits until every launch and copy queued so far has finished.</summary>
+    public abstract void Synchronize();
+
+    /// <summary>Allocates raw device memory.</summary>
+    /// <param name="bytes">Size in bytes.</param>
+    private protected abstract DeviceMemory AllocateMemory(long bytes);
+
+    /// <summary>Launches a 1D kernel over a positive length.</summary>
+    private protected abstract void Launch1D<TKernel>(int length, in TKernel kernel) where TKernel : struct, IKernel1D;
+
+    /// <summary>Launches a 2D kernel over a non-empty extent.</summary>
+    private protected abstract void Launch2D<TKernel>(int width, int height, in TKernel kernel) where TKernel : struct, IKernel2D;
+
+    /// <summary>Launches a 3D kernel over a non-empty extent.</summary>
+    private protected abstract void Launch3D<TKernel>(int width, int height, int depth, in TKernel kernel) where TKernel : struct, IKernel3D;
+
+    /// <summary>Launches a grouped kernel over a validated extent.</summary>
+    private protected abstract void LaunchGroupedCore<TKernel>(GroupedExtent extent, in TKernel kernel) where TKernel : struct, IGroupKernel;
+
+    /// <summary>Releases the backend's context, queues and caches; buffers are already freed.</summary>
+    private protected abstract void ReleaseDevice();
+
+    internal void Forget(IDisposable buffer)
+    {
+        lock (gate)
+            liveBuffers.Remove(buffer);
+    }
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> once the accelerator is disposed.</summary>
+    private protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
+
+    /// <summary>Frees every live buffer and the device context.</summary>
+    public void Dispose()
+    {
+        if (disposed)
+            return;
+        IDisposable[] buffers;
+        lock (gate)
+            buffers = [.. liveBuffers];
+        foreach (var buffer in buffers)
+            buffer.Dispose();
+        disposed = true;
+        ReleaseDevice();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Device.ToString();
+}

@@ -1,0 +1,65 @@
+namespace Gpu.Core;
+
+/// <summary>Which runtime drives a device.</summary>
+public enum DeviceKind
+{
+    /// <summary>The host processor, running kernels as compiled .NET code.</summary>
+    Cpu,
+    /// <summary>An OpenCL device of any vendor, running kernels translated to OpenCL C.</summary>
+    OpenCL,
+    /// <summary>An NVIDIA GPU through the CUDA driver API, running kernels translated to CUDA C.</summary>
+    Cuda,
+}
+
+/// <summary>What kind of hardware sits behind a device (an OpenCL device may be a CPU).</summary>
+public enum DeviceHardware
+{
+    /// <summary>A general-purpose processor.</summary>
+    Cpu,
+    /// <summary>A graphics processor.</summary>
+    Gpu,
+    /// <summary>Anything else (FPGAs, dedicated accelerators).</summary>
+    Other,
+}
+
+/// <summary>A compute device found on this machine, with the figures that size and judge work on
+/// it. <see cref="Open"/> makes an <see cref="Accelerator"/> to allocate memory and launch kernels.</summary>
+public abstract class Device
+{
+    /// <summary>The name that selects the device: <c>cpu</c>, <c>opencl:N</c> or <c>cuda:N</c>.</summary>
+    public required string Name { get; init; }
+    /// <summary>The runtime that drives it.</summary>
+    public required DeviceKind Kind { get; init; }
+    /// <summary>The hardware behind it.</summary>
+    public required DeviceHardware Hardware { get; init; }
+    /// <summary>The product name the driver reports.</summary>
+    public required string DisplayName { get; init; }
+    /// <summary>The vendor the driver reports.</summary>
+    public required string Vendor { get; init; }
+    /// <summary>Cores (CPU), compute units (OpenCL) or streaming multiprocessors (CUDA).</summary>
+    public required int ComputeUnits { get; init; }
+    /// <summary>Memory the device can allocate from, in bytes.</summary>
+    public required long MemoryBytes { get; init; }
+    /// <summary>Most threads in one group of a grouped launch.</summary>
+    public required int MaxGroupSize { get; init; }
+    /// <summary>Shared memory available to one group, in bytes.</summary>
+    public required long SharedMemoryPerGroup { get; init; }
+    /// <summary>float32 lanes executed together: the SIMD width of a CPU core, the warp or
+    /// wavefront of a GPU.</summary>
+    public required int SimdWidth { get; init; }
+    /// <summary>Clock in MHz used for the peak estimate (0 when unknown).</summary>
+    public required double ClockMHz { get; init; }
+    /// <summary>Estimated float32 peak in GFLOP/s (an FMA counts as two).</summary>
+    public required double PeakGflops { get; init; }
+    /// <summary>Estimated memory bandwidth in GB/s.</summary>
+    public required double PeakGBps { get; init; }
+    /// <summary>How the two peak figures were obtained, for reports.</summary>
+    public required string PeakSource { get; init; }
+
+    /// <summary>Opens the device for work. Each call makes a new, independent accelerator.</summary>
+    /// <returns>An accelerator the caller disposes.</returns>
+    public abstract Accelerator Open();
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} ({DisplayName})";
+}

@@ -1,0 +1,33 @@
+namespace Gpu.Core;
+
+/// <summary>One raw allocation on a device; a backend's side of <see cref="DeviceBuffer{T}"/>.
+/// Offsets and counts are in bytes and have been checked by the caller.</summary>
+internal abstract unsafe class DeviceMemory : IDisposable
+{
+    protected DeviceMemory(long bytes) => Bytes = bytes;
+
+    /// <summary>The value a <see cref="View{T}"/> carries: host address, device address or cl_mem.</summary>
+    public abstract nint Handle { get; }
+
+    public long Bytes { get; }
+
+    public abstract void CopyFromHost(void* source, long byteOffset, long byteCount);
+
+    public abstract void CopyToHost(void* destination, long byteOffset, long byteCount);
+
+    public abstract void CopyTo(DeviceMemory destination, long sourceOffset, long destinationOffset, long byteCount);
+
+    public abstract void Clear(long byteOffset, long byteCount);
+
+    protected abstract void Free();
+
+    private bool freed;
+
+    public void Dispose()
+    {
+        if (freed)
+            return;
+        freed = true;
+        Free();
+    }
+}

@@ -1,0 +1,71 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Gpu.Core;
+
+/// <summary>
+/// A typed window onto device memory, passed to kernels as a field of the kernel struct.
+/// On the CPU it is a host pointer; on a GPU the kernel compiler turns it into a device pointer,
+/// so its indexer is only meaningful inside a kernel or on memory the host can address.
+/// </summary>
+/// <typeparam name="T">The element type.</typeparam>
+[StructLayout(LayoutKind.Sequential)]
+public readonly unsafe struct View<T> where T : unmanaged
+{
+    /// <summary>The backend's handle of the allocation: a host address (CPU), a device address
+    /// (CUDA) or a <c>cl_mem</c> (OpenCL).</summary>
+    public readonly nint Handle;
+
+    /// <summary>Offset of element 0 of this view from the start of the allocation, in elements.</summary>
+    public readonly long Offset;
+
+    /// <summary>Number of elements in the view.</summary>
+    public readonly int Length;
+
+    /// <summary>Creates a view; backends call this, users take views from buffers.</summary>
+    /// <param name="handle">The backend's allocation handle.</param>
+    /// <param name="offset">Offset in elements from the start of the allocation.</param>
+    /// <param name="length">Number of elements.</param>
+    public View(nint handle, long offset, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        Handle = handle;
+        Offset = offset;
+        Length = length;
+    }
+
+    /// <summary>Reads or writes element <paramref name="index"/>; unchecked, as on a GPU.</summary>
+    /// <param name="index">Element index, 0 ≤ index &lt; <see cref="Length"/>.</param>
+    public T this[int index]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ((T*)Handle)[Offset + index];
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        set => ((T*)Handle)[Offset + index] = value;
+    }
+
+    /// <summary>A view of <paramref name="length"/> elements starting at <paramref name="start"/>.</summary>
+    /// <param name="start">First element of the sub-view.</param>
+    /// <param name="length">Number of elements.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The range does not lie inside this view.</exception>
+    public View<T> SubView(int start, int length)
+    {
+        if ((uint)start > (uint)Length || (uint)length > (uint)(Length - start))
+            throw new ArgumentOutOfRangeException(nameof(length),
+                $"Sub-view [{start}, {start}+{length}) lies outside a view of {Length} elements.");
+        return new View<T>(Handle, Offset + start, length);
+    }
+
+    /// <summary>The same memory seen as a <paramref name="rows"/> × <paramref name="columns"/> matrix.</summary>
+    /// <param name="rows">Number of rows.</param>
+    /// <param name="columns">Number of columns.</param>
+    /// <param name="rowStride">Elements between the starts of consecutive rows (≥ columns); 0 means dense.</param>
+    public View2D<T> As2D(int rows, int columns, int rowStride = 0) => new(this, rows, columns, rowStride == 0 ? columns : rowStride);
+
+    /// <summary>The same memory seen as a depth × rows × columns volume.</summary>
+    /// <param name="depth">Number of slices.</param>
+    /// <param name="rows">Rows per slice.</param>
+    /// <param name="columns">Columns per row.</param>
+    public View3D<T> As3D(int depth, int rows, int columns) => new(this, depth, rows, columns, columns, rows * columns);
+}

@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Gpu.Core.Compiler;
+
+namespace Gpu.Core.Translated;
+
+/// <summary>How a launch maps onto the device: threads per dimension, threads per group
+/// (0 lets the runtime choose), and whether the threads overhang the extent.</summary>
+internal readonly record struct LaunchGeometry(int GlobalX, int GlobalY, int GlobalZ, int LocalX, int LocalY, int LocalZ, bool Guarded);
+
+/// <summary>A device program built from a <see cref="GeneratedKernel"/>.</summary>
+internal interface ICompiledProgram : IDisposable
+{
+    GeneratedKernel Kernel { get; }
+}
+
+/// <summary>The part shared by accelerators that run kernels through the kernel compiler
+/// (OpenCL, CUDA): plan the launch, translate and build once per (kernel, shape, options), read
+/// the arguments, dispatch.</summary>
+internal abstract class TranslatingAccelerator<TProgram>(Device device, KernelDialect dialect) : Accelerator(device)
+    where TProgram : class, ICompiledProgram
+{
+    private readonly ConcurrentDictionary<(Type Kernel, KernelShape Shape, KernelCompileOptions Options), Lazy<TProgram>> programs = new();
+
+    /// <summary>The dialect this device's compiler takes.</summary>
+    public KernelDialect Dialect { get; } = dialect;
+
+    /// <summary>Chooses the thread and group sizes for an ungrouped launch of the given extent.</summary>
+    protected abstract LaunchGeometry PlanLaunch(KernelShape shape, int width, int height, int depth);
+
+    /// <summary>Builds the device program; a failed build throws <see cref="KernelBuildException"/>.</summary>
+    protected abstract TProgram Build(GeneratedKernel kernel);
+
+    /// <summary>Queues the program with its arguments.</summary>
+    protected abstract void Dispatch(TProgram program, ReadOnlySpan<KernelArgument> arguments, in LaunchGeometry geometry);
+
+    /// <summary>Releases the context and queues once every program is gone.</summary>
+    protected abstract void ReleaseContext();
+
+    private protected override void Launch1D<TKernel>(int length, in TKernel kernel)
+        => Run(KernelShape.OneD, kernel, PlanLaunch(KernelShape.OneD, length, 1, 1), [length]);
+
+    private protected override void Launch2D<TKernel>(int width, int height, in TKernel kernel)
+        => Run(KernelShape.TwoD, kernel, PlanLaunch(KernelShape.TwoD, width, height, 1), [width, height]);
+
+    private protected override void Launch3D<TKernel>(int width, int height, int depth, in TKernel kernel)
+        => Run(KernelShape.ThreeD, kernel, PlanLaunch(KernelShape.ThreeD, width, height, depth), [width, height, depth]);
+
+    private protected override void LaunchGroupedCore<TKernel>(GroupedExtent extent, in TKernel kernel)
+    {
+        var geometry = new LaunchGeometry(
+            checked(extent.GroupsX * extent.GroupSizeX), checked(extent.GroupsY * extent.GroupSizeY), checked(extent.GroupsZ * extent.GroupSizeZ),
+            extent.GroupSizeX, extent.GroupSizeY, extent.GroupSizeZ, Guarded: false);
+        Run(KernelShape.Grouped, kernel, geometry, []);
+    }
+
+    /// <summary>The program for a kernel, translating and building it on first use.</summary>
+    internal TProgram GetProgram(Type kernelType, KernelShape shape, KernelCompileOptions options)
+        => programs.GetOrAdd((kernelType, shape, options),
+            key => new Lazy<TProgram>(() => Build(KernelCompiler.Generate(key.Kernel, key.Shape, Dialect, key.Options)))).Value;
+
+    private void Run<TKernel>(KernelShape shape, in TKernel kernel, in LaunchGeometry geometry, ReadOnlySpan<int> extent) where TKernel : struct
+    {
+        var options = new KernelCompileOptions(geometry.Guarded, typeof(TKernel).IsDefined(typeof(FastMathAttribute), inherit: false));
+        var program = GetProgram(typeof(TKernel), shape, options);
+        var parameters = program.Kernel.Parameters;
+        Span<KernelArgument> arguments = parameters.Count <= 64 ? stackalloc KernelArgument[parameters.Count] : new KernelArgument[parameters.Count];
+        KernelArguments.Read(kernel, parameters, extent, arguments);
+        Dispatch(program, arguments, geometry);
+    }
+
+    private protected sealed override void ReleaseDevice()
+    {
+        foreach (var program in programs.Values)
+            if (program.IsValueCreated)
+                program.Value.Dispose();
+        programs.Clear();
+        ReleaseContext();
+    }
+}

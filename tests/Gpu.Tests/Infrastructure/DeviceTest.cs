@@ -1,0 +1,43 @@
+using Gpu.Core;
+
+namespace Gpu.Tests;
+
+/// <summary>The devices every device-parameterised fixture runs on: each device found here, plus one
+/// ignored entry per runtime that found none, so a missing backend shows as skipped with its reason.
+/// <c>GPUC_TEST_DEVICES</c> (comma-separated names or kinds, e.g. <c>cuda</c>) narrows the list.</summary>
+public static class TestDevices
+{
+    public const string FilterVariable = "GPUC_TEST_DEVICES";
+
+    public static IEnumerable<TestFixtureData> Fixtures()
+    {
+        string[] filter = (Environment.GetEnvironmentVariable(FilterVariable) ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        bool Wanted(string name, string kind) => filter.Length == 0
+            || filter.Any(f => f.Equals(name, StringComparison.OrdinalIgnoreCase) || f.Equals(kind, StringComparison.OrdinalIgnoreCase));
+
+        foreach (var device in Devices.All.Where(d => Wanted(d.Name, d.Kind.ToString())))
+            yield return new TestFixtureData(device.Name).SetArgDisplayNames(device.Name);
+        foreach (var backend in Devices.Backends.Where(b => b.DeviceCount == 0 && Wanted(b.Backend, b.Backend)))
+            yield return new TestFixtureData(backend.Backend.ToLowerInvariant())
+                .SetArgDisplayNames(backend.Backend.ToLowerInvariant())
+                .Ignore($"no {backend.Backend} device: {backend.UnavailableReason}");
+    }
+}
+
+/// <summary>A fixture whose every test runs once per device (see <see cref="TestDevices"/>).</summary>
+[TestFixtureSource(typeof(TestDevices), nameof(TestDevices.Fixtures))]
+public abstract class DeviceTest(string deviceName)
+{
+    private Accelerator? accelerator;
+
+    protected string DeviceName { get; } = deviceName;
+
+    protected Accelerator Accelerator => accelerator ?? throw new InvalidOperationException("The fixture has not opened its device.");
+
+    [OneTimeSetUp]
+    public void OpenDevice() => accelerator = Devices.Open(DeviceName);
+
+    [OneTimeTearDown]
+    public void CloseDevice() => accelerator?.Dispose();
+}
