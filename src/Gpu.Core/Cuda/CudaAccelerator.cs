@@ -18,9 +18,9 @@ internal sealed unsafe partial class CudaAccelerator : TranslatingAccelerator<Cu
     public CudaAccelerator(CudaDevice device) : base(device, KernelDialect.Cuda)
     {
         this.device = device;
-        Context = new CudaContext(device.Driver, device.Handle);
         var target = CudaTarget.Choose(device.Architecture, device.Nvrtc.SupportedArchitectures(), device.Nvrtc.CanEmitCubin);
         compiler = new NvrtcCompiler(device.Nvrtc, KernelImageCache.ForThisProcess(), target);
+        Context = new CudaContext(device.Driver, device.Handle);
     }
 
     /// <summary>This accelerator's reference to the primary context.</summary>
