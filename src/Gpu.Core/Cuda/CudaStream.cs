@@ -12,7 +12,7 @@ namespace Gpu.Core.Cuda;
 /// <example><code>
 /// using var upload = CudaStream.Create(accelerator);
 /// upload.CopyFromHostAsync(pinnedFrame, deviceFrame);
-/// upload.Launch(deviceFrame.Length, kernel);
+/// upload.Launch((int)deviceFrame.Length, kernel);
 /// upload.CopyToHostAsync(deviceResult, pinnedResult);
 /// upload.Synchronize();
 /// </code></example>

@@ -34,8 +34,12 @@ internal sealed class KernelImageCache(string directory)
 
     /// <summary>The cache of this process, placed by <see cref="DefaultDirectory"/>.</summary>
     public static KernelImageCache ForThisProcess()
-        => new(DefaultDirectory(Environment.GetEnvironmentVariable, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
+    {
+        // A service account may have no home; the temporary directory still lets one process reuse its builds.
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) is { Length: > 0 } profile ? profile : Path.GetTempPath();
+        return new(DefaultDirectory(Environment.GetEnvironmentVariable, home,
             OperatingSystem.IsWindows() ? Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData) : null));
+    }
 
     /// <summary>The entry name for one compilation: a SHA-256 over the compiler version, the target
     /// architecture, the options and the source, each length-prefixed so no two inputs collide by
