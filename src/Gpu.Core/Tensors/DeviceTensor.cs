@@ -17,7 +17,8 @@ public sealed class DeviceTensor<T> : IDisposable where T : unmanaged
     }
 
     /// <summary>The element type tag of <typeparamref name="T"/>.</summary>
-    public static TensorElementType ElementType { get; } = typeof(T) switch
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not a tensor element type.</exception>
+    public static TensorElementType ElementType => typeof(T) switch
     {
         var t when t == typeof(float) => TensorElementType.Float32,
         var t when t == typeof(Half) => TensorElementType.Float16,
@@ -56,6 +57,7 @@ public sealed class DeviceTensor<T> : IDisposable where T : unmanaged
     public static DeviceTensor<T> Create(Accelerator accelerator, ReadOnlySpan<int> shape, TensorLayout layout = TensorLayout.RowMajor)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
+        _ = ElementType;
         int[] dimensions = shape.ToArray();
         Validate(dimensions, layout);
         long count = dimensions.Aggregate(1L, (product, d) => checked(product * d));

@@ -45,8 +45,7 @@ public sealed class TensorTests(string deviceName) : DeviceTest(deviceName)
         Assert.That(() => DeviceTensor<float>.Create(Accelerator, [3, 4], TensorLayout.Nhwc),
             Throws.ArgumentException.With.Message.Contains("NHWC layout needs a 4D shape"));
         Assert.That(() => DeviceTensor<float>.Create(Accelerator, [2, -1]), Throws.InstanceOf<ArgumentOutOfRangeException>());
-        Assert.That(() => DeviceTensor<long>.Create(Accelerator, [1]), Throws.InstanceOf<TypeInitializationException>()
-            .With.InnerException.InstanceOf<NotSupportedException>());
+        Assert.That(() => DeviceTensor<long>.Create(Accelerator, [1]), Throws.InstanceOf<NotSupportedException>().With.Message.Contains("Int64"));
         using var tensor = DeviceTensor<float>.Create(Accelerator, [2, 2]);
         Assert.That(() => tensor.OffsetOf(0, 2), Throws.InstanceOf<ArgumentOutOfRangeException>());
         Assert.That(() => tensor.CopyToHost(new float[3]), Throws.ArgumentException);
