@@ -1,1 +1,33 @@
+using Gpu.Bench.Core;
+using Gpu.Core;
+
+// bench [suite ...] [--devices name,name]: suites run in the order given; none means all.
+var suites = new Dictionary<string, Action<TextWriter, IReadOnlyList<Device>>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["saxpy"] = (output, devices) => SaxpyBench.Run(output, devices),
+};
+
+var requested = new List<string>();
+IReadOnlyList<Device> devices = Devices.All;
+for (int i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--devices" && i + 1 < args.Length)
+        devices = [.. args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Devices.Get)];
+    else if (suites.ContainsKey(args[i]))
+        requested.Add(args[i]);
+    else
+    {
+        Console.Error.WriteLine($"unknown argument '{args[i]}'; usage: bench [{string.Join("|", suites.Keys)} ...] [--devices cpu,opencl:0,...]");
+        return 2;
+    }
+}
+
+Console.WriteLine($"devices: {string.Join(", ", devices.Select(d => $"{d.Name} ({d.DisplayName}, peak {d.PeakGflops:F0} GFLOP/s, {d.PeakGBps:F0} GB/s)"))}");
+foreach (var backend in Devices.Backends.Where(b => b.UnavailableReason is not null))
+    Console.WriteLine($"{backend.Backend}: no devices ({backend.UnavailableReason})");
+foreach (string suite in requested.Count > 0 ? requested : [.. suites.Keys])
+{
+    Console.WriteLine();
+    suites[suite](Console.Out, devices);
+}
 return 0;

@@ -1,1 +1,7 @@
-return 0;
+using System.CommandLine;
+using Gpu.Cli.Commands;
+
+var root = new RootCommand("gpuc: run compressed and accelerated neural networks on CUDA, OpenCL and the CPU.");
+root.Subcommands.Add(DevicesCommand.Create());
+root.Subcommands.Add(SelfTestCommand.Create());
+return root.Parse(args).Invoke();

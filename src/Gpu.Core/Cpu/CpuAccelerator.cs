@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace Gpu.Core.Cpu;
@@ -24,39 +25,47 @@ internal sealed class CpuAccelerator(CpuDevice device) : Accelerator(device)
     private protected override void Launch1D<TKernel>(int length, in TKernel kernel)
     {
         var copy = kernel;
-        ForEachChunk(length, (start, end) =>
+        ForEachChunk(length, (start, end) => Run1D(copy, start, end));
+    }
+
+    // The range loops are the whole cost of a launch: compile them fully optimised at once rather
+    // than through tier 0 and on-stack replacement, which would run the first launches slow.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Run1D<TKernel>(TKernel kernel, int start, int end) where TKernel : struct, IKernel1D
+    {
+        for (int i = start; i < end; i++)
+            kernel.Execute(i);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Run2D<TKernel>(TKernel kernel, int width, int startRow, int endRow) where TKernel : struct, IKernel2D
+    {
+        for (int y = startRow; y < endRow; y++)
+            for (int x = 0; x < width; x++)
+                kernel.Execute(x, y);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Run3D<TKernel>(TKernel kernel, int width, int height, int startRow, int endRow) where TKernel : struct, IKernel3D
+    {
+        for (int row = startRow; row < endRow; row++)
         {
-            var local = copy;
-            for (int i = start; i < end; i++)
-                local.Execute(i);
-        });
+            int y = row % height, z = row / height;
+            for (int x = 0; x < width; x++)
+                kernel.Execute(x, y, z);
+        }
     }
 
     private protected override void Launch2D<TKernel>(int width, int height, in TKernel kernel)
     {
         var copy = kernel;
-        ForEachChunk(height, (start, end) =>
-        {
-            var local = copy;
-            for (int y = start; y < end; y++)
-                for (int x = 0; x < width; x++)
-                    local.Execute(x, y);
-        }, width);
+        ForEachChunk(height, (start, end) => Run2D(copy, width, start, end), width);
     }
 
     private protected override void Launch3D<TKernel>(int width, int height, int depth, in TKernel kernel)
     {
         var copy = kernel;
-        ForEachChunk(checked(height * depth), (start, end) =>
-        {
-            var local = copy;
-            for (int row = start; row < end; row++)
-            {
-                int y = row % height, z = row / height;
-                for (int x = 0; x < width; x++)
-                    local.Execute(x, y, z);
-            }
-        }, width);
+        ForEachChunk(checked(height * depth), (start, end) => Run3D(copy, width, height, start, end), width);
     }
 
     private protected override void LaunchGroupedCore<TKernel>(GroupedExtent extent, in TKernel kernel)

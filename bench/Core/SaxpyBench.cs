@@ -1,0 +1,76 @@
+using System.Globalization;
+using Gpu.Core;
+using Gpu.Core.Compiler;
+
+namespace Gpu.Bench.Core;
+
+/// <summary>y = a·x + y: the memory-bound kernel that shows what a device's launch path and memory
+/// system deliver, and what translating and building a kernel costs.</summary>
+public static class SaxpyBench
+{
+    private struct Saxpy : IKernel1D
+    {
+        public View<float> X, Y;
+        public float A;
+
+        public void Execute(int index) => Y[index] = A * X[index] + Y[index];
+    }
+
+    private struct ColdBuildProbe : IKernel1D
+    {
+        public View<float> Y;
+
+        public void Execute(int index) => Y[index] = Y[index] * 2f + 1f;
+    }
+
+    private struct WarmBuildProbe : IKernel1D
+    {
+        public View<float> Y;
+
+        public void Execute(int index) => Y[index] = MathF.Sqrt(Y[index]) - 1f;
+    }
+
+    /// <summary>Measures every device and the PyTorch CPU peer; prints one table.</summary>
+    /// <param name="output">Where the report goes.</param>
+    /// <param name="devices">The devices to measure.</param>
+    /// <param name="length">Elements per vector.</param>
+    public static void Run(TextWriter output, IReadOnlyList<Device> devices, int length = 1 << 24)
+    {
+        double bytesPerCall = 3.0 * sizeof(float) * length;
+        output.WriteLine($"saxpy: y = a·x + y, float32, n = {length:N0} ({bytesPerCall / (1 << 20):F0} MiB moved per call)");
+        var (peer, unavailable) = PyTorchPeer.Run("bench_saxpy.py", [length.ToString(CultureInfo.InvariantCulture), Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)], Environment.ProcessorCount);
+        double? peerGBps = peer?.GetProperty("gbps").GetDouble();
+        output.WriteLine(peerGBps is { } p
+            ? $"  PyTorch peer (CPU, {Environment.ProcessorCount} threads, y.add_(x, alpha)): {p:F1} GB/s"
+            : $"  PyTorch peer unavailable: {unavailable}");
+        output.WriteLine($"  {"device",-10} {"ms",9} {"GB/s",9} {"% peak",7} {"× PyTorch",10}");
+        var host = Enumerable.Range(0, length).Select(i => (i & 1023) * 0.001f).ToArray();
+        foreach (var device in devices)
+        {
+            using var accelerator = device.Open();
+            using var x = accelerator.Allocate<float>(host);
+            using var y = accelerator.Allocate<float>(host);
+            var kernel = new Saxpy { X = x.View, Y = y.View, A = 0.5f };
+            double seconds = Measure.BestSeconds(accelerator, () => accelerator.Launch(length, kernel));
+            double gbps = bytesPerCall / seconds / 1e9;
+            string ratio = peerGBps is { } peerValue ? $"{gbps / peerValue:F2}" : "n/a";
+            output.WriteLine($"  {device.Name,-10} {seconds * 1e3,9:F3} {gbps,9:F1} {100 * gbps / device.PeakGBps,6:F0}% {ratio,10}");
+        }
+        foreach (var device in devices.Where(d => d.Kind != DeviceKind.Cpu))
+            ReportCompileCost(output, device);
+    }
+
+    private static void ReportCompileCost(TextWriter output, Device device)
+    {
+        var dialect = device.Kind == DeviceKind.Cuda ? KernelDialect.Cuda : KernelDialect.OpenCL;
+        double firstTranslation = Measure.Milliseconds(() => KernelCompiler.Generate(typeof(ColdBuildProbe), KernelShape.OneD, dialect, default));
+        double laterTranslation = Measure.Milliseconds(() => KernelCompiler.Generate(typeof(WarmBuildProbe), KernelShape.OneD, dialect, default));
+        using var accelerator = device.Open();
+        using var y = accelerator.Allocate<float>(1024);
+        double cold = Measure.Milliseconds(() => { accelerator.Launch(1024, new ColdBuildProbe { Y = y.View }); accelerator.Synchronize(); });
+        double warm = Measure.Milliseconds(() => { accelerator.Launch(1024, new WarmBuildProbe { Y = y.View }); accelerator.Synchronize(); });
+        double cached = Measure.Milliseconds(() => { accelerator.Launch(1024, new WarmBuildProbe { Y = y.View }); accelerator.Synchronize(); });
+        output.WriteLine($"  compile cost on {device.Name}: IL→C {firstTranslation:F1} ms (first in process, JIT included), {laterTranslation:F2} ms (next kernel); " +
+            $"first launch with device build {cold:F0} ms (cold), {warm:F0} ms (warm); cached launch {cached:F2} ms");
+    }
+}

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Gpu.Bench;
+
+/// <summary>Runs a PyTorch reference script from tools/reference as the peer of a benchmark, in
+/// the same run on the same machine, with the settings that let PyTorch run at full speed:
+/// <c>OPENBLAS_CORETYPE</c> unset (a preset to Haswell makes it 2–4× slow here) and
+/// <c>GOMP_SPINCOUNT=0</c>.</summary>
+public static class PyTorchPeer
+{
+    /// <summary>The interpreter with Debian's python3-torch.</summary>
+    public const string Python = "/usr/bin/python3";
+
+    /// <summary>Runs <paramref name="script"/> and parses the JSON object it prints last.</summary>
+    /// <param name="script">File name under tools/reference.</param>
+    /// <param name="arguments">Its arguments.</param>
+    /// <param name="threads">Threads PyTorch may use.</param>
+    /// <returns>The parsed result, or the reason there is none.</returns>
+    public static (JsonElement? Result, string? Unavailable) Run(string script, IEnumerable<string> arguments, int threads)
+    {
+        string? path = FindScript(script);
+        if (path is null)
+            return (null, $"tools/reference/{script} not found from {AppContext.BaseDirectory}");
+        if (!File.Exists(Python))
+            return (null, $"{Python} not found (install python3-torch)");
+        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(path);
+        foreach (string argument in arguments)
+            start.ArgumentList.Add(argument);
+        start.Environment.Remove("OPENBLAS_CORETYPE");
+        start.Environment["GOMP_SPINCOUNT"] = "0";
+        start.Environment["OMP_NUM_THREADS"] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            return (null, $"{script} exited with {process.ExitCode}: {LastLine(error.Result)}");
+        try
+        {
+            using var document = JsonDocument.Parse(LastLine(output));
+            return (document.RootElement.Clone(), null);
+        }
+        catch (JsonException e)
+        {
+            return (null, $"{script} printed no JSON result ({e.Message})");
+        }
+    }
+
+    private static string LastLine(string text)
+        => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
+
+    private static string? FindScript(string script)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            string candidate = Path.Combine(directory.FullName, "tools", "reference", script);
+            if (File.Exists(candidate))
+                return candidate;
+        }
+        return null;
+    }
+}

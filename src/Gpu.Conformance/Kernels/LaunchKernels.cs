@@ -1,0 +1,88 @@
+using Gpu.Core;
+
+namespace Gpu.Conformance.Kernels;
+
+/// <summary>y = a·x + y.</summary>
+public struct SaxpyKernel : IKernel1D
+{
+    /// <summary>Input vector.</summary>
+    public View<float> X;
+    /// <summary>Input and output vector.</summary>
+    public View<float> Y;
+    /// <summary>Scale of <see cref="X"/>.</summary>
+    public float A;
+
+    /// <inheritdoc/>
+    public void Execute(int index) => Y[index] = A * X[index] + Y[index];
+}
+
+/// <summary>Writes each point's own coordinates, to show a 2D launch covers its extent once.</summary>
+public struct IndexGrid2DKernel : IKernel2D
+{
+    /// <summary>The output matrix.</summary>
+    public View2D<int> Output;
+
+    /// <inheritdoc/>
+    public void Execute(int x, int y) => Output[y, x] = y * 1000 + x;
+}
+
+/// <summary>Writes each point's own coordinates, to show a 3D launch covers its extent once.</summary>
+public struct IndexGrid3DKernel : IKernel3D
+{
+    /// <summary>The output volume.</summary>
+    public View3D<int> Output;
+
+    /// <inheritdoc/>
+    public void Execute(int x, int y, int z) => Output[z, y, x] = z * 1_000_000 + y * 1000 + x;
+}
+
+/// <summary>Sums each group's slice in shared memory by halving strides, one barrier per level.</summary>
+public struct TreeReductionKernel : IGroupKernel
+{
+    /// <summary>Threads per group, and elements per group's slice.</summary>
+    public const int GroupSize = 128;
+    /// <summary>The values summed; the last group may be partial.</summary>
+    public View<int> Input;
+    /// <summary>One sum per group.</summary>
+    public View<int> GroupSums;
+
+    /// <inheritdoc/>
+    public void Execute()
+    {
+        var partial = SharedMemory.Allocate<int>(GroupSize);
+        int local = Group.ThreadX;
+        int global = Group.IndexX * GroupSize + local;
+        partial[local] = global < Input.Length ? Input[global] : 0;
+        Group.Barrier();
+        for (int stride = GroupSize / 2; stride > 0; stride /= 2)
+        {
+            if (local < stride)
+                partial[local] += partial[local + stride];
+            Group.Barrier();
+        }
+        if (local == 0)
+            GroupSums[Group.IndexX] = partial[0];
+    }
+}
+
+/// <summary>Every index hammers a handful of counters with each kind of atomic.</summary>
+public struct ContendedAtomicsKernel : IKernel1D
+{
+    /// <summary>Counters incremented by index modulo their count.</summary>
+    public View<int> Counters;
+    /// <summary>One element: the minimum of 1000 − index.</summary>
+    public View<int> Minimum;
+    /// <summary>One element: the maximum index.</summary>
+    public View<int> Maximum;
+    /// <summary>One element: 0.5 added per index.</summary>
+    public View<float> FloatSum;
+
+    /// <inheritdoc/>
+    public void Execute(int index)
+    {
+        Atomic.Add(Counters, index % Counters.Length, 1);
+        Atomic.Min(Minimum, 0, 1000 - index);
+        Atomic.Max(Maximum, 0, index);
+        Atomic.Add(FloatSum, 0, 0.5f);
+    }
+}

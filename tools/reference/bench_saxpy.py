@@ -1,0 +1,30 @@
+"""PyTorch peer for bench's saxpy: y += a * x on float32 vectors, on the CPU.
+
+Prints one JSON object: {"n": ..., "seconds": best time of one saxpy, "gbps": ...}.
+Run by bench with OPENBLAS_CORETYPE unset and GOMP_SPINCOUNT=0, as a fair peer must be.
+"""
+import json
+import sys
+import time
+
+import torch
+
+
+def main():
+    n = int(sys.argv[1])
+    threads = int(sys.argv[2])
+    torch.set_num_threads(threads)
+    x = torch.rand(n, dtype=torch.float32)
+    y = torch.rand(n, dtype=torch.float32)
+    for _ in range(3):
+        y.add_(x, alpha=0.5)
+    best = float("inf")
+    for _ in range(10):
+        start = time.perf_counter()
+        y.add_(x, alpha=0.5)
+        best = min(best, time.perf_counter() - start)
+    print(json.dumps({"n": n, "seconds": best, "gbps": 3 * 4 * n / best / 1e9}))
+
+
+if __name__ == "__main__":
+    main()
