@@ -7,7 +7,7 @@
 #       as tools/gpu/pack/gpuc-gpu.tar.gz (ignored by git; kept under 60 MB so it can travel with
 #       the working tree). Then checks that the packed test runner starts here.
 #
-#   tools/gpu/run.sh run    (on the GPU machine, from the repository root)
+#   tools/gpu/run.sh run    (on the GPU machine, in a copy of the repository carrying tools/gpu/pack)
 #       Unpacks the archive into a temporary folder, runs the tests with GPUC_TEST_DEVICES=cuda
 #       (device fixtures on CUDA devices only; the device-free tests run too) and then the bench.
 #       Logs go to $OUT when it is set, else to ./gpu-results: device.txt (nvidia-smi, if
@@ -60,7 +60,8 @@ run() {
     (cd "$work" && ./Gpu.Tests --results-directory "$out/test-results" --output detailed) > "$out/tests.log" 2>&1 || tests_status=$?
     tail -n 5 "$out/tests.log"
     local bench_status=0
-    (cd "$work" && ./bench) > "$out/bench.log" 2>&1 || bench_status=$?
+    # From the repository root, where the bench finds tools/reference for its PyTorch peer.
+    (cd "$repository" && "$work/bench") > "$out/bench.log" 2>&1 || bench_status=$?
     echo "tests exit $tests_status, bench exit $bench_status; logs in $out"
     return $(( tests_status != 0 ? tests_status : bench_status ))
 }
