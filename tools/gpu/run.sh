@@ -8,7 +8,7 @@
 #       the working tree). Then checks that the packed test runner starts here.
 #
 #   tools/gpu/run.sh run    (on the GPU machine, in a copy of the repository carrying tools/gpu/pack)
-#       Unpacks the archive into a temporary folder, runs the tests with GPUC_TEST_DEVICES=cuda
+#       Unpacks the archive into tools/gpu/pack/unpacked, runs the tests with GPUC_TEST_DEVICES=cuda
 #       (device fixtures on CUDA devices only; the device-free tests run too) and then the bench.
 #       Logs go to $OUT when it is set, else to ./gpu-results: device.txt (nvidia-smi, if
 #       present), tests.log, bench.log. Exits non-zero when the tests fail.
@@ -50,7 +50,11 @@ run() {
         echo "no $archive: run '$0 pack' on the build machine and carry tools/gpu/pack" >&2
         exit 2
     fi
-    work="$(mktemp -d)"
+    # Unpacked inside the repository: the bench finds tools/reference (its PyTorch peer) by
+    # walking up from its own folder.
+    work="$pack_dir/unpacked"
+    rm -rf "$work"
+    mkdir -p "$work"
     trap 'rm -rf "$work"' EXIT
     tar -C "$work" -xzf "$archive"
     { command -v nvidia-smi > /dev/null && nvidia-smi || echo "nvidia-smi not found"; } > "$out/device.txt" 2>&1
@@ -60,8 +64,7 @@ run() {
     (cd "$work" && ./Gpu.Tests --results-directory "$out/test-results" --output detailed) > "$out/tests.log" 2>&1 || tests_status=$?
     tail -n 5 "$out/tests.log"
     local bench_status=0
-    # From the repository root, where the bench finds tools/reference for its PyTorch peer.
-    (cd "$repository" && "$work/bench") > "$out/bench.log" 2>&1 || bench_status=$?
+    (cd "$work" && ./bench) > "$out/bench.log" 2>&1 || bench_status=$?
     echo "tests exit $tests_status, bench exit $bench_status; logs in $out"
     return $(( tests_status != 0 ? tests_status : bench_status ))
 }
