@@ -72,5 +72,5 @@ run() {
 case "${1:-}" in
     pack) pack ;;
     run) run ;;
-    *) sed -n '2,18p' "$0"; exit 2 ;;
+    *) sed -n '2,17p' "$0"; exit 2 ;;
 esac
