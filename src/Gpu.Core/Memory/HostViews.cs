@@ -1,0 +1,25 @@
+namespace Gpu.Core;
+
+/// <summary>Host access to views of memory the host can address: CPU accelerator buffers.
+/// The CPU fast paths of the ops (SIMD code written with System.Runtime.Intrinsics) work on these
+/// spans directly instead of going through a kernel launch.</summary>
+public static class HostViews
+{
+    /// <summary>Whether views of <paramref name="accelerator"/>'s buffers are host addresses.</summary>
+    /// <param name="accelerator">The accelerator owning the memory.</param>
+    /// <returns>True for the CPU accelerator.</returns>
+    public static bool IsHostAddressable(this Accelerator accelerator) => accelerator.Device.Kind == DeviceKind.Cpu;
+
+    /// <summary>The elements of <paramref name="view"/> as a span.</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="view">A view of memory owned by <paramref name="owner"/>.</param>
+    /// <param name="owner">The accelerator whose buffer the view was taken from.</param>
+    /// <returns>The span over the view's elements.</returns>
+    /// <exception cref="InvalidOperationException">The owner's memory is not host-addressable.</exception>
+    public static unsafe Span<T> AsHostSpan<T>(this View<T> view, Accelerator owner) where T : unmanaged
+    {
+        if (!owner.IsHostAddressable())
+            throw new InvalidOperationException($"Memory of {owner.Device.Name} is not host-addressable; copy it to the host instead.");
+        return new Span<T>((T*)view.Handle + view.Offset, view.Length);
+    }
+}
