@@ -1,4 +1,5 @@
 using Gpu.Core;
+using Gpu.Ops.Gemm.Cpu;
 
 namespace Gpu.Ops.Gemm;
 
@@ -23,6 +24,21 @@ public static class DenseGemm
         ArgumentNullException.ThrowIfNull(accelerator);
         shape.Validate(a.Length, b.Length, c.Length);
         var epilogue = GemmEpilogue.Create(shape.N, alpha, beta, bias, activation);
+        if (accelerator.IsHostAddressable() && TryMultiplyOnHost(accelerator, shape, a, b, c, epilogue))
+            return;
         accelerator.Launch(shape.N, shape.M, SimpleGemmKernel.For(shape, a, b, c, epilogue));
+    }
+
+    private static unsafe bool TryMultiplyOnHost(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b, View<float> c, GemmEpilogue epilogue)
+    {
+        fixed (float* aHost = a.AsHostSpan(accelerator), bHost = b.AsHostSpan(accelerator), cHost = c.AsHostSpan(accelerator), biasHost = epilogue.Bias.AsHostSpan(accelerator))
+        {
+            var operands = new DenseOperands
+            {
+                Shape = shape, A = aHost, B = bHost, C = cHost, Bias = epilogue.Bias.Length == 0 ? null : biasHost,
+                Alpha = epilogue.Alpha, Beta = epilogue.Beta, Kind = epilogue.Kind, Slope = epilogue.Slope,
+            };
+            return CpuDenseGemm.TryMultiply(operands);
+        }
     }
 }
