@@ -1,0 +1,432 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Gpu.Ops.Gemm.Cpu;
+
+/// <summary>Which SIMD width the CPU GEMM paths use.</summary>
+internal enum CpuVectorWidth
+{
+    /// <summary>The widest the processor has.</summary>
+    Auto,
+    /// <summary>AVX2 + FMA3, 8 lanes.</summary>
+    Avx2,
+    /// <summary>AVX-512F, 16 lanes.</summary>
+    Avx512,
+}
+
+/// <summary>The operands of one dense product as raw host pointers, with the epilogue.</summary>
+internal unsafe struct DenseOperands
+{
+    public GemmShape Shape;
+    public float* A, B, C, Bias;
+    public float Alpha, Beta;
+    public ActivationKind Kind;
+    public float Slope;
+
+    /// <summary>The final C element from a complete dot product (the scalar epilogue).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float Finish(float product, float previous, int column)
+    {
+        float value = Alpha * product;
+        if (Beta != 0f)
+            value += Beta * previous;
+        if (Bias != null)
+            value += Bias[column];
+        return Activation.Apply(Kind, Slope, value);
+    }
+
+    /// <summary>op(A)[row, step].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float AAt(int row, int step) => Shape.TransposeA ? A[(long)step * Shape.M + row] : A[(long)row * Shape.K + step];
+
+    /// <summary>op(B)[step, column].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float BAt(int step, int column) => Shape.TransposeB ? B[(long)column * Shape.K + step] : B[(long)step * Shape.N + column];
+}
+
+/// <summary>The CPU dense GEMM: packed panels, a register-blocked FMA micro-kernel (6 rows × 2
+/// vectors: 6×16 on AVX2, 6×32 on AVX-512), cache blocking over K (KC), M (MC) and N (NC), and
+/// both cores through Parallel.For. Products with very few rows (a linear layer at batch 1–4) skip
+/// the packing, which would cost more than the product, and stream B once.</summary>
+internal static unsafe class CpuDenseGemm
+{
+    /// <summary>Rows of the register block.</summary>
+    private const int MR = 6;
+
+    /// <summary>Rows of op(A) packed and kept in L2 per task.</summary>
+    private const int MC = 120;
+
+    /// <summary>Columns of op(B) packed per block (shared by all tasks, in L3).</summary>
+    private const int NC = 4096;
+
+    /// <summary>At most this many rows use the unpacked path.</summary>
+    private const int FewRows = 4;
+
+    /// <summary>Columns one task of the unpacked path accumulates at a time.</summary>
+    private const int RowChunk = 512;
+
+    /// <summary>Forces a width (tests use it to cover the AVX2 fallback on AVX-512 machines).</summary>
+    internal static CpuVectorWidth ForcedWidth { get; set; }
+
+    /// <summary>The width the next product will use, or null when the processor has neither.</summary>
+    internal static CpuVectorWidth? ActiveWidth => ForcedWidth switch
+    {
+        CpuVectorWidth.Avx512 => Avx512Isa.IsSupported ? CpuVectorWidth.Avx512 : null,
+        CpuVectorWidth.Avx2 => Avx2Isa.IsSupported ? CpuVectorWidth.Avx2 : null,
+        _ => Avx512Isa.IsSupported ? CpuVectorWidth.Avx512 : Avx2Isa.IsSupported ? CpuVectorWidth.Avx2 : null,
+    };
+
+    /// <summary>Runs the product if this processor has a supported vector width.</summary>
+    /// <returns>False when it has neither AVX2 nor AVX-512 (the caller falls back to the kernel).</returns>
+    public static bool TryMultiply(in DenseOperands operands)
+    {
+        switch (ActiveWidth)
+        {
+            case CpuVectorWidth.Avx512:
+                Run<Avx512Isa, Vector512<float>>(operands);
+                return true;
+            case CpuVectorWidth.Avx2:
+                Run<Avx2Isa, Vector256<float>>(operands);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static void Run<TIsa, TVector>(DenseOperands operands) where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        if (operands.Shape.M <= FewRows)
+        {
+            if (operands.Shape.TransposeB)
+                FewRowsDot<TIsa, TVector>(operands);
+            else
+                FewRowsAxpy<TIsa, TVector>(operands);
+            return;
+        }
+        Packed<TIsa, TVector>(operands);
+    }
+
+    private static void Packed<TIsa, TVector>(DenseOperands operands) where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        var shape = operands.Shape;
+        int nr = 2 * TIsa.Width;
+        int kcMax = TIsa.Width == 16 ? 384 : 256;
+        int threads = Environment.ProcessorCount;
+        float* packedB = ThreadScratch.PackedB((long)kcMax * (NC + nr));
+        int mBlocks = (shape.M + MC - 1) / MC;
+        for (int jc = 0; jc < shape.N; jc += NC)
+        {
+            int nc = Math.Min(NC, shape.N - jc);
+            int nPanels = (nc + nr - 1) / nr;
+            // Enough tasks for every core even when M is one or two blocks; each task packs its
+            // own A block, so splits along N repeat that (small) packing.
+            int nSplits = Math.Min(nPanels, Math.Max(1, (2 * threads + mBlocks - 1) / mBlocks));
+            for (int pc = 0; pc < shape.K; pc += kcMax)
+            {
+                var block = new BlockRange { Jc = jc, Nc = nc, Pc = pc, Kc = Math.Min(kcMax, shape.K - pc), Panels = nPanels, Splits = nSplits };
+                int panelChunks = Math.Min(nPanels, 2 * threads);
+                Parallel.For(0, panelChunks, chunk =>
+                    PackB(operands, block, packedB, nr, nPanels * chunk / panelChunks, nPanels * (chunk + 1) / panelChunks));
+                Parallel.For(0, mBlocks * nSplits, task => ComputeTask<TIsa, TVector>(operands, block, packedB, task));
+            }
+        }
+    }
+
+    private struct BlockRange
+    {
+        public int Jc, Nc, Pc, Kc, Panels, Splits;
+    }
+
+    private static void ComputeTask<TIsa, TVector>(DenseOperands operands, BlockRange block, float* packedB, int task)
+        where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        var shape = operands.Shape;
+        int nr = 2 * TIsa.Width;
+        int ic = task / block.Splits * MC;
+        int split = task % block.Splits;
+        int mc = Math.Min(MC, shape.M - ic);
+        int kc = block.Kc;
+        float* packedA = ThreadScratch.PackedA((long)(MC + MR) * kc);
+        float* edge = ThreadScratch.Row(nr);
+        PackA(operands, packedA, ic, mc, block.Pc, kc);
+        var store = new TileStore(operands, block.Pc == 0, block.Pc + kc == shape.K, edge);
+        int panelStart = block.Panels * split / block.Splits, panelEnd = block.Panels * (split + 1) / block.Splits;
+        for (int panel = panelStart; panel < panelEnd; panel++)
+        {
+            int column = block.Jc + panel * nr;
+            int columns = Math.Min(nr, shape.N - column);
+            float* bPanel = packedB + (long)panel * kc * nr;
+            for (int ir = 0; ir < mc; ir += MR)
+                MicroKernel<TIsa, TVector>(packedA + (long)ir * kc, bPanel, kc,
+                    operands.C + (long)(ic + ir) * shape.N + column, Math.Min(MR, mc - ir), columns, column, store);
+        }
+    }
+
+    /// <summary>op(A)[ic.., pc..] into MR-row panels, k-major inside a panel, rows past M zero.</summary>
+    private static void PackA(in DenseOperands operands, float* packed, int ic, int mc, int pc, int kc)
+    {
+        for (int ir = 0; ir < mc; ir += MR)
+        {
+            float* panel = packed + (long)ir * kc;
+            int rows = Math.Min(MR, mc - ir);
+            if (operands.Shape.TransposeA)
+            {
+                for (int k = 0; k < kc; k++)
+                {
+                    float* source = operands.A + (long)(pc + k) * operands.Shape.M + ic + ir;
+                    for (int r = 0; r < MR; r++)
+                        panel[k * MR + r] = r < rows ? source[r] : 0f;
+                }
+            }
+            else
+            {
+                for (int r = 0; r < MR; r++)
+                {
+                    if (r < rows)
+                    {
+                        float* source = operands.A + (long)(ic + ir + r) * operands.Shape.K + pc;
+                        for (int k = 0; k < kc; k++)
+                            panel[k * MR + r] = source[k];
+                    }
+                    else
+                    {
+                        for (int k = 0; k < kc; k++)
+                            panel[k * MR + r] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>op(B)[pc.., jc..] panels [first, end) of nr columns, k-major, columns past N zero.</summary>
+    private static void PackB(in DenseOperands operands, BlockRange block, float* packed, int nr, int first, int end)
+    {
+        var shape = operands.Shape;
+        for (int panel = first; panel < end; panel++)
+        {
+            float* destination = packed + (long)panel * block.Kc * nr;
+            int column = block.Jc + panel * nr;
+            int columns = Math.Min(nr, shape.N - column);
+            if (shape.TransposeB)
+            {
+                for (int j = 0; j < nr; j++)
+                {
+                    if (j < columns)
+                    {
+                        float* source = operands.B + (long)(column + j) * shape.K + block.Pc;
+                        for (int k = 0; k < block.Kc; k++)
+                            destination[k * nr + j] = source[k];
+                    }
+                    else
+                    {
+                        for (int k = 0; k < block.Kc; k++)
+                            destination[k * nr + j] = 0f;
+                    }
+                }
+            }
+            else
+            {
+                for (int k = 0; k < block.Kc; k++)
+                {
+                    float* source = operands.B + (long)(block.Pc + k) * shape.N + column;
+                    float* row = destination + k * nr;
+                    if (columns == nr)
+                    {
+                        Unsafe.CopyBlockUnaligned(row, source, (uint)(nr * sizeof(float)));
+                    }
+                    else
+                    {
+                        for (int j = 0; j < nr; j++)
+                            row[j] = j < columns ? source[j] : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>How a micro-tile lands in C: the first K block applies β, later ones accumulate,
+    /// the last adds the bias and the activation.</summary>
+    private readonly struct TileStore(DenseOperands operands, bool first, bool last, float* edge)
+    {
+        public readonly DenseOperands Operands = operands;
+        public readonly bool First = first, Last = last;
+        public readonly float* Edge = edge;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernel<TIsa, TVector>(float* a, float* b, int kc, float* c, int rows, int columns, int column, in TileStore store)
+        where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        int w = TIsa.Width;
+        TVector c00 = TIsa.Zero, c01 = TIsa.Zero, c10 = TIsa.Zero, c11 = TIsa.Zero, c20 = TIsa.Zero, c21 = TIsa.Zero;
+        TVector c30 = TIsa.Zero, c31 = TIsa.Zero, c40 = TIsa.Zero, c41 = TIsa.Zero, c50 = TIsa.Zero, c51 = TIsa.Zero;
+        for (int k = 0; k < kc; k++)
+        {
+            TVector b0 = TIsa.Load(b), b1 = TIsa.Load(b + w);
+            TVector a0 = TIsa.Broadcast(a[0]);
+            c00 = TIsa.MultiplyAdd(a0, b0, c00);
+            c01 = TIsa.MultiplyAdd(a0, b1, c01);
+            TVector a1 = TIsa.Broadcast(a[1]);
+            c10 = TIsa.MultiplyAdd(a1, b0, c10);
+            c11 = TIsa.MultiplyAdd(a1, b1, c11);
+            TVector a2 = TIsa.Broadcast(a[2]);
+            c20 = TIsa.MultiplyAdd(a2, b0, c20);
+            c21 = TIsa.MultiplyAdd(a2, b1, c21);
+            TVector a3 = TIsa.Broadcast(a[3]);
+            c30 = TIsa.MultiplyAdd(a3, b0, c30);
+            c31 = TIsa.MultiplyAdd(a3, b1, c31);
+            TVector a4 = TIsa.Broadcast(a[4]);
+            c40 = TIsa.MultiplyAdd(a4, b0, c40);
+            c41 = TIsa.MultiplyAdd(a4, b1, c41);
+            TVector a5 = TIsa.Broadcast(a[5]);
+            c50 = TIsa.MultiplyAdd(a5, b0, c50);
+            c51 = TIsa.MultiplyAdd(a5, b1, c51);
+            a += MR;
+            b += 2 * w;
+        }
+        long ldc = store.Operands.Shape.N;
+        StoreRow<TIsa, TVector>(c, c00, c01, columns, column, store);
+        if (rows > 1) StoreRow<TIsa, TVector>(c + ldc, c10, c11, columns, column, store);
+        if (rows > 2) StoreRow<TIsa, TVector>(c + 2 * ldc, c20, c21, columns, column, store);
+        if (rows > 3) StoreRow<TIsa, TVector>(c + 3 * ldc, c30, c31, columns, column, store);
+        if (rows > 4) StoreRow<TIsa, TVector>(c + 4 * ldc, c40, c41, columns, column, store);
+        if (rows > 5) StoreRow<TIsa, TVector>(c + 5 * ldc, c50, c51, columns, column, store);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<TIsa, TVector>(float* c, TVector low, TVector high, int columns, int column, in TileStore store)
+        where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        int w = TIsa.Width;
+        ref readonly var operands = ref store.Operands;
+        if (columns == 2 * w)
+        {
+            TVector alpha = TIsa.Broadcast(operands.Alpha);
+            low = TIsa.Multiply(low, alpha);
+            high = TIsa.Multiply(high, alpha);
+            if (!store.First)
+            {
+                low = TIsa.Add(low, TIsa.Load(c));
+                high = TIsa.Add(high, TIsa.Load(c + w));
+            }
+            else if (operands.Beta != 0f)
+            {
+                TVector beta = TIsa.Broadcast(operands.Beta);
+                low = TIsa.MultiplyAdd(beta, TIsa.Load(c), low);
+                high = TIsa.MultiplyAdd(beta, TIsa.Load(c + w), high);
+            }
+            if (store.Last && operands.Bias != null)
+            {
+                low = TIsa.Add(low, TIsa.Load(operands.Bias + column));
+                high = TIsa.Add(high, TIsa.Load(operands.Bias + column + w));
+            }
+            TIsa.Store(c, low);
+            TIsa.Store(c + w, high);
+            if (store.Last && operands.Kind != ActivationKind.Identity)
+                for (int j = 0; j < columns; j++)
+                    c[j] = Activation.Apply(operands.Kind, operands.Slope, c[j]);
+            return;
+        }
+        float* edge = store.Edge;
+        TIsa.Store(edge, low);
+        TIsa.Store(edge + w, high);
+        for (int j = 0; j < columns; j++)
+        {
+            float value = operands.Alpha * edge[j];
+            if (!store.First)
+                value += c[j];
+            else if (operands.Beta != 0f)
+                value += operands.Beta * c[j];
+            if (store.Last)
+            {
+                if (operands.Bias != null)
+                    value += operands.Bias[column + j];
+                value = Activation.Apply(operands.Kind, operands.Slope, value);
+            }
+            c[j] = value;
+        }
+    }
+
+    /// <summary>Few rows, B stored N×K (a linear layer's weight): each C element is a dot product
+    /// of two contiguous rows; columns are split across the cores.</summary>
+    private static void FewRowsDot<TIsa, TVector>(DenseOperands operands) where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        var shape = operands.Shape;
+        int chunks = Math.Min(shape.N, 8 * Environment.ProcessorCount);
+        Parallel.For(0, chunks, chunk =>
+        {
+            float* row = ThreadScratch.Row(shape.K);
+            int first = (int)((long)shape.N * chunk / chunks), end = (int)((long)shape.N * (chunk + 1) / chunks);
+            for (int i = 0; i < shape.M; i++)
+            {
+                float* aRow = operands.A + (long)i * shape.K;
+                if (shape.TransposeA)
+                {
+                    for (int k = 0; k < shape.K; k++)
+                        row[k] = operands.A[(long)k * shape.M + i];
+                    aRow = row;
+                }
+                for (int j = first; j < end; j++)
+                {
+                    float* cElement = operands.C + (long)i * shape.N + j;
+                    *cElement = operands.Finish(Dot<TIsa, TVector>(aRow, operands.B + (long)j * shape.K, shape.K), *cElement, j);
+                }
+            }
+        });
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot<TIsa, TVector>(float* x, float* y, int length) where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        int w = TIsa.Width;
+        TVector s0 = TIsa.Zero, s1 = TIsa.Zero, s2 = TIsa.Zero, s3 = TIsa.Zero;
+        int k = 0;
+        for (; k + 4 * w <= length; k += 4 * w)
+        {
+            s0 = TIsa.MultiplyAdd(TIsa.Load(x + k), TIsa.Load(y + k), s0);
+            s1 = TIsa.MultiplyAdd(TIsa.Load(x + k + w), TIsa.Load(y + k + w), s1);
+            s2 = TIsa.MultiplyAdd(TIsa.Load(x + k + 2 * w), TIsa.Load(y + k + 2 * w), s2);
+            s3 = TIsa.MultiplyAdd(TIsa.Load(x + k + 3 * w), TIsa.Load(y + k + 3 * w), s3);
+        }
+        for (; k + w <= length; k += w)
+            s0 = TIsa.MultiplyAdd(TIsa.Load(x + k), TIsa.Load(y + k), s0);
+        float* lanes = stackalloc float[w];
+        TIsa.Store(lanes, TIsa.Add(TIsa.Add(s0, s1), TIsa.Add(s2, s3)));
+        float sum = 0f;
+        for (int lane = 0; lane < w; lane++)
+            sum += lanes[lane];
+        for (; k < length; k++)
+            sum += x[k] * y[k];
+        return sum;
+    }
+
+    /// <summary>Few rows, B stored K×N: each C row is Σ_k a[k]·B[k, :], accumulated in a chunk of
+    /// columns that stays in L1 while B streams through once.</summary>
+    private static void FewRowsAxpy<TIsa, TVector>(DenseOperands operands) where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        var shape = operands.Shape;
+        int chunks = (shape.N + RowChunk - 1) / RowChunk;
+        Parallel.For(0, shape.M * chunks, task =>
+        {
+            int i = task / chunks;
+            int first = task % chunks * RowChunk, columns = Math.Min(RowChunk, shape.N - first);
+            float* sums = ThreadScratch.Row(RowChunk);
+            new Span<float>(sums, columns).Clear();
+            int w = TIsa.Width;
+            for (int k = 0; k < shape.K; k++)
+            {
+                float scale = operands.AAt(i, k);
+                TVector factor = TIsa.Broadcast(scale);
+                float* bRow = operands.B + (long)k * shape.N + first;
+                int j = 0;
+                for (; j + w <= columns; j += w)
+                    TIsa.Store(sums + j, TIsa.MultiplyAdd(factor, TIsa.Load(bRow + j), TIsa.Load(sums + j)));
+                for (; j < columns; j++)
+                    sums[j] += scale * bRow[j];
+            }
+            float* cRow = operands.C + (long)i * shape.N + first;
+            for (int j = 0; j < columns; j++)
+                cRow[j] = operands.Finish(sums[j], cRow[j], first + j);
+        });
+    }
+}

@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+// The tests force the CPU GEMM paths' vector width to cover the AVX2 fallback on AVX-512 machines.
+[assembly: InternalsVisibleTo("Gpu.Tests")]

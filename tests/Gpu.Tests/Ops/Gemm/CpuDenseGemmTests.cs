@@ -1,0 +1,78 @@
+using Gpu.Core;
+using Gpu.Ops;
+using Gpu.Ops.Gemm;
+using Gpu.Ops.Gemm.Cpu;
+
+namespace Gpu.Tests.Ops.Gemm;
+
+/// <summary>The CPU fast path at each vector width, on shapes that cross every cache block edge
+/// (M past MC, K past KC, N not a multiple of the register block) and on the few-rows paths.</summary>
+[NonParallelizable]
+public sealed class CpuDenseGemmTests
+{
+    private Accelerator accelerator = null!;
+
+    [OneTimeSetUp]
+    public void Open() => accelerator = Devices.Open("cpu");
+
+    [OneTimeTearDown]
+    public void Close()
+    {
+        CpuDenseGemm.ForcedWidth = CpuVectorWidth.Auto;
+        accelerator.Dispose();
+    }
+
+    [TestCase("Avx2", 130, 70, 300, false, false)]
+    [TestCase("Avx2", 127, 45, 401, true, true)]
+    [TestCase("Avx2", 3, 37, 29, false, true)]
+    [TestCase("Avx2", 4, 600, 19, true, false)]
+    [TestCase("Avx512", 130, 70, 300, false, false)]
+    [TestCase("Avx512", 127, 45, 401, true, true)]
+    [TestCase("Avx512", 3, 37, 29, false, true)]
+    [TestCase("Avx512", 4, 600, 19, true, false)]
+    public void WidthMatchesTheReference(string widthName, int m, int n, int k, bool transposeA, bool transposeB)
+    {
+        var width = Enum.Parse<CpuVectorWidth>(widthName);
+        CpuDenseGemm.ForcedWidth = width;
+        if (CpuDenseGemm.ActiveWidth != width)
+            Assert.Ignore($"this processor has no {width}");
+        var shape = new GemmShape(m, n, k, transposeA, transposeB);
+        float[] aHost = GemmTestData.Random(m * k, 1), bHost = GemmTestData.Random(k * n, 2);
+        float[] cHost = GemmTestData.Random(m * n, 3), biasHost = GemmTestData.Random(n, 4);
+        float[] expected = (float[])cHost.Clone();
+        GemmReference.Multiply(shape, aHost, bHost, expected, 1.5f, 0.25f, biasHost, Activation.Leaky(0.1f));
+        using var a = accelerator.Allocate<float>(aHost);
+        using var b = accelerator.Allocate<float>(bHost);
+        using var c = accelerator.Allocate<float>(cHost);
+        using var bias = accelerator.Allocate<float>(biasHost);
+        DenseGemm.Multiply(accelerator, shape, a.View, b.View, c.View, 1.5f, 0.25f, bias.View, Activation.Leaky(0.1f));
+        GemmTestData.AssertClose(expected, c.ToArray(), k, termScale: 1.5f);
+    }
+}
+
+/// <summary>The portable kernel launched directly, so it stays covered on devices where
+/// <see cref="DenseGemm"/> picks a faster path.</summary>
+public sealed class SimpleGemmKernelTests(string deviceName) : DeviceTest(deviceName)
+{
+    [TestCase(9, 14, 6, false, true)]
+    [TestCase(11, 5, 17, true, false)]
+    public void KernelMatchesTheReference(int m, int n, int k, bool transposeA, bool transposeB)
+    {
+        var shape = new GemmShape(m, n, k, transposeA, transposeB);
+        float[] aHost = GemmTestData.Random(m * k, 5), bHost = GemmTestData.Random(k * n, 6), cHost = GemmTestData.Random(m * n, 7);
+        float[] biasHost = GemmTestData.Random(n, 8);
+        float[] expected = (float[])cHost.Clone();
+        GemmReference.Multiply(shape, aHost, bHost, expected, 2f, -1f, biasHost, Activation.Relu);
+        using var a = Accelerator.Allocate<float>(aHost);
+        using var b = Accelerator.Allocate<float>(bHost);
+        using var c = Accelerator.Allocate<float>(cHost);
+        using var bias = Accelerator.Allocate<float>(biasHost);
+        var epilogue = GemmEpilogue.Create(n, 2f, -1f, bias.View, Activation.Relu);
+        GemmTestData.RunOrIgnoreUntranslatable(Accelerator, () =>
+        {
+            Accelerator.Launch(n, m, SimpleGemmKernel.For(shape, a.View, b.View, c.View, epilogue));
+            Accelerator.Synchronize();
+        });
+        GemmTestData.AssertClose(expected, c.ToArray(), k, termScale: 2f);
+    }
+}
