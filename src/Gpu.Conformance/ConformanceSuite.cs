@@ -16,7 +16,7 @@ public sealed record ConformanceResult(string Case, string Device, bool Passed, 
 public static class ConformanceSuite
 {
     /// <summary>Every case, by area.</summary>
-    public static IReadOnlyList<ConformanceCase> All { get; } = [.. LaunchCases.All];
+    public static IReadOnlyList<ConformanceCase> All { get; } = [.. LaunchCases.All, .. Corpus.CorpusCases.All];
 
     /// <summary>The names of every case.</summary>
     public static IEnumerable<string> Names => All.Select(c => c.Name);

@@ -9,9 +9,6 @@ namespace Gpu.Core.Cuda;
 /// <summary>Launch planning, building and dispatch.</summary>
 internal sealed unsafe partial class CudaAccelerator
 {
-    /// <summary>Threads per block of ungrouped launches, per dimension count.</summary>
-    internal const int BlockX1D = 256, BlockX2D = 32, BlockY2D = 8, BlockX3D = 32, BlockY3D = 4, BlockZ3D = 2;
-
     /// <summary>The driver's limit on the grid's y and z dimensions.</summary>
     private const int MaxGridYZ = 65535;
 
@@ -33,27 +30,6 @@ internal sealed unsafe partial class CudaAccelerator
     internal readonly ref struct StreamRedirect(CudaStream? previous)
     {
         public void Dispose() => launchStream = previous;
-    }
-
-    protected override LaunchGeometry PlanLaunch(KernelShape shape, int width, int height, int depth) => shape switch
-    {
-        KernelShape.OneD => Plan(width, 1, 1, BlockX1D, 1, 1),
-        KernelShape.TwoD => Plan(width, height, 1, BlockX2D, BlockY2D, 1),
-        _ => Plan(width, height, depth, BlockX3D, BlockY3D, BlockZ3D),
-    };
-
-    /// <summary>Rounds each extent up to whole blocks; the launch is guarded when any was rounded.</summary>
-    internal static LaunchGeometry Plan(int width, int height, int depth, int blockX, int blockY, int blockZ)
-    {
-        int x = RoundUp(width, blockX), y = RoundUp(height, blockY), z = RoundUp(depth, blockZ);
-        return new LaunchGeometry(x, y, z, blockX, blockY, blockZ, Guarded: x != width || y != height || z != depth);
-    }
-
-    private static int RoundUp(int extent, int block)
-    {
-        long rounded = (extent + (long)block - 1) / block * block;
-        return rounded <= int.MaxValue ? (int)rounded
-            : throw new ArgumentOutOfRangeException(nameof(extent), $"An extent of {extent} rounded up to blocks of {block} exceeds one launch; split the work.");
     }
 
     protected override CudaProgram Build(GeneratedKernel kernel)

@@ -16,7 +16,7 @@ public static class Devices
     /// <summary>The environment variable naming the default device.</summary>
     public const string DefaultDeviceVariable = "GPUC_DEVICE";
 
-    private static readonly IDeviceBackend[] backends = [new CpuBackend(), new Cuda.CudaBackend()];
+    private static readonly IDeviceBackend[] backends = [new CpuBackend(), new OpenCL.OpenCLBackend(), new Cuda.CudaBackend()];
 
     private static readonly Lazy<(IReadOnlyList<Device> Devices, IReadOnlyList<BackendStatus> Statuses)> discovery = new(Discover);
 

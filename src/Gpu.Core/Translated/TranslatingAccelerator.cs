@@ -22,11 +22,36 @@ internal abstract class TranslatingAccelerator<TProgram>(Device device, KernelDi
 {
     private readonly ConcurrentDictionary<(Type Kernel, KernelShape Shape, KernelCompileOptions Options), Lazy<TProgram>> programs = new();
 
+    /// <summary>Threads per group of ungrouped launches, per dimension count.</summary>
+    internal const int BlockX1D = 256, BlockX2D = 32, BlockY2D = 8, BlockX3D = 32, BlockY3D = 4, BlockZ3D = 2;
+
     /// <summary>The dialect this device's compiler takes.</summary>
     public KernelDialect Dialect { get; } = dialect;
 
-    /// <summary>Chooses the thread and group sizes for an ungrouped launch of the given extent.</summary>
-    protected abstract LaunchGeometry PlanLaunch(KernelShape shape, int width, int height, int depth);
+    /// <summary>Chooses the thread and group sizes for an ungrouped launch of the given extent:
+    /// by default whole groups of <see cref="BlockX1D"/> (1D), <see cref="BlockX2D"/> ×
+    /// <see cref="BlockY2D"/> (2D) or <see cref="BlockX3D"/> × <see cref="BlockY3D"/> ×
+    /// <see cref="BlockZ3D"/> (3D) threads.</summary>
+    protected virtual LaunchGeometry PlanLaunch(KernelShape shape, int width, int height, int depth) => shape switch
+    {
+        KernelShape.OneD => Plan(width, 1, 1, BlockX1D, 1, 1),
+        KernelShape.TwoD => Plan(width, height, 1, BlockX2D, BlockY2D, 1),
+        _ => Plan(width, height, depth, BlockX3D, BlockY3D, BlockZ3D),
+    };
+
+    /// <summary>Rounds each extent up to whole groups; the launch is guarded when any was rounded.</summary>
+    internal static LaunchGeometry Plan(int width, int height, int depth, int blockX, int blockY, int blockZ)
+    {
+        int x = RoundUp(width, blockX), y = RoundUp(height, blockY), z = RoundUp(depth, blockZ);
+        return new LaunchGeometry(x, y, z, blockX, blockY, blockZ, Guarded: x != width || y != height || z != depth);
+    }
+
+    private static int RoundUp(int extent, int block)
+    {
+        long rounded = (extent + (long)block - 1) / block * block;
+        return rounded <= int.MaxValue ? (int)rounded
+            : throw new ArgumentOutOfRangeException(nameof(extent), $"An extent of {extent} rounded up to blocks of {block} exceeds one launch; split the work.");
+    }
 
     /// <summary>Builds the device program; a failed build throws <see cref="KernelBuildException"/>.</summary>
     protected abstract TProgram Build(GeneratedKernel kernel);
@@ -58,6 +83,21 @@ internal abstract class TranslatingAccelerator<TProgram>(Device device, KernelDi
     internal TProgram GetProgram(Type kernelType, KernelShape shape, KernelCompileOptions options)
         => programs.GetOrAdd((kernelType, shape, options),
             key => new Lazy<TProgram>(() => Build(KernelCompiler.Generate(key.Kernel, key.Shape, Dialect, key.Options)))).Value;
+
+    /// <summary>Builds <paramref name="kernel"/> now and uses it for every launch of its kernel type,
+    /// shape and options, in place of the compiler's translation: the seam through which tests run
+    /// hand-written device code along the whole launch path.</summary>
+    /// <exception cref="KernelBuildException">The source does not build.</exception>
+    internal TProgram Preload(GeneratedKernel kernel)
+    {
+        ThrowIfDisposed();
+        var program = Build(kernel);
+        var replaced = programs.GetValueOrDefault((kernel.KernelType, kernel.Shape, kernel.Options));
+        programs[(kernel.KernelType, kernel.Shape, kernel.Options)] = new Lazy<TProgram>(program);
+        if (replaced is { IsValueCreated: true })
+            replaced.Value.Dispose();
+        return program;
+    }
 
     private void Run<TKernel>(KernelShape shape, in TKernel kernel, in LaunchGeometry geometry, ReadOnlySpan<int> extent) where TKernel : struct
     {

@@ -8,7 +8,17 @@ namespace Gpu.Tests.Core;
 public sealed class ConformanceTests(string deviceName) : DeviceTest(deviceName)
 {
     [TestCaseSource(typeof(ConformanceSuite), nameof(ConformanceSuite.Names))]
-    public void CaseProducesTheHostResult(string caseName) => ConformanceSuite.Get(caseName).Run(Accelerator);
+    public void CaseProducesTheHostResult(string caseName)
+    {
+        try
+        {
+            ConformanceSuite.Get(caseName).Run(Accelerator);
+        }
+        catch (ConformanceSkippedException e)
+        {
+            Assert.Ignore(e.Message);
+        }
+    }
 
     [Test]
     public void GroupLargerThanTheDeviceAllowsIsRejected()

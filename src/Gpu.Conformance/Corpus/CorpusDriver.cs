@@ -1,0 +1,35 @@
+using Gpu.Core;
+
+namespace Gpu.Conformance.Corpus;
+
+/// <summary>The launch mechanics every corpus case shares: upload the input and the output's initial
+/// contents, launch, read the output back. Cases only say which kernel and what the host expects.</summary>
+internal static class CorpusDriver
+{
+    /// <summary>Launches a 1D kernel over <paramref name="length"/> indices (default: one per input element).</summary>
+    /// <returns>The output after the launch.</returns>
+    public static TOut[] Map<TIn, TOut, TKernel>(Accelerator accelerator, TIn[] input, TOut[] initialOutput,
+        Func<View<TIn>, View<TOut>, TKernel> kernel, int? length = null)
+        where TIn : unmanaged where TOut : unmanaged where TKernel : struct, IKernel1D
+    {
+        using var inputBuffer = accelerator.Allocate<TIn>(input);
+        using var outputBuffer = accelerator.Allocate<TOut>(initialOutput);
+        accelerator.Launch(length ?? input.Length, kernel(inputBuffer.View, outputBuffer.View));
+        return outputBuffer.ToArray();
+    }
+
+    /// <summary>Launches a grouped kernel over <paramref name="extent"/>.</summary>
+    /// <returns>The output after the launch.</returns>
+    public static TOut[] Grouped<TIn, TOut, TKernel>(Accelerator accelerator, TIn[] input, GroupedExtent extent, TOut[] initialOutput,
+        Func<View<TIn>, View<TOut>, TKernel> kernel)
+        where TIn : unmanaged where TOut : unmanaged where TKernel : struct, IGroupKernel
+    {
+        using var inputBuffer = accelerator.Allocate<TIn>(input);
+        using var outputBuffer = accelerator.Allocate<TOut>(initialOutput);
+        accelerator.LaunchGrouped(extent, kernel(inputBuffer.View, outputBuffer.View));
+        return outputBuffer.ToArray();
+    }
+
+    /// <summary>Every pair (a, b) of <paramref name="values"/>, flattened as a0 b0 a1 b1 …</summary>
+    public static T[] AllPairs<T>(T[] values) => [.. values.SelectMany(a => values.SelectMany(b => new[] { a, b }))];
+}

@@ -1,0 +1,237 @@
+using Gpu.Core;
+
+namespace Gpu.Conformance.Corpus;
+
+// User-defined value types as locals, as kernel fields (nested, holding views), as view elements;
+// static and generic device functions calling each other; a kernel that writes its own fields.
+
+/// <summary>A complex number with the operations the Mandelbrot iteration needs.</summary>
+internal struct Complex
+{
+    public float Re;
+    public float Im;
+
+    public static Complex Square(Complex z) => new() { Re = z.Re * z.Re - z.Im * z.Im, Im = 2f * z.Re * z.Im };
+
+    public static Complex Add(Complex a, Complex b) => new() { Re = a.Re + b.Re, Im = a.Im + b.Im };
+
+    public static float MagnitudeSquared(Complex z) => z.Re * z.Re + z.Im * z.Im;
+}
+
+/// <summary>Mandelbrot escape counts: struct locals updated in a loop through static struct functions.</summary>
+internal struct MandelbrotKernel : IKernel2D
+{
+    public View2D<int> Output;
+    public int MaxIterations;
+
+    public void Execute(int x, int y)
+    {
+        var c = new Complex { Re = -2f + x * 0.125f, Im = -1.25f + y * 0.125f };
+        var z = new Complex();
+        int iteration = 0;
+        while (iteration < MaxIterations && Complex.MagnitudeSquared(z) <= 4f)
+        {
+            z = Complex.Add(Complex.Square(z), c);
+            iteration++;
+        }
+        Output[y, x] = iteration;
+    }
+}
+
+/// <summary>y = A·x + B.</summary>
+internal struct Affine
+{
+    public float Scale;
+    public float Offset;
+}
+
+/// <summary>Two affine maps and a mode, nested inside the kernel's parameters.</summary>
+internal struct Transform
+{
+    public Affine First;
+    public Affine Second;
+    public int Mode;
+    public bool Clamp;
+}
+
+/// <summary>Applies a transform held in a nested struct field.</summary>
+internal struct NestedStructFieldKernel : IKernel1D
+{
+    public View<float> Input;
+    public View<float> Output;
+    public Transform Transform;
+
+    public void Execute(int index)
+    {
+        float x = Input[index];
+        Affine step = Transform.Mode == 0 ? Transform.First : Transform.Second;
+        float y = step.Scale * x + step.Offset;
+        if (Transform.Mode == 2)
+            y = Transform.First.Scale * y + Transform.First.Offset;
+        if (Transform.Clamp && y > 10f)
+            y = 10f;
+        Output[index] = y;
+    }
+}
+
+/// <summary>A pair of views and a count, passed as one field.</summary>
+internal struct Channel
+{
+    public View<int> Source;
+    public View<int> Target;
+    public int Shift;
+}
+
+/// <summary>Kernel parameters that are structs holding views.</summary>
+internal struct StructOfViewsKernel : IKernel1D
+{
+    public Channel Left;
+    public Channel Right;
+
+    public void Execute(int index)
+    {
+        Left.Target[index] = Left.Source[index] << Left.Shift;
+        Right.Target[index] = Right.Source[Right.Source.Length - 1 - index] + Left.Source[index] + Right.Shift;
+    }
+}
+
+/// <summary>An array-of-structs element.</summary>
+internal struct Particle
+{
+    public float X;
+    public float Velocity;
+    public int Bounces;
+    public short Tag;
+}
+
+/// <summary>Reads and writes whole struct elements of a view.</summary>
+internal struct StructElementKernel : IKernel1D
+{
+    public View<Particle> Particles;
+    public float Step;
+
+    public void Execute(int index)
+    {
+        Particle p = Particles[index];
+        p.X += p.Velocity * Step;
+        if (p.X > 1f || p.X < 0f)
+        {
+            p.Velocity = -p.Velocity;
+            p.Bounces++;
+        }
+        p.Tag = (short)(p.Tag + index);
+        Particles[index] = p;
+    }
+}
+
+/// <summary>A kernel that uses its own fields as scratch: every GPU thread gets a fresh copy of the
+/// struct, so each index must start from the launched values.</summary>
+internal struct SelfMutatingKernel : IKernel1D
+{
+    public View<int> Input;
+    public View<int> Output;
+    public int Accumulator;
+    public int Calls;
+
+    public void Execute(int index)
+    {
+        Accumulator += Input[index];
+        Calls++;
+        Output[index] = Accumulator * 10 + Calls;
+    }
+}
+
+/// <summary>Device functions: hashing through a chain of static calls (A → B → C), and a static
+/// function with several returns.</summary>
+internal struct DeviceFunctionKernel : IKernel1D
+{
+    public View<uint> Input;
+    public View<uint> Output;
+
+    public void Execute(int index)
+    {
+        uint x = Input[index];
+        Output[2 * index] = Hash(x, (uint)index);
+        Output[2 * index + 1] = Classify(x);
+    }
+
+    private static uint Hash(uint value, uint seed) => Finish(Mix(value ^ seed) + Mix(seed));
+
+    private static uint Mix(uint value) => Rotate(value * 0xCC9E_2D51u, 15) * 0x1B87_3593u;
+
+    private static uint Rotate(uint value, int count) => (value << count) | (value >> (32 - count));
+
+    private static uint Finish(uint h)
+    {
+        h ^= h >> 16;
+        h *= 0x85EB_CA6Bu;
+        h ^= h >> 13;
+        return h;
+    }
+
+    private static uint Classify(uint value)
+    {
+        if (value == 0)
+            return 0;
+        if ((value & 1) == 0)
+            return 2;
+        if (value > 1_000_000)
+            return 3;
+        return 1;
+    }
+}
+
+/// <summary>Generic static helpers instantiated at several types, calling each other.</summary>
+internal struct GenericHelperKernel : IKernel1D
+{
+    public View<int> Ints;
+    public View<double> Doubles;
+    public View<long> Longs;
+
+    public void Execute(int index)
+    {
+        int i = Ints[index];
+        Ints[index] = Pick(i > 0, i, -i);
+        Doubles[index] = Pick(Doubles[index] < 0.5, Doubles[index], 0.5);
+        Longs[index] = Pick(index % 2 == 0, Mirror(Longs, index), Longs[index]);
+    }
+
+    private static T Pick<T>(bool first, T a, T b) => first ? a : b;
+
+    private static T Mirror<T>(View<T> values, int index) where T : unmanaged => Read(values, values.Length - 1 - index);
+
+    private static T Read<T>(View<T> values, int index) where T : unmanaged => values[index];
+}
+
+/// <summary>A sorting network over four values per thread through a generic swap by reference.</summary>
+internal struct RefSwapKernel : IKernel1D
+{
+    public View<int> Values;
+
+    public void Execute(int index)
+    {
+        int a = Values[4 * index], b = Values[4 * index + 1], c = Values[4 * index + 2], d = Values[4 * index + 3];
+        Order(ref a, ref b);
+        Order(ref c, ref d);
+        Order(ref a, ref c);
+        Order(ref b, ref d);
+        Order(ref b, ref c);
+        Values[4 * index] = a;
+        Values[4 * index + 1] = b;
+        Values[4 * index + 2] = c;
+        Values[4 * index + 3] = d;
+    }
+
+    private static void Order(ref int low, ref int high)
+    {
+        if (low > high)
+            Swap(ref low, ref high);
+    }
+
+    private static void Swap<T>(ref T a, ref T b)
+    {
+        T temporary = a;
+        a = b;
+        b = temporary;
+    }
+}

@@ -1,0 +1,200 @@
+using Gpu.Core;
+using Gpu.Ops.Gemm;
+
+namespace Gpu.Ops.Sequence;
+
+/// <summary>An LSTM or LSTMP network (PyTorch's <c>nn.LSTM</c>, optionally with peepholes) on a
+/// device. Per layer and direction, one GEMM computes the input projections of every step with
+/// both biases in its epilogue; then each step adds the recurrent product into that step's gates
+/// (a GEMM with β = 1), runs the fused cell update, and with a projection one more small GEMM.
+/// Sequences are time-major: input T × B × input size, output T × B × directions·output size.</summary>
+public sealed class Lstm : IDisposable
+{
+    private readonly Accelerator accelerator;
+    private readonly DirectionWeights[,] parameters;
+    private readonly DeviceBuffer<float> noPeepholes;
+    private readonly Workspace[] gates;
+    private readonly Workspace[] directionOutputs;
+    private readonly Workspace[] layerOutputs;
+    private readonly Workspace[] cellStates;
+    private readonly Workspace cellOutputs;
+
+    private sealed record DirectionWeights(DeviceBuffer<float> InputWeight, DeviceBuffer<float> RecurrentWeight, DeviceBuffer<float> Bias,
+        DeviceBuffer<float>? Projection, DeviceBuffer<float>? PeepholeInput, DeviceBuffer<float>? PeepholeForget, DeviceBuffer<float>? PeepholeOutput)
+    {
+        public IEnumerable<DeviceBuffer<float>> Buffers =>
+            new[] { InputWeight, RecurrentWeight, Bias, Projection, PeepholeInput, PeepholeForget, PeepholeOutput }.OfType<DeviceBuffer<float>>();
+    }
+
+    /// <summary>Uploads the weights.</summary>
+    /// <param name="accelerator">The device to run on.</param>
+    /// <param name="options">The network's shape.</param>
+    /// <param name="weights">Weights by PyTorch name (<c>weight_ih_l0</c>, <c>bias_hh_l1_reverse</c>, …; see <see cref="LstmOptions.WeightNames"/>).</param>
+    /// <exception cref="ArgumentException">A weight is missing or has the wrong size.</exception>
+    public Lstm(Accelerator accelerator, LstmOptions options, IReadOnlyDictionary<string, float[]> weights)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(weights);
+        options.Validate();
+        this.accelerator = accelerator;
+        Options = options;
+        foreach (var (name, length) in Enumerable.Range(0, options.Layers)
+                     .SelectMany(layer => Enumerable.Range(0, options.Directions).SelectMany(direction => options.WeightNames(layer, direction))))
+            NamedWeights.Get(weights, name, length);
+
+        int h = options.HiddenSize;
+        noPeepholes = accelerator.Allocate<float>(new float[h]);
+        parameters = new DirectionWeights[options.Layers, options.Directions];
+        for (int layer = 0; layer < options.Layers; layer++)
+            for (int direction = 0; direction < options.Directions; direction++)
+            {
+                DeviceBuffer<float> Upload(string parameter) => accelerator.Allocate<float>(weights[LstmOptions.Name(parameter, layer, direction)]);
+                var bias = weights[LstmOptions.Name("bias_ih", layer, direction)]
+                    .Zip(weights[LstmOptions.Name("bias_hh", layer, direction)], (a, b) => a + b).ToArray();
+                parameters[layer, direction] = new DirectionWeights(Upload("weight_ih"), Upload("weight_hh"), accelerator.Allocate<float>(bias),
+                    options.ProjectionSize > 0 ? Upload("weight_hr") : null,
+                    options.Peepholes ? Upload("weight_ic") : null, options.Peepholes ? Upload("weight_fc") : null, options.Peepholes ? Upload("weight_oc") : null);
+            }
+        gates = [.. Enumerable.Range(0, options.Directions).Select(_ => new Workspace(accelerator))];
+        directionOutputs = [.. Enumerable.Range(0, options.Directions).Select(_ => new Workspace(accelerator))];
+        cellStates = [.. Enumerable.Range(0, options.Directions).Select(_ => new Workspace(accelerator))];
+        layerOutputs = [new Workspace(accelerator), new Workspace(accelerator)];
+        cellOutputs = new Workspace(accelerator);
+    }
+
+    /// <summary>The network's shape.</summary>
+    public LstmOptions Options { get; }
+
+    /// <summary>Run the portable cell kernel even where the CPU SIMD path exists (to test and compare both).</summary>
+    public bool PreferPortableKernels { get; set; }
+
+    /// <summary>Floating-point operations of one forward pass: the GEMMs plus the cell updates.</summary>
+    /// <param name="steps">Time steps.</param>
+    /// <param name="batch">Sequences.</param>
+    /// <returns>The count.</returns>
+    public double Flops(int steps, int batch)
+    {
+        int h = Options.HiddenSize, r = Options.OutputSize;
+        double perDirection = 0;
+        for (int layer = 0; layer < Options.Layers; layer++)
+            perDirection += 2.0 * steps * batch * 4 * h * (Options.LayerInputSize(layer) + r)
+                + (Options.ProjectionSize > 0 ? 2.0 * steps * batch * h * r : 0) + 20.0 * steps * batch * h;
+        return perDirection * Options.Directions;
+    }
+
+    /// <summary>Runs the network.</summary>
+    /// <param name="input">T × B × input size.</param>
+    /// <param name="steps">Time steps T.</param>
+    /// <param name="batch">Sequences B.</param>
+    /// <param name="output">T × B × directions·output size: the last layer's outputs.</param>
+    /// <param name="initialHidden">layers·directions × B × output size (PyTorch's h0), or empty for zeros.</param>
+    /// <param name="initialCell">layers·directions × B × n_c (c0), or empty for zeros.</param>
+    /// <param name="finalHidden">Receives h_n (shaped like h0), or empty.</param>
+    /// <param name="finalCell">Receives c_n (shaped like c0), or empty.</param>
+    /// <exception cref="ArgumentException">A dimension is not positive or a view has the wrong length.</exception>
+    public void Forward(View<float> input, int steps, int batch, View<float> output,
+        View<float> initialHidden = default, View<float> initialCell = default, View<float> finalHidden = default, View<float> finalCell = default)
+    {
+        if (steps <= 0 || batch <= 0)
+            throw new ArgumentException($"LSTM needs positive steps and batch, got {steps} and {batch}.");
+        int h = Options.HiddenSize, r = Options.OutputSize, directions = Options.Directions;
+        long rows = (long)steps * batch;
+        long hiddenStates = (long)Options.Layers * directions * batch * r, cellStatesLength = (long)Options.Layers * directions * batch * h;
+        Require("input", input.Length, rows * Options.InputSize, optional: false);
+        Require("output", output.Length, rows * directions * r, optional: false);
+        Require("initial hidden", initialHidden.Length, hiddenStates, optional: true);
+        Require("initial cell", initialCell.Length, cellStatesLength, optional: true);
+        Require("final hidden", finalHidden.Length, hiddenStates, optional: true);
+        Require("final cell", finalCell.Length, cellStatesLength, optional: true);
+
+        var layerInput = input;
+        for (int layer = 0; layer < Options.Layers; layer++)
+        {
+            var layerOutput = layer == Options.Layers - 1 ? output : layerOutputs[layer % 2].Get(rows * directions * r);
+            for (int direction = 0; direction < directions; direction++)
+            {
+                int state = layer * directions + direction;
+                var directionOutput = directions == 1 ? layerOutput : directionOutputs[direction].Get(rows * r);
+                RunDirection(layer, direction, layerInput, directionOutput, steps, batch,
+                    initialHidden.Length != 0 ? initialHidden.SubView(state * batch * r, batch * r) : default,
+                    initialCell.Length != 0 ? initialCell.SubView(state * batch * h, batch * h) : default,
+                    finalCell.Length != 0 ? finalCell.SubView(state * batch * h, batch * h) : cellStates[direction].Get(batch * h));
+                if (finalHidden.Length != 0)
+                {
+                    int lastStep = direction == 0 ? steps - 1 : 0;
+                    accelerator.Launch(batch * r, new CopyKernel
+                    {
+                        Source = directionOutput.SubView(lastStep * batch * r, batch * r),
+                        Destination = finalHidden.SubView(state * batch * r, batch * r),
+                    });
+                }
+            }
+            if (directions == 2)
+                accelerator.Launch(2 * r, (int)rows, new ConcatenateDirectionsKernel
+                {
+                    Forward = directionOutputs[0].Get(rows * r), Backward = directionOutputs[1].Get(rows * r), Output = layerOutput, Width = r,
+                });
+            layerInput = layerOutput;
+        }
+    }
+
+    /// <summary>One layer in one direction: the input GEMM for all steps, then the steps in order.</summary>
+    private void RunDirection(int layer, int direction, View<float> layerInput, View<float> directionOutput, int steps, int batch,
+        View<float> initialHidden, View<float> initialCell, View<float> cell)
+    {
+        int h = Options.HiddenSize, r = Options.OutputSize, n = Options.LayerInputSize(layer);
+        var weights = parameters[layer, direction];
+        var stepGates = gates[direction].Get((long)steps * batch * 4 * h);
+        DenseGemm.Multiply(accelerator, new GemmShape(steps * batch, 4 * h, n, TransposeB: true), layerInput, weights.InputWeight.View, stepGates,
+            bias: weights.Bias.View);
+        var cellOutput = Options.ProjectionSize > 0 ? cellOutputs.Get((long)batch * h) : default;
+        var recurrent = new GemmShape(batch, 4 * h, r, TransposeB: true);
+        for (int s = 0; s < steps; s++)
+        {
+            int t = direction == 0 ? s : steps - 1 - s;
+            int previousStep = direction == 0 ? t - 1 : t + 1;
+            var gatesNow = stepGates.SubView(t * batch * 4 * h, batch * 4 * h);
+            var previousHidden = s > 0 ? directionOutput.SubView(previousStep * batch * r, batch * r) : initialHidden;
+            // A zero h0 contributes nothing: the first step then needs no recurrent product.
+            if (previousHidden.Length != 0)
+                DenseGemm.Multiply(accelerator, recurrent, previousHidden, weights.RecurrentWeight.View, gatesNow, beta: 1f);
+            var hiddenNow = directionOutput.SubView(t * batch * r, batch * r);
+            var kernel = new LstmCellKernel
+            {
+                Gates = gatesNow,
+                PreviousCell = s == 0 && initialCell.Length != 0 ? initialCell : cell,
+                Cell = cell,
+                Hidden = Options.ProjectionSize > 0 ? cellOutput : hiddenNow,
+                PeepholeInput = (weights.PeepholeInput ?? noPeepholes).View,
+                PeepholeForget = (weights.PeepholeForget ?? noPeepholes).View,
+                PeepholeOutput = (weights.PeepholeOutput ?? noPeepholes).View,
+                Cells = h,
+                ZeroPrevious = s == 0 && initialCell.Length == 0 ? 1 : 0,
+            };
+            if (accelerator.IsHostAddressable() && !PreferPortableKernels)
+                LstmCpuCell.Run(kernel, batch, accelerator);
+            else
+                accelerator.Launch(batch * h, kernel);
+            if (weights.Projection is { } projection)
+                DenseGemm.Multiply(accelerator, new GemmShape(batch, r, h, TransposeB: true), cellOutput, projection.View, hiddenNow);
+        }
+    }
+
+    private static void Require(string what, long actual, long expected, bool optional)
+    {
+        if (actual != expected && !(optional && actual == 0))
+            throw new ArgumentException($"LSTM {what} holds {actual} elements; {expected} expected.");
+    }
+
+    /// <summary>Frees the weights and workspaces.</summary>
+    public void Dispose()
+    {
+        foreach (var weights in parameters)
+            foreach (var buffer in weights.Buffers)
+                buffer.Dispose();
+        noPeepholes.Dispose();
+        foreach (var workspace in gates.Concat(directionOutputs).Concat(layerOutputs).Concat(cellStates).Append(cellOutputs))
+            workspace.Dispose();
+    }
+}

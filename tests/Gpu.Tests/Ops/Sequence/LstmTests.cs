@@ -1,0 +1,102 @@
+using Gpu.Ops.Sequence;
+
+namespace Gpu.Tests.Ops.Sequence;
+
+public sealed class LstmTests(string deviceName) : SequenceDeviceTest(deviceName)
+{
+    private static readonly string[] States = ["input", "h0", "c0", "output", "hn", "cn"];
+
+    public static IEnumerable<string> Cases =>
+        ["lstm_plain", "lstm_bidirectional_2layers", "lstmp", "lstmp_bidirectional_2layers", "lstmp_peepholes"];
+
+    public static IEnumerable<TestCaseData> DeviceCases =>
+        Cases.SelectMany(name => new[] { false, true }.Select(portable => new TestCaseData(name, portable)));
+
+    private static LstmOptions OptionsOf(SequenceFixture fixture) => new(
+        fixture.Int("input_size"), fixture.Int("hidden_size"), fixture.Int("proj_size"), fixture.Int("num_layers"),
+        fixture.Int("bidirectional") != 0, fixture.Int("peepholes") != 0);
+
+    [TestCaseSource(nameof(DeviceCases))]
+    public void MatchesPyTorch(string name, bool portableKernel) => OnDevice(() =>
+    {
+        var fixture = SequenceFixture.Load(name);
+        int steps = (int)fixture.Shape("input")[0], batch = (int)fixture.Shape("input")[1];
+        using var lstm = new Lstm(Accelerator, OptionsOf(fixture), fixture.Weights(States)) { PreferPortableKernels = portableKernel };
+        using var input = Accelerator.Allocate<float>(fixture.Floats("input"));
+        using var h0 = Accelerator.Allocate<float>(fixture.Floats("h0"));
+        using var c0 = Accelerator.Allocate<float>(fixture.Floats("c0"));
+        using var output = Accelerator.Allocate<float>(fixture.Floats("output").Length);
+        using var hn = Accelerator.Allocate<float>(fixture.Floats("hn").Length);
+        using var cn = Accelerator.Allocate<float>(fixture.Floats("cn").Length);
+
+        lstm.Forward(input.View, steps, batch, output.View, h0.View, c0.View, hn.View, cn.View);
+
+        Close.Elementwise(fixture.Floats("output"), output.ToArray(), 2e-5f, 2e-5f, "output");
+        Close.Elementwise(fixture.Floats("hn"), hn.ToArray(), 2e-5f, 2e-5f, "h_n");
+        Close.Elementwise(fixture.Floats("cn"), cn.ToArray(), 2e-5f, 2e-5f, "c_n");
+    });
+
+    [TestCaseSource(nameof(Cases))]
+    public void ReferenceMatchesPyTorch(string name)
+    {
+        var fixture = SequenceFixture.Load(name);
+        var (output, hn, cn) = LstmReference.Run(OptionsOf(fixture), fixture.Weights(States), fixture.Floats("input"),
+            (int)fixture.Shape("input")[0], (int)fixture.Shape("input")[1], fixture.Floats("h0"), fixture.Floats("c0"));
+        Close.Elementwise(fixture.Floats("output"), output, 1e-5f, 1e-5f, "output");
+        Close.Elementwise(fixture.Floats("hn"), hn, 1e-5f, 1e-5f, "h_n");
+        Close.Elementwise(fixture.Floats("cn"), cn, 1e-5f, 1e-5f, "c_n");
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void ZeroInitialStatesAndWideCellsMatchTheReference(bool portableKernel) => OnDevice(() =>
+    {
+        // 19 cells cover full SIMD vectors and a scalar tail; no h0/c0 means zeros.
+        var options = new LstmOptions(7, 19, ProjectionSize: 5, Layers: 2, Bidirectional: true, Peepholes: true);
+        var weights = RandomWeights(options, seed: 11);
+        const int steps = 6, batch = 3;
+        float[] x = SruTests.Random(steps * batch * options.InputSize, 5);
+        using var lstm = new Lstm(Accelerator, options, weights) { PreferPortableKernels = portableKernel };
+        using var input = Accelerator.Allocate<float>(x);
+        using var output = Accelerator.Allocate<float>(steps * batch * 2 * options.OutputSize);
+
+        lstm.Forward(input.View, steps, batch, output.View);
+
+        Close.Elementwise(LstmReference.Run(options, weights, x, steps, batch).Output, output.ToArray(), 2e-5f, 2e-5f, "output");
+    });
+
+    [Test]
+    public void MissingWeightIsNamed()
+    {
+        var options = new LstmOptions(3, 4, Layers: 2, Bidirectional: true);
+        var weights = RandomWeights(options, seed: 1);
+        weights.Remove("bias_hh_l1_reverse");
+        Assert.That(() => new Lstm(Accelerator, options, weights), Throws.ArgumentException.With.Message.Contains("'bias_hh_l1_reverse' is missing"));
+    }
+
+    [Test]
+    public void ProjectionNotSmallerThanTheCellsIsRejected()
+        => Assert.That(() => new LstmOptions(3, 4, ProjectionSize: 4).Validate(), Throws.ArgumentException.With.Message.Contains("smaller than the cells"));
+
+    [Test]
+    public void StatesOfTheWrongLengthAreRejected()
+    {
+        var options = new LstmOptions(3, 4);
+        using var lstm = new Lstm(Accelerator, options, RandomWeights(options, seed: 2));
+        using var input = Accelerator.Allocate<float>(2 * 1 * 3);
+        using var output = Accelerator.Allocate<float>(2 * 1 * 4);
+        using var wrong = Accelerator.Allocate<float>(3);
+        Assert.That(() => lstm.Forward(input.View, 2, 1, output.View, initialCell: wrong.View),
+            Throws.ArgumentException.With.Message.Contains("initial cell holds 3 elements; 4 expected"));
+    }
+
+    private static Dictionary<string, float[]> RandomWeights(LstmOptions options, int seed)
+    {
+        var weights = new Dictionary<string, float[]>();
+        for (int layer = 0; layer < options.Layers; layer++)
+            for (int direction = 0; direction < options.Directions; direction++)
+                foreach (var (name, length) in options.WeightNames(layer, direction))
+                    weights[name] = SruTests.Random(length, seed++);
+        return weights;
+    }
+}
