@@ -19,6 +19,10 @@ internal sealed class CEmitter(CDialect dialect)
         if (dialect.Kind == KernelDialect.OpenCL)
             text.AppendLine(CPrelude.OpenCLFloatAtomics);
         text.AppendLine();
+        var declared = new HashSet<Type>();
+        foreach (var variable in function.Parameters.Concat(function.Variables))
+            if (variable.ElementStruct is { } structure)
+                DeclareStruct(structure, declared);
         text.Append(dialect.EntryQualifier).Append(' ').Append(entryPoint).Append('(');
         text.Append(string.Join(", ", function.Parameters.Select(Declaration)));
         text.AppendLine(")");
@@ -35,19 +39,42 @@ internal sealed class CEmitter(CDialect dialect)
         return text.ToString();
     }
 
+    /// <summary>C name of a struct element type.</summary>
+    private static string StructName(Type structure) => $"gpuc_{KernelTypes.Identifier(KernelTypes.Describe(structure))}";
+
+    /// <summary>A typedef laid out as .NET lays the struct out (checked by KernelTypes.ElementStructProblem).</summary>
+    private void DeclareStruct(Type structure, HashSet<Type> declared)
+    {
+        if (!declared.Add(structure))
+            return;
+        var fields = KernelTypes.InstanceFields(structure);
+        foreach (var field in fields)
+            if (KernelTypes.MemoryType(field.FieldType) is null)
+                DeclareStruct(field.FieldType, declared);
+        text.Append("typedef struct { ");
+        foreach (var field in fields)
+        {
+            string type = KernelTypes.MemoryType(field.FieldType) is { } primitive ? CDialect.TypeName(primitive) : StructName(field.FieldType);
+            text.Append(type).Append(' ').Append(KernelTypes.FieldName(field)).Append("; ");
+        }
+        text.Append("} ").Append(StructName(structure)).AppendLine(";");
+    }
+
+    private string ElementTypeName(IRVariable pointer) => pointer.ElementStruct is { } structure ? StructName(structure) : CDialect.TypeName(pointer.ElementType);
+
     private string Declaration(IRVariable variable)
     {
         if (variable.SharedArrayLength >= 0)
             return $"{dialect.SharedArray}{CDialect.TypeName(variable.ElementType)} {variable.Name}[{variable.SharedArrayLength}]";
         if (variable.Type == CType.Pointer)
-            return $"{dialect.PointerQualifier(variable.Space.Resolved)}{CDialect.TypeName(variable.ElementType)}* {variable.Name}";
+            return $"{dialect.PointerQualifier(variable.Space.Resolved)}{ElementTypeName(variable)}* {variable.Name}";
         return $"{CDialect.TypeName(variable.Type)} {variable.Name}";
     }
 
     private string Statement(IRStatement statement) => statement switch
     {
         IRAssign assign => $"{assign.Target.Name} = {Expression(assign.Value)};",
-        IRStore store => $"{store.Pointer.Name}[{Expression(store.Offset)} + {Expression(store.Index)}] = {Expression(store.Value)};",
+        IRStore store => $"{store.Pointer.Name}[{Expression(store.Offset)} + {Expression(store.Index)}]{store.Member} = {Expression(store.Value)};",
         IREvaluate evaluate => $"(void){Expression(evaluate.Value)};",
         IRBarrier => dialect.Barrier,
         IRGoto jump => $"goto {jump.Target.Label};",
@@ -74,7 +101,7 @@ internal sealed class CEmitter(CDialect dialect)
         IRBitCast cast => BitCast(cast),
         IRCall call => $"{dialect.MathFunction(call.Function, call.Type)}({string.Join(", ", call.Arguments.Select(Expression))})",
         IRIndex index => dialect.Index(index.Kind, index.Dimension),
-        IRLoad load => $"{load.Pointer.Name}[{Expression(load.Offset)} + {Expression(load.Index)}]",
+        IRLoad load => $"{load.Pointer.Name}[{Expression(load.Offset)} + {Expression(load.Index)}]{load.Member}",
         IRAtomic atomic => Atomic(atomic),
         IRShuffle shuffle => Shuffle(shuffle),
         _ => throw new InvalidOperationException($"no C for {expression.GetType().Name}"),

@@ -19,19 +19,55 @@ internal sealed class FunctionBuilder(KernelShape shape, KernelDialect dialect)
     /// <summary>Bytes of shared arrays declared so far.</summary>
     public int SharedMemoryBytes { get; private set; }
 
-    public IRVariable NewVariable(string prefix, CType type, CType elementType = CType.I32, PointerSpace? space = null)
+    public IRVariable NewVariable(string prefix, CType type)
     {
-        var variable = new IRVariable($"{prefix}{nextVariable++}", type) { ElementType = elementType, Space = space ?? new PointerSpace() };
+        var variable = new IRVariable($"{prefix}{nextVariable++}", type);
         Function.Variables.Add(variable);
-        NoteType(type == CType.Pointer ? elementType : type);
+        NoteType(type);
         return variable;
     }
 
-    public IRVariable NewParameter(string name, CType type, CType elementType = CType.I32)
+    public IRVariable NewParameter(string name, CType type)
     {
-        var variable = new IRVariable(name, type) { ElementType = elementType, Space = new PointerSpace(AddressSpace.Global), IsParameter = true };
+        var variable = new IRVariable(name, type) { IsParameter = true };
         Function.Parameters.Add(variable);
-        NoteType(type == CType.Pointer ? elementType : type);
+        NoteType(type);
+        return variable;
+    }
+
+    /// <summary>A pointer to elements of <paramref name="element"/> (a primitive or a plain struct).</summary>
+    public IRVariable NewPointer(string name, Type element, PointerSpace space, bool parameter, Func<string, Exception> unsupported)
+    {
+        CType elementType = CType.U8;
+        Type? elementStruct = null;
+        if (KernelTypes.MemoryType(element) is { } primitive)
+            elementType = primitive;
+        else if (KernelTypes.ElementStructProblem(element) is { } problem)
+            throw unsupported($"a view of {KernelTypes.Describe(element)}: {problem}");
+        else
+            elementStruct = element;
+        var variable = new IRVariable(parameter ? name : $"{name}{nextVariable++}", CType.Pointer)
+        {
+            ElementType = elementType,
+            ElementStruct = elementStruct,
+            Space = space,
+            IsParameter = parameter,
+        };
+        (parameter ? Function.Parameters : Function.Variables).Add(variable);
+        NoteType(elementType);
+        return variable;
+    }
+
+    /// <summary>A fresh pointer variable of the same element type and address space.</summary>
+    public IRVariable CopyPointer(IRVariable source)
+    {
+        var variable = new IRVariable($"t{nextVariable++}", CType.Pointer)
+        {
+            ElementType = source.ElementType,
+            ElementStruct = source.ElementStruct,
+            Space = source.Space,
+        };
+        Function.Variables.Add(variable);
         return variable;
     }
 
@@ -85,9 +121,8 @@ internal sealed class FunctionBuilder(KernelShape shape, KernelDialect dialect)
             return new ScalarStorage(type, NewVariable(prefix, primitive));
         if (KernelTypes.IsView(type))
         {
-            var element = KernelTypes.ElementOf(type);
-            var elementType = KernelTypes.Primitive(element) ?? throw unsupported($"a view of {KernelTypes.Describe(element)} (only views of primitive types run on devices)");
-            return new ViewStorage(type, NewVariable(prefix, CType.Pointer, elementType), NewVariable(prefix, CType.I64), NewVariable(prefix, CType.I32));
+            var pointer = NewPointer(prefix, KernelTypes.ElementOf(type), new PointerSpace(), parameter: false, unsupported);
+            return new ViewStorage(type, pointer, NewVariable(prefix, CType.I64), NewVariable(prefix, CType.I32));
         }
         if (KernelTypes.IsUserStruct(type))
         {

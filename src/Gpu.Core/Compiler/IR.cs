@@ -45,8 +45,10 @@ internal sealed class IRVariable(string name, CType type)
 {
     public string Name { get; } = name;
     public CType Type { get; } = type;
-    /// <summary>For pointers: the element type.</summary>
+    /// <summary>For pointers: the element type (as stored in memory: bool is one byte).</summary>
     public CType ElementType { get; init; }
+    /// <summary>For pointers to user structs: the struct (then <see cref="ElementType"/> is unused).</summary>
+    public Type? ElementStruct { get; init; }
     /// <summary>For pointers: the address space.</summary>
     public PointerSpace Space { get; init; } = new();
     /// <summary>For statically sized shared arrays: their length (the variable is the array).</summary>
@@ -86,8 +88,8 @@ internal enum IndexKind { GlobalId, GroupId, LocalId, LocalSize, GroupCount, War
 
 internal sealed record IRIndex(IndexKind Kind, int Dimension) : IRExpr(CType.I32);
 
-/// <summary><c>pointer[offset + index]</c>.</summary>
-internal sealed record IRLoad(CType Type, IRVariable Pointer, IRExpr Offset, IRExpr Index) : IRExpr(Type);
+/// <summary><c>pointer[offset + index]</c>, or a member of a struct element (<see cref="Member"/> like <c>.Position.X</c>).</summary>
+internal sealed record IRLoad(CType Type, IRVariable Pointer, IRExpr Offset, IRExpr Index, string Member = "") : IRExpr(Type);
 
 internal enum AtomicOp { Add, Min, Max, Exchange, CompareExchange }
 
@@ -103,7 +105,7 @@ internal abstract record IRStatement;
 
 internal sealed record IRAssign(IRVariable Target, IRExpr Value) : IRStatement;
 
-internal sealed record IRStore(IRVariable Pointer, IRExpr Offset, IRExpr Index, IRExpr Value) : IRStatement;
+internal sealed record IRStore(IRVariable Pointer, IRExpr Offset, IRExpr Index, IRExpr Value, string Member = "") : IRStatement;
 
 /// <summary>An expression kept for its effect (an atomic whose result is dropped).</summary>
 internal sealed record IREvaluate(IRExpr Value) : IRStatement;

@@ -79,8 +79,7 @@ internal static class KernelTranslator
             if (KernelTypes.IsView(fieldType))
             {
                 var element = KernelTypes.ElementOf(fieldType);
-                var elementType = KernelTypes.Primitive(element) ?? throw unsupported($"{field.Name} is a view of {KernelTypes.Describe(element)}; only views of primitive types are supported");
-                var pointer = builder.NewParameter(fieldName, CType.Pointer, elementType);
+                var pointer = builder.NewPointer(fieldName, element, new PointerSpace(AddressSpace.Global), parameter: true, unsupported);
                 var offset = builder.NewParameter(fieldName + "_offset", CType.I64);
                 var length = builder.NewParameter(fieldName + "_length", CType.I32);
                 parameters.Add(new KernelParameter(pointer.Name, KernelParameterKind.ViewHandle, element, [.. fieldPath, fieldType.GetField(nameof(View<int>.Handle))!]));

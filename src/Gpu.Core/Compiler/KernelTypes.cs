@@ -36,6 +36,61 @@ internal static class KernelTypes
         };
     }
 
+    /// <summary>The C type of a primitive as stored in device memory (a .NET bool is one byte there).</summary>
+    public static CType? MemoryType(Type type) => type == typeof(bool) ? CType.U8 : Primitive(type);
+
+    /// <summary>Why a struct cannot be a view element in device memory, or null when C lays it out
+    /// exactly as .NET does: sequential, naturally aligned, of primitives and such structs.</summary>
+    public static string? ElementStructProblem(Type type)
+    {
+        if (!IsUserStruct(type))
+            return $"{Describe(type)} is not a struct";
+        if (type.StructLayoutAttribute is { } layout && (layout.Value != System.Runtime.InteropServices.LayoutKind.Sequential || layout.Pack != 0 && layout.Pack < 8))
+            return $"{Describe(type)} has an explicit layout or packing, which C would not reproduce";
+        var (size, _, problem) = NaturalLayout(type);
+        if (problem is not null)
+            return problem;
+        int managedSize = (int)typeof(System.Runtime.CompilerServices.Unsafe).GetMethod(nameof(System.Runtime.CompilerServices.Unsafe.SizeOf))!
+            .MakeGenericMethod(type).Invoke(null, null)!;
+        return managedSize == size ? null : $"{Describe(type)} takes {managedSize} bytes in .NET but {size} in C";
+    }
+
+    private static (int Size, int Alignment, string? Problem) NaturalLayout(Type type)
+    {
+        int offset = 0, alignment = 1;
+        foreach (var field in InstanceFields(type))
+        {
+            int fieldSize, fieldAlignment;
+            if (MemoryType(field.FieldType) is { } primitive)
+            {
+                fieldSize = fieldAlignment = SizeOf(primitive);
+            }
+            else if (IsUserStruct(field.FieldType))
+            {
+                var (nestedSize, nestedAlignment, problem) = NaturalLayout(field.FieldType);
+                if (problem is not null)
+                    return (0, 0, problem);
+                (fieldSize, fieldAlignment) = (nestedSize, nestedAlignment);
+            }
+            else
+            {
+                return (0, 0, $"the field {field.Name} of {Describe(type)} has type {Describe(field.FieldType)}");
+            }
+            offset = (offset + fieldAlignment - 1) / fieldAlignment * fieldAlignment + fieldSize;
+            alignment = Math.Max(alignment, fieldAlignment);
+        }
+        return ((offset + alignment - 1) / alignment * alignment, alignment, null);
+    }
+
+    /// <summary>Bytes of a C value type.</summary>
+    public static int SizeOf(CType type) => type switch
+    {
+        CType.I8 or CType.U8 => 1,
+        CType.I16 or CType.U16 => 2,
+        CType.I32 or CType.U32 or CType.F32 => 4,
+        _ => 8,
+    };
+
     /// <summary>The type a value of <paramref name="type"/> has on the IL evaluation stack.</summary>
     public static CType StackType(CType type) => type switch
     {

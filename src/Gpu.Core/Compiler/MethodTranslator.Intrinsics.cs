@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.InteropServices;
 
 namespace Gpu.Core.Compiler;
 
@@ -57,15 +56,17 @@ internal sealed partial class MethodTranslator
             {
                 var index = PopScalar();
                 var (pointer, offset) = ViewParts(Pop());
-                Push(Widen(new IRLoad(pointer.ElementType, pointer, offset, index)));
+                Push(pointer.ElementStruct is { } structure
+                    ? LoadElement(structure, pointer, offset, index, "")
+                    : new ScalarValue(builder.Temp(Widen(new IRLoad(pointer.ElementType, pointer, offset, index)))));
                 break;
             }
             case "set_Item":
             {
-                var value = PopScalar();
+                var value = Pop();
                 var index = PopScalar();
                 var (pointer, offset) = ViewParts(Pop());
-                builder.Emit(new IRStore(pointer, offset, index, Narrow(value, pointer.ElementType)));
+                StoreElement(value, pointer, offset, index, "");
                 break;
             }
             case nameof(View<int>.SubView):
@@ -75,7 +76,7 @@ internal sealed partial class MethodTranslator
                 var start = PopScalar();
                 var view = Pop();
                 var (pointer, offset) = ViewParts(view);
-                var copy = builder.NewVariable("t", CType.Pointer, pointer.ElementType, pointer.Space);
+                var copy = builder.CopyPointer(pointer);
                 builder.Emit(new IRAssign(copy, new IRVar(pointer)));
                 var newOffset = builder.Temp(new IRBinary(CType.I64, BinaryOp.Add, offset, Promote(start, CType.I64)));
                 Push(new ViewValue(callee.DeclaringType!, copy, newOffset, builder.Temp(length)));
@@ -83,6 +84,43 @@ internal sealed partial class MethodTranslator
             }
             default:
                 throw Fail(currentOffset, $"View<T>.{callee.Name} is not available on devices");
+        }
+    }
+
+    /// <summary>Reads a struct element of a view member by member.</summary>
+    private StructValue LoadElement(Type structure, IRVariable pointer, IRExpr offset, IRExpr index, string member)
+    {
+        var fields = new Dictionary<FieldInfo, StackValue>();
+        foreach (var field in KernelTypes.InstanceFields(structure))
+        {
+            string path = $"{member}.{KernelTypes.FieldName(field)}";
+            fields[field] = KernelTypes.MemoryType(field.FieldType) is { } type
+                ? new ScalarValue(builder.Temp(Widen(new IRLoad(type, pointer, offset, index, path))))
+                : LoadElement(field.FieldType, pointer, offset, index, path);
+        }
+        return new StructValue(structure, fields);
+    }
+
+    /// <summary>Writes a view element: a primitive, or a struct member by member.</summary>
+    private void StoreElement(StackValue value, IRVariable pointer, IRExpr offset, IRExpr index, string member)
+    {
+        switch (value)
+        {
+            case ScalarValue scalar when member.Length == 0 && pointer.ElementStruct is null:
+                builder.Emit(new IRStore(pointer, offset, index, Narrow(scalar.Expression, pointer.ElementType)));
+                break;
+            case StructValue structure when pointer.ElementStruct is not null:
+                foreach (var (field, fieldValue) in structure.Fields)
+                {
+                    string path = $"{member}.{KernelTypes.FieldName(field)}";
+                    if (KernelTypes.MemoryType(field.FieldType) is { } memoryType && fieldValue is ScalarValue leaf)
+                        builder.Emit(new IRStore(pointer, offset, index, Narrow(leaf.Expression, memoryType), path));
+                    else
+                        StoreElement(fieldValue, pointer, offset, index, path);
+                }
+                break;
+            default:
+                throw Fail(currentOffset, $"a {Describe(value)} cannot be stored in this view's elements");
         }
     }
 
@@ -121,8 +159,8 @@ internal sealed partial class MethodTranslator
         if (constant <= 0)
             throw Fail(currentOffset, $"SharedMemory.Allocate of {constant} elements; the length must be positive");
         var element = callee.GetGenericArguments()[0];
-        var elementType = KernelTypes.Primitive(element) ?? throw Fail(currentOffset, $"shared memory of {KernelTypes.Describe(element)}; only primitive element types are supported");
-        int elementBytes = element == typeof(bool) ? 4 : Marshal.SizeOf(element);
+        var elementType = KernelTypes.MemoryType(element) ?? throw Fail(currentOffset, $"shared memory of {KernelTypes.Describe(element)}; only primitive element types are supported");
+        int elementBytes = KernelTypes.SizeOf(elementType);
         var array = builder.NewSharedArray(elementType, (int)constant, elementBytes);
         Push(new ViewValue(typeof(View<>).MakeGenericType(element), array, new IRConst(CType.I64, 0L), new IRConst(CType.I32, constant)));
     }

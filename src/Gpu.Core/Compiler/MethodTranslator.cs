@@ -203,7 +203,7 @@ internal sealed partial class MethodTranslator
             case ScalarStorage scalar:
                 return new ScalarValue(builder.Temp(Widen(new IRVar(scalar.Variable))));
             case ViewStorage view:
-                var pointer = builder.NewVariable("t", CType.Pointer, view.Pointer.ElementType, view.Pointer.Space);
+                var pointer = builder.CopyPointer(view.Pointer);
                 builder.Emit(new IRAssign(pointer, new IRVar(view.Pointer)));
                 return new ViewValue(view.Type, pointer, builder.Temp(new IRVar(view.Offset)), builder.Temp(new IRVar(view.Length)));
             case StructStorage structure:
