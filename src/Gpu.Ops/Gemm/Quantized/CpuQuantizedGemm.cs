@@ -64,7 +64,7 @@ internal static unsafe class CpuQuantizedGemm
                         DotWidening4(w, x, k, operands.SignedActivations != 0, sums + j);
                 }
                 for (; j < n; j++)
-                    sums[j] = QuantizedOperands.Accumulate(operands, row, j) + operands.ZeroPoint * rowSums[row];
+                    sums[j] = DotWidening1(w, activations + (long)j * k, k, operands.SignedActivations != 0);
                 int correction = operands.ZeroPoint * rowSums[row];
                 for (j = 0; j < n; j++)
                     sums[j] -= correction;
@@ -104,6 +104,22 @@ internal static unsafe class CpuQuantizedGemm
             for (int c = 0; c < 4; c++)
                 result[c] += weight * (signedActivations ? (sbyte)x[c * k + i] : x[c * k + i]);
         }
+    }
+
+    /// <summary>Σ_k w[k]·x[k] for one activation column (batch 1, and the columns left over by four).</summary>
+    private static int DotWidening1(sbyte* w, byte* x, int k, bool signedActivations)
+    {
+        Vector256<int> s0 = Vector256<int>.Zero, s1 = s0;
+        int i = 0;
+        for (; i + 32 <= k; i += 32)
+        {
+            s0 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(w + i), Widen(x + i, signedActivations));
+            s1 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(w + i + 16), Widen(x + i + 16, signedActivations));
+        }
+        int sum = Vector256.Sum(s0 + s1);
+        for (; i < k; i++)
+            sum += w[i] * (signedActivations ? (sbyte)x[i] : x[i]);
+        return sum;
     }
 
     /// <summary>As <see cref="DotWidening4"/> with uint8 activations through vpdpbusd.</summary>
