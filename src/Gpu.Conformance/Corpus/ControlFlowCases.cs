@@ -16,6 +16,7 @@ internal static class ControlFlowCases
         new("corpus/ternaries-and-materialised-bools", Ternaries),
         new("corpus/short-circuit-guards", ShortCircuit),
         new("corpus/early-return", EarlyReturn),
+        new("corpus/enum-parameters-and-switch", Enums),
     ];
 
     private static void NestedBranches(Accelerator accelerator)
@@ -145,5 +146,26 @@ internal static class ControlFlowCases
         var actual = Map(accelerator, input, new int[input.Length], (i, o) => new EarlyReturnKernel { Input = i, Output = o });
         var expected = input.Select(x => x < 0 ? -1 : Enumerable.Range(2, Math.Max(0, (int)Math.Sqrt(x) - 1)).FirstOrDefault(d => x % d == 0, x)).ToArray();
         Check.Exact("smallest factor", expected, actual);
+    }
+
+    private static void Enums(Accelerator accelerator)
+    {
+        long[] input = [0, 5, -7, 1L << 30, long.MaxValue];
+        foreach (var (operation, shade, scale) in new[]
+        {
+            (Operation.Add, Shade.Dark, Scale.Unit), (Operation.Subtract, Shade.Light, Scale.Unit), (Operation.Multiply, Shade.Dark, Scale.Huge),
+        })
+        {
+            var actual = Map(accelerator, input, new long[input.Length * 2], (i, o) => new EnumKernel { Input = i, Output = o, Operation = operation, Shade = shade, Scale = scale });
+            // The enums' numeric values, spelled out: Add 0, Subtract 1, Multiply 2, Negate 10; Dark 1, Light 200; Unit 1, Huge 2^40.
+            long code = operation switch { Operation.Add => 0, Operation.Subtract => 1, _ => 2 };
+            long shadeValue = shade == Shade.Dark ? 1 : 200, scaleValue = scale == Scale.Unit ? 1 : 1L << 40;
+            var expected = input.SelectMany(x => new[]
+            {
+                x < 0 ? -x : code switch { 0 => x + shadeValue, 1 => x - shadeValue, _ => (long)(ulong)((System.Numerics.BigInteger)x * scaleValue & ulong.MaxValue) },
+                (x < 0 ? 10 : code) + (shadeValue == 200 ? 1000 : 0),
+            }).ToArray();
+            Check.Exact($"{operation}, {shade}, {scale}", expected, actual);
+        }
     }
 }

@@ -256,3 +256,51 @@ internal struct EarlyReturnKernel : IKernel1D
         Output[index] = x;
     }
 }
+
+/// <summary>An int-backed enum.</summary>
+internal enum Operation
+{
+    Add,
+    Subtract,
+    Multiply,
+    Negate = 10,
+}
+
+/// <summary>A byte-backed enum.</summary>
+internal enum Shade : byte
+{
+    Dark = 1,
+    Light = 200,
+}
+
+/// <summary>A long-backed enum with a value beyond 32 bits.</summary>
+internal enum Scale : long
+{
+    Unit = 1,
+    Huge = 1L << 40,
+}
+
+/// <summary>Enums as kernel parameters (int, byte and long backed), as locals, and switched on.</summary>
+internal struct EnumKernel : IKernel1D
+{
+    public View<long> Input;
+    public View<long> Output;
+    public Operation Operation;
+    public Shade Shade;
+    public Scale Scale;
+
+    public void Execute(int index)
+    {
+        long x = Input[index];
+        Operation local = x < 0 ? Operation.Negate : Operation;
+        long result = local switch
+        {
+            Operation.Add => x + (long)Shade,
+            Operation.Subtract => x - (long)Shade,
+            Operation.Multiply => x * (long)Scale,
+            _ => -x,
+        };
+        Output[2 * index] = result;
+        Output[2 * index + 1] = (long)local + (Shade == Shade.Light ? 1000 : 0);
+    }
+}

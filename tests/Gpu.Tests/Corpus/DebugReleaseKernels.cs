@@ -1,0 +1,234 @@
+namespace Gpu.Tests.Corpus;
+
+/// <summary>One kernel source compiled in memory: a 1D kernel with <c>View&lt;int&gt; Input</c> and
+/// <c>View&lt;int&gt; Output</c> writing <paramref name="OutputsPerIndex"/> values per input.</summary>
+/// <param name="TypeName">The kernel struct's full name in the source.</param>
+/// <param name="OutputsPerIndex">Outputs written per index.</param>
+/// <param name="Expected">The host's result for an input, written independently of the source.</param>
+public sealed record DebugReleaseKernel(string TypeName, int OutputsPerIndex, Func<int, int[]> Expected)
+{
+    public override string ToString() => TypeName;
+}
+
+/// <summary>The sources (constructs whose Debug IL differs most from Release IL: values live on the
+/// stack across joins, bools are materialised, every local is spilled) and their host expectations.</summary>
+public static class DebugReleaseKernels
+{
+    /// <summary>Inputs every kernel runs on.</summary>
+    public static readonly int[] Inputs = [0, 1, -1, 2, -3, 5, 7, 10, 11, 12, 99, -100, 1000, int.MaxValue, int.MinValue];
+
+    public static IEnumerable<DebugReleaseKernel> All =>
+    [
+        new("InMemory.TernaryKernel", 2, x =>
+        {
+            bool positive = x > 0, small = Math.Abs((long)x) < 10;
+            int nested = positive ? (small ? 1 : 2) : (x == 0 ? 3 : (x == int.MinValue ? 4 : 5));
+            return [nested, (positive && small) || x == -3 ? 10 : 20];
+        }),
+        new("InMemory.ShortCircuitValueKernel", 3, x =>
+        {
+            int a = x & 1, b = x > 5 ? 1 : 0, c = x < 0 ? 1 : 0;
+            return [a * b, Math.Max(a, c), (a == b ? 1 : 0) * c + a * 4];
+        }),
+        new("InMemory.SwitchKernel", 2, x =>
+        {
+            int dense = x is >= 0 and <= 4 ? new[] { 10, 11, 11, 13, 14 }[x] : -1;
+            int expression = x < 0 ? -x % 7 : x == 0 ? 100 : x % 2 == 0 ? 200 : 300;
+            return [dense, expression];
+        }),
+        new("InMemory.NestedLoopKernel", 1, x =>
+        {
+            int limit = Math.Clamp(x, 0, 12), total = 0;
+            for (int i = 1; i <= limit; i++)
+                for (int j = 1; j <= i; j++)
+                    if ((i * j) % 4 != 0)
+                        total += i * j;
+            return [total];
+        }),
+        new("InMemory.StructLocalKernel", 2, x =>
+        {
+            long left = x, right = 3L * x;
+            return [(int)((left + 1) & 0xFFFF_FFFF) ^ (int)(right & 0xFFFF_FFFF), (int)(x & 0xFF)];
+        }),
+        new("InMemory.CallKernel", 2, x =>
+        {
+            long y = (long)x * 2 + 1;
+            int chosen = (int)((x > 0 ? y : -y) & 0xFFFF_FFFF);
+            return [(int)((3L * x + chosen + Math.Abs(x % 10)) & 0xFFFF_FFFF), x > 5 ? 7 : -7];
+        }),
+        new("InMemory.FloatKernel", 2, x =>
+        {
+            double half = (float)(x * 0.5f);
+            double chosen = half > 3 ? half : -half;
+            double floor = Math.Floor(chosen);
+            return [(int)Math.Clamp(floor, int.MinValue, int.MaxValue), half >= 0 ? 1 : 0];
+        }),
+    ];
+
+    /// <summary>The C# sources, compiled as written at each optimisation level.</summary>
+    public static IEnumerable<string> Sources =>
+    [
+        """
+        using Gpu.Core;
+        namespace InMemory;
+        public struct TernaryKernel : IKernel1D
+        {
+            public View<int> Input;
+            public View<int> Output;
+            public void Execute(int index)
+            {
+                int x = Input[index];
+                bool positive = x > 0;
+                bool small = x < 10 && x > -10;
+                Output[2 * index] = positive ? (small ? 1 : 2) : x == 0 ? 3 : x == int.MinValue ? 4 : 5;
+                Output[2 * index + 1] = positive && small || x == -3 ? 10 : 20;
+            }
+        }
+        """,
+        """
+        using Gpu.Core;
+        namespace InMemory;
+        public struct ShortCircuitValueKernel : IKernel1D
+        {
+            public View<int> Input;
+            public View<int> Output;
+            public void Execute(int index)
+            {
+                int x = Input[index];
+                bool a = (x & 1) != 0, b = x > 5, c = x < 0;
+                bool both = a && b;
+                bool either = a || c;
+                bool mixed = !(a ^ b) && c;
+                Output[3 * index] = both ? 1 : 0;
+                Output[3 * index + 1] = either ? 1 : 0;
+                Output[3 * index + 2] = (mixed ? 1 : 0) + (a ? 4 : 0);
+            }
+        }
+        """,
+        """
+        using Gpu.Core;
+        namespace InMemory;
+        public struct SwitchKernel : IKernel1D
+        {
+            public View<int> Input;
+            public View<int> Output;
+            public void Execute(int index)
+            {
+                int x = Input[index];
+                int dense;
+                switch (x)
+                {
+                    case 0: dense = 10; break;
+                    case 1:
+                    case 2: dense = 11; break;
+                    case 3: dense = 13; break;
+                    case 4: dense = 14; break;
+                    default: dense = -1; break;
+                }
+                Output[2 * index] = dense;
+                Output[2 * index + 1] = x switch
+                {
+                    < 0 => -x % 7,
+                    0 => 100,
+                    _ when x % 2 == 0 => 200,
+                    _ => 300,
+                };
+            }
+        }
+        """,
+        """
+        using Gpu.Core;
+        namespace InMemory;
+        public struct NestedLoopKernel : IKernel1D
+        {
+            public View<int> Input;
+            public View<int> Output;
+            public void Execute(int index)
+            {
+                int x = Input[index];
+                int limit = x < 0 ? 0 : x > 12 ? 12 : x;
+                int total = 0;
+                for (int i = 1; i <= limit; i++)
+                {
+                    int j = 1;
+                    while (true)
+                    {
+                        if (j > i)
+                            break;
+                        if ((i * j) % 4 == 0)
+                        {
+                            j++;
+                            continue;
+                        }
+                        total += i * j;
+                        j++;
+                    }
+                }
+                Output[index] = total;
+            }
+        }
+        """,
+        """
+        using Gpu.Core;
+        namespace InMemory;
+        public struct Pair
+        {
+            public int Left;
+            public int Right;
+            public static Pair Of(int value) => new Pair { Left = value, Right = value * 3 };
+        }
+        public struct StructLocalKernel : IKernel1D
+        {
+            public View<int> Input;
+            public View<int> Output;
+            public void Execute(int index)
+            {
+                int x = Input[index];
+                Pair original = Pair.Of(x);
+                Pair copy = original;
+                copy.Left++;
+                original.Left = x & 0xFF;
+                Output[2 * index] = copy.Left ^ copy.Right;
+                Output[2 * index + 1] = original.Left;
+            }
+        }
+        """,
+        """
+        using System;
+        using Gpu.Core;
+        namespace InMemory;
+        public struct CallKernel : IKernel1D
+        {
+            public View<int> Input;
+            public View<int> Output;
+            public void Execute(int index)
+            {
+                int x = Input[index];
+                int y = x * 2 + 1;
+                Output[2 * index] = Combine(x, x > 0 ? y : -y, Digit(x));
+                Output[2 * index + 1] = Pick(x > 5, 7, -7);
+            }
+            private static int Combine(int a, int b, int c) => Triple(a) + b + c;
+            private static int Triple(int a) => a * 3;
+            private static int Digit(int a) => Math.Abs(a % 10);
+            private static T Pick<T>(bool first, T a, T b) => first ? a : b;
+        }
+        """,
+        """
+        using System;
+        using Gpu.Core;
+        namespace InMemory;
+        public struct FloatKernel : IKernel1D
+        {
+            public View<int> Input;
+            public View<int> Output;
+            public void Execute(int index)
+            {
+                float half = Input[index] * 0.5f;
+                Output[2 * index] = (int)MathF.Floor(half > 3f ? half : -half);
+                Output[2 * index + 1] = half >= 0f ? 1 : 0;
+            }
+        }
+        """,
+    ];
+}
