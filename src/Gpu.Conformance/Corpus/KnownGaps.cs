@@ -14,6 +14,9 @@ internal static class KnownGaps
         ["corpus/struct-view-elements"] = (device => device.Kind != DeviceKind.Cpu,
             "the kernel compiler passes only views of primitive element types to a device; a View<Particle> "
             + "(a user struct of float, float, int, short) is rejected with KernelCompilationException"),
+        ["corpus/enum-parameters-and-switch"] = (device => device.Kind != DeviceKind.Cpu,
+            "KernelArguments cannot pass enum-typed kernel fields (NotSupportedException: a kernel parameter of type "
+            + "Operation cannot be passed by value); enums must travel as their underlying integer type"),
     };
 
     /// <summary>The case, made to throw <see cref="ConformanceSkippedException"/> on the devices its gap applies to.</summary>
