@@ -38,6 +38,8 @@ internal static class KernelArguments
 
     private static KernelArgument FromScalar(object value) => value switch
     {
+        // An enum travels as its underlying integer, as the generated C declares it.
+        Enum e => FromScalar(Convert.ChangeType(e, Enum.GetUnderlyingType(e.GetType()), System.Globalization.CultureInfo.InvariantCulture)),
         bool b => FromValue(b ? 1 : 0),
         sbyte v => FromValue(v),
         byte v => FromValue(v),

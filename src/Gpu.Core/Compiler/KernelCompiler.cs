@@ -1,10 +1,19 @@
+using System.Collections.Concurrent;
+
 namespace Gpu.Core.Compiler;
 
 /// <summary>Translates kernel structs from their IL into C for a device compiler.</summary>
 public static class KernelCompiler
 {
+    /// <summary>The environment variable naming a directory where every generated translation
+    /// unit is written, for inspection.</summary>
+    public const string DumpVariable = "GPUC_DUMP_KERNELS";
+
+    private static readonly ConcurrentDictionary<(Type Kernel, KernelShape Shape, KernelDialect Dialect, KernelCompileOptions Options), Lazy<GeneratedKernel>> Cache = new();
+
     /// <summary>Translates the <c>Execute</c> method of <paramref name="kernelType"/> and every
-    /// static method it calls into one C translation unit.</summary>
+    /// method it calls into one C translation unit. Results are cached per (type, shape, dialect,
+    /// options); with <see cref="DumpVariable"/> set, the source is written to that directory.</summary>
     /// <param name="kernelType">A struct implementing the interface named by <paramref name="shape"/>.</param>
     /// <param name="shape">The kernel interface.</param>
     /// <param name="dialect">The C dialect to emit.</param>
@@ -12,6 +21,44 @@ public static class KernelCompiler
     /// <returns>The generated kernel.</returns>
     /// <exception cref="KernelCompilationException">The kernel uses something that cannot run on a device.</exception>
     public static GeneratedKernel Generate(Type kernelType, KernelShape shape, KernelDialect dialect, KernelCompileOptions options)
-        => throw new KernelCompilationException(kernelType.FullName ?? kernelType.Name, 0, null,
-            "the IL-to-C translator is not part of this build yet");
+    {
+        ArgumentNullException.ThrowIfNull(kernelType);
+        var kernel = Cache.GetOrAdd((kernelType, shape, dialect, options),
+            key => new Lazy<GeneratedKernel>(() => Translate(key.Kernel, key.Shape, key.Dialect, key.Options))).Value;
+        Dump(kernel);
+        return kernel;
+    }
+
+    private static GeneratedKernel Translate(Type kernelType, KernelShape shape, KernelDialect dialect, KernelCompileOptions options)
+    {
+        var translated = KernelTranslator.Translate(kernelType, shape, dialect, options);
+        string entryPoint = EntryPointName(kernelType, options);
+        var cDialect = CDialect.For(dialect);
+        return new GeneratedKernel
+        {
+            KernelType = kernelType,
+            EntryPoint = entryPoint,
+            Source = new CEmitter(cDialect).Emit(translated.Function, entryPoint, options),
+            Dialect = dialect,
+            Shape = shape,
+            Options = options,
+            Parameters = translated.Parameters,
+            SharedMemoryBytes = translated.SharedMemoryBytes,
+            UsesDouble = translated.Function.UsesDouble,
+        };
+    }
+
+    /// <summary>A C identifier naming the kernel type and the variant.</summary>
+    internal static string EntryPointName(Type kernelType, KernelCompileOptions options)
+        => $"gpuc_{KernelTypes.Identifier(KernelTypes.Describe(kernelType))}{(options.Guarded ? "_guarded" : "")}{(options.FastMath ? "_fast" : "")}";
+
+    private static void Dump(GeneratedKernel kernel)
+    {
+        string? directory = Environment.GetEnvironmentVariable(DumpVariable);
+        if (string.IsNullOrWhiteSpace(directory))
+            return;
+        Directory.CreateDirectory(directory);
+        string extension = CDialect.For(kernel.Dialect).FileExtension;
+        File.WriteAllText(Path.Combine(directory, $"{kernel.EntryPoint}.{extension}"), kernel.Source);
+    }
 }

@@ -30,19 +30,31 @@ internal sealed class CpuAccelerator(CpuDevice device) : Accelerator(device)
 
     // The range loops are the whole cost of a launch: compile them fully optimised at once rather
     // than through tier 0 and on-stack replacement, which would run the first launches slow.
+    // On a GPU every thread starts from its own copy of the kernel struct, so a kernel that writes
+    // its own fields must not see another index's writes here either: each index runs on a fresh
+    // copy. The JIT promotes the struct's fields to registers, so the copy costs nothing when
+    // Execute does not write them (saxpy's loop stays a plain load-multiply-add-store).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run1D<TKernel>(TKernel kernel, int start, int end) where TKernel : struct, IKernel1D
     {
         for (int i = start; i < end; i++)
-            kernel.Execute(i);
+        {
+            var fresh = kernel;
+            fresh.Execute(i);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run2D<TKernel>(TKernel kernel, int width, int startRow, int endRow) where TKernel : struct, IKernel2D
     {
         for (int y = startRow; y < endRow; y++)
+        {
             for (int x = 0; x < width; x++)
-                kernel.Execute(x, y);
+            {
+                var fresh = kernel;
+                fresh.Execute(x, y);
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -52,7 +64,10 @@ internal sealed class CpuAccelerator(CpuDevice device) : Accelerator(device)
         {
             int y = row % height, z = row / height;
             for (int x = 0; x < width; x++)
-                kernel.Execute(x, y, z);
+            {
+                var fresh = kernel;
+                fresh.Execute(x, y, z);
+            }
         }
     }
 

@@ -1,0 +1,103 @@
+using Gpu.Core;
+
+namespace Gpu.Tests.Compiler;
+
+// Kernels whose generated C the translation tests inspect.
+
+public struct ScaleAndBias
+{
+    public float Scale;
+    public float Bias;
+}
+
+public struct NestedParametersKernel : IKernel1D
+{
+    public View<float> Input;
+    public ScaleAndBias Affine;
+    public bool Enabled;
+    public View2D<int> Table;
+    public long Count;
+
+    public void Execute(int index)
+    {
+        if (Enabled)
+            Input[index] = Input[index] * Affine.Scale + Affine.Bias + Table[0, 0] + Count;
+    }
+}
+
+public struct ExactLiteralsKernel : IKernel1D
+{
+    public View<float> Floats;
+    public View<int> Ints;
+    public View<long> Longs;
+
+    public void Execute(int index)
+    {
+        Floats[0] = float.NaN;
+        Floats[1] = float.PositiveInfinity;
+        Floats[2] = float.NegativeInfinity;
+        Floats[3] = -0f;
+        Floats[4] = 0.1f;
+        Floats[5] = float.Epsilon;
+        Ints[0] = int.MinValue;
+        Ints[1] = int.MaxValue;
+        Longs[0] = long.MinValue;
+    }
+}
+
+public struct DoubleKernel : IKernel1D
+{
+    public View<double> Values;
+
+    public void Execute(int index) => Values[index] = Math.Sqrt(Values[index]) + 0.1;
+}
+
+public struct MultiplyAddKernel : IKernel1D
+{
+    public View<float> A;
+    public View<float> B;
+    public View<float> C;
+
+    public void Execute(int index) => C[index] = A[index] * B[index] + C[index];
+}
+
+[FastMath]
+public struct FastMultiplyAddKernel : IKernel1D
+{
+    public View<float> A;
+    public View<float> B;
+    public View<float> C;
+
+    public void Execute(int index) => C[index] = A[index] * B[index] + C[index];
+}
+
+public struct SharedAtomicsKernel : IGroupKernel
+{
+    public View<float> Sums;
+
+    public void Execute()
+    {
+        var local = SharedMemory.Allocate<float>(64);
+        var counts = SharedMemory.Allocate<int>(16);
+        local[Group.ThreadX] = Group.ThreadX;
+        counts[Group.ThreadX % 16] = 0;
+        Group.Barrier();
+        Atomic.Add(counts, Group.ThreadX % 16, 1);
+        Atomic.Add(Sums, Group.IndexX, local[Group.ThreadX]);
+    }
+}
+
+public struct WarpSumKernel : IGroupKernel
+{
+    public View<float> Values;
+
+    public void Execute()
+    {
+        int index = Group.IndexX * Group.SizeX + Group.ThreadX;
+        float value = Values[index];
+        for (int delta = Warp.Size / 2; delta > 0; delta /= 2)
+            value += Warp.ShuffleDown(value, delta);
+        if (Warp.Lane == 0)
+            Values[index] = value;
+    }
+}

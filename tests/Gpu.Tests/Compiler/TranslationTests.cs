@@ -1,0 +1,213 @@
+using Gpu.Conformance.Kernels;
+using Gpu.Core;
+using Gpu.Core.Compiler;
+
+namespace Gpu.Tests.Compiler;
+
+/// <summary>What the translator generates, read as text: pragmas, dialect differences, parameter
+/// order, literals, caching and the dump directory.</summary>
+public sealed class TranslationTests
+{
+    private static readonly KernelCompileOptions Exact = new(Guarded: false, FastMath: false);
+
+    private static GeneratedKernel Generate<TKernel>(KernelShape shape, KernelDialect dialect = KernelDialect.OpenCL, KernelCompileOptions? options = null)
+        => KernelCompiler.Generate(typeof(TKernel), shape, dialect, options ?? Exact);
+
+    [Test]
+    public void OpenCLSourceTurnsContractionOffUnlessTheKernelAsksForFastMath()
+    {
+        Assert.That(Generate<MultiplyAddKernel>(KernelShape.OneD).Source, Does.Contain("#pragma OPENCL FP_CONTRACT OFF"));
+        var fast = Generate<FastMultiplyAddKernel>(KernelShape.OneD, options: new KernelCompileOptions(false, FastMath: true));
+        Assert.That(fast.Source, Does.Not.Contain("FP_CONTRACT OFF"));
+    }
+
+    [Test]
+    public void NvrtcIsToldNotToContractUnlessFastMath()
+    {
+        var target = new Gpu.Core.Cuda.CudaTarget(75, Cubin: false);
+        Assert.That(Gpu.Core.Cuda.NvrtcCompiler.Options(target, Exact), Does.Contain("--fmad=false"));
+        Assert.That(Gpu.Core.Cuda.NvrtcCompiler.Options(target, new KernelCompileOptions(false, true)), Does.Not.Contain("--fmad=false"));
+    }
+
+    [Test]
+    public void DialectsDifferInQualifiersIndicesBarriersAndAtomics()
+    {
+        string openCL = Generate<SharedAtomicsKernel>(KernelShape.Grouped).Source;
+        string cuda = Generate<SharedAtomicsKernel>(KernelShape.Grouped, KernelDialect.Cuda).Source;
+        Assert.Multiple(() =>
+        {
+            Assert.That(openCL, Does.Contain("__kernel void gpuc_"));
+            Assert.That(openCL, Does.Contain("__local float shared"));
+            Assert.That(openCL, Does.Contain("get_local_id(0)"));
+            Assert.That(openCL, Does.Contain("barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);"));
+            Assert.That(openCL, Does.Contain("atomic_add(&"));
+            Assert.That(openCL, Does.Match(@"gpuc_atomic_add_f32_global\(&\w+\["));
+            Assert.That(openCL, Does.Contain("__global float* p_Sums"));
+            Assert.That(cuda, Does.Contain("extern \"C\" __global__ void gpuc_"));
+            Assert.That(cuda, Does.Contain("__shared__ float shared"));
+            Assert.That(cuda, Does.Contain("(int)threadIdx.x"));
+            Assert.That(cuda, Does.Contain("__syncthreads();"));
+            Assert.That(cuda, Does.Match(@"atomicAdd\(&\w+\[.*, 1\)"));
+            Assert.That(cuda, Does.Not.Contain("__global float*"));
+            Assert.That(cuda, Does.Not.Contain("#pragma OPENCL"));
+        });
+    }
+
+    [Test]
+    public void GlobalIndicesComeFromTheDialectsRegisters()
+    {
+        Assert.That(Generate<IndexGrid3DKernel>(KernelShape.ThreeD).Source,
+            Does.Contain("get_global_id(0)").And.Contain("get_global_id(1)").And.Contain("get_global_id(2)"));
+        Assert.That(Generate<IndexGrid3DKernel>(KernelShape.ThreeD, KernelDialect.Cuda).Source,
+            Does.Contain("blockIdx.z * blockDim.z + threadIdx.z"));
+    }
+
+    [Test]
+    public void WarpShufflesAreCudaOnly()
+    {
+        Assert.That(Generate<WarpSumKernel>(KernelShape.Grouped, KernelDialect.Cuda).Source,
+            Does.Contain("__shfl_down_sync(0xffffffffu, ").And.Contain("warpSize"));
+        Assert.That(() => Generate<WarpSumKernel>(KernelShape.Grouped),
+            Throws.InstanceOf<KernelCompilationException>().With.Message.Contains("OpenCL 1.2 does not have"));
+    }
+
+    [Test]
+    public void WarpIntrinsicsOnTheCpuSayTheyNeedCuda()
+        => Assert.That(() => Warp.ShuffleDown(1f, 1), Throws.InstanceOf<NotSupportedException>().With.Message.Contains("CUDA"));
+
+    [Test]
+    public void FieldsFlattenInDeclarationOrderWithViewsAsPointerOffsetAndLength()
+    {
+        var kernel = Generate<NestedParametersKernel>(KernelShape.OneD);
+        Assert.That(kernel.Parameters.Select(p => $"{p.Name}:{p.Kind}"), Is.EqualTo(new[]
+        {
+            "p_Input:ViewHandle", "p_Input_offset:ViewOffset", "p_Input_length:ViewLength",
+            "p_Affine_Scale:Scalar", "p_Affine_Bias:Scalar", "p_Enabled:Scalar",
+            "p_Table_Data:ViewHandle", "p_Table_Data_offset:ViewOffset", "p_Table_Data_length:ViewLength",
+            "p_Table_Rows:Scalar", "p_Table_Columns:Scalar", "p_Table_RowStride:Scalar", "p_Count:Scalar",
+        }));
+        Assert.That(kernel.Source, Does.Contain("__global float* p_Input, llong p_Input_offset, int p_Input_length, float p_Affine_Scale"));
+    }
+
+    [Test]
+    public void ArgumentsAreReadAlongTheFieldPathsInParameterOrder()
+    {
+        using var accelerator = Devices.Open("cpu");
+        using var input = accelerator.Allocate<float>(10);
+        using var table = accelerator.Allocate<int>(12);
+        var value = new NestedParametersKernel
+        {
+            Input = input.View.SubView(3, 5),
+            Affine = new ScaleAndBias { Scale = 2.5f, Bias = -1f },
+            Enabled = true,
+            Table = table.View.As2D(3, 3, rowStride: 4),
+            Count = 1L << 40,
+        };
+        var kernel = Generate<NestedParametersKernel>(KernelShape.OneD);
+        var arguments = new KernelArgument[kernel.Parameters.Count];
+        KernelArguments.Read(value, kernel.Parameters, [5], arguments);
+        Assert.That(arguments.Select(a => (a.Bits, a.Size)), Is.EqualTo(new (ulong, int)[]
+        {
+            ((ulong)input.View.Handle, 8), (3, 8), (5, 4),
+            (BitConverter.SingleToUInt32Bits(2.5f), 4), (BitConverter.SingleToUInt32Bits(-1f), 4), (1, 4),
+            ((ulong)table.View.Handle, 8), (0, 8), (12, 4), (3, 4), (3, 4), (4, 4), (1UL << 40, 8),
+        }));
+    }
+
+    [Test]
+    public void GuardedVariantsTakeTheExtentAndReturnBeyondIt()
+    {
+        var plain = Generate<IndexGrid2DKernel>(KernelShape.TwoD);
+        var guarded = Generate<IndexGrid2DKernel>(KernelShape.TwoD, options: new KernelCompileOptions(Guarded: true, FastMath: false));
+        Assert.That(plain.Parameters.Any(p => p.Kind == KernelParameterKind.ExtentLimit), Is.False);
+        Assert.That(guarded.Parameters.Where(p => p.Kind == KernelParameterKind.ExtentLimit).Select(p => p.Name),
+            Is.EqualTo(new[] { "gpuc_extent_x", "gpuc_extent_y" }));
+        Assert.That(guarded.Source, Does.Contain(">= gpuc_extent_x)").And.Contain(">= gpuc_extent_y)"));
+        Assert.That(guarded.EntryPoint, Is.Not.EqualTo(plain.EntryPoint));
+    }
+
+    [Test]
+    public void FloatAndIntegerLiteralsAreExact()
+    {
+        string source = Generate<ExactLiteralsKernel>(KernelShape.OneD).Source;
+        Assert.Multiple(() =>
+        {
+            Assert.That(source, Does.Contain($"GPUC_AS_FLOAT(0x{BitConverter.SingleToUInt32Bits(float.NaN):x8}u)"));
+            Assert.That(source, Does.Contain("GPUC_AS_FLOAT(0x7f800000u)"));
+            Assert.That(source, Does.Contain("GPUC_AS_FLOAT(0xff800000u)"));
+            Assert.That(source, Does.Contain("(-0x0p+0f)"));
+            Assert.That(source, Does.Contain("0x1.99999a0000000p-4f"));
+            Assert.That(source, Does.Contain("0x1.0000000000000p-149f"));
+            Assert.That(source, Does.Contain("(-2147483647 - 1)"));
+            Assert.That(source, Does.Contain("2147483647;"));
+            Assert.That(source, Does.Contain("(-9223372036854775807L - 1)"));
+        });
+        Assert.That(Generate<ExactLiteralsKernel>(KernelShape.OneD, KernelDialect.Cuda).Source, Does.Contain("(-9223372036854775807LL - 1)"));
+    }
+
+    [TestCase(0.1f)]
+    [TestCase(-3.75f)]
+    [TestCase(1e-45f)]
+    [TestCase(3.4028235e38f)]
+    public void HexFloatLiteralsRoundTrip(float value)
+    {
+        string literal = CEmitter.HexFloat(value, "").Trim('(', ')');
+        bool negative = literal.StartsWith('-');
+        string digits = literal.TrimStart('-')[2..];
+        int p = digits.IndexOf('p');
+        string[] mantissa = digits[..p].Split('.');
+        double parsed = Convert.ToUInt64(mantissa[0], 16) + Convert.ToUInt64(mantissa[1], 16) / Math.Pow(16, mantissa[1].Length);
+        parsed = Math.ScaleB(parsed, int.Parse(digits[(p + 1)..]));
+        Assert.That((float)(negative ? -parsed : parsed), Is.EqualTo(value));
+    }
+
+    [Test]
+    public void DoubleKernelsDeclareTheirNeed()
+    {
+        var kernel = Generate<DoubleKernel>(KernelShape.OneD);
+        Assert.That(kernel.UsesDouble, Is.True);
+        Assert.That(kernel.Source, Does.Contain("#pragma OPENCL EXTENSION cl_khr_fp64 : enable"));
+        Assert.That(Generate<SaxpyKernel>(KernelShape.OneD).UsesDouble, Is.False);
+    }
+
+    [Test]
+    public void SharedArraysAreSizedFromTheirConstantLength()
+    {
+        Assert.That(Generate<TreeReductionKernel>(KernelShape.Grouped).SharedMemoryBytes, Is.EqualTo(TreeReductionKernel.GroupSize * sizeof(int)));
+        Assert.That(Generate<SharedAtomicsKernel>(KernelShape.Grouped).SharedMemoryBytes, Is.EqualTo(64 * sizeof(float) + 16 * sizeof(int)));
+    }
+
+    [Test]
+    public void GenerationIsCachedPerTypeShapeDialectAndOptions()
+    {
+        var first = Generate<SaxpyKernel>(KernelShape.OneD);
+        Assert.That(Generate<SaxpyKernel>(KernelShape.OneD), Is.SameAs(first));
+        Assert.That(Generate<SaxpyKernel>(KernelShape.OneD, options: new KernelCompileOptions(true, false)), Is.Not.SameAs(first));
+        Assert.That(Generate<SaxpyKernel>(KernelShape.OneD, KernelDialect.Cuda), Is.Not.SameAs(first));
+    }
+
+    [Test]
+    public void AKernelOfTheWrongShapeIsRejected()
+        => Assert.That(() => Generate<SaxpyKernel>(KernelShape.TwoD),
+            Throws.InstanceOf<KernelCompilationException>().With.Message.Contains("IKernel2D"));
+
+    [Test, NonParallelizable]
+    public void DumpVariableWritesEachGeneratedSource()
+    {
+        string directory = Directory.CreateTempSubdirectory("gpuc-dump-").FullName;
+        string? previous = Environment.GetEnvironmentVariable(KernelCompiler.DumpVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(KernelCompiler.DumpVariable, directory);
+            var openCL = Generate<SaxpyKernel>(KernelShape.OneD);
+            var cuda = Generate<SaxpyKernel>(KernelShape.OneD, KernelDialect.Cuda);
+            Assert.That(File.ReadAllText(Path.Combine(directory, openCL.EntryPoint + ".cl")), Is.EqualTo(openCL.Source));
+            Assert.That(File.ReadAllText(Path.Combine(directory, cuda.EntryPoint + ".cu")), Is.EqualTo(cuda.Source));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(KernelCompiler.DumpVariable, previous);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
