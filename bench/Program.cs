@@ -5,6 +5,8 @@ using Gpu.Core;
 var suites = new Dictionary<string, Action<TextWriter, IReadOnlyList<Device>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["saxpy"] = (output, devices) => SaxpyBench.Run(output, devices),
+    ["gemm"] = (output, devices) => Gpu.Bench.Gemm.GemmBench.Run(output, devices),
+    ["sequence"] = (output, devices) => Gpu.Bench.Sequence.SequenceBench.Run(output, devices),
 };
 
 var requested = new List<string>();

@@ -12,11 +12,18 @@ internal sealed unsafe class OpenCLAccelerator : TranslatingAccelerator<OpenCLPr
     private readonly OpenCLDevice device;
     private readonly OpenCLContext context;
     private readonly Lock eventGate = new();
+    private readonly bool wholeGroups;
     private nint lastKernelEvent;
 
-    public OpenCLAccelerator(OpenCLDevice device) : base(device, KernelDialect.OpenCL)
+    /// <summary>Opens the device.</summary>
+    /// <param name="device">The device.</param>
+    /// <param name="wholeGroups">Whether ungrouped launches run in whole groups of the shared
+    /// block sizes (guarded where padded) rather than over the exact extent; by default only on
+    /// GPUs (see <see cref="PlanLaunch"/>). Tests force it to run the GPU path on a CPU device.</param>
+    public OpenCLAccelerator(OpenCLDevice device, bool? wholeGroups = null) : base(device, KernelDialect.OpenCL)
     {
         this.device = device;
+        this.wholeGroups = (wholeGroups ?? device.Hardware != DeviceHardware.Cpu) && device.MaxGroupSize >= BlockX1D;
         context = new OpenCLContext(device.Api, device.Handle, device.Name);
     }
 
@@ -45,9 +52,7 @@ internal sealed unsafe class OpenCLAccelerator : TranslatingAccelerator<OpenCLPr
     /// choose the group (PoCL vectorises across the group it picks, and a padded launch needs a
     /// bounds guard that costs more than it saves); GPUs get whole groups of the shared block sizes.</summary>
     protected override LaunchGeometry PlanLaunch(KernelShape shape, int width, int height, int depth)
-        => device.Hardware == DeviceHardware.Cpu || device.MaxGroupSize < BlockX1D
-            ? new LaunchGeometry(width, height, depth, 0, 0, 0, Guarded: false)
-            : base.PlanLaunch(shape, width, height, depth);
+        => wholeGroups ? base.PlanLaunch(shape, width, height, depth) : new LaunchGeometry(width, height, depth, 0, 0, 0, Guarded: false);
 
     protected override OpenCLProgram Build(GeneratedKernel kernel)
     {

@@ -30,14 +30,25 @@ internal sealed unsafe class OpenCLBackend : IDeviceBackend
             return [];
         }
         var devices = new List<Device>();
+        var failures = new List<string>();
         foreach (nint platform in platforms)
         {
-            string platformName = api.PlatformString(platform, OpenCLApi.PlatformName);
-            foreach (nint handle in DevicesOf(api, platform, platformName))
-                devices.Add(Describe(api, platform, platformName, handle, $"opencl:{devices.Count}"));
+            // One broken vendor driver must not hide the devices of the others.
+            try
+            {
+                string platformName = api.PlatformString(platform, OpenCLApi.PlatformName);
+                foreach (nint handle in DevicesOf(api, platform, platformName))
+                    devices.Add(Describe(api, platform, platformName, handle, $"opencl:{devices.Count}"));
+            }
+            catch (GpuException e)
+            {
+                failures.Add(e.Message);
+            }
         }
         if (devices.Count == 0)
-            unavailableReason = $"{platforms.Length} OpenCL platform(s) ({string.Join(", ", platforms.Select(p => api.PlatformString(p, OpenCLApi.PlatformName)))}) but no devices";
+            unavailableReason = failures.Count > 0
+                ? $"{platforms.Length} OpenCL platform(s), no usable device: {string.Join("; ", failures)}"
+                : $"{platforms.Length} OpenCL platform(s) ({string.Join(", ", platforms.Select(p => api.PlatformString(p, OpenCLApi.PlatformName)))}) but no devices";
         return devices;
     }
 

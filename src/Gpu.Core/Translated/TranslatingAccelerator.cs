@@ -84,19 +84,16 @@ internal abstract class TranslatingAccelerator<TProgram>(Device device, KernelDi
         => programs.GetOrAdd((kernelType, shape, options),
             key => new Lazy<TProgram>(() => Build(KernelCompiler.Generate(key.Kernel, key.Shape, Dialect, key.Options)))).Value;
 
-    /// <summary>Builds <paramref name="kernel"/> now and uses it for every launch of its kernel type,
-    /// shape and options, in place of the compiler's translation: the seam through which tests run
-    /// hand-written device code along the whole launch path.</summary>
-    /// <exception cref="KernelBuildException">The source does not build.</exception>
-    internal TProgram Preload(GeneratedKernel kernel)
+    /// <summary>Makes every launch of <paramref name="kernel"/>'s kernel type, shape and options
+    /// run <paramref name="kernel"/> instead of the compiler's translation, built on first launch:
+    /// the seam through which tests run hand-written device code along the whole launch path.</summary>
+    internal void Substitute(GeneratedKernel kernel)
     {
         ThrowIfDisposed();
-        var program = Build(kernel);
         var replaced = programs.GetValueOrDefault((kernel.KernelType, kernel.Shape, kernel.Options));
-        programs[(kernel.KernelType, kernel.Shape, kernel.Options)] = new Lazy<TProgram>(program);
+        programs[(kernel.KernelType, kernel.Shape, kernel.Options)] = new Lazy<TProgram>(() => Build(kernel));
         if (replaced is { IsValueCreated: true })
             replaced.Value.Dispose();
-        return program;
     }
 
     private void Run<TKernel>(KernelShape shape, in TKernel kernel, in LaunchGeometry geometry, ReadOnlySpan<int> extent) where TKernel : struct

@@ -10,6 +10,13 @@ namespace Gpu.Tests.OpenCL;
 [TestFixtureSource(typeof(OpenCLTestDevices), nameof(OpenCLTestDevices.Fixtures))]
 public sealed class OpenCLAcceleratorTests(string deviceName)
 {
+    /// <summary>The conformance cases whose kernels <see cref="HandWrittenKernels"/> provides.</summary>
+    private static readonly string[] LaunchCaseNames =
+    [
+        "launch/saxpy-1d-length-1", "launch/saxpy-1d-length-1000", "launch/saxpy-1d-length-100003", "launch/subviews-with-offsets",
+        "launch/2d-strided", "launch/3d", "launch/grouped-tree-reduction", "launch/atomics-under-contention",
+    ];
+
     private OpenCLAccelerator? accelerator;
 
     private OpenCLAccelerator Accelerator => accelerator ?? throw new InvalidOperationException("The fixture has not opened its device.");
@@ -19,7 +26,7 @@ public sealed class OpenCLAcceleratorTests(string deviceName)
     {
         accelerator = (OpenCLAccelerator)Devices.Open(deviceName);
         foreach (var kernel in HandWrittenKernels.ConformanceKernels())
-            Accelerator.Preload(kernel);
+            Accelerator.Substitute(kernel);
     }
 
     [OneTimeTearDown]
@@ -46,15 +53,19 @@ public sealed class OpenCLAcceleratorTests(string deviceName)
         TestContext.Out.WriteLine($"{device} on {device.PlatformName}: {device.ComputeUnits} CUs, {device.MemoryBytes >> 20} MiB, {device.PeakGflops:F0} GFLOP/s, {device.PeakGBps:F1} GB/s ({device.PeakSource})");
     }
 
-    [TestCase("launch/saxpy-1d-length-1")]
-    [TestCase("launch/saxpy-1d-length-1000")]
-    [TestCase("launch/saxpy-1d-length-100003")]
-    [TestCase("launch/subviews-with-offsets")]
-    [TestCase("launch/2d-strided")]
-    [TestCase("launch/3d")]
-    [TestCase("launch/grouped-tree-reduction")]
-    [TestCase("launch/atomics-under-contention")]
+    [TestCaseSource(nameof(LaunchCaseNames))]
     public void HandWrittenKernelPassesTheConformanceCase(string caseName) => ConformanceSuite.Get(caseName).Run(Accelerator);
+
+    [Test]
+    public void HandWrittenKernelsPassTheConformanceCasesInWholeGuardedGroups()
+    {
+        // The launch planning GPUs get: extents rounded up to whole groups, guarded variants.
+        using var padded = new OpenCLAccelerator((OpenCLDevice)Accelerator.Device, wholeGroups: true);
+        foreach (var kernel in HandWrittenKernels.ConformanceKernels())
+            padded.Substitute(kernel);
+        foreach (var name in LaunchCaseNames)
+            ConformanceSuite.Get(name).Run(padded);
+    }
 
     [Test]
     public void ScalarArgumentsOfEveryWidthArriveAsTheCpuSeesThem()
@@ -64,8 +75,8 @@ public sealed class OpenCLAcceleratorTests(string deviceName)
         using (var expected = cpu.Allocate<long>(ScalarEchoKernel.Outputs))
         {
             cpu.Launch(1, kernel with { Output = expected.View });
-            Accelerator.Preload(ScalarEchoKernel.HandWritten(guarded: false));
-            Accelerator.Preload(ScalarEchoKernel.HandWritten(guarded: true));
+            Accelerator.Substitute(ScalarEchoKernel.HandWritten(guarded: false));
+            Accelerator.Substitute(ScalarEchoKernel.HandWritten(guarded: true));
             using var output = Accelerator.Allocate<long>(ScalarEchoKernel.Outputs);
             Accelerator.Launch(1, kernel with { Output = output.View });
             Assert.That(output.ToArray(), Is.EqualTo(expected.ToArray()));
@@ -112,7 +123,8 @@ public sealed class OpenCLAcceleratorTests(string deviceName)
     public void FailedBuildCarriesTheLogAndTheSource()
     {
         const string source = "__kernel void broken(__global float* y)\n{\n    y[0] = undeclared_name;\n}\n";
-        var error = Assert.Throws<KernelBuildException>(() => Accelerator.Preload(HandWrittenKernels.Verbatim(typeof(BrokenKernel), "broken", source)))!;
+        Accelerator.Substitute(HandWrittenKernels.Verbatim(typeof(BrokenKernel), "broken", source));
+        var error = Assert.Throws<KernelBuildException>(() => Accelerator.Launch(1, new BrokenKernel()))!;
         Assert.That(error.ErrorName, Is.EqualTo("CL_BUILD_PROGRAM_FAILURE"));
         Assert.That(error.GeneratedSource, Is.EqualTo(source));
         Assert.That(error.BuildLog, Does.Contain("undeclared_name").And.Contain("-cl-std=CL1.2"));
@@ -123,7 +135,8 @@ public sealed class OpenCLAcceleratorTests(string deviceName)
     public void ProgramWithoutTheEntryPointIsABuildError()
     {
         const string source = "__kernel void other_name(__global float* y) { y[0] = 1.0f; }\n";
-        var error = Assert.Throws<KernelBuildException>(() => Accelerator.Preload(HandWrittenKernels.Verbatim(typeof(BrokenKernel), "expected_name", source)))!;
+        Accelerator.Substitute(HandWrittenKernels.Verbatim(typeof(MisnamedKernel), "expected_name", source));
+        var error = Assert.Throws<KernelBuildException>(() => Accelerator.Launch(1, new MisnamedKernel()))!;
         Assert.That(error.ErrorName, Is.EqualTo("CL_INVALID_KERNEL_NAME"));
         Assert.That(error.GeneratedSource, Is.EqualTo(source));
     }
@@ -183,7 +196,14 @@ public sealed class OpenCLAcceleratorTests(string deviceName)
         => Assert.That(() => Accelerator.Allocate<byte>(Accelerator.Device.MemoryBytes * 2),
             Throws.InstanceOf<DeviceOutOfMemoryException>().With.Message.Contains("largest single allocation"));
 
+    /// <summary>Stands for a kernel whose device code does not compile.</summary>
     private struct BrokenKernel : IKernel1D
+    {
+        public readonly void Execute(int index) { }
+    }
+
+    /// <summary>Stands for a kernel whose program lacks the entry point.</summary>
+    private struct MisnamedKernel : IKernel1D
     {
         public readonly void Execute(int index) { }
     }

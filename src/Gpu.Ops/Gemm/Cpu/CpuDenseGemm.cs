@@ -147,9 +147,9 @@ internal static unsafe class CpuDenseGemm
         int mc = Math.Min(MC, shape.M - ic);
         int kc = block.Kc;
         float* packedA = ThreadScratch.PackedA((long)(MC + MR) * kc);
-        float* edge = ThreadScratch.Row(nr);
+        float* tile = ThreadScratch.Row(MR * nr);
         PackA(operands, packedA, ic, mc, block.Pc, kc);
-        var store = new TileStore(operands, block.Pc == 0, block.Pc + kc == shape.K, edge);
+        var store = new TileStore(operands, block.Pc == 0, block.Pc + kc == shape.K, tile);
         int panelStart = block.Panels * split / block.Splits, panelEnd = block.Panels * (split + 1) / block.Splits;
         for (int panel = panelStart; panel < panelEnd; panel++)
         {
@@ -157,8 +157,10 @@ internal static unsafe class CpuDenseGemm
             int columns = Math.Min(nr, shape.N - column);
             float* bPanel = packedB + (long)panel * kc * nr;
             for (int ir = 0; ir < mc; ir += MR)
-                MicroKernel<TIsa, TVector>(packedA + (long)ir * kc, bPanel, kc,
-                    operands.C + (long)(ic + ir) * shape.N + column, Math.Min(MR, mc - ir), columns, column, store);
+            {
+                MicroKernel<TIsa, TVector>(packedA + (long)ir * kc, bPanel, kc, tile);
+                StoreTile<TIsa, TVector>(operands.C + (long)(ic + ir) * shape.N + column, Math.Min(MR, mc - ir), columns, column, store);
+            }
         }
     }
 
@@ -246,15 +248,19 @@ internal static unsafe class CpuDenseGemm
 
     /// <summary>How a micro-tile lands in C: the first K block applies β, later ones accumulate,
     /// the last adds the bias and the activation.</summary>
-    private readonly struct TileStore(DenseOperands operands, bool first, bool last, float* edge)
+    private readonly struct TileStore(DenseOperands operands, bool first, bool last, float* tile)
     {
         public readonly DenseOperands Operands = operands;
         public readonly bool First = first, Last = last;
-        public readonly float* Edge = edge;
+        /// <summary>MR × NR floats where the micro-kernel parks its accumulators.</summary>
+        public readonly float* Tile = tile;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel<TIsa, TVector>(float* a, float* b, int kc, float* c, int rows, int columns, int column, in TileStore store)
+    /// <summary>The MR × NR block of one A panel times one B panel over kc steps, into the tile.
+    /// Kept free of calls and of anything but the panels so the JIT holds all twelve accumulators
+    /// in registers (with more live state it spilled them every iteration).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernel<TIsa, TVector>(float* a, float* b, int kc, float* tile)
         where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
         int w = TIsa.Width;
@@ -284,55 +290,71 @@ internal static unsafe class CpuDenseGemm
             a += MR;
             b += 2 * w;
         }
-        long ldc = store.Operands.Shape.N;
-        StoreRow<TIsa, TVector>(c, c00, c01, columns, column, store);
-        if (rows > 1) StoreRow<TIsa, TVector>(c + ldc, c10, c11, columns, column, store);
-        if (rows > 2) StoreRow<TIsa, TVector>(c + 2 * ldc, c20, c21, columns, column, store);
-        if (rows > 3) StoreRow<TIsa, TVector>(c + 3 * ldc, c30, c31, columns, column, store);
-        if (rows > 4) StoreRow<TIsa, TVector>(c + 4 * ldc, c40, c41, columns, column, store);
-        if (rows > 5) StoreRow<TIsa, TVector>(c + 5 * ldc, c50, c51, columns, column, store);
+        int nr = 2 * w;
+        TIsa.Store(tile, c00); TIsa.Store(tile + w, c01);
+        TIsa.Store(tile + nr, c10); TIsa.Store(tile + nr + w, c11);
+        TIsa.Store(tile + 2 * nr, c20); TIsa.Store(tile + 2 * nr + w, c21);
+        TIsa.Store(tile + 3 * nr, c30); TIsa.Store(tile + 3 * nr + w, c31);
+        TIsa.Store(tile + 4 * nr, c40); TIsa.Store(tile + 4 * nr + w, c41);
+        TIsa.Store(tile + 5 * nr, c50); TIsa.Store(tile + 5 * nr + w, c51);
+    }
+
+    /// <summary>Lands the tile parked in <see cref="TileStore.Tile"/> in C.</summary>
+    private static void StoreTile<TIsa, TVector>(float* c, int rows, int columns, int column, in TileStore store)
+        where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        int w = TIsa.Width, nr = 2 * w;
+        ref readonly var operands = ref store.Operands;
+        long ldc = operands.Shape.N;
+        for (int r = 0; r < rows; r++)
+        {
+            float* tile = store.Tile + r * nr;
+            float* cRow = c + r * ldc;
+            if (columns == nr)
+                StoreFullRow<TIsa, TVector>(cRow, tile, column, store);
+            else
+                StorePartialRow(cRow, tile, columns, column, store);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow<TIsa, TVector>(float* c, TVector low, TVector high, int columns, int column, in TileStore store)
+    private static void StoreFullRow<TIsa, TVector>(float* c, float* tile, int column, in TileStore store)
         where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
         int w = TIsa.Width;
         ref readonly var operands = ref store.Operands;
-        if (columns == 2 * w)
+        TVector alpha = TIsa.Broadcast(operands.Alpha);
+        TVector low = TIsa.Multiply(TIsa.Load(tile), alpha);
+        TVector high = TIsa.Multiply(TIsa.Load(tile + w), alpha);
+        if (!store.First)
         {
-            TVector alpha = TIsa.Broadcast(operands.Alpha);
-            low = TIsa.Multiply(low, alpha);
-            high = TIsa.Multiply(high, alpha);
-            if (!store.First)
-            {
-                low = TIsa.Add(low, TIsa.Load(c));
-                high = TIsa.Add(high, TIsa.Load(c + w));
-            }
-            else if (operands.Beta != 0f)
-            {
-                TVector beta = TIsa.Broadcast(operands.Beta);
-                low = TIsa.MultiplyAdd(beta, TIsa.Load(c), low);
-                high = TIsa.MultiplyAdd(beta, TIsa.Load(c + w), high);
-            }
-            if (store.Last && operands.Bias != null)
-            {
-                low = TIsa.Add(low, TIsa.Load(operands.Bias + column));
-                high = TIsa.Add(high, TIsa.Load(operands.Bias + column + w));
-            }
-            TIsa.Store(c, low);
-            TIsa.Store(c + w, high);
-            if (store.Last && operands.Kind != ActivationKind.Identity)
-                for (int j = 0; j < columns; j++)
-                    c[j] = Activation.Apply(operands.Kind, operands.Slope, c[j]);
-            return;
+            low = TIsa.Add(low, TIsa.Load(c));
+            high = TIsa.Add(high, TIsa.Load(c + w));
         }
-        float* edge = store.Edge;
-        TIsa.Store(edge, low);
-        TIsa.Store(edge + w, high);
+        else if (operands.Beta != 0f)
+        {
+            TVector beta = TIsa.Broadcast(operands.Beta);
+            low = TIsa.MultiplyAdd(beta, TIsa.Load(c), low);
+            high = TIsa.MultiplyAdd(beta, TIsa.Load(c + w), high);
+        }
+        if (store.Last && operands.Bias != null)
+        {
+            low = TIsa.Add(low, TIsa.Load(operands.Bias + column));
+            high = TIsa.Add(high, TIsa.Load(operands.Bias + column + w));
+        }
+        TIsa.Store(c, low);
+        TIsa.Store(c + w, high);
+        if (store.Last && operands.Kind != ActivationKind.Identity)
+            for (int j = 0; j < 2 * w; j++)
+                c[j] = Activation.Apply(operands.Kind, operands.Slope, c[j]);
+    }
+
+    private static void StorePartialRow(float* c, float* tile, int columns, int column, in TileStore store)
+    {
+        ref readonly var operands = ref store.Operands;
         for (int j = 0; j < columns; j++)
         {
-            float value = operands.Alpha * edge[j];
+            float value = operands.Alpha * tile[j];
             if (!store.First)
                 value += c[j];
             else if (operands.Beta != 0f)

@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text.Json;
+using Gpu.Core;
+using Gpu.Ops.Gemm;
+
+namespace Gpu.Bench.Gemm;
+
+/// <summary>The GEMM family: square sgemm against torch.mm, and a 4096×4096 linear layer at several
+/// batches in every form (dense, sparse, quantized) against PyTorch's float and dynamic-quantized
+/// Linear, all in the same run.</summary>
+public static class GemmBench
+{
+    private static readonly int[] SquareSizes = [512, 2048];
+
+    /// <summary>Measures every device and the PyTorch CPU peer; prints the tables.</summary>
+    /// <param name="output">Where the report goes.</param>
+    /// <param name="devices">The devices to measure.</param>
+    public static void Run(TextWriter output, IReadOnlyList<Device> devices)
+    {
+        int threads = Environment.ProcessorCount;
+        string Invariant(IEnumerable<int> values) => string.Join(",", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
+        var (peer, unavailable) = PyTorchPeer.Run("bench_gemm.py",
+            [threads.ToString(CultureInfo.InvariantCulture), Invariant(SquareSizes), LinearBench.Features.ToString(CultureInfo.InvariantCulture), Invariant(LinearBench.Batches)], threads);
+        if (peer is { } result)
+        {
+            string blas = result.GetProperty("blas").GetString() ?? "unknown";
+            output.WriteLine($"gemm: PyTorch peer on the CPU, {threads} threads, BLAS = {blas}" +
+                (blas == "generic" ? " (a generic reference BLAS, not OpenBLAS/MKL: torch.mm ratios overstate our standing against a tuned BLAS)" : ""));
+        }
+        else
+        {
+            output.WriteLine($"gemm: PyTorch peer unavailable: {unavailable}");
+        }
+        RunSquare(output, devices, peer);
+        output.WriteLine();
+        LinearBench.Run(output, devices, peer);
+    }
+
+    /// <summary>A peer timing in seconds, or null.</summary>
+    internal static double? PeerSeconds(JsonElement? peer, string table, int key)
+        => peer is { } result && result.TryGetProperty(table, out var entries) && entries.TryGetProperty(key.ToString(CultureInfo.InvariantCulture), out var value)
+            ? value.GetDouble() : null;
+
+    private static void RunSquare(TextWriter output, IReadOnlyList<Device> devices, JsonElement? peer)
+    {
+        output.WriteLine($"  sgemm C = A·B, float32, square");
+        output.WriteLine($"  {"device",-10} {"size",6} {"ms",10} {"GFLOP/s",9} {"% peak",7} {"torch ms",10} {"× torch",8}");
+        var random = new Random(1);
+        foreach (var device in devices)
+        {
+            using var accelerator = device.Open();
+            foreach (int size in SquareSizes)
+            {
+                var shape = new GemmShape(size, size, size);
+                float[] host = Enumerable.Range(0, size * size).Select(_ => (float)random.NextDouble()).ToArray();
+                using var a = accelerator.Allocate<float>(host);
+                using var b = accelerator.Allocate<float>(host);
+                using var c = accelerator.Allocate<float>(host.Length);
+                double? peerSeconds = PeerSeconds(peer, "sgemm", size);
+                try
+                {
+                    double seconds = Measure.BestSeconds(accelerator, () => DenseGemm.Multiply(accelerator, shape, a.View, b.View, c.View),
+                        warmups: 2, runs: size > 1024 ? 3 : 10);
+                    double gflops = shape.Flops / seconds / 1e9;
+                    output.WriteLine($"  {device.Name,-10} {size,6} {seconds * 1e3,10:F2} {gflops,9:F1} {100 * gflops / device.PeakGflops,6:F0}% " +
+                        $"{(peerSeconds is { } p ? $"{p * 1e3,10:F1} {p / seconds,8:F2}" : $"{"n/a",10} {"n/a",8}")}");
+                }
+                catch (Exception e) when (e is Gpu.Core.Compiler.KernelCompilationException or GpuException)
+                {
+                    output.WriteLine($"  {device.Name,-10} {size,6} unavailable: {e.Message}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using System.Globalization;
+using Gpu.Core;
+using Gpu.Core.Compiler;
+using Gpu.Ops.Sequence;
+
+namespace Gpu.Bench.Sequence;
+
+/// <summary>The recurrent layers at speech/OCR sizes against PyTorch on the same machine in the
+/// same run: LSTMP (512 → 1024 cells, projection 512), a plain LSTM of width 512, and an SRU of
+/// width 512, each over T steps of B sequences.</summary>
+public static class SequenceBench
+{
+    private sealed record Case(string Name, string PeerKey, Func<Accelerator, ILayer> Create);
+
+    /// <summary>A layer under measurement: its forward pass and its flop count.</summary>
+    private interface ILayer : IDisposable
+    {
+        double Flops { get; }
+
+        void Forward();
+    }
+
+    /// <summary>Measures every device and the PyTorch CPU peer; prints one table.</summary>
+    /// <param name="output">Where the report goes.</param>
+    /// <param name="devices">The devices to measure.</param>
+    /// <param name="steps">Time steps T.</param>
+    /// <param name="batch">Sequences B.</param>
+    public static void Run(TextWriter output, IReadOnlyList<Device> devices, int steps = 100, int batch = 32)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        output.WriteLine($"sequence: T = {steps}, B = {batch}, input 512, float32, time-major; best of 5 after 2 warm-ups");
+        int threads = Environment.ProcessorCount;
+        var (peer, unavailable) = PyTorchPeer.Run("bench_sequence.py",
+            [steps.ToString(invariant), batch.ToString(invariant), threads.ToString(invariant)], threads);
+        output.WriteLine(peer is null
+            ? $"  PyTorch peer unavailable: {unavailable}"
+            : $"  PyTorch peer: CPU, {threads} threads; nn.LSTM (with proj_size for LSTMP), SRU in torch ops");
+        Case[] cases =
+        [
+            new("LSTMP 512→1024, proj 512", "lstmp_ms", a => new LstmLayer(a, new LstmOptions(512, 1024, ProjectionSize: 512), steps, batch)),
+            new("LSTM 512→512", "lstm_ms", a => new LstmLayer(a, new LstmOptions(512, 512), steps, batch)),
+            new("SRU 512→512", "sru_ms", a => new SruLayer(a, new SruOptions(512, 512), steps, batch)),
+        ];
+        output.WriteLine($"  {"layer",-26} {"device",-10} {"ms",9} {"GFLOP/s",9} {"PyTorch ms",11} {"× PyTorch",10}");
+        foreach (var device in devices)
+        {
+            using var accelerator = device.Open();
+            var milliseconds = new Dictionary<string, double>();
+            foreach (var layerCase in cases)
+            {
+                double? peerMs = peer?.GetProperty(layerCase.PeerKey).GetDouble();
+                string peerText = peerMs is { } p ? p.ToString("F1", invariant) : "n/a";
+                try
+                {
+                    using var layer = layerCase.Create(accelerator);
+                    double seconds = Measure.BestSeconds(accelerator, layer.Forward, warmups: 2, runs: 5);
+                    milliseconds[layerCase.PeerKey] = seconds * 1e3;
+                    string ratio = peerMs is { } pm ? (seconds * 1e3 / pm).ToString("F2", invariant) : "n/a";
+                    output.WriteLine($"  {layerCase.Name,-26} {device.Name,-10} {seconds * 1e3,9:F1} {layer.Flops / seconds / 1e9,9:F1} {peerText,11} {ratio,10}");
+                }
+                catch (KernelCompilationException e)
+                {
+                    output.WriteLine($"  {layerCase.Name,-26} {device.Name,-10} not run: {e.Message}");
+                }
+            }
+            if (milliseconds.TryGetValue("sru_ms", out double sru) && milliseconds.TryGetValue("lstm_ms", out double lstm))
+                output.WriteLine($"  SRU vs our LSTM of the same width on {device.Name}: {lstm / sru:F1}× faster");
+        }
+        output.WriteLine("  (× PyTorch = our time / PyTorch's time: below 1 is faster than PyTorch)");
+    }
+
+    private static float[] RandomValues(int length, float scale, int seed)
+    {
+        var random = new Random(seed);
+        var values = new float[length];
+        for (int i = 0; i < length; i++)
+            values[i] = (float)(random.NextDouble() * 2 - 1) * scale;
+        return values;
+    }
+
+    private sealed class LstmLayer : ILayer
+    {
+        private readonly Lstm lstm;
+        private readonly DeviceBuffer<float> input, output;
+        private readonly int steps, batch;
+
+        public LstmLayer(Accelerator accelerator, LstmOptions options, int steps, int batch)
+        {
+            var weights = new Dictionary<string, float[]>();
+            int seed = 1;
+            foreach (var (name, length) in options.WeightNames(0, 0))
+                weights[name] = RandomValues(length, 1f / MathF.Sqrt(options.HiddenSize), seed++);
+            lstm = new Lstm(accelerator, options, weights);
+            input = accelerator.Allocate<float>(RandomValues(steps * batch * options.InputSize, 1f, 99));
+            output = accelerator.Allocate<float>((long)steps * batch * options.OutputSize);
+            (this.steps, this.batch) = (steps, batch);
+            Flops = lstm.Flops(steps, batch);
+        }
+
+        public double Flops { get; }
+
+        public void Forward() => lstm.Forward(input.View, steps, batch, output.View);
+
+        public void Dispose()
+        {
+            lstm.Dispose();
+            input.Dispose();
+            output.Dispose();
+        }
+    }
+
+    private sealed class SruLayer : ILayer
+    {
+        private readonly Sru sru;
+        private readonly DeviceBuffer<float> input, output;
+        private readonly int steps, batch;
+
+        public SruLayer(Accelerator accelerator, SruOptions options, int steps, int batch)
+        {
+            var weights = new Dictionary<string, float[]>();
+            int seed = 1;
+            foreach (var (name, length) in options.WeightNames(0))
+                weights[name] = RandomValues(length, 1f / MathF.Sqrt(options.InputSize), seed++);
+            sru = new Sru(accelerator, options, weights);
+            input = accelerator.Allocate<float>(RandomValues(steps * batch * options.InputSize, 1f, 99));
+            output = accelerator.Allocate<float>((long)steps * batch * options.HiddenSize);
+            (this.steps, this.batch) = (steps, batch);
+            Flops = sru.Flops(steps, batch);
+        }
+
+        public double Flops { get; }
+
+        public void Forward() => sru.Forward(input.View, steps, batch, output.View);
+
+        public void Dispose()
+        {
+            sru.Dispose();
+            input.Dispose();
+            output.Dispose();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Gpu.Core;
+
+namespace Gpu.Ops.Gemm.Cpu;
+
+/// <summary>Loop mechanics shared by the CPU paths of the row-wise products (sparse, quantized,
+/// codebook): host pointers of views, rows split across the cores, and the vector helpers that
+/// accumulate one output row.</summary>
+internal static unsafe class CpuRows
+{
+    /// <summary>Whether the AVX2 + FMA helpers below can run.</summary>
+    public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>The host address of element 0 of a view of host-addressable memory.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T* Pointer<T>(View<T> view) where T : unmanaged => (T*)view.Handle + view.Offset;
+
+    /// <summary>Runs <paramref name="body"/> over contiguous row ranges on every core.</summary>
+    public static void ForEachRowRange(int rows, Action<int, int> body)
+    {
+        int chunks = Math.Min(rows, 8 * Environment.ProcessorCount);
+        Parallel.For(0, chunks, chunk => body((int)((long)rows * chunk / chunks), (int)((long)rows * (chunk + 1) / chunks)));
+    }
+
+    /// <summary><c>row[0..n) += scale · source[0..n)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy(float* row, float scale, float* source, int n)
+    {
+        var factor = Vector256.Create(scale);
+        int j = 0;
+        for (; j + 8 <= n; j += 8)
+            Avx.Store(row + j, Fma.MultiplyAdd(factor, Avx.LoadVector256(source + j), Avx.LoadVector256(row + j)));
+        for (; j < n; j++)
+            row[j] += scale * source[j];
+    }
+
+    /// <summary>The sum of the lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector256<float> value)
+    {
+        var half = value.GetLower() + value.GetUpper();
+        half += Sse.MoveHighToLow(half, half);
+        half += Sse.Shuffle(half, half, 0b01);
+        return half.ToScalar();
+    }
+
+    /// <summary>Applies the row epilogue to <c>y[0..n)</c>, the finished sums of <paramref name="row"/>.</summary>
+    public static void Finish(float* y, int n, int row, in RowEpilogue epilogue)
+    {
+        for (int j = 0; j < n; j++)
+            y[j] = RowEpilogue.Apply(epilogue, y[j], row);
+    }
+}

@@ -1,0 +1,118 @@
+using Gpu.Core;
+
+namespace Gpu.Ops.Gemm.Sparse;
+
+/// <summary>A pruned weight matrix W (Rows × Columns) in compressed sparse rows, resident on one
+/// accelerator: row i's non-zeros are <c>Values[RowPointers[i] .. RowPointers[i + 1])</c> at
+/// columns <c>ColumnIndices[..]</c>, ascending.</summary>
+public sealed class CsrMatrix : IDisposable
+{
+    private CsrMatrix(Accelerator accelerator, int rows, int columns, int[] rowPointers, int[] columnIndices, float[] values)
+    {
+        Rows = rows;
+        Columns = columns;
+        NonZeros = values.Length;
+        RowPointers = accelerator.Allocate<int>(rowPointers);
+        // Zero-length buffers still get one element so every view stays valid to pass to a kernel.
+        ColumnIndices = accelerator.Allocate<int>(columnIndices.Length == 0 ? [0] : columnIndices);
+        Values = accelerator.Allocate<float>(values.Length == 0 ? [0f] : values);
+    }
+
+    /// <summary>Rows of W (outputs).</summary>
+    public int Rows { get; }
+    /// <summary>Columns of W (inputs, the reduced dimension).</summary>
+    public int Columns { get; }
+    /// <summary>Stored non-zeros.</summary>
+    public int NonZeros { get; }
+    /// <summary>Rows + 1 offsets into <see cref="Values"/>.</summary>
+    public DeviceBuffer<int> RowPointers { get; }
+    /// <summary>The column of each stored value.</summary>
+    public DeviceBuffer<int> ColumnIndices { get; }
+    /// <summary>The stored values.</summary>
+    public DeviceBuffer<float> Values { get; }
+
+    /// <summary>Fraction of W's elements not stored.</summary>
+    public double Sparsity => 1.0 - (double)NonZeros / ((long)Rows * Columns);
+
+    /// <summary>Keeps the elements of a dense row-major W whose mask entry is true.</summary>
+    /// <param name="accelerator">Where the matrix lives.</param>
+    /// <param name="dense">W, rows × columns, row-major.</param>
+    /// <param name="rows">Rows of W.</param>
+    /// <param name="columns">Columns of W.</param>
+    /// <param name="keep">One flag per element: true keeps it.</param>
+    /// <returns>The sparse matrix.</returns>
+    /// <exception cref="ArgumentException">A length does not match the shape.</exception>
+    public static CsrMatrix FromDense(Accelerator accelerator, ReadOnlySpan<float> dense, int rows, int columns, ReadOnlySpan<bool> keep)
+    {
+        SparseShape.Check(dense.Length, rows, columns);
+        if (keep.Length != dense.Length)
+            throw new ArgumentException($"The mask holds {keep.Length} flags; W has {dense.Length} elements.", nameof(keep));
+        var rowPointers = new int[rows + 1];
+        var columnIndices = new List<int>();
+        var values = new List<float>();
+        for (int i = 0; i < rows; i++)
+        {
+            for (int k = 0; k < columns; k++)
+            {
+                if (keep[i * columns + k])
+                {
+                    columnIndices.Add(k);
+                    values.Add(dense[i * columns + k]);
+                }
+            }
+            rowPointers[i + 1] = values.Count;
+        }
+        return new CsrMatrix(accelerator, rows, columns, rowPointers, [.. columnIndices], [.. values]);
+    }
+
+    /// <summary>Magnitude pruning: keeps the elements with |w| &gt; <paramref name="threshold"/>.</summary>
+    /// <param name="accelerator">Where the matrix lives.</param>
+    /// <param name="dense">W, rows × columns, row-major.</param>
+    /// <param name="rows">Rows of W.</param>
+    /// <param name="columns">Columns of W.</param>
+    /// <param name="threshold">Elements of magnitude at most this are dropped.</param>
+    /// <returns>The sparse matrix.</returns>
+    public static CsrMatrix FromDense(Accelerator accelerator, ReadOnlySpan<float> dense, int rows, int columns, float threshold)
+        => FromDense(accelerator, dense, rows, columns, SparseShape.MagnitudeMask(dense, threshold));
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        RowPointers.Dispose();
+        ColumnIndices.Dispose();
+        Values.Dispose();
+    }
+}
+
+/// <summary>Checks shared by the sparse formats.</summary>
+internal static class SparseShape
+{
+    public static void Check(int length, int rows, int columns)
+    {
+        if (rows <= 0 || columns <= 0)
+            throw new ArgumentException($"A sparse matrix needs positive dimensions, got {rows}×{columns}.");
+        if (length != (long)rows * columns)
+            throw new ArgumentException($"The dense matrix holds {length} elements; {rows}×{columns} needs {(long)rows * columns}.");
+    }
+
+    public static bool[] MagnitudeMask(ReadOnlySpan<float> dense, float threshold)
+    {
+        var keep = new bool[dense.Length];
+        for (int i = 0; i < dense.Length; i++)
+            keep[i] = MathF.Abs(dense[i]) > threshold;
+        return keep;
+    }
+
+    /// <summary>Throws unless X (K×N) and Y (M×N) fit a product with a Rows × Columns weight.</summary>
+    public static void CheckOperands(int rows, int columns, int n, int xLength, int yLength, int biasLength)
+    {
+        if (n <= 0)
+            throw new ArgumentException($"The product needs a positive number of columns, got N={n}.");
+        if (xLength != (long)columns * n)
+            throw new ArgumentException($"X holds {xLength} elements; a {rows}×{columns} weight times N={n} columns needs {(long)columns * n}.");
+        if (yLength != (long)rows * n)
+            throw new ArgumentException($"Y holds {yLength} elements; a {rows}×{columns} weight times N={n} columns needs {(long)rows * n}.");
+        if (biasLength != 0 && biasLength != rows)
+            throw new ArgumentException($"The bias holds {biasLength} elements; it must hold one per row of W ({rows}) or none.");
+    }
+}

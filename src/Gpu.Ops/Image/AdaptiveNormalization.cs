@@ -1,0 +1,165 @@
+using Gpu.Core;
+
+namespace Gpu.Ops.Image;
+
+/// <summary>FIP's adaptive normalisation <c>Ψ(x) = λ·x + μ·BN(x)</c>, with
+/// <c>BN(x)[c] = γ[c]·(x[c] − mean[c]) / sqrt(var[c] + ε) + β[c]</c>. Inference with stored
+/// statistics is a per-channel affine that folds into the preceding convolution; batch mode
+/// normalises with the image's own per-channel statistics over N·H·W, reduced on the device.</summary>
+/// <param name="Lambda">λ, one scalar for the layer.</param>
+/// <param name="Mu">μ, one scalar for the layer.</param>
+/// <param name="Gamma">γ, one per channel.</param>
+/// <param name="Beta">β, one per channel.</param>
+/// <param name="Epsilon">ε (1e-3 in the TF-slim reference, 1e-5 in PyTorch).</param>
+public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma, float[] Beta, float Epsilon)
+{
+    /// <summary>Channels.</summary>
+    public int Channels => Gamma.Length;
+
+    /// <summary>The per-channel affine Ψ becomes with given statistics:
+    /// <c>α[c] = λ + μ·γ[c]/σ[c]</c>, <c>β'[c] = μ·(β[c] − γ[c]·mean[c]/σ[c])</c>, σ = sqrt(var + ε).</summary>
+    /// <param name="mean">Per-channel means.</param>
+    /// <param name="variance">Per-channel (biased) variances.</param>
+    /// <returns>Scale α and shift β', one per channel.</returns>
+    /// <exception cref="ArgumentException">An array does not hold one value per channel.</exception>
+    public (float[] Scale, float[] Shift) Affine(ReadOnlySpan<float> mean, ReadOnlySpan<float> variance)
+    {
+        Check(mean.Length, variance.Length);
+        var scale = new float[Channels];
+        var shift = new float[Channels];
+        for (int c = 0; c < Channels; c++)
+            (scale[c], shift[c]) = AffineOf(Lambda, Mu, Gamma[c], Beta[c], mean[c], variance[c], Epsilon);
+        return (scale, shift);
+    }
+
+    /// <summary>Folds Ψ with stored statistics into the convolution before it: weights of output
+    /// channel o scaled by α[o], bias <c>α·b + β'</c>. The layer then costs nothing at run time.</summary>
+    /// <param name="shape">The convolution's geometry (O must equal the channel count).</param>
+    /// <param name="weights">Its (O, C, KH, KW) weights.</param>
+    /// <param name="bias">Its bias, or null for none.</param>
+    /// <param name="mean">Per-channel means.</param>
+    /// <param name="variance">Per-channel variances.</param>
+    /// <returns>The folded weights and bias.</returns>
+    /// <exception cref="ArgumentException">The sizes disagree.</exception>
+    public (float[] Weights, float[] Bias) FoldInto(Conv2dShape shape, ReadOnlySpan<float> weights, float[]? bias, ReadOnlySpan<float> mean, ReadOnlySpan<float> variance)
+    {
+        if (shape.OutChannels != Channels || weights.Length != shape.WeightLength || (bias is not null && bias.Length != Channels))
+            throw new ArgumentException($"Folding a {Channels}-channel normalisation needs a convolution with {Channels} outputs, its {shape.WeightLength} weights and {Channels} biases or none.");
+        var (scale, shift) = Affine(mean, variance);
+        var folded = weights.ToArray();
+        long perOutput = shape.WeightLength / shape.OutChannels;
+        var foldedBias = new float[Channels];
+        for (int o = 0; o < Channels; o++)
+        {
+            for (long i = o * perOutput; i < (o + 1) * perOutput; i++)
+                folded[i] *= scale[o];
+            foldedBias[o] = (bias?[o] ?? 0f) * scale[o] + shift[o];
+        }
+        return (folded, foldedBias);
+    }
+
+    /// <summary>Batch mode: computes each channel's mean and variance over N·H·W of <paramref name="input"/>
+    /// on the device, then writes <c>act(Ψ(input))</c> to <paramref name="output"/> (which may be the input).</summary>
+    /// <param name="accelerator">The accelerator owning the views.</param>
+    /// <param name="input">N·C·H·W elements.</param>
+    /// <param name="output">Same size; may be <paramref name="input"/>.</param>
+    /// <param name="layout">NCHW or NHWC.</param>
+    /// <param name="batch">N.</param>
+    /// <param name="height">H.</param>
+    /// <param name="width">W.</param>
+    /// <param name="activation">Applied after Ψ in the same pass.</param>
+    /// <param name="statistics">Receives mean (first C) and variance (next C) when not empty.</param>
+    /// <exception cref="ArgumentException">A view has the wrong length.</exception>
+    public void ForwardBatch(Accelerator accelerator, View<float> input, View<float> output, TensorLayout layout,
+        int batch, int height, int width, Activation activation = default, View<float> statistics = default)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        Check(Channels, Beta.Length);
+        long count = (long)batch * Channels * height * width;
+        if (batch <= 0 || height <= 0 || width <= 0 || count > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(batch), $"Image dimensions must be positive and hold under 2^31 elements: {batch}×{Channels}×{height}×{width}.");
+        if (input.Length != count || output.Length != count)
+            throw new ArgumentException($"A {batch}×{Channels}×{height}×{width} image holds {count} elements; input has {input.Length}, output {output.Length}.");
+        if (statistics.Length != 0 && statistics.Length != 2 * Channels)
+            throw new ArgumentException($"Statistics hold 2·C = {2 * Channels} values or none; {statistics.Length} were given.", nameof(statistics));
+        var strides = ImageStrides.Of(layout, Channels, height, width);
+        using var moments = accelerator.Allocate<float>(2L * Channels);
+        using var parameters = accelerator.Allocate<float>([.. Gamma, .. Beta]);
+        using var affine = accelerator.Allocate<float>(2L * Channels);
+        if (accelerator.IsHostAddressable())
+            ChannelStatisticsKernel.ComputeOnHost(input.AsHostSpan(accelerator), moments.View.AsHostSpan(accelerator), strides, Channels, batch, height * width);
+        else
+            ChannelStatisticsKernel.Launch(accelerator, input, moments.View, strides, Channels, batch, height * width);
+        accelerator.Launch(Channels, new AdaptiveAffineKernel
+        {
+            Moments = moments.View, Parameters = parameters.View, Affine = affine.View, Channels = Channels,
+            Lambda = Lambda, Mu = Mu, Epsilon = Epsilon,
+        });
+        accelerator.Launch((int)count, new ChannelAffineKernel
+        {
+            Input = input, Output = output, Scale = affine.View.SubView(0, Channels), Shift = affine.View.SubView(Channels, Channels),
+            ChannelDivisor = strides.Channel == 1 ? 1 : height * width, Channels = Channels,
+            Activation = activation.Kind, Slope = activation.Slope,
+        });
+        if (statistics.Length != 0)
+            accelerator.Launch(2 * Channels, new CopyKernel { Source = moments.View, Destination = statistics });
+        accelerator.Synchronize();
+    }
+
+    /// <summary>α and β' of one channel; shared by the host fold and the device kernel.</summary>
+    /// <param name="lambda">λ.</param>
+    /// <param name="mu">μ.</param>
+    /// <param name="gamma">γ[c].</param>
+    /// <param name="beta">β[c].</param>
+    /// <param name="mean">mean[c].</param>
+    /// <param name="variance">var[c].</param>
+    /// <param name="epsilon">ε.</param>
+    /// <returns>(α, β').</returns>
+    public static (float Scale, float Shift) AffineOf(float lambda, float mu, float gamma, float beta, float mean, float variance, float epsilon)
+    {
+        float ratio = gamma / MathF.Sqrt(variance + epsilon);
+        return (lambda + mu * ratio, mu * (beta - ratio * mean));
+    }
+
+    private void Check(int meanLength, int varianceLength)
+    {
+        if (Beta.Length != Channels || meanLength != Channels || varianceLength != Channels)
+            throw new ArgumentException($"γ has {Channels} channels; β {Beta.Length}, mean {meanLength}, variance {varianceLength}: all must match.");
+    }
+}
+
+/// <summary>Per channel: α and β' from the reduced moments, on the device, so batch mode never
+/// round-trips through the host.</summary>
+public struct AdaptiveAffineKernel : IKernel1D
+{
+    /// <summary>Means (first C) and variances (next C).</summary>
+    public View<float> Moments;
+    /// <summary>γ (first C) and β (next C).</summary>
+    public View<float> Parameters;
+    /// <summary>Receives α (first C) and β' (next C).</summary>
+    public View<float> Affine;
+    /// <summary>C.</summary>
+    public int Channels;
+    /// <summary>λ, μ, ε.</summary>
+    public float Lambda, Mu, Epsilon;
+
+    /// <summary>One channel.</summary>
+    /// <param name="c">The channel.</param>
+    public void Execute(int c)
+    {
+        float ratio = Parameters[c] / MathF.Sqrt(Moments[Channels + c] + Epsilon);
+        Affine[c] = Lambda + Mu * ratio;
+        Affine[Channels + c] = Mu * (Parameters[Channels + c] - ratio * Moments[c]);
+    }
+}
+
+/// <summary>Copies a view.</summary>
+public struct CopyKernel : IKernel1D
+{
+    /// <summary>Source and destination.</summary>
+    public View<float> Source, Destination;
+
+    /// <summary>One element.</summary>
+    /// <param name="index">The element.</param>
+    public void Execute(int index) => Destination[index] = Source[index];
+}

@@ -1,0 +1,150 @@
+using Gpu.Core;
+using Gpu.Ops.Gemm.Cpu;
+
+namespace Gpu.Ops.Image;
+
+/// <summary>Which implementation a <see cref="Conv2d"/> run uses.</summary>
+public enum Conv2dPath
+{
+    /// <summary>The fastest the device and layout allow.</summary>
+    Auto,
+    /// <summary>The portable one-thread-per-output kernel (every device, both layouts).</summary>
+    Direct,
+    /// <summary>The grouped kernel with shared-memory tiles of input and weights (NCHW; kernels of
+    /// up to 3×3 whose dilated footprint fits the tile).</summary>
+    Tiled,
+    /// <summary>The SIMD CPU path (CPU accelerator, NHWC, AVX2 or AVX-512).</summary>
+    CpuSimd,
+}
+
+/// <summary>A convolution layer on one accelerator: its geometry, its weights (packed once for
+/// each path that needs another order) and its fused epilogue. Runs on NCHW or NHWC tensors;
+/// convert the layout once per model (<see cref="ImageLayoutConversion"/>), not per layer.</summary>
+public sealed class Conv2d : IDisposable
+{
+    private readonly Accelerator accelerator;
+    private readonly DeviceBuffer<float> weights, scale, shift;
+    private readonly float[] hostWeights, hostScale, hostShift;
+    private readonly float[] zeros;
+    private float[]? packed;
+    private int packedLanes;
+
+    /// <summary>Uploads the weights and the epilogue.</summary>
+    /// <param name="accelerator">Where the layer runs.</param>
+    /// <param name="shape">The geometry.</param>
+    /// <param name="weights">(O, C, KH, KW) weights, as PyTorch stores them.</param>
+    /// <param name="epilogue">Bias, folded affine and activation; null for none.</param>
+    /// <exception cref="ArgumentException">The shape is invalid or an array has the wrong length.</exception>
+    public Conv2d(Accelerator accelerator, Conv2dShape shape, ReadOnlySpan<float> weights, Conv2dEpilogue? epilogue = null)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        shape.Validate();
+        if (weights.Length != shape.WeightLength)
+            throw new ArgumentException($"A {shape.OutChannels}×{shape.InChannels}×{shape.KernelHeight}×{shape.KernelWidth} convolution needs {shape.WeightLength} weights; {weights.Length} were given.", nameof(weights));
+        epilogue ??= Conv2dEpilogue.None;
+        this.accelerator = accelerator;
+        Shape = shape;
+        Activation = epilogue.Activation;
+        (hostScale, hostShift) = epilogue.PerChannelAffine(shape.OutChannels);
+        hostWeights = weights.ToArray();
+        zeros = GC.AllocateArray<float>(shape.InChannels, pinned: true);
+        this.weights = accelerator.Allocate<float>(weights);
+        scale = accelerator.Allocate<float>(hostScale);
+        shift = accelerator.Allocate<float>(hostShift);
+    }
+
+    /// <summary>The geometry.</summary>
+    public Conv2dShape Shape { get; }
+
+    /// <summary>The activation of the epilogue.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>The path <see cref="Conv2dPath.Auto"/> picks for <paramref name="layout"/> on this layer's device.</summary>
+    /// <param name="layout">The tensor layout of the run.</param>
+    /// <returns>The path.</returns>
+    public Conv2dPath AutoPath(TensorLayout layout)
+    {
+        if (accelerator.IsHostAddressable())
+            return layout == TensorLayout.Nhwc && Conv2dCpuNhwc.ActiveWidth is not null ? Conv2dPath.CpuSimd : Conv2dPath.Direct;
+        return layout == TensorLayout.RowMajor && Conv2dTiledKernel.Fits(Shape) ? Conv2dPath.Tiled : Conv2dPath.Direct;
+    }
+
+    /// <summary>Runs the layer: <c>output = act(conv(input)·scale + shift) [+ residual]</c>.</summary>
+    /// <param name="input">The input, N·C·H·W elements in <paramref name="layout"/>.</param>
+    /// <param name="output">The output, N·O·H'·W' elements in <paramref name="layout"/>; must not overlap the input.</param>
+    /// <param name="layout"><see cref="TensorLayout.RowMajor"/> (NCHW) or <see cref="TensorLayout.Nhwc"/>.</param>
+    /// <param name="residual">Added after the activation, shaped like the output; empty for none.</param>
+    /// <param name="path">The implementation; <see cref="Conv2dPath.Auto"/> picks the fastest.</param>
+    /// <exception cref="ArgumentException">A view has the wrong length.</exception>
+    /// <exception cref="NotSupportedException">The requested path cannot run this layer, layout or device.</exception>
+    public void Forward(View<float> input, View<float> output, TensorLayout layout = TensorLayout.RowMajor, View<float> residual = default, Conv2dPath path = Conv2dPath.Auto)
+    {
+        if (input.Length != Shape.InputLength)
+            throw new ArgumentException($"The input holds {input.Length} elements; {Shape} needs {Shape.InputLength}.", nameof(input));
+        if (output.Length != Shape.OutputLength)
+            throw new ArgumentException($"The output holds {output.Length} elements; {Shape} produces {Shape.OutputLength}.", nameof(output));
+        if (residual.Length != 0 && residual.Length != Shape.OutputLength)
+            throw new ArgumentException($"The residual holds {residual.Length} elements; it must match the output ({Shape.OutputLength}) or be empty.", nameof(residual));
+        _ = ImageStrides.Of(layout, 1, 1, 1);
+        if (path == Conv2dPath.Auto)
+            path = AutoPath(layout);
+        switch (path)
+        {
+            case Conv2dPath.Direct:
+                accelerator.Launch(Shape.OutWidth, Shape.OutHeight, Shape.Batch * Shape.OutChannels, DirectKernel(input, output, layout, residual));
+                break;
+            case Conv2dPath.Tiled:
+                if (layout != TensorLayout.RowMajor || !Conv2dTiledKernel.Fits(Shape))
+                    throw new NotSupportedException($"The tiled convolution needs NCHW and a kernel whose dilated footprint fits its tile; {Shape} in {layout} does not.");
+                accelerator.LaunchGrouped(Conv2dTiledKernel.ExtentOf(Shape), Conv2dTiledKernel.For(Shape, input, weights.View, scale.View, shift.View, residual, output, Activation));
+                break;
+            case Conv2dPath.CpuSimd:
+                ForwardCpuSimd(input, output, layout, residual);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(path), path, "Unknown convolution path.");
+        }
+    }
+
+    private Conv2dDirectKernel DirectKernel(View<float> input, View<float> output, TensorLayout layout, View<float> residual) => new()
+    {
+        Input = input, Weights = weights.View, Scale = scale.View, Shift = shift.View, Residual = residual, Output = output,
+        InStrides = ImageStrides.Of(layout, Shape.InChannels, Shape.Height, Shape.Width),
+        OutStrides = ImageStrides.Of(layout, Shape.OutChannels, Shape.OutHeight, Shape.OutWidth),
+        InChannels = Shape.InChannels, OutChannels = Shape.OutChannels, Height = Shape.Height, Width = Shape.Width,
+        KernelHeight = Shape.KernelHeight, KernelWidth = Shape.KernelWidth, Stride = Shape.Stride, Dilation = Shape.Dilation,
+        PadTop = Shape.Padding.Top, PadLeft = Shape.Padding.Left, Activation = Activation.Kind, Slope = Activation.Slope,
+    };
+
+    private unsafe void ForwardCpuSimd(View<float> input, View<float> output, TensorLayout layout, View<float> residual)
+    {
+        if (!accelerator.IsHostAddressable() || layout != TensorLayout.Nhwc || Conv2dCpuNhwc.ActiveWidth is not { } width)
+            throw new NotSupportedException($"The SIMD convolution needs the CPU accelerator, NHWC tensors and AVX2 or AVX-512; this run has {accelerator.Device.Name}, {layout}, {Conv2dCpuNhwc.ActiveWidth?.ToString() ?? "no supported SIMD"}.");
+        int lanes = Conv2dCpuNhwc.LanesOf(width);
+        int paddedOut = Conv2dCpuNhwc.PaddedOutChannels(Shape.OutChannels, lanes);
+        if (packed is null || packedLanes != lanes)
+        {
+            packed = Conv2dCpuNhwc.Pack(Shape, hostWeights, paddedOut);
+            packedLanes = lanes;
+        }
+        fixed (float* inputHost = input.AsHostSpan(accelerator), outputHost = output.AsHostSpan(accelerator), residualHost = residual.AsHostSpan(accelerator))
+        fixed (float* packedHost = packed, scaleHost = hostScale, shiftHost = hostShift, zerosHost = zeros)
+        {
+            var operands = new Conv2dCpuNhwc.Operands
+            {
+                Shape = Shape, Input = inputHost, Output = outputHost, Residual = residual.Length == 0 ? null : residualHost,
+                Packed = packedHost, Scale = scaleHost, Shift = shiftHost, Zeros = zerosHost, PaddedOut = paddedOut,
+                Activation = Activation.Kind, Slope = Activation.Slope,
+            };
+            Conv2dCpuNhwc.TryForward(operands);
+        }
+    }
+
+    /// <summary>Frees the device copies of weights and epilogue.</summary>
+    public void Dispose()
+    {
+        weights.Dispose();
+        scale.Dispose();
+        shift.Dispose();
+    }
+}

@@ -1,0 +1,245 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Gpu.Ops.Gemm.Cpu;
+
+namespace Gpu.Ops.Image;
+
+/// <summary>The CPU fast path of <see cref="Conv2d"/>: NHWC tensors, weights packed once per
+/// layer as [tap][input channel][output channel padded to whole vectors], and FMA micro-kernels
+/// that hold a block of output channels × pixels in registers, broadcasting one input value at a
+/// time. Dilation is plain index arithmetic: a tap whose input row lies outside the image is
+/// skipped, and a pixel whose input column does is pointed at a row of zeros, so the inner loop
+/// never tests a border. Rows are spread over the cores.</summary>
+internal static unsafe class Conv2dCpuNhwc
+{
+    /// <summary>The SIMD width to use; tests force AVX2 on machines that have AVX-512.</summary>
+    internal static CpuVectorWidth ForcedWidth { get; set; }
+
+    /// <summary>The width the next run will use, or null when the processor has no supported one.</summary>
+    internal static CpuVectorWidth? ActiveWidth => ForcedWidth switch
+    {
+        CpuVectorWidth.Avx512 => Avx512Isa.IsSupported ? CpuVectorWidth.Avx512 : null,
+        CpuVectorWidth.Avx2 => Avx2Isa.IsSupported ? CpuVectorWidth.Avx2 : null,
+        _ => Avx512Isa.IsSupported ? CpuVectorWidth.Avx512 : Avx2Isa.IsSupported ? CpuVectorWidth.Avx2 : null,
+    };
+
+    /// <summary>Float lanes of a width.</summary>
+    internal static int LanesOf(CpuVectorWidth width) => width == CpuVectorWidth.Avx512 ? Avx512Isa.Width : Avx2Isa.Width;
+
+    /// <summary>Output channels rounded up to whole register blocks: three vectors when they
+    /// divide evenly (24 channels on AVX2), otherwise pairs.</summary>
+    internal static int PaddedOutChannels(int outChannels, int lanes)
+    {
+        int vectors = (outChannels + lanes - 1) / lanes;
+        return (vectors % 3 == 0 ? vectors : (vectors + 1) / 2 * 2) * lanes;
+    }
+
+    /// <summary>Packs (O, C, KH, KW) weights as [KH·KW][C][padded O], zero-filled past O.</summary>
+    internal static float[] Pack(Conv2dShape shape, ReadOnlySpan<float> weights, int paddedOut)
+    {
+        int taps = shape.KernelHeight * shape.KernelWidth, channels = shape.InChannels;
+        var packed = GC.AllocateArray<float>(taps * channels * paddedOut, pinned: true);
+        for (int o = 0; o < shape.OutChannels; o++)
+            for (int c = 0; c < channels; c++)
+                for (int tap = 0; tap < taps; tap++)
+                    packed[(tap * channels + c) * paddedOut + o] = weights[(o * channels + c) * taps + tap];
+        return packed;
+    }
+
+    /// <summary>Everything one run needs, as raw pointers.</summary>
+    internal struct Operands
+    {
+        public Conv2dShape Shape;
+        public float* Input, Output, Residual, Packed, Scale, Shift, Zeros;
+        public int PaddedOut;
+        public ActivationKind Activation;
+        public float Slope;
+    }
+
+    /// <summary>Runs the convolution at the active width; false when the processor has none.</summary>
+    internal static bool TryForward(in Operands operands)
+    {
+        switch (ActiveWidth)
+        {
+            case CpuVectorWidth.Avx512:
+                Run<Avx512Isa, Vector512<float>>(operands);
+                return true;
+            case CpuVectorWidth.Avx2:
+                Run<Avx2Isa, Vector256<float>>(operands);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static void Run<TIsa, TVector>(Operands operands)
+        where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        var shape = operands.Shape;
+        int rows = shape.Batch * shape.OutHeight;
+        // A few chunks per core balance rows whose taps fall off the image (cheaper) against full ones.
+        int chunks = Math.Min(rows, Environment.ProcessorCount * 4);
+        if (chunks <= 1)
+        {
+            RunRows<TIsa, TVector>(operands, 0, rows);
+            return;
+        }
+        Parallel.For(0, chunks, chunk => RunRows<TIsa, TVector>(operands, (int)((long)rows * chunk / chunks), (int)((long)rows * (chunk + 1) / chunks)));
+    }
+
+    private static void RunRows<TIsa, TVector>(in Operands operands, int firstRow, int endRow)
+        where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        int lanes = TIsa.Width;
+        int blockVectors = (operands.PaddedOut / lanes) % 3 == 0 ? 3 : 2;
+        int blockChannels = blockVectors * lanes;
+        int pixelsPerBlock = blockVectors == 3 ? 4 : 6;
+        float* sums = stackalloc float[blockChannels * pixelsPerBlock];
+        float** pixels = stackalloc float*[pixelsPerBlock];
+        int outHeight = operands.Shape.OutHeight, outWidth = operands.Shape.OutWidth;
+        for (int row = firstRow; row < endRow; row++)
+        {
+            int n = row / outHeight, outY = row - n * outHeight;
+            for (int channel0 = 0; channel0 < operands.PaddedOut; channel0 += blockChannels)
+            {
+                for (int outX = 0; outX < outWidth; outX += pixelsPerBlock)
+                {
+                    if (blockVectors == 3)
+                        Block3x4<TIsa, TVector>(operands, n, outY, outX, channel0, pixels, sums);
+                    else
+                        Block2x6<TIsa, TVector>(operands, n, outY, outX, channel0, pixels, sums);
+                    StoreBlock(operands, n, outY, outX, channel0, blockChannels, pixelsPerBlock, sums);
+                }
+            }
+        }
+    }
+
+    /// <summary>Points <paramref name="pixels"/> at the input channels each pixel of the block
+    /// reads for tap column <paramref name="v"/>, or at zeros when that column lies outside.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PointPixels(in Operands operands, float* inputRow, int outX, int v, int count, float** pixels)
+    {
+        var shape = operands.Shape;
+        int channels = shape.InChannels;
+        int x = outX * shape.Stride + v * shape.Dilation - shape.Padding.Left;
+        for (int p = 0; p < count; p++, x += shape.Stride)
+            pixels[p] = (uint)x < (uint)shape.Width ? inputRow + (long)x * channels : operands.Zeros;
+    }
+
+    /// <summary>The input row tap row <paramref name="u"/> reads for output row <paramref name="outY"/>, or null when outside.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* InputRow(in Operands operands, int n, int outY, int u)
+    {
+        var shape = operands.Shape;
+        int y = outY * shape.Stride + u * shape.Dilation - shape.Padding.Top;
+        return (uint)y < (uint)shape.Height ? operands.Input + ((long)n * shape.Height + y) * shape.Width * shape.InChannels : null;
+    }
+
+    private static void Block3x4<TIsa, TVector>(in Operands operands, int n, int outY, int outX, int channel0, float** pixels, float* sums)
+        where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        int lanes = TIsa.Width, channels = operands.Shape.InChannels, stride = operands.PaddedOut;
+        TVector a00 = TIsa.Zero, a01 = TIsa.Zero, a02 = TIsa.Zero, a03 = TIsa.Zero;
+        TVector a10 = TIsa.Zero, a11 = TIsa.Zero, a12 = TIsa.Zero, a13 = TIsa.Zero;
+        TVector a20 = TIsa.Zero, a21 = TIsa.Zero, a22 = TIsa.Zero, a23 = TIsa.Zero;
+        for (int u = 0; u < operands.Shape.KernelHeight; u++)
+        {
+            float* inputRow = InputRow(operands, n, outY, u);
+            if (inputRow == null)
+                continue;
+            for (int v = 0; v < operands.Shape.KernelWidth; v++)
+            {
+                PointPixels(operands, inputRow, outX, v, 4, pixels);
+                float* p0 = pixels[0], p1 = pixels[1], p2 = pixels[2], p3 = pixels[3];
+                float* w = operands.Packed + (long)(u * operands.Shape.KernelWidth + v) * channels * stride + channel0;
+                for (int c = 0; c < channels; c++, w += stride)
+                {
+                    TVector w0 = TIsa.Load(w), w1 = TIsa.Load(w + lanes), w2 = TIsa.Load(w + 2 * lanes);
+                    TVector b = TIsa.Broadcast(p0[c]);
+                    a00 = TIsa.MultiplyAdd(w0, b, a00); a10 = TIsa.MultiplyAdd(w1, b, a10); a20 = TIsa.MultiplyAdd(w2, b, a20);
+                    b = TIsa.Broadcast(p1[c]);
+                    a01 = TIsa.MultiplyAdd(w0, b, a01); a11 = TIsa.MultiplyAdd(w1, b, a11); a21 = TIsa.MultiplyAdd(w2, b, a21);
+                    b = TIsa.Broadcast(p2[c]);
+                    a02 = TIsa.MultiplyAdd(w0, b, a02); a12 = TIsa.MultiplyAdd(w1, b, a12); a22 = TIsa.MultiplyAdd(w2, b, a22);
+                    b = TIsa.Broadcast(p3[c]);
+                    a03 = TIsa.MultiplyAdd(w0, b, a03); a13 = TIsa.MultiplyAdd(w1, b, a13); a23 = TIsa.MultiplyAdd(w2, b, a23);
+                }
+            }
+        }
+        // sums[p·blockChannels + channel]
+        int block = 3 * lanes;
+        TIsa.Store(sums, a00); TIsa.Store(sums + lanes, a10); TIsa.Store(sums + 2 * lanes, a20);
+        TIsa.Store(sums + block, a01); TIsa.Store(sums + block + lanes, a11); TIsa.Store(sums + block + 2 * lanes, a21);
+        TIsa.Store(sums + 2 * block, a02); TIsa.Store(sums + 2 * block + lanes, a12); TIsa.Store(sums + 2 * block + 2 * lanes, a22);
+        TIsa.Store(sums + 3 * block, a03); TIsa.Store(sums + 3 * block + lanes, a13); TIsa.Store(sums + 3 * block + 2 * lanes, a23);
+    }
+
+    private static void Block2x6<TIsa, TVector>(in Operands operands, int n, int outY, int outX, int channel0, float** pixels, float* sums)
+        where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        int lanes = TIsa.Width, channels = operands.Shape.InChannels, stride = operands.PaddedOut;
+        TVector a00 = TIsa.Zero, a01 = TIsa.Zero, a02 = TIsa.Zero, a03 = TIsa.Zero, a04 = TIsa.Zero, a05 = TIsa.Zero;
+        TVector a10 = TIsa.Zero, a11 = TIsa.Zero, a12 = TIsa.Zero, a13 = TIsa.Zero, a14 = TIsa.Zero, a15 = TIsa.Zero;
+        for (int u = 0; u < operands.Shape.KernelHeight; u++)
+        {
+            float* inputRow = InputRow(operands, n, outY, u);
+            if (inputRow == null)
+                continue;
+            for (int v = 0; v < operands.Shape.KernelWidth; v++)
+            {
+                PointPixels(operands, inputRow, outX, v, 6, pixels);
+                float* p0 = pixels[0], p1 = pixels[1], p2 = pixels[2], p3 = pixels[3], p4 = pixels[4], p5 = pixels[5];
+                float* w = operands.Packed + (long)(u * operands.Shape.KernelWidth + v) * channels * stride + channel0;
+                for (int c = 0; c < channels; c++, w += stride)
+                {
+                    TVector w0 = TIsa.Load(w), w1 = TIsa.Load(w + lanes);
+                    TVector b = TIsa.Broadcast(p0[c]);
+                    a00 = TIsa.MultiplyAdd(w0, b, a00); a10 = TIsa.MultiplyAdd(w1, b, a10);
+                    b = TIsa.Broadcast(p1[c]);
+                    a01 = TIsa.MultiplyAdd(w0, b, a01); a11 = TIsa.MultiplyAdd(w1, b, a11);
+                    b = TIsa.Broadcast(p2[c]);
+                    a02 = TIsa.MultiplyAdd(w0, b, a02); a12 = TIsa.MultiplyAdd(w1, b, a12);
+                    b = TIsa.Broadcast(p3[c]);
+                    a03 = TIsa.MultiplyAdd(w0, b, a03); a13 = TIsa.MultiplyAdd(w1, b, a13);
+                    b = TIsa.Broadcast(p4[c]);
+                    a04 = TIsa.MultiplyAdd(w0, b, a04); a14 = TIsa.MultiplyAdd(w1, b, a14);
+                    b = TIsa.Broadcast(p5[c]);
+                    a05 = TIsa.MultiplyAdd(w0, b, a05); a15 = TIsa.MultiplyAdd(w1, b, a15);
+                }
+            }
+        }
+        int block = 2 * lanes;
+        TIsa.Store(sums, a00); TIsa.Store(sums + lanes, a10);
+        TIsa.Store(sums + block, a01); TIsa.Store(sums + block + lanes, a11);
+        TIsa.Store(sums + 2 * block, a02); TIsa.Store(sums + 2 * block + lanes, a12);
+        TIsa.Store(sums + 3 * block, a03); TIsa.Store(sums + 3 * block + lanes, a13);
+        TIsa.Store(sums + 4 * block, a04); TIsa.Store(sums + 4 * block + lanes, a14);
+        TIsa.Store(sums + 5 * block, a05); TIsa.Store(sums + 5 * block + lanes, a15);
+    }
+
+    /// <summary>Applies the epilogue to a finished block and stores the pixels and channels that exist.</summary>
+    private static void StoreBlock(in Operands operands, int n, int outY, int outX, int channel0, int blockChannels, int pixelsPerBlock, float* sums)
+    {
+        var shape = operands.Shape;
+        int outChannels = shape.OutChannels;
+        int pixelCount = Math.Min(pixelsPerBlock, shape.OutWidth - outX);
+        int channelCount = Math.Min(blockChannels, outChannels - channel0);
+        if (channelCount <= 0)
+            return;
+        long rowStart = (((long)n * shape.OutHeight + outY) * shape.OutWidth + outX) * outChannels + channel0;
+        for (int p = 0; p < pixelCount; p++)
+        {
+            float* source = sums + p * blockChannels;
+            long at = rowStart + (long)p * outChannels;
+            for (int k = 0; k < channelCount; k++)
+            {
+                int o = channel0 + k;
+                float value = Activation.Apply(operands.Activation, operands.Slope, source[k] * operands.Scale[o] + operands.Shift[o]);
+                if (operands.Residual != null)
+                    value += operands.Residual[at + k];
+                operands.Output[at + k] = value;
+            }
+        }
+    }
+}

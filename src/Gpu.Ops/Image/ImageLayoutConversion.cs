@@ -1,0 +1,61 @@
+using Gpu.Core;
+
+namespace Gpu.Ops.Image;
+
+/// <summary>Copies a 4D image between NCHW and NHWC. A model converts its input once and its
+/// output once; every layer in between runs in the layout its device's fast path prefers.</summary>
+public static class ImageLayoutConversion
+{
+    /// <summary>Writes <paramref name="source"/> (in <paramref name="from"/>) into <paramref name="destination"/> (in <paramref name="to"/>).</summary>
+    /// <param name="accelerator">The accelerator owning both views.</param>
+    /// <param name="source">N·C·H·W elements.</param>
+    /// <param name="from">The source layout.</param>
+    /// <param name="destination">N·C·H·W elements, not overlapping the source.</param>
+    /// <param name="to">The destination layout.</param>
+    /// <param name="batch">N.</param>
+    /// <param name="channels">C.</param>
+    /// <param name="height">H.</param>
+    /// <param name="width">W.</param>
+    /// <exception cref="ArgumentException">A view has the wrong length.</exception>
+    public static void Convert(Accelerator accelerator, View<float> source, TensorLayout from, View<float> destination, TensorLayout to,
+        int batch, int channels, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        long count = (long)batch * channels * height * width;
+        if (batch <= 0 || channels <= 0 || height <= 0 || width <= 0 || count > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(batch), $"Image dimensions must be positive and hold under 2^31 elements: {batch}×{channels}×{height}×{width}.");
+        if (source.Length != count || destination.Length != count)
+            throw new ArgumentException($"A {batch}×{channels}×{height}×{width} image holds {count} elements; source has {source.Length}, destination {destination.Length}.");
+        accelerator.Launch((int)count, new RelayoutKernel
+        {
+            Source = source, Destination = destination, Channels = channels, Height = height, Width = width,
+            SourceStrides = ImageStrides.Of(from, channels, height, width), DestinationStrides = ImageStrides.Of(to, channels, height, width),
+        });
+    }
+}
+
+/// <summary>One thread per element, enumerated in NCHW order, reading and writing through strides.</summary>
+public struct RelayoutKernel : IKernel1D
+{
+    /// <summary>The image to read.</summary>
+    public View<float> Source;
+    /// <summary>The image to write.</summary>
+    public View<float> Destination;
+    /// <summary>Strides of each side.</summary>
+    public ImageStrides SourceStrides, DestinationStrides;
+    /// <summary>C, H, W.</summary>
+    public int Channels, Height, Width;
+
+    /// <summary>Copies element <paramref name="index"/> (NCHW order).</summary>
+    /// <param name="index">The element.</param>
+    public void Execute(int index)
+    {
+        int x = index % Width;
+        int rest = index / Width;
+        int y = rest % Height;
+        rest /= Height;
+        int c = rest % Channels;
+        int n = rest / Channels;
+        Destination[ImageStrides.OffsetOf(DestinationStrides, n, c, y, x)] = Source[ImageStrides.OffsetOf(SourceStrides, n, c, y, x)];
+    }
+}

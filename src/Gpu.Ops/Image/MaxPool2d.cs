@@ -1,0 +1,137 @@
+using Gpu.Core;
+
+namespace Gpu.Ops.Image;
+
+/// <summary>The geometry of a max pool: rectangular kernel, stride and padding per direction;
+/// padded positions never win (they count as −∞, as in PyTorch).</summary>
+/// <param name="Batch">N.</param>
+/// <param name="Channels">C.</param>
+/// <param name="Height">H.</param>
+/// <param name="Width">W.</param>
+/// <param name="KernelHeight">KH.</param>
+/// <param name="KernelWidth">KW.</param>
+/// <param name="StrideY">Vertical stride.</param>
+/// <param name="StrideX">Horizontal stride.</param>
+/// <param name="Padding">Padding per side.</param>
+public readonly record struct MaxPool2dShape(int Batch, int Channels, int Height, int Width, int KernelHeight, int KernelWidth, int StrideY, int StrideX, Padding2d Padding)
+{
+    /// <summary>Output rows: <c>floor((H + top + bottom − KH)/sy) + 1</c>.</summary>
+    public int OutHeight => (Height + Padding.Top + Padding.Bottom - KernelHeight) / StrideY + 1;
+
+    /// <summary>Output columns.</summary>
+    public int OutWidth => (Width + Padding.Left + Padding.Right - KernelWidth) / StrideX + 1;
+
+    /// <summary>Input elements.</summary>
+    public long InputLength => (long)Batch * Channels * Height * Width;
+
+    /// <summary>Output elements.</summary>
+    public long OutputLength => (long)Batch * Channels * OutHeight * OutWidth;
+
+    /// <summary>Throws unless dimensions are positive, every window overlaps the image, and padding is at most half the kernel (PyTorch's rule).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The geometry is invalid.</exception>
+    public void Validate()
+    {
+        Padding.Validate();
+        if (Batch <= 0 || Channels <= 0 || Height <= 0 || Width <= 0 || KernelHeight <= 0 || KernelWidth <= 0 || StrideY <= 0 || StrideX <= 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxPool2dShape), $"Every pooling dimension must be positive: {this}.");
+        if (2 * Math.Max(Padding.Top, Padding.Bottom) > KernelHeight || 2 * Math.Max(Padding.Left, Padding.Right) > KernelWidth)
+            throw new ArgumentOutOfRangeException(nameof(MaxPool2dShape), $"Padding may be at most half the kernel, or a window could lie wholly in the padding: {this}.");
+        if (Height + Padding.Top + Padding.Bottom < KernelHeight || Width + Padding.Left + Padding.Right < KernelWidth)
+            throw new ArgumentOutOfRangeException(nameof(MaxPool2dShape), $"The kernel is larger than the padded input: {this}.");
+        if (OutputLength > int.MaxValue || InputLength > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(MaxPool2dShape), $"Tensors over 2^31 elements are not supported: {this}.");
+    }
+}
+
+/// <summary>Max pooling on any device and layout, and its host reference.</summary>
+public static class MaxPool2d
+{
+    /// <summary>Pools <paramref name="input"/> into <paramref name="output"/>.</summary>
+    /// <param name="accelerator">The accelerator owning the views.</param>
+    /// <param name="shape">The geometry.</param>
+    /// <param name="input">N·C·H·W elements in <paramref name="layout"/>.</param>
+    /// <param name="output">N·C·H'·W' elements in <paramref name="layout"/>.</param>
+    /// <param name="layout">NCHW or NHWC.</param>
+    /// <exception cref="ArgumentException">A view has the wrong length.</exception>
+    public static void Forward(Accelerator accelerator, MaxPool2dShape shape, View<float> input, View<float> output, TensorLayout layout = TensorLayout.RowMajor)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        shape.Validate();
+        if (input.Length != shape.InputLength || output.Length != shape.OutputLength)
+            throw new ArgumentException($"{shape} needs {shape.InputLength} inputs and {shape.OutputLength} outputs; got {input.Length} and {output.Length}.");
+        accelerator.Launch(shape.OutWidth, shape.OutHeight, shape.Batch * shape.Channels, new MaxPool2dKernel
+        {
+            Input = input, Output = output, InStrides = ImageStrides.Of(layout, shape.Channels, shape.Height, shape.Width),
+            OutStrides = ImageStrides.Of(layout, shape.Channels, shape.OutHeight, shape.OutWidth), Channels = shape.Channels,
+            Height = shape.Height, Width = shape.Width, KernelHeight = shape.KernelHeight, KernelWidth = shape.KernelWidth,
+            StrideY = shape.StrideY, StrideX = shape.StrideX, PadTop = shape.Padding.Top, PadLeft = shape.Padding.Left,
+        });
+    }
+
+    /// <summary>The plain host reference, NCHW.</summary>
+    /// <param name="shape">The geometry.</param>
+    /// <param name="input">N·C·H·W inputs.</param>
+    /// <returns>N·C·H'·W' outputs.</returns>
+    public static float[] Reference(MaxPool2dShape shape, float[] input)
+    {
+        shape.Validate();
+        var output = new float[shape.OutputLength];
+        int at = 0;
+        for (int plane = 0; plane < shape.Batch * shape.Channels; plane++)
+        for (int i = 0; i < shape.OutHeight; i++)
+        for (int j = 0; j < shape.OutWidth; j++)
+        {
+            float best = float.NegativeInfinity;
+            for (int u = 0; u < shape.KernelHeight; u++)
+            for (int v = 0; v < shape.KernelWidth; v++)
+            {
+                int y = i * shape.StrideY + u - shape.Padding.Top, x = j * shape.StrideX + v - shape.Padding.Left;
+                if (y >= 0 && y < shape.Height && x >= 0 && x < shape.Width)
+                {
+                    float value = input[(plane * shape.Height + y) * shape.Width + x];
+                    if (value > best || float.IsNaN(value))
+                        best = value;
+                }
+            }
+            output[at++] = best;
+        }
+        return output;
+    }
+}
+
+/// <summary>One thread per output element; NaN propagates, as in PyTorch.</summary>
+public struct MaxPool2dKernel : IKernel3D
+{
+    /// <summary>The input and output images.</summary>
+    public View<float> Input, Output;
+    /// <summary>Their strides.</summary>
+    public ImageStrides InStrides, OutStrides;
+    /// <summary>Geometry.</summary>
+    public int Channels, Height, Width, KernelHeight, KernelWidth, StrideY, StrideX, PadTop, PadLeft;
+
+    /// <summary>Output (n, c, y, x) with z = n·C + c.</summary>
+    /// <param name="x">Output column.</param>
+    /// <param name="y">Output row.</param>
+    /// <param name="z">n·C + c.</param>
+    public void Execute(int x, int y, int z)
+    {
+        int n = z / Channels, c = z - n * Channels;
+        float best = float.NegativeInfinity;
+        for (int u = 0; u < KernelHeight; u++)
+        {
+            int inY = y * StrideY + u - PadTop;
+            if (inY < 0 || inY >= Height)
+                continue;
+            for (int v = 0; v < KernelWidth; v++)
+            {
+                int inX = x * StrideX + v - PadLeft;
+                if (inX < 0 || inX >= Width)
+                    continue;
+                float value = Input[ImageStrides.OffsetOf(InStrides, n, c, inY, inX)];
+                if (value > best || float.IsNaN(value))
+                    best = value;
+            }
+        }
+        Output[ImageStrides.OffsetOf(OutStrides, n, c, y, x)] = best;
+    }
+}

@@ -1,0 +1,160 @@
+using Gpu.Core;
+using Gpu.Ops;
+using Gpu.Ops.Gemm;
+using Gpu.Ops.Gemm.Sparse;
+
+namespace Gpu.Tests.Ops.Gemm;
+
+/// <summary>CSR and 1×8 block-sparse products and the im2col convolution, on every device,
+/// against dense references of the masked weight.</summary>
+public sealed class SparseGemmTests(string deviceName) : DeviceTest(deviceName)
+{
+    public enum Format { Csr, Block }
+
+    [TestCase(Format.Csr, 13, 37, 1, false)]
+    [TestCase(Format.Csr, 13, 37, 5, false)]
+    [TestCase(Format.Csr, 9, 64, 19, true)]
+    [TestCase(Format.Block, 13, 37, 1, false)]
+    [TestCase(Format.Block, 13, 37, 5, false)]
+    [TestCase(Format.Block, 9, 64, 19, true)]
+    public void ProductMatchesTheMaskedDenseReference(Format format, int m, int k, int n, bool portableKernel)
+    {
+        float[] dense = GemmTestData.Random(m * k, 11);
+        bool[] keep = MaskOf(m * k, 0.7, 12);
+        float[] xHost = GemmTestData.Random(k * n, 13), biasHost = GemmTestData.Random(m, 14);
+        float[] expected = MaskedReference(dense, keep, m, k, xHost, n, biasHost, Activation.Leaky(0.2f));
+
+        using var x = Accelerator.Allocate<float>(xHost);
+        using var y = Accelerator.Allocate<float>(m * n);
+        using var bias = Accelerator.Allocate<float>(biasHost);
+        var epilogue = RowEpilogue.Create(bias.View, Activation.Leaky(0.2f));
+        GemmTestData.RunOrIgnoreUntranslatable(Accelerator, () =>
+        {
+            if (format == Format.Csr)
+            {
+                using var w = CsrMatrix.FromDense(Accelerator, dense, m, k, keep);
+                Assert.That(w.NonZeros, Is.EqualTo(keep.Count(flag => flag)));
+                if (portableKernel)
+                    Accelerator.Launch(n, m, new CsrGemmKernel { RowPointers = w.RowPointers.View, ColumnIndices = w.ColumnIndices.View, Values = w.Values.View, X = x.View, Y = y.View, N = n, Epilogue = epilogue });
+                else
+                    SparseGemm.Multiply(Accelerator, w, x.View, y.View, n, bias.View, Activation.Leaky(0.2f));
+            }
+            else
+            {
+                using var w = BlockSparseMatrix.FromDense(Accelerator, dense, m, k, keep);
+                if (portableKernel)
+                    Accelerator.Launch(n, m, new BlockSparseGemmKernel { BlockPointers = w.BlockPointers.View, BlockColumns = w.BlockColumns.View, Values = w.Values.View, X = x.View, Y = y.View, N = n, K = k, Epilogue = epilogue });
+                else
+                    SparseGemm.Multiply(Accelerator, w, x.View, y.View, n, bias.View, Activation.Leaky(0.2f));
+            }
+            Accelerator.Synchronize();
+        });
+        GemmTestData.AssertClose(expected, y.ToArray(), k);
+    }
+
+    [Test]
+    public void MagnitudeThresholdKeepsOnlyLargerWeights()
+    {
+        float[] dense = [0.5f, -0.05f, 0f, -0.9f, 0.1f, 0.2f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f];
+        using var csr = CsrMatrix.FromDense(Accelerator, dense, 2, 9, 0.1f);
+        using var blocks = BlockSparseMatrix.FromDense(Accelerator, dense, 2, 9, 0.1f);
+        Assert.Multiple(() =>
+        {
+            Assert.That(csr.RowPointers.ToArray(), Is.EqualTo(new[] { 0, 3, 3 }));
+            Assert.That(csr.ColumnIndices.ToArray(), Is.EqualTo(new[] { 0, 3, 5 }));
+            Assert.That(csr.Values.ToArray(), Is.EqualTo(new[] { 0.5f, -0.9f, 0.2f }));
+            Assert.That(blocks.BlockPointers.ToArray(), Is.EqualTo(new[] { 0, 1, 1 }));
+            Assert.That(blocks.BlockColumns.ToArray(), Is.EqualTo(new[] { 0 }));
+            Assert.That(blocks.Values.ToArray(), Is.EqualTo(new[] { 0.5f, 0f, 0f, -0.9f, 0f, 0.2f, 0f, 0f }));
+        });
+    }
+
+    [Test]
+    public void MismatchedOperandsAreRejected()
+    {
+        using var w = CsrMatrix.FromDense(Accelerator, new float[6], 2, 3, 0f);
+        using var x = Accelerator.Allocate<float>(6);
+        using var y = Accelerator.Allocate<float>(4);
+        using var wrongY = Accelerator.Allocate<float>(5);
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => SparseGemm.Multiply(Accelerator, w, x.View, wrongY.View, 2), Throws.ArgumentException.With.Message.Contains("Y holds 5"));
+            Assert.That(() => SparseGemm.Multiply(Accelerator, w, x.View, y.View, 2, x.View), Throws.ArgumentException.With.Message.Contains("bias"));
+            Assert.That(() => CsrMatrix.FromDense(Accelerator, new float[5], 2, 3, 0f), Throws.ArgumentException.With.Message.Contains("2×3"));
+        });
+    }
+
+    [TestCase(Format.Csr)]
+    [TestCase(Format.Block)]
+    public void ConvolutionMatchesADirectConvolution(Format format)
+    {
+        var geometry = new ConvGeometry(Channels: 3, Height: 9, Width: 11, KernelHeight: 3, KernelWidth: 3, Stride: 2, Padding: 2, Dilation: 2);
+        int outChannels = 4, batch = 2;
+        float[] weights = GemmTestData.Random(outChannels * geometry.PatchLength, 21);
+        bool[] keep = MaskOf(weights.Length, 0.5, 22);
+        for (int i = 0; i < weights.Length; i++)
+            weights[i] = keep[i] ? weights[i] : 0f;
+        float[] inputHost = GemmTestData.Random(batch * 3 * 9 * 11, 23), biasHost = GemmTestData.Random(outChannels, 24);
+        float[] expected = DirectConvolution(weights, geometry, outChannels, inputHost, batch, biasHost);
+
+        using var input = Accelerator.Allocate<float>(inputHost);
+        using var output = Accelerator.Allocate<float>(batch * outChannels * geometry.OutputPositions);
+        using var bias = Accelerator.Allocate<float>(biasHost);
+        GemmTestData.RunOrIgnoreUntranslatable(Accelerator, () =>
+        {
+            if (format == Format.Csr)
+            {
+                using var w = CsrMatrix.FromDense(Accelerator, weights, outChannels, geometry.PatchLength, keep);
+                SparseConv2d.Forward(Accelerator, w, geometry, input.View, output.View, batch, bias.View);
+            }
+            else
+            {
+                using var w = BlockSparseMatrix.FromDense(Accelerator, weights, outChannels, geometry.PatchLength, keep);
+                SparseConv2d.Forward(Accelerator, w, geometry, input.View, output.View, batch, bias.View);
+            }
+            Accelerator.Synchronize();
+        });
+        GemmTestData.AssertClose(expected, output.ToArray(), geometry.PatchLength);
+    }
+
+    internal static bool[] MaskOf(int length, double dropFraction, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, length).Select(_ => random.NextDouble() >= dropFraction).ToArray();
+    }
+
+    private static float[] MaskedReference(float[] dense, bool[] keep, int m, int k, float[] x, int n, float[] bias, Activation activation)
+    {
+        float[] masked = dense.Select((value, i) => keep[i] ? value : 0f).ToArray();
+        var y = new float[m * n];
+        GemmReference.Multiply(new GemmShape(m, n, k), masked, x, y);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                y[i * n + j] = activation.Apply(y[i * n + j] + bias[i]);
+        return y;
+    }
+
+    private static float[] DirectConvolution(float[] weights, ConvGeometry g, int outChannels, float[] input, int batch, float[] bias)
+    {
+        var output = new float[batch * outChannels * g.OutputPositions];
+        for (int b = 0; b < batch; b++)
+            for (int o = 0; o < outChannels; o++)
+                for (int oy = 0; oy < g.OutputHeight; oy++)
+                    for (int ox = 0; ox < g.OutputWidth; ox++)
+                    {
+                        double sum = bias[o];
+                        for (int c = 0; c < g.Channels; c++)
+                            for (int ky = 0; ky < g.KernelHeight; ky++)
+                                for (int kx = 0; kx < g.KernelWidth; kx++)
+                                {
+                                    int iy = oy * g.Stride - g.Padding + ky * g.Dilation, ix = ox * g.Stride - g.Padding + kx * g.Dilation;
+                                    if (iy < 0 || iy >= g.Height || ix < 0 || ix >= g.Width)
+                                        continue;
+                                    sum += (double)weights[((o * g.Channels + c) * g.KernelHeight + ky) * g.KernelWidth + kx]
+                                        * input[((b * g.Channels + c) * g.Height + iy) * g.Width + ix];
+                                }
+                        output[((b * outChannels + o) * g.OutputHeight + oy) * g.OutputWidth + ox] = (float)sum;
+                    }
+        return output;
+    }
+}

@@ -1,0 +1,173 @@
+using Gpu.Core;
+using Gpu.Ops;
+using Gpu.Ops.Gemm.Cpu;
+using Gpu.Ops.Image;
+
+namespace Gpu.Tests.Ops.Image;
+
+/// <summary>Geometry of a fixture case and the conv2d fixture cases themselves.</summary>
+internal static class ConvFixtures
+{
+    public static readonly string[] Cases =
+        ["c3_d1_batch2", "c24_d4", "c24_dilation_beyond_image", "c24_to3_1x1", "c64_2x2_valid", "c1_image_1x1", "c3_stride2_per_side", "c64_to1_residual"];
+
+    /// <summary>Conv sums of up to 576 float terms: PyTorch's and ours differ in summation order.</summary>
+    public const float Absolute = 2e-5f, Relative = 2e-5f;
+
+    public static (Conv2dShape Shape, float[] Input, float[] Weights, Conv2dEpilogue Epilogue, float[]? Residual, float[] Expected) Load(string name)
+    {
+        var fixture = ImageTestData.Load("conv2d");
+        int[] input = fixture.ShapeOf($"{name}/input"), weight = fixture.ShapeOf($"{name}/weight");
+        var geometry = fixture.Geometry(name);
+        int[] pad = [.. geometry.GetProperty("padding").EnumerateArray().Select(e => e.GetInt32())];
+        var shape = new Conv2dShape(input[0], input[1], input[2], input[3], weight[0], weight[2], weight[3],
+            geometry.GetProperty("stride").GetInt32(), geometry.GetProperty("dilation").GetInt32(), new Padding2d(pad[0], pad[1], pad[2], pad[3]));
+        var activation = geometry.GetProperty("activation").GetString() switch
+        {
+            "relu" => Activation.Relu,
+            "leaky" => Activation.Leaky(geometry.GetProperty("slope").GetSingle()),
+            _ => Activation.None,
+        };
+        var epilogue = new Conv2dEpilogue(fixture.Find($"{name}/bias"), fixture.Find($"{name}/scale"), fixture.Find($"{name}/shift"), activation);
+        return (shape, fixture.Get($"{name}/input"), fixture.Get($"{name}/weight"), epilogue, fixture.Find($"{name}/residual"), fixture.Get($"{name}/output"));
+    }
+}
+
+/// <summary>The plain reference against PyTorch: what makes it a trustworthy oracle for the rest.</summary>
+public sealed class Conv2dReferenceTests
+{
+    [TestCaseSource(typeof(ConvFixtures), nameof(ConvFixtures.Cases))]
+    public void ReferenceMatchesPyTorch(string name)
+    {
+        var (shape, input, weights, epilogue, residual, expected) = ConvFixtures.Load(name);
+        Assert.That(shape.OutputLength, Is.EqualTo(expected.Length), "output size formula");
+        ImageTestData.AssertClose(expected, Conv2dReference.Forward(shape, input, weights, epilogue, residual), ConvFixtures.Absolute, ConvFixtures.Relative, name);
+    }
+
+    [Test]
+    public void AKernelLargerThanThePaddedInputIsRejected()
+        => Assert.That(() => new Conv2dShape(1, 1, 4, 4, 1, 3, 3, 1, 3, Padding2d.Symmetric(1)).Validate(),
+            Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("does not fit"));
+
+    [Test]
+    public void ANonPositiveDimensionIsRejected()
+        => Assert.That(() => Conv2dShape.Same(1, 0, 4, 4, 1, 3).Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>());
+}
+
+/// <summary>Every conv path the device has, against the PyTorch fixtures, in both layouts.</summary>
+public sealed class Conv2dTests(string deviceName) : DeviceTest(deviceName)
+{
+    public static IEnumerable<TestCaseData> PathCases()
+    {
+        foreach (string name in ConvFixtures.Cases)
+        {
+            yield return new TestCaseData(name, Conv2dPath.Direct, TensorLayout.RowMajor);
+            yield return new TestCaseData(name, Conv2dPath.Direct, TensorLayout.Nhwc);
+            yield return new TestCaseData(name, Conv2dPath.Tiled, TensorLayout.RowMajor);
+            yield return new TestCaseData(name, Conv2dPath.CpuSimd, TensorLayout.Nhwc);
+        }
+    }
+
+    [TestCaseSource(nameof(PathCases))]
+    public void PathMatchesPyTorch(string name, Conv2dPath path, TensorLayout layout)
+    {
+        var (shape, input, weights, epilogue, residual, expected) = ConvFixtures.Load(name);
+        if (path == Conv2dPath.CpuSimd && !Accelerator.IsHostAddressable())
+            Assert.Ignore("the SIMD path is the CPU accelerator's");
+        if (path == Conv2dPath.Tiled && !Conv2dTiledKernel.Fits(shape))
+            Assert.Ignore($"the dilated footprint of {name} does not fit the tiled kernel; Auto runs it with the direct kernel");
+        if (path == Conv2dPath.Tiled && Accelerator.IsHostAddressable() && shape.InChannels > 3)
+            Assert.Ignore("the CPU emulates grouped kernels with one OS thread per group member: two barriers per input channel make this case take seconds; the cases with ≤ 3 input channels cover the kernel here, translated devices run them all");
+        ImageTestData.RunOrIgnoreUntranslatable(Accelerator, () =>
+        {
+            float[] actual = Run(shape, input, weights, epilogue, residual, layout, path);
+            ImageTestData.AssertClose(expected, actual, ConvFixtures.Absolute, ConvFixtures.Relative, $"{name} {path} {layout}");
+        });
+    }
+
+    [Test]
+    public void WrongLengthsAreRejected()
+    {
+        var shape = Conv2dShape.Same(1, 2, 4, 4, 3, 3);
+        Assert.That(() => new Conv2d(Accelerator, shape, new float[5]), Throws.ArgumentException.With.Message.Contains("needs 54 weights"));
+        using var conv = new Conv2d(Accelerator, shape, new float[shape.WeightLength]);
+        using var input = Accelerator.Allocate<float>(shape.InputLength);
+        using var output = Accelerator.Allocate<float>(shape.OutputLength + 1);
+        Assert.That(() => conv.Forward(input.View, output.View), Throws.ArgumentException.With.Message.Contains("output"));
+        Assert.That(() => new Conv2d(Accelerator, shape, new float[shape.WeightLength], new Conv2dEpilogue(Bias: new float[2])),
+            Throws.ArgumentException.With.Message.Contains("Bias"));
+    }
+
+    [Test]
+    public void TheSimdPathRefusesNchw()
+    {
+        var shape = Conv2dShape.Same(1, 2, 4, 4, 3, 3);
+        using var conv = new Conv2d(Accelerator, shape, new float[shape.WeightLength]);
+        using var input = Accelerator.Allocate<float>(shape.InputLength);
+        using var output = Accelerator.Allocate<float>(shape.OutputLength);
+        Assert.That(() => conv.Forward(input.View, output.View, TensorLayout.RowMajor, path: Conv2dPath.CpuSimd), Throws.InstanceOf<NotSupportedException>());
+    }
+
+    private float[] Run(Conv2dShape shape, float[] input, float[] weights, Conv2dEpilogue epilogue, float[]? residual, TensorLayout layout, Conv2dPath path)
+    {
+        bool nhwc = layout == TensorLayout.Nhwc;
+        using var conv = new Conv2d(Accelerator, shape, weights, epilogue);
+        using var inputBuffer = Accelerator.Allocate<float>(input);
+        using var inputInLayout = Accelerator.Allocate<float>(input.Length);
+        using var output = Accelerator.Allocate<float>(shape.OutputLength);
+        using var residualBuffer = Accelerator.Allocate<float>(residual is null ? [] : nhwc ? ImageTestData.ToNhwc(residual, shape.Batch, shape.OutChannels, shape.OutHeight, shape.OutWidth) : residual);
+        // The device converts the input, so the conversion kernel is covered too; the output comes back on the host.
+        ImageLayoutConversion.Convert(Accelerator, inputBuffer.View, TensorLayout.RowMajor, inputInLayout.View, layout, shape.Batch, shape.InChannels, shape.Height, shape.Width);
+        conv.Forward(inputInLayout.View, output.View, layout, residualBuffer.View, path);
+        float[] result = output.ToArray();
+        return nhwc ? ImageTestData.ToNchw(result, shape.Batch, shape.OutChannels, shape.OutHeight, shape.OutWidth) : result;
+    }
+}
+
+/// <summary>The SIMD path at each vector width on random geometries that cross its register
+/// blocks (widths not a multiple of 4 or 6 pixels, channels not a multiple of the vector).</summary>
+[NonParallelizable]
+public sealed class Conv2dCpuSimdTests
+{
+    private Accelerator accelerator = null!;
+
+    [OneTimeSetUp]
+    public void Open() => accelerator = Devices.Open("cpu");
+
+    [OneTimeTearDown]
+    public void Close()
+    {
+        Conv2dCpuNhwc.ForcedWidth = CpuVectorWidth.Auto;
+        accelerator.Dispose();
+    }
+
+    [TestCase("Avx2", 1, 24, 13, 17, 24, 3, 1, 1)]
+    [TestCase("Avx2", 2, 5, 9, 11, 17, 3, 2, 1)]
+    [TestCase("Avx2", 1, 64, 7, 10, 64, 3, 1, 1)]
+    [TestCase("Avx2", 1, 24, 6, 7, 24, 3, 32, 1)]
+    [TestCase("Avx2", 1, 8, 11, 9, 3, 2, 1, 2)]
+    [TestCase("Avx512", 1, 24, 13, 17, 24, 3, 1, 1)]
+    [TestCase("Avx512", 2, 5, 9, 11, 17, 3, 2, 1)]
+    [TestCase("Avx512", 1, 64, 7, 10, 64, 3, 1, 1)]
+    [TestCase("Avx512", 1, 24, 6, 7, 24, 3, 32, 1)]
+    [TestCase("Avx512", 1, 8, 11, 9, 3, 2, 1, 2)]
+    public void WidthMatchesTheReference(string widthName, int n, int c, int h, int w, int o, int k, int dilation, int stride)
+    {
+        var width = Enum.Parse<CpuVectorWidth>(widthName);
+        Conv2dCpuNhwc.ForcedWidth = width;
+        if (Conv2dCpuNhwc.ActiveWidth != width)
+            Assert.Ignore($"this processor has no {width}");
+        var shape = new Conv2dShape(n, c, h, w, o, k, k, stride, dilation, new Padding2d(dilation, dilation - 1 + k % 2, dilation, dilation));
+        float[] input = ImageTestData.Random(shape.InputLength, 1), weights = ImageTestData.Random(shape.WeightLength, 2, -0.3f, 0.3f);
+        float[] residual = ImageTestData.Random(shape.OutputLength, 3);
+        var epilogue = new Conv2dEpilogue(ImageTestData.Random(o, 4), ImageTestData.Random(o, 5, 0.5f, 2f), ImageTestData.Random(o, 6), Activation.Leaky(0.2f));
+        float[] expected = Conv2dReference.Forward(shape, input, weights, epilogue, residual);
+        using var conv = new Conv2d(accelerator, shape, weights, epilogue);
+        using var inputBuffer = accelerator.Allocate<float>(ImageTestData.ToNhwc(input, n, c, h, w));
+        using var residualBuffer = accelerator.Allocate<float>(ImageTestData.ToNhwc(residual, n, o, shape.OutHeight, shape.OutWidth));
+        using var output = accelerator.Allocate<float>(shape.OutputLength);
+        conv.Forward(inputBuffer.View, output.View, TensorLayout.Nhwc, residualBuffer.View, Conv2dPath.CpuSimd);
+        float[] actual = ImageTestData.ToNchw(output.ToArray(), n, o, shape.OutHeight, shape.OutWidth);
+        ImageTestData.AssertClose(expected, actual, 2e-5f, 2e-5f, $"{width} {shape}");
+    }
+}

@@ -1,0 +1,101 @@
+using Gpu.Core;
+using Gpu.Ops.Image;
+
+namespace Gpu.Tests.Ops.Image;
+
+/// <summary>Max pooling and bicubic resizing against PyTorch, in both layouts, and their plain references.</summary>
+public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
+{
+    private static readonly string[] PoolCases = ["crnn_2x2_s21_p01", "k3x2_s23_p11_batch2", "square_2x2"];
+    private static readonly string[] ResizeCases = ["up_non_integer", "down", "from_1x1", "up_x2"];
+
+    private static MaxPool2dShape PoolShape(string name)
+    {
+        var fixture = ImageTestData.Load("max_pool");
+        int[] s = fixture.ShapeOf($"{name}/input");
+        var geometry = fixture.Geometry(name);
+        int[] kernel = [.. geometry.GetProperty("kernel").EnumerateArray().Select(e => e.GetInt32())];
+        int[] stride = [.. geometry.GetProperty("stride").EnumerateArray().Select(e => e.GetInt32())];
+        int[] padding = [.. geometry.GetProperty("padding").EnumerateArray().Select(e => e.GetInt32())];
+        return new MaxPool2dShape(s[0], s[1], s[2], s[3], kernel[0], kernel[1], stride[0], stride[1], Padding2d.Of(padding[0], padding[1]));
+    }
+
+    [TestCaseSource(nameof(PoolCases))]
+    public void MaxPoolReferenceMatchesPyTorch(string name)
+    {
+        var fixture = ImageTestData.Load("max_pool");
+        ImageTestData.AssertClose(fixture.Get($"{name}/output"), MaxPool2d.Reference(PoolShape(name), fixture.Get($"{name}/input")), 0f, 0f, name);
+    }
+
+    [Test]
+    public void MaxPoolPropagatesNaNAndRejectsOversizedPadding()
+    {
+        var shape = new MaxPool2dShape(1, 1, 2, 2, 2, 2, 2, 2, default);
+        float[] expected = MaxPool2d.Reference(shape, [1f, float.NaN, 3f, 2f]);
+        Assert.That(float.IsNaN(expected[0]), Is.True, "reference");
+        ImageTestData.RunOrIgnoreUntranslatable(Accelerator, () =>
+        {
+            using var input = Accelerator.Allocate<float>([1f, float.NaN, 3f, 2f]);
+            using var output = Accelerator.Allocate<float>(1);
+            MaxPool2d.Forward(Accelerator, shape, input.View, output.View);
+            Assert.That(float.IsNaN(output.ToArray()[0]), Is.True, "kernel");
+        });
+        Assert.That(() => new MaxPool2dShape(1, 1, 4, 4, 2, 2, 1, 1, Padding2d.Symmetric(2)).Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>());
+    }
+
+    [Test]
+    public void MaxPoolMatchesPyTorch([ValueSource(nameof(PoolCases))] string name, [Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout)
+    {
+        var fixture = ImageTestData.Load("max_pool");
+        var shape = PoolShape(name);
+        ImageTestData.RunOrIgnoreUntranslatable(Accelerator, () =>
+        {
+            float[] actual = RunInLayout(fixture.Get($"{name}/input"), layout, shape.Batch, shape.Channels, shape.Height, shape.Width, shape.OutHeight, shape.OutWidth,
+                (input, output) => MaxPool2d.Forward(Accelerator, shape, input, output, layout));
+            ImageTestData.AssertClose(fixture.Get($"{name}/output"), actual, 0f, 0f, $"{name} {layout}");
+        });
+    }
+
+    /// <summary>PyTorch and we compute the same float expressions in slightly different orders.</summary>
+    private const float ResizeTolerance = 2e-6f;
+
+    [TestCaseSource(nameof(ResizeCases))]
+    public void BicubicReferenceMatchesPyTorch(string name)
+    {
+        var fixture = ImageTestData.Load("bicubic");
+        int[] i = fixture.ShapeOf($"{name}/input"), o = fixture.ShapeOf($"{name}/output");
+        ImageTestData.AssertClose(fixture.Get($"{name}/output"), BicubicResize.Reference(fixture.Get($"{name}/input"), i[0] * i[1], i[2], i[3], o[2], o[3]),
+            ResizeTolerance, ResizeTolerance, name);
+    }
+
+    [Test]
+    public void BicubicMatchesPyTorch([ValueSource(nameof(ResizeCases))] string name, [Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout)
+    {
+        var fixture = ImageTestData.Load("bicubic");
+        int[] i = fixture.ShapeOf($"{name}/input"), o = fixture.ShapeOf($"{name}/output");
+        ImageTestData.RunOrIgnoreUntranslatable(Accelerator, () =>
+        {
+            float[] actual = RunInLayout(fixture.Get($"{name}/input"), layout, i[0], i[1], i[2], i[3], o[2], o[3],
+                (input, output) => BicubicResize.Forward(Accelerator, input, output, layout, i[0], i[1], i[2], i[3], o[2], o[3]));
+            ImageTestData.AssertClose(fixture.Get($"{name}/output"), actual, ResizeTolerance, ResizeTolerance, $"{name} {layout}");
+        });
+    }
+
+    [Test]
+    public void BicubicRejectsWrongLengths()
+    {
+        using var input = Accelerator.Allocate<float>(12);
+        using var output = Accelerator.Allocate<float>(10);
+        Assert.That(() => BicubicResize.Forward(Accelerator, input.View, output.View, TensorLayout.RowMajor, 1, 1, 3, 4, 3, 3), Throws.ArgumentException);
+    }
+
+    private float[] RunInLayout(float[] nchw, TensorLayout layout, int n, int c, int h, int w, int outHeight, int outWidth, Action<View<float>, View<float>> run)
+    {
+        bool nhwc = layout == TensorLayout.Nhwc;
+        using var input = Accelerator.Allocate<float>(nhwc ? ImageTestData.ToNhwc(nchw, n, c, h, w) : nchw);
+        using var output = Accelerator.Allocate<float>((long)n * c * outHeight * outWidth);
+        run(input.View, output.View);
+        float[] result = output.ToArray();
+        return nhwc ? ImageTestData.ToNchw(result, n, c, outHeight, outWidth) : result;
+    }
+}
