@@ -2,7 +2,7 @@ using Gpu.Ops.Sequence;
 
 namespace Gpu.Tests.Ops.Sequence;
 
-public sealed class SruTests(string deviceName) : SequenceDeviceTest(deviceName)
+public sealed class SruTests(string deviceName) : DeviceTest(deviceName)
 {
     private const string Plain = "sru_2017";
     private const string HighwayProjection = "sru_recurrent_weights_highway_projection_bidirectional";
@@ -20,7 +20,7 @@ public sealed class SruTests(string deviceName) : SequenceDeviceTest(deviceName)
     [TestCase(HighwayProjection, true)]
     [TestCase(Identity, false)]
     [TestCase(Identity, true)]
-    public void MatchesTheTorchSruWrittenFromTheEquations(string name, bool portableKernel) => OnDevice(() =>
+    public void MatchesTheTorchSruWrittenFromTheEquations(string name, bool portableKernel)
     {
         var fixture = SequenceFixture.Load(name);
         var options = OptionsOf(fixture);
@@ -35,7 +35,7 @@ public sealed class SruTests(string deviceName) : SequenceDeviceTest(deviceName)
 
         Close.Elementwise(fixture.Floats("output"), output.ToArray(), 2e-5f, 2e-5f, "output");
         Close.Elementwise(fixture.Floats("cn"), finalCell.ToArray(), 2e-5f, 2e-5f, "final cell");
-    });
+    }
 
     [TestCase(Plain)]
     [TestCase(HighwayProjection)]
@@ -51,7 +51,7 @@ public sealed class SruTests(string deviceName) : SequenceDeviceTest(deviceName)
 
     [TestCase(false)]
     [TestCase(true)]
-    public void WideLayerWithoutInitialCellMatchesTheReference(bool portableKernel) => OnDevice(() =>
+    public void WideLayerWithoutInitialCellMatchesTheReference(bool portableKernel)
     {
         // d = 20 covers full SIMD vectors and a scalar tail; no initial cell means zeros.
         var options = new SruOptions(12, 20, Bidirectional: true, RecurrentWeights: true);
@@ -65,7 +65,7 @@ public sealed class SruTests(string deviceName) : SequenceDeviceTest(deviceName)
         sru.Forward(input.View, steps, batch, output.View);
 
         Close.Elementwise(SruReference.Run(options, weights, x, steps, batch).Output, output.ToArray(), 1e-5f, 1e-5f, "output");
-    });
+    }
 
     [Test]
     public void MissingOrMisSizedWeightsAreNamed()
