@@ -7,7 +7,8 @@ public sealed class LstmTests(string deviceName) : DeviceTest(deviceName)
     private static readonly string[] States = ["input", "h0", "c0", "output", "hn", "cn"];
 
     public static IEnumerable<string> Cases =>
-        ["lstm_plain", "lstm_bidirectional_2layers", "lstmp", "lstmp_bidirectional_2layers", "lstmp_peepholes"];
+        ["lstm_plain", "lstm_bidirectional_2layers", "lstmp", "lstmp_bidirectional_2layers", "lstmp_peepholes",
+         "lstmp_wide_bidirectional_2layers"];
 
     public static IEnumerable<TestCaseData> DeviceCases =>
         Cases.SelectMany(name => new[] { false, true }.Select(portable => new TestCaseData(name, portable)));

@@ -7,6 +7,7 @@ public sealed class SruTests(string deviceName) : DeviceTest(deviceName)
     private const string Plain = "sru_2017";
     private const string HighwayProjection = "sru_recurrent_weights_highway_projection_bidirectional";
     private const string Identity = "sru_identity_bidirectional";
+    private const string Wide = "sru_wide_bidirectional";
 
     private static SruOptions OptionsOf(SequenceFixture fixture) => new(
         fixture.Int("input_size"), fixture.Int("hidden_size"), fixture.Int("bidirectional") != 0,
@@ -20,6 +21,8 @@ public sealed class SruTests(string deviceName) : DeviceTest(deviceName)
     [TestCase(HighwayProjection, true)]
     [TestCase(Identity, false)]
     [TestCase(Identity, true)]
+    [TestCase(Wide, false)]
+    [TestCase(Wide, true)]
     public void MatchesTheTorchSruWrittenFromTheEquations(string name, bool portableKernel)
     {
         var fixture = SequenceFixture.Load(name);
@@ -40,6 +43,7 @@ public sealed class SruTests(string deviceName) : DeviceTest(deviceName)
     [TestCase(Plain)]
     [TestCase(HighwayProjection)]
     [TestCase(Identity)]
+    [TestCase(Wide)]
     public void ReferenceMatchesTorch(string name)
     {
         var fixture = SequenceFixture.Load(name);
