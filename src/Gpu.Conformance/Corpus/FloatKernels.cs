@@ -156,3 +156,19 @@ internal struct DoubleComparisonKernel : IKernel1D
         Output[index] = (less ? 1 : 0) + (notGreaterOrEqual ? 2 : 0) + (equal ? 4 : 0) + (notEqual ? 8 : 0);
     }
 }
+
+/// <summary>The remainder operator on float and double (fmod semantics: exact, sign of the dividend).</summary>
+internal struct RemainderKernel : IKernel1D
+{
+    /// <summary>Pairs (a, b).</summary>
+    public View<float> Input;
+    public View<double> Output;
+
+    public void Execute(int index)
+    {
+        float a = Input[2 * index];
+        float b = Input[2 * index + 1];
+        Output[2 * index] = a % b;
+        Output[2 * index + 1] = (a * 1.5) % (b * 0.75);
+    }
+}

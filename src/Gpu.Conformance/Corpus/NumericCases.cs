@@ -23,6 +23,7 @@ internal static class NumericCases
         new("corpus/no-fp-contraction", NoContraction),
         new("corpus/float-comparisons-unordered", FloatComparisons),
         new("corpus/double-comparisons-as-values", DoubleComparisons),
+        new("corpus/float-and-double-remainder", Remainders),
     ];
 
     private static void FloatToInteger(Accelerator accelerator)
@@ -195,5 +196,16 @@ internal static class NumericCases
             expected.Add((less ? 1 : 0) + (!(greater || equal) ? 2 : 0) + (equal ? 4 : 0) + (!equal ? 8 : 0));
         }
         Check.Exact("comparison sums", expected.ToArray(), actual);
+    }
+
+
+    private static void Remainders(Accelerator accelerator)
+    {
+        float[] values = [0f, -0f, 1f, -1f, 2.5f, -7.25f, 3f, 1e10f, 1e-40f, float.MaxValue, float.PositiveInfinity, float.NaN, 0.1f];
+        float[] pairs = AllPairs(values);
+        var actual = Map(accelerator, pairs, new double[pairs.Length], (i, o) => new RemainderKernel { Input = i, Output = o }, pairs.Length / 2);
+        // fmod is exact: the double remainder of two floats is itself a float.
+        var expected = pairs.Chunk(2).SelectMany(p => new[] { (double)p[0] % p[1], p[0] * 1.5 % (p[1] * 0.75) }).ToArray();
+        CorpusCheck.Doubles("remainders", expected, actual, 0);
     }
 }

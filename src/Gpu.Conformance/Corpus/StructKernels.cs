@@ -235,3 +235,26 @@ internal struct RefSwapKernel : IKernel1D
         b = temporary;
     }
 }
+
+/// <summary>A struct holding a 2D view and its own scale, nested one level deeper in another struct.</summary>
+internal struct ScaledMatrix
+{
+    public View2D<float> Matrix;
+    public float Scale;
+}
+
+/// <summary>The outer struct: a scaled matrix and an offset.</summary>
+internal struct MatrixJob
+{
+    public ScaledMatrix Source;
+    public float Offset;
+}
+
+/// <summary>A 2D kernel whose views live inside nested struct fields.</summary>
+internal struct NestedViewFieldKernel : IKernel2D
+{
+    public MatrixJob Job;
+    public View2D<float> Output;
+
+    public void Execute(int x, int y) => Output[y, x] = Job.Source.Matrix[y, x] * Job.Source.Scale + Job.Offset;
+}
