@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -218,7 +219,8 @@ internal static unsafe class Conv2dCpuNhwc
         TIsa.Store(sums + 5 * block, a05); TIsa.Store(sums + 5 * block + lanes, a15);
     }
 
-    /// <summary>Applies the epilogue to a finished block and stores the pixels and channels that exist.</summary>
+    /// <summary>Applies the epilogue to a finished block and stores the pixels and channels that
+    /// exist. Vectorised: a scalar epilogue costs as much as a third of the FMAs of a 24-channel block.</summary>
     private static void StoreBlock(in Operands operands, int n, int outY, int outX, int channel0, int blockChannels, int pixelsPerBlock, float* sums)
     {
         var shape = operands.Shape;
@@ -228,17 +230,31 @@ internal static unsafe class Conv2dCpuNhwc
         if (channelCount <= 0)
             return;
         long rowStart = (((long)n * shape.OutHeight + outY) * shape.OutWidth + outX) * outChannels + channel0;
+        float* scale = operands.Scale + channel0, shift = operands.Shift + channel0;
+        bool vectorActivation = operands.Activation is ActivationKind.Identity or ActivationKind.Relu or ActivationKind.LeakyRelu;
+        int vectorEnd = Vector.IsHardwareAccelerated && vectorActivation ? channelCount - channelCount % Vector<float>.Count : 0;
+        var slope = new Vector<float>(operands.Slope);
         for (int p = 0; p < pixelCount; p++)
         {
             float* source = sums + p * blockChannels;
-            long at = rowStart + (long)p * outChannels;
-            for (int k = 0; k < channelCount; k++)
+            float* output = operands.Output + rowStart + (long)p * outChannels;
+            float* residual = operands.Residual == null ? null : operands.Residual + rowStart + (long)p * outChannels;
+            int k = 0;
+            for (; k < vectorEnd; k += Vector<float>.Count)
             {
-                int o = channel0 + k;
-                float value = Activation.Apply(operands.Activation, operands.Slope, source[k] * operands.Scale[o] + operands.Shift[o]);
-                if (operands.Residual != null)
-                    value += operands.Residual[at + k];
-                operands.Output[at + k] = value;
+                var value = Vector.FusedMultiplyAdd(Vector.Load(source + k), Vector.Load(scale + k), Vector.Load(shift + k));
+                if (operands.Activation == ActivationKind.Relu)
+                    value = Vector.Max(value, Vector<float>.Zero);
+                else if (operands.Activation == ActivationKind.LeakyRelu)
+                    value = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(value, Vector<float>.Zero), value, value * slope);
+                if (residual != null)
+                    value += Vector.Load(residual + k);
+                value.Store(output + k);
+            }
+            for (; k < channelCount; k++)
+            {
+                float value = Activation.Apply(operands.Activation, operands.Slope, MathF.FusedMultiplyAdd(source[k], scale[k], shift[k]));
+                output[k] = residual == null ? value : value + residual[k];
             }
         }
     }
