@@ -128,6 +128,15 @@ internal static unsafe class Conv2dCpuNhwc
             pixels[p] = (uint)x < (uint)shape.Width ? inputRow + (long)x * channels : operands.Zeros;
     }
 
+    /// <summary>Whether every tap column of every pixel of the block lies inside the image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsInterior(in Operands operands, int outX, int count)
+    {
+        var shape = operands.Shape;
+        int first = outX * shape.Stride - shape.Padding.Left;
+        return first >= 0 && first + (count - 1) * shape.Stride + (shape.KernelWidth - 1) * shape.Dilation < shape.Width;
+    }
+
     /// <summary>The input row tap row <paramref name="u"/> reads for output row <paramref name="outY"/>, or null when outside.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float* InputRow(in Operands operands, int n, int outY, int u)
@@ -141,6 +150,7 @@ internal static unsafe class Conv2dCpuNhwc
         where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
         int lanes = TIsa.Width, channels = operands.Shape.InChannels, stride = operands.PaddedOut;
+        long tapStep = (long)operands.Shape.Dilation * channels;
         TVector a00 = TIsa.Zero, a01 = TIsa.Zero, a02 = TIsa.Zero, a03 = TIsa.Zero;
         TVector a10 = TIsa.Zero, a11 = TIsa.Zero, a12 = TIsa.Zero, a13 = TIsa.Zero;
         TVector a20 = TIsa.Zero, a21 = TIsa.Zero, a22 = TIsa.Zero, a23 = TIsa.Zero;
@@ -149,10 +159,21 @@ internal static unsafe class Conv2dCpuNhwc
             float* inputRow = InputRow(operands, n, outY, u);
             if (inputRow == null)
                 continue;
+            // Inside the image every tap column just shifts all pixels by d·C; only border blocks look up each pixel.
+            bool interior = IsInterior(operands, outX, 4);
+            PointPixels(operands, inputRow, outX, 0, 4, pixels);
+            float* p0 = pixels[0], p1 = pixels[1], p2 = pixels[2], p3 = pixels[3];
             for (int v = 0; v < operands.Shape.KernelWidth; v++)
             {
-                PointPixels(operands, inputRow, outX, v, 4, pixels);
-                float* p0 = pixels[0], p1 = pixels[1], p2 = pixels[2], p3 = pixels[3];
+                if (v > 0 && interior)
+                {
+                    p0 += tapStep; p1 += tapStep; p2 += tapStep; p3 += tapStep;
+                }
+                else if (v > 0)
+                {
+                    PointPixels(operands, inputRow, outX, v, 4, pixels);
+                    p0 = pixels[0]; p1 = pixels[1]; p2 = pixels[2]; p3 = pixels[3];
+                }
                 float* w = operands.Packed + (long)(u * operands.Shape.KernelWidth + v) * channels * stride + channel0;
                 for (int c = 0; c < channels; c++, w += stride)
                 {
@@ -180,6 +201,7 @@ internal static unsafe class Conv2dCpuNhwc
         where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
         int lanes = TIsa.Width, channels = operands.Shape.InChannels, stride = operands.PaddedOut;
+        long tapStep = (long)operands.Shape.Dilation * channels;
         TVector a00 = TIsa.Zero, a01 = TIsa.Zero, a02 = TIsa.Zero, a03 = TIsa.Zero, a04 = TIsa.Zero, a05 = TIsa.Zero;
         TVector a10 = TIsa.Zero, a11 = TIsa.Zero, a12 = TIsa.Zero, a13 = TIsa.Zero, a14 = TIsa.Zero, a15 = TIsa.Zero;
         for (int u = 0; u < operands.Shape.KernelHeight; u++)
@@ -187,10 +209,20 @@ internal static unsafe class Conv2dCpuNhwc
             float* inputRow = InputRow(operands, n, outY, u);
             if (inputRow == null)
                 continue;
+            bool interior = IsInterior(operands, outX, 6);
+            PointPixels(operands, inputRow, outX, 0, 6, pixels);
+            float* p0 = pixels[0], p1 = pixels[1], p2 = pixels[2], p3 = pixels[3], p4 = pixels[4], p5 = pixels[5];
             for (int v = 0; v < operands.Shape.KernelWidth; v++)
             {
-                PointPixels(operands, inputRow, outX, v, 6, pixels);
-                float* p0 = pixels[0], p1 = pixels[1], p2 = pixels[2], p3 = pixels[3], p4 = pixels[4], p5 = pixels[5];
+                if (v > 0 && interior)
+                {
+                    p0 += tapStep; p1 += tapStep; p2 += tapStep; p3 += tapStep; p4 += tapStep; p5 += tapStep;
+                }
+                else if (v > 0)
+                {
+                    PointPixels(operands, inputRow, outX, v, 6, pixels);
+                    p0 = pixels[0]; p1 = pixels[1]; p2 = pixels[2]; p3 = pixels[3]; p4 = pixels[4]; p5 = pixels[5];
+                }
                 float* w = operands.Packed + (long)(u * operands.Shape.KernelWidth + v) * channels * stride + channel0;
                 for (int c = 0; c < channels; c++, w += stride)
                 {
