@@ -76,3 +76,30 @@ public sealed class SimpleGemmKernelTests(string deviceName) : DeviceTest(device
         GemmTestData.AssertClose(expected, c.ToArray(), k, termScale: 2f);
     }
 }
+
+/// <summary>Each CPU int8 dot-product path forced in turn, against the integer reference.</summary>
+[NonParallelizable]
+public sealed class CpuQuantizedGemmTests
+{
+    [TearDown]
+    public void Restore() => Gpu.Ops.Gemm.Quantized.CpuQuantizedGemm.ForcedPath = Gpu.Ops.Gemm.Quantized.QuantizedDotPath.Auto;
+
+    [TestCase("Widening", false, 77)]
+    [TestCase("Widening", true, 0)]
+    [TestCase("Vnni", false, 77)]
+    public void PathMatchesTheIntegerReference(string pathName, bool signedActivations, int zeroPoint)
+    {
+        var path = Enum.Parse<Gpu.Ops.Gemm.Quantized.QuantizedDotPath>(pathName);
+        Gpu.Ops.Gemm.Quantized.CpuQuantizedGemm.ForcedPath = path;
+        if (Gpu.Ops.Gemm.Quantized.CpuQuantizedGemm.ActivePath(signedActivations) != path)
+            Assert.Ignore($"this processor cannot run the {path} path");
+        int m = 5, k = 100, n = 7;
+        var (values, activations) = QuantizedGemmTests.RandomIntegers(m, k, n, seed: 9);
+        using var accelerator = Devices.Open("cpu");
+        using var weights = Gpu.Ops.Gemm.Quantized.QuantizedWeights.FromQuantized(accelerator, values, Enumerable.Repeat(1f, m).ToArray(), m, k);
+        using var x = accelerator.Allocate<byte>(activations);
+        using var accumulators = accelerator.Allocate<int>(m * n);
+        Gpu.Ops.Gemm.Quantized.QuantizedGemm.Accumulate(accelerator, weights, x.View, n, signedActivations, zeroPoint, accumulators.View);
+        Assert.That(accumulators.ToArray(), Is.EqualTo(QuantizedGemmTests.IntegerReference(values, activations, m, k, n, signedActivations, zeroPoint)));
+    }
+}
