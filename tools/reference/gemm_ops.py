@@ -127,6 +127,10 @@ def quantized_cases():
         ("m9_k64_n4_int8", 9, 64, 4, True, 0, True, "none"),
         ("m5_k33_n17_uint8_zp255_relu", 5, 33, 17, False, 255, True, "relu"),
         ("m33_k129_n3_int8", 33, 129, 3, True, 0, False, "none"),
+        # Enough rows that each core's row range holds pairs, and batches past four: the CPU's
+        # two-row, four-column kernel and its leftovers.
+        ("m40_k50_n9_uint8_zp77", 40, 50, 9, False, 77, True, "none"),
+        ("m37_k47_n6_int8_relu", 37, 47, 6, True, 0, True, "relu"),
     ]
     tensors, metadata = {}, {}
     generator = torch.Generator().manual_seed(20240613)
