@@ -8,12 +8,6 @@ internal static class KnownGaps
 {
     private static readonly Dictionary<string, (Func<Device, bool> Applies, string Reason)> gaps = new()
     {
-        ["corpus/kernel-assigns-its-own-fields"] = (device => device.Kind == DeviceKind.Cpu,
-            "the CPU accelerator runs a whole chunk of indices on one copy of the kernel struct, so field writes leak "
-            + "from one index to the next; the fix (a fresh copy per index in CpuAccelerator's range loops) belongs to the compiler branch"),
-        ["corpus/struct-view-elements"] = (device => device.Kind != DeviceKind.Cpu,
-            "the kernel compiler passes only views of primitive element types to a device; a View<Particle> "
-            + "(a user struct of float, float, int, short) is rejected with KernelCompilationException"),
     };
 
     /// <summary>The case, made to throw <see cref="ConformanceSkippedException"/> on the devices its gap applies to.</summary>

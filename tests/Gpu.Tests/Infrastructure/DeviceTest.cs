@@ -1,5 +1,4 @@
 using Gpu.Core;
-using Gpu.Core.Compiler;
 
 namespace Gpu.Tests;
 
@@ -24,56 +23,10 @@ public static class TestDevices
                 .SetArgDisplayNames(backend.Backend.ToLowerInvariant())
                 .Ignore($"no {backend.Backend} device: {backend.UnavailableReason}");
     }
-
-    /// <summary><see cref="Fixtures"/> for tests that launch kernels written in C#: a device that
-    /// runs them through the kernel compiler is skipped, with the compiler's own message, while the
-    /// compiler cannot translate a trivial kernel for its dialect.</summary>
-    public static IEnumerable<TestFixtureData> KernelFixtures()
-    {
-        foreach (var fixture in Fixtures())
-        {
-            var device = Devices.All.FirstOrDefault(d => d.Name == (string)fixture.Arguments[0]!);
-            if (device is not null && CompilerGap(device.Kind) is { } gap)
-                fixture.Ignore($"the kernel compiler cannot translate yet: {gap}");
-            yield return fixture;
-        }
-    }
-
-    private static readonly Dictionary<KernelDialect, string?> compilerGaps = [];
-
-    private static string? CompilerGap(DeviceKind kind)
-    {
-        if (kind == DeviceKind.Cpu)
-            return null;
-        var dialect = kind == DeviceKind.Cuda ? KernelDialect.Cuda : KernelDialect.OpenCL;
-        lock (compilerGaps)
-        {
-            if (!compilerGaps.TryGetValue(dialect, out string? gap))
-            {
-                try
-                {
-                    KernelCompiler.Generate(typeof(CompilerProbeKernel), KernelShape.OneD, dialect, new KernelCompileOptions(Guarded: false, FastMath: false));
-                }
-                catch (KernelCompilationException e)
-                {
-                    gap = e.Message;
-                }
-                compilerGaps[dialect] = gap;
-            }
-            return gap;
-        }
-    }
-
-    public struct CompilerProbeKernel : IKernel1D
-    {
-        public View<float> Data;
-
-        public void Execute(int index) => Data[index] = index;
-    }
 }
 
-/// <summary>A fixture whose every test runs once per device (see <see cref="TestDevices.KernelFixtures"/>).</summary>
-[TestFixtureSource(typeof(TestDevices), nameof(TestDevices.KernelFixtures))]
+/// <summary>A fixture whose every test runs once per device (see <see cref="TestDevices"/>).</summary>
+[TestFixtureSource(typeof(TestDevices), nameof(TestDevices.Fixtures))]
 public abstract class DeviceTest(string deviceName)
 {
     private Accelerator? accelerator;
