@@ -53,7 +53,7 @@ internal static unsafe class CpuDenseGemm
     /// <summary>Rows of the register block.</summary>
     private const int MR = 6;
 
-    /// <summary>Rows of op(A) packed and kept in L2 per task.</summary>
+    /// <summary>Most rows of op(A) packed and kept in L2 per task.</summary>
     private const int MC = 120;
 
     /// <summary>Columns of op(B) packed per block (shared by all tasks, in L3).</summary>
@@ -120,16 +120,21 @@ internal static unsafe class CpuDenseGemm
         int threads = Environment.ProcessorCount;
         float* packedB = ThreadScratch.PackedB((long)kcMax * (NC + nr));
         int mBlocks = (shape.M + MC - 1) / MC;
+        // Equal row blocks (a multiple of MR each) rather than full MC blocks and a sliver, so the
+        // tasks weigh the same: M = 128 makes two blocks of 66 and 62 rows, not 120 and 8.
+        int mc = ((shape.M + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
+        mBlocks = (shape.M + mc - 1) / mc;
         for (int jc = 0; jc < shape.N; jc += NC)
         {
             int nc = Math.Min(NC, shape.N - jc);
             int nPanels = (nc + nr - 1) / nr;
-            // Enough tasks for every core even when M is one or two blocks; each task packs its
-            // own A block, so splits along N repeat that (small) packing.
-            int nSplits = Math.Min(nPanels, Math.Max(1, (2 * threads + mBlocks - 1) / mBlocks));
+            // About four tasks per core even when M is one or two blocks, so uneven tasks or a
+            // descheduled worker cost little; each task packs its own A block, so splits along N
+            // repeat that (small) packing.
+            int nSplits = Math.Min(nPanels, Math.Max(1, (4 * threads + mBlocks - 1) / mBlocks));
             for (int pc = 0; pc < shape.K; pc += kcMax)
             {
-                var block = new BlockRange { Jc = jc, Nc = nc, Pc = pc, Kc = Math.Min(kcMax, shape.K - pc), Panels = nPanels, Splits = nSplits };
+                var block = new BlockRange { Jc = jc, Nc = nc, Pc = pc, Kc = Math.Min(kcMax, shape.K - pc), Mc = mc, Panels = nPanels, Splits = nSplits };
                 int panelChunks = Math.Min(nPanels, 2 * threads);
                 Parallel.For(0, panelChunks, chunk =>
                     PackB(operands, block, packedB, nr, nPanels * chunk / panelChunks, nPanels * (chunk + 1) / panelChunks));
@@ -140,7 +145,7 @@ internal static unsafe class CpuDenseGemm
 
     private struct BlockRange
     {
-        public int Jc, Nc, Pc, Kc, Panels, Splits;
+        public int Jc, Nc, Pc, Kc, Mc, Panels, Splits;
     }
 
     private static void ComputeTask<TIsa, TVector>(DenseOperands operands, BlockRange block, float* packedB, int task)
@@ -148,9 +153,9 @@ internal static unsafe class CpuDenseGemm
     {
         var shape = operands.Shape;
         int nr = 2 * TIsa.Width;
-        int ic = task / block.Splits * MC;
+        int ic = task / block.Splits * block.Mc;
         int split = task % block.Splits;
-        int mc = Math.Min(MC, shape.M - ic);
+        int mc = Math.Min(block.Mc, shape.M - ic);
         int kc = block.Kc;
         float* packedA = ThreadScratch.PackedA((long)(MC + MR) * kc);
         float* tile = ThreadScratch.Row(MR * nr);
