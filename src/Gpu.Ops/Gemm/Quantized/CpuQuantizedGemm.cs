@@ -77,21 +77,23 @@ internal static unsafe class CpuQuantizedGemm
                 int* block = stackalloc int[8];
                 for (; row < end; row += 2)
                 {
-                    // An odd last row or a short last column group repeats its neighbour and
-                    // drops the duplicate sums, so one kernel covers every edge.
+                    // An odd last row repeats its neighbour and drops the duplicate sums.
                     bool pair = row + 1 < end;
                     sbyte* w0 = weights + (long)row * k, w1 = pair ? w0 + k : w0;
-                    for (int j = 0; j < n; j += 4)
+                    int j = 0;
+                    for (; j + 4 <= n; j += 4)
                     {
-                        int columns = Math.Min(4, n - j);
                         byte* x = activations + (long)j * k;
-                        DotNarrow2x4(w0, w1, x, x + (long)Math.Min(1, columns - 1) * k, x + (long)Math.Min(2, columns - 1) * k, x + (long)Math.Min(3, columns - 1) * k, k, block);
-                        for (int c = 0; c < columns; c++)
+                        DotNarrow2x4(w0, w1, x, x + k, x + 2 * k, x + 3 * k, k, block);
+                        for (int c = 0; c < 4; c++)
                         {
                             sums[j + c] = block[c];
                             sums[n + j + c] = block[4 + c];
                         }
                     }
+                    // Batch 1 and the last columns: one column at a time, not four with repeats.
+                    for (; j < n; j++)
+                        DotNarrow2x1(w0, w1, activations + (long)j * k, k, sums + j, sums + n + j);
                     FinishRow(row, sums);
                     if (pair)
                         FinishRow(row + 1, sums + n);
@@ -256,6 +258,31 @@ internal static unsafe class CpuQuantizedGemm
             result[0] += first * v0; result[1] += first * v1; result[2] += first * v2; result[3] += first * v3;
             result[4] += second * v0; result[5] += second * v1; result[6] += second * v2; result[7] += second * v3;
         }
+    }
+
+    /// <summary><see cref="DotNarrow2x4"/> for a single activation column.</summary>
+    private static void DotNarrow2x1(sbyte* w0, sbyte* w1, byte* x, int k, int* result0, int* result1)
+    {
+        var ones = Vector256.Create((short)1);
+        Vector256<int> s0 = Vector256<int>.Zero, s1 = s0, t0 = s0, t1 = s0;
+        int i = 0;
+        for (; i + 64 <= k; i += 64)
+        {
+            var low = Avx.LoadVector256(x + i);
+            var high = Avx.LoadVector256(x + i + 32);
+            s0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(low, Avx.LoadVector256(w0 + i)), ones);
+            t0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(high, Avx.LoadVector256(w0 + i + 32)), ones);
+            s1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(low, Avx.LoadVector256(w1 + i)), ones);
+            t1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(high, Avx.LoadVector256(w1 + i + 32)), ones);
+        }
+        int first = Vector256.Sum(s0 + t0), second = Vector256.Sum(s1 + t1);
+        for (; i < k; i++)
+        {
+            first += w0[i] * x[i];
+            second += w1[i] * x[i];
+        }
+        *result0 = first;
+        *result1 = second;
     }
 
     /// <summary>Σ_k w[k]·x[k] for one activation column (batch 1, and the columns left over by four).</summary>
