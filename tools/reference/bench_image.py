@@ -7,7 +7,9 @@ Each format is first timed on a crop of the top rows (full width) and extrapolat
 which is linear for these convolutions; the full image is measured only when that estimate is
 under a second, so the peer finishes in about a minute even on a busy machine. Estimated
 figures are flagged in the output.
-Prints one JSON object: {"results": [{"shape": [...], "ms": best, "format": ..., "estimated": bool,
+Processor time (all threads) is reported beside wall time: on a shared machine it still says how
+much work a call costs. Prints one JSON object: {"results": [{"shape": [...], "ms": best wall,
+"cpu_ms": best processor time, "format": ..., "estimated": bool,
 "nchw_ms": ..., "channels_last_ms": ...}]}.
 Run by bench with OPENBLAS_CORETYPE unset, GOMP_SPINCOUNT=0 and the thread count given.
 """
@@ -19,44 +21,45 @@ import torch
 
 
 def best_ms(conv, x, budget_s=3.0):
-    """Warm-up call, then timed calls until three are done or the budget is spent."""
-    start = time.perf_counter()
+    """Warm-up call, then timed calls until three are done or the budget is spent: the best wall
+    time and the best processor time (all threads) of one call, in ms."""
+    start, cpu_start = time.perf_counter(), time.process_time()
     conv(x)
-    first = time.perf_counter() - start
-    best, spent = first, first
+    first, first_cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    best, best_cpu, spent = first, first_cpu, first
     for _ in range(3):
         if spent > budget_s:
             break
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         conv(x)
         elapsed = time.perf_counter() - start
-        best, spent = min(best, elapsed), spent + elapsed
-    return best * 1e3
+        best, best_cpu, spent = min(best, elapsed), min(best_cpu, time.process_time() - cpu_start), spent + elapsed
+    return best * 1e3, best_cpu * 1e3
 
 
 def time_format(conv, x, memory_format):
-    """(ms, estimated) for one memory format: crop estimate first, full run when affordable."""
+    """(wall ms, processor ms, estimated) for one memory format: crop estimate first, full run when affordable."""
     conv = conv.to(memory_format=memory_format)
     height = x.shape[2]
     rows = max(16, height // 16)
     if rows < height:
         crop = x[:, :, :rows, :].contiguous(memory_format=memory_format)
-        estimate = best_ms(conv, crop, budget_s=0.5) * height / rows
-        if estimate > 1000:
-            return estimate, True
-    return best_ms(conv, x.contiguous(memory_format=memory_format)), False
+        wall, cpu = best_ms(conv, crop, budget_s=0.5)
+        if wall * height / rows > 1000:
+            return wall * height / rows, cpu * height / rows, True
+    return (*best_ms(conv, x.contiguous(memory_format=memory_format)), False)
 
 
 def measure(channels, height, width, dilation):
     conv = torch.nn.Conv2d(channels, channels, 3, padding=dilation, dilation=dilation)
     x = torch.rand(1, channels, height, width)
-    nchw, nchw_estimated = time_format(conv, x, torch.contiguous_format)
-    channels_last, channels_last_estimated = time_format(conv, x, torch.channels_last)
+    nchw, nchw_cpu, nchw_estimated = time_format(conv, x, torch.contiguous_format)
+    channels_last, channels_last_cpu, channels_last_estimated = time_format(conv, x, torch.channels_last)
     if nchw <= channels_last:
-        fmt, ms, estimated = "nchw", nchw, nchw_estimated
+        fmt, ms, cpu_ms, estimated = "nchw", nchw, nchw_cpu, nchw_estimated
     else:
-        fmt, ms, estimated = "channels_last", channels_last, channels_last_estimated
-    return {"shape": [channels, height, width, dilation], "ms": ms, "format": fmt, "estimated": estimated,
+        fmt, ms, cpu_ms, estimated = "channels_last", channels_last, channels_last_cpu, channels_last_estimated
+    return {"shape": [channels, height, width, dilation], "ms": ms, "cpu_ms": cpu_ms, "format": fmt, "estimated": estimated,
             "nchw_ms": nchw, "channels_last_ms": channels_last}
 
 

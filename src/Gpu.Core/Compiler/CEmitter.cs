@@ -3,27 +3,41 @@ using System.Text;
 
 namespace Gpu.Core.Compiler;
 
-/// <summary>Prints an <see cref="IRFunction"/> as one C translation unit: the dialect's header,
-/// the prelude, then the entry point with every variable declared at the top (no jump crosses an
-/// initialisation) and one label per block.</summary>
+/// <summary>Prints a translated kernel as one C translation unit: the dialect's header, the
+/// prelude, struct typedefs, the device functions (callees first), then the entry point; each
+/// function declares every variable at its top (no jump crosses an initialisation) and has one
+/// label per block.</summary>
 internal sealed class CEmitter(CDialect dialect)
 {
     private readonly StringBuilder text = new();
 
-    public string Emit(IRFunction function, string entryPoint, KernelCompileOptions options)
+    public string Emit(KernelTranslator.Result program, KernelCompileOptions options)
     {
-        text.AppendLine(dialect.Header(options, function.UsesDouble));
+        text.AppendLine(dialect.Header(options, program.UsesDouble));
         text.AppendLine(CPrelude.Common);
-        if (function.UsesDouble)
+        if (program.UsesDouble)
             text.AppendLine(CPrelude.Double);
         if (dialect.Kind == KernelDialect.OpenCL)
             text.AppendLine(CPrelude.OpenCLFloatAtomics);
         text.AppendLine();
+        text.Append("/* the kernel ").Append(program.Function.Name).AppendLine(" */");
+        var functions = program.DeviceFunctions.Append(program.Function).ToList();
         var declared = new HashSet<Type>();
-        foreach (var variable in function.Parameters.Concat(function.Variables))
+        foreach (var variable in functions.SelectMany(f => f.Parameters.Concat(f.Variables)))
             if (variable.ElementStruct is { } structure)
                 DeclareStruct(structure, declared);
-        text.Append(dialect.EntryQualifier).Append(' ').Append(entryPoint).Append('(');
+        foreach (var deviceFunction in program.DeviceFunctions)
+        {
+            string result = deviceFunction.ReturnType is { } type ? CDialect.TypeName(type) : "void";
+            EmitFunction(deviceFunction, $"GPUC_FN {result}");
+        }
+        EmitFunction(program.Function, dialect.EntryQualifier);
+        return text.ToString();
+    }
+
+    private void EmitFunction(IRFunction function, string qualifiers)
+    {
+        text.Append(qualifiers).Append(' ').Append(function.Name).Append('(');
         text.Append(string.Join(", ", function.Parameters.Select(Declaration)));
         text.AppendLine(")");
         text.AppendLine("{");
@@ -36,7 +50,6 @@ internal sealed class CEmitter(CDialect dialect)
                 text.Append("    ").AppendLine(Statement(statement));
         }
         text.AppendLine("}");
-        return text.ToString();
     }
 
     /// <summary>C name of a struct element type.</summary>
@@ -81,6 +94,7 @@ internal sealed class CEmitter(CDialect dialect)
         IRBranch branch when ReferenceEquals(branch.IfTrue, branch.IfFalse) => $"goto {branch.IfTrue.Label};",
         IRBranch branch => $"if ({Expression(branch.Condition)}) goto {branch.IfTrue.Label}; else goto {branch.IfFalse.Label};",
         IRSwitch choice => Switch(choice),
+        IRReturn { Value: { } value } => $"return {Expression(value)};",
         IRReturn => "return;",
         _ => throw new InvalidOperationException($"no C for {statement.GetType().Name}"),
     };

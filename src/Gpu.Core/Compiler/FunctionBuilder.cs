@@ -2,14 +2,19 @@ using System.Reflection;
 
 namespace Gpu.Core.Compiler;
 
-/// <summary>Builds the one C function of a kernel: every method the kernel calls is expanded into
-/// it, so its variables, blocks and shared arrays accumulate here.</summary>
-internal sealed class FunctionBuilder(KernelShape shape, KernelDialect dialect)
+/// <summary>Builds one C function (the kernel, or a device function): the methods expanded into
+/// it add their variables, blocks and shared arrays here.</summary>
+internal sealed class FunctionBuilder(KernelShape shape, KernelDialect dialect, DeviceFunctions functions, IRFunction function, string kernelName)
 {
     private int nextVariable;
     private int nextBlock;
 
-    public IRFunction Function { get; } = new();
+    public IRFunction Function { get; } = function;
+    public DeviceFunctions Functions { get; } = functions;
+    /// <summary>The entry point's name.</summary>
+    public string KernelName { get; } = kernelName;
+    /// <summary>False while building a device function.</summary>
+    public bool IsKernel => Function.Name == KernelName;
     public KernelShape Shape { get; } = shape;
     public KernelDialect Dialect { get; } = dialect;
 

@@ -118,7 +118,8 @@ internal sealed record IRBranch(IRExpr Condition, IRBlock IfTrue, IRBlock IfFals
 
 internal sealed record IRSwitch(IRExpr Value, IRBlock[] Cases, IRBlock Default) : IRStatement;
 
-internal sealed record IRReturn : IRStatement;
+/// <summary>Returns from the function, with a value in a device function that has one.</summary>
+internal sealed record IRReturn(IRExpr? Value = null) : IRStatement;
 
 /// <summary>A labelled basic block; it ends in a jump or return.</summary>
 internal sealed class IRBlock(string label)
@@ -129,12 +130,25 @@ internal sealed class IRBlock(string label)
     public bool IsTerminated => Statements.Count > 0 && Statements[^1] is IRGoto or IRBranch or IRSwitch or IRReturn;
 }
 
-/// <summary>The kernel entry point in IR.</summary>
-internal sealed class IRFunction
+/// <summary>A C function in IR: the kernel entry point or a device function.</summary>
+internal sealed class IRFunction(string name)
 {
+    public string Name { get; } = name;
+    /// <summary>A device function's result type; null for void (and for the kernel).</summary>
+    public CType? ReturnType { get; init; }
     public List<IRVariable> Parameters { get; } = [];
     public List<IRVariable> Variables { get; } = [];
     public List<IRBlock> Blocks { get; } = [];
     public bool UsesDouble { get; set; }
-    public bool UsesShuffles { get; set; }
+}
+
+/// <summary>The device functions of one translation unit: each static method called with only
+/// primitive arguments becomes one, translated once; callees come before their callers.</summary>
+internal sealed class DeviceFunctions
+{
+    /// <summary>Per method: its function, or null when it must be expanded in the kernel instead
+    /// (it declares shared memory, which OpenCL allows only at kernel scope).</summary>
+    public Dictionary<System.Reflection.MethodBase, IRFunction?> ByMethod { get; } = [];
+    public List<IRFunction> InOrder { get; } = [];
+    public int NextId { get; set; }
 }

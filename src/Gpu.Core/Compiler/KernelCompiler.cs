@@ -32,19 +32,19 @@ public static class KernelCompiler
     private static GeneratedKernel Translate(Type kernelType, KernelShape shape, KernelDialect dialect, KernelCompileOptions options)
     {
         var translated = KernelTranslator.Translate(kernelType, shape, dialect, options);
-        string entryPoint = EntryPointName(kernelType, options);
+        string entryPoint = translated.Function.Name;
         var cDialect = CDialect.For(dialect);
         return new GeneratedKernel
         {
             KernelType = kernelType,
             EntryPoint = entryPoint,
-            Source = new CEmitter(cDialect).Emit(translated.Function, entryPoint, options),
+            Source = new CEmitter(cDialect).Emit(translated, options),
             Dialect = dialect,
             Shape = shape,
             Options = options,
             Parameters = translated.Parameters,
             SharedMemoryBytes = translated.SharedMemoryBytes,
-            UsesDouble = translated.Function.UsesDouble,
+            UsesDouble = translated.UsesDouble,
         };
     }
 

@@ -9,12 +9,16 @@ internal static class KernelTranslator
 {
     private static readonly string[] Axes = ["x", "y", "z"];
 
-    public sealed record Result(IRFunction Function, IReadOnlyList<KernelParameter> Parameters, int SharedMemoryBytes);
+    public sealed record Result(IRFunction Function, IReadOnlyList<IRFunction> DeviceFunctions, IReadOnlyList<KernelParameter> Parameters, int SharedMemoryBytes)
+    {
+        public bool UsesDouble => Function.UsesDouble || DeviceFunctions.Any(f => f.UsesDouble);
+    }
 
     public static Result Translate(Type kernelType, KernelShape shape, KernelDialect dialect, KernelCompileOptions options)
     {
         var execute = FindExecute(kernelType, shape);
-        var builder = new FunctionBuilder(shape, dialect);
+        string entryPoint = KernelCompiler.EntryPointName(kernelType, options);
+        var builder = new FunctionBuilder(shape, dialect, new DeviceFunctions(), new IRFunction(entryPoint), entryPoint);
         var parameters = new List<KernelParameter>();
         var kernel = Flatten(kernelType, [], "p", builder, parameters,
             reason => new KernelCompilationException(KernelTypes.Describe(execute), 0, SourceLocator.Find(execute, 0), $"the kernel's fields cannot be passed to a device: {reason}"));
@@ -28,7 +32,7 @@ internal static class KernelTranslator
             Guard(builder, parameters, indices);
 
         new MethodTranslator(builder, execute, [new RefValue(kernel), .. indices], null, []).Translate();
-        return new Result(builder.Function, parameters, builder.SharedMemoryBytes);
+        return new Result(builder.Function, builder.Functions.InOrder, parameters, builder.SharedMemoryBytes);
     }
 
     /// <summary>Threads past the extent (the launch was rounded up to whole groups) return at once.</summary>

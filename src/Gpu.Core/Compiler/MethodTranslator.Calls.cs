@@ -2,9 +2,11 @@ using System.Reflection;
 
 namespace Gpu.Core.Compiler;
 
-/// <summary>Calls: intrinsics become IR; user methods (static, generic, struct instance methods
-/// and constructors) are expanded in place, so shared arrays and views keep one address space
-/// each, as OpenCL 1.2 requires; anything else is reported.</summary>
+/// <summary>Calls: intrinsics become IR; static methods (generic ones per instantiation) whose
+/// parameters and result are primitives become device functions; the other user methods (struct
+/// instance methods and constructors, methods taking views, structs or refs, and any that declare
+/// shared memory) are expanded in place, so views keep one address space each and shared arrays
+/// sit at kernel scope, as OpenCL 1.2 requires; anything else is reported.</summary>
 internal sealed partial class MethodTranslator
 {
     private void Call(ILInstruction instruction, MethodBase callee, bool isVirtual, Type? constrained)
@@ -26,8 +28,67 @@ internal sealed partial class MethodTranslator
             throw Fail(instruction.Offset, $"{KernelTypes.Describe(callee)} returns a reference; ref returns are not supported on devices");
         if (callChain.Any(m => m.MetadataToken == callee.MetadataToken && m.Module == callee.Module))
             throw Fail(instruction.Offset, $"{KernelTypes.Describe(callee)} is called recursively; recursion cannot run on a device");
+        if (TryCallDeviceFunction(callee))
+            return;
         var values = PopArguments(callee.GetParameters().Length + (callee.IsStatic ? 0 : 1));
         Expand(callee, values);
+    }
+
+    /// <summary>Thrown while translating a device function that must live in the kernel instead.</summary>
+    private sealed class NeedsKernelScope : Exception;
+
+    /// <summary>Static methods of primitive parameters and result are C functions of their own;
+    /// the rest (struct instance methods, views, refs, structs) are expanded in place.</summary>
+    private static bool HasDeviceFunctionSignature(MethodBase callee)
+        => callee is MethodInfo { IsStatic: true } info
+            && (info.ReturnType == typeof(void) || KernelTypes.Primitive(info.ReturnType) is not null)
+            && info.GetParameters().All(p => !p.ParameterType.IsByRef && KernelTypes.Primitive(p.ParameterType) is not null);
+
+    private bool TryCallDeviceFunction(MethodBase callee)
+    {
+        if (!HasDeviceFunctionSignature(callee))
+            return false;
+        var functions = builder.Functions;
+        if (!functions.ByMethod.TryGetValue(callee, out var function))
+        {
+            function = TranslateDeviceFunction((MethodInfo)callee);
+            functions.ByMethod[callee] = function;
+        }
+        if (function is null)
+            return false;
+        var arguments = new IRExpr[function.Parameters.Count];
+        for (int i = arguments.Length - 1; i >= 0; i--)
+            arguments[i] = Narrow(PopScalar(), function.Parameters[i].Type);
+        if (function.ReturnType is { } type)
+            Push(Widen(new IRCall(type, function.Name, arguments)));
+        else
+            builder.Emit(new IREvaluate(new IRCall(CType.I32, function.Name, arguments)));
+        return true;
+    }
+
+    private IRFunction? TranslateDeviceFunction(MethodInfo callee)
+    {
+        var functions = builder.Functions;
+        // Named after the kernel too, so translation units can be combined (the clang test does).
+        var function = new IRFunction($"{builder.KernelName}_fn{functions.NextId++}_{KernelTypes.Identifier(callee.Name)}")
+        {
+            ReturnType = callee.ReturnType == typeof(void) ? null : KernelTypes.Primitive(callee.ReturnType),
+        };
+        var inner = new FunctionBuilder(builder.Shape, builder.Dialect, functions, function, builder.KernelName);
+        var parameters = callee.GetParameters()
+            .Select((p, i) => (StackValue)new ScalarValue(new IRVar(inner.NewParameter($"p{i}", KernelTypes.Primitive(p.ParameterType)!.Value))))
+            .ToList();
+        inner.Current = inner.NewBlock("entry");
+        try
+        {
+            new MethodTranslator(inner, callee, parameters, null, callChain).Translate();
+        }
+        catch (NeedsKernelScope)
+        {
+            return null;
+        }
+        functions.InOrder.Add(function);
+        return function;
     }
 
     private void NewObject(ILInstruction instruction, MethodBase constructor)

@@ -215,9 +215,8 @@ internal sealed partial class MethodTranslator
     {
         if (returnTarget is null)
         {
-            if (stack.Count != 0)
-                throw Fail(currentOffset, "the kernel's Execute returns a value");
-            builder.Emit(new IRReturn());
+            // The kernel's Execute, or a device function.
+            builder.Emit(builder.Function.ReturnType is { } type ? new IRReturn(Narrow(PopScalar(), type)) : new IRReturn());
             return;
         }
         if (returnTarget.Result is { } result)

@@ -153,6 +153,8 @@ internal sealed partial class MethodTranslator
     private void AllocateShared(MethodBase callee)
     {
         RequireGrouped(callee);
+        if (!builder.IsKernel)
+            throw new NeedsKernelScope();
         var length = PopScalar();
         if (length is not IRConst { Value: long constant })
             throw Fail(currentOffset, "SharedMemory.Allocate needs a constant length (a literal or const), so the device can size the allocation statically");
@@ -187,7 +189,6 @@ internal sealed partial class MethodTranslator
     {
         if (builder.Dialect != KernelDialect.Cuda)
             throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} needs warp shuffles, which OpenCL 1.2 does not have; it runs on CUDA devices only");
-        builder.Function.UsesShuffles = true;
         switch (callee.Name)
         {
             case "get_" + nameof(Warp.Lane):

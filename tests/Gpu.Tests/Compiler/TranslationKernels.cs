@@ -101,3 +101,38 @@ public struct WarpSumKernel : IGroupKernel
             Values[index] = value;
     }
 }
+
+public static class DeviceHelpers
+{
+    public static float Square(float value) => value * value;
+
+    public static float SumOfSquares(float a, float b) => Square(a) + Square(b);
+
+    public static int SharedScratch(int value)
+    {
+        var scratch = SharedMemory.Allocate<int>(32);
+        scratch[Group.ThreadX] = value;
+        Group.Barrier();
+        return scratch[0];
+    }
+
+    public static void Scale(View<float> values, int index, float factor) => values[index] *= factor;
+}
+
+public struct DeviceFunctionKernel : IKernel1D
+{
+    public View<float> Values;
+
+    public void Execute(int index)
+    {
+        Values[index] = DeviceHelpers.SumOfSquares(Values[index], 2f) + DeviceHelpers.Square(index);
+        DeviceHelpers.Scale(Values, index, 0.5f);
+    }
+}
+
+public struct SharedHelperKernel : IGroupKernel
+{
+    public View<int> Values;
+
+    public void Execute() => Values[Group.ThreadX] = DeviceHelpers.SharedScratch(Values[Group.ThreadX]);
+}

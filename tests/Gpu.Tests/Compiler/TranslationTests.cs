@@ -187,6 +187,27 @@ public sealed class TranslationTests
     }
 
     [Test]
+    public void StaticMethodsOfPrimitivesBecomeDeviceFunctionsDefinedOnceCalleesFirst()
+    {
+        string source = Generate<DeviceFunctionKernel>(KernelShape.OneD).Source;
+        int square = source.IndexOf("GPUC_FN float gpuc_Gpu_Tests_Compiler_DeviceFunctionKernel_fn", StringComparison.Ordinal);
+        Assert.That(square, Is.GreaterThanOrEqualTo(0), source);
+        Assert.That(System.Text.RegularExpressions.Regex.Matches(source, @"GPUC_FN float \w+_Square\(").Count, Is.EqualTo(1));
+        Assert.That(System.Text.RegularExpressions.Regex.Matches(source, @"GPUC_FN float \w+_SumOfSquares\(").Count, Is.EqualTo(1));
+        Assert.That(source.IndexOf("_Square(float p0)", StringComparison.Ordinal), Is.LessThan(source.IndexOf("_SumOfSquares(float p0, float p1)", StringComparison.Ordinal)));
+        // Scale takes a view: it is expanded in the kernel, where the view's address space is known.
+        Assert.That(source, Does.Not.Contain("_Scale("));
+    }
+
+    [Test]
+    public void AHelperDeclaringSharedMemoryIsExpandedAtKernelScope()
+    {
+        string source = Generate<SharedHelperKernel>(KernelShape.Grouped).Source;
+        Assert.That(source, Does.Not.Contain("_SharedScratch("));
+        Assert.That(source, Does.Contain("__local int shared"));
+    }
+
+    [Test]
     public void AKernelOfTheWrongShapeIsRejected()
         => Assert.That(() => Generate<SaxpyKernel>(KernelShape.TwoD),
             Throws.InstanceOf<KernelCompilationException>().With.Message.Contains("IKernel2D"));

@@ -43,15 +43,32 @@ internal static unsafe class CpuQuantizedGemm
         var path = ActivePath(operands.SignedActivations != 0);
         if (path is null || !accelerator.IsHostAddressable())
             return false;
-        bool vnni = path == QuantizedDotPath.Vnni;
+        bool vnni = path == QuantizedDotPath.Vnni, signedActivations = operands.SignedActivations != 0;
         CpuRows.ForEachRowRange(m, (first, end) =>
         {
             sbyte* weights = CpuRows.Pointer(operands.Weights);
             byte* activations = CpuRows.Pointer(operands.Activations);
             int* rowSums = CpuRows.Pointer(operands.RowSums);
-            int* sums = (int*)ThreadScratch.Row(n);
+            int* sums = (int*)ThreadScratch.Row(2L * n);
             int k = operands.K;
-            for (int row = first; row < end; row++)
+            int row = first;
+            // Two weight rows per pass on the widening path: each widened activation vector feeds
+            // both, halving the activation traffic that dominates at large batches.
+            for (; !vnni && row + 2 <= end; row += 2)
+            {
+                sbyte* w = weights + (long)row * k;
+                int j = 0;
+                for (; j + 4 <= n; j += 4)
+                    DotWidening2x4(w, w + k, activations + (long)j * k, k, signedActivations, sums + j, sums + n + j);
+                for (; j < n; j++)
+                {
+                    sums[j] = DotWidening1(w, activations + (long)j * k, k, signedActivations);
+                    sums[n + j] = DotWidening1(w + k, activations + (long)j * k, k, signedActivations);
+                }
+                FinishRow(row, sums);
+                FinishRow(row + 1, sums + n);
+            }
+            for (; row < end; row++)
             {
                 sbyte* w = weights + (long)row * k;
                 int j = 0;
@@ -61,14 +78,19 @@ internal static unsafe class CpuQuantizedGemm
                     if (vnni)
                         DotVnni4(w, x, k, sums + j);
                     else
-                        DotWidening4(w, x, k, operands.SignedActivations != 0, sums + j);
+                        DotWidening4(w, x, k, signedActivations, sums + j);
                 }
                 for (; j < n; j++)
-                    sums[j] = DotWidening1(w, activations + (long)j * k, k, operands.SignedActivations != 0);
-                int correction = operands.ZeroPoint * rowSums[row];
-                for (j = 0; j < n; j++)
-                    sums[j] -= correction;
-                finish(row, sums);
+                    sums[j] = DotWidening1(w, activations + (long)j * k, k, signedActivations);
+                FinishRow(row, sums);
+            }
+
+            void FinishRow(int finished, int* rowAccumulators)
+            {
+                int correction = operands.ZeroPoint * rowSums[finished];
+                for (int j = 0; j < n; j++)
+                    rowAccumulators[j] -= correction;
+                finish(finished, rowAccumulators);
             }
         });
         return true;
@@ -103,6 +125,49 @@ internal static unsafe class CpuQuantizedGemm
             int weight = w[i];
             for (int c = 0; c < 4; c++)
                 result[c] += weight * (signedActivations ? (sbyte)x[c * k + i] : x[c * k + i]);
+        }
+    }
+
+    /// <summary><see cref="DotWidening4"/> for two weight rows at once: eight int32 accumulators,
+    /// each widened activation vector multiplied by both rows.</summary>
+    private static void DotWidening2x4(sbyte* w0, sbyte* w1, byte* x, int k, bool signedActivations, int* result0, int* result1)
+    {
+        Vector256<int> s00 = Vector256<int>.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        int i = 0;
+        for (; i + 16 <= k; i += 16)
+        {
+            var a = Avx2.ConvertToVector256Int16(w0 + i);
+            var b = Avx2.ConvertToVector256Int16(w1 + i);
+            var x0 = Widen(x + i, signedActivations);
+            s00 += Avx2.MultiplyAddAdjacent(a, x0);
+            s10 += Avx2.MultiplyAddAdjacent(b, x0);
+            var x1 = Widen(x + k + i, signedActivations);
+            s01 += Avx2.MultiplyAddAdjacent(a, x1);
+            s11 += Avx2.MultiplyAddAdjacent(b, x1);
+            var x2 = Widen(x + 2 * k + i, signedActivations);
+            s02 += Avx2.MultiplyAddAdjacent(a, x2);
+            s12 += Avx2.MultiplyAddAdjacent(b, x2);
+            var x3 = Widen(x + 3 * k + i, signedActivations);
+            s03 += Avx2.MultiplyAddAdjacent(a, x3);
+            s13 += Avx2.MultiplyAddAdjacent(b, x3);
+        }
+        result0[0] = Vector256.Sum(s00);
+        result0[1] = Vector256.Sum(s01);
+        result0[2] = Vector256.Sum(s02);
+        result0[3] = Vector256.Sum(s03);
+        result1[0] = Vector256.Sum(s10);
+        result1[1] = Vector256.Sum(s11);
+        result1[2] = Vector256.Sum(s12);
+        result1[3] = Vector256.Sum(s13);
+        for (; i < k; i++)
+        {
+            int first = w0[i], second = w1[i];
+            for (int c = 0; c < 4; c++)
+            {
+                int value = signedActivations ? (sbyte)x[c * k + i] : x[c * k + i];
+                result0[c] += first * value;
+                result1[c] += second * value;
+            }
         }
     }
 
