@@ -24,8 +24,10 @@ public static class GemmBench
         if (peer is { } result)
         {
             string blas = result.GetProperty("blas").GetString() ?? "unknown";
-            output.WriteLine($"gemm: PyTorch peer on the CPU, {threads} threads, BLAS = {blas}" +
-                (blas == "generic" ? " (a generic reference BLAS, not OpenBLAS/MKL: torch.mm ratios overstate our standing against a tuned BLAS)" : ""));
+            bool reference = result.TryGetProperty("reference_blas", out var flag) && flag.GetBoolean();
+            string engine = result.TryGetProperty("quantized_engine", out var name) ? name.GetString() ?? "unknown" : "unknown";
+            output.WriteLine($"gemm: PyTorch peer on the CPU, {threads} threads, torch.mm BLAS = {blas}, quantized engine = {engine}" +
+                (reference ? " (a generic reference BLAS, not OpenBLAS/BLIS/MKL: torch.mm ratios overstate our standing against a tuned BLAS)" : ""));
         }
         else
         {

@@ -1,38 +1,67 @@
+using System.Globalization;
 using System.Text.Json;
 using Gpu.Core;
 using Gpu.Ops.Gemm;
+using Gpu.Ops.Gemm.Quantized;
+using Gpu.Ops.Gemm.Sparse;
 
 namespace Gpu.Bench.Gemm;
 
-/// <summary>A Features×Features linear layer <c>Y = X·Wᵀ</c> at several batches, in each weight
-/// form the library has, beside PyTorch's float and dynamic-quantized Linear.</summary>
+/// <summary>A Features×Features linear layer at several batches in each weight form the library
+/// has (dense X·Wᵀ; CSR and 1×8 block-sparse at 90 % sparsity and int8 as W·X on column-major
+/// activations), beside PyTorch's float and dynamic-quantized Linear.</summary>
 internal static class LinearBench
 {
     public const int Features = 4096;
     public static readonly int[] Batches = [1, 16, 128];
+    private const double Sparsity = 0.9;
 
     public static void Run(TextWriter output, IReadOnlyList<Device> devices, JsonElement? peer)
     {
-        output.WriteLine($"  linear {Features}×{Features}, Y = X·Wᵀ, ms per call");
-        output.WriteLine($"  {"device",-10} {"batch",5} {"dense",9} {"torch",9} {"torch q8",9}");
+        output.WriteLine($"  linear {Features}×{Features}, ms per call (sparse at {Sparsity:P0}: CSR random elements, block 1×8 random blocks; int8 includes quantizing X)");
+        output.WriteLine($"  {"device",-10} {"batch",5} {"dense",9} {"csr",9} {"block",9} {"int8",9} {"torch",9} {"torch q8",9} {"dense/csr",9} {"q8/int8",8}");
         var random = new Random(2);
         float[] weights = Enumerable.Range(0, Features * Features).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
-        foreach (var device in devices.Where(d => d.Kind == DeviceKind.Cpu))
+        bool[] elementMask = Enumerable.Range(0, weights.Length).Select(_ => random.NextDouble() >= Sparsity).ToArray();
+        bool[] blockMask = new bool[weights.Length];
+        for (int start = 0; start < weights.Length; start += BlockSparseMatrix.BlockWidth)
+            if (random.NextDouble() >= Sparsity)
+                Array.Fill(blockMask, true, start, BlockSparseMatrix.BlockWidth);
+        foreach (var device in devices)
         {
-            using var accelerator = device.Open();
-            using var w = accelerator.Allocate<float>(weights);
-            foreach (int batch in Batches)
+            try
             {
-                float[] input = Enumerable.Range(0, batch * Features).Select(_ => (float)random.NextDouble()).ToArray();
-                using var x = accelerator.Allocate<float>(input);
-                using var y = accelerator.Allocate<float>(batch * Features);
-                var shape = new GemmShape(batch, Features, Features, TransposeB: true);
-                double dense = Measure.BestSeconds(accelerator, () => DenseGemm.Multiply(accelerator, shape, x.View, w.View, y.View));
-                double? torch = GemmBench.PeerSeconds(peer, "linear", batch), torchQ8 = GemmBench.PeerSeconds(peer, "quantized_linear", batch);
-                output.WriteLine($"  {device.Name,-10} {batch,5} {dense * 1e3,9:F3} {Ms(torch),9} {Ms(torchQ8),9}");
+                RunDevice(output, device, weights, elementMask, blockMask, peer, random);
+            }
+            catch (Exception e) when (e is Gpu.Core.Compiler.KernelCompilationException or GpuException)
+            {
+                output.WriteLine($"  {device.Name,-10} unavailable: {e.Message}");
             }
         }
     }
 
-    private static string Ms(double? seconds) => seconds is { } s ? (s * 1e3).ToString("F3", System.Globalization.CultureInfo.InvariantCulture) : "n/a";
+    private static void RunDevice(TextWriter output, Device device, float[] weights, bool[] elementMask, bool[] blockMask, JsonElement? peer, Random random)
+    {
+        using var accelerator = device.Open();
+        using var w = accelerator.Allocate<float>(weights);
+        using var csr = CsrMatrix.FromDense(accelerator, weights, Features, Features, elementMask);
+        using var blocks = BlockSparseMatrix.FromDense(accelerator, weights, Features, Features, blockMask);
+        using var quantized = QuantizedWeights.Quantize(accelerator, weights, Features, Features);
+        foreach (int batch in Batches)
+        {
+            float[] input = Enumerable.Range(0, batch * Features).Select(_ => (float)random.NextDouble()).ToArray();
+            using var x = accelerator.Allocate<float>(input);
+            using var y = accelerator.Allocate<float>(batch * Features);
+            var shape = new GemmShape(batch, Features, Features, TransposeB: true);
+            double dense = Measure.BestSeconds(accelerator, () => DenseGemm.Multiply(accelerator, shape, x.View, w.View, y.View));
+            double sparse = Measure.BestSeconds(accelerator, () => SparseGemm.Multiply(accelerator, csr, x.View, y.View, batch));
+            double blocked = Measure.BestSeconds(accelerator, () => SparseGemm.Multiply(accelerator, blocks, x.View, y.View, batch));
+            double int8 = Measure.BestSeconds(accelerator, () => QuantizedGemm.MultiplyDynamic(accelerator, quantized, x.View, batch, y.View));
+            double? torch = GemmBench.PeerSeconds(peer, "linear", batch), torchQ8 = GemmBench.PeerSeconds(peer, "quantized_linear", batch);
+            output.WriteLine($"  {device.Name,-10} {batch,5} {Ms(dense),9} {Ms(sparse),9} {Ms(blocked),9} {Ms(int8),9} {Ms(torch),9} {Ms(torchQ8),9} " +
+                $"{dense / sparse,9:F2} {(torchQ8 is { } q ? (q / int8).ToString("F2", CultureInfo.InvariantCulture) : "n/a"),8}");
+        }
+    }
+
+    private static string Ms(double? seconds) => seconds is { } s ? (s * 1e3).ToString("F3", CultureInfo.InvariantCulture) : "n/a";
 }

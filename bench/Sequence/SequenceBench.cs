@@ -1,6 +1,7 @@
 using System.Globalization;
 using Gpu.Core;
 using Gpu.Core.Compiler;
+using Gpu.Ops.Gemm;
 using Gpu.Ops.Sequence;
 
 namespace Gpu.Bench.Sequence;
@@ -12,12 +13,15 @@ public static class SequenceBench
 {
     private sealed record Case(string Name, string PeerKey, Func<Accelerator, ILayer> Create);
 
-    /// <summary>A layer under measurement: its forward pass and its flop count.</summary>
+    /// <summary>A layer under measurement: its forward pass, its flop count, and the one GEMM that
+    /// computes the input projections of every step (the part that is not sequential).</summary>
     private interface ILayer : IDisposable
     {
         double Flops { get; }
 
         void Forward();
+
+        void InputProjections();
     }
 
     /// <summary>Measures every device and the PyTorch CPU peer; prints one table.</summary>
@@ -41,7 +45,7 @@ public static class SequenceBench
             new("LSTM 512→512", "lstm_ms", a => new LstmLayer(a, new LstmOptions(512, 512), steps, batch)),
             new("SRU 512→512", "sru_ms", a => new SruLayer(a, new SruOptions(512, 512), steps, batch)),
         ];
-        output.WriteLine($"  {"layer",-26} {"device",-10} {"ms",9} {"GFLOP/s",9} {"PyTorch ms",11} {"× PyTorch",10}");
+        output.WriteLine($"  {"layer",-26} {"device",-10} {"ms",9} {"GFLOP/s",9} {"input GEMM ms",14} {"PyTorch ms",11} {"× PyTorch",10}");
         foreach (var device in devices)
         {
             using var accelerator = device.Open();
@@ -54,9 +58,10 @@ public static class SequenceBench
                 {
                     using var layer = layerCase.Create(accelerator);
                     double seconds = Measure.BestSeconds(accelerator, layer.Forward, warmups: 2, runs: 5);
+                    double gemmSeconds = Measure.BestSeconds(accelerator, layer.InputProjections, warmups: 1, runs: 3);
                     milliseconds[layerCase.PeerKey] = seconds * 1e3;
                     string ratio = peerMs is { } pm ? (seconds * 1e3 / pm).ToString("F2", invariant) : "n/a";
-                    output.WriteLine($"  {layerCase.Name,-26} {device.Name,-10} {seconds * 1e3,9:F1} {layer.Flops / seconds / 1e9,9:F1} {peerText,11} {ratio,10}");
+                    output.WriteLine($"  {layerCase.Name,-26} {device.Name,-10} {seconds * 1e3,9:F1} {layer.Flops / seconds / 1e9,9:F1} {gemmSeconds * 1e3,14:F1} {peerText,11} {ratio,10}");
                 }
                 catch (KernelCompilationException e)
                 {
@@ -66,7 +71,8 @@ public static class SequenceBench
             if (milliseconds.TryGetValue("sru_ms", out double sru) && milliseconds.TryGetValue("lstm_ms", out double lstm))
                 output.WriteLine($"  SRU vs our LSTM of the same width on {device.Name}: {lstm / sru:F1}× faster");
         }
-        output.WriteLine("  (× PyTorch = our time / PyTorch's time: below 1 is faster than PyTorch)");
+        output.WriteLine("  (× PyTorch = our time / PyTorch's time: below 1 is faster than PyTorch; input GEMM ms = the part of ms");
+        output.WriteLine("   that is one GEMM over all steps, the rest is the sequential recurrence)");
     }
 
     private static float[] RandomValues(int length, float scale, int seed)
@@ -80,8 +86,10 @@ public static class SequenceBench
 
     private sealed class LstmLayer : ILayer
     {
+        private readonly Accelerator accelerator;
         private readonly Lstm lstm;
-        private readonly DeviceBuffer<float> input, output;
+        private readonly DeviceBuffer<float> input, output, inputWeight, gates;
+        private readonly GemmShape inputShape;
         private readonly int steps, batch;
 
         public LstmLayer(Accelerator accelerator, LstmOptions options, int steps, int batch)
@@ -90,9 +98,13 @@ public static class SequenceBench
             int seed = 1;
             foreach (var (name, length) in options.WeightNames(0, 0))
                 weights[name] = RandomValues(length, 1f / MathF.Sqrt(options.HiddenSize), seed++);
+            this.accelerator = accelerator;
             lstm = new Lstm(accelerator, options, weights);
             input = accelerator.Allocate<float>(RandomValues(steps * batch * options.InputSize, 1f, 99));
             output = accelerator.Allocate<float>((long)steps * batch * options.OutputSize);
+            inputWeight = accelerator.Allocate<float>(weights[LstmOptions.Name("weight_ih", 0, 0)]);
+            inputShape = new GemmShape(steps * batch, 4 * options.HiddenSize, options.InputSize, TransposeB: true);
+            gates = accelerator.Allocate<float>((long)inputShape.M * inputShape.N);
             (this.steps, this.batch) = (steps, batch);
             Flops = lstm.Flops(steps, batch);
         }
@@ -101,18 +113,24 @@ public static class SequenceBench
 
         public void Forward() => lstm.Forward(input.View, steps, batch, output.View);
 
+        public void InputProjections() => DenseGemm.Multiply(accelerator, inputShape, input.View, inputWeight.View, gates.View);
+
         public void Dispose()
         {
             lstm.Dispose();
             input.Dispose();
             output.Dispose();
+            inputWeight.Dispose();
+            gates.Dispose();
         }
     }
 
     private sealed class SruLayer : ILayer
     {
+        private readonly Accelerator accelerator;
         private readonly Sru sru;
-        private readonly DeviceBuffer<float> input, output;
+        private readonly DeviceBuffer<float> input, output, weight, projections;
+        private readonly GemmShape inputShape;
         private readonly int steps, batch;
 
         public SruLayer(Accelerator accelerator, SruOptions options, int steps, int batch)
@@ -121,9 +139,13 @@ public static class SequenceBench
             int seed = 1;
             foreach (var (name, length) in options.WeightNames(0))
                 weights[name] = RandomValues(length, 1f / MathF.Sqrt(options.InputSize), seed++);
+            this.accelerator = accelerator;
             sru = new Sru(accelerator, options, weights);
             input = accelerator.Allocate<float>(RandomValues(steps * batch * options.InputSize, 1f, 99));
             output = accelerator.Allocate<float>((long)steps * batch * options.HiddenSize);
+            weight = accelerator.Allocate<float>(weights["weight"]);
+            inputShape = new GemmShape(steps * batch, options.Blocks * options.HiddenSize, options.InputSize);
+            projections = accelerator.Allocate<float>((long)inputShape.M * inputShape.N);
             (this.steps, this.batch) = (steps, batch);
             Flops = sru.Flops(steps, batch);
         }
@@ -132,11 +154,15 @@ public static class SequenceBench
 
         public void Forward() => sru.Forward(input.View, steps, batch, output.View);
 
+        public void InputProjections() => DenseGemm.Multiply(accelerator, inputShape, input.View, weight.View, projections.View);
+
         public void Dispose()
         {
             sru.Dispose();
             input.Dispose();
             output.Dispose();
+            weight.Dispose();
+            projections.Dispose();
         }
     }
 }

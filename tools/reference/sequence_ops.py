@@ -1,7 +1,8 @@
 """Reference fixtures for the sequence ops (LSTM/LSTMP, SRU, softmax, CTC greedy decoding).
 
 Writes one safetensors file per case into tests/Gpu.Tests/Fixtures/sequence (or the directory given
-as the first argument). Deterministic: re-running it rewrites the same files.
+as the first argument). Seeded: re-running it rewrites the same inputs and weights; outputs may
+differ in the last bit, as the BLAS underneath chooses its kernels at run time.
 
 - LSTM cases come from torch.nn.LSTM itself; the weights keep PyTorch's state_dict names.
 - LSTMP with peepholes (which PyTorch lacks) and the SRU are written out in torch ops from the
@@ -159,9 +160,12 @@ def main():
     lstm_case(directory, "lstmp", 4, 6, 3, 1, False, 3)
     lstm_case(directory, "lstmp_bidirectional_2layers", 4, 6, 3, 2, True, 4)
     lstmp_peephole_case(directory, 5)
+    # Wide enough for the SIMD paths (8 lanes) plus a scalar tail.
+    lstm_case(directory, "lstmp_wide_bidirectional_2layers", 6, 20, 9, 2, True, 11)
     sru_case(directory, "sru_2017", 6, 6, False, False, "tanh", 6)
     sru_case(directory, "sru_recurrent_weights_highway_projection_bidirectional", 4, 6, True, True, "tanh", 7)
     sru_case(directory, "sru_identity_bidirectional", 5, 5, True, True, "identity", 8)
+    sru_case(directory, "sru_wide_bidirectional", 12, 20, True, True, "tanh", 12)
     softmax_case(directory, 9)
     ctc_case(directory, 10)
 

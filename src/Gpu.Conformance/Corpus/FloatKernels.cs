@@ -156,3 +156,40 @@ internal struct DoubleComparisonKernel : IKernel1D
         Output[index] = (less ? 1 : 0) + (notGreaterOrEqual ? 2 : 0) + (equal ? 4 : 0) + (notEqual ? 8 : 0);
     }
 }
+
+/// <summary>The remainder operator on float and double (fmod semantics: exact, sign of the dividend).</summary>
+internal struct RemainderKernel : IKernel1D
+{
+    /// <summary>Pairs (a, b).</summary>
+    public View<float> Input;
+    public View<double> Output;
+
+    public void Execute(int index)
+    {
+        float a = Input[2 * index];
+        float b = Input[2 * index + 1];
+        Output[2 * index] = a % b;
+        Output[2 * index + 1] = (a * 1.5) % (b * 0.75);
+    }
+}
+
+/// <summary>Bit casts between floats and integers and the float classification helpers.</summary>
+internal struct BitCastKernel : IKernel1D
+{
+    public View<float> Input;
+    public View<int> Output;
+
+    public void Execute(int index)
+    {
+        float x = Input[index];
+        int bits = BitConverter.SingleToInt32Bits(x);
+        float flipped = BitConverter.Int32BitsToSingle(bits ^ int.MinValue);
+        long wide = BitConverter.DoubleToInt64Bits(x);
+        int k = index * 4;
+        Output[k] = bits;
+        Output[k + 1] = BitConverter.SingleToInt32Bits(flipped);
+        Output[k + 2] = (int)(wide >> 32);
+        Output[k + 3] = (float.IsNaN(x) ? 1 : 0) | (float.IsInfinity(x) ? 2 : 0) | (float.IsNegative(x) ? 4 : 0)
+            | (float.IsFinite(x) ? 8 : 0) | (double.IsNaN(x) ? 16 : 0);
+    }
+}

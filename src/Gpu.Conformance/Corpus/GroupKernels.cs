@@ -226,3 +226,13 @@ internal struct FloatAtomicAddKernel : IKernel1D
 
     public void Execute(int index) => Atomic.Add(Sums, index % Sums.Length, Input[index]);
 }
+
+/// <summary>Float atomic add hands out tickets: adding 1 returns the previous count, so the returned
+/// values are every count from 0 once (exact in float below 2^24).</summary>
+internal struct FloatTicketKernel : IKernel1D
+{
+    public View<float> Counter;
+    public View<float> Tickets;
+
+    public void Execute(int index) => Tickets[index] = Atomic.Add(Counter, 0, 1f);
+}

@@ -19,6 +19,9 @@ internal static class IntegerCases
         new("corpus/shift-64-and-promoted-counts-masked", Shift64),
         new("corpus/integer-comparisons-signed-unsigned", IntegerComparisons),
         new("corpus/bool-locals-and-parameter", Bools),
+        new("corpus/constant-divisors", ConstantDivisors),
+        new("corpus/bool-view-elements", BoolViews),
+        new("corpus/char-switch", CharSwitch),
     ];
 
     private static void Int32Wrapping(Accelerator accelerator)
@@ -244,5 +247,40 @@ internal static class IntegerCases
             }
             Check.Exact($"bools (invert {invert})", expected.ToArray(), actual);
         }
+    }
+
+
+    private static void ConstantDivisors(Accelerator accelerator)
+    {
+        int[] input = [.. EdgeValues.Ints, -3, -4, -5, 3, 4, 5, -6, 6, -2147483647];
+        var actual = Map(accelerator, input, new int[input.Length * 8], (i, o) => new ConstantDivisorKernel { Input = i, Output = o });
+        var expected = input.SelectMany(x =>
+        {
+            // Integer quotients from exact real division: truncated (C#'s /) or floored (>>).
+            long Truncated(long d) => (long)Math.Truncate(x / (double)d);
+            ulong u = (uint)x;
+            return new[]
+            {
+                (int)Truncated(4), (int)(x - 4 * Truncated(4)), (int)Math.Floor(x / 4.0), (int)Truncated(-3), (int)(x - 7 * Truncated(7)),
+                (int)(uint)(u / 3), (int)(u % 10), (int)(x * 1_000_003L / 1000 % 1_000_000_007),
+            };
+        }).ToArray();
+        Check.Exact("quotients, remainders", expected, actual);
+    }
+
+    private static void BoolViews(Accelerator accelerator)
+    {
+        bool[] flags = [false, false, false, true, true, false, true, true];
+        var actual = Map(accelerator, flags, new bool[flags.Length / 2 * 3], (i, o) => new BoolViewKernel { Flags = i, Output = o }, flags.Length / 2);
+        var expected = flags.Chunk(2).SelectMany(p => new[] { p[0] && !p[1], p[0] == p[1], p[0] || p[1] }).ToArray();
+        Check.Exact("flags", expected, actual);
+    }
+
+    private static void CharSwitch(Accelerator accelerator)
+    {
+        char[] input = "aeioubcdz{\uffff\0A~\u00e9x".ToCharArray();
+        var actual = Map(accelerator, input, new int[input.Length], (i, o) => new CharSwitchKernel { Input = i, Output = o });
+        var table = new Dictionary<char, int> { ['a'] = 1, ['e'] = 1, ['i'] = 1, ['o'] = 1, ['u'] = 1, ['b'] = 2, ['c'] = 3, ['\uffff'] = 4, ['\0'] = 5 };
+        Check.Exact("classes", input.Select(c => table.TryGetValue(c, out int v) ? v : c > 'z' ? 6 : 0).ToArray(), actual);
     }
 }

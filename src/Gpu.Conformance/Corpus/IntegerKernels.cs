@@ -269,3 +269,66 @@ internal struct BoolKernel : IKernel1D
         Output[index * 4 + 3] = (byte)(negative == even ? 7 : 3);
     }
 }
+
+/// <summary>Division and remainder by constants (which C compilers strength-reduce) on negative and
+/// unsigned operands, next to the shifts they must not be confused with.</summary>
+internal struct ConstantDivisorKernel : IKernel1D
+{
+    public View<int> Input;
+    public View<int> Output;
+
+    public void Execute(int index)
+    {
+        int x = Input[index];
+        uint u = (uint)x;
+        long l = x;
+        int k = index * 8;
+        Output[k] = x / 4;
+        Output[k + 1] = x % 4;
+        Output[k + 2] = x >> 2;
+        Output[k + 3] = x / -3;
+        Output[k + 4] = x % 7;
+        Output[k + 5] = (int)(u / 3);
+        Output[k + 6] = (int)(u % 10);
+        Output[k + 7] = (int)(l * 1_000_003 / 1000 % 1_000_000_007);
+    }
+}
+
+/// <summary>bool as a view element: read, combined, written back.</summary>
+internal struct BoolViewKernel : IKernel1D
+{
+    /// <summary>Pairs of flags.</summary>
+    public View<bool> Flags;
+    public View<bool> Output;
+
+    public void Execute(int index)
+    {
+        bool a = Flags[2 * index], b = Flags[2 * index + 1];
+        Output[3 * index] = a && !b;
+        Output[3 * index + 1] = a == b;
+        Output[3 * index + 2] = a | b;
+    }
+}
+
+/// <summary>A switch on char (a jump table over a 16-bit unsigned value).</summary>
+internal struct CharSwitchKernel : IKernel1D
+{
+    public View<char> Input;
+    public View<int> Output;
+
+    public void Execute(int index)
+    {
+        char c = Input[index];
+        int value;
+        switch (c)
+        {
+            case 'a': case 'e': case 'i': case 'o': case 'u': value = 1; break;
+            case 'b': value = 2; break;
+            case 'c': value = 3; break;
+            case '\uffff': value = 4; break;
+            case '\0': value = 5; break;
+            default: value = c > 'z' ? 6 : 0; break;
+        }
+        Output[index] = value;
+    }
+}

@@ -20,6 +20,7 @@ internal static class MathCases
         new("corpus/min-max-nan-and-signed-zero", MinMax),
         new("corpus/abs-and-clamp", AbsClamp),
         new("corpus/fused-multiply-add", FusedMultiplyAdd),
+        new("corpus/integer-min-max-abs-clamp-all-widths", IntegerMath),
     ];
 
     private static T[] Every<T>(T[] values, int stride, int offset) => [.. values.Where((_, i) => i % stride == offset)];
@@ -157,5 +158,34 @@ internal static class MathCases
         var chunks = triples.Chunk(3).ToArray();
         CorpusCheck.Floats("MathF.FusedMultiplyAdd", chunks.Select(t => MathF.FusedMultiplyAdd(t[0], t[1], t[2])).ToArray(), output.ToArray(), 0);
         CorpusCheck.Doubles("Math.FusedMultiplyAdd", chunks.Select(t => Math.FusedMultiplyAdd(t[0] * 1.0000000000000002, t[1], t[2])).ToArray(), doubles.ToArray(), 0);
+    }
+
+
+    private static void IntegerMath(Accelerator accelerator)
+    {
+        long[] values = [0, 1, -1, 300, -300, 40_000, -40_000, 3_000_000_001, long.MaxValue, long.MinValue, 1L << 41, -5];
+        long[] pairs = AllPairs(values);
+        var actual = Map(accelerator, pairs, new long[pairs.Length / 2 * 10], (i, o) => new IntegerMathKernel { Input = i, Output = o }, pairs.Length / 2);
+        static long Narrow(long v, int bits, bool signed) => HostNumerics.Wrap(v, bits, signed);
+        var expected = pairs.Chunk(2).SelectMany(p =>
+        {
+            long a = p[0], b = p[1];
+            var ua = (System.Numerics.BigInteger)(ulong)a;
+            var ub = (System.Numerics.BigInteger)(ulong)b;
+            long clampedUnsigned = Math.Min(Math.Max(Narrow(a, 32, signed: false), 10), 3_000_000_000);
+            double half = a * 0.5;
+            return new[]
+            {
+                a < b ? a : b, (long)(ulong)(ua > ub ? ua : ub),
+                Math.Max(Narrow(a, 16, true), Narrow(b, 16, true)), Math.Min(Narrow(a, 8, false), Narrow(b, 8, false)),
+                Math.Max(Narrow(a, 8, true), Narrow(b, 8, true)),
+                a == long.MinValue ? 0 : a < 0 ? -a : a,
+                Narrow(a, 16, true) == short.MinValue ? 0 : Math.Abs(Narrow(a, 16, true)),
+                a < -1000 ? -1000 : a > 1L << 40 ? 1L << 40 : a,
+                clampedUnsigned,
+                BitConverter.DoubleToInt64Bits(half < -2.5 ? -2.5 : half > 1e12 ? 1e12 : half),
+            };
+        }).ToArray();
+        Check.Exact("min, max, abs, clamp", expected, actual);
     }
 }

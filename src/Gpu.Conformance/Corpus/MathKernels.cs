@@ -154,3 +154,27 @@ internal struct FusedMultiplyAddKernel : IKernel1D
         DoubleOutput[index] = Math.FusedMultiplyAdd((double)a * 1.0000000000000002, b, c);
     }
 }
+
+/// <summary>Math.Min, Max, Abs and Clamp on every integer width and Clamp on double.</summary>
+internal struct IntegerMathKernel : IKernel1D
+{
+    /// <summary>Pairs (a, b).</summary>
+    public View<long> Input;
+    public View<long> Output;
+
+    public void Execute(int index)
+    {
+        long a = Input[2 * index], b = Input[2 * index + 1];
+        int k = index * 10;
+        Output[k] = Math.Min(a, b);
+        Output[k + 1] = (long)Math.Max((ulong)a, (ulong)b);
+        Output[k + 2] = Math.Max((short)a, (short)b);
+        Output[k + 3] = Math.Min((byte)a, (byte)b);
+        Output[k + 4] = Math.Max((sbyte)a, (sbyte)b);
+        Output[k + 5] = a == long.MinValue ? 0 : Math.Abs(a);
+        Output[k + 6] = (short)a == short.MinValue ? 0 : Math.Abs((short)a);
+        Output[k + 7] = Math.Clamp(a, -1000L, 1L << 40);
+        Output[k + 8] = (long)Math.Clamp((uint)a, 10u, 3_000_000_000u);
+        Output[k + 9] = BitConverter.DoubleToInt64Bits(Math.Clamp(a * 0.5, -2.5, 1e12));
+    }
+}

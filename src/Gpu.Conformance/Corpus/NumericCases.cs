@@ -23,6 +23,8 @@ internal static class NumericCases
         new("corpus/no-fp-contraction", NoContraction),
         new("corpus/float-comparisons-unordered", FloatComparisons),
         new("corpus/double-comparisons-as-values", DoubleComparisons),
+        new("corpus/float-and-double-remainder", Remainders),
+        new("corpus/bit-casts-and-float-classification", BitCasts),
     ];
 
     private static void FloatToInteger(Accelerator accelerator)
@@ -195,5 +197,34 @@ internal static class NumericCases
             expected.Add((less ? 1 : 0) + (!(greater || equal) ? 2 : 0) + (equal ? 4 : 0) + (!equal ? 8 : 0));
         }
         Check.Exact("comparison sums", expected.ToArray(), actual);
+    }
+
+
+    private static void Remainders(Accelerator accelerator)
+    {
+        float[] values = [0f, -0f, 1f, -1f, 2.5f, -7.25f, 3f, 1e10f, 1e-40f, float.MaxValue, float.PositiveInfinity, float.NaN, 0.1f];
+        float[] pairs = AllPairs(values);
+        var actual = Map(accelerator, pairs, new double[pairs.Length], (i, o) => new RemainderKernel { Input = i, Output = o }, pairs.Length / 2);
+        // fmod is exact: the double remainder of two floats is itself a float.
+        var expected = pairs.Chunk(2).SelectMany(p => new[] { (double)p[0] % p[1], p[0] * 1.5 % (p[1] * 0.75) }).ToArray();
+        CorpusCheck.Doubles("remainders", expected, actual, 0);
+    }
+
+
+    private static void BitCasts(Accelerator accelerator)
+    {
+        float[] input = EdgeValues.Floats;
+        var actual = Map(accelerator, input, new int[input.Length * 4], (i, o) => new BitCastKernel { Input = i, Output = o });
+        var expected = input.SelectMany(x =>
+        {
+            var bytes = BitConverter.GetBytes(x);
+            int bits = bytes[0] | bytes[1] << 8 | bytes[2] << 16 | bytes[3] << 24;
+            int exponent = (bits >> 23) & 0xFF, mantissa = bits & 0x7F_FFFF;
+            bool nan = exponent == 0xFF && mantissa != 0, infinite = exponent == 0xFF && mantissa == 0;
+            // The double's high word: sign, exponent rebiased from 127 to 1023, top 20 mantissa bits.
+            int high = (int)(BitConverter.DoubleToInt64Bits(x) >> 32);
+            return new[] { bits, bits ^ int.MinValue, high, (nan ? 1 : 0) | (infinite ? 2 : 0) | (bits < 0 ? 4 : 0) | (!nan && !infinite ? 8 : 0) | (nan ? 16 : 0) };
+        }).ToArray();
+        Check.Exact("bits, flipped, high word, class", expected, actual);
     }
 }

@@ -16,6 +16,8 @@ internal static class StructCases
         new("corpus/device-functions-transitive", DeviceFunctions),
         new("corpus/generic-static-helpers", GenericHelpers),
         new("corpus/ref-parameters-generic-swap", RefSwap),
+        new("corpus/views-in-nested-struct-fields", NestedViewFields),
+        new("corpus/instance-methods-and-properties", InstanceMembers),
     ];
 
     private static void Mandelbrot(Accelerator accelerator)
@@ -154,5 +156,36 @@ internal static class StructCases
         using var buffer = accelerator.Allocate<int>(values);
         accelerator.Launch(values.Length / 4, new RefSwapKernel { Values = buffer.View });
         Check.Exact("sorted quads", values.Chunk(4).SelectMany(q => q.Order()).ToArray(), buffer.ToArray());
+    }
+
+
+    private static void NestedViewFields(Accelerator accelerator)
+    {
+        const int rows = 4, columns = 6, stride = 7;
+        float[] data = [.. Enumerable.Range(0, rows * stride).Select(i => i * 0.5f - 3f)];
+        using var input = accelerator.Allocate<float>(data);
+        using var output = accelerator.Allocate<float>(rows * columns);
+        accelerator.Launch(columns, rows, new NestedViewFieldKernel
+        {
+            Job = new MatrixJob { Source = new ScaledMatrix { Matrix = input.View.As2D(rows, columns, stride), Scale = -2f }, Offset = 0.25f },
+            Output = output.View.As2D(rows, columns),
+        });
+        var expected = Enumerable.Range(0, rows * columns).Select(i => data[i / columns * stride + i % columns] * -2f + 0.25f).ToArray();
+        CorpusCheck.Floats("scaled", expected, output.ToArray(), 0);
+    }
+
+
+    private static void InstanceMembers(Accelerator accelerator)
+    {
+        float[] pairs = [0f, 0f, 1f, 2f, -3.5f, 0.25f, 1e20f, 1e20f, -0f, 7f];
+        const float weight = 1.5f, dx = 0.5f, dy = -2f;
+        var actual = Map(accelerator, pairs, new float[pairs.Length / 2 * 3],
+            (i, o) => new InstanceMemberKernel { Input = i, Output = o, Weight = weight, Direction = new Vector2(dx, dy) }, pairs.Length / 2);
+        var expected = pairs.Chunk(2).SelectMany(p =>
+        {
+            float mx = p[0] + dx * weight, my = p[1] + dy * weight;
+            return new[] { mx * mx + my * my, p[0] * dx + p[1] * dy, mx * weight + dy };
+        }).ToArray();
+        CorpusCheck.Floats("length², dot, weighed", expected, actual, 0);
     }
 }

@@ -235,3 +235,69 @@ internal struct RefSwapKernel : IKernel1D
         b = temporary;
     }
 }
+
+/// <summary>A struct holding a 2D view and its own scale, nested one level deeper in another struct.</summary>
+internal struct ScaledMatrix
+{
+    public View2D<float> Matrix;
+    public float Scale;
+}
+
+/// <summary>The outer struct: a scaled matrix and an offset.</summary>
+internal struct MatrixJob
+{
+    public ScaledMatrix Source;
+    public float Offset;
+}
+
+/// <summary>A 2D kernel whose views live inside nested struct fields.</summary>
+internal struct NestedViewFieldKernel : IKernel2D
+{
+    public MatrixJob Job;
+    public View2D<float> Output;
+
+    public void Execute(int x, int y) => Output[y, x] = Job.Source.Matrix[y, x] * Job.Source.Scale + Job.Offset;
+}
+
+/// <summary>A 2D vector with instance members: a computed property, an instance method, an operator.</summary>
+internal readonly struct Vector2
+{
+    public readonly float X;
+    public readonly float Y;
+
+    public Vector2(float x, float y)
+    {
+        X = x;
+        Y = y;
+    }
+
+    public float LengthSquared => X * X + Y * Y;
+
+    public float Dot(Vector2 other) => X * other.X + Y * other.Y;
+
+    public Vector2 Scaled(float factor) => new(X * factor, Y * factor);
+
+    public static Vector2 operator +(Vector2 a, Vector2 b) => new(a.X + b.X, a.Y + b.Y);
+}
+
+/// <summary>Instance members: of a user struct (property, method, operator) and of the kernel itself
+/// (a private helper reading the kernel's fields).</summary>
+internal struct InstanceMemberKernel : IKernel1D
+{
+    /// <summary>Pairs (x, y).</summary>
+    public View<float> Input;
+    public View<float> Output;
+    public float Weight;
+    public Vector2 Direction;
+
+    public void Execute(int index)
+    {
+        var v = new Vector2(Input[2 * index], Input[2 * index + 1]);
+        var moved = v + Direction.Scaled(Weight);
+        Output[3 * index] = moved.LengthSquared;
+        Output[3 * index + 1] = v.Dot(Direction);
+        Output[3 * index + 2] = Weigh(moved.X);
+    }
+
+    private readonly float Weigh(float value) => value * Weight + Direction.Y;
+}

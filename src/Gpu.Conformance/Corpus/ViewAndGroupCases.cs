@@ -22,6 +22,7 @@ internal static class ViewAndGroupCases
         new("corpus/atomics-exchange-chain", ExchangeChain),
         new("corpus/atomics-compare-exchange", CompareExchange),
         new("corpus/atomics-float-add", FloatAtomicAdd),
+        new("corpus/atomics-float-add-returns-previous", FloatTickets),
     ];
 
     private static void Reverse(Accelerator accelerator)
@@ -243,5 +244,12 @@ internal static class ViewAndGroupCases
         var actual = Map(accelerator, input, new float[3], (i, o) => new FloatAtomicAddKernel { Input = i, Sums = o }, input.Length);
         var expected = Enumerable.Range(0, 3).Select(s => (float)input.Where((_, i) => i % 3 == s).Sum(v => (double)v)).ToArray();
         CorpusCheck.Floats("sums", expected, actual, 0);
+    }
+
+    private static void FloatTickets(Accelerator accelerator)
+    {
+        const int length = 3000;
+        var tickets = Map(accelerator, new float[1], new float[length], (counter, t) => new FloatTicketKernel { Counter = counter, Tickets = t }, length);
+        Check.Exact("tickets in order", Enumerable.Range(0, length).Select(i => (float)i).ToArray(), tickets.Order().ToArray());
     }
 }

@@ -38,7 +38,7 @@ internal sealed unsafe class OpenCLBackend : IDeviceBackend
             {
                 string platformName = api.PlatformString(platform, OpenCLApi.PlatformName);
                 foreach (nint handle in DevicesOf(api, platform, platformName))
-                    devices.Add(Describe(api, platform, platformName, handle, $"opencl:{devices.Count}"));
+                    devices.Add(Describe(api, platformName, handle, $"opencl:{devices.Count}"));
             }
             catch (GpuException e)
             {
@@ -79,7 +79,7 @@ internal sealed unsafe class OpenCLBackend : IDeviceBackend
         return devices;
     }
 
-    private static OpenCLDevice Describe(OpenCLApi api, nint platform, string platformName, nint handle, string name)
+    private static OpenCLDevice Describe(OpenCLApi api, string platformName, nint handle, string name)
     {
         ulong type = api.DeviceValue<ulong>(handle, OpenCLApi.DeviceType);
         var hardware = (type & OpenCLApi.DeviceTypeGpu) != 0 ? DeviceHardware.Gpu
@@ -109,7 +109,6 @@ internal sealed unsafe class OpenCLBackend : IDeviceBackend
             PeakGBps = gbps,
             PeakSource = $"{computeSource}; {bandwidthSource}",
             Api = api,
-            Platform = platform,
             PlatformName = platformName,
             Handle = handle,
             Version = api.DeviceString(handle, OpenCLApi.DeviceVersion),

@@ -8,9 +8,6 @@ internal sealed class OpenCLDevice : Device
     /// <summary>The loader the device was found through.</summary>
     public required OpenCLApi Api { get; init; }
 
-    /// <summary>The <c>cl_platform_id</c>.</summary>
-    public required nint Platform { get; init; }
-
     /// <summary>The platform's name, e.g. <c>Portable Computing Language</c>.</summary>
     public required string PlatformName { get; init; }
 

@@ -4,7 +4,9 @@ using Gpu.Ops.Gemm.Cpu;
 namespace Gpu.Ops.Gemm;
 
 /// <summary>Dense single-precision GEMM with a fused epilogue:
-/// <c>C = act(α·op(A)·op(B) + β·C + bias)</c>, row-major, any M, N, K.</summary>
+/// <c>C = act(α·op(A)·op(B) + β·C + bias)</c>, row-major, any M, N, K. On the CPU it runs the
+/// packed AVX2/AVX-512 path; on GPUs (OpenCL, CUDA) the shared-memory tiled kernel
+/// (<see cref="TiledGemmKernel"/>); elsewhere the one-thread-per-element portable kernel.</summary>
 public static class DenseGemm
 {
     /// <summary>Computes <c>C = act(α·op(A)·op(B) + β·C + bias)</c> on <paramref name="accelerator"/>.</summary>
@@ -26,7 +28,10 @@ public static class DenseGemm
         var epilogue = GemmEpilogue.Create(shape.N, alpha, beta, bias, activation);
         if (accelerator.IsHostAddressable() && TryMultiplyOnHost(accelerator, shape, a, b, c, epilogue))
             return;
-        accelerator.Launch(shape.N, shape.M, SimpleGemmKernel.For(shape, a, b, c, epilogue));
+        if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda)
+            accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a, b, c, epilogue));
+        else
+            accelerator.Launch(shape.N, shape.M, SimpleGemmKernel.For(shape, a, b, c, epilogue));
     }
 
     private static unsafe bool TryMultiplyOnHost(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b, View<float> c, GemmEpilogue epilogue)

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -127,6 +128,15 @@ internal static unsafe class Conv2dCpuNhwc
             pixels[p] = (uint)x < (uint)shape.Width ? inputRow + (long)x * channels : operands.Zeros;
     }
 
+    /// <summary>Whether every tap column of every pixel of the block lies inside the image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsInterior(in Operands operands, int outX, int count)
+    {
+        var shape = operands.Shape;
+        int first = outX * shape.Stride - shape.Padding.Left;
+        return first >= 0 && first + (count - 1) * shape.Stride + (shape.KernelWidth - 1) * shape.Dilation < shape.Width;
+    }
+
     /// <summary>The input row tap row <paramref name="u"/> reads for output row <paramref name="outY"/>, or null when outside.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float* InputRow(in Operands operands, int n, int outY, int u)
@@ -140,6 +150,7 @@ internal static unsafe class Conv2dCpuNhwc
         where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
         int lanes = TIsa.Width, channels = operands.Shape.InChannels, stride = operands.PaddedOut;
+        long tapStep = (long)operands.Shape.Dilation * channels;
         TVector a00 = TIsa.Zero, a01 = TIsa.Zero, a02 = TIsa.Zero, a03 = TIsa.Zero;
         TVector a10 = TIsa.Zero, a11 = TIsa.Zero, a12 = TIsa.Zero, a13 = TIsa.Zero;
         TVector a20 = TIsa.Zero, a21 = TIsa.Zero, a22 = TIsa.Zero, a23 = TIsa.Zero;
@@ -148,10 +159,21 @@ internal static unsafe class Conv2dCpuNhwc
             float* inputRow = InputRow(operands, n, outY, u);
             if (inputRow == null)
                 continue;
+            // Inside the image every tap column just shifts all pixels by d·C; only border blocks look up each pixel.
+            bool interior = IsInterior(operands, outX, 4);
+            PointPixels(operands, inputRow, outX, 0, 4, pixels);
+            float* p0 = pixels[0], p1 = pixels[1], p2 = pixels[2], p3 = pixels[3];
             for (int v = 0; v < operands.Shape.KernelWidth; v++)
             {
-                PointPixels(operands, inputRow, outX, v, 4, pixels);
-                float* p0 = pixels[0], p1 = pixels[1], p2 = pixels[2], p3 = pixels[3];
+                if (v > 0 && interior)
+                {
+                    p0 += tapStep; p1 += tapStep; p2 += tapStep; p3 += tapStep;
+                }
+                else if (v > 0)
+                {
+                    PointPixels(operands, inputRow, outX, v, 4, pixels);
+                    p0 = pixels[0]; p1 = pixels[1]; p2 = pixels[2]; p3 = pixels[3];
+                }
                 float* w = operands.Packed + (long)(u * operands.Shape.KernelWidth + v) * channels * stride + channel0;
                 for (int c = 0; c < channels; c++, w += stride)
                 {
@@ -179,6 +201,7 @@ internal static unsafe class Conv2dCpuNhwc
         where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
         int lanes = TIsa.Width, channels = operands.Shape.InChannels, stride = operands.PaddedOut;
+        long tapStep = (long)operands.Shape.Dilation * channels;
         TVector a00 = TIsa.Zero, a01 = TIsa.Zero, a02 = TIsa.Zero, a03 = TIsa.Zero, a04 = TIsa.Zero, a05 = TIsa.Zero;
         TVector a10 = TIsa.Zero, a11 = TIsa.Zero, a12 = TIsa.Zero, a13 = TIsa.Zero, a14 = TIsa.Zero, a15 = TIsa.Zero;
         for (int u = 0; u < operands.Shape.KernelHeight; u++)
@@ -186,10 +209,20 @@ internal static unsafe class Conv2dCpuNhwc
             float* inputRow = InputRow(operands, n, outY, u);
             if (inputRow == null)
                 continue;
+            bool interior = IsInterior(operands, outX, 6);
+            PointPixels(operands, inputRow, outX, 0, 6, pixels);
+            float* p0 = pixels[0], p1 = pixels[1], p2 = pixels[2], p3 = pixels[3], p4 = pixels[4], p5 = pixels[5];
             for (int v = 0; v < operands.Shape.KernelWidth; v++)
             {
-                PointPixels(operands, inputRow, outX, v, 6, pixels);
-                float* p0 = pixels[0], p1 = pixels[1], p2 = pixels[2], p3 = pixels[3], p4 = pixels[4], p5 = pixels[5];
+                if (v > 0 && interior)
+                {
+                    p0 += tapStep; p1 += tapStep; p2 += tapStep; p3 += tapStep; p4 += tapStep; p5 += tapStep;
+                }
+                else if (v > 0)
+                {
+                    PointPixels(operands, inputRow, outX, v, 6, pixels);
+                    p0 = pixels[0]; p1 = pixels[1]; p2 = pixels[2]; p3 = pixels[3]; p4 = pixels[4]; p5 = pixels[5];
+                }
                 float* w = operands.Packed + (long)(u * operands.Shape.KernelWidth + v) * channels * stride + channel0;
                 for (int c = 0; c < channels; c++, w += stride)
                 {
@@ -218,7 +251,8 @@ internal static unsafe class Conv2dCpuNhwc
         TIsa.Store(sums + 5 * block, a05); TIsa.Store(sums + 5 * block + lanes, a15);
     }
 
-    /// <summary>Applies the epilogue to a finished block and stores the pixels and channels that exist.</summary>
+    /// <summary>Applies the epilogue to a finished block and stores the pixels and channels that
+    /// exist. Vectorised: a scalar epilogue costs as much as a third of the FMAs of a 24-channel block.</summary>
     private static void StoreBlock(in Operands operands, int n, int outY, int outX, int channel0, int blockChannels, int pixelsPerBlock, float* sums)
     {
         var shape = operands.Shape;
@@ -228,17 +262,31 @@ internal static unsafe class Conv2dCpuNhwc
         if (channelCount <= 0)
             return;
         long rowStart = (((long)n * shape.OutHeight + outY) * shape.OutWidth + outX) * outChannels + channel0;
+        float* scale = operands.Scale + channel0, shift = operands.Shift + channel0;
+        bool vectorActivation = operands.Activation is ActivationKind.Identity or ActivationKind.Relu or ActivationKind.LeakyRelu;
+        int vectorEnd = Vector.IsHardwareAccelerated && vectorActivation ? channelCount - channelCount % Vector<float>.Count : 0;
+        var slope = new Vector<float>(operands.Slope);
         for (int p = 0; p < pixelCount; p++)
         {
             float* source = sums + p * blockChannels;
-            long at = rowStart + (long)p * outChannels;
-            for (int k = 0; k < channelCount; k++)
+            float* output = operands.Output + rowStart + (long)p * outChannels;
+            float* residual = operands.Residual == null ? null : operands.Residual + rowStart + (long)p * outChannels;
+            int k = 0;
+            for (; k < vectorEnd; k += Vector<float>.Count)
             {
-                int o = channel0 + k;
-                float value = Activation.Apply(operands.Activation, operands.Slope, source[k] * operands.Scale[o] + operands.Shift[o]);
-                if (operands.Residual != null)
-                    value += operands.Residual[at + k];
-                operands.Output[at + k] = value;
+                var value = Vector.FusedMultiplyAdd(Vector.Load(source + k), Vector.Load(scale + k), Vector.Load(shift + k));
+                if (operands.Activation == ActivationKind.Relu)
+                    value = Vector.Max(value, Vector<float>.Zero);
+                else if (operands.Activation == ActivationKind.LeakyRelu)
+                    value = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(value, Vector<float>.Zero), value, value * slope);
+                if (residual != null)
+                    value += Vector.Load(residual + k);
+                value.Store(output + k);
+            }
+            for (; k < channelCount; k++)
+            {
+                float value = Activation.Apply(operands.Activation, operands.Slope, MathF.FusedMultiplyAdd(source[k], scale[k], shift[k]));
+                output[k] = residual == null ? value : value + residual[k];
             }
         }
     }

@@ -18,6 +18,16 @@ public sealed class OpenCLDiscoveryTests
     }
 
     [Test]
+    public void ALibraryThatIsNoOpenCLLoaderIsRejectedWithTheMissingEntryPoint()
+    {
+        // Any library the platform loader accepts but that exports no OpenCL.
+        string notOpenCL = OperatingSystem.IsWindows() ? "kernel32.dll" : OperatingSystem.IsMacOS() ? "libSystem.dylib" : "libc.so.6";
+        var devices = new OpenCLBackend([notOpenCL]).Discover(out string? reason);
+        Assert.That(devices, Is.Empty);
+        Assert.That(reason, Does.StartWith($"{notOpenCL} lacks OpenCL 1.2").And.Contain("clGetPlatformIDs"));
+    }
+
+    [Test]
     public void StatusAgreesWithTheDeviceList()
     {
         var opencl = Devices.All.Where(d => d.Kind == DeviceKind.OpenCL).ToList();

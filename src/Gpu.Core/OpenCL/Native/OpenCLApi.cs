@@ -13,27 +13,23 @@ namespace Gpu.Core.OpenCL.Native;
 /// carrying its name from <see cref="OpenCLErrorNames"/>.</summary>
 internal sealed unsafe class OpenCLApi
 {
-    /// <summary>The loader's file name on this platform.</summary>
-    public static string LibraryName => OperatingSystem.IsWindows() ? "OpenCL.dll"
-        : OperatingSystem.IsMacOS() ? "/System/Library/Frameworks/OpenCL.framework/OpenCL" : "libOpenCL.so.1";
-
-    /// <summary>The names tried, in order, to find the loader.</summary>
+    /// <summary>The names tried, in order, to find the loader; the first names it in messages.</summary>
     public static IReadOnlyList<string> DefaultCandidates { get; } =
         OperatingSystem.IsWindows() ? ["OpenCL.dll"]
-        : OperatingSystem.IsMacOS() ? [LibraryName]
+        : OperatingSystem.IsMacOS() ? ["/System/Library/Frameworks/OpenCL.framework/OpenCL"]
         : ["libOpenCL.so.1", "libOpenCL.so"];
 
-    public const ulong DeviceTypeCpu = 1 << 1, DeviceTypeGpu = 1 << 2, DeviceTypeAccelerator = 1 << 3, DeviceTypeAll = 0xFFFFFFFF;
+    public const ulong DeviceTypeCpu = 1 << 1, DeviceTypeGpu = 1 << 2, DeviceTypeAll = 0xFFFFFFFF;
     public const ulong QueueProfilingEnable = 1 << 1;
     public const ulong MemReadWrite = 1 << 0;
     /// <summary><c>CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT</c> in <c>CL_DEVICE_SINGLE_FP_CONFIG</c>.</summary>
     public const ulong FpCorrectlyRoundedDivideSqrt = 1 << 7;
 
-    public const uint PlatformVersion = 0x0901, PlatformName = 0x0902, PlatformVendor = 0x0903;
+    public const uint PlatformName = 0x0902;
 
     public const uint DeviceType = 0x1000, DeviceMaxComputeUnits = 0x1002, DeviceMaxWorkGroupSize = 0x1004,
         DeviceMaxClockFrequency = 0x100C, DeviceMaxMemAllocSize = 0x1010, DeviceSingleFpConfig = 0x101B,
-        DeviceGlobalMemSize = 0x101F, DeviceLocalMemSize = 0x1023, DeviceAvailable = 0x1027,
+        DeviceGlobalMemSize = 0x101F, DeviceLocalMemSize = 0x1023,
         DeviceName = 0x102B, DeviceVendor = 0x102C, DeviceVersion = 0x102F, DeviceDoubleFpConfig = 0x1032,
         DeviceNativeVectorWidthFloat = 0x103A, DeviceWarpSizeNv = 0x4003, DeviceWavefrontWidthAmd = 0x4043;
 

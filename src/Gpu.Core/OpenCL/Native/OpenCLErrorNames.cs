@@ -9,7 +9,6 @@ internal static class OpenCLErrorNames
     public const int MemObjectAllocationFailure = -4;
     public const int OutOfResources = -5;
     public const int OutOfHostMemory = -6;
-    public const int BuildProgramFailure = -11;
     public const int InvalidWorkGroupSize = -54;
     public const int InvalidBufferSize = -61;
     public const int PlatformNotFoundKhr = -1001;

@@ -46,7 +46,7 @@ internal unsafe struct DenseOperands
 
 /// <summary>The CPU dense GEMM: packed panels, a register-blocked FMA micro-kernel (6 rows × 2
 /// vectors: 6×16 on AVX2, 6×32 on AVX-512), cache blocking over K (KC), M (MC) and N (NC), and
-/// both cores through Parallel.For. Products with very few rows (a linear layer at batch 1–4) skip
+/// both cores through Parallel.For. Products with few rows (a linear layer at a small batch) skip
 /// the packing, which would cost more than the product, and stream B once.</summary>
 internal static unsafe class CpuDenseGemm
 {
@@ -61,6 +61,14 @@ internal static unsafe class CpuDenseGemm
 
     /// <summary>At most this many rows use the unpacked path.</summary>
     private const int FewRows = 4;
+
+    /// <summary>With B stored N×K, products whose op(A) holds at most this many floats (256 KB, so it
+    /// stays in L2 while B streams past once) skip packing: packing all of B (a linear layer's
+    /// weight) would cost more than a product with few rows.</summary>
+    private const long DotRowsFloats = 64 * 1024;
+
+    /// <summary>Rows of A and of B in one block of the unpacked dot path (12 accumulators).</summary>
+    private const int DotRowBlock = 4, DotColumnBlock = 3;
 
     /// <summary>Columns one task of the unpacked path accumulates at a time.</summary>
     private const int RowChunk = 512;
@@ -95,15 +103,13 @@ internal static unsafe class CpuDenseGemm
 
     private static void Run<TIsa, TVector>(DenseOperands operands) where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
-        if (operands.Shape.M <= FewRows)
-        {
-            if (operands.Shape.TransposeB)
-                FewRowsDot<TIsa, TVector>(operands);
-            else
-                FewRowsAxpy<TIsa, TVector>(operands);
-            return;
-        }
-        Packed<TIsa, TVector>(operands);
+        var shape = operands.Shape;
+        if (shape.TransposeB && (shape.M <= FewRows || (long)shape.M * shape.K <= DotRowsFloats))
+            BlockedDot<TIsa, TVector>(operands);
+        else if (shape.M <= FewRows)
+            FewRowsAxpy<TIsa, TVector>(operands);
+        else
+            Packed<TIsa, TVector>(operands);
     }
 
     private static void Packed<TIsa, TVector>(DenseOperands operands) where TIsa : struct, IVectorIsa<TVector> where TVector : struct
@@ -369,56 +375,96 @@ internal static unsafe class CpuDenseGemm
         }
     }
 
-    /// <summary>Few rows, B stored N×K (a linear layer's weight): each C element is a dot product
-    /// of two contiguous rows; columns are split across the cores.</summary>
-    private static void FewRowsDot<TIsa, TVector>(DenseOperands operands) where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    /// <summary>B stored N×K (a linear layer's weight) and few rows: every C element is a dot product
+    /// of two contiguous rows. A register block of 4 rows of op(A) × 3 rows of B (12 vector
+    /// accumulators) loads 7 vectors per 12 FMAs, where a lone dot product loads 2 per FMA; B rows
+    /// are split across the cores and each streams through once while op(A) stays in cache.</summary>
+    private static void BlockedDot<TIsa, TVector>(DenseOperands operands) where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
         var shape = operands.Shape;
-        int chunks = Math.Min(shape.N, 8 * Environment.ProcessorCount);
+        float* a = operands.A;
+        if (shape.TransposeA)
+        {
+            // op(A) row-major once, on the calling thread, so every task reads contiguous rows.
+            a = ThreadScratch.PackedA((long)shape.M * shape.K);
+            for (int k = 0; k < shape.K; k++)
+                for (int i = 0; i < shape.M; i++)
+                    a[(long)i * shape.K + k] = operands.A[(long)k * shape.M + i];
+        }
+        int columnBlocks = (shape.N + DotColumnBlock - 1) / DotColumnBlock;
+        int chunks = Math.Min(columnBlocks, 8 * Environment.ProcessorCount);
         Parallel.For(0, chunks, chunk =>
         {
-            float* row = ThreadScratch.Row(shape.K);
-            int first = (int)((long)shape.N * chunk / chunks), end = (int)((long)shape.N * (chunk + 1) / chunks);
-            for (int i = 0; i < shape.M; i++)
+            float* sums = stackalloc float[DotRowBlock * DotColumnBlock];
+            int firstBlock = (int)((long)columnBlocks * chunk / chunks), endBlock = (int)((long)columnBlocks * (chunk + 1) / chunks);
+            for (int block = firstBlock; block < endBlock; block++)
             {
-                float* aRow = operands.A + (long)i * shape.K;
-                if (shape.TransposeA)
+                int j = block * DotColumnBlock, columns = Math.Min(DotColumnBlock, shape.N - j);
+                for (int i = 0; i < shape.M; i += DotRowBlock)
                 {
-                    for (int k = 0; k < shape.K; k++)
-                        row[k] = operands.A[(long)k * shape.M + i];
-                    aRow = row;
-                }
-                for (int j = first; j < end; j++)
-                {
-                    float* cElement = operands.C + (long)i * shape.N + j;
-                    *cElement = operands.Finish(Dot<TIsa, TVector>(aRow, operands.B + (long)j * shape.K, shape.K), *cElement, j);
+                    int rows = Math.Min(DotRowBlock, shape.M - i);
+                    // Blocks at the edges repeat their last row or column rather than branch in
+                    // the kernel; the duplicates' sums are discarded.
+                    float* a0 = a + (long)i * shape.K, b0 = operands.B + (long)j * shape.K;
+                    DotBlock<TIsa, TVector>(a0, a0 + (long)Math.Min(1, rows - 1) * shape.K, a0 + (long)Math.Min(2, rows - 1) * shape.K, a0 + (long)Math.Min(3, rows - 1) * shape.K,
+                        b0, b0 + (long)Math.Min(1, columns - 1) * shape.K, b0 + (long)Math.Min(2, columns - 1) * shape.K, shape.K, sums);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        for (int column = 0; column < columns; column++)
+                        {
+                            float* cElement = operands.C + (long)(i + r) * shape.N + j + column;
+                            *cElement = operands.Finish(sums[r * DotColumnBlock + column], *cElement, j + column);
+                        }
+                    }
                 }
             }
         });
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Dot<TIsa, TVector>(float* x, float* y, int length) where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    /// <summary>The 4×3 dot products of rows a0..a3 with rows b0..b2 over <paramref name="length"/>
+    /// into <paramref name="sums"/> (row-major 4×3).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void DotBlock<TIsa, TVector>(float* a0, float* a1, float* a2, float* a3, float* b0, float* b1, float* b2, int length, float* sums)
+        where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
         int w = TIsa.Width;
-        TVector s0 = TIsa.Zero, s1 = TIsa.Zero, s2 = TIsa.Zero, s3 = TIsa.Zero;
+        TVector s00 = TIsa.Zero, s01 = TIsa.Zero, s02 = TIsa.Zero, s10 = TIsa.Zero, s11 = TIsa.Zero, s12 = TIsa.Zero;
+        TVector s20 = TIsa.Zero, s21 = TIsa.Zero, s22 = TIsa.Zero, s30 = TIsa.Zero, s31 = TIsa.Zero, s32 = TIsa.Zero;
         int k = 0;
-        for (; k + 4 * w <= length; k += 4 * w)
-        {
-            s0 = TIsa.MultiplyAdd(TIsa.Load(x + k), TIsa.Load(y + k), s0);
-            s1 = TIsa.MultiplyAdd(TIsa.Load(x + k + w), TIsa.Load(y + k + w), s1);
-            s2 = TIsa.MultiplyAdd(TIsa.Load(x + k + 2 * w), TIsa.Load(y + k + 2 * w), s2);
-            s3 = TIsa.MultiplyAdd(TIsa.Load(x + k + 3 * w), TIsa.Load(y + k + 3 * w), s3);
-        }
         for (; k + w <= length; k += w)
-            s0 = TIsa.MultiplyAdd(TIsa.Load(x + k), TIsa.Load(y + k), s0);
-        float* lanes = stackalloc float[w];
-        TIsa.Store(lanes, TIsa.Add(TIsa.Add(s0, s1), TIsa.Add(s2, s3)));
-        float sum = 0f;
-        for (int lane = 0; lane < w; lane++)
-            sum += lanes[lane];
+        {
+            TVector x0 = TIsa.Load(b0 + k), x1 = TIsa.Load(b1 + k), x2 = TIsa.Load(b2 + k);
+            TVector y = TIsa.Load(a0 + k);
+            s00 = TIsa.MultiplyAdd(y, x0, s00); s01 = TIsa.MultiplyAdd(y, x1, s01); s02 = TIsa.MultiplyAdd(y, x2, s02);
+            y = TIsa.Load(a1 + k);
+            s10 = TIsa.MultiplyAdd(y, x0, s10); s11 = TIsa.MultiplyAdd(y, x1, s11); s12 = TIsa.MultiplyAdd(y, x2, s12);
+            y = TIsa.Load(a2 + k);
+            s20 = TIsa.MultiplyAdd(y, x0, s20); s21 = TIsa.MultiplyAdd(y, x1, s21); s22 = TIsa.MultiplyAdd(y, x2, s22);
+            y = TIsa.Load(a3 + k);
+            s30 = TIsa.MultiplyAdd(y, x0, s30); s31 = TIsa.MultiplyAdd(y, x1, s31); s32 = TIsa.MultiplyAdd(y, x2, s32);
+        }
+        sums[0] = Sum<TIsa, TVector>(s00); sums[1] = Sum<TIsa, TVector>(s01); sums[2] = Sum<TIsa, TVector>(s02);
+        sums[3] = Sum<TIsa, TVector>(s10); sums[4] = Sum<TIsa, TVector>(s11); sums[5] = Sum<TIsa, TVector>(s12);
+        sums[6] = Sum<TIsa, TVector>(s20); sums[7] = Sum<TIsa, TVector>(s21); sums[8] = Sum<TIsa, TVector>(s22);
+        sums[9] = Sum<TIsa, TVector>(s30); sums[10] = Sum<TIsa, TVector>(s31); sums[11] = Sum<TIsa, TVector>(s32);
         for (; k < length; k++)
-            sum += x[k] * y[k];
+        {
+            float x0 = b0[k], x1 = b1[k], x2 = b2[k];
+            sums[0] += a0[k] * x0; sums[1] += a0[k] * x1; sums[2] += a0[k] * x2;
+            sums[3] += a1[k] * x0; sums[4] += a1[k] * x1; sums[5] += a1[k] * x2;
+            sums[6] += a2[k] * x0; sums[7] += a2[k] * x1; sums[8] += a2[k] * x2;
+            sums[9] += a3[k] * x0; sums[10] += a3[k] * x1; sums[11] += a3[k] * x2;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Sum<TIsa, TVector>(TVector value) where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        float* lanes = stackalloc float[TIsa.Width];
+        TIsa.Store(lanes, value);
+        float sum = 0f;
+        for (int lane = 0; lane < TIsa.Width; lane++)
+            sum += lanes[lane];
         return sum;
     }
 

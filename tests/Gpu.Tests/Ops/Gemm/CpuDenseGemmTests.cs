@@ -26,10 +26,14 @@ public sealed class CpuDenseGemmTests
     [TestCase("Avx2", 127, 45, 401, true, true)]
     [TestCase("Avx2", 3, 37, 29, false, true)]
     [TestCase("Avx2", 4, 600, 19, true, false)]
+    [TestCase("Avx2", 130, 45, 600, false, true)]
+    [TestCase("Avx2", 18, 41, 77, true, true)]
     [TestCase("Avx512", 130, 70, 300, false, false)]
     [TestCase("Avx512", 127, 45, 401, true, true)]
     [TestCase("Avx512", 3, 37, 29, false, true)]
     [TestCase("Avx512", 4, 600, 19, true, false)]
+    [TestCase("Avx512", 130, 45, 600, false, true)]
+    [TestCase("Avx512", 18, 41, 77, true, true)]
     public void WidthMatchesTheReference(string widthName, int m, int n, int k, bool transposeA, bool transposeB)
     {
         var width = Enum.Parse<CpuVectorWidth>(widthName);
@@ -74,5 +78,32 @@ public sealed class SimpleGemmKernelTests(string deviceName) : DeviceTest(device
             Accelerator.Synchronize();
         });
         GemmTestData.AssertClose(expected, c.ToArray(), k, termScale: 2f);
+    }
+}
+
+/// <summary>Each CPU int8 dot-product path forced in turn, against the integer reference.</summary>
+[NonParallelizable]
+public sealed class CpuQuantizedGemmTests
+{
+    [TearDown]
+    public void Restore() => Gpu.Ops.Gemm.Quantized.CpuQuantizedGemm.ForcedPath = Gpu.Ops.Gemm.Quantized.QuantizedDotPath.Auto;
+
+    [TestCase("Widening", false, 77)]
+    [TestCase("Widening", true, 0)]
+    [TestCase("Vnni", false, 77)]
+    public void PathMatchesTheIntegerReference(string pathName, bool signedActivations, int zeroPoint)
+    {
+        var path = Enum.Parse<Gpu.Ops.Gemm.Quantized.QuantizedDotPath>(pathName);
+        Gpu.Ops.Gemm.Quantized.CpuQuantizedGemm.ForcedPath = path;
+        if (Gpu.Ops.Gemm.Quantized.CpuQuantizedGemm.ActivePath(signedActivations) != path)
+            Assert.Ignore($"this processor cannot run the {path} path");
+        int m = 5, k = 100, n = 7;
+        var (values, activations) = QuantizedGemmTests.RandomIntegers(m, k, n, seed: 9);
+        using var accelerator = Devices.Open("cpu");
+        using var weights = Gpu.Ops.Gemm.Quantized.QuantizedWeights.FromQuantized(accelerator, values, Enumerable.Repeat(1f, m).ToArray(), m, k);
+        using var x = accelerator.Allocate<byte>(activations);
+        using var accumulators = accelerator.Allocate<int>(m * n);
+        Gpu.Ops.Gemm.Quantized.QuantizedGemm.Accumulate(accelerator, weights, x.View, n, signedActivations, zeroPoint, accumulators.View);
+        Assert.That(accumulators.ToArray(), Is.EqualTo(QuantizedGemmTests.IntegerReference(values, activations, m, k, n, signedActivations, zeroPoint)));
     }
 }

@@ -2,10 +2,10 @@ using Gpu.Ops.Sequence;
 
 namespace Gpu.Tests.Ops.Sequence;
 
-public sealed class CtcGreedyTests(string deviceName) : SequenceDeviceTest(deviceName)
+public sealed class CtcGreedyTests(string deviceName) : DeviceTest(deviceName)
 {
     [Test]
-    public void DecodesRepeatsBlanksAndEmptyPathsLikeTheReferenceScript() => OnDevice(() =>
+    public void DecodesRepeatsBlanksAndEmptyPathsLikeTheReferenceScript()
     {
         var fixture = SequenceFixture.Load("ctc_greedy");
         float[] scores = fixture.Floats("log_probs");
@@ -19,10 +19,10 @@ public sealed class CtcGreedyTests(string deviceName) : SequenceDeviceTest(devic
 
         Assert.That(decoded, Is.EqualTo(expected));
         Assert.That(CtcGreedy.Reference(scores, steps, batch, classes), Is.EqualTo(expected));
-    });
+    }
 
     [Test]
-    public void UnusedLabelSlotsHoldThePadding() => OnDevice(() =>
+    public void UnusedLabelSlotsHoldThePadding()
     {
         // 3 steps, 1 sequence, 3 classes: best path 2, 2, 0 → one label.
         float[] scores = [0f, 1f, 5f, 0f, 1f, 5f, 9f, 1f, 5f];
@@ -36,7 +36,7 @@ public sealed class CtcGreedyTests(string deviceName) : SequenceDeviceTest(devic
         Assert.That(bestPath.ToArray(), Is.EqualTo(new[] { 2, 2, 0 }));
         Assert.That(labels.ToArray(), Is.EqualTo(new[] { 2, CtcGreedy.Padding, CtcGreedy.Padding }));
         Assert.That(lengths.ToArray(), Is.EqualTo(new[] { 1 }));
-    });
+    }
 
     [Test]
     public void ScoresOfTheWrongLengthAreRejected()

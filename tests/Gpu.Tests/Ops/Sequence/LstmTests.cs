@@ -2,12 +2,13 @@ using Gpu.Ops.Sequence;
 
 namespace Gpu.Tests.Ops.Sequence;
 
-public sealed class LstmTests(string deviceName) : SequenceDeviceTest(deviceName)
+public sealed class LstmTests(string deviceName) : DeviceTest(deviceName)
 {
     private static readonly string[] States = ["input", "h0", "c0", "output", "hn", "cn"];
 
     public static IEnumerable<string> Cases =>
-        ["lstm_plain", "lstm_bidirectional_2layers", "lstmp", "lstmp_bidirectional_2layers", "lstmp_peepholes"];
+        ["lstm_plain", "lstm_bidirectional_2layers", "lstmp", "lstmp_bidirectional_2layers", "lstmp_peepholes",
+         "lstmp_wide_bidirectional_2layers"];
 
     public static IEnumerable<TestCaseData> DeviceCases =>
         Cases.SelectMany(name => new[] { false, true }.Select(portable => new TestCaseData(name, portable)));
@@ -17,7 +18,7 @@ public sealed class LstmTests(string deviceName) : SequenceDeviceTest(deviceName
         fixture.Int("bidirectional") != 0, fixture.Int("peepholes") != 0);
 
     [TestCaseSource(nameof(DeviceCases))]
-    public void MatchesPyTorch(string name, bool portableKernel) => OnDevice(() =>
+    public void MatchesPyTorch(string name, bool portableKernel)
     {
         var fixture = SequenceFixture.Load(name);
         int steps = (int)fixture.Shape("input")[0], batch = (int)fixture.Shape("input")[1];
@@ -34,7 +35,7 @@ public sealed class LstmTests(string deviceName) : SequenceDeviceTest(deviceName
         Close.Elementwise(fixture.Floats("output"), output.ToArray(), 2e-5f, 2e-5f, "output");
         Close.Elementwise(fixture.Floats("hn"), hn.ToArray(), 2e-5f, 2e-5f, "h_n");
         Close.Elementwise(fixture.Floats("cn"), cn.ToArray(), 2e-5f, 2e-5f, "c_n");
-    });
+    }
 
     [TestCaseSource(nameof(Cases))]
     public void ReferenceMatchesPyTorch(string name)
@@ -49,7 +50,7 @@ public sealed class LstmTests(string deviceName) : SequenceDeviceTest(deviceName
 
     [TestCase(false)]
     [TestCase(true)]
-    public void ZeroInitialStatesAndWideCellsMatchTheReference(bool portableKernel) => OnDevice(() =>
+    public void ZeroInitialStatesAndWideCellsMatchTheReference(bool portableKernel)
     {
         // 19 cells cover full SIMD vectors and a scalar tail; no h0/c0 means zeros.
         var options = new LstmOptions(7, 19, ProjectionSize: 5, Layers: 2, Bidirectional: true, Peepholes: true);
@@ -63,7 +64,7 @@ public sealed class LstmTests(string deviceName) : SequenceDeviceTest(deviceName
         lstm.Forward(input.View, steps, batch, output.View);
 
         Close.Elementwise(LstmReference.Run(options, weights, x, steps, batch).Output, output.ToArray(), 2e-5f, 2e-5f, "output");
-    });
+    }
 
     [Test]
     public void MissingWeightIsNamed()

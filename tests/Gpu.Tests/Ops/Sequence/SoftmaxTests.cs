@@ -2,11 +2,11 @@ using Gpu.Ops.Sequence;
 
 namespace Gpu.Tests.Ops.Sequence;
 
-public sealed class SoftmaxTests(string deviceName) : SequenceDeviceTest(deviceName)
+public sealed class SoftmaxTests(string deviceName) : DeviceTest(deviceName)
 {
     [TestCase(false, "softmax")]
     [TestCase(true, "log_softmax")]
-    public void MatchesPyTorchOnLargeMagnitudes(bool logarithm, string expectedName) => OnDevice(() =>
+    public void MatchesPyTorchOnLargeMagnitudes(bool logarithm, string expectedName)
     {
         var fixture = SequenceFixture.Load("softmax");
         float[] input = fixture.Floats("input");
@@ -21,10 +21,10 @@ public sealed class SoftmaxTests(string deviceName) : SequenceDeviceTest(deviceN
         // log-softmax values reach −1e4 here: the tolerance grows with their size.
         Close.Elementwise(fixture.Floats(expectedName), actual, 1e-6f, 1e-6f, "PyTorch");
         Close.Elementwise(Softmax.Reference(input, rows, columns, logarithm), actual, 1e-6f, 1e-6f, "reference");
-    });
+    }
 
     [Test]
-    public void SoftmaxRowsSumToOneAndWorkInPlace() => OnDevice(() =>
+    public void SoftmaxRowsSumToOneAndWorkInPlace()
     {
         float[] input = [.. Enumerable.Range(0, 3 * 50).Select(i => MathF.Sin(i) * 40f)];
         using var x = Accelerator.Allocate<float>(input);
@@ -35,7 +35,7 @@ public sealed class SoftmaxTests(string deviceName) : SequenceDeviceTest(deviceN
         for (int row = 0; row < 3; row++)
             Assert.That(actual.AsSpan(row * 50, 50).ToArray().Sum(), Is.EqualTo(1f).Within(1e-5f), $"row {row}");
         Assert.That(actual, Is.EqualTo(Softmax.Reference(input, 3, 50)).Within(1e-7f));
-    });
+    }
 
     [Test]
     public void WrongLengthIsRejected()

@@ -2,11 +2,12 @@ using Gpu.Ops.Sequence;
 
 namespace Gpu.Tests.Ops.Sequence;
 
-public sealed class SruTests(string deviceName) : SequenceDeviceTest(deviceName)
+public sealed class SruTests(string deviceName) : DeviceTest(deviceName)
 {
     private const string Plain = "sru_2017";
     private const string HighwayProjection = "sru_recurrent_weights_highway_projection_bidirectional";
     private const string Identity = "sru_identity_bidirectional";
+    private const string Wide = "sru_wide_bidirectional";
 
     private static SruOptions OptionsOf(SequenceFixture fixture) => new(
         fixture.Int("input_size"), fixture.Int("hidden_size"), fixture.Int("bidirectional") != 0,
@@ -20,7 +21,9 @@ public sealed class SruTests(string deviceName) : SequenceDeviceTest(deviceName)
     [TestCase(HighwayProjection, true)]
     [TestCase(Identity, false)]
     [TestCase(Identity, true)]
-    public void MatchesTheTorchSruWrittenFromTheEquations(string name, bool portableKernel) => OnDevice(() =>
+    [TestCase(Wide, false)]
+    [TestCase(Wide, true)]
+    public void MatchesTheTorchSruWrittenFromTheEquations(string name, bool portableKernel)
     {
         var fixture = SequenceFixture.Load(name);
         var options = OptionsOf(fixture);
@@ -35,11 +38,12 @@ public sealed class SruTests(string deviceName) : SequenceDeviceTest(deviceName)
 
         Close.Elementwise(fixture.Floats("output"), output.ToArray(), 2e-5f, 2e-5f, "output");
         Close.Elementwise(fixture.Floats("cn"), finalCell.ToArray(), 2e-5f, 2e-5f, "final cell");
-    });
+    }
 
     [TestCase(Plain)]
     [TestCase(HighwayProjection)]
     [TestCase(Identity)]
+    [TestCase(Wide)]
     public void ReferenceMatchesTorch(string name)
     {
         var fixture = SequenceFixture.Load(name);
@@ -51,7 +55,7 @@ public sealed class SruTests(string deviceName) : SequenceDeviceTest(deviceName)
 
     [TestCase(false)]
     [TestCase(true)]
-    public void WideLayerWithoutInitialCellMatchesTheReference(bool portableKernel) => OnDevice(() =>
+    public void WideLayerWithoutInitialCellMatchesTheReference(bool portableKernel)
     {
         // d = 20 covers full SIMD vectors and a scalar tail; no initial cell means zeros.
         var options = new SruOptions(12, 20, Bidirectional: true, RecurrentWeights: true);
@@ -65,7 +69,7 @@ public sealed class SruTests(string deviceName) : SequenceDeviceTest(deviceName)
         sru.Forward(input.View, steps, batch, output.View);
 
         Close.Elementwise(SruReference.Run(options, weights, x, steps, batch).Output, output.ToArray(), 1e-5f, 1e-5f, "output");
-    });
+    }
 
     [Test]
     public void MissingOrMisSizedWeightsAreNamed()

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text.Json;
+using Gpu.Core;
+using Gpu.Ops;
+using Gpu.Ops.Image;
+
+namespace Gpu.Bench.Image;
+
+/// <summary>3×3 convolutions (FIP's dilated 24→24 layers, VDSR's 64→64) on every device, side by
+/// side with PyTorch on the same machine: ms, GFLOP/s, % of the device's peak, PyTorch's ms and
+/// the ratio. The CPU runs NHWC (its SIMD path), other devices NCHW.</summary>
+public static class ConvBench
+{
+    private static readonly int[] Dilations = [1, 2, 4, 8, 16, 32, 64];
+
+    /// <summary>The benchmarked shapes: (channels, height, width, dilation).</summary>
+    public static IReadOnlyList<(int Channels, int Height, int Width, int Dilation)> Shapes { get; } =
+    [
+        .. Dilations.Select(d => (24, 512, 512, d)),
+        .. Dilations.Select(d => (24, 1080, 1920, d)),
+        (64, 256, 256, 1),
+    ];
+
+    /// <summary>Measures every shape on every device and prints one table.</summary>
+    /// <param name="output">Where the report goes.</param>
+    /// <param name="devices">The devices to measure.</param>
+    public static void Run(TextWriter output, IReadOnlyList<Device> devices)
+    {
+        int threads = Environment.ProcessorCount;
+        output.WriteLine($"conv: 3×3, bias + LeakyReLU(0.2) epilogue, batch 1, float32; PyTorch peer on the CPU with {threads} threads, best of NCHW and channels_last");
+        string shapesJson = JsonSerializer.Serialize(Shapes.Select(s => new[] { s.Channels, s.Height, s.Width, s.Dilation }));
+        var (peer, unavailable) = PyTorchPeer.Run("bench_image.py", [shapesJson, threads.ToString(CultureInfo.InvariantCulture)], threads);
+        var peerMs = new Dictionary<(int, int, int, int), (double Ms, double CpuMs, string Note)>();
+        if (peer is { } peerResult)
+        {
+            foreach (var entry in peerResult.GetProperty("results").EnumerateArray())
+            {
+                int[] s = [.. entry.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32())];
+                string note = entry.GetProperty("format").GetString() + (entry.GetProperty("estimated").GetBoolean() ? " est." : "");
+                peerMs[(s[0], s[1], s[2], s[3])] = (entry.GetProperty("ms").GetDouble(), entry.GetProperty("cpu_ms").GetDouble(), note);
+            }
+        }
+        else
+        {
+            output.WriteLine($"  PyTorch peer unavailable: {unavailable}");
+        }
+        output.WriteLine("  (est.: PyTorch timed on a crop of rows and scaled, where a full call takes over a second;");
+        output.WriteLine("   cpu ms: processor time of one call over all threads, which a busy shared machine distorts less than wall time)");
+        output.WriteLine($"  {"device",-10} {"shape",-22} {"path",-8} {"ms",9} {"GFLOP/s",8} {"% peak",7} {"cpu ms",8} {"PyTorch ms",11} {"cpu ms",8} {"format",-18} {"× PyTorch",9} {"× (cpu)",8}");
+        foreach (var device in devices)
+        {
+            using var accelerator = device.Open();
+            foreach (var (channels, height, width, dilation) in Shapes)
+            {
+                var shape = Conv2dShape.Same(1, channels, height, width, channels, 3, dilation);
+                var layout = device.Kind == DeviceKind.Cpu ? TensorLayout.Nhwc : TensorLayout.RowMajor;
+                var weights = new float[shape.WeightLength];
+                var random = new Random(1);
+                for (int i = 0; i < weights.Length; i++)
+                    weights[i] = (float)(random.NextDouble() - 0.5) * 0.1f;
+                using var conv = new Conv2d(accelerator, shape, weights, new Conv2dEpilogue(Bias: new float[channels], Activation: Activation.Leaky(0.2f)));
+                using var input = accelerator.Allocate<float>(shape.InputLength);
+                using var result = accelerator.Allocate<float>(shape.OutputLength);
+                input.Clear();
+                var path = conv.AutoPath(layout);
+                double seconds = Measure.BestSeconds(accelerator, () => conv.Forward(input.View, result.View, layout), warmups: 1, runs: 3);
+                double cpuMs = ProcessorMilliseconds(accelerator, () => conv.Forward(input.View, result.View, layout));
+                double gflops = shape.Flops / seconds / 1e9;
+                string label = $"{channels}→{channels} {width}×{height} d{dilation}";
+                // Host processor time says nothing about work done on a GPU.
+                string peerColumns = peerMs.TryGetValue((channels, height, width, dilation), out var p)
+                    ? $"{p.Ms,11:F1} {p.CpuMs,8:F1} {p.Note,-18} {p.Ms / 1e3 / seconds,9:F2} {(device.Hardware == DeviceHardware.Cpu ? (p.CpuMs / cpuMs).ToString("F2", CultureInfo.InvariantCulture) : "-"),8}"
+                    : $"{"n/a",11} {"",8} {"",-18} {"n/a",9} {"",8}";
+                output.WriteLine($"  {device.Name,-10} {label,-22} {path,-8} {seconds * 1e3,9:F1} {gflops,8:F1} {100 * gflops / device.PeakGflops,6:F0}% {cpuMs,8:F1} {peerColumns}");
+            }
+        }
+    }
+
+    /// <summary>Least processor time (all threads of this process) of one synchronised call, in ms.</summary>
+    private static double ProcessorMilliseconds(Accelerator accelerator, Action work, int runs = 3)
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        double best = double.MaxValue;
+        for (int i = 0; i < runs; i++)
+        {
+            process.Refresh();
+            var before = process.TotalProcessorTime;
+            work();
+            accelerator.Synchronize();
+            process.Refresh();
+            best = Math.Min(best, (process.TotalProcessorTime - before).TotalMilliseconds);
+        }
+        return best;
+    }
+}

@@ -1,0 +1,50 @@
+using Gpu.Core;
+
+namespace Gpu.Ops.Gemm.Quantized;
+
+/// <summary>Per-tensor asymmetric uint8 parameters of a float tensor, chosen like PyTorch's
+/// dynamic quantization: the range [min(x, 0), max(x, 0)] mapped onto 0–255.</summary>
+public static class ActivationQuantization
+{
+    /// <summary>The scale and zero point for <paramref name="x"/>.</summary>
+    /// <param name="accelerator">The accelerator owning the view; memory it cannot address from the
+    /// host is copied back for the min/max scan.</param>
+    /// <param name="x">The tensor.</param>
+    /// <returns>x ≈ scale·(q − zeroPoint).</returns>
+    public static (float Scale, int ZeroPoint) Choose(Accelerator accelerator, View<float> x)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        float[]? copy = null;
+        if (!accelerator.IsHostAddressable())
+        {
+            copy = new float[x.Length];
+            CopyToHost(accelerator, x, copy);
+        }
+        ReadOnlySpan<float> values = copy ?? (ReadOnlySpan<float>)x.AsHostSpan(accelerator);
+        float min = 0f, max = 0f;
+        foreach (float value in values)
+        {
+            min = MathF.Min(min, value);
+            max = MathF.Max(max, value);
+        }
+        float scale = (max - min) / 255f;
+        if (scale == 0f)
+            return (1f, 0);
+        return (scale, Math.Clamp((int)MathF.Round(-min / scale), 0, 255));
+    }
+
+    private static void CopyToHost(Accelerator accelerator, View<float> x, float[] destination)
+    {
+        // Views carry no buffer; a device-side copy kernel into a fresh buffer gets the data out.
+        using var staging = accelerator.Allocate<float>(x.Length);
+        accelerator.Launch(x.Length, new CopyKernel { Source = x, Destination = staging.View });
+        staging.CopyToHost(destination);
+    }
+
+    private struct CopyKernel : IKernel1D
+    {
+        public View<float> Source, Destination;
+
+        public void Execute(int index) => Destination[index] = Source[index];
+    }
+}

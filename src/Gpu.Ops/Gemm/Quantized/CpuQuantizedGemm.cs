@@ -1,0 +1,211 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Gpu.Core;
+using Gpu.Ops.Gemm.Cpu;
+
+namespace Gpu.Ops.Gemm.Quantized;
+
+/// <summary>How the CPU computes the int8 dot products.</summary>
+internal enum QuantizedDotPath
+{
+    /// <summary>VNNI when the processor has it, else widening.</summary>
+    Auto,
+    /// <summary>Sign/zero-extend both operands to int16 and multiply-add pairs into int32
+    /// (vpmovsxbw/vpmovzxbw + vpmaddwd). Exact: |127·255·2| fits int16×int16→int32 with room,
+    /// unlike vpmaddubsw, whose int16 pair sums saturate for uint8 × int8.</summary>
+    Widening,
+    /// <summary>AVX-VNNI vpdpbusd: uint8 × int8, four products summed straight into int32, no
+    /// saturation. uint8 activations only. (.NET exposes no AVX-512 VNNI class, so 256 bits.)</summary>
+    Vnni,
+}
+
+/// <summary>CPU path of the quantized products: exact int32 dot products of contiguous int8
+/// weight rows with contiguous activation columns, four columns per pass over a weight row.</summary>
+internal static unsafe class CpuQuantizedGemm
+{
+    /// <summary>Forces a path (tests cover the widening path on VNNI machines and vice versa).</summary>
+    internal static QuantizedDotPath ForcedPath { get; set; }
+
+    /// <summary>The path the next product uses for these activations, or null when neither runs here.</summary>
+    internal static QuantizedDotPath? ActivePath(bool signedActivations) => ForcedPath switch
+    {
+        QuantizedDotPath.Vnni => AvxVnni.IsSupported && !signedActivations ? QuantizedDotPath.Vnni : null,
+        QuantizedDotPath.Widening => Avx2.IsSupported ? QuantizedDotPath.Widening : null,
+        _ => AvxVnni.IsSupported && !signedActivations ? QuantizedDotPath.Vnni : Avx2.IsSupported ? QuantizedDotPath.Widening : null,
+    };
+
+    /// <summary>Computes every int32 accumulator of (<paramref name="m"/> × <paramref name="n"/>) and
+    /// hands each finished row to <paramref name="finish"/> (row, its n accumulators).</summary>
+    /// <returns>False when no CPU path runs here.</returns>
+    public static bool TryRun(Accelerator accelerator, QuantizedOperands operands, int m, int n, FinishRow finish)
+    {
+        var path = ActivePath(operands.SignedActivations != 0);
+        if (path is null || !accelerator.IsHostAddressable())
+            return false;
+        bool vnni = path == QuantizedDotPath.Vnni, signedActivations = operands.SignedActivations != 0;
+        CpuRows.ForEachRowRange(m, (first, end) =>
+        {
+            sbyte* weights = CpuRows.Pointer(operands.Weights);
+            byte* activations = CpuRows.Pointer(operands.Activations);
+            int* rowSums = CpuRows.Pointer(operands.RowSums);
+            int* sums = (int*)ThreadScratch.Row(2L * n);
+            int k = operands.K;
+            int row = first;
+            // Two weight rows per pass on the widening path: each widened activation vector feeds
+            // both, halving the activation traffic that dominates at large batches.
+            for (; !vnni && row + 2 <= end; row += 2)
+            {
+                sbyte* w = weights + (long)row * k;
+                int j = 0;
+                for (; j + 4 <= n; j += 4)
+                    DotWidening2x4(w, w + k, activations + (long)j * k, k, signedActivations, sums + j, sums + n + j);
+                for (; j < n; j++)
+                {
+                    sums[j] = DotWidening1(w, activations + (long)j * k, k, signedActivations);
+                    sums[n + j] = DotWidening1(w + k, activations + (long)j * k, k, signedActivations);
+                }
+                FinishRow(row, sums);
+                FinishRow(row + 1, sums + n);
+            }
+            for (; row < end; row++)
+            {
+                sbyte* w = weights + (long)row * k;
+                int j = 0;
+                for (; j + 4 <= n; j += 4)
+                {
+                    byte* x = activations + (long)j * k;
+                    if (vnni)
+                        DotVnni4(w, x, k, sums + j);
+                    else
+                        DotWidening4(w, x, k, signedActivations, sums + j);
+                }
+                for (; j < n; j++)
+                    sums[j] = DotWidening1(w, activations + (long)j * k, k, signedActivations);
+                FinishRow(row, sums);
+            }
+
+            void FinishRow(int finished, int* rowAccumulators)
+            {
+                int correction = operands.ZeroPoint * rowSums[finished];
+                for (int j = 0; j < n; j++)
+                    rowAccumulators[j] -= correction;
+                finish(finished, rowAccumulators);
+            }
+        });
+        return true;
+    }
+
+    /// <summary>Receives a finished row of accumulators.</summary>
+    public delegate void FinishRow(int row, int* accumulators);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> Widen(byte* x, bool signedActivations)
+        => signedActivations ? Avx2.ConvertToVector256Int16((sbyte*)x) : Avx2.ConvertToVector256Int16(x);
+
+    /// <summary>Σ_k w[k]·x_c[k] for four activation columns x_c = x + c·k, without the zero point.</summary>
+    private static void DotWidening4(sbyte* w, byte* x, int k, bool signedActivations, int* result)
+    {
+        Vector256<int> s0 = Vector256<int>.Zero, s1 = s0, s2 = s0, s3 = s0;
+        int i = 0;
+        for (; i + 16 <= k; i += 16)
+        {
+            var wv = Avx2.ConvertToVector256Int16(w + i);
+            s0 += Avx2.MultiplyAddAdjacent(wv, Widen(x + i, signedActivations));
+            s1 += Avx2.MultiplyAddAdjacent(wv, Widen(x + k + i, signedActivations));
+            s2 += Avx2.MultiplyAddAdjacent(wv, Widen(x + 2 * k + i, signedActivations));
+            s3 += Avx2.MultiplyAddAdjacent(wv, Widen(x + 3 * k + i, signedActivations));
+        }
+        result[0] = Vector256.Sum(s0);
+        result[1] = Vector256.Sum(s1);
+        result[2] = Vector256.Sum(s2);
+        result[3] = Vector256.Sum(s3);
+        for (; i < k; i++)
+        {
+            int weight = w[i];
+            for (int c = 0; c < 4; c++)
+                result[c] += weight * (signedActivations ? (sbyte)x[c * k + i] : x[c * k + i]);
+        }
+    }
+
+    /// <summary><see cref="DotWidening4"/> for two weight rows at once: eight int32 accumulators,
+    /// each widened activation vector multiplied by both rows.</summary>
+    private static void DotWidening2x4(sbyte* w0, sbyte* w1, byte* x, int k, bool signedActivations, int* result0, int* result1)
+    {
+        Vector256<int> s00 = Vector256<int>.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        int i = 0;
+        for (; i + 16 <= k; i += 16)
+        {
+            var a = Avx2.ConvertToVector256Int16(w0 + i);
+            var b = Avx2.ConvertToVector256Int16(w1 + i);
+            var x0 = Widen(x + i, signedActivations);
+            s00 += Avx2.MultiplyAddAdjacent(a, x0);
+            s10 += Avx2.MultiplyAddAdjacent(b, x0);
+            var x1 = Widen(x + k + i, signedActivations);
+            s01 += Avx2.MultiplyAddAdjacent(a, x1);
+            s11 += Avx2.MultiplyAddAdjacent(b, x1);
+            var x2 = Widen(x + 2 * k + i, signedActivations);
+            s02 += Avx2.MultiplyAddAdjacent(a, x2);
+            s12 += Avx2.MultiplyAddAdjacent(b, x2);
+            var x3 = Widen(x + 3 * k + i, signedActivations);
+            s03 += Avx2.MultiplyAddAdjacent(a, x3);
+            s13 += Avx2.MultiplyAddAdjacent(b, x3);
+        }
+        result0[0] = Vector256.Sum(s00);
+        result0[1] = Vector256.Sum(s01);
+        result0[2] = Vector256.Sum(s02);
+        result0[3] = Vector256.Sum(s03);
+        result1[0] = Vector256.Sum(s10);
+        result1[1] = Vector256.Sum(s11);
+        result1[2] = Vector256.Sum(s12);
+        result1[3] = Vector256.Sum(s13);
+        for (; i < k; i++)
+        {
+            int first = w0[i], second = w1[i];
+            for (int c = 0; c < 4; c++)
+            {
+                int value = signedActivations ? (sbyte)x[c * k + i] : x[c * k + i];
+                result0[c] += first * value;
+                result1[c] += second * value;
+            }
+        }
+    }
+
+    /// <summary>Σ_k w[k]·x[k] for one activation column (batch 1, and the columns left over by four).</summary>
+    private static int DotWidening1(sbyte* w, byte* x, int k, bool signedActivations)
+    {
+        Vector256<int> s0 = Vector256<int>.Zero, s1 = s0;
+        int i = 0;
+        for (; i + 32 <= k; i += 32)
+        {
+            s0 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(w + i), Widen(x + i, signedActivations));
+            s1 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(w + i + 16), Widen(x + i + 16, signedActivations));
+        }
+        int sum = Vector256.Sum(s0 + s1);
+        for (; i < k; i++)
+            sum += w[i] * (signedActivations ? (sbyte)x[i] : x[i]);
+        return sum;
+    }
+
+    /// <summary>As <see cref="DotWidening4"/> with uint8 activations through vpdpbusd.</summary>
+    private static void DotVnni4(sbyte* w, byte* x, int k, int* result)
+    {
+        Vector256<int> s0 = Vector256<int>.Zero, s1 = s0, s2 = s0, s3 = s0;
+        int i = 0;
+        for (; i + 32 <= k; i += 32)
+        {
+            var wv = Avx.LoadVector256(w + i);
+            s0 = AvxVnni.MultiplyWideningAndAdd(s0, Avx.LoadVector256(x + i), wv);
+            s1 = AvxVnni.MultiplyWideningAndAdd(s1, Avx.LoadVector256(x + k + i), wv);
+            s2 = AvxVnni.MultiplyWideningAndAdd(s2, Avx.LoadVector256(x + 2 * k + i), wv);
+            s3 = AvxVnni.MultiplyWideningAndAdd(s3, Avx.LoadVector256(x + 3 * k + i), wv);
+        }
+        result[0] = Vector256.Sum(s0);
+        result[1] = Vector256.Sum(s1);
+        result[2] = Vector256.Sum(s2);
+        result[3] = Vector256.Sum(s3);
+        for (; i < k; i++)
+            for (int c = 0; c < 4; c++)
+                result[c] += w[i] * x[c * k + i];
+    }
+}

@@ -1,0 +1,115 @@
+using Gpu.Core;
+
+namespace Gpu.Ops.Gemm.Quantized;
+
+/// <summary>int8 weight × 8-bit activation products with int32 accumulation: <c>Y (M×N) = W·X</c>
+/// where W is <see cref="QuantizedWeights"/> and the activations are N×K bytes (each column of X
+/// contiguous along K), uint8 with a zero point or symmetric int8.</summary>
+public static class QuantizedGemm
+{
+    /// <summary>The exact int32 accumulators <c>Σ_k W[i, k]·(x[j, k] − zeroPoint)</c>, M×N.</summary>
+    /// <param name="accelerator">The accelerator owning every view.</param>
+    /// <param name="weights">W.</param>
+    /// <param name="activations">N×K bytes.</param>
+    /// <param name="n">Activation columns.</param>
+    /// <param name="signedActivations">Whether the bytes are int8 (then the zero point must be 0).</param>
+    /// <param name="zeroPoint">The uint8 zero point, 0–255.</param>
+    /// <param name="accumulators">M×N int32, overwritten.</param>
+    public static unsafe void Accumulate(Accelerator accelerator, QuantizedWeights weights, View<byte> activations, int n,
+        bool signedActivations, int zeroPoint, View<int> accumulators)
+    {
+        var operands = Operands(accelerator, weights, activations, n, signedActivations, zeroPoint);
+        Require("accumulators", accumulators.Length, (long)weights.Rows * n);
+        int* output = accelerator.IsHostAddressable() ? Cpu.CpuRows.Pointer(accumulators) : null;
+        if (CpuQuantizedGemm.TryRun(accelerator, operands, weights.Rows, n,
+                (row, sums) => Buffer.MemoryCopy(sums, output + (long)row * n, (long)n * sizeof(int), (long)n * sizeof(int))))
+            return;
+        accelerator.Launch(n, weights.Rows, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators, N = n });
+    }
+
+    /// <summary>The dequantised product <c>Y = act(s_w[i]·activationScale·acc + bias[i])</c>.</summary>
+    /// <param name="accelerator">The accelerator owning every view.</param>
+    /// <param name="weights">W.</param>
+    /// <param name="activations">N×K bytes.</param>
+    /// <param name="n">Activation columns.</param>
+    /// <param name="signedActivations">Whether the bytes are int8 (then the zero point must be 0).</param>
+    /// <param name="zeroPoint">The uint8 zero point.</param>
+    /// <param name="activationScale">The activations' scale: x ≈ scale·(q − zeroPoint).</param>
+    /// <param name="y">M×N floats, overwritten.</param>
+    /// <param name="bias">M biases, or empty.</param>
+    /// <param name="activation">The activation.</param>
+    public static unsafe void Multiply(Accelerator accelerator, QuantizedWeights weights, View<byte> activations, int n,
+        bool signedActivations, int zeroPoint, float activationScale, View<float> y, View<float> bias = default, Activation activation = default)
+    {
+        var operands = Operands(accelerator, weights, activations, n, signedActivations, zeroPoint);
+        Require("Y", y.Length, (long)weights.Rows * n);
+        if (bias.Length != 0)
+            Require("the bias", bias.Length, weights.Rows);
+        var kernel = new QuantizedGemmKernel
+        {
+            Operands = operands, WeightScales = weights.Scales.View, ActivationScale = activationScale, Y = y, N = n,
+            Epilogue = RowEpilogue.Create(bias, activation),
+        };
+        if (accelerator.IsHostAddressable())
+        {
+            float* output = Cpu.CpuRows.Pointer(y), scales = Cpu.CpuRows.Pointer(kernel.WeightScales);
+            if (CpuQuantizedGemm.TryRun(accelerator, operands, weights.Rows, n, (row, sums) =>
+                {
+                    float scale = scales[row] * activationScale;
+                    float* outputRow = output + (long)row * n;
+                    for (int j = 0; j < n; j++)
+                        outputRow[j] = RowEpilogue.Apply(kernel.Epilogue, scale * sums[j], row);
+                }))
+                return;
+        }
+        accelerator.Launch(n, weights.Rows, kernel);
+    }
+
+    /// <summary>Dynamic quantization, as PyTorch's dynamic-quantized Linear: X (K×N floats) is
+    /// quantized per tensor to uint8 over [min(x, 0), max(x, 0)], then multiplied.</summary>
+    /// <param name="accelerator">The accelerator owning every view.</param>
+    /// <param name="weights">W.</param>
+    /// <param name="x">K×N floats.</param>
+    /// <param name="n">Columns of X.</param>
+    /// <param name="y">M×N floats, overwritten.</param>
+    /// <param name="bias">M biases, or empty.</param>
+    /// <param name="activation">The activation.</param>
+    public static void MultiplyDynamic(Accelerator accelerator, QuantizedWeights weights, View<float> x, int n, View<float> y,
+        View<float> bias = default, Activation activation = default)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(weights);
+        if (n <= 0)
+            throw new ArgumentException($"The product needs a positive number of columns, got N={n}.");
+        Require("X", x.Length, (long)weights.Columns * n);
+        var (scale, zeroPoint) = ActivationQuantization.Choose(accelerator, x);
+        using var quantized = accelerator.Allocate<byte>((long)weights.Columns * n);
+        accelerator.Launch(weights.Columns, n, new QuantizeActivationsKernel
+        {
+            X = x, Quantized = quantized.View, InverseScale = 1f / scale, ZeroPoint = zeroPoint, N = n, K = weights.Columns,
+        });
+        Multiply(accelerator, weights, quantized.View, n, signedActivations: false, zeroPoint, scale, y, bias, activation);
+    }
+
+    private static QuantizedOperands Operands(Accelerator accelerator, QuantizedWeights weights, View<byte> activations, int n, bool signedActivations, int zeroPoint)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(weights);
+        if (n <= 0)
+            throw new ArgumentException($"The product needs a positive number of columns, got N={n}.");
+        Require("the activations", activations.Length, (long)weights.Columns * n);
+        if (signedActivations ? zeroPoint != 0 : zeroPoint is < 0 or > 255)
+            throw new ArgumentException($"Zero point {zeroPoint} is invalid: 0 for int8 activations, 0–255 for uint8.", nameof(zeroPoint));
+        return new QuantizedOperands
+        {
+            Weights = weights.Values.View, RowSums = weights.RowSums.View, Activations = activations,
+            SignedActivations = signedActivations ? 1 : 0, ZeroPoint = zeroPoint, K = weights.Columns,
+        };
+    }
+
+    private static void Require(string what, long actual, long expected)
+    {
+        if (actual != expected)
+            throw new ArgumentException($"{what} holds {actual} elements; the product needs {expected}.");
+    }
+}

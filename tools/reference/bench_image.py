@@ -1,0 +1,75 @@
+"""PyTorch peer for bench's conv suite: 3x3 convolutions (bias, "same" padding) on the CPU.
+
+Argument 1: a JSON list of [channels, height, width, dilation]; argument 2: threads.
+For each shape PyTorch runs in both memory formats and the faster counts: NCHW, and channels_last
+(its fast format for undilated convs here, while its dilated paths take seconds per 1080p call).
+Each format is first timed on a crop of the top rows (full width) and extrapolated by rows,
+which is linear for these convolutions; the full image is measured only when that estimate is
+under a second, so the peer finishes in about a minute even on a busy machine. Estimated
+figures are flagged in the output.
+Processor time (all threads) is reported beside wall time: on a shared machine it still says how
+much work a call costs. Prints one JSON object: {"results": [{"shape": [...], "ms": best wall,
+"cpu_ms": best processor time, "format": ..., "estimated": bool,
+"nchw_ms": ..., "channels_last_ms": ...}]}.
+Run by bench with OPENBLAS_CORETYPE unset, GOMP_SPINCOUNT=0 and the thread count given.
+"""
+import json
+import sys
+import time
+
+import torch
+
+
+def best_ms(conv, x, budget_s=3.0):
+    """Warm-up call, then timed calls until three are done or the budget is spent: the best wall
+    time and the best processor time (all threads) of one call, in ms."""
+    start, cpu_start = time.perf_counter(), time.process_time()
+    conv(x)
+    first, first_cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    best, best_cpu, spent = first, first_cpu, first
+    for _ in range(3):
+        if spent > budget_s:
+            break
+        start, cpu_start = time.perf_counter(), time.process_time()
+        conv(x)
+        elapsed = time.perf_counter() - start
+        best, best_cpu, spent = min(best, elapsed), min(best_cpu, time.process_time() - cpu_start), spent + elapsed
+    return best * 1e3, best_cpu * 1e3
+
+
+def time_format(conv, x, memory_format):
+    """(wall ms, processor ms, estimated) for one memory format: crop estimate first, full run when affordable."""
+    conv = conv.to(memory_format=memory_format)
+    height = x.shape[2]
+    rows = max(16, height // 16)
+    if rows < height:
+        crop = x[:, :, :rows, :].contiguous(memory_format=memory_format)
+        wall, cpu = best_ms(conv, crop, budget_s=0.5)
+        if wall * height / rows > 1000:
+            return wall * height / rows, cpu * height / rows, True
+    return (*best_ms(conv, x.contiguous(memory_format=memory_format)), False)
+
+
+def measure(channels, height, width, dilation):
+    conv = torch.nn.Conv2d(channels, channels, 3, padding=dilation, dilation=dilation)
+    x = torch.rand(1, channels, height, width)
+    nchw, nchw_cpu, nchw_estimated = time_format(conv, x, torch.contiguous_format)
+    channels_last, channels_last_cpu, channels_last_estimated = time_format(conv, x, torch.channels_last)
+    if nchw <= channels_last:
+        fmt, ms, cpu_ms, estimated = "nchw", nchw, nchw_cpu, nchw_estimated
+    else:
+        fmt, ms, cpu_ms, estimated = "channels_last", channels_last, channels_last_cpu, channels_last_estimated
+    return {"shape": [channels, height, width, dilation], "ms": ms, "cpu_ms": cpu_ms, "format": fmt, "estimated": estimated,
+            "nchw_ms": nchw, "channels_last_ms": channels_last}
+
+
+def main():
+    shapes = json.loads(sys.argv[1])
+    torch.set_num_threads(int(sys.argv[2]))
+    with torch.no_grad():
+        results = [measure(*shape) for shape in shapes]
+    print(json.dumps({"results": results}))
+
+
+if __name__ == "__main__":
+    main()
