@@ -79,8 +79,7 @@ public static class DebugReleaseKernels
         {
             int swapped = x ^ 0x55;
             return [swapped, swapped / 7, (int)(((long)(swapped % 7) + x) & 0xFFFF_FFFF)];
-        }, TranslatedGap: "the kernel compiler rejects newobj of System.ValueTuple<int, int> (a tuple returned from a "
-            + "static helper) as an allocation, though it is a value type: 'cannot be made on a device'"),
+        }),
         new("InMemory.StructConstructorKernel", 2, x =>
         {
             int cents = x % 1_000_000, units = cents / 100;
