@@ -113,8 +113,6 @@ internal static class KernelTypes
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a stack type"),
     };
 
-    public static bool IsInteger(CType type) => type is not (CType.F32 or CType.F64 or CType.Pointer);
-
     public static bool IsUnsigned(CType type) => type is CType.U8 or CType.U16 or CType.U32 or CType.U64;
 
     /// <summary>A user-defined struct whose fields the compiler flattens.</summary>
