@@ -1,5 +1,4 @@
 using Gpu.Core;
-using Gpu.Ops.Gemm.Cpu;
 
 namespace Gpu.Ops.Image;
 
@@ -85,7 +84,7 @@ public sealed class Conv2d : IDisposable
             throw new ArgumentException($"The output holds {output.Length} elements; {Shape} produces {Shape.OutputLength}.", nameof(output));
         if (residual.Length != 0 && residual.Length != Shape.OutputLength)
             throw new ArgumentException($"The residual holds {residual.Length} elements; it must match the output ({Shape.OutputLength}) or be empty.", nameof(residual));
-        _ = ImageStrides.Of(layout, 1, 1, 1);
+        _ = ImageStrides.Of(layout, 1, 1, 1); // rejects layouts other than NCHW and NHWC before any launch
         if (path == Conv2dPath.Auto)
             path = AutoPath(layout);
         switch (path)
