@@ -25,9 +25,59 @@ public static class DenseGemm
         View<float> c, float alpha = 1f, float beta = 0f, View<float> bias = default, Activation activation = default)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
+        MultiplyCore(accelerator, shape, a, b, null, c, alpha, beta, bias, activation);
+    }
+
+    /// <summary>Computes <c>C = act(α·op(A)·op(B) + β·C + bias)</c> with B prepared by
+    /// <see cref="PackB"/>, which spares the CPU re-packing B on every call.</summary>
+    /// <param name="accelerator">The accelerator owning the views and the weights.</param>
+    /// <param name="shape">M, N, K and the transposes; N, K and TransposeB must match the packing.</param>
+    /// <param name="a">A: M×K, or K×M when transposed.</param>
+    /// <param name="b">B, packed.</param>
+    /// <param name="c">C: M×N; read only when <paramref name="beta"/> ≠ 0.</param>
+    /// <param name="alpha">Scale of the product.</param>
+    /// <param name="beta">Scale of the previous C.</param>
+    /// <param name="bias">N per-column biases, or an empty view for none.</param>
+    /// <param name="activation">The activation applied last.</param>
+    /// <exception cref="ArgumentException">The shape disagrees with the packing, the weights belong to
+    /// another accelerator, a dimension is not positive or a view has the wrong length.</exception>
+    /// <exception cref="ObjectDisposedException">The weights were disposed.</exception>
+    public static void Multiply(Accelerator accelerator, GemmShape shape, View<float> a, PackedGemmWeights b,
+        View<float> c, float alpha = 1f, float beta = 0f, View<float> bias = default, Activation activation = default)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(b);
+        b.RequireCompatible(accelerator, shape);
+        MultiplyCore(accelerator, shape, a, b.Source, b.Host, c, alpha, beta, bias, activation);
+    }
+
+    /// <summary>Prepares B for many products of the same N, K and TransposeB (a layer's weight):
+    /// on a CPU with AVX2 or AVX-512 it is packed once here; elsewhere the view is kept as is.</summary>
+    /// <param name="accelerator">The accelerator owning <paramref name="b"/>.</param>
+    /// <param name="shape">N, K and TransposeB of the products; M is not used.</param>
+    /// <param name="b">B: K×N, or N×K when transposed. It must not change while the result is in use.</param>
+    /// <returns>The weights, to dispose when the layer is.</returns>
+    /// <exception cref="ArgumentException">N or K is not positive or <paramref name="b"/> has the wrong length.</exception>
+    public static unsafe PackedGemmWeights PackB(Accelerator accelerator, GemmShape shape, View<float> b)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        if (shape.N <= 0 || shape.K <= 0)
+            throw new ArgumentException($"GEMM dimensions must be positive, got N={shape.N}, K={shape.K}.");
+        if (b.Length != (long)shape.K * shape.N)
+            throw new ArgumentException($"B holds {b.Length} elements; a GEMM of N={shape.N}, K={shape.K} needs {(long)shape.K * shape.N}.");
+        PrepackedB? host = null;
+        if (accelerator.IsHostAddressable())
+            fixed (float* bHost = b.AsHostSpan(accelerator))
+                host = PrepackedB.TryPack(shape, bHost);
+        return new PackedGemmWeights(accelerator, shape, b, host);
+    }
+
+    private static void MultiplyCore(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b, PrepackedB? prepacked, View<float> c,
+        float alpha, float beta, View<float> bias, Activation activation)
+    {
         shape.Validate(a.Length, b.Length, c.Length);
         var epilogue = GemmEpilogue.Create(shape.N, alpha, beta, bias, activation);
-        if (accelerator.IsHostAddressable() && TryMultiplyOnHost(accelerator, shape, a, b, c, epilogue))
+        if (accelerator.IsHostAddressable() && TryMultiplyOnHost(accelerator, shape, a, b, prepacked, c, epilogue))
             return;
         if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda && TiledGemmKernel.Suits(shape))
             accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a, b, c, epilogue));
@@ -35,7 +85,7 @@ public static class DenseGemm
             accelerator.Launch(shape.N, shape.M, SimpleGemmKernel.For(shape, a, b, c, epilogue));
     }
 
-    private static unsafe bool TryMultiplyOnHost(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b, View<float> c, GemmEpilogue epilogue)
+    private static unsafe bool TryMultiplyOnHost(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b, PrepackedB? prepacked, View<float> c, GemmEpilogue epilogue)
     {
         fixed (float* aHost = a.AsHostSpan(accelerator), bHost = b.AsHostSpan(accelerator), cHost = c.AsHostSpan(accelerator), biasHost = epilogue.Bias.AsHostSpan(accelerator))
         {
@@ -44,7 +94,7 @@ public static class DenseGemm
                 Shape = shape, A = aHost, B = bHost, C = cHost, Bias = epilogue.Bias.Length == 0 ? null : biasHost,
                 Alpha = epilogue.Alpha, Beta = epilogue.Beta, Kind = epilogue.Kind, Slope = epilogue.Slope,
             };
-            return CpuDenseGemm.TryMultiply(operands);
+            return CpuDenseGemm.TryMultiply(operands, prepacked);
         }
     }
 }

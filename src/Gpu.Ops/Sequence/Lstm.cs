@@ -18,6 +18,10 @@ public sealed class Lstm : IDisposable
     private readonly Workspace[] layerOutputs;
     private readonly Workspace[] cellStates;
     private readonly Workspace cellOutputs;
+    /// <summary>Per layer and direction, the recurrent and projection weights prepared once for the
+    /// per-step GEMMs (packed on the CPU, so 2·T products do not re-pack them).</summary>
+    private readonly PackedGemmWeights[,] packedRecurrent;
+    private readonly PackedGemmWeights?[,] packedProjection;
 
     private sealed record DirectionWeights(DeviceBuffer<float> InputWeight, DeviceBuffer<float> RecurrentWeight, DeviceBuffer<float> Bias,
         DeviceBuffer<float>? Projection, DeviceBuffer<float>? PeepholeInput, DeviceBuffer<float>? PeepholeForget, DeviceBuffer<float>? PeepholeOutput)
@@ -46,6 +50,8 @@ public sealed class Lstm : IDisposable
         int h = options.HiddenSize;
         noPeepholes = accelerator.Allocate<float>(new float[h]);
         parameters = new DirectionWeights[options.Layers, options.Directions];
+        packedRecurrent = new PackedGemmWeights[options.Layers, options.Directions];
+        packedProjection = new PackedGemmWeights?[options.Layers, options.Directions];
         for (int layer = 0; layer < options.Layers; layer++)
             for (int direction = 0; direction < options.Directions; direction++)
             {
@@ -55,6 +61,12 @@ public sealed class Lstm : IDisposable
                 parameters[layer, direction] = new DirectionWeights(Upload("weight_ih"), Upload("weight_hh"), accelerator.Allocate<float>(bias),
                     options.ProjectionSize > 0 ? Upload("weight_hr") : null,
                     options.Peepholes ? Upload("weight_ic") : null, options.Peepholes ? Upload("weight_fc") : null, options.Peepholes ? Upload("weight_oc") : null);
+                // M (the batch) is not known yet and packing does not depend on it.
+                packedRecurrent[layer, direction] = DenseGemm.PackB(accelerator,
+                    new GemmShape(1, 4 * h, options.OutputSize, TransposeB: true), parameters[layer, direction].RecurrentWeight.View);
+                if (parameters[layer, direction].Projection is { } projection)
+                    packedProjection[layer, direction] = DenseGemm.PackB(accelerator,
+                        new GemmShape(1, options.ProjectionSize, h, TransposeB: true), projection.View);
             }
         gates = [.. Enumerable.Range(0, options.Directions).Select(_ => new Workspace(accelerator))];
         directionOutputs = [.. Enumerable.Range(0, options.Directions).Select(_ => new Workspace(accelerator))];
@@ -158,7 +170,7 @@ public sealed class Lstm : IDisposable
             var previousHidden = s > 0 ? directionOutput.SubView(previousStep * batch * r, batch * r) : initialHidden;
             // A zero h0 contributes nothing: the first step then needs no recurrent product.
             if (previousHidden.Length != 0)
-                DenseGemm.Multiply(accelerator, recurrent, previousHidden, weights.RecurrentWeight.View, gatesNow, beta: 1f);
+                DenseGemm.Multiply(accelerator, recurrent, previousHidden, packedRecurrent[layer, direction], gatesNow, beta: 1f);
             var hiddenNow = directionOutput.SubView(t * batch * r, batch * r);
             var kernel = new LstmCellKernel
             {
@@ -176,8 +188,8 @@ public sealed class Lstm : IDisposable
                 LstmCpuCell.Run(kernel, batch, accelerator);
             else
                 accelerator.Launch(batch * h, kernel);
-            if (weights.Projection is { } projection)
-                DenseGemm.Multiply(accelerator, new GemmShape(batch, r, h, TransposeB: true), cellOutput, projection.View, hiddenNow);
+            if (packedProjection[layer, direction] is { } projection)
+                DenseGemm.Multiply(accelerator, new GemmShape(batch, r, h, TransposeB: true), cellOutput, projection, hiddenNow);
         }
     }
 
@@ -190,6 +202,8 @@ public sealed class Lstm : IDisposable
     /// <summary>Frees the weights and workspaces.</summary>
     public void Dispose()
     {
+        foreach (var packed in packedRecurrent.Cast<PackedGemmWeights>().Concat(packedProjection.Cast<PackedGemmWeights?>().OfType<PackedGemmWeights>()))
+            packed.Dispose();
         foreach (var weights in parameters)
             foreach (var buffer in weights.Buffers)
                 buffer.Dispose();

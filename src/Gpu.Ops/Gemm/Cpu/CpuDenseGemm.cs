@@ -84,41 +84,53 @@ internal static unsafe class CpuDenseGemm
         _ => Avx512Isa.IsSupported ? CpuVectorWidth.Avx512 : Avx2Isa.IsSupported ? CpuVectorWidth.Avx2 : null,
     };
 
+    /// <summary>Columns per B panel and steps per K block of the packed path at a width.</summary>
+    public static (int Nr, int Kc) PanelGeometry(CpuVectorWidth width) => width == CpuVectorWidth.Avx512 ? (32, 384) : (16, 256);
+
     /// <summary>Runs the product if this processor has a supported vector width.</summary>
+    /// <param name="operands">The product.</param>
+    /// <param name="prepacked">op(B) already packed (its panels are read in place), or null.</param>
     /// <returns>False when it has neither AVX2 nor AVX-512 (the caller falls back to the kernel).</returns>
-    public static bool TryMultiply(in DenseOperands operands)
+    public static bool TryMultiply(in DenseOperands operands, PrepackedB? prepacked = null)
     {
-        switch (ActiveWidth)
+        var width = ActiveWidth;
+        // Panels packed for another width (a test forced a different one since) cannot be read.
+        if (prepacked is not null && prepacked.Width != width)
+            prepacked = null;
+        switch (width)
         {
             case CpuVectorWidth.Avx512:
-                Run<Avx512Isa, Vector512<float>>(operands);
+                Run<Avx512Isa, Vector512<float>>(operands, prepacked);
                 return true;
             case CpuVectorWidth.Avx2:
-                Run<Avx2Isa, Vector256<float>>(operands);
+                Run<Avx2Isa, Vector256<float>>(operands, prepacked);
                 return true;
             default:
                 return false;
         }
     }
 
-    private static void Run<TIsa, TVector>(DenseOperands operands) where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    private static void Run<TIsa, TVector>(DenseOperands operands, PrepackedB? prepacked) where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
         var shape = operands.Shape;
-        if (shape.TransposeB && (shape.M <= FewRows || (long)shape.M * shape.K <= DotRowsFloats))
+        // Packing was what made the packed path too dear for few rows; with B packed already only
+        // products of a handful of rows, which would waste most of each 6-row block, stream it raw.
+        if (prepacked is not null && shape.M > FewRows)
+            Packed<TIsa, TVector>(operands, prepacked);
+        else if (shape.TransposeB && (shape.M <= FewRows || (long)shape.M * shape.K <= DotRowsFloats))
             BlockedDot<TIsa, TVector>(operands);
         else if (shape.M <= FewRows)
             FewRowsAxpy<TIsa, TVector>(operands);
         else
-            Packed<TIsa, TVector>(operands);
+            Packed<TIsa, TVector>(operands, null);
     }
 
-    private static void Packed<TIsa, TVector>(DenseOperands operands) where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    private static void Packed<TIsa, TVector>(DenseOperands operands, PrepackedB? prepacked) where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
         var shape = operands.Shape;
-        int nr = 2 * TIsa.Width;
-        int kcMax = TIsa.Width == 16 ? 384 : 256;
+        var (nr, kcMax) = PanelGeometry(TIsa.Width == 16 ? CpuVectorWidth.Avx512 : CpuVectorWidth.Avx2);
         int threads = Environment.ProcessorCount;
-        float* packedB = ThreadScratch.PackedB((long)kcMax * (NC + nr));
+        float* scratchB = prepacked is null ? ThreadScratch.PackedB((long)kcMax * (NC + nr)) : null;
         int mBlocks = (shape.M + MC - 1) / MC;
         // Equal row blocks (a multiple of MR each) rather than full MC blocks and a sliver, so the
         // tasks weigh the same: M = 128 makes two blocks of 66 and 62 rows, not 120 and 8.
@@ -135,9 +147,17 @@ internal static unsafe class CpuDenseGemm
             for (int pc = 0; pc < shape.K; pc += kcMax)
             {
                 var block = new BlockRange { Jc = jc, Nc = nc, Pc = pc, Kc = Math.Min(kcMax, shape.K - pc), Mc = mc, Panels = nPanels, Splits = nSplits };
-                int panelChunks = Math.Min(nPanels, 2 * threads);
-                Parallel.For(0, panelChunks, chunk =>
-                    PackB(operands, block, packedB, nr, nPanels * chunk / panelChunks, nPanels * (chunk + 1) / panelChunks));
+                float* packedB = scratchB;
+                if (prepacked is null)
+                {
+                    int panelChunks = Math.Min(nPanels, 2 * threads);
+                    Parallel.For(0, panelChunks, chunk =>
+                        PackB(operands, block.Jc, block.Pc, block.Kc, scratchB, nr, nPanels * chunk / panelChunks, nPanels * (chunk + 1) / panelChunks));
+                }
+                else
+                {
+                    packedB = prepacked.BlockAt(pc, jc, block.Kc);
+                }
                 Parallel.For(0, mBlocks * nSplits, task => ComputeTask<TIsa, TVector>(operands, block, packedB, task));
             }
         }
@@ -211,14 +231,14 @@ internal static unsafe class CpuDenseGemm
         }
     }
 
-    /// <summary>op(B)[pc.., jc..] panels [first, end) of nr columns, k-major, columns past N zero.</summary>
-    private static void PackB(in DenseOperands operands, BlockRange block, float* packed, int nr, int first, int end)
+    /// <summary>op(B)[pc..pc+kc, jc..] panels [first, end) of nr columns, k-major, columns past N zero.</summary>
+    public static void PackB(in DenseOperands operands, int jc, int pc, int kc, float* packed, int nr, int first, int end)
     {
         var shape = operands.Shape;
         for (int panel = first; panel < end; panel++)
         {
-            float* destination = packed + (long)panel * block.Kc * nr;
-            int column = block.Jc + panel * nr;
+            float* destination = packed + (long)panel * kc * nr;
+            int column = jc + panel * nr;
             int columns = Math.Min(nr, shape.N - column);
             if (shape.TransposeB)
             {
@@ -226,22 +246,22 @@ internal static unsafe class CpuDenseGemm
                 {
                     if (j < columns)
                     {
-                        float* source = operands.B + (long)(column + j) * shape.K + block.Pc;
-                        for (int k = 0; k < block.Kc; k++)
+                        float* source = operands.B + (long)(column + j) * shape.K + pc;
+                        for (int k = 0; k < kc; k++)
                             destination[k * nr + j] = source[k];
                     }
                     else
                     {
-                        for (int k = 0; k < block.Kc; k++)
+                        for (int k = 0; k < kc; k++)
                             destination[k * nr + j] = 0f;
                     }
                 }
             }
             else
             {
-                for (int k = 0; k < block.Kc; k++)
+                for (int k = 0; k < kc; k++)
                 {
-                    float* source = operands.B + (long)(block.Pc + k) * shape.N + column;
+                    float* source = operands.B + (long)(pc + k) * shape.N + column;
                     float* row = destination + k * nr;
                     if (columns == nr)
                     {
