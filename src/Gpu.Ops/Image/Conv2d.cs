@@ -127,12 +127,12 @@ public sealed class Conv2d : IDisposable
             packedLanes = lanes;
         }
         fixed (float* inputHost = input.AsHostSpan(accelerator), outputHost = output.AsHostSpan(accelerator), residualHost = residual.AsHostSpan(accelerator))
-        fixed (float* packedHost = packed, scaleHost = hostScale, shiftHost = hostShift, zerosHost = zeros)
+        fixed (float* scaleHost = hostScale, shiftHost = hostShift, zerosHost = zeros)
         {
             var operands = new Conv2dCpuNhwc.Operands
             {
                 Shape = Shape, Input = inputHost, Output = outputHost, Residual = residual.Length == 0 ? null : residualHost,
-                Packed = packedHost, Scale = scaleHost, Shift = shiftHost, Zeros = zerosHost, PaddedOut = paddedOut,
+                Packed = Conv2dCpuNhwc.AlignedStart(packed), Scale = scaleHost, Shift = shiftHost, Zeros = zerosHost, PaddedOut = paddedOut,
                 Activation = Activation.Kind, Slope = Activation.Slope,
             };
             Conv2dCpuNhwc.TryForward(operands);
