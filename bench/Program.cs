@@ -15,7 +15,17 @@ IReadOnlyList<Device> devices = Devices.All;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--devices" && i + 1 < args.Length)
-        devices = [.. args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Devices.Get)];
+    {
+        try
+        {
+            devices = [.. args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Devices.Get)];
+        }
+        catch (DeviceNotFoundException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+    }
     else if (suites.ContainsKey(args[i]))
         requested.Add(args[i]);
     else

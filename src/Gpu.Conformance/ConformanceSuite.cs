@@ -8,8 +8,9 @@ namespace Gpu.Conformance;
 /// <param name="Device">The device's name.</param>
 /// <param name="Passed">Whether it produced the right result.</param>
 /// <param name="Milliseconds">Wall time, first-use builds included.</param>
-/// <param name="Failure">What went wrong, when it failed.</param>
-public sealed record ConformanceResult(string Case, string Device, bool Passed, double Milliseconds, string? Failure);
+/// <param name="Failure">What went wrong when it failed, or why it was skipped.</param>
+/// <param name="Skipped">The case does not apply to this device (a known gap, stated in <paramref name="Failure"/>).</param>
+public sealed record ConformanceResult(string Case, string Device, bool Passed, double Milliseconds, string? Failure, bool Skipped = false);
 
 /// <summary>Every conformance case: how a user checks a new GPU or driver (<c>gpuc selftest</c>)
 /// and what the test suite runs on every device.</summary>
@@ -37,16 +38,21 @@ public static class ConformanceSuite
         {
             long start = Stopwatch.GetTimestamp();
             string? failure = null;
+            bool skipped = false;
             try
             {
                 conformanceCase.Run(accelerator);
+            }
+            catch (ConformanceSkippedException e)
+            {
+                (failure, skipped) = (e.Message, true);
             }
             catch (Exception e)
             {
                 failure = e is ConformanceException ? e.Message : $"{e.GetType().Name}: {e.Message}";
             }
             yield return new ConformanceResult(conformanceCase.Name, accelerator.Device.Name, failure is null,
-                Stopwatch.GetElapsedTime(start).TotalMilliseconds, failure);
+                Stopwatch.GetElapsedTime(start).TotalMilliseconds, failure, skipped);
         }
     }
 }

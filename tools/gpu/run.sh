@@ -13,7 +13,7 @@
 #       Logs go to $OUT when it is set, else to ./gpu-results: device.txt (nvidia-smi, if
 #       present), tests.log, bench.log. Exits non-zero when the tests fail.
 #
-# Environment: GPUC_CACHE_DIR places the NVRTC kernel cache (default: under $OUT or ./gpu-results);
+# Environment: GPUC_BENCH_DEVICES lists the devices benchmarked (default cuda:0); GPUC_CACHE_DIR places the NVRTC kernel cache (default: under $OUT or ./gpu-results);
 # CUDA_PATH / PYTHONPATH help the CUDA backend find NVRTC.
 set -euo pipefail
 
@@ -64,7 +64,9 @@ run() {
     (cd "$work" && ./Gpu.Tests --results-directory "$out/test-results" --output detailed) > "$out/tests.log" 2>&1 || tests_status=$?
     tail -n 5 "$out/tests.log"
     local bench_status=0
-    (cd "$work" && ./bench) > "$out/bench.log" 2>&1 || bench_status=$?
+    # The GPU alone by default: the CPU suites there measure the GPU machine's host, not the GPU.
+    (cd "$work" && ./bench --devices "${GPUC_BENCH_DEVICES:-cuda:0}") > "$out/bench.log" 2>&1 || bench_status=$?
+    tail -n 20 "$out/bench.log"
     echo "tests exit $tests_status, bench exit $bench_status; logs in $out"
     return $(( tests_status != 0 ? tests_status : bench_status ))
 }

@@ -8,9 +8,6 @@ internal static class KnownGaps
 {
     private static readonly Dictionary<string, (Func<Device, bool> Applies, string Reason)> gaps = new()
     {
-        ["corpus/bit-casts-and-float-classification"] = (device => device.Kind != DeviceKind.Cpu,
-            "the kernel compiler has no device intrinsic for float.IsNegative (KernelCompilationException at "
-            + "BitCastKernel.Execute IL_0086); BitConverter bit casts, float.IsNaN and float.IsInfinity before it translate"),
     };
 
     /// <summary>The case, made to throw <see cref="ConformanceSkippedException"/> on the devices its gap applies to.</summary>

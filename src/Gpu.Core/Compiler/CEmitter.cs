@@ -174,7 +174,6 @@ internal sealed class CEmitter(CDialect dialect)
         BinaryOp.Subtract => "-",
         BinaryOp.Multiply => "*",
         BinaryOp.Divide => "/",
-        BinaryOp.Remainder => "%",
         BinaryOp.And => "&",
         BinaryOp.Or => "|",
         BinaryOp.Xor => "^",

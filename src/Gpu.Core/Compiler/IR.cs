@@ -71,7 +71,7 @@ internal enum UnaryOp { Negate, BitwiseNot, LogicalNot }
 
 internal sealed record IRUnary(CType Type, UnaryOp Op, IRExpr Operand) : IRExpr(Type);
 
-internal enum BinaryOp { Add, Subtract, Multiply, Divide, Remainder, And, Or, Xor, ShiftLeft, ShiftRight, Equal, NotEqual, Less, LessOrEqual, Greater, GreaterOrEqual }
+internal enum BinaryOp { Add, Subtract, Multiply, Divide, And, Or, Xor, ShiftLeft, ShiftRight, Equal, NotEqual, Less, LessOrEqual, Greater, GreaterOrEqual }
 
 internal sealed record IRBinary(CType Type, BinaryOp Op, IRExpr Left, IRExpr Right) : IRExpr(Type);
 
@@ -126,8 +126,6 @@ internal sealed class IRBlock(string label)
 {
     public string Label { get; } = label;
     public List<IRStatement> Statements { get; } = [];
-
-    public bool IsTerminated => Statements.Count > 0 && Statements[^1] is IRGoto or IRBranch or IRSwitch or IRReturn;
 }
 
 /// <summary>A C function in IR: the kernel entry point or a device function.</summary>

@@ -50,10 +50,14 @@ internal static class KernelTypes
         var (size, _, problem) = NaturalLayout(type);
         if (problem is not null)
             return problem;
-        int managedSize = (int)typeof(System.Runtime.CompilerServices.Unsafe).GetMethod(nameof(System.Runtime.CompilerServices.Unsafe.SizeOf))!
-            .MakeGenericMethod(type).Invoke(null, null)!;
+        int managedSize = ManagedSize(type);
         return managedSize == size ? null : $"{Describe(type)} takes {managedSize} bytes in .NET but {size} in C";
     }
+
+    /// <summary>The size .NET gives a value type in memory (what <c>sizeof</c> yields).</summary>
+    public static int ManagedSize(Type type)
+        => (int)typeof(System.Runtime.CompilerServices.Unsafe).GetMethod(nameof(System.Runtime.CompilerServices.Unsafe.SizeOf))!
+            .MakeGenericMethod(type).Invoke(null, null)!;
 
     private static (int Size, int Alignment, string? Problem) NaturalLayout(Type type)
     {
@@ -108,8 +112,6 @@ internal static class KernelTypes
         CType.F64 => typeof(double),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a stack type"),
     };
-
-    public static bool IsInteger(CType type) => type is not (CType.F32 or CType.F64 or CType.Pointer);
 
     public static bool IsUnsigned(CType type) => type is CType.U8 or CType.U16 or CType.U32 or CType.U64;
 

@@ -20,7 +20,7 @@ internal sealed partial class MethodTranslator
             throw Fail(instruction.Offset, isVirtual && callee.IsVirtual
                 ? $"the virtual call {KernelTypes.Describe(callee)} needs an object, and objects cannot be used on a device"
                 : $"the instance call {KernelTypes.Describe(callee)} on a class needs an object, and objects cannot be used on a device");
-        if (IsFramework(declaring))
+        if (IsFramework(declaring) && !IsTupleConstructor(callee))
             throw Fail(instruction.Offset, $"the .NET method {KernelTypes.Describe(callee)} is not supported on devices (no device intrinsic maps it)");
         if (callee.GetMethodBody() is null)
             throw Fail(instruction.Offset, $"{KernelTypes.Describe(callee)} has no IL body (it is external, abstract or implemented by the runtime)");
@@ -98,7 +98,7 @@ internal sealed partial class MethodTranslator
             throw Fail(instruction.Offset, $"new {KernelTypes.Describe(type)} creates an exception to throw, and throwing exceptions cannot run on a device");
         if (!type.IsValueType)
             throw Fail(instruction.Offset, $"new {KernelTypes.Describe(type)} allocates an object, and object allocation cannot run on a device");
-        if (KernelTypes.IsView(type) || IsFramework(type))
+        if (KernelTypes.IsView(type) || IsFramework(type) && !IsTupleConstructor(constructor))
             throw Fail(instruction.Offset, $"new {KernelTypes.Describe(type)} cannot be made on a device; pass it in as a kernel field");
         var storage = Allocate(type, "n");
         Zero(storage);
@@ -152,6 +152,12 @@ internal sealed partial class MethodTranslator
         }
         throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} on {KernelTypes.Describe(constrained)} boxes the struct, which cannot run on a device");
     }
+
+    /// <summary>Value tuples are plain structs whose constructors only store their fields: C#
+    /// tuples (returning two values, swaps) expand like user structs.</summary>
+    private static bool IsTupleConstructor(MethodBase method)
+        => method is ConstructorInfo && method.DeclaringType is { IsValueType: true, IsGenericType: true } type
+            && type.GetGenericTypeDefinition().FullName!.StartsWith("System.ValueTuple`", StringComparison.Ordinal);
 
     /// <summary>Methods of the .NET libraries run on devices only through the intrinsics table.</summary>
     private static bool IsFramework(Type type)

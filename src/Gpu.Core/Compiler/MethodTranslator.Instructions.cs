@@ -151,6 +151,9 @@ internal sealed partial class MethodTranslator
             case "initobj":
                 Zero(PopReference().Target);
                 return true;
+            case "sizeof":
+                Push(new IRConst(CType.I32, (long)KernelTypes.ManagedSize(ResolveType(instruction.Int))));
+                return true;
             case "ldfld":
                 LoadField(ResolveField(instruction.Int));
                 return true;

@@ -292,6 +292,14 @@ internal sealed partial class MethodTranslator
             case "IsPositiveInfinity" or "IsNegativeInfinity" when isFloat:
                 Push(new IRBinary(CType.I32, BinaryOp.Equal, PopScalar(), Infinity(type, name.Contains("Negative"))));
                 return true;
+            case "IsNegative" or "IsPositive" when isFloat:
+            {
+                // The sign bit: true for −0 and for NaNs with it set (float.NaN is one), as in .NET.
+                var bits = new IRBitCast(type == CType.F32 ? CType.I32 : CType.I64, PopScalar());
+                var signed = builder.Temp(bits);
+                Push(new IRBinary(CType.I32, name == "IsNegative" ? BinaryOp.Less : BinaryOp.GreaterOrEqual, signed, ZeroOf(signed.Type)));
+                return true;
+            }
             case "IsInfinity" when isFloat:
                 Push(new IRBinary(CType.I32, BinaryOp.Equal, builder.Temp(new IRCall(type, "fabs", [PopScalar()])), Infinity(type, negative: false)));
                 return true;

@@ -55,9 +55,6 @@ internal sealed partial class MethodTranslator
         }
     }
 
-    /// <summary>The methods being expanded, outermost first, ending with this one.</summary>
-    public IReadOnlyList<MethodBase> CallChain => callChain;
-
     /// <summary>Translates the body, starting in the builder's current block.</summary>
     public void Translate()
     {

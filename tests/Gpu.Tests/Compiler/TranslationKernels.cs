@@ -136,3 +136,17 @@ public struct SharedHelperKernel : IGroupKernel
 
     public void Execute() => Values[Group.ThreadX] = DeviceHelpers.SharedScratch(Values[Group.ThreadX]);
 }
+
+public struct ThreeShorts
+{
+    public short A;
+    public short B;
+    public short C;
+}
+
+public struct SizeOfKernel : IKernel1D
+{
+    public View<int> Sizes;
+
+    public unsafe void Execute(int index) => Sizes[index] = sizeof(ThreeShorts);
+}

@@ -208,6 +208,10 @@ public sealed class TranslationTests
     }
 
     [Test]
+    public void SizeofBecomesTheManagedSize()
+        => Assert.That(Generate<SizeOfKernel>(KernelShape.OneD).Source, Does.Contain("] = 6;"));
+
+    [Test]
     public void AKernelOfTheWrongShapeIsRejected()
         => Assert.That(() => Generate<SaxpyKernel>(KernelShape.TwoD),
             Throws.InstanceOf<KernelCompilationException>().With.Message.Contains("IKernel2D"));

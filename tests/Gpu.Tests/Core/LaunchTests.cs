@@ -54,6 +54,15 @@ public sealed class ConformanceSuiteTests
         Assert.That(results[1].Passed, Is.True);
     }
 
+    [Test]
+    public void AKnownGapIsReportedAsSkippedWithItsReasonNotAsAFailure()
+    {
+        using var accelerator = Devices.Open("cpu");
+        var gap = new ConformanceCase("test/gap", _ => throw new ConformanceSkippedException("known gap: no intrinsic"));
+        var result = ConformanceSuite.Run(accelerator, [gap]).Single();
+        Assert.That((result.Passed, result.Skipped, result.Failure), Is.EqualTo((false, true, "known gap: no intrinsic")));
+    }
+
     [TestCase(1f, 1f, 0)]
     [TestCase(1f, 1.0000001f, 1)]
     [TestCase(-0f, 0f, 0)]

@@ -19,6 +19,9 @@ public static class DebugReleaseKernels
     /// <summary>Inputs every kernel runs on.</summary>
     public static readonly int[] Inputs = [0, 1, -1, 2, -3, 5, 7, 10, 11, 12, 99, -100, 1000, int.MaxValue, int.MinValue];
 
+    /// <summary>What every output element holds before the launch (a kernel may read its own slots first).</summary>
+    public const int OutputFill = int.MinValue + 12345;
+
     public static IEnumerable<DebugReleaseKernel> All =>
     [
         new("InMemory.TernaryKernel", 2, x =>
@@ -76,13 +79,18 @@ public static class DebugReleaseKernels
         {
             int swapped = x ^ 0x55;
             return [swapped, swapped / 7, (int)(((long)(swapped % 7) + x) & 0xFFFF_FFFF)];
-        }, TranslatedGap: "the kernel compiler rejects newobj of System.ValueTuple<int, int> (a tuple returned from a "
-            + "static helper) as an allocation, though it is a value type: 'cannot be made on a device'"),
+        }),
         new("InMemory.StructConstructorKernel", 2, x =>
         {
             int cents = x % 1_000_000, units = cents / 100;
             int rebuilt = units * 100 + cents % 100 + 1;
             return [units, rebuilt % 100];
+        }),
+        new("InMemory.ValueTernaryKernel", 3, x =>
+        {
+            bool even = x % 2 == 0;
+            long left = x > 0 ? x : -(long)x, right = x > 0 ? 2L * x : 5;
+            return [(int)((left + right) & 0xFFFF_FFFF), even ? x : OutputFill, even ? 1 : 2];
         }),
         new("InMemory.PatternKernel", 2, x =>
         [
@@ -353,6 +361,31 @@ public static class DebugReleaseKernels
                 Output[2 * index] = total.Units;
                 Output[2 * index + 1] = copy.Cents;
             }
+        }
+        """,
+        """
+        using Gpu.Core;
+        namespace InMemory;
+        public struct Span2
+        {
+            public int Left;
+            public int Right;
+        }
+        public struct ValueTernaryKernel : IKernel1D
+        {
+            public View<int> Input;
+            public View<int> Output;
+            public void Execute(int index)
+            {
+                int x = Input[index];
+                Span2 span = x > 0 ? new Span2 { Left = x, Right = 2 * x } : new Span2 { Left = -x, Right = 5 };
+                View<int> source = (x & 1) == 0 ? Input : Output;
+                int position = (x & 1) == 0 ? index : 3 * index + 1;
+                Output[3 * index] = span.Left + span.Right;
+                Output[3 * index + 1] = source[position];
+                Output[3 * index + 2] = Select((x & 1) == 0 ? new Span2 { Left = 1 } : new Span2 { Left = 2 }).Left;
+            }
+            private static Span2 Select(Span2 value) => value;
         }
         """,
         """

@@ -22,7 +22,7 @@ public sealed class DebugReleaseTests(string deviceName) : DeviceTest(deviceName
         var type = InMemoryKernels.Get(level).GetType(kernel.TypeName, throwOnError: true)!;
         int[] input = DebugReleaseKernels.Inputs;
         using var inputBuffer = Accelerator.Allocate<int>(input);
-        using var outputBuffer = Accelerator.Allocate<int>(Enumerable.Repeat(int.MinValue + 12345, input.Length * kernel.OutputsPerIndex).ToArray());
+        using var outputBuffer = Accelerator.Allocate<int>(Enumerable.Repeat(DebugReleaseKernels.OutputFill, input.Length * kernel.OutputsPerIndex).ToArray());
         object instance = Activator.CreateInstance(type)!;
         type.GetField("Input")!.SetValue(instance, inputBuffer.View);
         type.GetField("Output")!.SetValue(instance, outputBuffer.View);
