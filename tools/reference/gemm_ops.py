@@ -131,6 +131,10 @@ def quantized_cases():
         # two-row, four-column kernel and its leftovers.
         ("m40_k50_n9_uint8_zp77", 40, 50, 9, False, 77, True, "none"),
         ("m37_k47_n6_int8_relu", 37, 47, 6, True, 0, True, "relu"),
+        # Activations within 7 bits (0-127, PyTorch's reduce_range): the CPU's vpmaddubsw path,
+        # odd rows and a batch that leaves a short column group.
+        ("m39_k75_n7_uint7_zp40", 39, 75, 7, False, 40, True, "none"),
+        ("m6_k33_n2_uint7_zp127_relu", 6, 33, 2, False, 127, False, "relu"),
     ]
     tensors, metadata = {}, {}
     generator = torch.Generator().manual_seed(20240613)
@@ -139,7 +143,8 @@ def quantized_cases():
         if signed:
             activations = torch.randint(-128, 128, (n, k), generator=generator, dtype=torch.int64)
         else:
-            activations = torch.randint(0, 256, (n, k), generator=generator, dtype=torch.int64)
+            highest = 127 if "uint7" in name else 255
+            activations = torch.randint(0, highest + 1, (n, k), generator=generator, dtype=torch.int64)
         # Exact: int64 products and sums, far from any overflow at these sizes.
         accumulators = weights @ (activations - zero_point).t()
         weight_scales = (torch.rand(m, generator=generator, dtype=torch.float64) * 0.02 + 0.001).float()

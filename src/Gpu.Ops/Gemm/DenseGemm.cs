@@ -6,7 +6,8 @@ namespace Gpu.Ops.Gemm;
 /// <summary>Dense single-precision GEMM with a fused epilogue:
 /// <c>C = act(α·op(A)·op(B) + β·C + bias)</c>, row-major, any M, N, K. On the CPU it runs the
 /// packed AVX2/AVX-512 path; on GPUs (OpenCL, CUDA) the shared-memory tiled kernel
-/// (<see cref="TiledGemmKernel"/>); elsewhere the one-thread-per-element portable kernel.</summary>
+/// (<see cref="TiledGemmKernel"/>) when C is large enough to fill its tiles, otherwise (and on any
+/// other device) the one-thread-per-element portable kernel.</summary>
 public static class DenseGemm
 {
     /// <summary>Computes <c>C = act(α·op(A)·op(B) + β·C + bias)</c> on <paramref name="accelerator"/>.</summary>
@@ -28,7 +29,7 @@ public static class DenseGemm
         var epilogue = GemmEpilogue.Create(shape.N, alpha, beta, bias, activation);
         if (accelerator.IsHostAddressable() && TryMultiplyOnHost(accelerator, shape, a, b, c, epilogue))
             return;
-        if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda)
+        if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda && TiledGemmKernel.Suits(shape))
             accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a, b, c, epilogue));
         else
             accelerator.Launch(shape.N, shape.M, SimpleGemmKernel.For(shape, a, b, c, epilogue));

@@ -53,7 +53,7 @@ internal static unsafe class CpuDenseGemm
     /// <summary>Rows of the register block.</summary>
     private const int MR = 6;
 
-    /// <summary>Rows of op(A) packed and kept in L2 per task.</summary>
+    /// <summary>Most rows of op(A) packed and kept in L2 per task.</summary>
     private const int MC = 120;
 
     /// <summary>Columns of op(B) packed per block (shared by all tasks, in L3).</summary>
@@ -120,16 +120,21 @@ internal static unsafe class CpuDenseGemm
         int threads = Environment.ProcessorCount;
         float* packedB = ThreadScratch.PackedB((long)kcMax * (NC + nr));
         int mBlocks = (shape.M + MC - 1) / MC;
+        // Equal row blocks (a multiple of MR each) rather than full MC blocks and a sliver, so the
+        // tasks weigh the same: M = 128 makes two blocks of 66 and 62 rows, not 120 and 8.
+        int mc = ((shape.M + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
+        mBlocks = (shape.M + mc - 1) / mc;
         for (int jc = 0; jc < shape.N; jc += NC)
         {
             int nc = Math.Min(NC, shape.N - jc);
             int nPanels = (nc + nr - 1) / nr;
-            // Enough tasks for every core even when M is one or two blocks; each task packs its
-            // own A block, so splits along N repeat that (small) packing.
-            int nSplits = Math.Min(nPanels, Math.Max(1, (2 * threads + mBlocks - 1) / mBlocks));
+            // About four tasks per core even when M is one or two blocks, so uneven tasks or a
+            // descheduled worker cost little; each task packs its own A block, so splits along N
+            // repeat that (small) packing.
+            int nSplits = Math.Min(nPanels, Math.Max(1, (4 * threads + mBlocks - 1) / mBlocks));
             for (int pc = 0; pc < shape.K; pc += kcMax)
             {
-                var block = new BlockRange { Jc = jc, Nc = nc, Pc = pc, Kc = Math.Min(kcMax, shape.K - pc), Panels = nPanels, Splits = nSplits };
+                var block = new BlockRange { Jc = jc, Nc = nc, Pc = pc, Kc = Math.Min(kcMax, shape.K - pc), Mc = mc, Panels = nPanels, Splits = nSplits };
                 int panelChunks = Math.Min(nPanels, 2 * threads);
                 Parallel.For(0, panelChunks, chunk =>
                     PackB(operands, block, packedB, nr, nPanels * chunk / panelChunks, nPanels * (chunk + 1) / panelChunks));
@@ -140,7 +145,7 @@ internal static unsafe class CpuDenseGemm
 
     private struct BlockRange
     {
-        public int Jc, Nc, Pc, Kc, Panels, Splits;
+        public int Jc, Nc, Pc, Kc, Mc, Panels, Splits;
     }
 
     private static void ComputeTask<TIsa, TVector>(DenseOperands operands, BlockRange block, float* packedB, int task)
@@ -148,9 +153,9 @@ internal static unsafe class CpuDenseGemm
     {
         var shape = operands.Shape;
         int nr = 2 * TIsa.Width;
-        int ic = task / block.Splits * MC;
+        int ic = task / block.Splits * block.Mc;
         int split = task % block.Splits;
-        int mc = Math.Min(MC, shape.M - ic);
+        int mc = Math.Min(block.Mc, shape.M - ic);
         int kc = block.Kc;
         float* packedA = ThreadScratch.PackedA((long)(MC + MR) * kc);
         float* tile = ThreadScratch.Row(MR * nr);
@@ -395,7 +400,7 @@ internal static unsafe class CpuDenseGemm
         int chunks = Math.Min(columnBlocks, 8 * Environment.ProcessorCount);
         Parallel.For(0, chunks, chunk =>
         {
-            float* sums = stackalloc float[DotRowBlock * DotColumnBlock];
+            float* lanes = stackalloc float[DotRowBlock * DotColumnBlock * TIsa.Width];
             int firstBlock = (int)((long)columnBlocks * chunk / chunks), endBlock = (int)((long)columnBlocks * (chunk + 1) / chunks);
             for (int block = firstBlock; block < endBlock; block++)
             {
@@ -406,14 +411,21 @@ internal static unsafe class CpuDenseGemm
                     // Blocks at the edges repeat their last row or column rather than branch in
                     // the kernel; the duplicates' sums are discarded.
                     float* a0 = a + (long)i * shape.K, b0 = operands.B + (long)j * shape.K;
-                    DotBlock<TIsa, TVector>(a0, a0 + (long)Math.Min(1, rows - 1) * shape.K, a0 + (long)Math.Min(2, rows - 1) * shape.K, a0 + (long)Math.Min(3, rows - 1) * shape.K,
-                        b0, b0 + (long)Math.Min(1, columns - 1) * shape.K, b0 + (long)Math.Min(2, columns - 1) * shape.K, shape.K, sums);
+                    int done = DotBlock<TIsa, TVector>(a0, a0 + (long)Math.Min(1, rows - 1) * shape.K, a0 + (long)Math.Min(2, rows - 1) * shape.K,
+                        a0 + (long)Math.Min(3, rows - 1) * shape.K, b0, b0 + (long)Math.Min(1, columns - 1) * shape.K, b0 + (long)Math.Min(2, columns - 1) * shape.K, shape.K, lanes);
                     for (int r = 0; r < rows; r++)
                     {
                         for (int column = 0; column < columns; column++)
                         {
+                            float* lane = lanes + (r * DotColumnBlock + column) * TIsa.Width;
+                            float sum = 0f;
+                            for (int t = 0; t < TIsa.Width; t++)
+                                sum += lane[t];
+                            float* aRow = a0 + (long)r * shape.K, bRow = b0 + (long)column * shape.K;
+                            for (int k = done; k < shape.K; k++)
+                                sum += aRow[k] * bRow[k];
                             float* cElement = operands.C + (long)(i + r) * shape.N + j + column;
-                            *cElement = operands.Finish(sums[r * DotColumnBlock + column], *cElement, j + column);
+                            *cElement = operands.Finish(sum, *cElement, j + column);
                         }
                     }
                 }
@@ -421,10 +433,14 @@ internal static unsafe class CpuDenseGemm
         });
     }
 
-    /// <summary>The 4×3 dot products of rows a0..a3 with rows b0..b2 over <paramref name="length"/>
-    /// into <paramref name="sums"/> (row-major 4×3).</summary>
+    /// <summary>The 4×3 dot products of rows a0..a3 with rows b0..b2 over <paramref name="length"/>:
+    /// the 12 vector accumulators are parked in <paramref name="lanes"/> (12 × width floats, the
+    /// order s00, s01, s02, s10, …) and the scalar tail is left to the caller. Kept free of calls
+    /// and of the tail, as <see cref="MicroKernel{TIsa, TVector}"/>: with either, the JIT spilled
+    /// every accumulator on every iteration.</summary>
+    /// <returns>How many steps the vectors covered; the caller finishes the rest.</returns>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void DotBlock<TIsa, TVector>(float* a0, float* a1, float* a2, float* a3, float* b0, float* b1, float* b2, int length, float* sums)
+    private static int DotBlock<TIsa, TVector>(float* a0, float* a1, float* a2, float* a3, float* b0, float* b1, float* b2, int length, float* lanes)
         where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
         int w = TIsa.Width;
@@ -443,29 +459,11 @@ internal static unsafe class CpuDenseGemm
             y = TIsa.Load(a3 + k);
             s30 = TIsa.MultiplyAdd(y, x0, s30); s31 = TIsa.MultiplyAdd(y, x1, s31); s32 = TIsa.MultiplyAdd(y, x2, s32);
         }
-        sums[0] = Sum<TIsa, TVector>(s00); sums[1] = Sum<TIsa, TVector>(s01); sums[2] = Sum<TIsa, TVector>(s02);
-        sums[3] = Sum<TIsa, TVector>(s10); sums[4] = Sum<TIsa, TVector>(s11); sums[5] = Sum<TIsa, TVector>(s12);
-        sums[6] = Sum<TIsa, TVector>(s20); sums[7] = Sum<TIsa, TVector>(s21); sums[8] = Sum<TIsa, TVector>(s22);
-        sums[9] = Sum<TIsa, TVector>(s30); sums[10] = Sum<TIsa, TVector>(s31); sums[11] = Sum<TIsa, TVector>(s32);
-        for (; k < length; k++)
-        {
-            float x0 = b0[k], x1 = b1[k], x2 = b2[k];
-            sums[0] += a0[k] * x0; sums[1] += a0[k] * x1; sums[2] += a0[k] * x2;
-            sums[3] += a1[k] * x0; sums[4] += a1[k] * x1; sums[5] += a1[k] * x2;
-            sums[6] += a2[k] * x0; sums[7] += a2[k] * x1; sums[8] += a2[k] * x2;
-            sums[9] += a3[k] * x0; sums[10] += a3[k] * x1; sums[11] += a3[k] * x2;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Sum<TIsa, TVector>(TVector value) where TIsa : struct, IVectorIsa<TVector> where TVector : struct
-    {
-        float* lanes = stackalloc float[TIsa.Width];
-        TIsa.Store(lanes, value);
-        float sum = 0f;
-        for (int lane = 0; lane < TIsa.Width; lane++)
-            sum += lanes[lane];
-        return sum;
+        TIsa.Store(lanes, s00); TIsa.Store(lanes + w, s01); TIsa.Store(lanes + 2 * w, s02);
+        TIsa.Store(lanes + 3 * w, s10); TIsa.Store(lanes + 4 * w, s11); TIsa.Store(lanes + 5 * w, s12);
+        TIsa.Store(lanes + 6 * w, s20); TIsa.Store(lanes + 7 * w, s21); TIsa.Store(lanes + 8 * w, s22);
+        TIsa.Store(lanes + 9 * w, s30); TIsa.Store(lanes + 10 * w, s31); TIsa.Store(lanes + 11 * w, s32);
+        return k;
     }
 
     /// <summary>Few rows, B stored K×N: each C row is Σ_k a[k]·B[k, :], accumulated in a chunk of

@@ -3,16 +3,22 @@ using Gpu.Core;
 namespace Gpu.Ops.Gemm.Quantized;
 
 /// <summary>Per-tensor asymmetric uint8 parameters of a float tensor, chosen like PyTorch's
-/// dynamic quantization: the range [min(x, 0), max(x, 0)] mapped onto 0–255.</summary>
+/// dynamic quantization: the range [min(x, 0), max(x, 0)] mapped onto 0–255 (or 0–127).</summary>
 public static class ActivationQuantization
 {
     /// <summary>The scale and zero point for <paramref name="x"/>.</summary>
     /// <param name="accelerator">The accelerator owning the view; memory it cannot address from the
     /// host is copied back for the min/max scan.</param>
     /// <param name="x">The tensor.</param>
-    /// <returns>x ≈ scale·(q − zeroPoint).</returns>
-    public static (float Scale, int ZeroPoint) Choose(Accelerator accelerator, View<float> x)
+    /// <param name="highest">The largest quantized value: 255 for the full uint8 range, 127 for
+    /// PyTorch's reduce_range (7-bit activations, which x86 kernels multiply with vpmaddubsw
+    /// without int16 saturation).</param>
+    /// <returns>x ≈ scale·(q − zeroPoint), q in [0, highest].</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="highest"/> is not in 1–255.</exception>
+    public static (float Scale, int ZeroPoint) Choose(Accelerator accelerator, View<float> x, int highest = 255)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(highest, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(highest, 255);
         ArgumentNullException.ThrowIfNull(accelerator);
         float[]? copy = null;
         if (!accelerator.IsHostAddressable())
@@ -27,10 +33,10 @@ public static class ActivationQuantization
             min = MathF.Min(min, value);
             max = MathF.Max(max, value);
         }
-        float scale = (max - min) / 255f;
+        float scale = (max - min) / highest;
         if (scale == 0f)
             return (1f, 0);
-        return (scale, Math.Clamp((int)MathF.Round(-min / scale), 0, 255));
+        return (scale, Math.Clamp((int)MathF.Round(-min / scale), 0, highest));
     }
 
     private static void CopyToHost(Accelerator accelerator, View<float> x, float[] destination)

@@ -15,6 +15,11 @@ internal enum QuantizedDotPath
     /// (vpmovsxbw/vpmovzxbw + vpmaddwd). Exact: |127·255·2| fits int16×int16→int32 with room,
     /// unlike vpmaddubsw, whose int16 pair sums saturate for uint8 × int8.</summary>
     Widening,
+    /// <summary>vpmaddubsw on activations that all fit in 7 bits (0–127), as PyTorch's dynamic
+    /// quantization produces with reduce_range: pairs of uint7 × int8 products sum to at most
+    /// 2·127·127 = 32258, so the int16 result cannot saturate and the sums stay exact; then
+    /// vpmaddwd by ones into int32. Half the instructions of widening per product.</summary>
+    Narrow,
     /// <summary>AVX-VNNI vpdpbusd: uint8 × int8, four products summed straight into int32, no
     /// saturation. uint8 activations only. (.NET exposes no AVX-512 VNNI class, so 256 bits.)</summary>
     Vnni,
@@ -27,23 +32,38 @@ internal static unsafe class CpuQuantizedGemm
     /// <summary>Forces a path (tests cover the widening path on VNNI machines and vice versa).</summary>
     internal static QuantizedDotPath ForcedPath { get; set; }
 
-    /// <summary>The path the next product uses for these activations, or null when neither runs here.</summary>
-    internal static QuantizedDotPath? ActivePath(bool signedActivations) => ForcedPath switch
+    /// <summary>The path the next product uses for these activations, or null when none runs here.</summary>
+    /// <param name="signedActivations">Whether the activations are int8.</param>
+    /// <param name="sevenBitActivations">Whether every (uint8) activation is at most 127.</param>
+    internal static QuantizedDotPath? ActivePath(bool signedActivations, bool sevenBitActivations = false)
     {
-        QuantizedDotPath.Vnni => AvxVnni.IsSupported && !signedActivations ? QuantizedDotPath.Vnni : null,
-        QuantizedDotPath.Widening => Avx2.IsSupported ? QuantizedDotPath.Widening : null,
-        _ => AvxVnni.IsSupported && !signedActivations ? QuantizedDotPath.Vnni : Avx2.IsSupported ? QuantizedDotPath.Widening : null,
-    };
+        bool vnni = AvxVnni.IsSupported && !signedActivations;
+        bool narrow = Avx2.IsSupported && !signedActivations && sevenBitActivations;
+        return ForcedPath switch
+        {
+            QuantizedDotPath.Vnni => vnni ? QuantizedDotPath.Vnni : null,
+            QuantizedDotPath.Narrow => narrow ? QuantizedDotPath.Narrow : null,
+            QuantizedDotPath.Widening => Avx2.IsSupported ? QuantizedDotPath.Widening : null,
+            _ => vnni ? QuantizedDotPath.Vnni : narrow ? QuantizedDotPath.Narrow : Avx2.IsSupported ? QuantizedDotPath.Widening : null,
+        };
+    }
 
     /// <summary>Computes every int32 accumulator of (<paramref name="m"/> × <paramref name="n"/>) and
     /// hands each finished row to <paramref name="finish"/> (row, its n accumulators).</summary>
     /// <returns>False when no CPU path runs here.</returns>
     public static bool TryRun(Accelerator accelerator, QuantizedOperands operands, int m, int n, FinishRow finish)
     {
-        var path = ActivePath(operands.SignedActivations != 0);
-        if (path is null || !accelerator.IsHostAddressable())
+        if (!accelerator.IsHostAddressable())
             return false;
-        bool vnni = path == QuantizedDotPath.Vnni, signedActivations = operands.SignedActivations != 0;
+        bool signedActivations = operands.SignedActivations != 0;
+        // One pass over the activations (N×K bytes, small next to the M×K weights) decides whether
+        // the exact narrow path applies.
+        bool sevenBit = !signedActivations && Avx2.IsSupported
+            && new ReadOnlySpan<byte>(CpuRows.Pointer(operands.Activations), n * operands.K).IndexOfAnyInRange((byte)128, (byte)255) < 0;
+        var path = ActivePath(signedActivations, sevenBit);
+        if (path is null)
+            return false;
+        bool vnni = path == QuantizedDotPath.Vnni;
         CpuRows.ForEachRowRange(m, (first, end) =>
         {
             sbyte* weights = CpuRows.Pointer(operands.Weights);
@@ -52,6 +72,34 @@ internal static unsafe class CpuQuantizedGemm
             int* sums = (int*)ThreadScratch.Row(2L * n);
             int k = operands.K;
             int row = first;
+            if (path == QuantizedDotPath.Narrow)
+            {
+                int* block = stackalloc int[8];
+                for (; row < end; row += 2)
+                {
+                    // An odd last row repeats its neighbour and drops the duplicate sums.
+                    bool pair = row + 1 < end;
+                    sbyte* w0 = weights + (long)row * k, w1 = pair ? w0 + k : w0;
+                    int j = 0;
+                    for (; j + 4 <= n; j += 4)
+                    {
+                        byte* x = activations + (long)j * k;
+                        DotNarrow2x4(w0, w1, x, x + k, x + 2 * k, x + 3 * k, k, block);
+                        for (int c = 0; c < 4; c++)
+                        {
+                            sums[j + c] = block[c];
+                            sums[n + j + c] = block[4 + c];
+                        }
+                    }
+                    // Batch 1 and the last columns: one column at a time, not four with repeats.
+                    for (; j < n; j++)
+                        DotNarrow2x1(w0, w1, activations + (long)j * k, k, sums + j, sums + n + j);
+                    FinishRow(row, sums);
+                    if (pair)
+                        FinishRow(row + 1, sums + n);
+                }
+                return;
+            }
             // Two weight rows per pass on the widening path: each widened activation vector feeds
             // both, halving the activation traffic that dominates at large batches.
             for (; !vnni && row + 2 <= end; row += 2)
@@ -169,6 +217,72 @@ internal static unsafe class CpuQuantizedGemm
                 result1[c] += second * value;
             }
         }
+    }
+
+    /// <summary>Two weight rows × four 7-bit activation columns through vpmaddubsw (see
+    /// <see cref="QuantizedDotPath.Narrow"/>); sums row-major 2×4 into <paramref name="result"/>.</summary>
+    private static void DotNarrow2x4(sbyte* w0, sbyte* w1, byte* x0, byte* x1, byte* x2, byte* x3, int k, int* result)
+    {
+        var ones = Vector256.Create((short)1);
+        Vector256<int> s00 = Vector256<int>.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        int i = 0;
+        for (; i + 32 <= k; i += 32)
+        {
+            var a = Avx.LoadVector256(w0 + i);
+            var b = Avx.LoadVector256(w1 + i);
+            var x = Avx.LoadVector256(x0 + i);
+            s00 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, a), ones);
+            s10 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, b), ones);
+            x = Avx.LoadVector256(x1 + i);
+            s01 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, a), ones);
+            s11 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, b), ones);
+            x = Avx.LoadVector256(x2 + i);
+            s02 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, a), ones);
+            s12 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, b), ones);
+            x = Avx.LoadVector256(x3 + i);
+            s03 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, a), ones);
+            s13 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, b), ones);
+        }
+        result[0] = Vector256.Sum(s00);
+        result[1] = Vector256.Sum(s01);
+        result[2] = Vector256.Sum(s02);
+        result[3] = Vector256.Sum(s03);
+        result[4] = Vector256.Sum(s10);
+        result[5] = Vector256.Sum(s11);
+        result[6] = Vector256.Sum(s12);
+        result[7] = Vector256.Sum(s13);
+        for (; i < k; i++)
+        {
+            int first = w0[i], second = w1[i];
+            int v0 = x0[i], v1 = x1[i], v2 = x2[i], v3 = x3[i];
+            result[0] += first * v0; result[1] += first * v1; result[2] += first * v2; result[3] += first * v3;
+            result[4] += second * v0; result[5] += second * v1; result[6] += second * v2; result[7] += second * v3;
+        }
+    }
+
+    /// <summary><see cref="DotNarrow2x4"/> for a single activation column.</summary>
+    private static void DotNarrow2x1(sbyte* w0, sbyte* w1, byte* x, int k, int* result0, int* result1)
+    {
+        var ones = Vector256.Create((short)1);
+        Vector256<int> s0 = Vector256<int>.Zero, s1 = s0, t0 = s0, t1 = s0;
+        int i = 0;
+        for (; i + 64 <= k; i += 64)
+        {
+            var low = Avx.LoadVector256(x + i);
+            var high = Avx.LoadVector256(x + i + 32);
+            s0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(low, Avx.LoadVector256(w0 + i)), ones);
+            t0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(high, Avx.LoadVector256(w0 + i + 32)), ones);
+            s1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(low, Avx.LoadVector256(w1 + i)), ones);
+            t1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(high, Avx.LoadVector256(w1 + i + 32)), ones);
+        }
+        int first = Vector256.Sum(s0 + t0), second = Vector256.Sum(s1 + t1);
+        for (; i < k; i++)
+        {
+            first += w0[i] * x[i];
+            second += w1[i] * x[i];
+        }
+        *result0 = first;
+        *result1 = second;
     }
 
     /// <summary>Σ_k w[k]·x[k] for one activation column (batch 1, and the columns left over by four).</summary>

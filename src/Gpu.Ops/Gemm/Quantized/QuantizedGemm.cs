@@ -66,7 +66,8 @@ public static class QuantizedGemm
     }
 
     /// <summary>Dynamic quantization, as PyTorch's dynamic-quantized Linear: X (K×N floats) is
-    /// quantized per tensor to uint8 over [min(x, 0), max(x, 0)], then multiplied.</summary>
+    /// quantized per tensor over [min(x, 0), max(x, 0)] to 7-bit values (0–127, PyTorch's
+    /// reduce_range on x86, which lets the CPU use the exact vpmaddubsw path), then multiplied.</summary>
     /// <param name="accelerator">The accelerator owning every view.</param>
     /// <param name="weights">W.</param>
     /// <param name="x">K×N floats.</param>
@@ -82,14 +83,17 @@ public static class QuantizedGemm
         if (n <= 0)
             throw new ArgumentException($"The product needs a positive number of columns, got N={n}.");
         Require("X", x.Length, (long)weights.Columns * n);
-        var (scale, zeroPoint) = ActivationQuantization.Choose(accelerator, x);
+        var (scale, zeroPoint) = ActivationQuantization.Choose(accelerator, x, DynamicHighest);
         using var quantized = accelerator.Allocate<byte>((long)weights.Columns * n);
         accelerator.Launch(weights.Columns, n, new QuantizeActivationsKernel
         {
-            X = x, Quantized = quantized.View, InverseScale = 1f / scale, ZeroPoint = zeroPoint, N = n, K = weights.Columns,
+            X = x, Quantized = quantized.View, InverseScale = 1f / scale, ZeroPoint = zeroPoint, Highest = DynamicHighest, N = n, K = weights.Columns,
         });
         Multiply(accelerator, weights, quantized.View, n, signedActivations: false, zeroPoint, scale, y, bias, activation);
     }
+
+    /// <summary>The largest activation value of <see cref="MultiplyDynamic"/>: 7 bits.</summary>
+    private const int DynamicHighest = 127;
 
     private static QuantizedOperands Operands(Accelerator accelerator, QuantizedWeights weights, View<byte> activations, int n, bool signedActivations, int zeroPoint)
     {

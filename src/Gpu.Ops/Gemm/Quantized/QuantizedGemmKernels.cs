@@ -94,6 +94,8 @@ public struct QuantizeActivationsKernel : IKernel2D
     public float InverseScale;
     /// <summary>The zero point.</summary>
     public int ZeroPoint;
+    /// <summary>The largest quantized value: 255, or 127 for 7-bit (reduced-range) activations.</summary>
+    public float Highest;
     /// <summary>Columns of X.</summary>
     public int N;
     /// <summary>Rows of X.</summary>
@@ -105,7 +107,7 @@ public struct QuantizeActivationsKernel : IKernel2D
     public void Execute(int k, int column)
     {
         float scaled = MathF.Round(X[k * N + column] * InverseScale) + ZeroPoint;
-        float clamped = scaled < 0f ? 0f : scaled > 255f ? 255f : scaled;
+        float clamped = scaled < 0f ? 0f : scaled > Highest ? Highest : scaled;
         Quantized[column * K + k] = (byte)(int)clamped;
     }
 }

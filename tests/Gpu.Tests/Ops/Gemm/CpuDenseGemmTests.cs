@@ -88,17 +88,23 @@ public sealed class CpuQuantizedGemmTests
     [TearDown]
     public void Restore() => Gpu.Ops.Gemm.Quantized.CpuQuantizedGemm.ForcedPath = Gpu.Ops.Gemm.Quantized.QuantizedDotPath.Auto;
 
-    [TestCase("Widening", false, 77)]
-    [TestCase("Widening", true, 0)]
-    [TestCase("Vnni", false, 77)]
-    public void PathMatchesTheIntegerReference(string pathName, bool signedActivations, int zeroPoint)
+    [TestCase("Widening", false, 77, false)]
+    [TestCase("Widening", false, 77, true)]
+    [TestCase("Widening", true, 0, false)]
+    [TestCase("Narrow", false, 77, true)]
+    [TestCase("Vnni", false, 77, false)]
+    public void PathMatchesTheIntegerReference(string pathName, bool signedActivations, int zeroPoint, bool sevenBit)
     {
         var path = Enum.Parse<Gpu.Ops.Gemm.Quantized.QuantizedDotPath>(pathName);
         Gpu.Ops.Gemm.Quantized.CpuQuantizedGemm.ForcedPath = path;
-        if (Gpu.Ops.Gemm.Quantized.CpuQuantizedGemm.ActivePath(signedActivations) != path)
+        if (Gpu.Ops.Gemm.Quantized.CpuQuantizedGemm.ActivePath(signedActivations, sevenBit) != path)
             Assert.Ignore($"this processor cannot run the {path} path");
-        int m = 5, k = 100, n = 7;
+        // 37 rows give each core's row range pairs of rows; 7 columns a short last group of four.
+        int m = 37, k = 100, n = 7;
         var (values, activations) = QuantizedGemmTests.RandomIntegers(m, k, n, seed: 9);
+        if (sevenBit)
+            for (int i = 0; i < activations.Length; i++)
+                activations[i] &= 0x7F;
         using var accelerator = Devices.Open("cpu");
         using var weights = Gpu.Ops.Gemm.Quantized.QuantizedWeights.FromQuantized(accelerator, values, Enumerable.Repeat(1f, m).ToArray(), m, k);
         using var x = accelerator.Allocate<byte>(activations);

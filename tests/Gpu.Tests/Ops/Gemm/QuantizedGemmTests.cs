@@ -69,7 +69,8 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
         using var y = Accelerator.Allocate<float>(m * n);
         GemmTestData.RunOrIgnoreUntranslatable(Accelerator, () => QuantizedGemm.MultiplyDynamic(Accelerator, weights, x.View, n, y.View));
         float[] scales = weights.Scales.ToArray();
-        float activationScale = 1.5f / 255f;
+        // x spans [−0.5, 1]: 7-bit dynamic quantization (reduce_range, as PyTorch) has 127 steps.
+        float activationScale = 1.5f / 127f;
         float[] actual = y.ToArray();
         for (int i = 0; i < m; i++)
         {
