@@ -36,17 +36,26 @@ internal static unsafe class Conv2dCpuNhwc
         return (vectors % 3 == 0 ? vectors : (vectors + 1) / 2 * 2) * lanes;
     }
 
-    /// <summary>Packs (O, C, KH, KW) weights as [KH·KW][C][padded O], zero-filled past O.</summary>
+    /// <summary>Packs (O, C, KH, KW) weights as [KH·KW][C][padded O], zero-filled past O, starting
+    /// at the array's first 64-byte boundary (<see cref="AlignedStart"/>): rows of padded O are whole
+    /// vectors, so no weight load of the micro-kernels straddles two cache lines.</summary>
     internal static float[] Pack(Conv2dShape shape, ReadOnlySpan<float> weights, int paddedOut)
     {
         int taps = shape.KernelHeight * shape.KernelWidth, channels = shape.InChannels;
-        var packed = GC.AllocateArray<float>(taps * channels * paddedOut, pinned: true);
+        var packed = GC.AllocateArray<float>(taps * channels * paddedOut + CacheLineFloats, pinned: true);
+        float* start = AlignedStart(packed);
         for (int o = 0; o < shape.OutChannels; o++)
             for (int c = 0; c < channels; c++)
                 for (int tap = 0; tap < taps; tap++)
-                    packed[(tap * channels + c) * paddedOut + o] = weights[(o * channels + c) * taps + tap];
+                    start[(tap * channels + c) * paddedOut + o] = weights[(o * channels + c) * taps + tap];
         return packed;
     }
+
+    private const int CacheLineFloats = 64 / sizeof(float);
+
+    /// <summary>The first 64-byte aligned element of a pinned array from <see cref="Pack"/>.</summary>
+    internal static float* AlignedStart(float[] pinned) =>
+        (float*)(((nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned)) + 63) & ~(nint)63);
 
     /// <summary>Everything one run needs, as raw pointers.</summary>
     internal struct Operands
