@@ -45,7 +45,7 @@ public static class SequenceBench
             new("LSTM 512→512", "lstm_ms", a => new LstmLayer(a, new LstmOptions(512, 512), steps, batch)),
             new("SRU 512→512", "sru_ms", a => new SruLayer(a, new SruOptions(512, 512), steps, batch)),
         ];
-        output.WriteLine($"  {"layer",-26} {"device",-10} {"ms",9} {"GFLOP/s",9} {"input GEMM ms",14} {"PyTorch ms",11} {"× PyTorch",10}");
+        output.WriteLine($"  {"layer",-26} {"device",-10} {"ms",9} {"GFLOP/s",9} {"% peak",7} {"input GEMM ms",14} {"PyTorch ms",11} {"× PyTorch",10}");
         foreach (var device in devices)
         {
             using var accelerator = device.Open();
@@ -60,8 +60,8 @@ public static class SequenceBench
                     double seconds = Measure.BestSeconds(accelerator, layer.Forward, warmups: 2, runs: 5);
                     double gemmSeconds = Measure.BestSeconds(accelerator, layer.InputProjections, warmups: 1, runs: 3);
                     milliseconds[layerCase.PeerKey] = seconds * 1e3;
-                    string ratio = peerMs is { } pm ? (seconds * 1e3 / pm).ToString("F2", invariant) : "n/a";
-                    output.WriteLine($"  {layerCase.Name,-26} {device.Name,-10} {seconds * 1e3,9:F1} {layer.Flops / seconds / 1e9,9:F1} {gemmSeconds * 1e3,14:F1} {peerText,11} {ratio,10}");
+                    string ratio = peerMs is { } pm ? (pm / (seconds * 1e3)).ToString("F2", invariant) : "n/a";
+                    output.WriteLine($"  {layerCase.Name,-26} {device.Name,-10} {seconds * 1e3,9:F1} {layer.Flops / seconds / 1e9,9:F1} {layer.Flops / seconds / 1e9 / device.PeakGflops,7:P0} {gemmSeconds * 1e3,14:F1} {peerText,11} {ratio,10}");
                 }
                 catch (KernelCompilationException e)
                 {
@@ -71,7 +71,7 @@ public static class SequenceBench
             if (milliseconds.TryGetValue("sru_ms", out double sru) && milliseconds.TryGetValue("lstm_ms", out double lstm))
                 output.WriteLine($"  SRU vs our LSTM of the same width on {device.Name}: {lstm / sru:F1}× faster");
         }
-        output.WriteLine("  (× PyTorch = our time / PyTorch's time: below 1 is faster than PyTorch; input GEMM ms = the part of ms");
+        output.WriteLine("  (× PyTorch = PyTorch's time / ours, as in every suite: above 1 is faster than PyTorch; input GEMM ms = the part of ms");
         output.WriteLine("   that is one GEMM over all steps, the rest is the sequential recurrence)");
     }
 
