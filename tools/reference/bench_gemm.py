@@ -12,20 +12,10 @@ Run by bench with OPENBLAS_CORETYPE unset and GOMP_SPINCOUNT=0, as a fair peer m
 import json
 import os
 import sys
-import time
 
 import torch
 
-
-def best_seconds(work, warmups=3, runs=10):
-    for _ in range(warmups):
-        work()
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best
+from peer_timing import best_seconds
 
 
 def blas_name():

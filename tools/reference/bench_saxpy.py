@@ -5,9 +5,10 @@ Run by bench with OPENBLAS_CORETYPE unset and GOMP_SPINCOUNT=0, as a fair peer m
 """
 import json
 import sys
-import time
 
 import torch
+
+from peer_timing import best_seconds
 
 
 def main():
@@ -16,13 +17,7 @@ def main():
     torch.set_num_threads(threads)
     x = torch.rand(n, dtype=torch.float32)
     y = torch.rand(n, dtype=torch.float32)
-    for _ in range(3):
-        y.add_(x, alpha=0.5)
-    best = float("inf")
-    for _ in range(10):
-        start = time.perf_counter()
-        y.add_(x, alpha=0.5)
-        best = min(best, time.perf_counter() - start)
+    best = best_seconds(lambda: y.add_(x, alpha=0.5))
     print(json.dumps({"n": n, "seconds": best, "gbps": 3 * 4 * n / best / 1e9}))
 
 

@@ -9,20 +9,10 @@ Usage: bench_sequence.py STEPS BATCH THREADS
 """
 import json
 import sys
-import time
 
 import torch
 
-
-def best_ms(work, warmups=2, runs=5):
-    for _ in range(warmups):
-        work()
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best * 1e3
+from peer_timing import best_seconds
 
 
 def sru(x, weight, b_f, b_r, hidden):
@@ -46,12 +36,12 @@ def main():
     with torch.no_grad():
         x = torch.randn(steps, batch, 512)
         lstmp = torch.nn.LSTM(512, 1024, proj_size=512)
-        result["lstmp_ms"] = best_ms(lambda: lstmp(x))
+        result["lstmp_ms"] = best_seconds(lambda: lstmp(x), warmups=2, runs=5) * 1e3
         lstm = torch.nn.LSTM(512, 512)
-        result["lstm_ms"] = best_ms(lambda: lstm(x))
+        result["lstm_ms"] = best_seconds(lambda: lstm(x), warmups=2, runs=5) * 1e3
         weight = torch.randn(512, 3 * 512) / 512 ** 0.5
         b_f, b_r = torch.zeros(512), torch.zeros(512)
-        result["sru_ms"] = best_ms(lambda: sru(x, weight, b_f, b_r, 512))
+        result["sru_ms"] = best_seconds(lambda: sru(x, weight, b_f, b_r, 512), warmups=2, runs=5) * 1e3
     print(json.dumps(result))
 
 
