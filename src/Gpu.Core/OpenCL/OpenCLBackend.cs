@@ -91,7 +91,11 @@ internal sealed unsafe class OpenCLBackend : IDeviceBackend
         double clockMHz = api.DeviceValue<uint>(handle, OpenCLApi.DeviceMaxClockFrequency);
         long maxAllocation = (long)api.DeviceValue<ulong>(handle, OpenCLApi.DeviceMaxMemAllocSize);
         var (gflops, computeSource) = OpenCLPeak.Estimate(hardware, vendor, computeUnits, nativeFloatWidth, clockMHz);
-        var (gbps, bandwidthSource) = OpenCLBandwidth.Measure(api, handle, name, maxAllocation);
+        // A CPU device reads host memory, where a buffer copy through the runtime (PoCL's is
+        // single-threaded) measures the runtime, not the memory.
+        var (gbps, bandwidthSource) = hardware == DeviceHardware.Cpu
+            ? (Cpu.CpuBackend.HostBandwidthGBps, "bandwidth of host memory (the device is the host CPU), measured by a STREAM triad")
+            : OpenCLBandwidth.Measure(api, handle, name, maxAllocation);
         return new OpenCLDevice
         {
             Name = name,
