@@ -84,7 +84,7 @@ public struct QuantizedGemmKernel : IKernel2D
 
 /// <summary>Quantizes float activations X (K×N, row-major) per tensor to uint8, transposing them
 /// to N×K so each column is contiguous for the integer dot products. Launched over K × N.</summary>
-public struct QuantizeActivationsKernel : IKernel2D
+internal struct QuantizeActivationsKernel : IKernel2D
 {
     /// <summary>X, K×N floats.</summary>
     public View<float> X;
