@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Gpu.Ops.Gemm.Cpu;
 
@@ -50,6 +51,10 @@ internal unsafe struct DenseOperands
 /// the packing, which would cost more than the product, and stream B once.</summary>
 internal static unsafe class CpuDenseGemm
 {
+    /// <summary>Parallel.For otherwise runs the calling thread beside a worker per core, and the
+    /// third thread on two cores evicts the others' cached panels whenever they are switched.</summary>
+    private static readonly ParallelOptions OneWorkerPerCore = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
+
     /// <summary>Rows of the register block.</summary>
     private const int MR = 6;
 
@@ -151,14 +156,14 @@ internal static unsafe class CpuDenseGemm
                 if (prepacked is null)
                 {
                     int panelChunks = Math.Min(nPanels, 2 * threads);
-                    Parallel.For(0, panelChunks, chunk =>
+                    Parallel.For(0, panelChunks, OneWorkerPerCore, chunk =>
                         PackB(operands, block.Jc, block.Pc, block.Kc, scratchB, nr, nPanels * chunk / panelChunks, nPanels * (chunk + 1) / panelChunks));
                 }
                 else
                 {
                     packedB = prepacked.BlockAt(pc, jc, block.Kc);
                 }
-                Parallel.For(0, mBlocks * nSplits, task => ComputeTask<TIsa, TVector>(operands, block, packedB, task));
+                Parallel.For(0, mBlocks * nSplits, OneWorkerPerCore, task => ComputeTask<TIsa, TVector>(operands, block, packedB, task));
             }
         }
     }
@@ -189,9 +194,25 @@ internal static unsafe class CpuDenseGemm
             float* bPanel = packedB + (long)panel * kc * nr;
             for (int ir = 0; ir < mc; ir += MR)
             {
+                PrefetchTile(operands.C + (long)(ic + ir) * shape.N + column, Math.Min(MR, mc - ir), shape.N, nr);
                 MicroKernel<TIsa, TVector>(packedA + (long)ir * kc, bPanel, kc, tile);
                 StoreTile<TIsa, TVector>(operands.C + (long)(ic + ir) * shape.N + column, Math.Min(MR, mc - ir), columns, column, store);
             }
+        }
+    }
+
+    /// <summary>Asks for the C tile's lines before the micro-kernel runs: its rows lie a whole
+    /// row of C apart, which the hardware prefetcher does not follow, and a miss on each when the
+    /// tile landed cost as much as the FMAs; the micro-kernel's run hides the fetch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(float* c, int rows, long ldc, int nr)
+    {
+        if (!Sse.IsSupported)
+            return;
+        for (int r = 0; r < rows; r++, c += ldc)
+        {
+            Sse.Prefetch0(c);
+            Sse.Prefetch0(c + nr - 1);
         }
     }
 
