@@ -173,6 +173,10 @@ internal static unsafe class CpuDenseGemm
         public int Jc, Nc, Pc, Kc, Mc, Panels, Splits;
     }
 
+    /// <remarks>Optimised from the first call, as are the packing and the tile store: tiered
+    /// compilation ran them as unoptimised tier-0 code (every vector helper a real call) for the
+    /// first hundreds of milliseconds, which is all of a run of a few mid-sized products.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ComputeTask<TIsa, TVector>(DenseOperands operands, BlockRange block, float* packedB, int task)
         where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
@@ -217,6 +221,7 @@ internal static unsafe class CpuDenseGemm
     }
 
     /// <summary>op(A)[ic.., pc..] into MR-row panels, k-major inside a panel, rows past M zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(in DenseOperands operands, float* packed, int ic, int mc, int pc, int kc)
     {
         for (int ir = 0; ir < mc; ir += MR)
@@ -253,6 +258,7 @@ internal static unsafe class CpuDenseGemm
     }
 
     /// <summary>op(B)[pc..pc+kc, jc..] panels [first, end) of nr columns, k-major, columns past N zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(in DenseOperands operands, int jc, int pc, int kc, float* packed, int nr, int first, int end)
     {
         var shape = operands.Shape;
@@ -352,6 +358,7 @@ internal static unsafe class CpuDenseGemm
     }
 
     /// <summary>Lands the tile parked in <see cref="TileStore.Tile"/> in C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreTile<TIsa, TVector>(float* c, int rows, int columns, int column, in TileStore store)
         where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
