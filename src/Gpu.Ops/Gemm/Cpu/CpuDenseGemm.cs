@@ -269,12 +269,18 @@ internal static unsafe class CpuDenseGemm
             int columns = Math.Min(nr, shape.N - column);
             if (shape.TransposeB)
             {
+                // Element by element, this transpose cost as much as the FMAs of a product with
+                // 128 rows; 8×8 register transposes cover full panels, scalars the last steps.
+                int transposedSteps = columns == nr && Avx.IsSupported ? kc / 8 * 8 : 0;
+                for (int j = 0; j < nr; j += 8)
+                    for (int k = 0; k < transposedSteps; k += 8)
+                        Transpose8x8(operands.B + (long)(column + j) * shape.K + pc + k, shape.K, destination + k * nr + j, nr);
                 for (int j = 0; j < nr; j++)
                 {
                     if (j < columns)
                     {
                         float* source = operands.B + (long)(column + j) * shape.K + pc;
-                        for (int k = 0; k < kc; k++)
+                        for (int k = transposedSteps; k < kc; k++)
                             destination[k * nr + j] = source[k];
                     }
                     else
@@ -302,6 +308,39 @@ internal static unsafe class CpuDenseGemm
                 }
             }
         }
+    }
+
+    /// <summary>Eight rows of eight floats, <paramref name="sourceStride"/> apart, written as the
+    /// eight columns of a block whose rows lie <paramref name="destinationStride"/> apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* source, long sourceStride, float* destination, long destinationStride)
+    {
+        var r0 = Avx.LoadVector256(source);
+        var r1 = Avx.LoadVector256(source + sourceStride);
+        var r2 = Avx.LoadVector256(source + 2 * sourceStride);
+        var r3 = Avx.LoadVector256(source + 3 * sourceStride);
+        var r4 = Avx.LoadVector256(source + 4 * sourceStride);
+        var r5 = Avx.LoadVector256(source + 5 * sourceStride);
+        var r6 = Avx.LoadVector256(source + 6 * sourceStride);
+        var r7 = Avx.LoadVector256(source + 7 * sourceStride);
+        // Pairs of rows interleaved, then quadruples, each 128-bit half on its own: the low
+        // halves then hold columns 0–3 and the high halves columns 4–7.
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var q0 = Avx.Shuffle(t0, t2, 0x44); var q1 = Avx.Shuffle(t0, t2, 0xEE);
+        var q2 = Avx.Shuffle(t1, t3, 0x44); var q3 = Avx.Shuffle(t1, t3, 0xEE);
+        var q4 = Avx.Shuffle(t4, t6, 0x44); var q5 = Avx.Shuffle(t4, t6, 0xEE);
+        var q6 = Avx.Shuffle(t5, t7, 0x44); var q7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(destination, Avx.Permute2x128(q0, q4, 0x20));
+        Avx.Store(destination + destinationStride, Avx.Permute2x128(q1, q5, 0x20));
+        Avx.Store(destination + 2 * destinationStride, Avx.Permute2x128(q2, q6, 0x20));
+        Avx.Store(destination + 3 * destinationStride, Avx.Permute2x128(q3, q7, 0x20));
+        Avx.Store(destination + 4 * destinationStride, Avx.Permute2x128(q0, q4, 0x31));
+        Avx.Store(destination + 5 * destinationStride, Avx.Permute2x128(q1, q5, 0x31));
+        Avx.Store(destination + 6 * destinationStride, Avx.Permute2x128(q2, q6, 0x31));
+        Avx.Store(destination + 7 * destinationStride, Avx.Permute2x128(q3, q7, 0x31));
     }
 
     /// <summary>How a micro-tile lands in C: the first K block applies β, later ones accumulate,

@@ -27,12 +27,14 @@ public sealed class CpuDenseGemmTests
     [TestCase("Avx2", 3, 37, 29, false, true)]
     [TestCase("Avx2", 4, 600, 19, true, false)]
     [TestCase("Avx2", 130, 45, 600, false, true)]
+    [TestCase("Avx2", 200, 40, 333, false, true)]
     [TestCase("Avx2", 18, 41, 77, true, true)]
     [TestCase("Avx512", 130, 70, 300, false, false)]
     [TestCase("Avx512", 127, 45, 401, true, true)]
     [TestCase("Avx512", 3, 37, 29, false, true)]
     [TestCase("Avx512", 4, 600, 19, true, false)]
     [TestCase("Avx512", 130, 45, 600, false, true)]
+    [TestCase("Avx512", 200, 40, 333, false, true)]
     [TestCase("Avx512", 18, 41, 77, true, true)]
     public void WidthMatchesTheReference(string widthName, int m, int n, int k, bool transposeA, bool transposeB)
     {
