@@ -5,9 +5,7 @@ namespace Gpu.Tests.Corpus;
 /// <param name="TypeName">The kernel struct's full name in the source.</param>
 /// <param name="OutputsPerIndex">Outputs written per index.</param>
 /// <param name="Expected">The host's result for an input, written independently of the source.</param>
-/// <param name="TranslatedGap">Why the kernel compiler cannot translate it yet, while it cannot: the test
-/// is then reported as ignored, with this reason, on translated devices only.</param>
-public sealed record DebugReleaseKernel(string TypeName, int OutputsPerIndex, Func<int, int[]> Expected, string? TranslatedGap = null)
+public sealed record DebugReleaseKernel(string TypeName, int OutputsPerIndex, Func<int, int[]> Expected)
 {
     public override string ToString() => TypeName;
 }

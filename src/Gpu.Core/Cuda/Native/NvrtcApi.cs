@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Gpu.Core.Native;
 
 namespace Gpu.Core.Cuda.Native;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Gpu.Core.Cuda.Native;
+using Gpu.Core.Native;
 
 namespace Gpu.Core.OpenCL.Native;
 

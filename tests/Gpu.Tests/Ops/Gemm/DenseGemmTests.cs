@@ -33,7 +33,7 @@ public sealed class DenseGemmTests(string deviceName) : DeviceTest(deviceName)
         using var b = Accelerator.Allocate<float>(GemmTestData.Random(8, 2));
         float[] nan = Enumerable.Repeat(float.NaN, 12).ToArray();
         using var c = Accelerator.Allocate<float>(nan);
-        GemmTestData.RunOrIgnoreUntranslatable(Accelerator, () => DenseGemm.Multiply(Accelerator, shape, a.View, b.View, c.View));
+        DenseGemm.Multiply(Accelerator, shape, a.View, b.View, c.View);
         var expected = new float[12];
         GemmReference.Multiply(shape, a.ToArray(), b.ToArray(), expected);
         GemmTestData.AssertClose(expected, c.ToArray(), shape.K);
@@ -72,8 +72,7 @@ public sealed class DenseGemmTests(string deviceName) : DeviceTest(deviceName)
         if (withBias)
             bias.CopyFromHost(biasHost);
         var biasView = withBias ? bias.View : default;
-        GemmTestData.RunOrIgnoreUntranslatable(Accelerator,
-            () => DenseGemm.Multiply(Accelerator, shape, a.View, b.View, c.View, alpha, beta, biasView, activation));
+        DenseGemm.Multiply(Accelerator, shape, a.View, b.View, c.View, alpha, beta, biasView, activation);
         GemmTestData.AssertClose(expected, c.ToArray(), shape.K);
     }
 }

@@ -70,23 +70,21 @@ public sealed class GemmFixtureTests(string deviceName) : DeviceTest(deviceName)
         using var c = Accelerator.Allocate<float>(fixture.Get<float>(caseName, "c"));
         using var bias = Accelerator.Allocate<float>(biasHost ?? [0f]);
         var biasView = biasHost is null ? default : bias.View;
-        GemmTestData.RunOrIgnoreUntranslatable(Accelerator, () =>
+        var epilogue = GemmEpilogue.Create(shape.N, alpha, beta, biasView, activation);
+        switch (path)
         {
-            var epilogue = GemmEpilogue.Create(shape.N, alpha, beta, biasView, activation);
-            switch (path)
-            {
-                case DensePath.Dispatched:
-                    DenseGemm.Multiply(Accelerator, shape, a.View, b.View, c.View, alpha, beta, biasView, activation);
-                    break;
-                case DensePath.Portable:
-                    Accelerator.Launch(shape.N, shape.M, SimpleGemmKernel.For(shape, a.View, b.View, c.View, epilogue));
-                    break;
-                case DensePath.Tiled:
-                    Accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a.View, b.View, c.View, epilogue));
-                    break;
-            }
-            Accelerator.Synchronize();
-        });
+            case DensePath.Dispatched:
+                DenseGemm.Multiply(Accelerator, shape, a.View, b.View, c.View, alpha, beta, biasView, activation);
+                break;
+            case DensePath.Portable:
+                Accelerator.Launch(shape.N, shape.M, SimpleGemmKernel.For(shape, a.View, b.View, c.View, epilogue));
+                break;
+            case DensePath.Tiled:
+                Accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a.View, b.View, c.View, epilogue));
+                break;
+        }
+        Accelerator.Synchronize();
+
         GemmTestData.AssertClose(fixture.Get<float>(caseName, "expected"), c.ToArray(), shape.K, termScale: Math.Max(1f, Math.Abs(alpha)));
     }
 
@@ -109,8 +107,7 @@ public sealed class GemmFixtureTests(string deviceName) : DeviceTest(deviceName)
             using var x = Accelerator.Allocate<float>(xHost);
             using var w = Accelerator.Allocate<float>(weight);
             using var y = Accelerator.Allocate<float>(batch * fanOut);
-            GemmTestData.RunOrIgnoreUntranslatable(Accelerator, () =>
-                DenseGemm.Multiply(Accelerator, new GemmShape(batch, fanOut, fanIn, TransposeB: true), x.View, w.View, y.View, bias: biasView, activation: activation));
+            DenseGemm.Multiply(Accelerator, new GemmShape(batch, fanOut, fanIn, TransposeB: true), x.View, w.View, y.View, bias: biasView, activation: activation);
             GemmTestData.AssertClose(expected, y.ToArray(), fanIn);
             return;
         }
@@ -120,41 +117,39 @@ public sealed class GemmFixtureTests(string deviceName) : DeviceTest(deviceName)
         using var result = Accelerator.Allocate<float>(fanOut * batch);
         bool[] keep = fixture.Find<byte>(caseName, "mask")?.Select(flag => flag != 0).ToArray() ?? [];
         var epilogue = RowEpilogue.Create(biasView, activation);
-        GemmTestData.RunOrIgnoreUntranslatable(Accelerator, () =>
+        switch (path)
         {
-            switch (path)
+            case LinearPath.Csr or LinearPath.CsrPortable:
             {
-                case LinearPath.Csr or LinearPath.CsrPortable:
-                {
-                    using var csr = CsrMatrix.FromDense(Accelerator, weight, fanOut, fanIn, keep);
-                    Assert.That(csr.NonZeros, Is.EqualTo(keep.Count(flag => flag)));
-                    if (path == LinearPath.Csr)
-                        SparseGemm.Multiply(Accelerator, csr, columns.View, result.View, batch, biasView, activation);
-                    else
-                        Accelerator.Launch(batch, fanOut, new CsrGemmKernel { RowPointers = csr.RowPointers.View, ColumnIndices = csr.ColumnIndices.View, Values = csr.Values.View, X = columns.View, Y = result.View, N = batch, Epilogue = epilogue });
-                    Accelerator.Synchronize();
-                    break;
-                }
-                case LinearPath.BlockSparse or LinearPath.BlockSparsePortable:
-                {
-                    using var blocks = BlockSparseMatrix.FromDense(Accelerator, weight, fanOut, fanIn, keep);
-                    if (path == LinearPath.BlockSparse)
-                        SparseGemm.Multiply(Accelerator, blocks, columns.View, result.View, batch, biasView, activation);
-                    else
-                        Accelerator.Launch(batch, fanOut, new BlockSparseGemmKernel { BlockPointers = blocks.BlockPointers.View, BlockColumns = blocks.BlockColumns.View, Values = blocks.Values.View, X = columns.View, Y = result.View, N = batch, K = fanIn, Epilogue = epilogue });
-                    Accelerator.Synchronize();
-                    break;
-                }
-                case LinearPath.Codebook:
-                {
-                    using var codebook = new CodebookWeights(Accelerator, fixture.Get<byte>(caseName, "indices"), fixture.Get<float>(caseName, "centroids"),
-                        fanOut, fanIn, parameters.GetProperty("bits").GetInt32());
-                    CodebookGemm.Multiply(Accelerator, codebook, columns.View, result.View, batch, biasView, activation);
-                    Accelerator.Synchronize();
-                    break;
-                }
+                using var csr = CsrMatrix.FromDense(Accelerator, weight, fanOut, fanIn, keep);
+                Assert.That(csr.NonZeros, Is.EqualTo(keep.Count(flag => flag)));
+                if (path == LinearPath.Csr)
+                    SparseGemm.Multiply(Accelerator, csr, columns.View, result.View, batch, biasView, activation);
+                else
+                    Accelerator.Launch(batch, fanOut, new CsrGemmKernel { RowPointers = csr.RowPointers.View, ColumnIndices = csr.ColumnIndices.View, Values = csr.Values.View, X = columns.View, Y = result.View, N = batch, Epilogue = epilogue });
+                Accelerator.Synchronize();
+                break;
             }
-        });
+            case LinearPath.BlockSparse or LinearPath.BlockSparsePortable:
+            {
+                using var blocks = BlockSparseMatrix.FromDense(Accelerator, weight, fanOut, fanIn, keep);
+                if (path == LinearPath.BlockSparse)
+                    SparseGemm.Multiply(Accelerator, blocks, columns.View, result.View, batch, biasView, activation);
+                else
+                    Accelerator.Launch(batch, fanOut, new BlockSparseGemmKernel { BlockPointers = blocks.BlockPointers.View, BlockColumns = blocks.BlockColumns.View, Values = blocks.Values.View, X = columns.View, Y = result.View, N = batch, K = fanIn, Epilogue = epilogue });
+                Accelerator.Synchronize();
+                break;
+            }
+            case LinearPath.Codebook:
+            {
+                using var codebook = new CodebookWeights(Accelerator, fixture.Get<byte>(caseName, "indices"), fixture.Get<float>(caseName, "centroids"),
+                    fanOut, fanIn, parameters.GetProperty("bits").GetInt32());
+                CodebookGemm.Multiply(Accelerator, codebook, columns.View, result.View, batch, biasView, activation);
+                Accelerator.Synchronize();
+                break;
+            }
+        }
+
         GemmTestData.AssertClose(Transpose(expected, batch, fanOut), result.ToArray(), fanIn);
     }
 
@@ -177,29 +172,27 @@ public sealed class GemmFixtureTests(string deviceName) : DeviceTest(deviceName)
         using var y = Accelerator.Allocate<float>(m * n);
         using var bias = Accelerator.Allocate<float>(biasHost ?? [0f]);
         var biasView = biasHost is null ? default : bias.View;
-        GemmTestData.RunOrIgnoreUntranslatable(Accelerator, () =>
+        var operands = new QuantizedOperands
         {
-            var operands = new QuantizedOperands
+            Weights = weights.Values.View, RowSums = weights.RowSums.View, Activations = x.View,
+            SignedActivations = signed ? 1 : 0, ZeroPoint = zeroPoint, K = k,
+        };
+        if (portableKernel)
+        {
+            Accelerator.Launch(n, m, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators.View, N = n });
+            Accelerator.Launch(n, m, new QuantizedGemmKernel
             {
-                Weights = weights.Values.View, RowSums = weights.RowSums.View, Activations = x.View,
-                SignedActivations = signed ? 1 : 0, ZeroPoint = zeroPoint, K = k,
-            };
-            if (portableKernel)
-            {
-                Accelerator.Launch(n, m, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators.View, N = n });
-                Accelerator.Launch(n, m, new QuantizedGemmKernel
-                {
-                    Operands = operands, WeightScales = weights.Scales.View, ActivationScale = activationScale, Y = y.View, N = n,
-                    Epilogue = RowEpilogue.Create(biasView, activation),
-                });
-            }
-            else
-            {
-                QuantizedGemm.Accumulate(Accelerator, weights, x.View, n, signed, zeroPoint, accumulators.View);
-                QuantizedGemm.Multiply(Accelerator, weights, x.View, n, signed, zeroPoint, activationScale, y.View, biasView, activation);
-            }
-            Accelerator.Synchronize();
-        });
+                Operands = operands, WeightScales = weights.Scales.View, ActivationScale = activationScale, Y = y.View, N = n,
+                Epilogue = RowEpilogue.Create(biasView, activation),
+            });
+        }
+        else
+        {
+            QuantizedGemm.Accumulate(Accelerator, weights, x.View, n, signed, zeroPoint, accumulators.View);
+            QuantizedGemm.Multiply(Accelerator, weights, x.View, n, signed, zeroPoint, activationScale, y.View, biasView, activation);
+        }
+        Accelerator.Synchronize();
+
         Assert.That(accumulators.ToArray(), Is.EqualTo(fixture.Get<int>(caseName, "accumulators")));
         // Dequantising is three float32 roundings (scale product, scale·acc, + bias) per element.
         GemmTestData.AssertClose(fixture.Get<float>(caseName, "y"), y.ToArray(), k: 1);

@@ -28,18 +28,4 @@ internal static class GemmTestData
                 Assert.Fail($"element {i}: expected {expected[i]}, got {actual[i]} (allowed error {allowed})");
         }
     }
-
-    /// <summary>Runs <paramref name="body"/>; a kernel the device compiler cannot translate turns
-    /// into a visible skip carrying the compiler's reason rather than a failure.</summary>
-    public static void RunOrIgnoreUntranslatable(Accelerator accelerator, Action body)
-    {
-        try
-        {
-            body();
-        }
-        catch (KernelCompilationException e) when (!accelerator.IsHostAddressable())
-        {
-            Assert.Ignore($"{accelerator.Device.Name} cannot translate a GEMM kernel yet: {e.Message}");
-        }
-    }
 }

@@ -35,8 +35,7 @@ public sealed class PackedGemmWeightsTests(string deviceName) : DeviceTest(devic
             GemmReference.Multiply(shape, aHost, bHost, expected, 0.5f, beta, biasHost, activation);
             using var a = Accelerator.Allocate<float>(aHost);
             using var c = Accelerator.Allocate<float>(cHost);
-            GemmTestData.RunOrIgnoreUntranslatable(Accelerator,
-                () => DenseGemm.Multiply(Accelerator, shape, a.View, weights, c.View, 0.5f, beta, bias.View, activation));
+            DenseGemm.Multiply(Accelerator, shape, a.View, weights, c.View, 0.5f, beta, bias.View, activation);
             GemmTestData.AssertClose(expected, c.ToArray(), k);
         }
     }

@@ -79,18 +79,4 @@ internal static class ImageTestData
                 Assert.Fail($"{what}: element {i}: expected {expected[i]}, got {actual[i]} (allowed error {allowed})");
         }
     }
-
-    /// <summary>Runs <paramref name="body"/>; a kernel the device compiler cannot translate becomes a
-    /// visible skip carrying the compiler's reason rather than a failure.</summary>
-    public static void RunOrIgnoreUntranslatable(Accelerator accelerator, Action body)
-    {
-        try
-        {
-            body();
-        }
-        catch (KernelCompilationException e) when (!accelerator.IsHostAddressable())
-        {
-            Assert.Ignore($"{accelerator.Device.Name} cannot translate an image-op kernel yet: {e.Message}");
-        }
-    }
 }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Gpu.Core.Cuda.Native;
+namespace Gpu.Core.Native;
 
 /// <summary>Loads one of several candidate native libraries and resolves its exports. The CUDA
 /// libraries are bound through function pointers rather than <c>LibraryImport</c> because their file
