@@ -98,6 +98,7 @@ internal static unsafe class Conv2dCpuNhwc
         Parallel.For(0, chunks, chunk => RunRows<TIsa, TVector>(operands, (int)((long)rows * chunk / chunks), (int)((long)rows * (chunk + 1) / chunks)));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunRows<TIsa, TVector>(in Operands operands, int firstRow, int endRow)
         where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
@@ -155,6 +156,7 @@ internal static unsafe class Conv2dCpuNhwc
         return (uint)y < (uint)shape.Height ? operands.Input + ((long)n * shape.Height + y) * shape.Width * shape.InChannels : null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block3x4<TIsa, TVector>(in Operands operands, int n, int outY, int outX, int channel0, float** pixels, float* sums)
         where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
@@ -206,6 +208,7 @@ internal static unsafe class Conv2dCpuNhwc
         TIsa.Store(sums + 3 * block, a03); TIsa.Store(sums + 3 * block + lanes, a13); TIsa.Store(sums + 3 * block + 2 * lanes, a23);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block2x6<TIsa, TVector>(in Operands operands, int n, int outY, int outX, int channel0, float** pixels, float* sums)
         where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
@@ -262,6 +265,7 @@ internal static unsafe class Conv2dCpuNhwc
 
     /// <summary>Applies the epilogue to a finished block and stores the pixels and channels that
     /// exist. Vectorised: a scalar epilogue costs as much as a third of the FMAs of a 24-channel block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreBlock(in Operands operands, int n, int outY, int outX, int channel0, int blockChannels, int pixelsPerBlock, float* sums)
     {
         var shape = operands.Shape;

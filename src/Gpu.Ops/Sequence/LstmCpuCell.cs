@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Gpu.Core;
 
@@ -13,6 +14,7 @@ internal static class LstmCpuCell
         Parallel.For(0, batch, b => RunRow(copy, accelerator, b));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void RunRow(in LstmCellKernel k, Accelerator accelerator, int b)
     {
         int n = k.Cells;

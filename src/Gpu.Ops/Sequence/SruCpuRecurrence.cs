@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Gpu.Core;
 
@@ -13,6 +14,7 @@ internal static class SruCpuRecurrence
         Parallel.For(0, kernel.Directions * kernel.Batch, row => RunRow(copy, accelerator, row));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void RunRow(in SruRecurrenceKernel k, Accelerator accelerator, int row)
     {
         float* projections = HostPointers.Of(k.Projections, accelerator), input = HostPointers.Of(k.Input, accelerator),

@@ -447,6 +447,7 @@ internal static unsafe class CpuDenseGemm
                 c[j] = Activation.Apply(operands.Kind, operands.Slope, c[j]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StorePartialRow(float* c, float* tile, int columns, int column, in TileStore store)
     {
         ref readonly var operands = ref store.Operands;
@@ -485,7 +486,7 @@ internal static unsafe class CpuDenseGemm
         }
         int columnBlocks = (shape.N + DotColumnBlock - 1) / DotColumnBlock;
         int chunks = Math.Min(columnBlocks, 8 * Environment.ProcessorCount);
-        Parallel.For(0, chunks, chunk =>
+        Parallel.For(0, chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
         {
             float* lanes = stackalloc float[DotRowBlock * DotColumnBlock * TIsa.Width];
             int firstBlock = (int)((long)columnBlocks * chunk / chunks), endBlock = (int)((long)columnBlocks * (chunk + 1) / chunks);
@@ -559,7 +560,7 @@ internal static unsafe class CpuDenseGemm
     {
         var shape = operands.Shape;
         int chunks = (shape.N + RowChunk - 1) / RowChunk;
-        Parallel.For(0, shape.M * chunks, task =>
+        Parallel.For(0, shape.M * chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (task) =>
         {
             int i = task / chunks;
             int first = task % chunks * RowChunk, columns = Math.Min(RowChunk, shape.N - first);

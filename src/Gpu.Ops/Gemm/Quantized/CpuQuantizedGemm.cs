@@ -64,7 +64,7 @@ internal static unsafe class CpuQuantizedGemm
         if (path is null)
             return false;
         bool vnni = path == QuantizedDotPath.Vnni;
-        CpuRows.ForEachRowRange(m, (first, end) =>
+        CpuRows.ForEachRowRange(m, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
         {
             sbyte* weights = CpuRows.Pointer(operands.Weights);
             byte* activations = CpuRows.Pointer(operands.Activations);
@@ -152,6 +152,7 @@ internal static unsafe class CpuQuantizedGemm
         => signedActivations ? Avx2.ConvertToVector256Int16((sbyte*)x) : Avx2.ConvertToVector256Int16(x);
 
     /// <summary>Σ_k w[k]·x_c[k] for four activation columns x_c = x + c·k, without the zero point.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotWidening4(sbyte* w, byte* x, int k, bool signedActivations, int* result)
     {
         Vector256<int> s0 = Vector256<int>.Zero, s1 = s0, s2 = s0, s3 = s0;
@@ -178,6 +179,7 @@ internal static unsafe class CpuQuantizedGemm
 
     /// <summary><see cref="DotWidening4"/> for two weight rows at once: eight int32 accumulators,
     /// each widened activation vector multiplied by both rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotWidening2x4(sbyte* w0, sbyte* w1, byte* x, int k, bool signedActivations, int* result0, int* result1)
     {
         Vector256<int> s00 = Vector256<int>.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
@@ -221,6 +223,7 @@ internal static unsafe class CpuQuantizedGemm
 
     /// <summary>Two weight rows × four 7-bit activation columns through vpmaddubsw (see
     /// <see cref="QuantizedDotPath.Narrow"/>); sums row-major 2×4 into <paramref name="result"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotNarrow2x4(sbyte* w0, sbyte* w1, byte* x0, byte* x1, byte* x2, byte* x3, int k, int* result)
     {
         var ones = Vector256.Create((short)1);
@@ -261,6 +264,7 @@ internal static unsafe class CpuQuantizedGemm
     }
 
     /// <summary><see cref="DotNarrow2x4"/> for a single activation column.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotNarrow2x1(sbyte* w0, sbyte* w1, byte* x, int k, int* result0, int* result1)
     {
         var ones = Vector256.Create((short)1);
@@ -286,6 +290,7 @@ internal static unsafe class CpuQuantizedGemm
     }
 
     /// <summary>Σ_k w[k]·x[k] for one activation column (batch 1, and the columns left over by four).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int DotWidening1(sbyte* w, byte* x, int k, bool signedActivations)
     {
         Vector256<int> s0 = Vector256<int>.Zero, s1 = s0;
@@ -302,6 +307,7 @@ internal static unsafe class CpuQuantizedGemm
     }
 
     /// <summary>As <see cref="DotWidening4"/> with uint8 activations through vpdpbusd.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotVnni4(sbyte* w, byte* x, int k, int* result)
     {
         Vector256<int> s0 = Vector256<int>.Zero, s1 = s0, s2 = s0, s3 = s0;

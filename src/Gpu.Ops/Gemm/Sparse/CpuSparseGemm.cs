@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Gpu.Core;
@@ -14,7 +15,7 @@ internal static unsafe class CpuSparseGemm
     {
         if (!CpuRows.IsSupported || !accelerator.IsHostAddressable())
             return false;
-        CpuRows.ForEachRowRange(rows, (first, end) =>
+        CpuRows.ForEachRowRange(rows, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
         {
             int* pointers = CpuRows.Pointer(kernel.RowPointers), columns = CpuRows.Pointer(kernel.ColumnIndices);
             float* values = CpuRows.Pointer(kernel.Values), x = CpuRows.Pointer(kernel.X), y = CpuRows.Pointer(kernel.Y);
@@ -54,7 +55,7 @@ internal static unsafe class CpuSparseGemm
         if (!CpuRows.IsSupported || !accelerator.IsHostAddressable())
             return false;
         const int width = BlockSparseMatrix.BlockWidth;
-        CpuRows.ForEachRowRange(rows, (first, end) =>
+        CpuRows.ForEachRowRange(rows, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
         {
             int* pointers = CpuRows.Pointer(kernel.BlockPointers), starts = CpuRows.Pointer(kernel.BlockColumns);
             float* values = CpuRows.Pointer(kernel.Values), x = CpuRows.Pointer(kernel.X), y = CpuRows.Pointer(kernel.Y);
