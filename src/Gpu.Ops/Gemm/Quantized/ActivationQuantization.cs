@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Gpu.Core;
 
 namespace Gpu.Ops.Gemm.Quantized;
@@ -27,12 +28,10 @@ public static class ActivationQuantization
             CopyToHost(accelerator, x, copy);
         }
         ReadOnlySpan<float> values = copy ?? (ReadOnlySpan<float>)x.AsHostSpan(accelerator);
-        float min = 0f, max = 0f;
-        foreach (float value in values)
-        {
-            min = MathF.Min(min, value);
-            max = MathF.Max(max, value);
-        }
+        // TensorPrimitives propagates a NaN as MathF.Min/Max do, eight lanes at a time (a scalar
+        // loop took 1.2 ms of a 128-column layer's call).
+        float min = values.IsEmpty ? 0f : MathF.Min(0f, TensorPrimitives.Min(values));
+        float max = values.IsEmpty ? 0f : MathF.Max(0f, TensorPrimitives.Max(values));
         float scale = (max - min) / highest;
         if (scale == 0f)
             return (1f, 0);

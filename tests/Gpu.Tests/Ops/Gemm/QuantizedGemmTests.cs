@@ -78,6 +78,23 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
         }
     }
 
+    // The range always holds 0 (so 0 quantizes exactly), like PyTorch's dynamic quantization;
+    // the extremes sit past the first vector's lanes to catch a reduction that drops a tail.
+    [TestCase(new[] { 0.5f, 1f, 0.25f, 0.75f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 3f, 0.5f }, 255, 3f / 255, 0)]
+    [TestCase(new[] { -0.5f, 1f, 0.25f, 0.75f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, -2f, 0.5f }, 127, 3f / 127, 85)]
+    [TestCase(new[] { -1f, -4f, -0.5f }, 255, 4f / 255, 255)]
+    [TestCase(new[] { 0f, 0f }, 255, 1f, 0)]
+    public void ActivationRangeSpansZeroAndTheExtremes(float[] values, int highest, float scale, int zeroPoint)
+    {
+        using var x = Accelerator.Allocate<float>(values);
+        var chosen = ActivationQuantization.Choose(Accelerator, x.View, highest);
+        Assert.Multiple(() =>
+        {
+            Assert.That(chosen.Scale, Is.EqualTo(scale).Within(1e-7f));
+            Assert.That(chosen.ZeroPoint, Is.EqualTo(zeroPoint));
+        });
+    }
+
     [Test]
     public void QuantizeUsesSymmetricPerRowScales()
     {
