@@ -23,27 +23,34 @@ internal static class SruCpuRecurrence
             resetWeights = HostPointers.Of(k.ResetWeights, accelerator);
         int d = k.Hidden, direction = row / k.Batch, b = row % k.Batch;
         int stride = k.Directions * k.Blocks * d, block = direction * k.Blocks * d;
-        int j = 0;
-        for (; j + Vector256<float>.Count <= d; j += Vector256<float>.Count)
+        int vectorEnd = d - d % Vector256<float>.Count;
+        // Step by step over the whole row, the cell state parked in the final-cell row (2 KB at
+        // d = 512, in L1): each step then reads U, x and h as contiguous rows the prefetcher follows,
+        // where a column at a time strode a whole (t, b) row of U (6 KB at d = 512) per load.
+        float* cell = finalCell + (long)row * d;
+        for (int j = 0; j < vectorEnd; j++)
+            cell[j] = k.HasInitialCell != 0 ? initialCell[(long)row * d + j] : 0f;
+        for (int s = 0; s < k.Steps; s++)
         {
-            var vf = Vector256.Load(forgetWeights + direction * d + j);
-            var vr = Vector256.Load(resetWeights + direction * d + j);
-            var c = k.HasInitialCell != 0 ? Vector256.Load(initialCell + row * d + j) : Vector256<float>.Zero;
-            for (int s = 0; s < k.Steps; s++)
+            int t = direction == 0 ? s : k.Steps - 1 - s;
+            long position = (long)t * k.Batch + b;
+            float* u = projections + position * stride + block;
+            float* x = input + position * k.InputSize;
+            float* h = output + position * k.Directions * d + direction * d;
+            for (int j = 0; j < vectorEnd; j += Vector256<float>.Count)
             {
-                int t = direction == 0 ? s : k.Steps - 1 - s;
-                float* u = projections + (long)(t * k.Batch + b) * stride + block + j;
-                var f = VectorMath.Sigmoid(Vector256.Load(u + d) + vf * c);
-                var r = VectorMath.Sigmoid(Vector256.Load(u + 2 * d) + vr * c);
-                c = f * c + (Vector256<float>.One - f) * Vector256.Load(u);
-                var highway = k.Blocks == 4 ? Vector256.Load(u + 3 * d) : Vector256.Load(input + (long)(t * k.Batch + b) * k.InputSize + j);
+                var c = Vector256.Load(cell + j);
+                var f = VectorMath.Sigmoid(Vector256.Load(u + d + j) + Vector256.Load(forgetWeights + direction * d + j) * c);
+                var r = VectorMath.Sigmoid(Vector256.Load(u + 2 * d + j) + Vector256.Load(resetWeights + direction * d + j) * c);
+                c = f * c + (Vector256<float>.One - f) * Vector256.Load(u + j);
+                var highway = Vector256.Load((k.Blocks == 4 ? u + 3 * d : x) + j);
                 var g = k.Tanh != 0 ? VectorMath.Tanh(c) : c;
-                (r * g + (Vector256<float>.One - r) * highway).Store(output + (long)(t * k.Batch + b) * k.Directions * d + direction * d + j);
+                c.Store(cell + j);
+                (r * g + (Vector256<float>.One - r) * highway).Store(h + j);
             }
-            c.Store(finalCell + row * d + j);
         }
         // The columns past the last full vector take the portable kernel's scalar code.
-        for (; j < d; j++)
+        for (int j = vectorEnd; j < d; j++)
             k.Execute(row * d + j);
     }
 }
