@@ -72,4 +72,9 @@ public sealed class GeneratedKernel
     public required int SharedMemoryBytes { get; init; }
     /// <summary>Whether the code uses double precision (the device must support it).</summary>
     public required bool UsesDouble { get; init; }
+
+    /// <summary>Reads <see cref="Parameters"/> from a <see cref="KernelType"/> value at each launch;
+    /// made on first use so that the field offsets are found once per generated kernel (launches
+    /// racing on first use may each make one; they are alike).</summary>
+    internal KernelArguments Arguments => field ??= new KernelArguments(KernelType, Parameters);
 }

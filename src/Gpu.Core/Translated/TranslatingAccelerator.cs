@@ -102,7 +102,7 @@ internal abstract class TranslatingAccelerator<TProgram>(Device device, KernelDi
         var program = GetProgram(typeof(TKernel), shape, options);
         var parameters = program.Kernel.Parameters;
         Span<KernelArgument> arguments = parameters.Count <= 64 ? stackalloc KernelArgument[parameters.Count] : new KernelArgument[parameters.Count];
-        KernelArguments.Read(kernel, parameters, extent, arguments);
+        program.Kernel.Arguments.Read(kernel, extent, arguments);
         Dispatch(program, arguments, geometry);
     }
 

@@ -150,3 +150,70 @@ public struct SizeOfKernel : IKernel1D
 
     public unsafe void Execute(int index) => Sizes[index] = sizeof(ThreeShorts);
 }
+
+public enum SignedColour : short
+{
+    Red = -2,
+    Green = 7,
+}
+
+public enum WideFlags : ulong
+{
+    High = 1UL << 63 | 5,
+}
+
+public struct Pair<T> where T : unmanaged
+{
+    public T First;
+    public T Second;
+}
+
+/// <summary>Auto layout lets the runtime reorder the fields, so no offset may be assumed from declaration order.</summary>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Auto)]
+public struct ReorderedFields
+{
+    public byte Small;
+    public double Large;
+    public bool Flag;
+    public View<short> Values;
+}
+
+public struct DeeplyNested
+{
+    public Pair<sbyte> Bytes;
+    public ReorderedFields Reordered;
+    public View2D<int> Grid;
+    public long Hidden { get; init; }
+}
+
+/// <summary>A field of every type a kernel can take by value, with views and structs nested three deep.</summary>
+public struct EveryArgumentKindKernel : IKernel3D
+{
+    public sbyte I8;
+    public byte U8;
+    public short I16;
+    public ushort U16;
+    public char Char;
+    public int I32;
+    public uint U32;
+    public long I64;
+    public ulong U64;
+    public nint NInt;
+    public nuint NUInt;
+    public float F32;
+    public double F64;
+    public bool Flag;
+    public SignedColour Colour;
+    public WideFlags Flags;
+    public View<float> Output;
+    public DeeplyNested Nested;
+
+    public void Execute(int x, int y, int z) => Output[x] = F32;
+}
+
+/// <summary>The translator takes no <see cref="Half"/> field, but a parameter list may name one.</summary>
+public struct HalfField
+{
+    public byte Pad;
+    public Half Value;
+}

@@ -105,7 +105,7 @@ public sealed class TranslationTests
         };
         var kernel = Generate<NestedParametersKernel>(KernelShape.OneD);
         var arguments = new KernelArgument[kernel.Parameters.Count];
-        KernelArguments.Read(value, kernel.Parameters, [5], arguments);
+        kernel.Arguments.Read(value, [5], arguments);
         Assert.That(arguments.Select(a => (a.Bits, a.Size)), Is.EqualTo(new (ulong, int)[]
         {
             ((ulong)input.View.Handle, 8), (3, 8), (5, 4),
