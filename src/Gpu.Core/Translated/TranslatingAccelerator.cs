@@ -98,7 +98,7 @@ internal abstract class TranslatingAccelerator<TProgram>(Device device, KernelDi
 
     private void Run<TKernel>(KernelShape shape, in TKernel kernel, in LaunchGeometry geometry, ReadOnlySpan<int> extent) where TKernel : struct
     {
-        var options = new KernelCompileOptions(geometry.Guarded, typeof(TKernel).IsDefined(typeof(FastMathAttribute), inherit: false));
+        var options = new KernelCompileOptions(geometry.Guarded, FastMathOf<TKernel>.IsSet);
         var program = GetProgram(typeof(TKernel), shape, options);
         var parameters = program.Kernel.Parameters;
         Span<KernelArgument> arguments = parameters.Count <= 64 ? stackalloc KernelArgument[parameters.Count] : new KernelArgument[parameters.Count];
@@ -113,5 +113,12 @@ internal abstract class TranslatingAccelerator<TProgram>(Device device, KernelDi
                 program.Value.Dispose();
         programs.Clear();
         ReleaseContext();
+    }
+
+    /// <summary>Whether a kernel type asks for fast maths, looked up once per type rather than by
+    /// reflection on every launch.</summary>
+    private static class FastMathOf<TKernel>
+    {
+        public static readonly bool IsSet = typeof(TKernel).IsDefined(typeof(FastMathAttribute), inherit: false);
     }
 }
