@@ -59,7 +59,9 @@ public sealed class CodebookWeights : IDisposable
 
 /// <summary>Products with codebook weights. On the CPU (AVX2 and FMA) each weight row is decoded
 /// into L1 and then run through the dense row loop, so the decode and lookup cost K per row rather
-/// than K per output; every other device runs <see cref="CodebookGemmKernel"/>.</summary>
+/// than K per output. On OpenCL and CUDA devices the grouped kernel
+/// (<see cref="CodebookGemmGroupedKernel"/>) runs, with the table in shared memory; on any other
+/// device the portable <see cref="CodebookGemmKernel"/>.</summary>
 public static class CodebookGemm
 {
     /// <summary>Multiplies codebook weights by dense activations X (K×N).</summary>
@@ -79,6 +81,8 @@ public static class CodebookGemm
         var epilogue = RowEpilogue.Create(bias, activation);
         if (accelerator.IsHostAddressable() && CpuRows.IsSupported)
             MultiplyOnHost(CodebookGemmKernel.For(weights, x, y, n, epilogue), weights.Rows);
+        else if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda)
+            accelerator.LaunchGrouped(CodebookGemmGroupedKernel.ExtentOf(weights.Rows, n), CodebookGemmGroupedKernel.For(weights, x, y, n, epilogue));
         else
             accelerator.Launch(n, weights.Rows, CodebookGemmKernel.For(weights, x, y, n, epilogue));
     }

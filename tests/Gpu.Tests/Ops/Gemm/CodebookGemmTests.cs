@@ -9,10 +9,11 @@ namespace Gpu.Tests.Ops.Gemm;
 public sealed class CodebookGemmTests(string deviceName) : DeviceTest(deviceName)
 {
     /// <summary>Which code multiplies.</summary>
-    public enum CodebookPath { Dispatched, Portable }
+    public enum CodebookPath { Dispatched, Portable, Grouped }
 
     /// <summary>Every width with K = 37, a multiple of no 32 / b, so rows end inside a word, and
-    /// straddling indices for b = 3, 5, 6, 7. Then the earlier shapes, one with a single output column.</summary>
+    /// straddling indices for b = 3, 5, 6, 7; M = 70 and N = 5 leave partial row and column blocks
+    /// in the grouped kernel. Then the earlier shapes, one with a single output column.</summary>
     private static IEnumerable<TestCaseData> ProductCases()
         => from shape in Enumerable.Range(1, 8).Select(bits => new[] { bits, 70, 37, 5 })
                .Concat([[5, 2, 11, 1], [8, 5, 30, 7], [3, 8, 19, 4]])
@@ -43,6 +44,9 @@ public sealed class CodebookGemmTests(string deviceName) : DeviceTest(deviceName
                 break;
             case CodebookPath.Portable:
                 Accelerator.Launch(n, m, CodebookGemmKernel.For(weights, x.View, y.View, n, epilogue));
+                break;
+            case CodebookPath.Grouped:
+                Accelerator.LaunchGrouped(CodebookGemmGroupedKernel.ExtentOf(m, n), CodebookGemmGroupedKernel.For(weights, x.View, y.View, n, epilogue));
                 break;
         }
         Accelerator.Synchronize();
