@@ -4,16 +4,26 @@ using Gpu.Ops.Gemm.Quantized;
 
 namespace Gpu.Tests.Ops.Gemm;
 
-/// <summary>Codebook (weight-shared) products on every device against the dense product of the decoded weight.</summary>
+/// <summary>Codebook (weight-shared) products on every device against the dense product of the
+/// decoded weight, through every path, and the packed layout of the indices.</summary>
 public sealed class CodebookGemmTests(string deviceName) : DeviceTest(deviceName)
 {
-    [TestCase(5, 2, 11, 1)]
-    [TestCase(8, 5, 30, 7)]
-    [TestCase(3, 8, 19, 4)]
-    public void ProductMatchesTheDecodedDenseProduct(int bits, int m, int k, int n)
+    /// <summary>Which code multiplies.</summary>
+    public enum CodebookPath { Dispatched, Portable, Grouped }
+
+    /// <summary>Every width with K = 37, a multiple of no 32 / b, so rows end inside a word, and
+    /// straddling indices for b = 3, 5, 6, 7; M = 70 and N = 5 leave partial row and column blocks
+    /// in the grouped kernel. Then the earlier shapes, one with a single output column.</summary>
+    private static IEnumerable<TestCaseData> ProductCases()
+        => from shape in Enumerable.Range(1, 8).Select(bits => new[] { bits, 70, 37, 5 })
+               .Concat([[5, 2, 11, 1], [8, 5, 30, 7], [3, 8, 19, 4]])
+           from path in Enum.GetValues<CodebookPath>()
+           select new TestCaseData(shape[0], shape[1], shape[2], shape[3], path);
+
+    [TestCaseSource(nameof(ProductCases))]
+    public void ProductMatchesTheDecodedDenseProduct(int bits, int m, int k, int n, CodebookPath path)
     {
-        var random = new Random(bits);
-        byte[] indices = Enumerable.Range(0, m * k).Select(_ => (byte)random.Next(1 << bits)).ToArray();
+        byte[] indices = RandomIndices(bits, m * k);
         float[] table = GemmTestData.Random(1 << bits, bits + 1), xHost = GemmTestData.Random(k * n, bits + 2), biasHost = GemmTestData.Random(m, bits + 3);
         float[] decoded = indices.Select(index => table[index]).ToArray();
         var expected = new float[m * n];
@@ -25,14 +35,76 @@ public sealed class CodebookGemmTests(string deviceName) : DeviceTest(deviceName
         using var x = Accelerator.Allocate<float>(xHost);
         using var y = Accelerator.Allocate<float>(m * n);
         using var bias = Accelerator.Allocate<float>(biasHost);
-        CodebookGemm.Multiply(Accelerator, weights, x.View, y.View, n, bias.View, new Activation(ActivationKind.Tanh));
+        var activation = new Activation(ActivationKind.Tanh);
+        var epilogue = RowEpilogue.Create(bias.View, activation);
+        switch (path)
+        {
+            case CodebookPath.Dispatched:
+                CodebookGemm.Multiply(Accelerator, weights, x.View, y.View, n, bias.View, activation);
+                break;
+            case CodebookPath.Portable:
+                Accelerator.Launch(n, m, CodebookGemmKernel.For(weights, x.View, y.View, n, epilogue));
+                break;
+            case CodebookPath.Grouped:
+                Accelerator.LaunchGrouped(CodebookGemmGroupedKernel.ExtentOf(m, n), CodebookGemmGroupedKernel.For(weights, x.View, y.View, n, epilogue));
+                break;
+        }
         Accelerator.Synchronize();
 
         GemmTestData.AssertClose(expected, y.ToArray(), k);
+    }
+
+    [TestCase(1), TestCase(2), TestCase(3), TestCase(4), TestCase(5), TestCase(6), TestCase(7), TestCase(8)]
+    public void PackedIndicesReadBackUnchanged(int bits)
+    {
+        const int rows = 3, columns = 37;
+        byte[] indices = RandomIndices(bits, rows * columns);
+        using var weights = new CodebookWeights(Accelerator, indices, new float[1 << bits], rows, columns, bits);
+
+        Assert.That(weights.WordsPerRow, Is.EqualTo((columns * bits + 31) / 32));
+        Assert.That(weights.PackedIndices.Length, Is.EqualTo(rows * weights.WordsPerRow));
+        Assert.That(weights.UnpackIndices(), Is.EqualTo(indices));
+        Assert.That(CodebookIndices.Unpack(CodebookIndices.Pack(indices, rows, columns, bits), rows, columns, bits), Is.EqualTo(indices));
+    }
+
+    [Test]
+    public void IndicesAreLittleEndianBitStreamsStartingEachRowOnAWord()
+    {
+        // Two rows of eleven 3-bit indices: index 10 takes bits 30–32 of its row's stream, so its
+        // top bit opens the row's second word, and row 1 starts afresh at word 2.
+        byte[] row = [1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 7];
+        uint firstWord = 0;
+        for (int t = 0; t < 10; t++)
+            firstWord |= (uint)row[t] << (3 * t);
+        firstWord |= 0b11u << 30;
+        using var weights = new CodebookWeights(Accelerator, [.. row, .. row], new float[8], 2, row.Length, 3);
+
+        Assert.That(weights.PackedIndices.ToArray(), Is.EqualTo(new[] { firstWord, 1u, firstWord, 1u }));
+    }
+
+    [Test]
+    public void A4096By4096LayerOf5BitIndicesTakes10MiB()
+    {
+        const int side = 4096;
+        using var weights = new CodebookWeights(Accelerator, new byte[side * side], new float[32], side, side, 5);
+
+        Assert.That(weights.WordsPerRow, Is.EqualTo(640));
+        Assert.That(weights.PackedIndices.SizeInBytes, Is.EqualTo(10L << 20));
     }
 
     [Test]
     public void IndicesOutsideTheTableAreRejected()
         => Assert.That(() => new CodebookWeights(Accelerator, [0, 4], new float[4], 1, 2, 2),
             Throws.ArgumentException.With.Message.Contains("does not fit in 2 bits"));
+
+    [TestCase(0), TestCase(9)]
+    public void WidthsOutsideOneToEightBitsAreRejected(int bits)
+        => Assert.That(() => new CodebookWeights(Accelerator, [0], new float[1], 1, 1, bits),
+            Throws.ArgumentException.With.Message.Contains("1–8 bits"));
+
+    private static byte[] RandomIndices(int bits, int count)
+    {
+        var random = new Random(bits);
+        return Enumerable.Range(0, count).Select(_ => (byte)random.Next(1 << bits)).ToArray();
+    }
 }
