@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Gpu.Core;
 using static Gpu.Conformance.Corpus.CorpusDriver;
 
@@ -22,6 +23,7 @@ internal static class IntegerCases
         new("corpus/constant-divisors", ConstantDivisors),
         new("corpus/bool-view-elements", BoolViews),
         new("corpus/char-switch", CharSwitch),
+        new("corpus/packed-int8-dot4", PackedDot4),
     ];
 
     private static void Int32Wrapping(Accelerator accelerator)
@@ -39,6 +41,36 @@ internal static class IntegerCases
             expected.Add((int)(x + 1 + int.MaxValue));
         }
         Check.Exact("int32", expected.ToArray(), actual);
+    }
+
+    private static void PackedDot4(Accelerator accelerator)
+    {
+        // Bytes at the int8 extremes (−128 · −128 is the one product past the int16 range) and
+        // accumulators at the int32 ones, so the sum wraps both ways; then random triples.
+        int[] operands = [0, 1, -1, 0x7F7F7F7F, unchecked((int)0x80808080), 0x7F807F80, 0x01FF7F80, int.MaxValue, int.MinValue, 0x12345678];
+        int[] accumulators = [0, 1, -1, int.MaxValue, int.MinValue, int.MaxValue - 65535, int.MinValue + 65535];
+        var triples = new List<int>();
+        foreach (int a in operands)
+            foreach (int b in operands)
+                foreach (int accumulator in accumulators)
+                    triples.AddRange([a, b, accumulator]);
+        var random = new Random(61);
+        for (int i = 0; i < 1000; i++)
+            triples.AddRange([random.Next(int.MinValue, int.MaxValue), random.Next(int.MinValue, int.MaxValue), random.Next(int.MinValue, int.MaxValue)]);
+        int[] input = [.. triples];
+        var actual = Map(accelerator, input, new int[input.Length / 3], (i, o) => new PackedDot4Kernel { Input = i, Output = o }, input.Length / 3);
+        var expected = new int[input.Length / 3];
+        for (int t = 0; t < expected.Length; t++)
+        {
+            // The bytes as a little-endian int holds them, read as sbytes; the sum taken wide, cut to 32 bits.
+            var a = MemoryMarshal.Cast<int, sbyte>(input.AsSpan(3 * t, 1));
+            var b = MemoryMarshal.Cast<int, sbyte>(input.AsSpan(3 * t + 1, 1));
+            long sum = input[3 * t + 2];
+            for (int i = 0; i < 4; i++)
+                sum += a[i] * b[i];
+            expected[t] = (int)sum;
+        }
+        Check.Exact("dot4", expected, actual);
     }
 
     private static void Int64Wrapping(Accelerator accelerator)

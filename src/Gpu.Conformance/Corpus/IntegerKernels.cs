@@ -332,3 +332,13 @@ internal struct CharSwitchKernel : IKernel1D
         Output[index] = value;
     }
 }
+
+/// <summary>PackedInt8.Dot4 on triples (a, b, accumulator): CUDA's dp4a or the prelude's multiplies.</summary>
+internal struct PackedDot4Kernel : IKernel1D
+{
+    /// <summary>Triples (a, b, accumulator).</summary>
+    public View<int> Input;
+    public View<int> Output;
+
+    public void Execute(int index) => Output[index] = PackedInt8.Dot4(Input[3 * index], Input[3 * index + 1], Input[3 * index + 2]);
+}

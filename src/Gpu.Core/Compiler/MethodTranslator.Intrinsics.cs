@@ -3,7 +3,7 @@ using System.Reflection;
 namespace Gpu.Core.Compiler;
 
 /// <summary>The intrinsics table: views, group indices, shared memory, barriers, atomics, warp
-/// shuffles, Math/MathF and the float bit conversions.</summary>
+/// shuffles, packed int8 dot products, Math/MathF and the float bit conversions.</summary>
 internal sealed partial class MethodTranslator
 {
     private static readonly Dictionary<string, string> UnaryMath = new()
@@ -32,6 +32,8 @@ internal sealed partial class MethodTranslator
             AtomicCall(callee);
         else if (declaring == typeof(Warp))
             WarpMember(callee);
+        else if (declaring == typeof(PackedInt8))
+            PackedInt8Call(callee);
         else if (declaring == typeof(Math) || declaring == typeof(MathF) || declaring == typeof(float) || declaring == typeof(double))
             return MathCall(callee);
         else if (declaring == typeof(BitConverter))
@@ -209,6 +211,14 @@ internal sealed partial class MethodTranslator
         var lane = PopScalar();
         var value = PopScalar();
         Push(new IRShuffle(value.Type, kind, value, lane));
+    }
+
+    private void PackedInt8Call(MethodBase callee)
+    {
+        if (callee.Name != nameof(PackedInt8.Dot4))
+            throw Fail(currentOffset, $"PackedInt8.{callee.Name} is not a known intrinsic");
+        // The prelude's helper is dp4a on CUDA devices that have it and exact multiplies elsewhere.
+        Push(HelperCall(CType.I32, "gpuc_dot4_i8", 3));
     }
 
     /// <summary>Math, MathF and the float/double statics; false for members not in the table.</summary>

@@ -24,6 +24,7 @@ public sealed class ClangSyntaxTests
         __device__ double __longlong_as_double(long long);
         __device__ long long __double_as_longlong(double);
         __device__ void __syncthreads(void);
+        __device__ int __dp4a(int, int, int);
         #define GPUC_ATOMICS(T) \
             __device__ T atomicAdd(T*, T); __device__ T atomicMin(T*, T); __device__ T atomicMax(T*, T); \
             __device__ T atomicExch(T*, T); __device__ T atomicCAS(T*, T, T);

@@ -102,6 +102,13 @@ public struct WarpSumKernel : IGroupKernel
     }
 }
 
+public struct Dot4AccumulateKernel : IKernel1D
+{
+    public View<int> Left, Right, Sums;
+
+    public void Execute(int index) => Sums[index] = PackedInt8.Dot4(Left[index], Right[index], Sums[index]);
+}
+
 public static class DeviceHelpers
 {
     public static float Square(float value) => value * value;

@@ -72,6 +72,22 @@ public sealed class TranslationTests
     }
 
     [Test]
+    public void PackedDot4IsDp4aOnCudaAndExactMultipliesOnOpenCL()
+    {
+        string cuda = Generate<Dot4AccumulateKernel>(KernelShape.OneD, KernelDialect.Cuda).Source;
+        string openCL = Generate<Dot4AccumulateKernel>(KernelShape.OneD).Source;
+        Assert.Multiple(() =>
+        {
+            Assert.That(KernelBody(cuda), Does.Contain("gpuc_dot4_i8("));
+            Assert.That(cuda, Does.Contain("#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 610\n    return __dp4a(a, b, c);"));
+            Assert.That(KernelBody(openCL), Does.Contain("gpuc_dot4_i8("));
+            Assert.That(openCL, Does.Contain("(schar)(a >> 24) * (schar)(b >> 24)"));
+        });
+    }
+
+    private static string KernelBody(string source) => source[source.IndexOf("/* the kernel ", StringComparison.Ordinal)..];
+
+    [Test]
     public void WarpIntrinsicsOnTheCpuSayTheyNeedCuda()
         => Assert.That(() => Warp.ShuffleDown(1f, 1), Throws.InstanceOf<NotSupportedException>().With.Message.Contains("CUDA"));
 

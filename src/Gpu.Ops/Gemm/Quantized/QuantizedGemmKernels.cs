@@ -39,7 +39,66 @@ public struct QuantizedOperands
     }
 }
 
-/// <summary>Writes the exact int32 accumulators, M×N. Launched over N × M.</summary>
+/// <summary><see cref="QuantizedOperands"/> packed for <see cref="PackedInt8.Dot4"/>: weights and
+/// activations four int8 to an int along K, so a thread loads a quarter as often and a GPU does
+/// four products in one instruction. uint8 activations become int8 by subtracting 128 (the byte
+/// with its top bit flipped), so one signed dot product serves both signednesses, and the row
+/// sums restore the shift and the zero point: Σ w·(x − zp) = Σ w·(x − 128) + (128 − zp)·Σ w, an
+/// identity of wrapping int32 arithmetic too, so the result equals the byte kernel's exactly.</summary>
+public struct PackedQuantizedOperands
+{
+    /// <summary>W, M × <see cref="Words"/> (<see cref="QuantizedWeights.PackedValues"/>).</summary>
+    public View<int> Weights;
+    /// <summary>Σ_k W[i, k] per row.</summary>
+    public View<int> RowSums;
+    /// <summary>The activations, N × <see cref="Words"/> packed int8, zero padded like the weights.</summary>
+    public View<int> Activations;
+    /// <summary>The multiple of a row's sum that completes the product: 128 − zero point for
+    /// uint8 activations, 0 for int8.</summary>
+    public int RowSumFactor;
+    /// <summary>Ints per row of W and per activation column: K / 4 rounded up.</summary>
+    public int Words;
+
+    /// <summary>The exact int32 accumulator of output (row, column).</summary>
+    /// <param name="operands">The operands.</param>
+    /// <param name="row">Row of W.</param>
+    /// <param name="column">Activation column.</param>
+    /// <returns>The value <see cref="QuantizedOperands.Accumulate"/> returns for the unpacked operands.</returns>
+    public static int Accumulate(PackedQuantizedOperands operands, int row, int column)
+    {
+        int sum = 0;
+        int w = row * operands.Words, x = column * operands.Words;
+        for (int word = 0; word < operands.Words; word++)
+            sum = PackedInt8.Dot4(operands.Weights[w + word], operands.Activations[x + word], sum);
+        return sum + operands.RowSumFactor * operands.RowSums[row];
+    }
+}
+
+/// <summary>The dequantising store <c>Y[i, j] = act(s_w[i] · s_x · acc + bias[i])</c> of the
+/// float-output kernels, M×N.</summary>
+public struct QuantizedOutput
+{
+    /// <summary>Per-row weight scales.</summary>
+    public View<float> WeightScales;
+    /// <summary>The activations' scale.</summary>
+    public float ActivationScale;
+    /// <summary>The output, M×N.</summary>
+    public View<float> Y;
+    /// <summary>Columns of the output.</summary>
+    public int N;
+    /// <summary>Bias and activation.</summary>
+    public RowEpilogue Epilogue;
+
+    /// <summary>Dequantises one accumulator into Y.</summary>
+    /// <param name="output">Where and how.</param>
+    /// <param name="row">Output row.</param>
+    /// <param name="column">Output column.</param>
+    /// <param name="accumulator">The exact int32 accumulator of (row, column).</param>
+    public static void Store(QuantizedOutput output, int row, int column, int accumulator)
+        => output.Y[row * output.N + column] = RowEpilogue.Apply(output.Epilogue, output.WeightScales[row] * output.ActivationScale * accumulator, row);
+}
+
+/// <summary>Writes the exact int32 accumulators, M×N, one byte product at a time. Launched over N × M.</summary>
 public struct QuantizedAccumulateKernel : IKernel2D
 {
     /// <summary>The integer operands.</summary>
@@ -55,30 +114,78 @@ public struct QuantizedAccumulateKernel : IKernel2D
     public void Execute(int column, int row) => Accumulators[row * N + column] = QuantizedOperands.Accumulate(Operands, row, column);
 }
 
-/// <summary>The dequantised product <c>Y = act(s_w[i] · s_x · acc + bias[i])</c>, M×N float.
-/// Launched over N × M.</summary>
+/// <summary>Writes the exact int32 accumulators, M×N, four byte products at a time. Launched over N × M.</summary>
+public struct PackedQuantizedAccumulateKernel : IKernel2D
+{
+    /// <summary>The packed integer operands.</summary>
+    public PackedQuantizedOperands Operands;
+    /// <summary>The accumulators, M×N.</summary>
+    public View<int> Accumulators;
+    /// <summary>Columns of the output.</summary>
+    public int N;
+
+    /// <summary>Computes one accumulator.</summary>
+    /// <param name="column">Output column.</param>
+    /// <param name="row">Output row.</param>
+    public void Execute(int column, int row) => Accumulators[row * N + column] = PackedQuantizedOperands.Accumulate(Operands, row, column);
+}
+
+/// <summary>The dequantised product <c>Y = act(s_w[i] · s_x · acc + bias[i])</c>, M×N float, one
+/// byte product at a time. Launched over N × M.</summary>
 public struct QuantizedGemmKernel : IKernel2D
 {
     /// <summary>The integer operands.</summary>
     public QuantizedOperands Operands;
-    /// <summary>Per-row weight scales.</summary>
-    public View<float> WeightScales;
-    /// <summary>The activations' scale.</summary>
-    public float ActivationScale;
-    /// <summary>The output, M×N.</summary>
-    public View<float> Y;
-    /// <summary>Columns of the output.</summary>
-    public int N;
-    /// <summary>Bias and activation.</summary>
-    public RowEpilogue Epilogue;
+    /// <summary>Scales, output, bias and activation.</summary>
+    public QuantizedOutput Output;
 
     /// <summary>Computes one output.</summary>
     /// <param name="column">Output column.</param>
     /// <param name="row">Output row.</param>
-    public void Execute(int column, int row)
+    public void Execute(int column, int row) => QuantizedOutput.Store(Output, row, column, QuantizedOperands.Accumulate(Operands, row, column));
+}
+
+/// <summary>The dequantised product of <see cref="QuantizedGemmKernel"/>, four byte products at a
+/// time. Launched over N × M.</summary>
+public struct PackedQuantizedGemmKernel : IKernel2D
+{
+    /// <summary>The packed integer operands.</summary>
+    public PackedQuantizedOperands Operands;
+    /// <summary>Scales, output, bias and activation.</summary>
+    public QuantizedOutput Output;
+
+    /// <summary>Computes one output.</summary>
+    /// <param name="column">Output column.</param>
+    /// <param name="row">Output row.</param>
+    public void Execute(int column, int row) => QuantizedOutput.Store(Output, row, column, PackedQuantizedOperands.Accumulate(Operands, row, column));
+}
+
+/// <summary>Packs activation bytes (N×K) into <see cref="PackedQuantizedOperands.Activations"/>
+/// (N × words, the last int of a column zero padded), flipping the top bit of uint8 bytes to make
+/// them the int8 x − 128. Launched over words × N.</summary>
+internal struct PackActivationsKernel : IKernel2D
+{
+    /// <summary>The bytes, N×K.</summary>
+    public View<byte> Activations;
+    /// <summary>The packed ints, N × <see cref="Words"/>.</summary>
+    public View<int> Packed;
+    /// <summary>0x80 for uint8 activations, 0 for int8 ones.</summary>
+    public int Flip;
+    /// <summary>Bytes per column.</summary>
+    public int K;
+    /// <summary>Ints per column.</summary>
+    public int Words;
+
+    /// <summary>Packs one int.</summary>
+    /// <param name="word">Int of the column.</param>
+    /// <param name="column">Activation column.</param>
+    public void Execute(int word, int column)
     {
-        int sum = QuantizedOperands.Accumulate(Operands, row, column);
-        Y[row * N + column] = RowEpilogue.Apply(Epilogue, WeightScales[row] * ActivationScale * sum, row);
+        int first = word * 4, packed = 0;
+        int count = Math.Min(4, K - first);
+        for (int b = 0; b < count; b++)
+            packed |= (Activations[column * K + first + b] ^ Flip) << (8 * b);
+        Packed[column * Words + word] = packed;
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Gpu.Core;
 
 namespace Gpu.Ops.Gemm.Quantized;
@@ -18,6 +19,7 @@ public sealed class QuantizedWeights : IDisposable
             for (int k = 0; k < columns; k++)
                 rowSums[i] += values[i * columns + k];
         RowSums = accelerator.Allocate<int>(rowSums);
+        PackedValues = accelerator.Allocate<int>(Pack(values, rows, columns));
     }
 
     /// <summary>Rows of W (output channels).</summary>
@@ -30,6 +32,16 @@ public sealed class QuantizedWeights : IDisposable
     public DeviceBuffer<float> Scales { get; }
     /// <summary>Σ_k Values[i, k] per row.</summary>
     public DeviceBuffer<int> RowSums { get; }
+    /// <summary>The values four to an int for <see cref="PackedInt8.Dot4"/>: Rows × <see cref="PackedColumns"/>,
+    /// value k of a row in byte k % 4 of int k / 4, the last int of a row padded with zeros.</summary>
+    public DeviceBuffer<int> PackedValues { get; }
+    /// <summary>Ints per row of <see cref="PackedValues"/>: Columns / 4 rounded up.</summary>
+    public int PackedColumns => PackedLength(Columns);
+
+    /// <summary>Ints that hold <paramref name="bytes"/> bytes four to an int.</summary>
+    /// <param name="bytes">Bytes of a row.</param>
+    /// <returns>bytes / 4 rounded up.</returns>
+    public static int PackedLength(int bytes) => (bytes + 3) / 4;
 
     /// <summary>Quantizes a float weight per output row: scale = max|w| / 127, q = round(w / scale).</summary>
     /// <param name="accelerator">Where the weight lives.</param>
@@ -76,6 +88,17 @@ public sealed class QuantizedWeights : IDisposable
         return new QuantizedWeights(accelerator, rows, columns, values.ToArray(), scales.ToArray());
     }
 
+    private static int[] Pack(sbyte[] values, int rows, int columns)
+    {
+        int words = PackedLength(columns);
+        var packed = new int[rows * words];
+        // Little-endian ints (hosts and devices alike) put value k of a row in byte k % 4 of int
+        // k / 4, as Dot4 numbers the bytes; the zero padding adds nothing to a dot product.
+        for (int i = 0; i < rows; i++)
+            MemoryMarshal.AsBytes(values.AsSpan(i * columns, columns)).CopyTo(MemoryMarshal.AsBytes(packed.AsSpan(i * words, words)));
+        return packed;
+    }
+
     private static void CheckShape(int length, int rows, int columns)
     {
         if (rows <= 0 || columns <= 0 || length != (long)rows * columns)
@@ -88,5 +111,6 @@ public sealed class QuantizedWeights : IDisposable
         Values.Dispose();
         Scales.Dispose();
         RowSums.Dispose();
+        PackedValues.Dispose();
     }
 }

@@ -182,8 +182,11 @@ public sealed class GemmFixtureTests(string deviceName) : DeviceTest(deviceName)
             Accelerator.Launch(n, m, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators.View, N = n });
             Accelerator.Launch(n, m, new QuantizedGemmKernel
             {
-                Operands = operands, WeightScales = weights.Scales.View, ActivationScale = activationScale, Y = y.View, N = n,
-                Epilogue = RowEpilogue.Create(biasView, activation),
+                Operands = operands,
+                Output = new QuantizedOutput
+                {
+                    WeightScales = weights.Scales.View, ActivationScale = activationScale, Y = y.View, N = n, Epilogue = RowEpilogue.Create(biasView, activation),
+                },
             });
         }
         else

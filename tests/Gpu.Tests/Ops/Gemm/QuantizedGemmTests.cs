@@ -9,30 +9,112 @@ namespace Gpu.Tests.Ops.Gemm;
 /// dynamic quantization against the float product within the quantization error bound.</summary>
 public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceName)
 {
-    [TestCase(7, 37, 1, false, 131, false)]
-    [TestCase(7, 70, 5, false, 17, false)]
-    [TestCase(9, 64, 4, true, 0, false)]
-    [TestCase(5, 33, 6, false, 200, true)]
-    [TestCase(5, 48, 3, true, 0, true)]
-    public void AccumulatorsEqualTheIntegerReference(int m, int k, int n, bool signedActivations, int zeroPoint, bool portableKernel)
+    /// <summary>Which code computes the accumulators.</summary>
+    public enum QuantizedPath
+    {
+        /// <summary>What <see cref="QuantizedGemm.Accumulate"/> chooses for the device.</summary>
+        Chosen,
+        /// <summary>The portable byte-at-a-time kernel.</summary>
+        Bytes,
+        /// <summary>The packed Dot4 kernel (what GPUs and opencl:0 get).</summary>
+        Packed,
+    }
+
+    [TestCase(7, 37, 1, false, 131, QuantizedPath.Chosen)]
+    [TestCase(7, 70, 5, false, 17, QuantizedPath.Chosen)]
+    [TestCase(9, 64, 4, true, 0, QuantizedPath.Chosen)]
+    [TestCase(5, 33, 6, false, 200, QuantizedPath.Bytes)]
+    [TestCase(5, 48, 3, true, 0, QuantizedPath.Bytes)]
+    [TestCase(6, 39, 5, false, 255, QuantizedPath.Packed)]
+    [TestCase(6, 41, 3, true, 0, QuantizedPath.Packed)]
+    [TestCase(4, 2, 3, false, 0, QuantizedPath.Packed)]
+    [TestCase(3, 64, 2, true, 0, QuantizedPath.Packed)]
+    public void AccumulatorsEqualTheIntegerReference(int m, int k, int n, bool signedActivations, int zeroPoint, QuantizedPath path)
     {
         var (values, activations) = RandomIntegers(m, k, n, seed: m * k + n);
-        int[] expected = IntegerReference(values, activations, m, k, n, signedActivations, zeroPoint);
+        Assert.That(Accumulators(values, activations, m, k, n, signedActivations, zeroPoint, path),
+            Is.EqualTo(IntegerReference(values, activations, m, k, n, signedActivations, zeroPoint)));
+    }
+
+    // All weights at ±127 against activations at 0, 255 and int8's −128: the largest products,
+    // summed over a K that leaves a partly filled last int.
+    [TestCase(false, 0, QuantizedPath.Packed)]
+    [TestCase(false, 255, QuantizedPath.Packed)]
+    [TestCase(true, 0, QuantizedPath.Packed)]
+    [TestCase(false, 0, QuantizedPath.Chosen)]
+    [TestCase(true, 0, QuantizedPath.Chosen)]
+    public void ExtremeOperandsStayExact(bool signedActivations, int zeroPoint, QuantizedPath path)
+    {
+        int m = 3, k = 1027, n = 3;
+        var values = new sbyte[m * k];
+        var activations = new byte[n * k];
+        for (int t = 0; t < k; t++)
+        {
+            (values[t], values[k + t], values[2 * k + t]) = ((sbyte)127, (sbyte)-127, (sbyte)(t % 2 == 0 ? 127 : -127));
+            (activations[t], activations[k + t], activations[2 * k + t]) = ((byte)255, (byte)0x80, (byte)(t % 3 == 0 ? 0 : 255));
+        }
+        Assert.That(Accumulators(values, activations, m, k, n, signedActivations, zeroPoint, path),
+            Is.EqualTo(IntegerReference(values, activations, m, k, n, signedActivations, zeroPoint)));
+    }
+
+    [TestCase(false, 77)]
+    [TestCase(true, 0)]
+    public void PackedGemmKernelDequantisesTheExactAccumulators(bool signedActivations, int zeroPoint)
+    {
+        int m = 5, k = 23, n = 4;
+        var (values, activations) = RandomIntegers(m, k, n, seed: 11);
+        // Unit scales and no epilogue leave each exact accumulator, which float32 holds exactly here.
+        float[] expected = [.. IntegerReference(values, activations, m, k, n, signedActivations, zeroPoint).Select(a => (float)a)];
+        using var weights = QuantizedWeights.FromQuantized(Accelerator, values, Enumerable.Repeat(1f, m).ToArray(), m, k);
+        using var x = Accelerator.Allocate<byte>(activations);
+        using var y = Accelerator.Allocate<float>(m * n);
+        using (QuantizedGemm.Pack(Accelerator, weights, Operands(weights, x.View, k, signedActivations, zeroPoint), n, out var packed))
+            Accelerator.Launch(n, m, new PackedQuantizedGemmKernel
+            {
+                Operands = packed,
+                Output = new QuantizedOutput { WeightScales = weights.Scales.View, ActivationScale = 1f, Y = y.View, N = n, Epilogue = RowEpilogue.Create(default, Activation.None) },
+            });
+        Assert.That(y.ToArray(), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void PackedWeightsHoldFourValuesPerIntWithZeroPadding()
+    {
+        using var weights = QuantizedWeights.FromQuantized(Accelerator, [1, -2, 3, -4, 5, 6, 7, 8, 9, 10], [1f, 1f], 2, 5);
+        Assert.Multiple(() =>
+        {
+            Assert.That(weights.PackedColumns, Is.EqualTo(2));
+            Assert.That(weights.PackedValues.ToArray(), Is.EqualTo(new[] { unchecked((int)0xFC03FE01), 5, 0x09080706, 10 }));
+        });
+    }
+
+    private int[] Accumulators(sbyte[] values, byte[] activations, int m, int k, int n, bool signedActivations, int zeroPoint, QuantizedPath path)
+    {
         using var weights = QuantizedWeights.FromQuantized(Accelerator, values, Enumerable.Repeat(1f, m).ToArray(), m, k);
         using var x = Accelerator.Allocate<byte>(activations);
         using var accumulators = Accelerator.Allocate<int>(m * n);
-        if (portableKernel)
-            Accelerator.Launch(n, m, new QuantizedAccumulateKernel
-            {
-                Operands = new QuantizedOperands { Weights = weights.Values.View, RowSums = weights.RowSums.View, Activations = x.View, SignedActivations = signedActivations ? 1 : 0, ZeroPoint = zeroPoint, K = k },
-                Accumulators = accumulators.View, N = n,
-            });
-        else
-            QuantizedGemm.Accumulate(Accelerator, weights, x.View, n, signedActivations, zeroPoint, accumulators.View);
+        var operands = Operands(weights, x.View, k, signedActivations, zeroPoint);
+        switch (path)
+        {
+            case QuantizedPath.Chosen:
+                QuantizedGemm.Accumulate(Accelerator, weights, x.View, n, signedActivations, zeroPoint, accumulators.View);
+                break;
+            case QuantizedPath.Bytes:
+                Accelerator.Launch(n, m, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators.View, N = n });
+                break;
+            default:
+                using (QuantizedGemm.Pack(Accelerator, weights, operands, n, out var packed))
+                    Accelerator.Launch(n, m, new PackedQuantizedAccumulateKernel { Operands = packed, Accumulators = accumulators.View, N = n });
+                break;
+        }
         Accelerator.Synchronize();
-
-        Assert.That(accumulators.ToArray(), Is.EqualTo(expected));
+        return accumulators.ToArray();
     }
+
+    private static QuantizedOperands Operands(QuantizedWeights weights, View<byte> x, int k, bool signedActivations, int zeroPoint) => new()
+    {
+        Weights = weights.Values.View, RowSums = weights.RowSums.View, Activations = x, SignedActivations = signedActivations ? 1 : 0, ZeroPoint = zeroPoint, K = k,
+    };
 
     [Test]
     public void DequantisedOutputScalesTheExactAccumulators()
