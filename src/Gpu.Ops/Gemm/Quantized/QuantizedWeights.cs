@@ -19,8 +19,12 @@ public sealed class QuantizedWeights : IDisposable
             for (int k = 0; k < columns; k++)
                 rowSums[i] += values[i * columns + k];
         RowSums = accelerator.Allocate<int>(rowSums);
-        PackedValues = accelerator.Allocate<int>(Pack(values, rows, columns));
+        // Only the packed Dot4 kernels read the packed copy, and the CPU accelerator runs its SIMD
+        // paths instead: packing on first use keeps a CPU layer at one byte per weight.
+        packedValues = new Lazy<DeviceBuffer<int>>(() => accelerator.Allocate<int>(Pack(Values.ToArray(), Rows, Columns)));
     }
+
+    private readonly Lazy<DeviceBuffer<int>> packedValues;
 
     /// <summary>Rows of W (output channels).</summary>
     public int Rows { get; }
@@ -33,8 +37,9 @@ public sealed class QuantizedWeights : IDisposable
     /// <summary>Σ_k Values[i, k] per row.</summary>
     public DeviceBuffer<int> RowSums { get; }
     /// <summary>The values four to an int for <see cref="PackedInt8.Dot4"/>: Rows × <see cref="PackedColumns"/>,
-    /// value k of a row in byte k % 4 of int k / 4, the last int of a row padded with zeros.</summary>
-    public DeviceBuffer<int> PackedValues { get; }
+    /// value k of a row in byte k % 4 of int k / 4, the last int of a row padded with zeros.
+    /// Allocated on first use.</summary>
+    public DeviceBuffer<int> PackedValues => packedValues.Value;
     /// <summary>Ints per row of <see cref="PackedValues"/>: Columns / 4 rounded up.</summary>
     public int PackedColumns => PackedLength(Columns);
 
@@ -111,6 +116,7 @@ public sealed class QuantizedWeights : IDisposable
         Values.Dispose();
         Scales.Dispose();
         RowSums.Dispose();
-        PackedValues.Dispose();
+        if (packedValues.IsValueCreated)
+            packedValues.Value.Dispose();
     }
 }
