@@ -8,6 +8,7 @@ var suites = new Dictionary<string, Action<TextWriter, IReadOnlyList<Device>>>(S
     ["gemm"] = (output, devices) => Gpu.Bench.Gemm.GemmBench.Run(output, devices),
     ["sequence"] = (output, devices) => Gpu.Bench.Sequence.SequenceBench.Run(output, devices),
     ["conv"] = (output, devices) => Gpu.Bench.Image.ConvBench.Run(output, devices),
+    ["image"] = (output, devices) => Gpu.Bench.Image.ImageOpsBench.Run(output, devices),
 };
 
 var requested = new List<string>();

@@ -15,26 +15,10 @@ Run by bench with OPENBLAS_CORETYPE unset, GOMP_SPINCOUNT=0 and the thread count
 """
 import json
 import sys
-import time
 
 import torch
 
-
-def best_ms(conv, x, budget_s=3.0):
-    """Warm-up call, then timed calls until three are done or the budget is spent: the best wall
-    time and the best processor time (all threads) of one call, in ms."""
-    start, cpu_start = time.perf_counter(), time.process_time()
-    conv(x)
-    first, first_cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    best, best_cpu, spent = first, first_cpu, first
-    for _ in range(3):
-        if spent > budget_s:
-            break
-        start, cpu_start = time.perf_counter(), time.process_time()
-        conv(x)
-        elapsed = time.perf_counter() - start
-        best, best_cpu, spent = min(best, elapsed), min(best_cpu, time.process_time() - cpu_start), spent + elapsed
-    return best * 1e3, best_cpu * 1e3
+from peer_timing import best_ms_within
 
 
 def time_format(conv, x, memory_format):
@@ -44,10 +28,11 @@ def time_format(conv, x, memory_format):
     rows = max(16, height // 16)
     if rows < height:
         crop = x[:, :, :rows, :].contiguous(memory_format=memory_format)
-        wall, cpu = best_ms(conv, crop, budget_s=0.5)
+        wall, cpu = best_ms_within(lambda: conv(crop), budget_s=0.5)
         if wall * height / rows > 1000:
             return wall * height / rows, cpu * height / rows, True
-    return (*best_ms(conv, x.contiguous(memory_format=memory_format)), False)
+    full = x.contiguous(memory_format=memory_format)
+    return (*best_ms_within(lambda: conv(full)), False)
 
 
 def measure(channels, height, width, dilation):
