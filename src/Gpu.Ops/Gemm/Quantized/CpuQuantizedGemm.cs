@@ -63,85 +63,99 @@ internal static unsafe class CpuQuantizedGemm
         var path = ActivePath(signedActivations, sevenBit);
         if (path is null)
             return false;
-        bool vnni = path == QuantizedDotPath.Vnni;
         CpuRows.ForEachRowRange(m, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
         {
             sbyte* weights = CpuRows.Pointer(operands.Weights);
             byte* activations = CpuRows.Pointer(operands.Activations);
             int* rowSums = CpuRows.Pointer(operands.RowSums);
-            int* sums = (int*)ThreadScratch.Row(2L * n);
-            int k = operands.K;
-            int row = first;
-            if (path == QuantizedDotPath.Narrow)
+            int k = operands.K, rows = end - first;
+            // One row more than the range: an odd last row of a pair parks its duplicate there.
+            int* sums = (int*)ThreadScratch.Row((rows + 1L) * n);
+            new Span<int>(sums, (rows + 1) * n).Clear();
+            int kBlock = KBlock(n, k);
+            for (int k0 = 0; k0 < k; k0 += kBlock)
+                AccumulateBlock(path.Value, signedActivations, weights + (long)first * k + k0, activations + k0, k, Math.Min(kBlock, k - k0), rows, n, sums);
+            for (int row = first; row < end; row++)
             {
-                int* block = stackalloc int[8];
-                for (; row < end; row += 2)
-                {
-                    // An odd last row repeats its neighbour and drops the duplicate sums.
-                    bool pair = row + 1 < end;
-                    sbyte* w0 = weights + (long)row * k, w1 = pair ? w0 + k : w0;
-                    int j = 0;
-                    for (; j + 4 <= n; j += 4)
-                    {
-                        byte* x = activations + (long)j * k;
-                        DotNarrow2x4(w0, w1, x, x + k, x + 2 * k, x + 3 * k, k, block);
-                        for (int c = 0; c < 4; c++)
-                        {
-                            sums[j + c] = block[c];
-                            sums[n + j + c] = block[4 + c];
-                        }
-                    }
-                    // Batch 1 and the last columns: one column at a time, not four with repeats.
-                    for (; j < n; j++)
-                        DotNarrow2x1(w0, w1, activations + (long)j * k, k, sums + j, sums + n + j);
-                    FinishRow(row, sums);
-                    if (pair)
-                        FinishRow(row + 1, sums + n);
-                }
-                return;
+                int* rowAccumulators = sums + (long)(row - first) * n;
+                int correction = operands.ZeroPoint * rowSums[row];
+                for (int j = 0; j < n; j++)
+                    rowAccumulators[j] -= correction;
+                finish(row, rowAccumulators);
             }
-            // Two weight rows per pass on the widening path: each widened activation vector feeds
-            // both, halving the activation traffic that dominates at large batches.
-            for (; !vnni && row + 2 <= end; row += 2)
+        });
+        return true;
+    }
+
+    /// <summary>Bytes of activations one K block keeps in L2 while every weight row of a range
+    /// passes over them. Whole rows of K did not fit at large batches (512 KB at 128 columns of
+    /// 4096), so each weight row pair streamed them from L3, and a 4096² layer ran at ~115 GMAC/s
+    /// where the inner loop reaches ~95 per core from L1.</summary>
+    private const int ActivationBlockBytes = 192 * 1024;
+
+    /// <summary>Steps of K per block: as many as keep <paramref name="n"/> activation columns
+    /// within <see cref="ActivationBlockBytes"/>, a multiple of 64 (whole vectors of every path).</summary>
+    private static int KBlock(int n, int k) => Math.Min(k, Math.Max(64, ActivationBlockBytes / n / 64 * 64));
+
+    /// <summary>Adds the dot products of <paramref name="length"/> steps of every weight row of a
+    /// range (rows <paramref name="k"/> apart from <paramref name="weights"/>) with every activation
+    /// column (also <paramref name="k"/> apart) into the range's accumulators, row-major n wide.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AccumulateBlock(QuantizedDotPath path, bool signedActivations, sbyte* weights, byte* activations, int k, int length, int rows, int n, int* sums)
+    {
+        int row = 0;
+        if (path == QuantizedDotPath.Narrow)
+        {
+            for (; row < rows; row += 2)
             {
-                sbyte* w = weights + (long)row * k;
-                int j = 0;
-                for (; j + 4 <= n; j += 4)
-                    DotWidening2x4(w, w + k, activations + (long)j * k, k, signedActivations, sums + j, sums + n + j);
-                for (; j < n; j++)
-                {
-                    sums[j] = DotWidening1(w, activations + (long)j * k, k, signedActivations);
-                    sums[n + j] = DotWidening1(w + k, activations + (long)j * k, k, signedActivations);
-                }
-                FinishRow(row, sums);
-                FinishRow(row + 1, sums + n);
-            }
-            for (; row < end; row++)
-            {
-                sbyte* w = weights + (long)row * k;
+                // An odd last row repeats its neighbour and drops the duplicate sums in the spare row.
+                bool pair = row + 1 < rows;
+                sbyte* w0 = weights + (long)row * k, w1 = pair ? w0 + k : w0;
+                int* s0 = sums + (long)row * n, s1 = pair ? s0 + n : sums + (long)rows * n;
                 int j = 0;
                 for (; j + 4 <= n; j += 4)
                 {
                     byte* x = activations + (long)j * k;
-                    if (vnni)
-                        DotVnni4(w, x, k, sums + j);
-                    else
-                        DotWidening4(w, x, k, signedActivations, sums + j);
+                    DotNarrow2x4(w0, w1, x, x + k, x + 2 * k, x + 3 * k, length, s0 + j, s1 + j);
                 }
+                // Batch 1 and the last columns: one column at a time, not four with repeats.
                 for (; j < n; j++)
-                    sums[j] = DotWidening1(w, activations + (long)j * k, k, signedActivations);
-                FinishRow(row, sums);
+                    DotNarrow2x1(w0, w1, activations + (long)j * k, length, s0 + j, s1 + j);
             }
-
-            void FinishRow(int finished, int* rowAccumulators)
+            return;
+        }
+        bool vnni = path == QuantizedDotPath.Vnni;
+        // Two weight rows per pass on the widening path: each widened activation vector feeds
+        // both, halving the activation traffic that dominates at large batches.
+        for (; !vnni && row + 2 <= rows; row += 2)
+        {
+            sbyte* w = weights + (long)row * k;
+            int* s0 = sums + (long)row * n, s1 = s0 + n;
+            int j = 0;
+            for (; j + 4 <= n; j += 4)
+                DotWidening2x4(w, w + k, activations + (long)j * k, k, length, signedActivations, s0 + j, s1 + j);
+            for (; j < n; j++)
             {
-                int correction = operands.ZeroPoint * rowSums[finished];
-                for (int j = 0; j < n; j++)
-                    rowAccumulators[j] -= correction;
-                finish(finished, rowAccumulators);
+                s0[j] += DotWidening1(w, activations + (long)j * k, length, signedActivations);
+                s1[j] += DotWidening1(w + k, activations + (long)j * k, length, signedActivations);
             }
-        });
-        return true;
+        }
+        for (; row < rows; row++)
+        {
+            sbyte* w = weights + (long)row * k;
+            int* s = sums + (long)row * n;
+            int j = 0;
+            for (; j + 4 <= n; j += 4)
+            {
+                byte* x = activations + (long)j * k;
+                if (vnni)
+                    DotVnni4(w, x, k, length, s + j);
+                else
+                    DotWidening4(w, x, k, length, signedActivations, s + j);
+            }
+            for (; j < n; j++)
+                s[j] += DotWidening1(w, activations + (long)j * k, length, signedActivations);
+        }
     }
 
     /// <summary>Receives a finished row of accumulators.</summary>
@@ -151,85 +165,90 @@ internal static unsafe class CpuQuantizedGemm
     private static Vector256<short> Widen(byte* x, bool signedActivations)
         => signedActivations ? Avx2.ConvertToVector256Int16((sbyte*)x) : Avx2.ConvertToVector256Int16(x);
 
-    /// <summary>Σ_k w[k]·x_c[k] for four activation columns x_c = x + c·k, without the zero point.</summary>
+    /// <summary>Adds Σ_i w[i]·x_c[i] over <paramref name="length"/> steps to result[c] for four
+    /// activation columns x_c = x + c·<paramref name="stride"/>, without the zero point.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DotWidening4(sbyte* w, byte* x, int k, bool signedActivations, int* result)
+    private static void DotWidening4(sbyte* w, byte* x, long stride, int length, bool signedActivations, int* result)
     {
         Vector256<int> s0 = Vector256<int>.Zero, s1 = s0, s2 = s0, s3 = s0;
         int i = 0;
-        for (; i + 16 <= k; i += 16)
+        for (; i + 16 <= length; i += 16)
         {
             var wv = Avx2.ConvertToVector256Int16(w + i);
             s0 += Avx2.MultiplyAddAdjacent(wv, Widen(x + i, signedActivations));
-            s1 += Avx2.MultiplyAddAdjacent(wv, Widen(x + k + i, signedActivations));
-            s2 += Avx2.MultiplyAddAdjacent(wv, Widen(x + 2 * k + i, signedActivations));
-            s3 += Avx2.MultiplyAddAdjacent(wv, Widen(x + 3 * k + i, signedActivations));
+            s1 += Avx2.MultiplyAddAdjacent(wv, Widen(x + stride + i, signedActivations));
+            s2 += Avx2.MultiplyAddAdjacent(wv, Widen(x + 2 * stride + i, signedActivations));
+            s3 += Avx2.MultiplyAddAdjacent(wv, Widen(x + 3 * stride + i, signedActivations));
         }
-        result[0] = Vector256.Sum(s0);
-        result[1] = Vector256.Sum(s1);
-        result[2] = Vector256.Sum(s2);
-        result[3] = Vector256.Sum(s3);
-        for (; i < k; i++)
+        result[0] += Vector256.Sum(s0);
+        result[1] += Vector256.Sum(s1);
+        result[2] += Vector256.Sum(s2);
+        result[3] += Vector256.Sum(s3);
+        for (; i < length; i++)
         {
             int weight = w[i];
             for (int c = 0; c < 4; c++)
-                result[c] += weight * (signedActivations ? (sbyte)x[c * k + i] : x[c * k + i]);
+                result[c] += weight * Activation(x + c * stride + i, signedActivations);
         }
     }
 
     /// <summary><see cref="DotWidening4"/> for two weight rows at once: eight int32 accumulators,
     /// each widened activation vector multiplied by both rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DotWidening2x4(sbyte* w0, sbyte* w1, byte* x, int k, bool signedActivations, int* result0, int* result1)
+    private static void DotWidening2x4(sbyte* w0, sbyte* w1, byte* x, long stride, int length, bool signedActivations, int* result0, int* result1)
     {
         Vector256<int> s00 = Vector256<int>.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         int i = 0;
-        for (; i + 16 <= k; i += 16)
+        for (; i + 16 <= length; i += 16)
         {
             var a = Avx2.ConvertToVector256Int16(w0 + i);
             var b = Avx2.ConvertToVector256Int16(w1 + i);
             var x0 = Widen(x + i, signedActivations);
             s00 += Avx2.MultiplyAddAdjacent(a, x0);
             s10 += Avx2.MultiplyAddAdjacent(b, x0);
-            var x1 = Widen(x + k + i, signedActivations);
+            var x1 = Widen(x + stride + i, signedActivations);
             s01 += Avx2.MultiplyAddAdjacent(a, x1);
             s11 += Avx2.MultiplyAddAdjacent(b, x1);
-            var x2 = Widen(x + 2 * k + i, signedActivations);
+            var x2 = Widen(x + 2 * stride + i, signedActivations);
             s02 += Avx2.MultiplyAddAdjacent(a, x2);
             s12 += Avx2.MultiplyAddAdjacent(b, x2);
-            var x3 = Widen(x + 3 * k + i, signedActivations);
+            var x3 = Widen(x + 3 * stride + i, signedActivations);
             s03 += Avx2.MultiplyAddAdjacent(a, x3);
             s13 += Avx2.MultiplyAddAdjacent(b, x3);
         }
-        result0[0] = Vector256.Sum(s00);
-        result0[1] = Vector256.Sum(s01);
-        result0[2] = Vector256.Sum(s02);
-        result0[3] = Vector256.Sum(s03);
-        result1[0] = Vector256.Sum(s10);
-        result1[1] = Vector256.Sum(s11);
-        result1[2] = Vector256.Sum(s12);
-        result1[3] = Vector256.Sum(s13);
-        for (; i < k; i++)
+        result0[0] += Vector256.Sum(s00);
+        result0[1] += Vector256.Sum(s01);
+        result0[2] += Vector256.Sum(s02);
+        result0[3] += Vector256.Sum(s03);
+        result1[0] += Vector256.Sum(s10);
+        result1[1] += Vector256.Sum(s11);
+        result1[2] += Vector256.Sum(s12);
+        result1[3] += Vector256.Sum(s13);
+        for (; i < length; i++)
         {
             int first = w0[i], second = w1[i];
             for (int c = 0; c < 4; c++)
             {
-                int value = signedActivations ? (sbyte)x[c * k + i] : x[c * k + i];
+                int value = Activation(x + c * stride + i, signedActivations);
                 result0[c] += first * value;
                 result1[c] += second * value;
             }
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Activation(byte* x, bool signedActivations) => signedActivations ? *(sbyte*)x : *x;
+
     /// <summary>Two weight rows × four 7-bit activation columns through vpmaddubsw (see
-    /// <see cref="QuantizedDotPath.Narrow"/>); sums row-major 2×4 into <paramref name="result"/>.</summary>
+    /// <see cref="QuantizedDotPath.Narrow"/>): adds row 0's four sums to <paramref name="result0"/>,
+    /// row 1's to <paramref name="result1"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DotNarrow2x4(sbyte* w0, sbyte* w1, byte* x0, byte* x1, byte* x2, byte* x3, int k, int* result)
+    private static void DotNarrow2x4(sbyte* w0, sbyte* w1, byte* x0, byte* x1, byte* x2, byte* x3, int length, int* result0, int* result1)
     {
         var ones = Vector256.Create((short)1);
         Vector256<int> s00 = Vector256<int>.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         int i = 0;
-        for (; i + 32 <= k; i += 32)
+        for (; i + 32 <= length; i += 32)
         {
             var a = Avx.LoadVector256(w0 + i);
             var b = Avx.LoadVector256(w1 + i);
@@ -246,31 +265,31 @@ internal static unsafe class CpuQuantizedGemm
             s03 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, a), ones);
             s13 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, b), ones);
         }
-        result[0] = Vector256.Sum(s00);
-        result[1] = Vector256.Sum(s01);
-        result[2] = Vector256.Sum(s02);
-        result[3] = Vector256.Sum(s03);
-        result[4] = Vector256.Sum(s10);
-        result[5] = Vector256.Sum(s11);
-        result[6] = Vector256.Sum(s12);
-        result[7] = Vector256.Sum(s13);
-        for (; i < k; i++)
+        result0[0] += Vector256.Sum(s00);
+        result0[1] += Vector256.Sum(s01);
+        result0[2] += Vector256.Sum(s02);
+        result0[3] += Vector256.Sum(s03);
+        result1[0] += Vector256.Sum(s10);
+        result1[1] += Vector256.Sum(s11);
+        result1[2] += Vector256.Sum(s12);
+        result1[3] += Vector256.Sum(s13);
+        for (; i < length; i++)
         {
             int first = w0[i], second = w1[i];
             int v0 = x0[i], v1 = x1[i], v2 = x2[i], v3 = x3[i];
-            result[0] += first * v0; result[1] += first * v1; result[2] += first * v2; result[3] += first * v3;
-            result[4] += second * v0; result[5] += second * v1; result[6] += second * v2; result[7] += second * v3;
+            result0[0] += first * v0; result0[1] += first * v1; result0[2] += first * v2; result0[3] += first * v3;
+            result1[0] += second * v0; result1[1] += second * v1; result1[2] += second * v2; result1[3] += second * v3;
         }
     }
 
     /// <summary><see cref="DotNarrow2x4"/> for a single activation column.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DotNarrow2x1(sbyte* w0, sbyte* w1, byte* x, int k, int* result0, int* result1)
+    private static void DotNarrow2x1(sbyte* w0, sbyte* w1, byte* x, int length, int* result0, int* result1)
     {
         var ones = Vector256.Create((short)1);
         Vector256<int> s0 = Vector256<int>.Zero, s1 = s0, t0 = s0, t1 = s0;
         int i = 0;
-        for (; i + 64 <= k; i += 64)
+        for (; i + 64 <= length; i += 64)
         {
             var low = Avx.LoadVector256(x + i);
             var high = Avx.LoadVector256(x + i + 32);
@@ -280,52 +299,53 @@ internal static unsafe class CpuQuantizedGemm
             t1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(high, Avx.LoadVector256(w1 + i + 32)), ones);
         }
         int first = Vector256.Sum(s0 + t0), second = Vector256.Sum(s1 + t1);
-        for (; i < k; i++)
+        for (; i < length; i++)
         {
             first += w0[i] * x[i];
             second += w1[i] * x[i];
         }
-        *result0 = first;
-        *result1 = second;
+        *result0 += first;
+        *result1 += second;
     }
 
-    /// <summary>Σ_k w[k]·x[k] for one activation column (batch 1, and the columns left over by four).</summary>
+    /// <summary>Σ_i w[i]·x[i] over <paramref name="length"/> steps for one activation column (batch 1,
+    /// and the columns left over by four).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int DotWidening1(sbyte* w, byte* x, int k, bool signedActivations)
+    private static int DotWidening1(sbyte* w, byte* x, int length, bool signedActivations)
     {
         Vector256<int> s0 = Vector256<int>.Zero, s1 = s0;
         int i = 0;
-        for (; i + 32 <= k; i += 32)
+        for (; i + 32 <= length; i += 32)
         {
             s0 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(w + i), Widen(x + i, signedActivations));
             s1 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(w + i + 16), Widen(x + i + 16, signedActivations));
         }
         int sum = Vector256.Sum(s0 + s1);
-        for (; i < k; i++)
-            sum += w[i] * (signedActivations ? (sbyte)x[i] : x[i]);
+        for (; i < length; i++)
+            sum += w[i] * Activation(x + i, signedActivations);
         return sum;
     }
 
     /// <summary>As <see cref="DotWidening4"/> with uint8 activations through vpdpbusd.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DotVnni4(sbyte* w, byte* x, int k, int* result)
+    private static void DotVnni4(sbyte* w, byte* x, long stride, int length, int* result)
     {
         Vector256<int> s0 = Vector256<int>.Zero, s1 = s0, s2 = s0, s3 = s0;
         int i = 0;
-        for (; i + 32 <= k; i += 32)
+        for (; i + 32 <= length; i += 32)
         {
             var wv = Avx.LoadVector256(w + i);
             s0 = AvxVnni.MultiplyWideningAndAdd(s0, Avx.LoadVector256(x + i), wv);
-            s1 = AvxVnni.MultiplyWideningAndAdd(s1, Avx.LoadVector256(x + k + i), wv);
-            s2 = AvxVnni.MultiplyWideningAndAdd(s2, Avx.LoadVector256(x + 2 * k + i), wv);
-            s3 = AvxVnni.MultiplyWideningAndAdd(s3, Avx.LoadVector256(x + 3 * k + i), wv);
+            s1 = AvxVnni.MultiplyWideningAndAdd(s1, Avx.LoadVector256(x + stride + i), wv);
+            s2 = AvxVnni.MultiplyWideningAndAdd(s2, Avx.LoadVector256(x + 2 * stride + i), wv);
+            s3 = AvxVnni.MultiplyWideningAndAdd(s3, Avx.LoadVector256(x + 3 * stride + i), wv);
         }
-        result[0] = Vector256.Sum(s0);
-        result[1] = Vector256.Sum(s1);
-        result[2] = Vector256.Sum(s2);
-        result[3] = Vector256.Sum(s3);
-        for (; i < k; i++)
+        result[0] += Vector256.Sum(s0);
+        result[1] += Vector256.Sum(s1);
+        result[2] += Vector256.Sum(s2);
+        result[3] += Vector256.Sum(s3);
+        for (; i < length; i++)
             for (int c = 0; c < 4; c++)
-                result[c] += w[i] * x[c * k + i];
+                result[c] += w[i] * x[c * stride + i];
     }
 }
