@@ -37,6 +37,9 @@ for (int i = 0; i < args.Length; i++)
 }
 
 Console.WriteLine($"devices: {string.Join(", ", devices.Select(d => $"{d.Name} ({d.DisplayName}, peak {d.PeakGflops:F0} GFLOP/s, {d.PeakGBps:F0} GB/s)"))}");
+if (devices.Any(d => d.Hardware == DeviceHardware.Cpu) && HostFmaProbe.Measure() is { } fma)
+    Console.WriteLine($"host FMA throughput now: {fma.OneThread:F0} GFLOP/s on one thread, {fma.AllCores:F0} on {Environment.ProcessorCount} " +
+        "(the CPU's nominal peak assumes every core at two FMAs a cycle)");
 foreach (var backend in Devices.Backends.Where(b => b.UnavailableReason is not null))
     Console.WriteLine($"{backend.Backend}: no devices ({backend.UnavailableReason})");
 foreach (string suite in requested.Count > 0 ? requested : [.. suites.Keys])
