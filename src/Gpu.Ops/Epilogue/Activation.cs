@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Gpu.Ops;
 
 /// <summary>The activation functions an epilogue can apply.</summary>
@@ -31,11 +32,14 @@ public readonly record struct Activation(ActivationKind Kind, float Slope = 0f)
     /// <param name="slope">The slope for negative inputs.</param>
     public static Activation Leaky(float slope) => new(ActivationKind.LeakyRelu, slope);
 
-    /// <summary>The activation of <paramref name="x"/>; callable from kernels.</summary>
+    /// <summary>The activation of <paramref name="x"/>; callable from kernels. Inlined on the CPU:
+    /// as a call it made the CPU accelerator's loop spill and reload every kernel field per element
+    /// (an element-wise scale ran at 5 GB/s).</summary>
     /// <param name="kind">Which function.</param>
     /// <param name="slope">The LeakyReLU slope.</param>
     /// <param name="x">The input.</param>
     /// <returns>The activated value.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Apply(ActivationKind kind, float slope, float x) => kind switch
     {
         ActivationKind.Relu => x > 0f ? x : 0f,

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Gpu.Core;
 
 namespace Gpu.Ops.Gemm;
@@ -38,6 +39,7 @@ public struct GemmEpilogue
     /// <param name="previous">C[row, column] before the call (ignored when β = 0).</param>
     /// <param name="column">Column index, for the bias.</param>
     /// <returns>The value stored.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Apply(GemmEpilogue epilogue, float product, float previous, int column)
     {
         float value = epilogue.Alpha * product;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Gpu.Core;
 
 namespace Gpu.Ops.Gemm;
@@ -24,6 +25,7 @@ public struct RowEpilogue
     /// <param name="sum">The row's dot product.</param>
     /// <param name="row">Row of W.</param>
     /// <returns>The output value.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Apply(RowEpilogue epilogue, float sum, int row)
     {
         if (epilogue.Bias.Length != 0)
