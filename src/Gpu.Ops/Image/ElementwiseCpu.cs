@@ -150,7 +150,9 @@ internal static unsafe class ElementwiseCpu
                 TensorPrimitives.Tanh(x, output);
                 break;
             default:
-                x.CopyTo(output);
+                // Spans here are one or disjoint; copying one onto itself would be a wasted pass.
+                if (!x.Overlaps(output))
+                    x.CopyTo(output);
                 break;
         }
     }
