@@ -144,7 +144,7 @@ public static class ImageOpsBench
                 Input = source, Output = result, Scale = w.Values(scale), Shift = w.Values(shift),
                 ChannelDivisor = ImageStrides.Of(layout, input.Channels, input.Height, input.Width).Channel, Channels = input.Channels,
             };
-            return () => w.Accelerator.Launch((int)source.Length, kernel);
+            return () => ChannelAffineKernel.Launch(w.Accelerator, kernel);
         });
 
     private static Case Colour(string op, Action<Accelerator, View<float>, View<float>, TensorLayout, int, int, int> convert)

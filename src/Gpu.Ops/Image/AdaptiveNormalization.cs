@@ -5,7 +5,8 @@ namespace Gpu.Ops.Image;
 /// <summary>FIP's adaptive normalisation <c>Ψ(x) = λ·x + μ·BN(x)</c>, with
 /// <c>BN(x)[c] = γ[c]·(x[c] − mean[c]) / sqrt(var[c] + ε) + β[c]</c>. Inference with stored
 /// statistics is a per-channel affine that folds into the preceding convolution; batch mode
-/// normalises with the image's own per-channel statistics over N·H·W, reduced on the device.</summary>
+/// normalises with the image's own per-channel statistics over N·H·W, reduced on the device (on the
+/// CPU by <see cref="ChannelStatisticsCpu"/>, and the affine applied by <see cref="ElementwiseCpu"/>).</summary>
 /// <param name="Lambda">λ, one scalar for the layer.</param>
 /// <param name="Mu">μ, one scalar for the layer.</param>
 /// <param name="Gamma">γ, one per channel.</param>
@@ -15,6 +16,10 @@ public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma
 {
     /// <summary>Channels.</summary>
     public int Channels => Gamma.Length;
+
+    /// <summary>Run the portable kernels even where the CPU path exists (to test and compare both):
+    /// on the CPU, the grouped statistics kernel in its emulation and the one-thread-per-element affine.</summary>
+    public bool PreferPortableKernels { get; init; }
 
     /// <summary>The per-channel affine Ψ becomes with given statistics:
     /// <c>α[c] = λ + μ·γ[c]/σ[c]</c>, <c>β'[c] = μ·(β[c] − γ[c]·mean[c]/σ[c])</c>, σ = sqrt(var + ε).</summary>
@@ -86,8 +91,8 @@ public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma
         using var moments = accelerator.Allocate<float>(2L * Channels);
         using var parameters = accelerator.Allocate<float>([.. Gamma, .. Beta]);
         using var affine = accelerator.Allocate<float>(2L * Channels);
-        if (accelerator.IsHostAddressable())
-            ChannelStatisticsKernel.ComputeOnHost(input.AsHostSpan(accelerator), moments.View.AsHostSpan(accelerator), strides, Channels, batch, height * width);
+        if (accelerator.IsHostAddressable() && !PreferPortableKernels)
+            ChannelStatisticsCpu.Compute(input, moments.View.AsHostSpan(accelerator), strides, Channels, batch, height * width);
         else
             ChannelStatisticsKernel.Launch(accelerator, input, moments.View, strides, Channels, batch, height * width);
         accelerator.Launch(Channels, new AdaptiveAffineKernel
@@ -95,12 +100,12 @@ public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma
             Moments = moments.View, Parameters = parameters.View, Affine = affine.View, Channels = Channels,
             Lambda = Lambda, Mu = Mu, Epsilon = Epsilon,
         });
-        accelerator.Launch((int)count, new ChannelAffineKernel
+        ChannelAffineKernel.Launch(accelerator, new ChannelAffineKernel
         {
             Input = input, Output = output, Scale = affine.View.SubView(0, Channels), Shift = affine.View.SubView(Channels, Channels),
             ChannelDivisor = strides.Channel == 1 ? 1 : height * width, Channels = Channels,
             Activation = activation.Kind, Slope = activation.Slope,
-        });
+        }, PreferPortableKernels);
         if (statistics.Length != 0)
             accelerator.Launch(2 * Channels, new CopyKernel { Source = moments.View, Destination = statistics });
         accelerator.Synchronize();

@@ -20,6 +20,25 @@ public struct ChannelAffineKernel : IKernel1D
     /// <summary>The LeakyReLU slope.</summary>
     public float Slope;
 
+    /// <summary>Runs <paramref name="kernel"/> over all of its input: on the CPU the vectorised
+    /// <see cref="ElementwiseCpu"/> path (the same results but for sigmoid's and tanh's last bits),
+    /// elsewhere one thread per element.</summary>
+    /// <param name="accelerator">The accelerator owning the views.</param>
+    /// <param name="kernel">The views, channel geometry and activation.</param>
+    /// <param name="preferPortableKernel">Run the kernel even on the CPU (to test and compare both).</param>
+    /// <exception cref="ArgumentException">The output's length differs from the input's, the input
+    /// is not whole runs of every channel, or scale or shift has fewer than C values.</exception>
+    public static void Launch(Accelerator accelerator, ChannelAffineKernel kernel, bool preferPortableKernel = false)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        if (kernel.Channels <= 0 || kernel.ChannelDivisor <= 0 || kernel.Output.Length != kernel.Input.Length
+            || kernel.Input.Length % ((long)kernel.ChannelDivisor * kernel.Channels) != 0
+            || kernel.Scale.Length < kernel.Channels || kernel.Shift.Length < kernel.Channels)
+            throw new ArgumentException($"A channel affine over {kernel.Input.Length} elements into {kernel.Output.Length} needs equal lengths, a multiple of divisor {kernel.ChannelDivisor} × {kernel.Channels} channels, and {kernel.Channels} scales ({kernel.Scale.Length}) and shifts ({kernel.Shift.Length}).", nameof(kernel));
+        if (preferPortableKernel || !accelerator.IsHostAddressable() || !ElementwiseCpu.TryChannelAffine(kernel))
+            accelerator.Launch(kernel.Input.Length, kernel);
+    }
+
     /// <summary>One element.</summary>
     /// <param name="index">Flat index.</param>
     public void Execute(int index)

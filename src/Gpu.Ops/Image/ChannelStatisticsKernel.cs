@@ -32,8 +32,8 @@ public struct ChannelStatisticsKernel : IGroupKernel
         => accelerator.LaunchGrouped(new GroupedExtent(channels, GroupSize),
             new ChannelStatisticsKernel { Input = input, Moments = moments, Strides = strides, Channels = channels, Batch = batch, Pixels = pixels });
 
-    /// <summary>The same two-pass statistics on host memory, in double: the CPU accelerator's path
-    /// (its emulation of grouped kernels is for correctness, not speed).</summary>
+    /// <summary>The same two-pass statistics on host memory, in double, on one thread: the plain
+    /// reference the kernel and the CPU path (<see cref="ChannelStatisticsCpu"/>) are tested against.</summary>
     /// <param name="input">The image.</param>
     /// <param name="moments">2·C outputs.</param>
     /// <param name="strides">The image's strides.</param>

@@ -3,7 +3,8 @@ using Gpu.Core;
 namespace Gpu.Ops.Image;
 
 /// <summary>Element-wise ops on whole tensors (any layout): activation, scale, sum. Each is a
-/// 1D kernel over the elements and may run in place (output = an input).</summary>
+/// 1D kernel over the elements (on the CPU the vectorised <see cref="ElementwiseCpu"/> path, the
+/// same results but for sigmoid's and tanh's last bits) and may run in place (output = an input).</summary>
 public static class Elementwise
 {
     /// <summary><c>output = act(input)</c>.</summary>
@@ -15,7 +16,7 @@ public static class Elementwise
     public static void Activate(Accelerator accelerator, View<float> input, View<float> output, Activation activation)
     {
         CheckLengths(input, output, input);
-        accelerator.Launch(input.Length, new ScaleAddActivateKernel { A = input, B = input, Output = output, ScaleA = 1f, ScaleB = 0f, Activation = activation.Kind, Slope = activation.Slope });
+        Run(accelerator, new ScaleAddActivateKernel { A = input, B = input, Output = output, ScaleA = 1f, ScaleB = 0f, Activation = activation.Kind, Slope = activation.Slope });
     }
 
     /// <summary><c>output = factor·input</c>.</summary>
@@ -27,7 +28,7 @@ public static class Elementwise
     public static void Scale(Accelerator accelerator, View<float> input, View<float> output, float factor)
     {
         CheckLengths(input, output, input);
-        accelerator.Launch(input.Length, new ScaleAddActivateKernel { A = input, B = input, Output = output, ScaleA = factor, ScaleB = 0f });
+        Run(accelerator, new ScaleAddActivateKernel { A = input, B = input, Output = output, ScaleA = factor, ScaleB = 0f });
     }
 
     /// <summary><c>output = act(scaleA·a + scaleB·b)</c>; with the defaults a plain sum.</summary>
@@ -42,7 +43,14 @@ public static class Elementwise
     public static void Add(Accelerator accelerator, View<float> a, View<float> b, View<float> output, float scaleA = 1f, float scaleB = 1f, Activation activation = default)
     {
         CheckLengths(a, output, b);
-        accelerator.Launch(a.Length, new ScaleAddActivateKernel { A = a, B = b, Output = output, ScaleA = scaleA, ScaleB = scaleB, Activation = activation.Kind, Slope = activation.Slope });
+        Run(accelerator, new ScaleAddActivateKernel { A = a, B = b, Output = output, ScaleA = scaleA, ScaleB = scaleB, Activation = activation.Kind, Slope = activation.Slope });
+    }
+
+    private static void Run(Accelerator accelerator, ScaleAddActivateKernel kernel)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        if (!accelerator.IsHostAddressable() || !ElementwiseCpu.TryScaleAddActivate(kernel))
+            accelerator.Launch(kernel.Output.Length, kernel);
     }
 
     private static void CheckLengths(View<float> a, View<float> output, View<float> b)

@@ -53,6 +53,63 @@ public sealed class AdaptiveNormalizationTests(string deviceName) : DeviceTest(d
 
     }
 
+    /// <summary>1×1 images (NCHW then interleaved like NHWC), shapes that fill no vector, and planes
+    /// and pixel runs longer than the CPU path's 16K-element parts; values offset far from 0, where
+    /// E[x²] − E[x]² would cancel.</summary>
+    [Test]
+    public void BatchModeOnEveryPathMatchesTheHostReduction([Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout,
+        [Values(new[] { 1, 3, 1, 1 }, new[] { 3, 7, 1, 1 }, new[] { 2, 5, 33, 65 }, new[] { 2, 3, 131, 127 })] int[] shape,
+        [Values] bool portable)
+    {
+        int n = shape[0], c = shape[1], h = shape[2], w = shape[3];
+        var norm = new AdaptiveNormalization(0.7f, 0.5f, [.. Enumerable.Range(0, c).Select(k => 0.5f + k * 0.25f)], [.. Enumerable.Range(0, c).Select(k => k * 0.1f - 0.2f)], 1e-3f)
+        {
+            PreferPortableKernels = portable,
+        };
+        float[] input = [.. ImageTestData.Random((long)n * c * h * w, 11, -2f, 3f).Select(x => x + 40f)];
+        var strides = ImageStrides.Of(layout, c, h, w);
+        float[] laidOut = layout == TensorLayout.Nhwc ? ImageTestData.ToNhwc(input, n, c, h, w) : input;
+        var expectedMoments = new float[2 * c];
+        ChannelStatisticsKernel.ComputeOnHost(laidOut, expectedMoments, strides, c, n, h * w);
+        var (scale, shift) = norm.Affine(expectedMoments.AsSpan(0, c), expectedMoments.AsSpan(c));
+        var activation = Activation.Leaky(0.2f);
+        float[] expected = [.. input.Select((x, i) => activation.Apply(x * scale[i / (h * w) % c] + shift[i / (h * w) % c]))];
+        using var buffer = Accelerator.Allocate<float>(laidOut);
+        using var statistics = Accelerator.Allocate<float>(2L * c);
+        norm.ForwardBatch(Accelerator, buffer.View, buffer.View, layout, n, h, w, activation, statistics.View);
+        float[] output = buffer.ToArray();
+        ImageTestData.AssertClose(expectedMoments, statistics.ToArray(), 1e-5f, 2e-6f, "moments");
+        ImageTestData.AssertClose(expected, layout == TensorLayout.Nhwc ? ImageTestData.ToNchw(output, n, c, h, w) : output, 1e-4f, 1e-5f, "output");
+    }
+
+    /// <summary>The affine alone (what folded statistics leave), both layouts, every activation,
+    /// in and out of place, against the scalar code bit for bit.</summary>
+    [Test]
+    public void ChannelAffineMatchesTheScalarCode([Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout,
+        [Values] ActivationKind kind, [Values(new[] { 2, 3, 1, 1 }, new[] { 2, 5, 131, 127 })] int[] shape, [Values] bool inPlace)
+    {
+        int n = shape[0], c = shape[1], h = shape[2], w = shape[3];
+        float[] scale = ImageTestData.Random(c, 12, -2f, 2f), shift = ImageTestData.Random(c, 13, -1f, 1f);
+        float[] input = ImageTestData.RandomWithSpecials((long)n * c * h * w, 14);
+        var activation = new Activation(kind, -1.5f);
+        var strides = ImageStrides.Of(layout, c, h, w);
+        float[] expected = [.. input.Select((x, i) => activation.Apply(x * scale[ChannelOf(i, layout, c, h * w)] + shift[ChannelOf(i, layout, c, h * w)]))];
+        using var source = Accelerator.Allocate<float>(input);
+        using var result = Accelerator.Allocate<float>(input.Length);
+        using var scales = Accelerator.Allocate<float>(scale);
+        using var shifts = Accelerator.Allocate<float>(shift);
+        var target = inPlace ? source : result;
+        ChannelAffineKernel.Launch(Accelerator, new ChannelAffineKernel
+        {
+            Input = source.View, Output = target.View, Scale = scales.View, Shift = shifts.View,
+            ChannelDivisor = strides.Channel == 1 ? 1 : h * w, Channels = c, Activation = kind, Slope = activation.Slope,
+        });
+        ImageTestData.AssertActivated(expected, target.ToArray(), kind, $"{layout} {activation}");
+    }
+
+    private static int ChannelOf(int index, TensorLayout layout, int channels, int pixels)
+        => layout == TensorLayout.Nhwc ? index % channels : index / pixels % channels;
+
     [Test]
     public void FoldedIntoTheConvolutionMatchesPyTorch()
     {

@@ -45,6 +45,47 @@ public sealed class ElementwiseTests(string deviceName) : DeviceTest(deviceName)
         Assert.That(() => Elementwise.Add(Accelerator, shortBuffer.View, longBuffer.View, shortBuffer.View), Throws.ArgumentException);
     }
 
+    /// <summary>Lengths around the CPU path's vector width and its 16K-element parts, the factor
+    /// pairs it treats apart (a factor of 1 left out, b not read, two products), and every place the
+    /// result may go: a separate output, either operand, or one view as both operands.</summary>
+    [Test]
+    public void EveryActivationAndFactorMatchesTheScalarCodeInAndOutOfPlace(
+        [Values] ActivationKind kind, [Values(1, 13, 16384 + 11, 3 * 16384 + 5)] int length)
+    {
+        float[] a = ImageTestData.RandomWithSpecials(length, 7), b = ImageTestData.RandomWithSpecials(length, 8);
+        // Slopes outside [0, 1], where max(x, slope·x) would differ from the op's x ≥ 0 ? x : slope·x.
+        float[] slopes = kind == ActivationKind.LeakyRelu ? [0.2f, -1.5f, 2f] : [0f];
+        using var first = Accelerator.Allocate<float>(length);
+        using var second = Accelerator.Allocate<float>(length);
+        using var output = Accelerator.Allocate<float>(length);
+        foreach (float slope in slopes)
+            foreach (var (scaleA, scaleB) in new[] { (1f, 0f), (-3f, 0f), (1f, 1f), (1f, -2f), (0.5f, 1f), (0.5f, -2f) })
+                foreach (string target in scaleB == 0f ? ["output", "a"] : new[] { "output", "a", "b", "a = b" })
+                {
+                    var activation = new Activation(kind, slope);
+                    // With b unused the op is Activate (factor 1) or Scale, which applies no activation.
+                    var applied = scaleB == 0f && scaleA != 1f ? Activation.None : activation;
+                    float[] bValues = target == "a = b" ? a : b;
+                    float[] expected = [.. a.Zip(bValues, (x, y) => applied.Apply(scaleB != 0f ? scaleA * x + scaleB * y : scaleA * x))];
+                    first.CopyFromHost(a);
+                    second.CopyFromHost(bValues);
+                    var (operandB, into) = target switch
+                    {
+                        "a" => (second, first),
+                        "b" => (second, second),
+                        "a = b" => (first, first),
+                        _ => (second, output),
+                    };
+                    if (scaleB != 0f)
+                        Elementwise.Add(Accelerator, first.View, operandB.View, into.View, scaleA, scaleB, activation);
+                    else if (scaleA != 1f)
+                        Elementwise.Scale(Accelerator, first.View, into.View, scaleA);
+                    else
+                        Elementwise.Activate(Accelerator, first.View, into.View, activation);
+                    ImageTestData.AssertActivated(expected, into.ToArray(), applied.Kind, $"{activation}, {scaleA}·a + {scaleB}·b into {target}");
+                }
+    }
+
     [Test]
     public void LayoutConversionRoundTrips()
     {

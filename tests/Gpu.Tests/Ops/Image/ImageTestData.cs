@@ -2,6 +2,7 @@ using System.Text.Json;
 using Gpu.Core;
 using Gpu.Core.Compiler;
 using Gpu.Models.Safetensors;
+using Gpu.Ops;
 
 namespace Gpu.Tests.Ops.Image;
 
@@ -42,6 +43,33 @@ internal static class ImageTestData
         for (long i = 0; i < values.Length; i++)
             values[i] = low + (float)random.NextDouble() * (high - low);
         return values;
+    }
+
+    /// <summary>Random values in [−4, 4) with NaN, ±0, ±∞ and tiny and huge magnitudes mixed in, so
+    /// the element-wise paths meet every case their semantics name.</summary>
+    public static float[] RandomWithSpecials(long length, int seed)
+    {
+        float[] specials = [float.NaN, -0f, 0f, float.PositiveInfinity, float.NegativeInfinity, -1e-30f, 3e30f, -3e30f];
+        float[] values = Random(length, seed, -4f, 4f);
+        for (long i = 0; i < values.Length; i += 13)
+            values[i] = specials[i / 13 % specials.Length];
+        return values;
+    }
+
+    /// <summary>Asserts an element-wise result: bit for bit (−0 differs from +0, any NaN equals any
+    /// NaN), except after sigmoid and tanh, whose exponentials may differ between implementations in
+    /// the last bits.</summary>
+    public static void AssertActivated(float[] expected, float[] actual, ActivationKind activation, string what)
+    {
+        if (activation is ActivationKind.Sigmoid or ActivationKind.Tanh)
+        {
+            AssertClose(expected, actual, 1e-6f, 1e-6f, what);
+            return;
+        }
+        Assert.That(actual, Has.Length.EqualTo(expected.Length), what);
+        for (int i = 0; i < expected.Length; i++)
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]) && !(float.IsNaN(expected[i]) && float.IsNaN(actual[i])))
+                Assert.Fail($"{what}: element {i}: expected {expected[i]:R}, got {actual[i]:R}");
     }
 
     /// <summary>NCHW host data as NHWC.</summary>
