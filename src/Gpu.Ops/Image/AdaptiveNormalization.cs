@@ -79,12 +79,7 @@ public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma
         int batch, int height, int width, Activation activation = default, View<float> statistics = default)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        Check(Channels, Beta.Length);
-        long count = (long)batch * Channels * height * width;
-        if (batch <= 0 || height <= 0 || width <= 0 || count > int.MaxValue)
-            throw new ArgumentOutOfRangeException(nameof(batch), $"Image dimensions must be positive and hold under 2^31 elements: {batch}×{Channels}×{height}×{width}.");
-        if (input.Length != count || output.Length != count)
-            throw new ArgumentException($"A {batch}×{Channels}×{height}×{width} image holds {count} elements; input has {input.Length}, output {output.Length}.");
+        CheckImage(input, output, batch, height, width);
         if (statistics.Length != 0 && statistics.Length != 2 * Channels)
             throw new ArgumentException($"Statistics hold 2·C = {2 * Channels} values or none; {statistics.Length} were given.", nameof(statistics));
         var strides = ImageStrides.Of(layout, Channels, height, width);
@@ -109,6 +104,48 @@ public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma
         if (statistics.Length != 0)
             accelerator.Launch(2 * Channels, new CopyKernel { Source = moments.View, Destination = statistics });
         accelerator.Synchronize();
+    }
+
+    /// <summary>Inference with stored statistics where no convolution precedes the layer to fold
+    /// into: writes <c>act(α[c]·x + β'[c])</c> (see <see cref="Affine"/>) to <paramref name="output"/>,
+    /// which may be the input; on the CPU vectorised per channel run.</summary>
+    /// <param name="accelerator">The accelerator owning the views.</param>
+    /// <param name="input">N·C·H·W elements.</param>
+    /// <param name="output">Same size; may be <paramref name="input"/>.</param>
+    /// <param name="layout">NCHW or NHWC.</param>
+    /// <param name="batch">N.</param>
+    /// <param name="height">H.</param>
+    /// <param name="width">W.</param>
+    /// <param name="mean">The stored per-channel means.</param>
+    /// <param name="variance">The stored per-channel variances.</param>
+    /// <param name="activation">Applied after Ψ in the same pass.</param>
+    /// <exception cref="ArgumentException">A view or a statistics array has the wrong length.</exception>
+    public void ForwardFolded(Accelerator accelerator, View<float> input, View<float> output, TensorLayout layout,
+        int batch, int height, int width, ReadOnlySpan<float> mean, ReadOnlySpan<float> variance, Activation activation = default)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        CheckImage(input, output, batch, height, width);
+        var (scale, shift) = Affine(mean, variance);
+        var strides = ImageStrides.Of(layout, Channels, height, width);
+        using var scales = accelerator.Allocate<float>(scale);
+        using var shifts = accelerator.Allocate<float>(shift);
+        ChannelAffineKernel.Launch(accelerator, new ChannelAffineKernel
+        {
+            Input = input, Output = output, Scale = scales.View, Shift = shifts.View,
+            ChannelDivisor = strides.Channel == 1 ? 1 : height * width, Channels = Channels,
+            Activation = activation.Kind, Slope = activation.Slope,
+        }, PreferPortableKernels);
+        accelerator.Synchronize();
+    }
+
+    private void CheckImage(View<float> input, View<float> output, int batch, int height, int width)
+    {
+        Check(Channels, Beta.Length);
+        long count = (long)batch * Channels * height * width;
+        if (batch <= 0 || height <= 0 || width <= 0 || count > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(batch), $"Image dimensions must be positive and hold under 2^31 elements: {batch}×{Channels}×{height}×{width}.");
+        if (input.Length != count || output.Length != count)
+            throw new ArgumentException($"A {batch}×{Channels}×{height}×{width} image holds {count} elements; input has {input.Length}, output {output.Length}.");
     }
 
     /// <summary>α and β' of one channel; shared by the host fold and the device kernel.</summary>

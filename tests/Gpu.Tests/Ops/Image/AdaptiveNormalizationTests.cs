@@ -37,6 +37,26 @@ public sealed class AdaptiveNormalizationTests(string deviceName) : DeviceTest(d
 
     }
 
+    /// <summary>Folded mode given the image's own statistics is batch mode: PyTorch's batch-mode
+    /// output, from the fixture's mean and variance, on both paths and layouts.</summary>
+    [Test]
+    public void FoldedModeWithTheImagesStatisticsMatchesPyTorchsBatchMode([Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout,
+        [Values] bool portable)
+    {
+        const string name = "batch_c24";
+        var fixture = ImageTestData.Load("adaptive_norm");
+        var norm = Norm(fixture, name) with { PreferPortableKernels = portable };
+        int[] shape = fixture.ShapeOf($"{name}/input");
+        int n = shape[0], c = shape[1], h = shape[2], w = shape[3];
+        bool nhwc = layout == TensorLayout.Nhwc;
+        float[] input = fixture.Get($"{name}/input");
+        using var source = Accelerator.Allocate<float>(nhwc ? ImageTestData.ToNhwc(input, n, c, h, w) : input);
+        using var result = Accelerator.Allocate<float>(input.Length);
+        norm.ForwardFolded(Accelerator, source.View, result.View, layout, n, h, w, fixture.Get($"{name}/mean"), fixture.Get($"{name}/variance"), Activation.Leaky(0.2f));
+        float[] output = result.ToArray();
+        ImageTestData.AssertClose(fixture.Get($"{name}/output"), nhwc ? ImageTestData.ToNchw(output, n, c, h, w) : output, 2e-5f, 2e-5f, "output");
+    }
+
     [Test]
     public void StatisticsKernelMatchesTheHostReduction()
     {
