@@ -28,14 +28,15 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
     }
 
     [Test]
-    public void MaxPoolPropagatesNaNAndRejectsOversizedPadding()
+    public void MaxPoolPropagatesNaNAndRejectsOversizedPadding([Values] bool portable)
     {
+        IgnoreUnlessPathExists(portable);
         var shape = new MaxPool2dShape(1, 1, 2, 2, 2, 2, 2, 2, default);
         float[] expected = MaxPool2d.Reference(shape, [1f, float.NaN, 3f, 2f]);
         Assert.That(float.IsNaN(expected[0]), Is.True, "reference");
         using var input = Accelerator.Allocate<float>([1f, float.NaN, 3f, 2f]);
         using var output = Accelerator.Allocate<float>(1);
-        MaxPool2d.Forward(Accelerator, shape, input.View, output.View);
+        MaxPool2d.Forward(Accelerator, shape, input.View, output.View, preferPortableKernel: portable);
         Assert.That(float.IsNaN(output.ToArray()[0]), Is.True, "kernel");
 
         Assert.That(() => new MaxPool2dShape(1, 1, 4, 4, 2, 2, 1, 1, Padding2d.Symmetric(2)).Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>());
@@ -50,6 +51,35 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
             (input, output) => MaxPool2d.Forward(Accelerator, shape, input, output, layout));
         ImageTestData.AssertClose(fixture.Get($"{name}/output"), actual, 0f, 0f, $"{name} {layout}");
 
+    }
+
+    /// <summary>Geometries the fixtures lack: widths that are no multiple of a vector (one vector
+    /// and a tail at stride 2), 1×1 images, kernels larger than the image with padding, strides of
+    /// 3, asymmetric padding, channel counts of a vector and a tail in NHWC, batches.</summary>
+    private static readonly MaxPool2dShape[] PoolShapes =
+    [
+        new(2, 3, 17, 23, 2, 2, 2, 2, default),
+        new(1, 5, 19, 37, 3, 3, 1, 1, Padding2d.Symmetric(1)),
+        new(1, 2, 6, 67, 3, 3, 2, 2, Padding2d.Symmetric(1)),
+        new(2, 9, 13, 41, 3, 2, 2, 3, Padding2d.Of(1, 1)),
+        new(1, 16, 8, 26, 2, 2, 2, 1, Padding2d.Of(0, 1)),
+        new(1, 2, 1, 1, 1, 1, 1, 1, default),
+        new(1, 3, 1, 1, 3, 3, 1, 1, Padding2d.Symmetric(1)),
+        new(2, 4, 3, 5, 5, 7, 1, 2, Padding2d.Of(2, 3)),
+        new(1, 3, 9, 10, 4, 3, 3, 2, new Padding2d(2, 0, 1, 0)),
+    ];
+
+    [Test]
+    public void MaxPoolMatchesTheReference([ValueSource(nameof(PoolShapes))] MaxPool2dShape shape,
+        [Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout, [Values] bool portable)
+    {
+        IgnoreUnlessPathExists(portable);
+        float[] input = ImageTestData.Random(shape.InputLength, seed: shape.Height * 31 + shape.Width);
+        for (int i = 5; i < input.Length; i += 37)
+            input[i] = float.NaN;
+        float[] actual = RunInLayout(input, layout, shape.Batch, shape.Channels, shape.Height, shape.Width, shape.OutHeight, shape.OutWidth,
+            (source, result) => MaxPool2d.Forward(Accelerator, shape, source, result, layout, portable));
+        ImageTestData.AssertClose(MaxPool2d.Reference(shape, input), actual, 0f, 0f, $"{shape} {layout}");
     }
 
     /// <summary>PyTorch and we compute the same float expressions in slightly different orders.</summary>
@@ -81,6 +111,13 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
         using var input = Accelerator.Allocate<float>(12);
         using var output = Accelerator.Allocate<float>(10);
         Assert.That(() => BicubicResize.Forward(Accelerator, input.View, output.View, TensorLayout.RowMajor, 1, 1, 3, 4, 3, 3), Throws.ArgumentException);
+    }
+
+    /// <summary>Elsewhere than on the CPU the portable kernel is the only path: run it once, not twice.</summary>
+    private void IgnoreUnlessPathExists(bool portable)
+    {
+        if (!portable && !Accelerator.IsHostAddressable())
+            Assert.Ignore("the fast path is the CPU accelerator's; elsewhere the portable kernel runs either way");
     }
 
     private float[] RunInLayout(float[] nchw, TensorLayout layout, int n, int c, int h, int w, int outHeight, int outWidth, Action<View<float>, View<float>> run)
