@@ -105,6 +105,44 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
 
     }
 
+    /// <summary>(N, C, H, W, H', W'): from and to 1×1, up and down by non-integer factors, up one
+    /// way and down the other, the same size, batches, channel counts of a vector and a tail in NHWC.</summary>
+    private static readonly int[][] ResizeShapes =
+    [
+        [1, 1, 1, 1, 3, 5],
+        [1, 1, 6, 8, 1, 1],
+        [2, 3, 7, 11, 17, 29],
+        [1, 5, 23, 37, 9, 14],
+        [1, 9, 13, 19, 29, 7],
+        [3, 2, 5, 40, 5, 40],
+    ];
+
+    [Test]
+    public void BicubicMatchesTheReference([ValueSource(nameof(ResizeShapes))] int[] shape,
+        [Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout, [Values] bool portable)
+    {
+        IgnoreUnlessPathExists(portable);
+        int n = shape[0], c = shape[1], h = shape[2], w = shape[3], outHeight = shape[4], outWidth = shape[5];
+        float[] input = ImageTestData.Random((long)n * c * h * w, seed: h * 31 + w);
+        float[] actual = RunInLayout(input, layout, n, c, h, w, outHeight, outWidth,
+            (source, result) => BicubicResize.Forward(Accelerator, source, result, layout, n, c, h, w, outHeight, outWidth, portable));
+        ImageTestData.AssertClose(BicubicResize.Reference(input, n * c, h, w, outHeight, outWidth), actual, ResizeTolerance, ResizeTolerance,
+            $"{string.Join('×', shape)} {layout}");
+    }
+
+    /// <summary>The CPU path adds the same products in the same order as the portable kernel.</summary>
+    [Test]
+    public void BicubicCpuPathGivesThePortableKernelsFloats([ValueSource(nameof(ResizeShapes))] int[] shape,
+        [Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout)
+    {
+        IgnoreUnlessPathExists(portable: false);
+        int n = shape[0], c = shape[1], h = shape[2], w = shape[3], outHeight = shape[4], outWidth = shape[5];
+        float[] input = ImageTestData.Random((long)n * c * h * w, seed: h * 31 + w);
+        float[] Run(bool portable) => RunInLayout(input, layout, n, c, h, w, outHeight, outWidth,
+            (source, result) => BicubicResize.Forward(Accelerator, source, result, layout, n, c, h, w, outHeight, outWidth, portable));
+        ImageTestData.AssertClose(Run(portable: true), Run(portable: false), 0f, 0f, $"{string.Join('×', shape)} {layout}");
+    }
+
     [Test]
     public void BicubicRejectsWrongLengths()
     {
