@@ -106,7 +106,7 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
     }
 
     /// <summary>(N, C, H, W, H', W'): from and to 1×1, up and down by non-integer factors, up one
-    /// way and down the other, the same size, batches, channel counts of a vector and a tail in NHWC.</summary>
+    /// way and down the other (both ways round), the same size, batches, channel counts of a vector and a tail in NHWC.</summary>
     private static readonly int[][] ResizeShapes =
     [
         [1, 1, 1, 1, 3, 5],
@@ -115,6 +115,7 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
         [1, 5, 23, 37, 9, 14],
         [1, 9, 13, 19, 29, 7],
         [3, 2, 5, 40, 5, 40],
+        [2, 10, 31, 6, 12, 17],
     ];
 
     [Test]
@@ -130,12 +131,15 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
             $"{string.Join('×', shape)} {layout}");
     }
 
-    /// <summary>The CPU path adds the same products in the same order as the portable kernel.</summary>
+    /// <summary>Where the image does not shrink vertically, the CPU path adds the same products in
+    /// the same order as the portable kernel.</summary>
     [Test]
     public void BicubicCpuPathGivesThePortableKernelsFloats([ValueSource(nameof(ResizeShapes))] int[] shape,
         [Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout)
     {
         IgnoreUnlessPathExists(portable: false);
+        if (shape[4] < shape[2])
+            Assert.Ignore("a shrinking image sums its rows first on the CPU, which rounds differently; BicubicMatchesTheReference bounds it");
         int n = shape[0], c = shape[1], h = shape[2], w = shape[3], outHeight = shape[4], outWidth = shape[5];
         float[] input = ImageTestData.Random((long)n * c * h * w, seed: h * 31 + w);
         float[] Run(bool portable) => RunInLayout(input, layout, n, c, h, w, outHeight, outWidth,
