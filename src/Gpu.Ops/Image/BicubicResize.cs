@@ -21,9 +21,10 @@ public static class BicubicResize
     /// <param name="width">W.</param>
     /// <param name="outHeight">H'.</param>
     /// <param name="outWidth">W'.</param>
+    /// <param name="preferPortableKernel">Run the portable kernel even where the CPU path exists (to test and compare both).</param>
     /// <exception cref="ArgumentException">A dimension is not positive or a view has the wrong length.</exception>
     public static void Forward(Accelerator accelerator, View<float> input, View<float> output, TensorLayout layout,
-        int batch, int channels, int height, int width, int outHeight, int outWidth)
+        int batch, int channels, int height, int width, int outHeight, int outWidth, bool preferPortableKernel = false)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         if (batch <= 0 || channels <= 0 || height <= 0 || width <= 0 || outHeight <= 0 || outWidth <= 0)
@@ -31,6 +32,11 @@ public static class BicubicResize
         long inputLength = (long)batch * channels * height * width, outputLength = (long)batch * channels * outHeight * outWidth;
         if (input.Length != inputLength || output.Length != outputLength)
             throw new ArgumentException($"Resizing {batch}×{channels}×{height}×{width} to {outHeight}×{outWidth} needs {inputLength} inputs and {outputLength} outputs; got {input.Length} and {output.Length}.");
+        if (accelerator.IsHostAddressable() && !preferPortableKernel)
+        {
+            BicubicResizeCpu.Forward(input, output, layout, batch, channels, height, width, outHeight, outWidth);
+            return;
+        }
         accelerator.Launch(outWidth, outHeight, batch * channels, new BicubicResizeKernel
         {
             Input = input, Output = output, InStrides = ImageStrides.Of(layout, channels, height, width),
@@ -55,7 +61,7 @@ public static class BicubicResize
         for (int i = 0; i < outHeight; i++)
         for (int j = 0; j < outWidth; j++)
         {
-            float sourceY = scaleY * (i + 0.5f) - 0.5f, sourceX = scaleX * (j + 0.5f) - 0.5f;
+            float sourceY = SourceOf(scaleY, i), sourceX = SourceOf(scaleX, j);
             int y0 = (int)MathF.Floor(sourceY), x0 = (int)MathF.Floor(sourceX);
             double sum = 0;
             for (int u = 0; u < 4; u++)
@@ -72,6 +78,12 @@ public static class BicubicResize
         }
         return output;
     }
+
+    /// <summary>The source coordinate output position <paramref name="index"/> samples, for in/out = <paramref name="scale"/>.</summary>
+    /// <param name="scale">in/out along the axis, in float.</param>
+    /// <param name="index">Output position.</param>
+    /// <returns><c>(index + 0.5)·scale − 0.5</c>, in float as PyTorch computes it.</returns>
+    internal static float SourceOf(float scale, int index) => scale * (index + 0.5f) - 0.5f;
 
     /// <summary>Keys' cubic kernel at distance <paramref name="s"/>.</summary>
     private static double Keys(double s)
@@ -100,7 +112,7 @@ public struct BicubicResizeKernel : IKernel3D
     public void Execute(int x, int y, int z)
     {
         int n = z / Channels, c = z - n * Channels;
-        float sourceY = ScaleY * (y + 0.5f) - 0.5f, sourceX = ScaleX * (x + 0.5f) - 0.5f;
+        float sourceY = BicubicResize.SourceOf(ScaleY, y), sourceX = BicubicResize.SourceOf(ScaleX, x);
         float floorY = MathF.Floor(sourceY), floorX = MathF.Floor(sourceX);
         int y0 = (int)floorY, x0 = (int)floorX;
         float ty = sourceY - floorY, tx = sourceX - floorX;
@@ -120,7 +132,7 @@ public struct BicubicResizeKernel : IKernel3D
     }
 
     /// <summary>The weight of tap <paramref name="k"/> (0..3, at offsets −1..2) for fraction <paramref name="t"/>.</summary>
-    private static float Weight(float t, int k)
+    internal static float Weight(float t, int k)
     {
         const float a = BicubicResize.A;
         float s = k == 0 ? t + 1f : k == 1 ? t : k == 2 ? 1f - t : 2f - t;

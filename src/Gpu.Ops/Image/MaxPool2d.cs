@@ -52,13 +52,20 @@ public static class MaxPool2d
     /// <param name="input">N·C·H·W elements in <paramref name="layout"/>.</param>
     /// <param name="output">N·C·H'·W' elements in <paramref name="layout"/>.</param>
     /// <param name="layout">NCHW or NHWC.</param>
+    /// <param name="preferPortableKernel">Run the portable kernel even where the CPU path exists (to test and compare both).</param>
     /// <exception cref="ArgumentException">A view has the wrong length.</exception>
-    public static void Forward(Accelerator accelerator, MaxPool2dShape shape, View<float> input, View<float> output, TensorLayout layout = TensorLayout.RowMajor)
+    public static void Forward(Accelerator accelerator, MaxPool2dShape shape, View<float> input, View<float> output, TensorLayout layout = TensorLayout.RowMajor,
+        bool preferPortableKernel = false)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         shape.Validate();
         if (input.Length != shape.InputLength || output.Length != shape.OutputLength)
             throw new ArgumentException($"{shape} needs {shape.InputLength} inputs and {shape.OutputLength} outputs; got {input.Length} and {output.Length}.");
+        if (accelerator.IsHostAddressable() && !preferPortableKernel)
+        {
+            MaxPool2dCpu.Forward(shape, input, output, layout);
+            return;
+        }
         accelerator.Launch(shape.OutWidth, shape.OutHeight, shape.Batch * shape.Channels, new MaxPool2dKernel
         {
             Input = input, Output = output, InStrides = ImageStrides.Of(layout, shape.Channels, shape.Height, shape.Width),

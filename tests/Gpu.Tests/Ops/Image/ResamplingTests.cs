@@ -28,14 +28,15 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
     }
 
     [Test]
-    public void MaxPoolPropagatesNaNAndRejectsOversizedPadding()
+    public void MaxPoolPropagatesNaNAndRejectsOversizedPadding([Values] bool portable)
     {
+        IgnoreUnlessPathExists(portable);
         var shape = new MaxPool2dShape(1, 1, 2, 2, 2, 2, 2, 2, default);
         float[] expected = MaxPool2d.Reference(shape, [1f, float.NaN, 3f, 2f]);
         Assert.That(float.IsNaN(expected[0]), Is.True, "reference");
         using var input = Accelerator.Allocate<float>([1f, float.NaN, 3f, 2f]);
         using var output = Accelerator.Allocate<float>(1);
-        MaxPool2d.Forward(Accelerator, shape, input.View, output.View);
+        MaxPool2d.Forward(Accelerator, shape, input.View, output.View, preferPortableKernel: portable);
         Assert.That(float.IsNaN(output.ToArray()[0]), Is.True, "kernel");
 
         Assert.That(() => new MaxPool2dShape(1, 1, 4, 4, 2, 2, 1, 1, Padding2d.Symmetric(2)).Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>());
@@ -50,6 +51,35 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
             (input, output) => MaxPool2d.Forward(Accelerator, shape, input, output, layout));
         ImageTestData.AssertClose(fixture.Get($"{name}/output"), actual, 0f, 0f, $"{name} {layout}");
 
+    }
+
+    /// <summary>Geometries the fixtures lack: widths that are no multiple of a vector (one vector
+    /// and a tail at stride 2), 1×1 images, kernels larger than the image with padding, strides of
+    /// 3, asymmetric padding, channel counts of a vector and a tail in NHWC, batches.</summary>
+    private static readonly MaxPool2dShape[] PoolShapes =
+    [
+        new(2, 3, 17, 23, 2, 2, 2, 2, default),
+        new(1, 5, 19, 37, 3, 3, 1, 1, Padding2d.Symmetric(1)),
+        new(1, 2, 6, 67, 3, 3, 2, 2, Padding2d.Symmetric(1)),
+        new(2, 9, 13, 41, 3, 2, 2, 3, Padding2d.Of(1, 1)),
+        new(1, 16, 8, 26, 2, 2, 2, 1, Padding2d.Of(0, 1)),
+        new(1, 2, 1, 1, 1, 1, 1, 1, default),
+        new(1, 3, 1, 1, 3, 3, 1, 1, Padding2d.Symmetric(1)),
+        new(2, 4, 3, 5, 5, 7, 1, 2, Padding2d.Of(2, 3)),
+        new(1, 3, 9, 10, 4, 3, 3, 2, new Padding2d(2, 0, 1, 0)),
+    ];
+
+    [Test]
+    public void MaxPoolMatchesTheReference([ValueSource(nameof(PoolShapes))] MaxPool2dShape shape,
+        [Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout, [Values] bool portable)
+    {
+        IgnoreUnlessPathExists(portable);
+        float[] input = ImageTestData.Random(shape.InputLength, seed: shape.Height * 31 + shape.Width);
+        for (int i = 5; i < input.Length; i += 37)
+            input[i] = float.NaN;
+        float[] actual = RunInLayout(input, layout, shape.Batch, shape.Channels, shape.Height, shape.Width, shape.OutHeight, shape.OutWidth,
+            (source, result) => MaxPool2d.Forward(Accelerator, shape, source, result, layout, portable));
+        ImageTestData.AssertClose(MaxPool2d.Reference(shape, input), actual, 0f, 0f, $"{shape} {layout}");
     }
 
     /// <summary>PyTorch and we compute the same float expressions in slightly different orders.</summary>
@@ -75,12 +105,61 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
 
     }
 
+    /// <summary>(N, C, H, W, H', W'): from and to 1×1, up and down by non-integer factors, up one
+    /// way and down the other (both ways round), the same size, batches, channel counts of a vector and a tail in NHWC.</summary>
+    private static readonly int[][] ResizeShapes =
+    [
+        [1, 1, 1, 1, 3, 5],
+        [1, 1, 6, 8, 1, 1],
+        [2, 3, 7, 11, 17, 29],
+        [1, 5, 23, 37, 9, 14],
+        [1, 9, 13, 19, 29, 7],
+        [3, 2, 5, 40, 5, 40],
+        [2, 10, 31, 6, 12, 17],
+    ];
+
+    [Test]
+    public void BicubicMatchesTheReference([ValueSource(nameof(ResizeShapes))] int[] shape,
+        [Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout, [Values] bool portable)
+    {
+        IgnoreUnlessPathExists(portable);
+        int n = shape[0], c = shape[1], h = shape[2], w = shape[3], outHeight = shape[4], outWidth = shape[5];
+        float[] input = ImageTestData.Random((long)n * c * h * w, seed: h * 31 + w);
+        float[] actual = RunInLayout(input, layout, n, c, h, w, outHeight, outWidth,
+            (source, result) => BicubicResize.Forward(Accelerator, source, result, layout, n, c, h, w, outHeight, outWidth, portable));
+        ImageTestData.AssertClose(BicubicResize.Reference(input, n * c, h, w, outHeight, outWidth), actual, ResizeTolerance, ResizeTolerance,
+            $"{string.Join('×', shape)} {layout}");
+    }
+
+    /// <summary>Where the image does not shrink vertically, the CPU path adds the same products in
+    /// the same order as the portable kernel.</summary>
+    [Test]
+    public void BicubicCpuPathGivesThePortableKernelsFloats([ValueSource(nameof(ResizeShapes))] int[] shape,
+        [Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout)
+    {
+        IgnoreUnlessPathExists(portable: false);
+        if (shape[4] < shape[2])
+            Assert.Ignore("a shrinking image sums its rows first on the CPU, which rounds differently; BicubicMatchesTheReference bounds it");
+        int n = shape[0], c = shape[1], h = shape[2], w = shape[3], outHeight = shape[4], outWidth = shape[5];
+        float[] input = ImageTestData.Random((long)n * c * h * w, seed: h * 31 + w);
+        float[] Run(bool portable) => RunInLayout(input, layout, n, c, h, w, outHeight, outWidth,
+            (source, result) => BicubicResize.Forward(Accelerator, source, result, layout, n, c, h, w, outHeight, outWidth, portable));
+        ImageTestData.AssertClose(Run(portable: true), Run(portable: false), 0f, 0f, $"{string.Join('×', shape)} {layout}");
+    }
+
     [Test]
     public void BicubicRejectsWrongLengths()
     {
         using var input = Accelerator.Allocate<float>(12);
         using var output = Accelerator.Allocate<float>(10);
         Assert.That(() => BicubicResize.Forward(Accelerator, input.View, output.View, TensorLayout.RowMajor, 1, 1, 3, 4, 3, 3), Throws.ArgumentException);
+    }
+
+    /// <summary>Elsewhere than on the CPU the portable kernel is the only path: run it once, not twice.</summary>
+    private void IgnoreUnlessPathExists(bool portable)
+    {
+        if (!portable && !Accelerator.IsHostAddressable())
+            Assert.Ignore("the fast path is the CPU accelerator's; elsewhere the portable kernel runs either way");
     }
 
     private float[] RunInLayout(float[] nchw, TensorLayout layout, int n, int c, int h, int w, int outHeight, int outWidth, Action<View<float>, View<float>> run)
