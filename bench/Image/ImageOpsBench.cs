@@ -47,8 +47,8 @@ public static class ImageOpsBench
         Resize("bicubic_down2", FrameHeight, FrameWidth, FrameHeight / 2, FrameWidth / 2),
         .. FeatureMaps.Select(NormBatch),
         .. FeatureMaps.Select(NormFolded),
-        Colour("rgb_to_ycbcr", ColorConversion.RgbToYCbCr),
-        Colour("ycbcr_to_rgb", ColorConversion.YCbCrToRgb),
+        Colour("rgb_to_ycbcr", (a, i, o, l, n, h, w) => ColorConversion.RgbToYCbCr(a, i, o, l, n, h, w)),
+        Colour("ycbcr_to_rgb", (a, i, o, l, n, h, w) => ColorConversion.YCbCrToRgb(a, i, o, l, n, h, w)),
         .. FeatureMaps.Select(f => ElementwiseCase("leaky_relu", f, 1, (w, input, output) => () => Elementwise.Activate(w.Accelerator, input, output, Activation.Leaky(Slope)))),
         .. FeatureMaps.Select(f => ElementwiseCase("add", f, 2, (w, input, output) =>
         {

@@ -24,8 +24,10 @@ public static class ColorConversion
     /// <param name="batch">N.</param>
     /// <param name="height">H.</param>
     /// <param name="width">W.</param>
-    public static void RgbToYCbCr(Accelerator accelerator, View<float> input, View<float> output, TensorLayout layout, int batch, int height, int width)
-        => Launch(accelerator, input, output, layout, batch, height, width, ForwardTransform());
+    /// <param name="preferPortableKernel">Run the kernel even on the CPU (to test and compare both).</param>
+    public static void RgbToYCbCr(Accelerator accelerator, View<float> input, View<float> output, TensorLayout layout, int batch, int height, int width,
+        bool preferPortableKernel = false)
+        => Launch(accelerator, input, output, layout, batch, height, width, ForwardTransform(), preferPortableKernel);
 
     /// <summary>Converts YCbCr back to RGB.</summary>
     /// <param name="accelerator">The accelerator owning the views.</param>
@@ -35,8 +37,10 @@ public static class ColorConversion
     /// <param name="batch">N.</param>
     /// <param name="height">H.</param>
     /// <param name="width">W.</param>
-    public static void YCbCrToRgb(Accelerator accelerator, View<float> input, View<float> output, TensorLayout layout, int batch, int height, int width)
-        => Launch(accelerator, input, output, layout, batch, height, width, InverseTransform());
+    /// <param name="preferPortableKernel">Run the kernel even on the CPU (to test and compare both).</param>
+    public static void YCbCrToRgb(Accelerator accelerator, View<float> input, View<float> output, TensorLayout layout, int batch, int height, int width,
+        bool preferPortableKernel = false)
+        => Launch(accelerator, input, output, layout, batch, height, width, InverseTransform(), preferPortableKernel);
 
     /// <summary>The forward transform: <c>out = M·in + offset</c>.</summary>
     /// <returns>The transform in float.</returns>
@@ -70,7 +74,8 @@ public static class ColorConversion
         Offset0 = (float)offset[0], Offset1 = (float)offset[1], Offset2 = (float)offset[2],
     };
 
-    private static void Launch(Accelerator accelerator, View<float> input, View<float> output, TensorLayout layout, int batch, int height, int width, ColorTransformKernel kernel)
+    private static void Launch(Accelerator accelerator, View<float> input, View<float> output, TensorLayout layout, int batch, int height, int width,
+        ColorTransformKernel kernel, bool preferPortableKernel)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         long length = 3L * batch * height * width;
@@ -81,7 +86,8 @@ public static class ColorConversion
         kernel.Input = input;
         kernel.Output = output;
         kernel.Strides = ImageStrides.Of(layout, 3, height, width);
-        accelerator.Launch(width, height, batch, kernel);
+        if (preferPortableKernel || !ColorConversionCpu.TryRun(accelerator, kernel, batch, height, width))
+            accelerator.Launch(width, height, batch, kernel);
     }
 }
 

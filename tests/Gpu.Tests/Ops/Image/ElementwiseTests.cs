@@ -26,6 +26,22 @@ public sealed class ElementwiseTests(string deviceName) : DeviceTest(deviceName)
 
     }
 
+    /// <summary>The CPU path gives the kernel's floats to the bit: rows of 8k + 5 pixels (vector and
+    /// tail), batch 2, in place, both layouts and directions, with the kernel as the reference.</summary>
+    [Test]
+    public void ColourConversionPathsAgreeToTheBit([Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout, [Values] bool inverse)
+    {
+        const int n = 2, h = 3, w = 21;
+        float[] image = ImageTestData.Random(n * 3 * h * w, 21, 0f, 1f);
+        using var kernelResult = Accelerator.Allocate<float>(image);
+        using var inPlace = Accelerator.Allocate<float>(image);
+        var convert = inverse ? (Action<View<float>, bool>)((view, portable) => ColorConversion.YCbCrToRgb(Accelerator, view, view, layout, n, h, w, portable))
+            : (view, portable) => ColorConversion.RgbToYCbCr(Accelerator, view, view, layout, n, h, w, portable);
+        convert(kernelResult.View, true);
+        convert(inPlace.View, false);
+        Assert.That(inPlace.ToArray(), Is.EqualTo(kernelResult.ToArray()));
+    }
+
     [Test]
     public void ActivateScaleAndAddMatchTheHost()
     {
