@@ -90,7 +90,7 @@ internal static unsafe class CpuDenseGemm
     };
 
     /// <summary>Columns per B panel and steps per K block of the packed path at a width.</summary>
-    public static (int Nr, int Kc) PanelGeometry(CpuVectorWidth width) => width == CpuVectorWidth.Avx512 ? (32, 384) : (16, 256);
+    public static (int Nr, int Kc) PanelGeometry(CpuVectorWidth width) => width == CpuVectorWidth.Avx512 ? (32, 384) : (16, 384);
 
     /// <summary>Runs the product if this processor has a supported vector width.</summary>
     /// <param name="operands">The product.</param>
@@ -363,30 +363,18 @@ internal static unsafe class CpuDenseGemm
         int w = TIsa.Width;
         TVector c00 = TIsa.Zero, c01 = TIsa.Zero, c10 = TIsa.Zero, c11 = TIsa.Zero, c20 = TIsa.Zero, c21 = TIsa.Zero;
         TVector c30 = TIsa.Zero, c31 = TIsa.Zero, c40 = TIsa.Zero, c41 = TIsa.Zero, c50 = TIsa.Zero, c51 = TIsa.Zero;
-        for (int k = 0; k < kc; k++)
+        // Four steps per trip: the JIT does not unroll, and the loop's own increments and branch
+        // cost ~8 % of the micro-kernel's rate (80–92 against 91–95 GFLOP/s on one core).
+        int k = 0;
+        for (; k + 4 <= kc; k += 4, a += 4 * MR, b += 8 * w)
         {
-            TVector b0 = TIsa.Load(b), b1 = TIsa.Load(b + w);
-            TVector a0 = TIsa.Broadcast(a[0]);
-            c00 = TIsa.MultiplyAdd(a0, b0, c00);
-            c01 = TIsa.MultiplyAdd(a0, b1, c01);
-            TVector a1 = TIsa.Broadcast(a[1]);
-            c10 = TIsa.MultiplyAdd(a1, b0, c10);
-            c11 = TIsa.MultiplyAdd(a1, b1, c11);
-            TVector a2 = TIsa.Broadcast(a[2]);
-            c20 = TIsa.MultiplyAdd(a2, b0, c20);
-            c21 = TIsa.MultiplyAdd(a2, b1, c21);
-            TVector a3 = TIsa.Broadcast(a[3]);
-            c30 = TIsa.MultiplyAdd(a3, b0, c30);
-            c31 = TIsa.MultiplyAdd(a3, b1, c31);
-            TVector a4 = TIsa.Broadcast(a[4]);
-            c40 = TIsa.MultiplyAdd(a4, b0, c40);
-            c41 = TIsa.MultiplyAdd(a4, b1, c41);
-            TVector a5 = TIsa.Broadcast(a[5]);
-            c50 = TIsa.MultiplyAdd(a5, b0, c50);
-            c51 = TIsa.MultiplyAdd(a5, b1, c51);
-            a += MR;
-            b += 2 * w;
+            Step<TIsa, TVector>(a, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step<TIsa, TVector>(a + MR, b + 2 * w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step<TIsa, TVector>(a + 2 * MR, b + 4 * w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step<TIsa, TVector>(a + 3 * MR, b + 6 * w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
         }
+        for (; k < kc; k++, a += MR, b += 2 * w)
+            Step<TIsa, TVector>(a, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
         int nr = 2 * w;
         TIsa.Store(tile, c00); TIsa.Store(tile + w, c01);
         TIsa.Store(tile + nr, c10); TIsa.Store(tile + nr + w, c11);
@@ -394,6 +382,34 @@ internal static unsafe class CpuDenseGemm
         TIsa.Store(tile + 3 * nr, c30); TIsa.Store(tile + 3 * nr + w, c31);
         TIsa.Store(tile + 4 * nr, c40); TIsa.Store(tile + 4 * nr + w, c41);
         TIsa.Store(tile + 5 * nr, c50); TIsa.Store(tile + 5 * nr + w, c51);
+    }
+
+    /// <summary>One step of K of the micro-kernel: a row of the B panel times each of the MR values
+    /// of the A panel. Inlined, so the accumulators stay in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step<TIsa, TVector>(float* a, float* b, ref TVector c00, ref TVector c01, ref TVector c10, ref TVector c11, ref TVector c20, ref TVector c21,
+        ref TVector c30, ref TVector c31, ref TVector c40, ref TVector c41, ref TVector c50, ref TVector c51)
+        where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        TVector b0 = TIsa.Load(b), b1 = TIsa.Load(b + TIsa.Width);
+        TVector a0 = TIsa.Broadcast(a[0]);
+        c00 = TIsa.MultiplyAdd(a0, b0, c00);
+        c01 = TIsa.MultiplyAdd(a0, b1, c01);
+        TVector a1 = TIsa.Broadcast(a[1]);
+        c10 = TIsa.MultiplyAdd(a1, b0, c10);
+        c11 = TIsa.MultiplyAdd(a1, b1, c11);
+        TVector a2 = TIsa.Broadcast(a[2]);
+        c20 = TIsa.MultiplyAdd(a2, b0, c20);
+        c21 = TIsa.MultiplyAdd(a2, b1, c21);
+        TVector a3 = TIsa.Broadcast(a[3]);
+        c30 = TIsa.MultiplyAdd(a3, b0, c30);
+        c31 = TIsa.MultiplyAdd(a3, b1, c31);
+        TVector a4 = TIsa.Broadcast(a[4]);
+        c40 = TIsa.MultiplyAdd(a4, b0, c40);
+        c41 = TIsa.MultiplyAdd(a4, b1, c41);
+        TVector a5 = TIsa.Broadcast(a[5]);
+        c50 = TIsa.MultiplyAdd(a5, b0, c50);
+        c51 = TIsa.MultiplyAdd(a5, b1, c51);
     }
 
     /// <summary>Lands the tile parked in <see cref="TileStore.Tile"/> in C.</summary>
