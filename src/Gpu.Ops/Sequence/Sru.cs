@@ -12,6 +12,8 @@ public sealed class Sru : IDisposable
 {
     private readonly Accelerator accelerator;
     private readonly DeviceBuffer<float> weight;
+    /// <summary>The weight packed once (on the CPU), so a forward pass does not re-pack n × k·d floats.</summary>
+    private readonly PackedGemmWeights packedWeight;
     private readonly DeviceBuffer<float> gateBias;
     private readonly DeviceBuffer<float> forgetWeights;
     private readonly DeviceBuffer<float> resetWeights;
@@ -49,6 +51,8 @@ public sealed class Sru : IDisposable
             NamedWeights.GetOrZeros(weights, "v_r" + suffix, d, options.RecurrentWeights).CopyTo(vr, direction * d);
         }
         weight = accelerator.Allocate<float>(combined);
+        // M (steps × batch) is not known yet and packing does not depend on it.
+        packedWeight = DenseGemm.PackB(accelerator, new GemmShape(1, columns, n), weight.View);
         gateBias = accelerator.Allocate<float>(bias);
         forgetWeights = accelerator.Allocate<float>(vf);
         resetWeights = accelerator.Allocate<float>(vr);
@@ -94,7 +98,7 @@ public sealed class Sru : IDisposable
         int columns = directions * k * d;
         var u = projections.Get(rows * columns);
         var scratch = cellScratch.Get(state);
-        DenseGemm.Multiply(accelerator, new GemmShape((int)rows, columns, n), input, weight.View, u, bias: gateBias.View);
+        DenseGemm.Multiply(accelerator, new GemmShape((int)rows, columns, n), input, packedWeight, u, bias: gateBias.View);
         var kernel = new SruRecurrenceKernel
         {
             Projections = u, Input = input, Output = output,
@@ -119,6 +123,7 @@ public sealed class Sru : IDisposable
     /// <summary>Frees the weights and workspaces.</summary>
     public void Dispose()
     {
+        packedWeight.Dispose();
         weight.Dispose();
         gateBias.Dispose();
         forgetWeights.Dispose();
