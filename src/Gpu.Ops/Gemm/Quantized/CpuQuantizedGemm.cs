@@ -180,10 +180,7 @@ internal static unsafe class CpuQuantizedGemm
             s2 += Avx2.MultiplyAddAdjacent(wv, Widen(x + 2 * stride + i, signedActivations));
             s3 += Avx2.MultiplyAddAdjacent(wv, Widen(x + 3 * stride + i, signedActivations));
         }
-        result[0] += Vector256.Sum(s0);
-        result[1] += Vector256.Sum(s1);
-        result[2] += Vector256.Sum(s2);
-        result[3] += Vector256.Sum(s3);
+        AddLaneSums(result, s0, s1, s2, s3);
         for (; i < length; i++)
         {
             int weight = w[i];
@@ -216,14 +213,8 @@ internal static unsafe class CpuQuantizedGemm
             s03 += Avx2.MultiplyAddAdjacent(a, x3);
             s13 += Avx2.MultiplyAddAdjacent(b, x3);
         }
-        result0[0] += Vector256.Sum(s00);
-        result0[1] += Vector256.Sum(s01);
-        result0[2] += Vector256.Sum(s02);
-        result0[3] += Vector256.Sum(s03);
-        result1[0] += Vector256.Sum(s10);
-        result1[1] += Vector256.Sum(s11);
-        result1[2] += Vector256.Sum(s12);
-        result1[3] += Vector256.Sum(s13);
+        AddLaneSums(result0, s00, s01, s02, s03);
+        AddLaneSums(result1, s10, s11, s12, s13);
         for (; i < length; i++)
         {
             int first = w0[i], second = w1[i];
@@ -234,6 +225,16 @@ internal static unsafe class CpuQuantizedGemm
                 result1[c] += second * value;
             }
         }
+    }
+
+    /// <summary>Adds the lane sum of each of four accumulators to four consecutive results.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddLaneSums(int* result, Vector256<int> s0, Vector256<int> s1, Vector256<int> s2, Vector256<int> s3)
+    {
+        result[0] += Vector256.Sum(s0);
+        result[1] += Vector256.Sum(s1);
+        result[2] += Vector256.Sum(s2);
+        result[3] += Vector256.Sum(s3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -265,14 +266,8 @@ internal static unsafe class CpuQuantizedGemm
             s03 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, a), ones);
             s13 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, b), ones);
         }
-        result0[0] += Vector256.Sum(s00);
-        result0[1] += Vector256.Sum(s01);
-        result0[2] += Vector256.Sum(s02);
-        result0[3] += Vector256.Sum(s03);
-        result1[0] += Vector256.Sum(s10);
-        result1[1] += Vector256.Sum(s11);
-        result1[2] += Vector256.Sum(s12);
-        result1[3] += Vector256.Sum(s13);
+        AddLaneSums(result0, s00, s01, s02, s03);
+        AddLaneSums(result1, s10, s11, s12, s13);
         for (; i < length; i++)
         {
             int first = w0[i], second = w1[i];
@@ -340,10 +335,7 @@ internal static unsafe class CpuQuantizedGemm
             s2 = AvxVnni.MultiplyWideningAndAdd(s2, Avx.LoadVector256(x + 2 * stride + i), wv);
             s3 = AvxVnni.MultiplyWideningAndAdd(s3, Avx.LoadVector256(x + 3 * stride + i), wv);
         }
-        result[0] += Vector256.Sum(s0);
-        result[1] += Vector256.Sum(s1);
-        result[2] += Vector256.Sum(s2);
-        result[3] += Vector256.Sum(s3);
+        AddLaneSums(result, s0, s1, s2, s3);
         for (; i < length; i++)
             for (int c = 0; c < 4; c++)
                 result[c] += w[i] * x[c * stride + i];
