@@ -106,21 +106,25 @@ internal static unsafe class CpuQuantizedGemm
         int row = 0;
         if (path == QuantizedDotPath.Narrow)
         {
-            for (; row < rows; row += 2)
+            for (; row < rows; row += 4)
             {
-                // An odd last row repeats its neighbour and drops the duplicate sums in the spare row.
-                bool pair = row + 1 < rows;
-                sbyte* w0 = weights + (long)row * k, w1 = pair ? w0 + k : w0;
-                int* s0 = sums + (long)row * n, s1 = pair ? s0 + n : sums + (long)rows * n;
+                // Rows past the range repeat the last one and drop their sums in the spare row.
+                sbyte* w0 = weights + (long)row * k;
+                sbyte* w1 = weights + (long)Math.Min(row + 1, rows - 1) * k, w2 = weights + (long)Math.Min(row + 2, rows - 1) * k, w3 = weights + (long)Math.Min(row + 3, rows - 1) * k;
+                int* spare = sums + (long)rows * n;
+                int* s0 = sums + (long)row * n, s1 = row + 1 < rows ? s0 + n : spare, s2 = row + 2 < rows ? s0 + 2 * n : spare, s3 = row + 3 < rows ? s0 + 3 * n : spare;
                 int j = 0;
-                for (; j + 4 <= n; j += 4)
+                for (; j + 2 <= n; j += 2)
                 {
                     byte* x = activations + (long)j * k;
-                    DotNarrow2x4(w0, w1, x, x + k, x + 2 * k, x + 3 * k, length, s0 + j, s1 + j);
+                    DotNarrow4x2(w0, w1, w2, w3, x, x + k, length, s0 + j, s1 + j, s2 + j, s3 + j);
                 }
-                // Batch 1 and the last columns: one column at a time, not four with repeats.
+                // Batch 1 and an odd last column: one column at a time.
                 for (; j < n; j++)
+                {
                     DotNarrow2x1(w0, w1, activations + (long)j * k, length, s0 + j, s1 + j);
+                    DotNarrow2x1(w2, w3, activations + (long)j * k, length, s2 + j, s3 + j);
+                }
             }
             return;
         }
@@ -240,44 +244,48 @@ internal static unsafe class CpuQuantizedGemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Activation(byte* x, bool signedActivations) => signedActivations ? *(sbyte*)x : *x;
 
-    /// <summary>Two weight rows × four 7-bit activation columns through vpmaddubsw (see
-    /// <see cref="QuantizedDotPath.Narrow"/>): adds row 0's four sums to <paramref name="result0"/>,
-    /// row 1's to <paramref name="result1"/>.</summary>
+    /// <summary>Four weight rows × two 7-bit activation columns through vpmaddubsw (see
+    /// <see cref="QuantizedDotPath.Narrow"/>): each activation vector, read from L2, feeds four
+    /// rows held in L1 (two rows × four columns read the activations twice as often, and a
+    /// 4096² layer at batch 128 took 19–31 ms against 17–23 ms this way).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DotNarrow2x4(sbyte* w0, sbyte* w1, byte* x0, byte* x1, byte* x2, byte* x3, int length, int* result0, int* result1)
+    private static void DotNarrow4x2(sbyte* w0, sbyte* w1, sbyte* w2, sbyte* w3, byte* x0, byte* x1, int length, int* result0, int* result1, int* result2, int* result3)
     {
         var ones = Vector256.Create((short)1);
-        Vector256<int> s00 = Vector256<int>.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        Vector256<int> s00 = Vector256<int>.Zero, s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
         int i = 0;
         for (; i + 32 <= length; i += 32)
         {
-            var a = Avx.LoadVector256(w0 + i);
-            var b = Avx.LoadVector256(w1 + i);
-            var x = Avx.LoadVector256(x0 + i);
-            s00 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, a), ones);
-            s10 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, b), ones);
-            x = Avx.LoadVector256(x1 + i);
-            s01 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, a), ones);
-            s11 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, b), ones);
-            x = Avx.LoadVector256(x2 + i);
-            s02 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, a), ones);
-            s12 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, b), ones);
-            x = Avx.LoadVector256(x3 + i);
-            s03 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, a), ones);
-            s13 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, b), ones);
+            var a = Avx.LoadVector256(x0 + i);
+            var b = Avx.LoadVector256(x1 + i);
+            var w = Avx.LoadVector256(w0 + i);
+            s00 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(a, w), ones);
+            s01 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(b, w), ones);
+            w = Avx.LoadVector256(w1 + i);
+            s10 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(a, w), ones);
+            s11 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(b, w), ones);
+            w = Avx.LoadVector256(w2 + i);
+            s20 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(a, w), ones);
+            s21 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(b, w), ones);
+            w = Avx.LoadVector256(w3 + i);
+            s30 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(a, w), ones);
+            s31 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(b, w), ones);
         }
-        AddLaneSums(result0, s00, s01, s02, s03);
-        AddLaneSums(result1, s10, s11, s12, s13);
+        result0[0] += Vector256.Sum(s00); result0[1] += Vector256.Sum(s01);
+        result1[0] += Vector256.Sum(s10); result1[1] += Vector256.Sum(s11);
+        result2[0] += Vector256.Sum(s20); result2[1] += Vector256.Sum(s21);
+        result3[0] += Vector256.Sum(s30); result3[1] += Vector256.Sum(s31);
         for (; i < length; i++)
         {
-            int first = w0[i], second = w1[i];
-            int v0 = x0[i], v1 = x1[i], v2 = x2[i], v3 = x3[i];
-            result0[0] += first * v0; result0[1] += first * v1; result0[2] += first * v2; result0[3] += first * v3;
-            result1[0] += second * v0; result1[1] += second * v1; result1[2] += second * v2; result1[3] += second * v3;
+            int v0 = x0[i], v1 = x1[i];
+            result0[0] += w0[i] * v0; result0[1] += w0[i] * v1;
+            result1[0] += w1[i] * v0; result1[1] += w1[i] * v1;
+            result2[0] += w2[i] * v0; result2[1] += w2[i] * v1;
+            result3[0] += w3[i] * v0; result3[1] += w3[i] * v1;
         }
     }
 
-    /// <summary><see cref="DotNarrow2x4"/> for a single activation column.</summary>
+    /// <summary>Two weight rows × one 7-bit activation column, for batch 1 and an odd last column.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotNarrow2x1(sbyte* w0, sbyte* w1, byte* x, int length, int* result0, int* result1)
     {
