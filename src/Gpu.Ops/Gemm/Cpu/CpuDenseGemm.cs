@@ -89,8 +89,20 @@ internal static unsafe class CpuDenseGemm
         _ => Avx512Isa.IsSupported ? CpuVectorWidth.Avx512 : Avx2Isa.IsSupported ? CpuVectorWidth.Avx2 : null,
     };
 
-    /// <summary>Columns per B panel and steps per K block of the packed path at a width.</summary>
-    public static (int Nr, int Kc) PanelGeometry(CpuVectorWidth width) => width == CpuVectorWidth.Avx512 ? (32, 384) : (16, 384);
+    /// <summary>Most steps of K per block: a 16-column AVX2 panel of 384 steps (24 KB) stays in L1
+    /// beside the A micro-panel, and C is read and written once per block.</summary>
+    private const int KcMax = 384;
+
+    /// <summary>Columns per B panel and steps per K block of the packed path at a width: K split
+    /// into equal blocks of at most <see cref="KcMax"/> (K = 512 makes two of 256, not 384 and a
+    /// 128 whose C traffic weighs three times as much per FMA).</summary>
+    /// <param name="width">The vector width.</param>
+    /// <param name="k">K of the products.</param>
+    public static (int Nr, int Kc) PanelGeometry(CpuVectorWidth width, int k)
+    {
+        int blocks = (k + KcMax - 1) / KcMax;
+        return (width == CpuVectorWidth.Avx512 ? 32 : 16, (k + blocks - 1) / blocks);
+    }
 
     /// <summary>Runs the product if this processor has a supported vector width.</summary>
     /// <param name="operands">The product.</param>
@@ -133,9 +145,9 @@ internal static unsafe class CpuDenseGemm
     private static void Packed<TIsa, TVector>(DenseOperands operands, PrepackedB? prepacked) where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
         var shape = operands.Shape;
-        var (nr, kcMax) = PanelGeometry(TIsa.Width == 16 ? CpuVectorWidth.Avx512 : CpuVectorWidth.Avx2);
+        var (nr, blockKc) = PanelGeometry(TIsa.Width == 16 ? CpuVectorWidth.Avx512 : CpuVectorWidth.Avx2, shape.K);
         int threads = Environment.ProcessorCount;
-        float* scratchB = prepacked is null ? ThreadScratch.PackedB((long)kcMax * (NC + nr)) : null;
+        float* scratchB = prepacked is null ? ThreadScratch.PackedB((long)blockKc * (NC + nr)) : null;
         int mBlocks = (shape.M + MC - 1) / MC;
         // Equal row blocks (a multiple of MR each) rather than full MC blocks and a sliver, so the
         // tasks weigh the same: M = 128 makes two blocks of 66 and 62 rows, not 120 and 8.
@@ -149,9 +161,9 @@ internal static unsafe class CpuDenseGemm
             // descheduled worker cost little; each task packs its own A block, so splits along N
             // repeat that (small) packing.
             int nSplits = Math.Min(nPanels, Math.Max(1, (4 * threads + mBlocks - 1) / mBlocks));
-            for (int pc = 0; pc < shape.K; pc += kcMax)
+            for (int pc = 0; pc < shape.K; pc += blockKc)
             {
-                var block = new BlockRange { Jc = jc, Nc = nc, Pc = pc, Kc = Math.Min(kcMax, shape.K - pc), Mc = mc, Panels = nPanels, Splits = nSplits };
+                var block = new BlockRange { Jc = jc, Nc = nc, Pc = pc, Kc = Math.Min(blockKc, shape.K - pc), Mc = mc, Panels = nPanels, Splits = nSplits };
                 float* packedB = scratchB;
                 if (prepacked is null)
                 {

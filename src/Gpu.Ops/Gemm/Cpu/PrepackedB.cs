@@ -42,7 +42,7 @@ internal sealed unsafe class PrepackedB : IDisposable
     {
         if (CpuDenseGemm.ActiveWidth is not { } width)
             return null;
-        var (nr, kc) = CpuDenseGemm.PanelGeometry(width);
+        var (nr, kc) = CpuDenseGemm.PanelGeometry(width, shape.K);
         int panels = (shape.N + nr - 1) / nr;
         var packed = new PrepackedB(width, nr, kc, panels, (long)panels * nr * shape.K);
         var operands = new DenseOperands { Shape = shape, B = b };
