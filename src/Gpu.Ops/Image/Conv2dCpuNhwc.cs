@@ -95,7 +95,7 @@ internal static unsafe class Conv2dCpuNhwc
             RunRows<TIsa, TVector>(operands, 0, rows);
             return;
         }
-        Parallel.For(0, chunks, chunk => RunRows<TIsa, TVector>(operands, (int)((long)rows * chunk / chunks), (int)((long)rows * (chunk + 1) / chunks)));
+        Parallel.For(0, chunks, CpuRows.OneWorkerPerCore, chunk => RunRows<TIsa, TVector>(operands, (int)((long)rows * chunk / chunks), (int)((long)rows * (chunk + 1) / chunks)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -31,7 +31,7 @@ internal static unsafe class ElementwiseCpu
     {
         int partsPerSegment = Math.Max(1, (segmentLength + partLength - 1) / partLength);
         int parts = segments * partsPerSegment;
-        Parallel.For(0, parts, part =>
+        Parallel.For(0, parts, CpuRows.OneWorkerPerCore, part =>
         {
             int segment = part / partsPerSegment, piece = part - segment * partsPerSegment;
             int start = (int)((long)segmentLength * piece / partsPerSegment), end = (int)((long)segmentLength * (piece + 1) / partsPerSegment);

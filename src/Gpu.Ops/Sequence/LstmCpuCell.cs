@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Gpu.Core;
+using Gpu.Ops.Gemm.Cpu;
 
 namespace Gpu.Ops.Sequence;
 
@@ -11,7 +12,7 @@ internal static class LstmCpuCell
     public static void Run(in LstmCellKernel kernel, int batch, Accelerator accelerator)
     {
         var copy = kernel;
-        Parallel.For(0, batch, b => RunRow(copy, accelerator, b));
+        Parallel.For(0, batch, CpuRows.OneWorkerPerCore, b => RunRow(copy, accelerator, b));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

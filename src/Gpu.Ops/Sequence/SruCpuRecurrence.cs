@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Gpu.Core;
+using Gpu.Ops.Gemm.Cpu;
 
 namespace Gpu.Ops.Sequence;
 
@@ -11,7 +12,7 @@ internal static class SruCpuRecurrence
     public static void Run(in SruRecurrenceKernel kernel, Accelerator accelerator)
     {
         var copy = kernel;
-        Parallel.For(0, kernel.Directions * kernel.Batch, row => RunRow(copy, accelerator, row));
+        Parallel.For(0, kernel.Directions * kernel.Batch, CpuRows.OneWorkerPerCore, row => RunRow(copy, accelerator, row));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

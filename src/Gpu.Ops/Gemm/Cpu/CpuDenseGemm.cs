@@ -51,10 +51,6 @@ internal unsafe struct DenseOperands
 /// the packing, which would cost more than the product, and stream B once.</summary>
 internal static unsafe class CpuDenseGemm
 {
-    /// <summary>Parallel.For otherwise runs the calling thread beside a worker per core, and the
-    /// third thread on two cores evicts the others' cached panels whenever they are switched.</summary>
-    private static readonly ParallelOptions OneWorkerPerCore = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
-
     /// <summary>Rows of the register block.</summary>
     private const int MR = 6;
 
@@ -168,14 +164,14 @@ internal static unsafe class CpuDenseGemm
                 if (prepacked is null)
                 {
                     int panelChunks = Math.Min(nPanels, 2 * threads);
-                    Parallel.For(0, panelChunks, OneWorkerPerCore, chunk =>
+                    Parallel.For(0, panelChunks, CpuRows.OneWorkerPerCore, chunk =>
                         PackB(operands, block.Jc, block.Pc, block.Kc, scratchB, nr, nPanels * chunk / panelChunks, nPanels * (chunk + 1) / panelChunks));
                 }
                 else
                 {
                     packedB = prepacked.BlockAt(pc, jc, block.Kc);
                 }
-                Parallel.For(0, mBlocks * nSplits, OneWorkerPerCore, task => ComputeTask<TIsa, TVector>(operands, block, packedB, task));
+                Parallel.For(0, mBlocks * nSplits, CpuRows.OneWorkerPerCore, task => ComputeTask<TIsa, TVector>(operands, block, packedB, task));
             }
         }
     }
@@ -514,7 +510,7 @@ internal static unsafe class CpuDenseGemm
         }
         int columnBlocks = (shape.N + DotColumnBlock - 1) / DotColumnBlock;
         int chunks = Math.Min(columnBlocks, 8 * Environment.ProcessorCount);
-        Parallel.For(0, chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
+        Parallel.For(0, chunks, CpuRows.OneWorkerPerCore, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
         {
             float* lanes = stackalloc float[DotRowBlock * DotColumnBlock * TIsa.Width];
             int firstBlock = (int)((long)columnBlocks * chunk / chunks), endBlock = (int)((long)columnBlocks * (chunk + 1) / chunks);
@@ -588,7 +584,7 @@ internal static unsafe class CpuDenseGemm
     {
         var shape = operands.Shape;
         int chunks = (shape.N + RowChunk - 1) / RowChunk;
-        Parallel.For(0, shape.M * chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (task) =>
+        Parallel.For(0, shape.M * chunks, CpuRows.OneWorkerPerCore, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (task) =>
         {
             int i = task / chunks;
             int first = task % chunks * RowChunk, columns = Math.Min(RowChunk, shape.N - first);

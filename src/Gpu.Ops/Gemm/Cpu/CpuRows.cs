@@ -21,11 +21,15 @@ internal static unsafe class CpuRows
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T* Pointer<T>(View<T> view) where T : unmanaged => (T*)view.Handle + view.Offset;
 
+    /// <summary>Parallel.For otherwise runs the calling thread beside a worker per core, and the
+    /// third thread on two cores evicts the others' cached panels and rows whenever they are switched.</summary>
+    public static readonly ParallelOptions OneWorkerPerCore = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
+
     /// <summary>Runs <paramref name="body"/> over contiguous row ranges on every core.</summary>
     public static void ForEachRowRange(int rows, Action<int, int> body)
     {
         int chunks = Math.Min(rows, 8 * Environment.ProcessorCount);
-        Parallel.For(0, chunks, chunk => body((int)((long)rows * chunk / chunks), (int)((long)rows * (chunk + 1) / chunks)));
+        Parallel.For(0, chunks, OneWorkerPerCore, chunk => body((int)((long)rows * chunk / chunks), (int)((long)rows * (chunk + 1) / chunks)));
     }
 
     /// <summary><c>row[0..n) += scale · source[0..n)</c>.</summary>

@@ -51,7 +51,7 @@ internal sealed unsafe class PrepackedB : IDisposable
             int blockKc = Math.Min(kc, shape.K - pc);
             float* block = packed.BlockAt(pc, 0, blockKc);
             int chunks = Math.Min(panels, 2 * Environment.ProcessorCount);
-            Parallel.For(0, chunks, chunk =>
+            Parallel.For(0, chunks, CpuRows.OneWorkerPerCore, chunk =>
                 CpuDenseGemm.PackB(operands, jc: 0, pc, blockKc, block, nr, panels * chunk / chunks, panels * (chunk + 1) / chunks));
         }
         return packed;
