@@ -18,26 +18,8 @@ public struct TiledGemmKernel : IGroupKernel
     /// <summary>Threads per group side; each computes (Tile / Threads)² outputs.</summary>
     public const int Threads = 16;
 
-    /// <summary>A as stored.</summary>
-    public View<float> A;
-    /// <summary>B as stored.</summary>
-    public View<float> B;
-    /// <summary>C, M×N.</summary>
-    public View<float> C;
-    /// <summary>Rows of C.</summary>
-    public int M;
-    /// <summary>Columns of C.</summary>
-    public int N;
-    /// <summary>The reduced dimension.</summary>
-    public int K;
-    /// <summary>Elements between A(i, k) and A(i + 1, k).</summary>
-    public int ARowStride;
-    /// <summary>Elements between A(i, k) and A(i, k + 1).</summary>
-    public int AStepStride;
-    /// <summary>Elements between B(k, j) and B(k + 1, j).</summary>
-    public int BStepStride;
-    /// <summary>Elements between B(k, j) and B(k, j + 1).</summary>
-    public int BColumnStride;
+    /// <summary>The views and their strides.</summary>
+    public StridedGemmOperands Operands;
     /// <summary>The epilogue.</summary>
     public GemmEpilogue Epilogue;
 
@@ -63,12 +45,7 @@ public struct TiledGemmKernel : IGroupKernel
     /// <returns>The kernel, to launch over <see cref="ExtentOf"/>.</returns>
     public static TiledGemmKernel For(GemmShape shape, View<float> a, View<float> b, View<float> c, GemmEpilogue epilogue) => new()
     {
-        A = a, B = b, C = c, M = shape.M, N = shape.N, K = shape.K,
-        ARowStride = shape.TransposeA ? 1 : shape.K,
-        AStepStride = shape.TransposeA ? shape.M : 1,
-        BStepStride = shape.TransposeB ? 1 : shape.N,
-        BColumnStride = shape.TransposeB ? shape.K : 1,
-        Epilogue = epilogue,
+        Operands = StridedGemmOperands.Of(shape, a, b, c), Epilogue = epilogue,
     };
 
     /// <summary>One thread: a 4×4 block of C, rows and columns strided by <see cref="Threads"/>.</summary>
@@ -81,20 +58,20 @@ public struct TiledGemmKernel : IGroupKernel
         int row0 = Group.IndexY * Tile, column0 = Group.IndexX * Tile;
         float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f, c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
         float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f, c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
-        for (int k0 = 0; k0 < K; k0 += Depth)
+        for (int k0 = 0; k0 < Operands.K; k0 += Depth)
         {
             for (int e = thread; e < Depth * Tile; e += Threads * Threads)
             {
                 // Consecutive threads load consecutive addresses of whichever dimension is
                 // contiguous in memory, so the global reads coalesce for either transpose.
-                int aStep = AStepStride == 1 ? e % Depth : e / Tile;
-                int aRow = AStepStride == 1 ? e / Depth : e % Tile;
+                int aStep = Operands.AStepStride == 1 ? e % Depth : e / Tile;
+                int aRow = Operands.AStepStride == 1 ? e / Depth : e % Tile;
                 int row = row0 + aRow, k = k0 + aStep;
-                aTile[aStep * Tile + aRow] = row < M && k < K ? A[row * ARowStride + k * AStepStride] : 0f;
-                int bStep = BColumnStride == 1 ? e / Tile : e % Depth;
-                int bColumn = BColumnStride == 1 ? e % Tile : e / Depth;
+                aTile[aStep * Tile + aRow] = row < Operands.M && k < Operands.K ? Operands.A[row * Operands.ARowStride + k * Operands.AStepStride] : 0f;
+                int bStep = Operands.BColumnStride == 1 ? e / Tile : e % Depth;
+                int bColumn = Operands.BColumnStride == 1 ? e % Tile : e / Depth;
                 int column = column0 + bColumn, kb = k0 + bStep;
-                bTile[bStep * Tile + bColumn] = column < N && kb < K ? B[kb * BStepStride + column * BColumnStride] : 0f;
+                bTile[bStep * Tile + bColumn] = column < Operands.N && kb < Operands.K ? Operands.B[kb * Operands.BStepStride + column * Operands.BColumnStride] : 0f;
             }
             Group.Barrier();
             for (int s = 0; s < Depth; s++)
@@ -110,10 +87,10 @@ public struct TiledGemmKernel : IGroupKernel
             Group.Barrier();
         }
         int firstRow = row0 + ty, firstColumn = column0 + tx;
-        StoreRow(C, Epilogue, M, N, firstRow, firstColumn, c00, c01, c02, c03);
-        StoreRow(C, Epilogue, M, N, firstRow + Threads, firstColumn, c10, c11, c12, c13);
-        StoreRow(C, Epilogue, M, N, firstRow + 2 * Threads, firstColumn, c20, c21, c22, c23);
-        StoreRow(C, Epilogue, M, N, firstRow + 3 * Threads, firstColumn, c30, c31, c32, c33);
+        StoreRow(Operands.C, Epilogue, Operands.M, Operands.N, firstRow, firstColumn, c00, c01, c02, c03);
+        StoreRow(Operands.C, Epilogue, Operands.M, Operands.N, firstRow + Threads, firstColumn, c10, c11, c12, c13);
+        StoreRow(Operands.C, Epilogue, Operands.M, Operands.N, firstRow + 2 * Threads, firstColumn, c20, c21, c22, c23);
+        StoreRow(Operands.C, Epilogue, Operands.M, Operands.N, firstRow + 3 * Threads, firstColumn, c30, c31, c32, c33);
     }
 
     /// <summary>Finishes and stores one row of a thread's block, skipping what lies outside C.</summary>

@@ -113,12 +113,12 @@ public sealed class Lstm : IDisposable
         int h = Options.HiddenSize, r = Options.OutputSize, directions = Options.Directions;
         long rows = (long)steps * batch;
         long hiddenStates = (long)Options.Layers * directions * batch * r, cellStatesLength = (long)Options.Layers * directions * batch * h;
-        Require("input", input.Length, rows * Options.InputSize, optional: false);
-        Require("output", output.Length, rows * directions * r, optional: false);
-        Require("initial hidden", initialHidden.Length, hiddenStates, optional: true);
-        Require("initial cell", initialCell.Length, cellStatesLength, optional: true);
-        Require("final hidden", finalHidden.Length, hiddenStates, optional: true);
-        Require("final cell", finalCell.Length, cellStatesLength, optional: true);
+        SequenceViews.Require("LSTM", "input", input.Length, rows * Options.InputSize);
+        SequenceViews.Require("LSTM", "output", output.Length, rows * directions * r);
+        SequenceViews.Require("LSTM", "initial hidden", initialHidden.Length, hiddenStates, optional: true);
+        SequenceViews.Require("LSTM", "initial cell", initialCell.Length, cellStatesLength, optional: true);
+        SequenceViews.Require("LSTM", "final hidden", finalHidden.Length, hiddenStates, optional: true);
+        SequenceViews.Require("LSTM", "final cell", finalCell.Length, cellStatesLength, optional: true);
 
         var layerInput = input;
         for (int layer = 0; layer < Options.Layers; layer++)
@@ -191,12 +191,6 @@ public sealed class Lstm : IDisposable
             if (packedProjection[layer, direction] is { } projection)
                 DenseGemm.Multiply(accelerator, new GemmShape(batch, r, h, TransposeB: true), cellOutput, projection, hiddenNow);
         }
-    }
-
-    private static void Require(string what, long actual, long expected, bool optional)
-    {
-        if (actual != expected && !(optional && actual == 0))
-            throw new ArgumentException($"LSTM {what} holds {actual} elements; {expected} expected.");
     }
 
     /// <summary>Frees the weights and workspaces.</summary>

@@ -88,12 +88,10 @@ public sealed class Sru : IDisposable
         if (steps <= 0 || batch <= 0)
             throw new ArgumentException($"SRU needs positive steps and batch, got {steps} and {batch}.");
         long rows = (long)steps * batch, state = (long)directions * batch * d;
-        Require("input", input.Length, rows * n);
-        Require("output", output.Length, rows * directions * d);
-        if (initialCell.Length != 0)
-            Require("initial cell", initialCell.Length, state);
-        if (finalCell.Length != 0)
-            Require("final cell", finalCell.Length, state);
+        SequenceViews.Require("SRU", "input", input.Length, rows * n);
+        SequenceViews.Require("SRU", "output", output.Length, rows * directions * d);
+        SequenceViews.Require("SRU", "initial cell", initialCell.Length, state, optional: true);
+        SequenceViews.Require("SRU", "final cell", finalCell.Length, state, optional: true);
 
         int columns = directions * k * d;
         var u = projections.Get(rows * columns);
@@ -112,12 +110,6 @@ public sealed class Sru : IDisposable
             SruCpuRecurrence.Run(kernel, accelerator);
         else
             accelerator.Launch((int)state, kernel);
-    }
-
-    private static void Require(string what, long actual, long expected)
-    {
-        if (actual != expected)
-            throw new ArgumentException($"SRU {what} holds {actual} elements; {expected} expected.");
     }
 
     /// <summary>Frees the weights and workspaces.</summary>
