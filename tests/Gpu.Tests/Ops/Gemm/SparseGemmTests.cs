@@ -12,6 +12,8 @@ public sealed class SparseGemmTests(string deviceName) : DeviceTest(deviceName)
     public enum Format { Csr, Block }
 
     [TestCase(Format.Csr, 13, 37, 1, false)]
+    [TestCase(Format.Csr, 13, 11, 1, false)]
+    [TestCase(Format.Csr, 7, 300, 1, false)]
     [TestCase(Format.Csr, 13, 37, 5, false)]
     [TestCase(Format.Csr, 9, 64, 19, true)]
     [TestCase(Format.Block, 13, 37, 1, false)]
