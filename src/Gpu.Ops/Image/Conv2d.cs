@@ -14,6 +14,10 @@ public enum Conv2dPath
     Tiled,
     /// <summary>The SIMD CPU path (CPU accelerator, NHWC, AVX2 or AVX-512).</summary>
     CpuSimd,
+    /// <summary>The SIMD CPU path with Winograd F(2×2, 3×3): 3×3 kernels at stride 1, any dilation
+    /// (CPU accelerator, NHWC, AVX2 or AVX-512). Sums in another order than the direct paths, to
+    /// within a few units in the last place of the largest term.</summary>
+    CpuWinograd,
 }
 
 /// <summary>A convolution layer on one accelerator: its geometry, its weights (packed once for
@@ -25,8 +29,7 @@ public sealed class Conv2d : IDisposable
     private readonly DeviceBuffer<float> weights, scale, shift;
     private readonly float[] hostWeights, hostScale, hostShift;
     private readonly float[] zeros;
-    private float[]? packed;
-    private int packedLanes;
+    private (float[] Weights, int Lanes)? packedTaps, packedWinograd;
 
     /// <summary>Uploads the weights and the epilogue.</summary>
     /// <param name="accelerator">Where the layer runs.</param>
@@ -103,7 +106,12 @@ public sealed class Conv2d : IDisposable
                 accelerator.LaunchGrouped(Conv2dTiledKernel.ExtentOf(Shape), Conv2dTiledKernel.For(Shape, input, weights.View, scale.View, shift.View, residual, output, Activation));
                 break;
             case Conv2dPath.CpuSimd:
-                ForwardCpuSimd(input, output, layout, residual);
+                ForwardCpuSimd(input, output, layout, residual, winograd: false);
+                break;
+            case Conv2dPath.CpuWinograd:
+                if (!Conv2dCpuWinograd.Supports(Shape))
+                    throw new NotSupportedException($"The Winograd convolution needs a 3×3 kernel at stride 1; {Shape} is not.");
+                ForwardCpuSimd(input, output, layout, residual, winograd: true);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(path), path, "Unknown convolution path.");
@@ -120,17 +128,16 @@ public sealed class Conv2d : IDisposable
         PadTop = Shape.Padding.Top, PadLeft = Shape.Padding.Left, Activation = Activation.Kind, Slope = Activation.Slope,
     };
 
-    private unsafe void ForwardCpuSimd(View<float> input, View<float> output, TensorLayout layout, View<float> residual)
+    private unsafe void ForwardCpuSimd(View<float> input, View<float> output, TensorLayout layout, View<float> residual, bool winograd)
     {
         if (!accelerator.IsHostAddressable() || layout != TensorLayout.Nhwc || Conv2dCpuNhwc.ActiveWidth is not { } width)
             throw new NotSupportedException($"The SIMD convolution needs the CPU accelerator, NHWC tensors and AVX2 or AVX-512; this run has {accelerator.Device.Name}, {layout}, {Conv2dCpuNhwc.ActiveWidth?.ToString() ?? "no supported SIMD"}.");
         int lanes = Conv2dCpuNhwc.LanesOf(width);
         int paddedOut = Conv2dCpuNhwc.PaddedOutChannels(Shape.OutChannels, lanes);
-        if (packed is null || packedLanes != lanes)
-        {
-            packed = Conv2dCpuNhwc.Pack(Shape, hostWeights, paddedOut);
-            packedLanes = lanes;
-        }
+        ref var cached = ref winograd ? ref packedWinograd : ref packedTaps;
+        if (cached is not { } current || current.Lanes != lanes)
+            cached = (winograd ? Conv2dCpuWinograd.Pack(Shape, hostWeights, paddedOut) : Conv2dCpuNhwc.Pack(Shape, hostWeights, paddedOut), lanes);
+        float[] packed = cached.Value.Weights;
         fixed (float* inputHost = input.AsHostSpan(accelerator), outputHost = output.AsHostSpan(accelerator), residualHost = residual.AsHostSpan(accelerator))
         fixed (float* scaleHost = hostScale, shiftHost = hostShift, zerosHost = zeros)
         {
@@ -140,7 +147,7 @@ public sealed class Conv2d : IDisposable
                 Packed = Conv2dCpuNhwc.AlignedStart(packed), Scale = scaleHost, Shift = shiftHost, Zeros = zerosHost, PaddedOut = paddedOut,
                 Activation = Activation.Kind, Slope = Activation.Slope,
             };
-            Conv2dCpuNhwc.TryForward(operands);
+            Conv2dCpuNhwc.TryForward(operands, winograd);
         }
     }
 

@@ -51,7 +51,7 @@ internal static unsafe class Conv2dCpuNhwc
         return packed;
     }
 
-    private const int CacheLineFloats = 64 / sizeof(float);
+    internal const int CacheLineFloats = 64 / sizeof(float);
 
     /// <summary>The first 64-byte aligned element of a pinned array from <see cref="Pack"/>.</summary>
     internal static float* AlignedStart(float[] pinned) =>
@@ -68,12 +68,21 @@ internal static unsafe class Conv2dCpuNhwc
     }
 
     /// <summary>Runs the convolution at the active width; false when the processor has none.</summary>
-    internal static bool TryForward(in Operands operands)
+    /// <param name="operands">The run, its weights packed for the chosen algorithm.</param>
+    /// <param name="winograd">Whether to run <see cref="Conv2dCpuWinograd"/> (weights from its
+    /// <see cref="Conv2dCpuWinograd.Pack"/>) rather than the direct taps (weights from <see cref="Pack"/>).</param>
+    internal static bool TryForward(in Operands operands, bool winograd)
     {
         switch (ActiveWidth)
         {
+            case CpuVectorWidth.Avx512 when winograd:
+                Conv2dCpuWinograd.Run<Avx512Isa, Vector512<float>>(operands);
+                return true;
             case CpuVectorWidth.Avx512:
                 Run<Avx512Isa, Vector512<float>>(operands);
+                return true;
+            case CpuVectorWidth.Avx2 when winograd:
+                Conv2dCpuWinograd.Run<Avx2Isa, Vector256<float>>(operands);
                 return true;
             case CpuVectorWidth.Avx2:
                 Run<Avx2Isa, Vector256<float>>(operands);
@@ -149,7 +158,7 @@ internal static unsafe class Conv2dCpuNhwc
 
     /// <summary>The input row tap row <paramref name="u"/> reads for output row <paramref name="outY"/>, or null when outside.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float* InputRow(in Operands operands, int n, int outY, int u)
+    internal static float* InputRow(in Operands operands, int n, int outY, int u)
     {
         var shape = operands.Shape;
         int y = outY * shape.Stride + u * shape.Dilation - shape.Padding.Top;
@@ -186,25 +195,10 @@ internal static unsafe class Conv2dCpuNhwc
                     p0 = pixels[0]; p1 = pixels[1]; p2 = pixels[2]; p3 = pixels[3];
                 }
                 float* w = operands.Packed + (long)(u * operands.Shape.KernelWidth + v) * channels * stride + channel0;
-                // Four input channels per trip (see MicroKernelUnroll).
-                int c = 0;
-                for (; c + MicroKernelUnroll <= channels; c += MicroKernelUnroll, w += MicroKernelUnroll * stride)
-                {
-                    Step3x4<TIsa, TVector>(w, p0 + c, p1 + c, p2 + c, p3 + c, ref a00, ref a01, ref a02, ref a03, ref a10, ref a11, ref a12, ref a13, ref a20, ref a21, ref a22, ref a23);
-                    Step3x4<TIsa, TVector>(w + stride, p0 + c + 1, p1 + c + 1, p2 + c + 1, p3 + c + 1, ref a00, ref a01, ref a02, ref a03, ref a10, ref a11, ref a12, ref a13, ref a20, ref a21, ref a22, ref a23);
-                    Step3x4<TIsa, TVector>(w + 2 * stride, p0 + c + 2, p1 + c + 2, p2 + c + 2, p3 + c + 2, ref a00, ref a01, ref a02, ref a03, ref a10, ref a11, ref a12, ref a13, ref a20, ref a21, ref a22, ref a23);
-                    Step3x4<TIsa, TVector>(w + 3 * stride, p0 + c + 3, p1 + c + 3, p2 + c + 3, p3 + c + 3, ref a00, ref a01, ref a02, ref a03, ref a10, ref a11, ref a12, ref a13, ref a20, ref a21, ref a22, ref a23);
-                }
-                for (; c < channels; c++, w += stride)
-                    Step3x4<TIsa, TVector>(w, p0 + c, p1 + c, p2 + c, p3 + c, ref a00, ref a01, ref a02, ref a03, ref a10, ref a11, ref a12, ref a13, ref a20, ref a21, ref a22, ref a23);
+                Accumulate3x4<TIsa, TVector>(w, stride, p0, p1, p2, p3, channels, ref a00, ref a01, ref a02, ref a03, ref a10, ref a11, ref a12, ref a13, ref a20, ref a21, ref a22, ref a23);
             }
         }
-        // sums[p·blockChannels + channel]
-        int block = 3 * lanes;
-        TIsa.Store(sums, a00); TIsa.Store(sums + lanes, a10); TIsa.Store(sums + 2 * lanes, a20);
-        TIsa.Store(sums + block, a01); TIsa.Store(sums + block + lanes, a11); TIsa.Store(sums + block + 2 * lanes, a21);
-        TIsa.Store(sums + 2 * block, a02); TIsa.Store(sums + 2 * block + lanes, a12); TIsa.Store(sums + 2 * block + 2 * lanes, a22);
-        TIsa.Store(sums + 3 * block, a03); TIsa.Store(sums + 3 * block + lanes, a13); TIsa.Store(sums + 3 * block + 2 * lanes, a23);
+        Store3x4<TIsa, TVector>(sums, 3 * lanes, a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -235,25 +229,79 @@ internal static unsafe class Conv2dCpuNhwc
                     p0 = pixels[0]; p1 = pixels[1]; p2 = pixels[2]; p3 = pixels[3]; p4 = pixels[4]; p5 = pixels[5];
                 }
                 float* w = operands.Packed + (long)(u * operands.Shape.KernelWidth + v) * channels * stride + channel0;
-                int c = 0;
-                for (; c + MicroKernelUnroll <= channels; c += MicroKernelUnroll, w += MicroKernelUnroll * stride)
-                {
-                    Step2x6<TIsa, TVector>(w, p0 + c, p1 + c, p2 + c, p3 + c, p4 + c, p5 + c, ref a00, ref a01, ref a02, ref a03, ref a04, ref a05, ref a10, ref a11, ref a12, ref a13, ref a14, ref a15);
-                    Step2x6<TIsa, TVector>(w + stride, p0 + c + 1, p1 + c + 1, p2 + c + 1, p3 + c + 1, p4 + c + 1, p5 + c + 1, ref a00, ref a01, ref a02, ref a03, ref a04, ref a05, ref a10, ref a11, ref a12, ref a13, ref a14, ref a15);
-                    Step2x6<TIsa, TVector>(w + 2 * stride, p0 + c + 2, p1 + c + 2, p2 + c + 2, p3 + c + 2, p4 + c + 2, p5 + c + 2, ref a00, ref a01, ref a02, ref a03, ref a04, ref a05, ref a10, ref a11, ref a12, ref a13, ref a14, ref a15);
-                    Step2x6<TIsa, TVector>(w + 3 * stride, p0 + c + 3, p1 + c + 3, p2 + c + 3, p3 + c + 3, p4 + c + 3, p5 + c + 3, ref a00, ref a01, ref a02, ref a03, ref a04, ref a05, ref a10, ref a11, ref a12, ref a13, ref a14, ref a15);
-                }
-                for (; c < channels; c++, w += stride)
-                    Step2x6<TIsa, TVector>(w, p0 + c, p1 + c, p2 + c, p3 + c, p4 + c, p5 + c, ref a00, ref a01, ref a02, ref a03, ref a04, ref a05, ref a10, ref a11, ref a12, ref a13, ref a14, ref a15);
+                Accumulate2x6<TIsa, TVector>(w, stride, p0, p1, p2, p3, p4, p5, channels, ref a00, ref a01, ref a02, ref a03, ref a04, ref a05, ref a10, ref a11, ref a12, ref a13, ref a14, ref a15);
             }
         }
-        int block = 2 * lanes;
-        TIsa.Store(sums, a00); TIsa.Store(sums + lanes, a10);
-        TIsa.Store(sums + block, a01); TIsa.Store(sums + block + lanes, a11);
-        TIsa.Store(sums + 2 * block, a02); TIsa.Store(sums + 2 * block + lanes, a12);
-        TIsa.Store(sums + 3 * block, a03); TIsa.Store(sums + 3 * block + lanes, a13);
-        TIsa.Store(sums + 4 * block, a04); TIsa.Store(sums + 4 * block + lanes, a14);
-        TIsa.Store(sums + 5 * block, a05); TIsa.Store(sums + 5 * block + lanes, a15);
+        Store2x6<TIsa, TVector>(sums, 2 * lanes, a00, a01, a02, a03, a04, a05, a10, a11, a12, a13, a14, a15);
+    }
+
+    /// <summary>Adds Σ_c w[c]·p_i[c] over <paramref name="channels"/> to the 3-vector × 4-pixel block
+    /// of accumulators; weight rows lie <paramref name="stride"/> floats apart. Four channels per trip
+    /// (see <see cref="MicroKernelUnroll"/>). Inlined, so the accumulators stay in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Accumulate3x4<TIsa, TVector>(float* w, int stride, float* p0, float* p1, float* p2, float* p3, int channels,
+        ref TVector a00, ref TVector a01, ref TVector a02, ref TVector a03, ref TVector a10, ref TVector a11, ref TVector a12, ref TVector a13,
+        ref TVector a20, ref TVector a21, ref TVector a22, ref TVector a23)
+        where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        int c = 0;
+        for (; c + MicroKernelUnroll <= channels; c += MicroKernelUnroll, w += MicroKernelUnroll * stride)
+        {
+            Step3x4<TIsa, TVector>(w, p0 + c, p1 + c, p2 + c, p3 + c, ref a00, ref a01, ref a02, ref a03, ref a10, ref a11, ref a12, ref a13, ref a20, ref a21, ref a22, ref a23);
+            Step3x4<TIsa, TVector>(w + stride, p0 + c + 1, p1 + c + 1, p2 + c + 1, p3 + c + 1, ref a00, ref a01, ref a02, ref a03, ref a10, ref a11, ref a12, ref a13, ref a20, ref a21, ref a22, ref a23);
+            Step3x4<TIsa, TVector>(w + 2 * stride, p0 + c + 2, p1 + c + 2, p2 + c + 2, p3 + c + 2, ref a00, ref a01, ref a02, ref a03, ref a10, ref a11, ref a12, ref a13, ref a20, ref a21, ref a22, ref a23);
+            Step3x4<TIsa, TVector>(w + 3 * stride, p0 + c + 3, p1 + c + 3, p2 + c + 3, p3 + c + 3, ref a00, ref a01, ref a02, ref a03, ref a10, ref a11, ref a12, ref a13, ref a20, ref a21, ref a22, ref a23);
+        }
+        for (; c < channels; c++, w += stride)
+            Step3x4<TIsa, TVector>(w, p0 + c, p1 + c, p2 + c, p3 + c, ref a00, ref a01, ref a02, ref a03, ref a10, ref a11, ref a12, ref a13, ref a20, ref a21, ref a22, ref a23);
+    }
+
+    /// <summary>Stores the 3 × 4 block: pixel p's three vectors at <c>destination + p · pixelStride</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Store3x4<TIsa, TVector>(float* destination, int pixelStride, TVector a00, TVector a01, TVector a02, TVector a03,
+        TVector a10, TVector a11, TVector a12, TVector a13, TVector a20, TVector a21, TVector a22, TVector a23)
+        where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        int lanes = TIsa.Width;
+        float* d0 = destination, d1 = d0 + pixelStride, d2 = d1 + pixelStride, d3 = d2 + pixelStride;
+        TIsa.Store(d0, a00); TIsa.Store(d0 + lanes, a10); TIsa.Store(d0 + 2 * lanes, a20);
+        TIsa.Store(d1, a01); TIsa.Store(d1 + lanes, a11); TIsa.Store(d1 + 2 * lanes, a21);
+        TIsa.Store(d2, a02); TIsa.Store(d2 + lanes, a12); TIsa.Store(d2 + 2 * lanes, a22);
+        TIsa.Store(d3, a03); TIsa.Store(d3 + lanes, a13); TIsa.Store(d3 + 2 * lanes, a23);
+    }
+
+    /// <summary>The 2-vector × 6-pixel counterpart of <see cref="Accumulate3x4{TIsa, TVector}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Accumulate2x6<TIsa, TVector>(float* w, int stride, float* p0, float* p1, float* p2, float* p3, float* p4, float* p5, int channels,
+        ref TVector a00, ref TVector a01, ref TVector a02, ref TVector a03, ref TVector a04, ref TVector a05,
+        ref TVector a10, ref TVector a11, ref TVector a12, ref TVector a13, ref TVector a14, ref TVector a15)
+        where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        int c = 0;
+        for (; c + MicroKernelUnroll <= channels; c += MicroKernelUnroll, w += MicroKernelUnroll * stride)
+        {
+            Step2x6<TIsa, TVector>(w, p0 + c, p1 + c, p2 + c, p3 + c, p4 + c, p5 + c, ref a00, ref a01, ref a02, ref a03, ref a04, ref a05, ref a10, ref a11, ref a12, ref a13, ref a14, ref a15);
+            Step2x6<TIsa, TVector>(w + stride, p0 + c + 1, p1 + c + 1, p2 + c + 1, p3 + c + 1, p4 + c + 1, p5 + c + 1, ref a00, ref a01, ref a02, ref a03, ref a04, ref a05, ref a10, ref a11, ref a12, ref a13, ref a14, ref a15);
+            Step2x6<TIsa, TVector>(w + 2 * stride, p0 + c + 2, p1 + c + 2, p2 + c + 2, p3 + c + 2, p4 + c + 2, p5 + c + 2, ref a00, ref a01, ref a02, ref a03, ref a04, ref a05, ref a10, ref a11, ref a12, ref a13, ref a14, ref a15);
+            Step2x6<TIsa, TVector>(w + 3 * stride, p0 + c + 3, p1 + c + 3, p2 + c + 3, p3 + c + 3, p4 + c + 3, p5 + c + 3, ref a00, ref a01, ref a02, ref a03, ref a04, ref a05, ref a10, ref a11, ref a12, ref a13, ref a14, ref a15);
+        }
+        for (; c < channels; c++, w += stride)
+            Step2x6<TIsa, TVector>(w, p0 + c, p1 + c, p2 + c, p3 + c, p4 + c, p5 + c, ref a00, ref a01, ref a02, ref a03, ref a04, ref a05, ref a10, ref a11, ref a12, ref a13, ref a14, ref a15);
+    }
+
+    /// <summary>Stores the 2 × 6 block: pixel p's two vectors at <c>destination + p · pixelStride</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Store2x6<TIsa, TVector>(float* destination, int pixelStride, TVector a00, TVector a01, TVector a02, TVector a03, TVector a04, TVector a05,
+        TVector a10, TVector a11, TVector a12, TVector a13, TVector a14, TVector a15)
+        where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        int lanes = TIsa.Width;
+        TIsa.Store(destination, a00); TIsa.Store(destination + lanes, a10); destination += pixelStride;
+        TIsa.Store(destination, a01); TIsa.Store(destination + lanes, a11); destination += pixelStride;
+        TIsa.Store(destination, a02); TIsa.Store(destination + lanes, a12); destination += pixelStride;
+        TIsa.Store(destination, a03); TIsa.Store(destination + lanes, a13); destination += pixelStride;
+        TIsa.Store(destination, a04); TIsa.Store(destination + lanes, a14); destination += pixelStride;
+        TIsa.Store(destination, a05); TIsa.Store(destination + lanes, a15);
     }
 
     /// <summary>Input channels per trip of the micro-kernels' channel loop: the JIT does not unroll,
@@ -314,32 +362,37 @@ internal static unsafe class Conv2dCpuNhwc
         if (channelCount <= 0)
             return;
         long rowStart = (((long)n * shape.OutHeight + outY) * shape.OutWidth + outX) * outChannels + channel0;
-        float* scale = operands.Scale + channel0, shift = operands.Shift + channel0;
-        bool vectorActivation = operands.Activation is ActivationKind.Identity or ActivationKind.Relu or ActivationKind.LeakyRelu;
-        int vectorEnd = Vector.IsHardwareAccelerated && vectorActivation ? channelCount - channelCount % Vector<float>.Count : 0;
-        var slope = new Vector<float>(operands.Slope);
         for (int p = 0; p < pixelCount; p++)
+            StorePixel(operands, sums + p * blockChannels, rowStart + (long)p * outChannels, channel0, channelCount);
+    }
+
+    /// <summary>Applies the epilogue to the finished sums of channels [channel0, channel0 + count)
+    /// of one pixel and stores them at element <paramref name="outputOffset"/> of the output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void StorePixel(in Operands operands, float* source, long outputOffset, int channel0, int count)
+    {
+        float* scale = operands.Scale + channel0, shift = operands.Shift + channel0;
+        float* output = operands.Output + outputOffset;
+        float* residual = operands.Residual == null ? null : operands.Residual + outputOffset;
+        bool vectorActivation = operands.Activation is ActivationKind.Identity or ActivationKind.Relu or ActivationKind.LeakyRelu;
+        int vectorEnd = Vector.IsHardwareAccelerated && vectorActivation ? count - count % Vector<float>.Count : 0;
+        var slope = new Vector<float>(operands.Slope);
+        int k = 0;
+        for (; k < vectorEnd; k += Vector<float>.Count)
         {
-            float* source = sums + p * blockChannels;
-            float* output = operands.Output + rowStart + (long)p * outChannels;
-            float* residual = operands.Residual == null ? null : operands.Residual + rowStart + (long)p * outChannels;
-            int k = 0;
-            for (; k < vectorEnd; k += Vector<float>.Count)
-            {
-                var value = Vector.FusedMultiplyAdd(Vector.Load(source + k), Vector.Load(scale + k), Vector.Load(shift + k));
-                if (operands.Activation == ActivationKind.Relu)
-                    value = Vector.Max(value, Vector<float>.Zero);
-                else if (operands.Activation == ActivationKind.LeakyRelu)
-                    value = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(value, Vector<float>.Zero), value, value * slope);
-                if (residual != null)
-                    value += Vector.Load(residual + k);
-                value.Store(output + k);
-            }
-            for (; k < channelCount; k++)
-            {
-                float value = Activation.Apply(operands.Activation, operands.Slope, MathF.FusedMultiplyAdd(source[k], scale[k], shift[k]));
-                output[k] = residual == null ? value : value + residual[k];
-            }
+            var value = Vector.FusedMultiplyAdd(Vector.Load(source + k), Vector.Load(scale + k), Vector.Load(shift + k));
+            if (operands.Activation == ActivationKind.Relu)
+                value = Vector.Max(value, Vector<float>.Zero);
+            else if (operands.Activation == ActivationKind.LeakyRelu)
+                value = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(value, Vector<float>.Zero), value, value * slope);
+            if (residual != null)
+                value += Vector.Load(residual + k);
+            value.Store(output + k);
+        }
+        for (; k < count; k++)
+        {
+            float value = Activation.Apply(operands.Activation, operands.Slope, MathF.FusedMultiplyAdd(source[k], scale[k], shift[k]));
+            output[k] = residual == null ? value : value + residual[k];
         }
     }
 }

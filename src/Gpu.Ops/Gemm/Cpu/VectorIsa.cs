@@ -22,6 +22,7 @@ internal unsafe interface IVectorIsa<TVector> where TVector : struct
     static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
     static abstract TVector Multiply(TVector a, TVector b);
     static abstract TVector Add(TVector a, TVector b);
+    static abstract TVector Subtract(TVector a, TVector b);
 }
 
 /// <summary>256-bit AVX2 with FMA3.</summary>
@@ -36,6 +37,7 @@ internal unsafe struct Avx2Isa : IVectorIsa<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
 }
 
 /// <summary>512-bit AVX-512F (FMA is part of it).</summary>
@@ -50,4 +52,5 @@ internal unsafe struct Avx512Isa : IVectorIsa<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
 }

@@ -65,6 +65,8 @@ public sealed class Conv2dTests(string deviceName) : DeviceTest(deviceName)
             yield return new TestCaseData(name, Conv2dPath.Direct, TensorLayout.Nhwc);
             yield return new TestCaseData(name, Conv2dPath.Tiled, TensorLayout.RowMajor);
             yield return new TestCaseData(name, Conv2dPath.CpuSimd, TensorLayout.Nhwc);
+            if (Conv2dCpuWinograd.Supports(ConvFixtures.Load(name).Shape))
+                yield return new TestCaseData(name, Conv2dPath.CpuWinograd, TensorLayout.Nhwc);
         }
     }
 
@@ -72,8 +74,8 @@ public sealed class Conv2dTests(string deviceName) : DeviceTest(deviceName)
     public void PathMatchesPyTorch(string name, Conv2dPath path, TensorLayout layout)
     {
         var (shape, input, weights, epilogue, residual, expected) = ConvFixtures.Load(name);
-        if (path == Conv2dPath.CpuSimd && !Accelerator.IsHostAddressable())
-            Assert.Ignore("the SIMD path is the CPU accelerator's");
+        if (path is Conv2dPath.CpuSimd or Conv2dPath.CpuWinograd && !Accelerator.IsHostAddressable())
+            Assert.Ignore("the SIMD paths are the CPU accelerator's");
         if (path == Conv2dPath.Tiled && !Conv2dTiledKernel.Fits(shape))
             Assert.Ignore($"the dilated footprint of {name} does not fit the tiled kernel; Auto runs it with the direct kernel");
         if (path == Conv2dPath.Tiled && Accelerator.IsHostAddressable() && shape.InChannels > 3)
@@ -139,17 +141,27 @@ public sealed class Conv2dCpuSimdTests
         accelerator.Dispose();
     }
 
-    [TestCase("Avx2", 1, 24, 13, 17, 24, 3, 1, 1)]
-    [TestCase("Avx2", 2, 5, 9, 11, 17, 3, 2, 1)]
-    [TestCase("Avx2", 1, 64, 7, 10, 64, 3, 1, 1)]
-    [TestCase("Avx2", 1, 24, 6, 7, 24, 3, 32, 1)]
-    [TestCase("Avx2", 1, 8, 11, 9, 3, 2, 1, 2)]
-    [TestCase("Avx512", 1, 24, 13, 17, 24, 3, 1, 1)]
-    [TestCase("Avx512", 2, 5, 9, 11, 17, 3, 2, 1)]
-    [TestCase("Avx512", 1, 64, 7, 10, 64, 3, 1, 1)]
-    [TestCase("Avx512", 1, 24, 6, 7, 24, 3, 32, 1)]
-    [TestCase("Avx512", 1, 8, 11, 9, 3, 2, 1, 2)]
-    public void WidthMatchesTheReference(string widthName, int n, int c, int h, int w, int o, int k, int dilation, int stride)
+    private static readonly (int N, int C, int H, int W, int O, int K, int Dilation, int Stride)[] Geometries =
+    [
+        (1, 24, 13, 17, 24, 3, 1, 1), (2, 5, 9, 11, 17, 3, 2, 1), (1, 64, 7, 10, 64, 3, 1, 1), (1, 24, 6, 7, 24, 3, 32, 1),
+        (1, 8, 11, 9, 3, 2, 1, 2), (1, 3, 14, 13, 24, 3, 3, 1), (1, 24, 1, 1, 24, 3, 1, 1),
+    ];
+
+    public static IEnumerable<TestCaseData> Cases()
+    {
+        foreach (string width in new[] { "Avx2", "Avx512" })
+        {
+            foreach (var g in Geometries)
+            {
+                yield return new TestCaseData(width, Conv2dPath.CpuSimd, g.N, g.C, g.H, g.W, g.O, g.K, g.Dilation, g.Stride);
+                if (g.K == 3 && g.Stride == 1)
+                    yield return new TestCaseData(width, Conv2dPath.CpuWinograd, g.N, g.C, g.H, g.W, g.O, g.K, g.Dilation, g.Stride);
+            }
+        }
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void WidthMatchesTheReference(string widthName, Conv2dPath path, int n, int c, int h, int w, int o, int k, int dilation, int stride)
     {
         var width = Enum.Parse<CpuVectorWidth>(widthName);
         Conv2dCpuNhwc.ForcedWidth = width;
@@ -164,8 +176,8 @@ public sealed class Conv2dCpuSimdTests
         using var inputBuffer = accelerator.Allocate<float>(ImageTestData.ToNhwc(input, n, c, h, w));
         using var residualBuffer = accelerator.Allocate<float>(ImageTestData.ToNhwc(residual, n, o, shape.OutHeight, shape.OutWidth));
         using var output = accelerator.Allocate<float>(shape.OutputLength);
-        conv.Forward(inputBuffer.View, output.View, TensorLayout.Nhwc, residualBuffer.View, Conv2dPath.CpuSimd);
+        conv.Forward(inputBuffer.View, output.View, TensorLayout.Nhwc, residualBuffer.View, path);
         float[] actual = ImageTestData.ToNchw(output.ToArray(), n, o, shape.OutHeight, shape.OutWidth);
-        ImageTestData.AssertClose(expected, actual, 2e-5f, 2e-5f, $"{width} {shape}");
+        ImageTestData.AssertClose(expected, actual, 2e-5f, 2e-5f, $"{width} {path} {shape}");
     }
 }
