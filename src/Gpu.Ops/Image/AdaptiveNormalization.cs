@@ -95,12 +95,8 @@ public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma
             Moments = moments.View, Parameters = parameters.View, Affine = affine.View, Channels = Channels,
             Lambda = Lambda, Mu = Mu, Epsilon = Epsilon,
         });
-        ChannelAffineKernel.Launch(accelerator, new ChannelAffineKernel
-        {
-            Input = input, Output = output, Scale = affine.View.SubView(0, Channels), Shift = affine.View.SubView(Channels, Channels),
-            ChannelDivisor = strides.Channel == 1 ? 1 : height * width, Channels = Channels,
-            Activation = activation.Kind, Slope = activation.Slope,
-        }, PreferPortableKernels);
+        ChannelAffineKernel.Launch(accelerator, input, output, affine.View.SubView(0, Channels), affine.View.SubView(Channels, Channels),
+            strides, Channels, activation, PreferPortableKernels);
         if (statistics.Length != 0)
             accelerator.Launch(2 * Channels, new CopyKernel { Source = moments.View, Destination = statistics });
         accelerator.Synchronize();
@@ -129,12 +125,7 @@ public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma
         var strides = ImageStrides.Of(layout, Channels, height, width);
         using var scales = accelerator.Allocate<float>(scale);
         using var shifts = accelerator.Allocate<float>(shift);
-        ChannelAffineKernel.Launch(accelerator, new ChannelAffineKernel
-        {
-            Input = input, Output = output, Scale = scales.View, Shift = shifts.View,
-            ChannelDivisor = strides.Channel == 1 ? 1 : height * width, Channels = Channels,
-            Activation = activation.Kind, Slope = activation.Slope,
-        }, PreferPortableKernels);
+        ChannelAffineKernel.Launch(accelerator, input, output, scales.View, shifts.View, strides, Channels, activation, PreferPortableKernels);
         accelerator.Synchronize();
     }
 
