@@ -79,7 +79,8 @@ public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma
         int batch, int height, int width, Activation activation = default, View<float> statistics = default)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        CheckImage(input, output, batch, height, width);
+        Check(Channels, Channels);
+        CheckImage(Channels, input, output, batch, height, width);
         if (statistics.Length != 0 && statistics.Length != 2 * Channels)
             throw new ArgumentException($"Statistics hold 2·C = {2 * Channels} values or none; {statistics.Length} were given.", nameof(statistics));
         var strides = ImageStrides.Of(layout, Channels, height, width);
@@ -95,20 +96,33 @@ public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma
             Moments = moments.View, Parameters = parameters.View, Affine = affine.View, Channels = Channels,
             Lambda = Lambda, Mu = Mu, Epsilon = Epsilon,
         });
-        ChannelAffineKernel.Launch(accelerator, new ChannelAffineKernel
-        {
-            Input = input, Output = output, Scale = affine.View.SubView(0, Channels), Shift = affine.View.SubView(Channels, Channels),
-            ChannelDivisor = strides.Channel == 1 ? 1 : height * width, Channels = Channels,
-            Activation = activation.Kind, Slope = activation.Slope,
-        }, PreferPortableKernels);
+        ChannelAffineKernel.Launch(accelerator, input, output, affine.View.SubView(0, Channels), affine.View.SubView(Channels, Channels),
+            strides, Channels, activation, PreferPortableKernels);
         if (statistics.Length != 0)
             accelerator.Launch(2 * Channels, new CopyKernel { Source = moments.View, Destination = statistics });
         accelerator.Synchronize();
     }
 
     /// <summary>Inference with stored statistics where no convolution precedes the layer to fold
-    /// into: writes <c>act(α[c]·x + β'[c])</c> (see <see cref="Affine"/>) to <paramref name="output"/>,
-    /// which may be the input; on the CPU vectorised per channel run.</summary>
+    /// into, prepared once for many runs (a layer applied to every video frame): computes α and β'
+    /// (see <see cref="Affine"/>) and uploads them to <paramref name="accelerator"/>, so each
+    /// <see cref="FoldedAdaptiveNormalization.Forward"/> is only the per-element pass. The layer is a
+    /// snapshot: later changes to γ, β or the statistics do not reach it.</summary>
+    /// <param name="accelerator">Where the layer runs.</param>
+    /// <param name="mean">The stored per-channel means.</param>
+    /// <param name="variance">The stored per-channel variances.</param>
+    /// <returns>The prepared layer; dispose it to free its device buffer.</returns>
+    /// <exception cref="ArgumentException">β or a statistics array does not hold one value per channel.</exception>
+    public FoldedAdaptiveNormalization PrepareFolded(Accelerator accelerator, ReadOnlySpan<float> mean, ReadOnlySpan<float> variance)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        var (scale, shift) = Affine(mean, variance);
+        return new FoldedAdaptiveNormalization(accelerator, scale, shift, PreferPortableKernels);
+    }
+
+    /// <summary>One run of inference with stored statistics (see <see cref="PrepareFolded"/>, which
+    /// repeated runs should use instead): writes <c>act(α[c]·x + β'[c])</c> to
+    /// <paramref name="output"/>, which may be the input, and waits for it.</summary>
     /// <param name="accelerator">The accelerator owning the views.</param>
     /// <param name="input">N·C·H·W elements.</param>
     /// <param name="output">Same size; may be <paramref name="input"/>.</param>
@@ -123,29 +137,21 @@ public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma
     public void ForwardFolded(Accelerator accelerator, View<float> input, View<float> output, TensorLayout layout,
         int batch, int height, int width, ReadOnlySpan<float> mean, ReadOnlySpan<float> variance, Activation activation = default)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        CheckImage(input, output, batch, height, width);
-        var (scale, shift) = Affine(mean, variance);
-        var strides = ImageStrides.Of(layout, Channels, height, width);
-        using var scales = accelerator.Allocate<float>(scale);
-        using var shifts = accelerator.Allocate<float>(shift);
-        ChannelAffineKernel.Launch(accelerator, new ChannelAffineKernel
-        {
-            Input = input, Output = output, Scale = scales.View, Shift = shifts.View,
-            ChannelDivisor = strides.Channel == 1 ? 1 : height * width, Channels = Channels,
-            Activation = activation.Kind, Slope = activation.Slope,
-        }, PreferPortableKernels);
+        using var prepared = PrepareFolded(accelerator, mean, variance);
+        prepared.Forward(input, output, layout, batch, height, width, activation);
+        // The layer's buffer is freed on return, under a pass that may still be queued.
         accelerator.Synchronize();
     }
 
-    private void CheckImage(View<float> input, View<float> output, int batch, int height, int width)
+    /// <summary>Throws unless <paramref name="input"/> and <paramref name="output"/> each hold one
+    /// positive N×C×H×W image of under 2^31 elements.</summary>
+    internal static void CheckImage(int channels, View<float> input, View<float> output, int batch, int height, int width)
     {
-        Check(Channels, Beta.Length);
-        long count = (long)batch * Channels * height * width;
+        long count = (long)batch * channels * height * width;
         if (batch <= 0 || height <= 0 || width <= 0 || count > int.MaxValue)
-            throw new ArgumentOutOfRangeException(nameof(batch), $"Image dimensions must be positive and hold under 2^31 elements: {batch}×{Channels}×{height}×{width}.");
+            throw new ArgumentOutOfRangeException(nameof(batch), $"Image dimensions must be positive and hold under 2^31 elements: {batch}×{channels}×{height}×{width}.");
         if (input.Length != count || output.Length != count)
-            throw new ArgumentException($"A {batch}×{Channels}×{height}×{width} image holds {count} elements; input has {input.Length}, output {output.Length}.");
+            throw new ArgumentException($"A {batch}×{channels}×{height}×{width} image holds {count} elements; input has {input.Length}, output {output.Length}.");
     }
 
     /// <summary>α and β' of one channel; shared by the host fold and the device kernel.</summary>

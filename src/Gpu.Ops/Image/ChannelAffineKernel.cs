@@ -39,6 +39,27 @@ public struct ChannelAffineKernel : IKernel1D
             accelerator.Launch(kernel.Input.Length, kernel);
     }
 
+    /// <summary>Runs the affine over a dense image, the channel geometry taken from its strides
+    /// (the channel stride is the divisor: H·W for NCHW, 1 for NHWC); see
+    /// <see cref="Launch(Accelerator, ChannelAffineKernel, bool)"/>.</summary>
+    /// <param name="accelerator">The accelerator owning the views.</param>
+    /// <param name="input">The input image.</param>
+    /// <param name="output">The output image (may be the input).</param>
+    /// <param name="scale">C scales.</param>
+    /// <param name="shift">C shifts.</param>
+    /// <param name="strides">The image's strides.</param>
+    /// <param name="channels">C.</param>
+    /// <param name="activation">Applied after the affine in the same pass.</param>
+    /// <param name="preferPortableKernel">Run the kernel even on the CPU (to test and compare both).</param>
+    /// <exception cref="ArgumentException">As for the other overload.</exception>
+    public static void Launch(Accelerator accelerator, View<float> input, View<float> output, View<float> scale, View<float> shift,
+        ImageStrides strides, int channels, Activation activation, bool preferPortableKernel = false)
+        => Launch(accelerator, new ChannelAffineKernel
+        {
+            Input = input, Output = output, Scale = scale, Shift = shift, ChannelDivisor = strides.Channel, Channels = channels,
+            Activation = activation.Kind, Slope = activation.Slope,
+        }, preferPortableKernel);
+
     /// <summary>One element.</summary>
     /// <param name="index">Flat index.</param>
     public void Execute(int index)

@@ -38,10 +38,11 @@ public sealed class AdaptiveNormalizationTests(string deviceName) : DeviceTest(d
     }
 
     /// <summary>Folded mode given the image's own statistics is batch mode: PyTorch's batch-mode
-    /// output, from the fixture's mean and variance, on both paths and layouts.</summary>
+    /// output, from the fixture's mean and variance, on both paths and layouts, in one call and
+    /// from the prepared layer.</summary>
     [Test]
     public void FoldedModeWithTheImagesStatisticsMatchesPyTorchsBatchMode([Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout,
-        [Values] bool portable)
+        [Values] bool portable, [Values] bool prepared)
     {
         const string name = "batch_c24";
         var fixture = ImageTestData.Load("adaptive_norm");
@@ -52,7 +53,12 @@ public sealed class AdaptiveNormalizationTests(string deviceName) : DeviceTest(d
         float[] input = fixture.Get($"{name}/input");
         using var source = Accelerator.Allocate<float>(nhwc ? ImageTestData.ToNhwc(input, n, c, h, w) : input);
         using var result = Accelerator.Allocate<float>(input.Length);
-        norm.ForwardFolded(Accelerator, source.View, result.View, layout, n, h, w, fixture.Get($"{name}/mean"), fixture.Get($"{name}/variance"), Activation.Leaky(0.2f));
+        float[] mean = fixture.Get($"{name}/mean"), variance = fixture.Get($"{name}/variance");
+        using var layer = prepared ? norm.PrepareFolded(Accelerator, mean, variance) : null;
+        if (layer is null)
+            norm.ForwardFolded(Accelerator, source.View, result.View, layout, n, h, w, mean, variance, Activation.Leaky(0.2f));
+        else
+            layer.Forward(source.View, result.View, layout, n, h, w, Activation.Leaky(0.2f));
         float[] output = result.ToArray();
         ImageTestData.AssertClose(fixture.Get($"{name}/output"), nhwc ? ImageTestData.ToNchw(output, n, c, h, w) : output, 2e-5f, 2e-5f, "output");
     }
@@ -82,10 +88,7 @@ public sealed class AdaptiveNormalizationTests(string deviceName) : DeviceTest(d
         [Values] bool portable)
     {
         int n = shape[0], c = shape[1], h = shape[2], w = shape[3];
-        var norm = new AdaptiveNormalization(0.7f, 0.5f, [.. Enumerable.Range(0, c).Select(k => 0.5f + k * 0.25f)], [.. Enumerable.Range(0, c).Select(k => k * 0.1f - 0.2f)], 1e-3f)
-        {
-            PreferPortableKernels = portable,
-        };
+        var norm = Ramp(c) with { PreferPortableKernels = portable };
         float[] input = [.. ImageTestData.Random((long)n * c * h * w, 11, -2f, 3f).Select(x => x + 40f)];
         var strides = ImageStrides.Of(layout, c, h, w);
         float[] laidOut = layout == TensorLayout.Nhwc ? ImageTestData.ToNhwc(input, n, c, h, w) : input;
@@ -126,6 +129,54 @@ public sealed class AdaptiveNormalizationTests(string deviceName) : DeviceTest(d
         });
         ImageTestData.AssertActivated(expected, target.ToArray(), kind, $"{layout} {activation}");
     }
+
+    /// <summary>A prepared layer is <see cref="AdaptiveNormalization.ForwardFolded"/> computed once:
+    /// its result bit for bit on every one of several calls, in and out of place, on both paths and
+    /// layouts.</summary>
+    [Test]
+    public void PreparedFoldedLayerGivesForwardFoldedsResultOnEveryCall([Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout,
+        [Values(new[] { 1, 3, 1, 1 }, new[] { 2, 5, 131, 127 })] int[] shape, [Values] bool portable, [Values] bool inPlace)
+    {
+        int n = shape[0], c = shape[1], h = shape[2], w = shape[3];
+        var norm = Ramp(c) with { PreferPortableKernels = portable };
+        float[] mean = ImageTestData.Random(c, 21, -1f, 1f), variance = ImageTestData.Random(c, 22, 0.1f, 2f);
+        float[] input = ImageTestData.Random((long)n * c * h * w, 23, -2f, 3f);
+        var activation = Activation.Leaky(0.2f);
+        using var source = Accelerator.Allocate<float>(input);
+        using var result = Accelerator.Allocate<float>(input.Length);
+        norm.ForwardFolded(Accelerator, source.View, result.View, layout, n, h, w, mean, variance, activation);
+        float[] expected = result.ToArray();
+        using var layer = norm.PrepareFolded(Accelerator, mean, variance);
+        var target = inPlace ? source : result;
+        for (int call = 0; call < 3; call++)
+        {
+            source.CopyFromHost(input);
+            result.Clear();
+            layer.Forward(source.View, target.View, layout, n, h, w, activation);
+            Assert.That(target.ToArray(), Is.EqualTo(expected), $"call {call}");
+        }
+    }
+
+    [Test]
+    public void PreparedFoldedLayerRejectsWrongShapesAndUseAfterDispose()
+    {
+        var norm = Ramp(3);
+        Assert.That(() => norm.PrepareFolded(null!, new float[3], new float[3]), Throws.ArgumentNullException);
+        Assert.That(() => norm.PrepareFolded(Accelerator, new float[2], new float[3]), Throws.ArgumentException.With.Message.Contains("mean 2"));
+        Assert.That(() => (norm with { Beta = new float[4] }).PrepareFolded(Accelerator, new float[3], new float[3]), Throws.ArgumentException.With.Message.Contains("β 4"));
+        using var image = Accelerator.Allocate<float>(2 * 3 * 4 * 5);
+        using var layer = norm.PrepareFolded(Accelerator, new float[3], new float[3]);
+        Assert.That((layer.Channels, layer.Accelerator), Is.EqualTo((3, Accelerator)));
+        Assert.That(() => layer.Forward(image.View, image.View.SubView(0, 119), TensorLayout.RowMajor, 2, 4, 5), Throws.ArgumentException.With.Message.Contains("output 119"));
+        Assert.That(() => layer.Forward(image.View, image.View, TensorLayout.RowMajor, 2, 4, 6), Throws.ArgumentException.With.Message.Contains("holds 144"));
+        Assert.That(() => layer.Forward(image.View, image.View, TensorLayout.Nhwc, 0, 4, 5), Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => layer.Forward(image.View, image.View, (TensorLayout)7, 2, 4, 5), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("NHWC"));
+        layer.Dispose();
+        Assert.That(() => layer.Forward(image.View, image.View, TensorLayout.RowMajor, 2, 4, 5), Throws.InstanceOf<ObjectDisposedException>());
+    }
+
+    private static AdaptiveNormalization Ramp(int channels)
+        => new(0.7f, 0.5f, [.. Enumerable.Range(0, channels).Select(k => 0.5f + k * 0.25f)], [.. Enumerable.Range(0, channels).Select(k => k * 0.1f - 0.2f)], 1e-3f);
 
     private static int ChannelOf(int index, TensorLayout layout, int channels, int pixels)
         => layout == TensorLayout.Nhwc ? index % channels : index / pixels % channels;
