@@ -21,7 +21,7 @@ public static class QuantizedGemm
         var operands = Operands(accelerator, weights, activations, n, signedActivations, zeroPoint);
         Require("accumulators", accumulators.Length, (long)weights.Rows * n);
         int* output = accelerator.IsHostAddressable() ? Cpu.CpuRows.Pointer(accumulators) : null;
-        if (CpuQuantizedGemm.TryRun(accelerator, operands, weights.Rows, n,
+        if (CpuQuantizedGemm.TryRun(accelerator, operands, weights.Rows, n, sevenBitActivations: false,
                 (row, sums) => Buffer.MemoryCopy(sums, output + (long)row * n, (long)n * sizeof(int), (long)n * sizeof(int))))
             return;
         if (accelerator.IsHostAddressable())
@@ -48,7 +48,7 @@ public static class QuantizedGemm
         bool signedActivations, int zeroPoint, float activationScale, View<float> y, View<float> bias = default, Activation activation = default)
     {
         var operands = Operands(accelerator, weights, activations, n, signedActivations, zeroPoint);
-        Multiply(accelerator, weights, operands, n, Output(weights, n, activationScale, y, bias, activation));
+        Multiply(accelerator, weights, operands, n, Output(weights, n, activationScale, y, bias, activation), sevenBitActivations: false);
     }
 
     /// <summary>Dynamic quantization, as PyTorch's dynamic-quantized Linear: X (K×N floats) is
@@ -85,10 +85,11 @@ public static class QuantizedGemm
         using var quantized = accelerator.Allocate<byte>((long)k * n);
         accelerator.Launch(k, n, new QuantizeActivationsKernel { X = x, Quantized = quantized.View, Quantizer = quantizer, N = n, K = k });
         var operands = Operands(accelerator, weights, quantized.View, n, signedActivations: false, zeroPoint);
-        Multiply(accelerator, weights, operands, n, output);
+        Multiply(accelerator, weights, operands, n, output, sevenBitActivations: true);
     }
 
-    /// <summary>The largest activation value of <see cref="MultiplyDynamic"/>: 7 bits.</summary>
+    /// <summary>The largest activation value of <see cref="MultiplyDynamic"/>: 7 bits, which its CPU
+    /// path is told rather than scans for.</summary>
     private const int DynamicHighest = 127;
 
     /// <summary>Runs the dequantised product of validated operands on the accelerator's path.</summary>
@@ -97,12 +98,15 @@ public static class QuantizedGemm
     /// <param name="operands">The validated byte operands.</param>
     /// <param name="n">Activation columns.</param>
     /// <param name="output">The validated output.</param>
-    private static unsafe void Multiply(Accelerator accelerator, QuantizedWeights weights, QuantizedOperands operands, int n, QuantizedOutput output)
+    /// <param name="sevenBitActivations">Whether every activation is known to be at most 127, which
+    /// spares the CPU path its scan for them.</param>
+    private static unsafe void Multiply(Accelerator accelerator, QuantizedWeights weights, QuantizedOperands operands, int n, QuantizedOutput output,
+        bool sevenBitActivations)
     {
         if (accelerator.IsHostAddressable())
         {
             float* outputRows = Cpu.CpuRows.Pointer(output.Y), scales = Cpu.CpuRows.Pointer(output.WeightScales);
-            if (!CpuQuantizedGemm.TryRun(accelerator, operands, weights.Rows, n, (row, sums) =>
+            if (!CpuQuantizedGemm.TryRun(accelerator, operands, weights.Rows, n, sevenBitActivations, (row, sums) =>
                 {
                     float scale = scales[row] * output.ActivationScale;
                     float* outputRow = outputRows + (long)row * n;
