@@ -49,17 +49,19 @@ internal static unsafe class CpuQuantizedGemm
     }
 
     /// <summary>Computes every int32 accumulator of (<paramref name="m"/> × <paramref name="n"/>) and
-    /// hands each finished row to <paramref name="finish"/> (row, its n accumulators).</summary>
+    /// hands each finished row to <paramref name="finish"/> (row, its n accumulators).
+    /// <paramref name="sevenBitActivations"/> says the caller knows every (uint8) activation is at
+    /// most 127, as its own quantizer made them; otherwise the activations are scanned for it.</summary>
     /// <returns>False when no CPU path runs here.</returns>
-    public static bool TryRun(Accelerator accelerator, QuantizedOperands operands, int m, int n, FinishRow finish)
+    public static bool TryRun(Accelerator accelerator, QuantizedOperands operands, int m, int n, bool sevenBitActivations, FinishRow finish)
     {
         if (!accelerator.IsHostAddressable())
             return false;
         bool signedActivations = operands.SignedActivations != 0;
         // One pass over the activations (N×K bytes, small next to the M×K weights) decides whether
-        // the exact narrow path applies.
+        // the exact narrow path applies, unless the caller already knows.
         bool sevenBit = !signedActivations && Avx2.IsSupported
-            && new ReadOnlySpan<byte>(CpuRows.Pointer(operands.Activations), n * operands.K).IndexOfAnyInRange((byte)128, (byte)255) < 0;
+            && (sevenBitActivations || new ReadOnlySpan<byte>(CpuRows.Pointer(operands.Activations), n * operands.K).IndexOfAnyInRange((byte)128, (byte)255) < 0);
         var path = ActivePath(signedActivations, sevenBit);
         if (path is null)
             return false;

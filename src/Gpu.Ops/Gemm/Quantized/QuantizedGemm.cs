@@ -21,7 +21,7 @@ public static class QuantizedGemm
         var operands = Operands(accelerator, weights, activations, n, signedActivations, zeroPoint);
         Require("accumulators", accumulators.Length, (long)weights.Rows * n);
         int* output = accelerator.IsHostAddressable() ? Cpu.CpuRows.Pointer(accumulators) : null;
-        if (CpuQuantizedGemm.TryRun(accelerator, operands, weights.Rows, n,
+        if (CpuQuantizedGemm.TryRun(accelerator, operands, weights.Rows, n, sevenBitActivations: false,
                 (row, sums) => Buffer.MemoryCopy(sums, output + (long)row * n, (long)n * sizeof(int), (long)n * sizeof(int))))
             return;
         if (accelerator.IsHostAddressable())
@@ -44,32 +44,11 @@ public static class QuantizedGemm
     /// <param name="y">M×N floats, overwritten.</param>
     /// <param name="bias">M biases, or empty.</param>
     /// <param name="activation">The activation.</param>
-    public static unsafe void Multiply(Accelerator accelerator, QuantizedWeights weights, View<byte> activations, int n,
+    public static void Multiply(Accelerator accelerator, QuantizedWeights weights, View<byte> activations, int n,
         bool signedActivations, int zeroPoint, float activationScale, View<float> y, View<float> bias = default, Activation activation = default)
     {
         var operands = Operands(accelerator, weights, activations, n, signedActivations, zeroPoint);
-        Require("Y", y.Length, (long)weights.Rows * n);
-        if (bias.Length != 0)
-            Require("the bias", bias.Length, weights.Rows);
-        var output = new QuantizedOutput
-        {
-            WeightScales = weights.Scales.View, ActivationScale = activationScale, Y = y, N = n, Epilogue = RowEpilogue.Create(bias, activation),
-        };
-        if (accelerator.IsHostAddressable())
-        {
-            float* outputRows = Cpu.CpuRows.Pointer(y), scales = Cpu.CpuRows.Pointer(output.WeightScales);
-            if (!CpuQuantizedGemm.TryRun(accelerator, operands, weights.Rows, n, (row, sums) =>
-                {
-                    float scale = scales[row] * activationScale;
-                    float* outputRow = outputRows + (long)row * n;
-                    for (int j = 0; j < n; j++)
-                        outputRow[j] = RowEpilogue.Apply(output.Epilogue, scale * sums[j], row);
-                }))
-                accelerator.Launch(n, weights.Rows, new QuantizedGemmKernel { Operands = operands, Output = output });
-            return;
-        }
-        using var packedActivations = Pack(accelerator, weights, operands, n, out var packed);
-        accelerator.Launch(n, weights.Rows, new PackedQuantizedGemmKernel { Operands = packed, Output = output });
+        Multiply(accelerator, weights, operands, n, Output(weights, n, activationScale, y, bias, activation), sevenBitActivations: false);
     }
 
     /// <summary>Dynamic quantization, as PyTorch's dynamic-quantized Linear: X (K×N floats) is
@@ -91,16 +70,67 @@ public static class QuantizedGemm
             throw new ArgumentException($"The product needs a positive number of columns, got N={n}.");
         Require("X", x.Length, (long)weights.Columns * n);
         var (scale, zeroPoint) = ActivationQuantization.Choose(accelerator, x, DynamicHighest);
-        using var quantized = accelerator.Allocate<byte>((long)weights.Columns * n);
-        accelerator.Launch(weights.Columns, n, new QuantizeActivationsKernel
+        var output = Output(weights, n, scale, y, bias, activation);
+        var quantizer = new ActivationQuantizer { InverseScale = 1f / scale, ZeroPoint = zeroPoint, Highest = DynamicHighest };
+        int k = weights.Columns;
+        if (!accelerator.IsHostAddressable())
         {
-            X = x, Quantized = quantized.View, InverseScale = 1f / scale, ZeroPoint = zeroPoint, Highest = DynamicHighest, N = n, K = weights.Columns,
-        });
-        Multiply(accelerator, weights, quantized.View, n, signedActivations: false, zeroPoint, scale, y, bias, activation);
+            // The packed kernel reads only ints: the packing kernel quantizes X itself rather than
+            // read back bytes a quantizing kernel wrote.
+            using var packedActivations = Pack(accelerator, weights, new PackActivationsKernel { X = x, Quantizer = quantizer }, n,
+                signedActivations: false, zeroPoint, out var packed);
+            accelerator.Launch(n, weights.Rows, new PackedQuantizedGemmKernel { Operands = packed, Output = output });
+            return;
+        }
+        using var quantized = accelerator.Allocate<byte>((long)k * n);
+        accelerator.Launch(k, n, new QuantizeActivationsKernel { X = x, Quantized = quantized.View, Quantizer = quantizer, N = n, K = k });
+        var operands = Operands(accelerator, weights, quantized.View, n, signedActivations: false, zeroPoint);
+        Multiply(accelerator, weights, operands, n, output, sevenBitActivations: true);
     }
 
-    /// <summary>The largest activation value of <see cref="MultiplyDynamic"/>: 7 bits.</summary>
+    /// <summary>The largest activation value of <see cref="MultiplyDynamic"/>: 7 bits, which its CPU
+    /// path is told rather than scans for.</summary>
     private const int DynamicHighest = 127;
+
+    /// <summary>Runs the dequantised product of validated operands on the accelerator's path.</summary>
+    /// <param name="accelerator">The accelerator owning every view.</param>
+    /// <param name="weights">W.</param>
+    /// <param name="operands">The validated byte operands.</param>
+    /// <param name="n">Activation columns.</param>
+    /// <param name="output">The validated output.</param>
+    /// <param name="sevenBitActivations">Whether every activation is known to be at most 127, which
+    /// spares the CPU path its scan for them.</param>
+    private static unsafe void Multiply(Accelerator accelerator, QuantizedWeights weights, QuantizedOperands operands, int n, QuantizedOutput output,
+        bool sevenBitActivations)
+    {
+        if (accelerator.IsHostAddressable())
+        {
+            float* outputRows = Cpu.CpuRows.Pointer(output.Y), scales = Cpu.CpuRows.Pointer(output.WeightScales);
+            if (!CpuQuantizedGemm.TryRun(accelerator, operands, weights.Rows, n, sevenBitActivations, (row, sums) =>
+                {
+                    float scale = scales[row] * output.ActivationScale;
+                    float* outputRow = outputRows + (long)row * n;
+                    for (int j = 0; j < n; j++)
+                        outputRow[j] = RowEpilogue.Apply(output.Epilogue, scale * sums[j], row);
+                }))
+                accelerator.Launch(n, weights.Rows, new QuantizedGemmKernel { Operands = operands, Output = output });
+            return;
+        }
+        using var packedActivations = Pack(accelerator, weights, operands, n, out var packed);
+        accelerator.Launch(n, weights.Rows, new PackedQuantizedGemmKernel { Operands = packed, Output = output });
+    }
+
+    /// <summary>The validated dequantising store into <paramref name="y"/>.</summary>
+    private static QuantizedOutput Output(QuantizedWeights weights, int n, float activationScale, View<float> y, View<float> bias, Activation activation)
+    {
+        Require("Y", y.Length, (long)weights.Rows * n);
+        if (bias.Length != 0)
+            Require("the bias", bias.Length, weights.Rows);
+        return new QuantizedOutput
+        {
+            WeightScales = weights.Scales.View, ActivationScale = activationScale, Y = y, N = n, Epilogue = RowEpilogue.Create(bias, activation),
+        };
+    }
 
     private static QuantizedOperands Operands(Accelerator accelerator, QuantizedWeights weights, View<byte> activations, int n, bool signedActivations, int zeroPoint)
     {
@@ -130,18 +160,23 @@ public static class QuantizedGemm
     /// <param name="packed">The packed operands, reading the returned buffer.</param>
     /// <returns>The packed activations.</returns>
     internal static DeviceBuffer<int> Pack(Accelerator accelerator, QuantizedWeights weights, QuantizedOperands operands, int n, out PackedQuantizedOperands packed)
+        => Pack(accelerator, weights, new PackActivationsKernel { Activations = operands.Activations }, n, operands.SignedActivations != 0, operands.ZeroPoint, out packed);
+
+    /// <summary>Runs <paramref name="source"/>, a packing kernel given only its activations (bytes or
+    /// floats to quantize), into a new buffer.</summary>
+    private static DeviceBuffer<int> Pack(Accelerator accelerator, QuantizedWeights weights, PackActivationsKernel source, int n,
+        bool signedActivations, int zeroPoint, out PackedQuantizedOperands packed)
     {
         int words = weights.PackedColumns;
-        bool signedActivations = operands.SignedActivations != 0;
         var activations = accelerator.Allocate<int>((long)words * n);
-        accelerator.Launch(words, n, new PackActivationsKernel
+        accelerator.Launch(words, n, source with
         {
-            Activations = operands.Activations, Packed = activations.View, Flip = signedActivations ? 0 : 0x80, K = operands.K, Words = words,
+            Packed = activations.View, Flip = signedActivations ? 0 : 0x80, N = n, K = weights.Columns, Words = words,
         });
         packed = new PackedQuantizedOperands
         {
             Weights = weights.PackedValues.View, RowSums = weights.RowSums.View, Activations = activations.View,
-            RowSumFactor = (signedActivations ? 0 : 128) - operands.ZeroPoint, Words = words,
+            RowSumFactor = (signedActivations ? 0 : 128) - zeroPoint, Words = words,
         };
         return activations;
     }

@@ -160,32 +160,26 @@ public struct PackedQuantizedGemmKernel : IKernel2D
     public void Execute(int column, int row) => QuantizedOutput.Store(Output, row, column, PackedQuantizedOperands.Accumulate(Operands, row, column));
 }
 
-/// <summary>Packs activation bytes (N×K) into <see cref="PackedQuantizedOperands.Activations"/>
-/// (N × words, the last int of a column zero padded), flipping the top bit of uint8 bytes to make
-/// them the int8 x − 128. Launched over words × N.</summary>
-internal struct PackActivationsKernel : IKernel2D
+/// <summary>The per-tensor uint8 quantization of one float activation: q = clamp(round(x / scale)
+/// + zeroPoint, 0, highest), shared by the kernels that write bytes and packed ints so both
+/// produce the same values.</summary>
+internal struct ActivationQuantizer
 {
-    /// <summary>The bytes, N×K.</summary>
-    public View<byte> Activations;
-    /// <summary>The packed ints, N × <see cref="Words"/>.</summary>
-    public View<int> Packed;
-    /// <summary>0x80 for uint8 activations, 0 for int8 ones.</summary>
-    public int Flip;
-    /// <summary>Bytes per column.</summary>
-    public int K;
-    /// <summary>Ints per column.</summary>
-    public int Words;
+    /// <summary>1 / scale.</summary>
+    public float InverseScale;
+    /// <summary>The zero point.</summary>
+    public int ZeroPoint;
+    /// <summary>The largest quantized value: 255, or 127 for 7-bit (reduced-range) activations.</summary>
+    public float Highest;
 
-    /// <summary>Packs one int.</summary>
-    /// <param name="word">Int of the column.</param>
-    /// <param name="column">Activation column.</param>
-    public void Execute(int word, int column)
+    /// <summary>Quantizes one value.</summary>
+    /// <param name="quantizer">The parameters.</param>
+    /// <param name="x">The float.</param>
+    /// <returns>The uint8 value, 0–<see cref="Highest"/>.</returns>
+    public static byte Quantize(ActivationQuantizer quantizer, float x)
     {
-        int first = word * 4, packed = 0;
-        int count = Math.Min(4, K - first);
-        for (int b = 0; b < count; b++)
-            packed |= (Activations[column * K + first + b] ^ Flip) << (8 * b);
-        Packed[column * Words + word] = packed;
+        float scaled = MathF.Round(x * quantizer.InverseScale) + quantizer.ZeroPoint;
+        return (byte)(int)(scaled < 0f ? 0f : scaled > quantizer.Highest ? quantizer.Highest : scaled);
     }
 }
 
@@ -197,12 +191,8 @@ internal struct QuantizeActivationsKernel : IKernel2D
     public View<float> X;
     /// <summary>The bytes, N×K.</summary>
     public View<byte> Quantized;
-    /// <summary>1 / scale.</summary>
-    public float InverseScale;
-    /// <summary>The zero point.</summary>
-    public int ZeroPoint;
-    /// <summary>The largest quantized value: 255, or 127 for 7-bit (reduced-range) activations.</summary>
-    public float Highest;
+    /// <summary>Scale, zero point and range.</summary>
+    public ActivationQuantizer Quantizer;
     /// <summary>Columns of X.</summary>
     public int N;
     /// <summary>Rows of X.</summary>
@@ -211,10 +201,47 @@ internal struct QuantizeActivationsKernel : IKernel2D
     /// <summary>Quantizes X[k, column].</summary>
     /// <param name="k">Row of X.</param>
     /// <param name="column">Column of X.</param>
-    public void Execute(int k, int column)
+    public void Execute(int k, int column) => Quantized[column * K + k] = ActivationQuantizer.Quantize(Quantizer, X[k * N + column]);
+}
+
+/// <summary>Writes <see cref="PackedQuantizedOperands.Activations"/> (N × words, the last int of a
+/// column zero padded) from activation bytes (N×K), or from float activations X (K×N) that it
+/// quantizes on the way, so dynamic quantization needs neither a byte buffer nor a second launch.
+/// The top bit of uint8 values is flipped to make them the int8 x − 128. Launched over words × N.</summary>
+internal struct PackActivationsKernel : IKernel2D
+{
+    /// <summary>The bytes, N×K, or empty when the kernel quantizes <see cref="X"/>.</summary>
+    public View<byte> Activations;
+    /// <summary>X, K×N floats to quantize, or empty when the kernel packs <see cref="Activations"/>.</summary>
+    public View<float> X;
+    /// <summary>Scale, zero point and range of <see cref="X"/>'s uint8 values.</summary>
+    public ActivationQuantizer Quantizer;
+    /// <summary>The packed ints, N × <see cref="Words"/>.</summary>
+    public View<int> Packed;
+    /// <summary>0x80 for uint8 activations, 0 for int8 ones.</summary>
+    public int Flip;
+    /// <summary>Activation columns.</summary>
+    public int N;
+    /// <summary>Values per column.</summary>
+    public int K;
+    /// <summary>Ints per column.</summary>
+    public int Words;
+
+    /// <summary>Packs one int.</summary>
+    /// <param name="word">Int of the column.</param>
+    /// <param name="column">Activation column.</param>
+    public void Execute(int word, int column)
     {
-        float scaled = MathF.Round(X[k * N + column] * InverseScale) + ZeroPoint;
-        float clamped = scaled < 0f ? 0f : scaled > Highest ? Highest : scaled;
-        Quantized[column * K + k] = (byte)(int)clamped;
+        int first = word * 4, packed = 0;
+        int count = Math.Min(4, K - first);
+        // Every thread takes the same source, so the choice costs no divergence.
+        bool quantize = X.Length != 0;
+        for (int b = 0; b < count; b++)
+        {
+            int k = first + b;
+            int value = quantize ? ActivationQuantizer.Quantize(Quantizer, X[k * N + column]) : Activations[column * K + k];
+            packed |= (value ^ Flip) << (8 * b);
+        }
+        Packed[column * Words + word] = packed;
     }
 }

@@ -160,6 +160,35 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
         }
     }
 
+    // X spans 31.75 from min(x, 0) to max(x, 0), so the 7-bit scale is exactly 1/4 and, with unit
+    // weight scales, each output is its exact accumulator / 4: the quantized activations must be
+    // the host's to the bit (ties x·4 = 0.5, 1.5, 10.5 round to even), and a K that is not a
+    // multiple of 4 leaves the last packed int of every column partly filled.
+    [TestCase(5, 37, 3, -10f)]
+    [TestCase(4, 2, 5, -28f)]
+    [TestCase(6, 66, 4, 0f)]
+    [TestCase(3, 63, 1, -0.125f)]
+    public void DynamicQuantizationEqualsTheIntegerReference(int m, int k, int n, float lowest)
+    {
+        float highest = lowest + 31.75f;
+        float[] xHost = GemmTestData.Random(k * n, seed: k + n, lowest, highest);
+        (xHost[0], xHost[1], xHost[2], xHost[3], xHost[^1]) = (lowest, 0.125f, 0.375f, 2.625f, highest);
+        var (values, _) = RandomIntegers(m, k, n, seed: m + k);
+        using var weights = QuantizedWeights.FromQuantized(Accelerator, values, Enumerable.Repeat(1f, m).ToArray(), m, k);
+        using var x = Accelerator.Allocate<float>(xHost);
+        using var y = Accelerator.Allocate<float>(m * n);
+        QuantizedGemm.MultiplyDynamic(Accelerator, weights, x.View, n, y.View);
+        var (scale, zeroPoint) = ActivationQuantization.Choose(Accelerator, x.View, 127);
+        Assert.That(scale, Is.EqualTo(0.25f));
+        // N×K bytes, each column of X contiguous.
+        var quantized = new byte[n * k];
+        for (int t = 0; t < k; t++)
+            for (int j = 0; j < n; j++)
+                quantized[j * k + t] = (byte)Math.Clamp(MathF.Round(xHost[t * n + j] * 4f) + zeroPoint, 0f, 127f);
+        float[] expected = [.. IntegerReference(values, quantized, m, k, n, false, zeroPoint).Select(a => a * 0.25f)];
+        Assert.That(y.ToArray(), Is.EqualTo(expected));
+    }
+
     // The range always holds 0 (so 0 quantizes exactly), like PyTorch's dynamic quantization;
     // the extremes sit past the first vector's lanes to catch a reduction that drops a tail.
     [TestCase(new[] { 0.5f, 1f, 0.25f, 0.75f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 3f, 0.5f }, 255, 3f / 255, 0)]
