@@ -67,7 +67,12 @@ public sealed class Conv2d : IDisposable
     public Conv2dPath AutoPath(TensorLayout layout)
     {
         if (accelerator.IsHostAddressable())
-            return layout == TensorLayout.Nhwc && Conv2dCpuNhwc.ActiveWidth is not null ? Conv2dPath.CpuSimd : Conv2dPath.Direct;
+        {
+            if (layout != TensorLayout.Nhwc || Conv2dCpuNhwc.ActiveWidth is null)
+                return Conv2dPath.Direct;
+            bool wide = Math.Min(Shape.InChannels, Shape.OutChannels) >= Conv2dCpuWinograd.AutoMinChannels;
+            return wide && Conv2dCpuWinograd.Supports(Shape) ? Conv2dPath.CpuWinograd : Conv2dPath.CpuSimd;
+        }
         // Tiled wins on GPUs (shared-memory reuse) and also where the OpenCL device is a CPU
         // (DeviceHardware.Cpu, e.g. PoCL): there its work-group tiles stay in cache and each work
         // item computes several output channels, and measured on PoCL it takes about half the

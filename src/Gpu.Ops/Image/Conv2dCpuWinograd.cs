@@ -19,6 +19,11 @@ internal static unsafe class Conv2dCpuWinograd
     /// <summary>Bytes of transformed inputs and products one strip of tiles keeps, so both stay in L2.</summary>
     private const int StripBytes = 192 * 1024;
 
+    /// <summary>Fewest input and output channels at which <see cref="Conv2dPath.Auto"/> picks this path:
+    /// with fewer, the transforms cost more than the multiplies they save (at 8 channels 10.5 against
+    /// 6.6–9.4 ms for the direct path, at 16 even, at 24 1.4× and at 64 2× faster on one core).</summary>
+    internal const int AutoMinChannels = 16;
+
     /// <summary>Whether the path computes this geometry: 3×3 kernels at stride 1, any dilation and padding.</summary>
     internal static bool Supports(Conv2dShape shape) => shape.KernelHeight == 3 && shape.KernelWidth == 3 && shape.Stride == 1;
 
@@ -83,12 +88,16 @@ internal static unsafe class Conv2dCpuWinograd
         int paddedIn = (channels + lanes - 1) / lanes * lanes;
         bool threeVectors = paddedOut / lanes % 3 == 0;
         int blockChannels = (threeVectors ? 3 : 2) * lanes, tilesPerBlock = threeVectors ? 4 : 6;
-        // A multiple of both block heights, as many tiles as fit the L2 budget.
-        int strip = Math.Max(12, StripBytes / (Positions * sizeof(float) * (paddedIn + paddedOut)) / 12 * 12);
+        int strip = Math.Max(tilesPerBlock, StripBytes / (Positions * sizeof(float) * (paddedIn + paddedOut)) / tilesPerBlock * tilesPerBlock);
+        // Tile-major: a tile's 16 transformed positions are written, and its products read back, as
+        // one contiguous run. Position-major, each transform streamed through 16 places at once and
+        // took ~8 ms rather than 4.7–6 (24 channels, 512², one core); the GEMM's reads of four tiles
+        // a run apart cost less than that (18.5 against 14 ms), 24 against 25 ms in all.
+        int vTile = Positions * paddedIn, mTile = Positions * paddedOut;
         int tileRows = TileCount(shape.OutHeight, dilation), tileColumns = TileCount(shape.OutWidth, dilation);
-        float* transformed = ThreadScratch.PackedA((long)Positions * strip * (paddedIn + paddedOut) + 4L * paddedOut + Positions * lanes);
-        float* products = transformed + (long)Positions * strip * paddedIn;
-        float* outputs = products + (long)Positions * strip * paddedOut;
+        float* transformed = ThreadScratch.PackedA((long)strip * (vTile + mTile) + 4L * paddedOut + Positions * lanes);
+        float* products = transformed + (long)strip * vTile;
+        float* outputs = products + (long)strip * mTile;
         float* staged = outputs + 4L * paddedOut;
         float** pixels = stackalloc float*[Positions];
         float** stagedPixels = stackalloc float*[Positions];
@@ -105,26 +114,26 @@ internal static unsafe class Conv2dCpuWinograd
                 for (int t = 0; t < blocked; t++)
                 {
                     PointTile(operands, n, y0, TileOrigin(t0 + t, dilation), t < count, pixels);
-                    TransformInputTile<TIsa, TVector>(pixels, stagedPixels, channels, transformed + (long)t * paddedIn, (long)strip * paddedIn);
+                    TransformInputTile<TIsa, TVector>(pixels, stagedPixels, channels, transformed + (long)t * vTile, paddedIn);
                 }
                 for (int position = 0; position < Positions; position++)
                 {
                     float* u = operands.Packed + (long)position * channels * paddedOut;
-                    float* v = transformed + (long)position * strip * paddedIn;
-                    float* m = products + (long)position * strip * paddedOut;
+                    float* v = transformed + position * paddedIn;
+                    float* m = products + position * paddedOut;
                     for (int channel0 = 0; channel0 < paddedOut; channel0 += blockChannels)
                     {
                         for (int t = 0; t < blocked; t += tilesPerBlock)
                         {
                             if (threeVectors)
-                                Product3x4<TIsa, TVector>(u + channel0, paddedOut, v + (long)t * paddedIn, paddedIn, channels, m + (long)t * paddedOut + channel0, paddedOut);
+                                Product3x4<TIsa, TVector>(u + channel0, paddedOut, v + (long)t * vTile, vTile, channels, m + (long)t * mTile + channel0, mTile);
                             else
-                                Product2x6<TIsa, TVector>(u + channel0, paddedOut, v + (long)t * paddedIn, paddedIn, channels, m + (long)t * paddedOut + channel0, paddedOut);
+                                Product2x6<TIsa, TVector>(u + channel0, paddedOut, v + (long)t * vTile, vTile, channels, m + (long)t * mTile + channel0, mTile);
                         }
                     }
                 }
                 for (int t = 0; t < count; t++)
-                    FinishTile<TIsa, TVector>(operands, n, y0, TileOrigin(t0 + t, dilation), products + (long)t * paddedOut, (long)strip * paddedOut, outputs);
+                    FinishTile<TIsa, TVector>(operands, n, y0, TileOrigin(t0 + t, dilation), products + (long)t * mTile, paddedOut, outputs);
             }
         }
     }
@@ -148,7 +157,7 @@ internal static unsafe class Conv2dCpuWinograd
 
     /// <summary>Bᵀ·d·B of every channel of one tile into <c>v + position · positionStride</c>. The
     /// last channels short of a whole vector are first staged, zero-filled, so no load leaves the tensor.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void TransformInputTile<TIsa, TVector>(float** pixels, float** stagedPixels, int channels, float* v, long positionStride)
         where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {
@@ -229,7 +238,7 @@ internal static unsafe class Conv2dCpuWinograd
 
     /// <summary>Aᵀ·m·A of every output channel of one tile, then the epilogue into the outputs that
     /// exist (a tile at the last row or column of a lattice may cover only one).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void FinishTile<TIsa, TVector>(in Conv2dCpuNhwc.Operands operands, int n, int y0, int x0, float* m, long positionStride, float* outputs)
         where TIsa : struct, IVectorIsa<TVector> where TVector : struct
     {

@@ -108,6 +108,18 @@ public sealed class Conv2dTests(string deviceName) : DeviceTest(deviceName)
         Assert.That(() => conv.Forward(input.View, output.View, TensorLayout.RowMajor, path: Conv2dPath.CpuSimd), Throws.InstanceOf<NotSupportedException>());
     }
 
+    [TestCase(2, 1)]
+    [TestCase(3, 2)]
+    public void TheWinogradPathRefusesOtherKernelsAndStrides(int kernel, int stride)
+    {
+        var shape = new Conv2dShape(1, 2, 8, 8, 3, kernel, kernel, stride, 1, Padding2d.Symmetric(1));
+        using var conv = new Conv2d(Accelerator, shape, new float[shape.WeightLength]);
+        using var input = Accelerator.Allocate<float>(shape.InputLength);
+        using var output = Accelerator.Allocate<float>(shape.OutputLength);
+        Assert.That(() => conv.Forward(input.View, output.View, TensorLayout.Nhwc, path: Conv2dPath.CpuWinograd),
+            Throws.InstanceOf<NotSupportedException>().With.Message.Contains("3×3 kernel at stride 1"));
+    }
+
     private float[] Run(Conv2dShape shape, float[] input, float[] weights, Conv2dEpilogue epilogue, float[]? residual, TensorLayout layout, Conv2dPath path)
     {
         bool nhwc = layout == TensorLayout.Nhwc;
