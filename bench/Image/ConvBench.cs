@@ -64,7 +64,8 @@ public static class ConvBench
                 using var result = accelerator.Allocate<float>(shape.OutputLength);
                 input.Clear();
                 var path = conv.AutoPath(layout);
-                double seconds = Measure.BestSeconds(accelerator, () => conv.Forward(input.View, result.View, layout), warmups: 1, runs: 3);
+                // As many timed calls as the peer script's RUNS, so neither side gets more chances at a quiet moment.
+                double seconds = Measure.BestSeconds(accelerator, () => conv.Forward(input.View, result.View, layout), warmups: 1, runs: 5);
                 double cpuMs = ProcessorMilliseconds(accelerator, () => conv.Forward(input.View, result.View, layout));
                 double gflops = shape.Flops / seconds / 1e9;
                 string label = $"{channels}→{channels} {width}×{height} d{dilation}";
