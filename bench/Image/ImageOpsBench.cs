@@ -83,8 +83,9 @@ public static class ImageOpsBench
         output.WriteLine("  (GB/s: the bytes a call must move at least, every input read once and the output written once (add reads two");
         output.WriteLine("   images; norm_batch reads its input again after the statistics, uncounted); GFLOP/s: bicubic 40 per output");
         output.WriteLine("   (16 taps and 4 rows, a multiply-add each), norm_batch 6 per element (mean, variance, affine), norm_folded 2;");
-        output.WriteLine("   layout: the faster of NCHW and NHWC on that device, any for element-wise ops; norm_folded is ForwardFolded,");
-        output.WriteLine("   Ψ with stored statistics as a per-channel affine, what it costs where no convolution precedes it to fold into;");
+        output.WriteLine("   layout: the faster of NCHW and NHWC on that device, any for element-wise ops; norm_folded is a prepared");
+        output.WriteLine("   FoldedAdaptiveNormalization (affine made once, as per frame in a pipeline): Ψ with stored statistics where no");
+        output.WriteLine("   convolution precedes it to fold into;");
         output.WriteLine("   PyTorch: the faster of NCHW and channels_last, into preallocated results except max_pool2d and interpolate)");
         output.WriteLine($"  {"device",-10} {"op",-19} {"shape",-22} {"layout",-6} {"ms",9} {"GB/s",7} {"% peak",7} {"GFLOP/s",8} {"PyTorch ms",11} {"format",-13} {"× PyTorch",9}");
         foreach (var device in devices)
@@ -139,7 +140,8 @@ public static class ImageOpsBench
         => SameSize("norm_folded", input, 1, 2, true, (w, layout, source, result) =>
         {
             float[] mean = new float[input.Channels], variance = [.. Enumerable.Repeat(1f, input.Channels)];
-            return () => Norm(input.Channels).ForwardFolded(w.Accelerator, source, result, layout, 1, input.Height, input.Width, mean, variance);
+            var layer = w.Keep(Norm(input.Channels).PrepareFolded(w.Accelerator, mean, variance));
+            return () => layer.Forward(source, result, layout, 1, input.Height, input.Width);
         });
 
     private static Case Colour(string op, Action<Accelerator, View<float>, View<float>, TensorLayout, int, int, int> convert)
@@ -172,7 +174,7 @@ public static class ImageOpsBench
             return values;
         });
 
-        private readonly List<DeviceBuffer<float>> buffers = [];
+        private readonly List<IDisposable> resources = [];
 
         public Accelerator Accelerator => accelerator;
 
@@ -185,14 +187,17 @@ public static class ImageOpsBench
 
         public void Dispose()
         {
-            foreach (var buffer in buffers)
-                buffer.Dispose();
+            foreach (var resource in resources)
+                resource.Dispose();
         }
 
-        private View<float> Keep(DeviceBuffer<float> buffer)
+        private View<float> Keep(DeviceBuffer<float> buffer) => Keep<DeviceBuffer<float>>(buffer).View;
+
+        /// <summary>Frees <paramref name="resource"/> with the case's buffers.</summary>
+        public T Keep<T>(T resource) where T : IDisposable
         {
-            buffers.Add(buffer);
-            return buffer.View;
+            resources.Add(resource);
+            return resource;
         }
     }
 }
