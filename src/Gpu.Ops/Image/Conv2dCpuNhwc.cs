@@ -68,27 +68,46 @@ internal static unsafe class Conv2dCpuNhwc
     }
 
     /// <summary>Runs the convolution at the active width; false when the processor has none.</summary>
-    /// <param name="operands">The run, its weights packed for the chosen algorithm.</param>
-    /// <param name="winograd">Whether to run <see cref="Conv2dCpuWinograd"/> (weights from its
-    /// <see cref="Conv2dCpuWinograd.Pack"/>) rather than the direct taps (weights from <see cref="Pack"/>).</param>
-    internal static bool TryForward(in Operands operands, bool winograd)
+    /// <param name="operands">The run, its weights packed for <paramref name="algorithm"/> by <see cref="PackFor"/>.</param>
+    /// <param name="algorithm">The direct taps or a Winograd algorithm (<see cref="Conv2dPath.CpuSimd"/>,
+    /// <see cref="Conv2dPath.CpuWinograd"/> or <see cref="Conv2dPath.CpuWinograd4x4"/>).</param>
+    internal static bool TryForward(in Operands operands, Conv2dPath algorithm)
     {
         switch (ActiveWidth)
         {
-            case CpuVectorWidth.Avx512 when winograd:
-                Conv2dCpuWinograd.Run<Avx512Isa, Vector512<float>>(operands);
-                return true;
             case CpuVectorWidth.Avx512:
-                Run<Avx512Isa, Vector512<float>>(operands);
-                return true;
-            case CpuVectorWidth.Avx2 when winograd:
-                Conv2dCpuWinograd.Run<Avx2Isa, Vector256<float>>(operands);
+                Dispatch<Avx512Isa, Vector512<float>>(operands, algorithm);
                 return true;
             case CpuVectorWidth.Avx2:
-                Run<Avx2Isa, Vector256<float>>(operands);
+                Dispatch<Avx2Isa, Vector256<float>>(operands, algorithm);
                 return true;
             default:
                 return false;
+        }
+    }
+
+    /// <summary>The weights of <paramref name="algorithm"/> in the order its kernels read them.</summary>
+    internal static float[] PackFor(Conv2dPath algorithm, Conv2dShape shape, ReadOnlySpan<float> weights, int paddedOut) => algorithm switch
+    {
+        Conv2dPath.CpuWinograd => Conv2dCpuWinograd.Pack<WinogradF2x2>(shape, weights, paddedOut),
+        Conv2dPath.CpuWinograd4x4 => Conv2dCpuWinograd.Pack<WinogradF4x4>(shape, weights, paddedOut),
+        _ => Pack(shape, weights, paddedOut),
+    };
+
+    private static void Dispatch<TIsa, TVector>(in Operands operands, Conv2dPath algorithm)
+        where TIsa : struct, IVectorIsa<TVector> where TVector : struct
+    {
+        switch (algorithm)
+        {
+            case Conv2dPath.CpuWinograd:
+                Conv2dCpuWinograd.Run<WinogradF2x2, TIsa, TVector>(operands);
+                break;
+            case Conv2dPath.CpuWinograd4x4:
+                Conv2dCpuWinograd.Run<WinogradF4x4, TIsa, TVector>(operands);
+                break;
+            default:
+                Run<TIsa, TVector>(operands);
+                break;
         }
     }
 

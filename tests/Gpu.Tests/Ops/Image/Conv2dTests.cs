@@ -14,6 +14,12 @@ internal static class ConvFixtures
     /// <summary>Conv sums of up to 576 float terms: PyTorch's and ours differ in summation order.</summary>
     public const float Absolute = 2e-5f, Relative = 2e-5f;
 
+    /// <summary>The bound a path is held to: F(4×4, 3×3)'s transform entries (up to 8, and fractions
+    /// down to 1/24 in the weights) add about ten times the rounding of the other paths, so it gets
+    /// five times their bound (measured: 2.6e-5 at 64 channels, against 2.4e-5 allowed the others).</summary>
+    public static (float Absolute, float Relative) Tolerance(Conv2dPath path)
+        => path == Conv2dPath.CpuWinograd4x4 ? (5 * Absolute, 5 * Relative) : (Absolute, Relative);
+
     public static (Conv2dShape Shape, float[] Input, float[] Weights, Conv2dEpilogue Epilogue, float[]? Residual, float[] Expected) Load(string name)
     {
         var fixture = ImageTestData.Load("conv2d");
@@ -66,7 +72,10 @@ public sealed class Conv2dTests(string deviceName) : DeviceTest(deviceName)
             yield return new TestCaseData(name, Conv2dPath.Tiled, TensorLayout.RowMajor);
             yield return new TestCaseData(name, Conv2dPath.CpuSimd, TensorLayout.Nhwc);
             if (Conv2dCpuWinograd.Supports(ConvFixtures.Load(name).Shape))
+            {
                 yield return new TestCaseData(name, Conv2dPath.CpuWinograd, TensorLayout.Nhwc);
+                yield return new TestCaseData(name, Conv2dPath.CpuWinograd4x4, TensorLayout.Nhwc);
+            }
         }
     }
 
@@ -74,14 +83,15 @@ public sealed class Conv2dTests(string deviceName) : DeviceTest(deviceName)
     public void PathMatchesPyTorch(string name, Conv2dPath path, TensorLayout layout)
     {
         var (shape, input, weights, epilogue, residual, expected) = ConvFixtures.Load(name);
-        if (path is Conv2dPath.CpuSimd or Conv2dPath.CpuWinograd && !Accelerator.IsHostAddressable())
+        if (path is Conv2dPath.CpuSimd or Conv2dPath.CpuWinograd or Conv2dPath.CpuWinograd4x4 && !Accelerator.IsHostAddressable())
             Assert.Ignore("the SIMD paths are the CPU accelerator's");
         if (path == Conv2dPath.Tiled && !Conv2dTiledKernel.Fits(shape))
             Assert.Ignore($"the dilated footprint of {name} does not fit the tiled kernel; Auto runs it with the direct kernel");
         if (path == Conv2dPath.Tiled && Accelerator.IsHostAddressable() && shape.InChannels > 3)
             Assert.Ignore("the CPU emulates grouped kernels with one OS thread per group member: two barriers per input channel make this case take seconds; the cases with ≤ 3 input channels cover the kernel here, translated devices run them all");
         float[] actual = Run(shape, input, weights, epilogue, residual, layout, path);
-        ImageTestData.AssertClose(expected, actual, ConvFixtures.Absolute, ConvFixtures.Relative, $"{name} {path} {layout}");
+        var (absolute, relative) = ConvFixtures.Tolerance(path);
+        ImageTestData.AssertClose(expected, actual, absolute, relative, $"{name} {path} {layout}");
 
     }
 
@@ -110,14 +120,15 @@ public sealed class Conv2dTests(string deviceName) : DeviceTest(deviceName)
 
     [TestCase(2, 1)]
     [TestCase(3, 2)]
-    public void TheWinogradPathRefusesOtherKernelsAndStrides(int kernel, int stride)
+    public void TheWinogradPathsRefuseOtherKernelsAndStrides(int kernel, int stride)
     {
         var shape = new Conv2dShape(1, 2, 8, 8, 3, kernel, kernel, stride, 1, Padding2d.Symmetric(1));
         using var conv = new Conv2d(Accelerator, shape, new float[shape.WeightLength]);
         using var input = Accelerator.Allocate<float>(shape.InputLength);
         using var output = Accelerator.Allocate<float>(shape.OutputLength);
-        Assert.That(() => conv.Forward(input.View, output.View, TensorLayout.Nhwc, path: Conv2dPath.CpuWinograd),
-            Throws.InstanceOf<NotSupportedException>().With.Message.Contains("3×3 kernel at stride 1"));
+        foreach (var path in new[] { Conv2dPath.CpuWinograd, Conv2dPath.CpuWinograd4x4 })
+            Assert.That(() => conv.Forward(input.View, output.View, TensorLayout.Nhwc, path: path),
+                Throws.InstanceOf<NotSupportedException>().With.Message.Contains("3×3 kernel at stride 1"), path.ToString());
     }
 
     private float[] Run(Conv2dShape shape, float[] input, float[] weights, Conv2dEpilogue epilogue, float[]? residual, TensorLayout layout, Conv2dPath path)
@@ -166,8 +177,10 @@ public sealed class Conv2dCpuSimdTests
             foreach (var g in Geometries)
             {
                 yield return new TestCaseData(width, Conv2dPath.CpuSimd, g.N, g.C, g.H, g.W, g.O, g.K, g.Dilation, g.Stride);
-                if (g.K == 3 && g.Stride == 1)
-                    yield return new TestCaseData(width, Conv2dPath.CpuWinograd, g.N, g.C, g.H, g.W, g.O, g.K, g.Dilation, g.Stride);
+                if (g.K != 3 || g.Stride != 1)
+                    continue;
+                yield return new TestCaseData(width, Conv2dPath.CpuWinograd, g.N, g.C, g.H, g.W, g.O, g.K, g.Dilation, g.Stride);
+                yield return new TestCaseData(width, Conv2dPath.CpuWinograd4x4, g.N, g.C, g.H, g.W, g.O, g.K, g.Dilation, g.Stride);
             }
         }
     }
@@ -190,6 +203,7 @@ public sealed class Conv2dCpuSimdTests
         using var output = accelerator.Allocate<float>(shape.OutputLength);
         conv.Forward(inputBuffer.View, output.View, TensorLayout.Nhwc, residualBuffer.View, path);
         float[] actual = ImageTestData.ToNchw(output.ToArray(), n, o, shape.OutHeight, shape.OutWidth);
-        ImageTestData.AssertClose(expected, actual, 2e-5f, 2e-5f, $"{width} {path} {shape}");
+        var (absolute, relative) = ConvFixtures.Tolerance(path);
+        ImageTestData.AssertClose(expected, actual, absolute, relative, $"{width} {path} {shape}");
     }
 }
