@@ -61,8 +61,9 @@ public static class GemmBench
                 double? peerSeconds = PeerSeconds(peer, "sgemm", size);
                 try
                 {
+                    // The peer script's counts (tools/reference/bench_gemm.py), so both sides get as many chances.
                     double seconds = Measure.BestSeconds(accelerator, () => DenseGemm.Multiply(accelerator, shape, a.View, b.View, c.View),
-                        warmups: 2, runs: size > 1024 ? 3 : 10);
+                        warmups: 3, runs: size > 1024 ? 5 : 10);
                     double gflops = shape.Flops / seconds / 1e9;
                     output.WriteLine($"  {device.Name,-10} {size,6} {seconds * 1e3,10:F2} {gflops,9:F1} {100 * gflops / device.PeakGflops,6:F0}% " +
                         $"{(peerSeconds is { } p ? $"{p * 1e3,10:F1} {p / seconds,8:F2}" : $"{"n/a",10} {"n/a",8}")}");
