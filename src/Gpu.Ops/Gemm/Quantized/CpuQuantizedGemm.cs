@@ -89,6 +89,50 @@ internal static unsafe class CpuQuantizedGemm
         return true;
     }
 
+    /// <summary>Columns of X one task of <see cref="QuantizeTransposed"/> quantizes: one vector of 8.</summary>
+    private const int QuantizeColumnBlock = 8;
+
+    /// <summary>Quantizes float activations X (K×N, row-major) to uint8 exactly as
+    /// <see cref="ActivationQuantizer.Quantize"/> does (the device path's packing kernel), transposed
+    /// to N×K so each column is contiguous for the integer dot products. Eight columns per vector:
+    /// one value at a time this took 1.2 ms of a 128-column 4096² layer's call (~17 ms), eight at a
+    /// time 0.45 ms.</summary>
+    public static void QuantizeTransposed(View<float> x, View<byte> quantized, int n, int k, ActivationQuantizer quantizer)
+    {
+        float* source = CpuRows.Pointer(x);
+        byte* destination = CpuRows.Pointer(quantized);
+        CpuRows.ForEachRowRange((n + QuantizeColumnBlock - 1) / QuantizeColumnBlock, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
+        {
+            var inverseScale = Vector256.Create(quantizer.InverseScale);
+            var zeroPoint = Vector256.Create((float)quantizer.ZeroPoint);
+            var highest = Vector256.Create(quantizer.Highest);
+            int* values = stackalloc int[QuantizeColumnBlock];
+            for (int block = first; block < end; block++)
+            {
+                int firstColumn = block * QuantizeColumnBlock, endColumn = Math.Min(n, firstColumn + QuantizeColumnBlock);
+                bool whole = endColumn - firstColumn == QuantizeColumnBlock && Avx.IsSupported;
+                for (int step = 0; step < k; step++)
+                {
+                    float* row = source + (long)step * n;
+                    if (whole)
+                    {
+                        // Quantize's steps lane by lane: round half to even, add the zero point, clamp (a NaN
+                        // lane to 0, as maxps returns its second operand), then the now integral value.
+                        var scaled = Avx.RoundToNearestInteger(Avx.Multiply(Avx.LoadVector256(row + firstColumn), inverseScale)) + zeroPoint;
+                        Avx.Store(values, Avx.ConvertToVector256Int32WithTruncation(Avx.Min(Avx.Max(scaled, Vector256<float>.Zero), highest)));
+                        for (int lane = 0; lane < QuantizeColumnBlock; lane++)
+                            destination[(long)(firstColumn + lane) * k + step] = (byte)values[lane];
+                    }
+                    else
+                    {
+                        for (int column = firstColumn; column < endColumn; column++)
+                            destination[(long)column * k + step] = ActivationQuantizer.Quantize(quantizer, row[column]);
+                    }
+                }
+            }
+        });
+    }
+
     /// <summary>Bytes of activations one K block keeps in L2 while every weight row of a range
     /// passes over them. Whole rows of K did not fit at large batches (512 KB at 128 columns of
     /// 4096), so each weight row pair streamed them from L3, and a 4096² layer ran at ~115 GMAC/s

@@ -83,7 +83,7 @@ public static class QuantizedGemm
             return;
         }
         using var quantized = accelerator.Allocate<byte>((long)k * n);
-        accelerator.Launch(k, n, new QuantizeActivationsKernel { X = x, Quantized = quantized.View, Quantizer = quantizer, N = n, K = k });
+        CpuQuantizedGemm.QuantizeTransposed(x, quantized.View, n, k, quantizer);
         var operands = Operands(accelerator, weights, quantized.View, n, signedActivations: false, zeroPoint);
         Multiply(accelerator, weights, operands, n, output, sevenBitActivations: true);
     }

@@ -183,27 +183,6 @@ internal struct ActivationQuantizer
     }
 }
 
-/// <summary>Quantizes float activations X (K×N, row-major) per tensor to uint8, transposing them
-/// to N×K so each column is contiguous for the integer dot products. Launched over K × N.</summary>
-internal struct QuantizeActivationsKernel : IKernel2D
-{
-    /// <summary>X, K×N floats.</summary>
-    public View<float> X;
-    /// <summary>The bytes, N×K.</summary>
-    public View<byte> Quantized;
-    /// <summary>Scale, zero point and range.</summary>
-    public ActivationQuantizer Quantizer;
-    /// <summary>Columns of X.</summary>
-    public int N;
-    /// <summary>Rows of X.</summary>
-    public int K;
-
-    /// <summary>Quantizes X[k, column].</summary>
-    /// <param name="k">Row of X.</param>
-    /// <param name="column">Column of X.</param>
-    public void Execute(int k, int column) => Quantized[column * K + k] = ActivationQuantizer.Quantize(Quantizer, X[k * N + column]);
-}
-
 /// <summary>Writes <see cref="PackedQuantizedOperands.Activations"/> (N × words, the last int of a
 /// column zero padded) from activation bytes (N×K), or from float activations X (K×N) that it
 /// quantizes on the way, so dynamic quantization needs neither a byte buffer nor a second launch.

@@ -163,8 +163,11 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
     // X spans 31.75 from min(x, 0) to max(x, 0), so the 7-bit scale is exactly 1/4 and, with unit
     // weight scales, each output is its exact accumulator / 4: the quantized activations must be
     // the host's to the bit (ties x·4 = 0.5, 1.5, 10.5 round to even), and a K that is not a
-    // multiple of 4 leaves the last packed int of every column partly filled.
+    // multiple of 4 leaves the last packed int of every column partly filled. N of 16 and 19 take
+    // the CPU's eight-column vector quantizer (19: two vectors and three columns one at a time).
     [TestCase(5, 37, 3, -10f)]
+    [TestCase(7, 45, 19, -3f)]
+    [TestCase(2, 9, 16, -20f)]
     [TestCase(4, 2, 5, -28f)]
     [TestCase(6, 66, 4, 0f)]
     [TestCase(3, 63, 1, -0.125f)]
