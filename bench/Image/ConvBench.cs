@@ -46,8 +46,8 @@ public static class ConvBench
         }
         output.WriteLine("  (est.: PyTorch timed on a crop of rows and scaled, where a full call takes over a second;");
         output.WriteLine("   cpu ms: processor time of one call over all threads, which a busy shared machine distorts less than wall time;");
-        output.WriteLine("   GFLOP/s: the direct convolution's 2·9·C·O per output over the time, so CpuWinograd, which multiplies 2.25× less, can pass 100 % of peak)");
-        output.WriteLine($"  {"device",-10} {"shape",-22} {"path",-11} {"ms",9} {"GFLOP/s",8} {"% peak",7} {"cpu ms",8} {"PyTorch ms",11} {"cpu ms",8} {"format",-18} {"× PyTorch",9} {"× (cpu)",8}");
+        output.WriteLine("   GFLOP/s: the direct convolution's 2·9·C·O per output over the time, so the Winograd paths, which multiply 2.25× (F(2×2)) or 4× (F(4×4)) less, can pass 100 % of peak)");
+        output.WriteLine($"  {"device",-10} {"shape",-22} {"path",-14} {"ms",9} {"GFLOP/s",8} {"% peak",7} {"cpu ms",8} {"PyTorch ms",11} {"cpu ms",8} {"format",-18} {"× PyTorch",9} {"× (cpu)",8}");
         foreach (var device in devices)
         {
             using var accelerator = device.Open();
@@ -73,7 +73,7 @@ public static class ConvBench
                 string peerColumns = peerMs.TryGetValue((channels, height, width, dilation), out var p)
                     ? $"{p.Ms,11:F1} {p.CpuMs,8:F1} {p.Note,-18} {p.Ms / 1e3 / seconds,9:F2} {(device.Hardware == DeviceHardware.Cpu ? (p.CpuMs / cpuMs).ToString("F2", CultureInfo.InvariantCulture) : "-"),8}"
                     : $"{"n/a",11} {"",8} {"",-18} {"n/a",9} {"",8}";
-                output.WriteLine($"  {device.Name,-10} {label,-22} {path,-11} {seconds * 1e3,9:F1} {gflops,8:F1} {100 * gflops / device.PeakGflops,6:F0}% {cpuMs,8:F1} {peerColumns}");
+                output.WriteLine($"  {device.Name,-10} {label,-22} {path,-14} {seconds * 1e3,9:F1} {gflops,8:F1} {100 * gflops / device.PeakGflops,6:F0}% {cpuMs,8:F1} {peerColumns}");
             }
         }
     }
