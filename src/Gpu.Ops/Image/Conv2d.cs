@@ -147,9 +147,14 @@ public sealed class Conv2d : IDisposable
             throw new NotSupportedException($"The SIMD convolution needs the CPU accelerator, NHWC tensors and AVX2 or AVX-512; this run has {accelerator.Device.Name}, {layout}, {Conv2dCpuNhwc.ActiveWidth?.ToString() ?? "no supported SIMD"}.");
         int lanes = Conv2dCpuNhwc.LanesOf(width);
         int paddedOut = Conv2dCpuNhwc.PaddedOutChannels(Shape.OutChannels, lanes);
-        if (!packedForCpu.TryGetValue(algorithm, out var cached) || cached.Lanes != lanes)
-            packedForCpu[algorithm] = cached = (Conv2dCpuNhwc.PackFor(algorithm, Shape, hostWeights, paddedOut), lanes);
-        float[] packed = cached.Weights;
+        float[] packed;
+        // Runs on several threads at once may share a layer: the cache is filled under its lock.
+        lock (packedForCpu)
+        {
+            if (!packedForCpu.TryGetValue(algorithm, out var cached) || cached.Lanes != lanes)
+                packedForCpu[algorithm] = cached = (Conv2dCpuNhwc.PackFor(algorithm, Shape, hostWeights, paddedOut), lanes);
+            packed = cached.Weights;
+        }
         fixed (float* inputHost = input.AsHostSpan(accelerator), outputHost = output.AsHostSpan(accelerator), residualHost = residual.AsHostSpan(accelerator))
         fixed (float* scaleHost = hostScale, shiftHost = hostShift, zerosHost = zeros)
         {
