@@ -12,7 +12,8 @@ public enum Conv2dPath
     /// <summary>The grouped kernel with shared-memory tiles of input and weights (NCHW; kernels of
     /// up to 3×3 whose dilated footprint fits the tile).</summary>
     Tiled,
-    /// <summary>The SIMD CPU path (CPU accelerator, NHWC, AVX2 or AVX-512).</summary>
+    /// <summary>The SIMD CPU path (CPU accelerator, NHWC, AVX2 or AVX-512): micro-kernels vectorised
+    /// over output channels, or for one to three output channels over input channels.</summary>
     CpuSimd,
     /// <summary>The SIMD CPU path with Winograd F(2×2, 3×3): 3×3 kernels at stride 1, any dilation
     /// (CPU accelerator, NHWC, AVX2 or AVX-512); 2.25× fewer multiplies, rounding about as the direct paths.</summary>
@@ -152,7 +153,7 @@ public sealed class Conv2d : IDisposable
         lock (packedForCpu)
         {
             if (!packedForCpu.TryGetValue(algorithm, out var cached) || cached.Lanes != lanes)
-                packedForCpu[algorithm] = cached = (Conv2dCpuNhwc.PackFor(algorithm, Shape, hostWeights, paddedOut), lanes);
+                packedForCpu[algorithm] = cached = (Conv2dCpuNhwc.PackFor(algorithm, Shape, hostWeights, paddedOut, lanes), lanes);
             packed = cached.Weights;
         }
         fixed (float* inputHost = input.AsHostSpan(accelerator), outputHost = output.AsHostSpan(accelerator), residualHost = residual.AsHostSpan(accelerator))

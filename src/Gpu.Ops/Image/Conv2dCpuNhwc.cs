@@ -86,11 +86,13 @@ internal static unsafe class Conv2dCpuNhwc
         }
     }
 
-    /// <summary>The weights of <paramref name="algorithm"/> in the order its kernels read them.</summary>
-    internal static float[] PackFor(Conv2dPath algorithm, Conv2dShape shape, ReadOnlySpan<float> weights, int paddedOut) => algorithm switch
+    /// <summary>The weights of <paramref name="algorithm"/> at <paramref name="lanes"/> floats per
+    /// vector, in the order its kernels read them.</summary>
+    internal static float[] PackFor(Conv2dPath algorithm, Conv2dShape shape, ReadOnlySpan<float> weights, int paddedOut, int lanes) => algorithm switch
     {
         Conv2dPath.CpuWinograd => Conv2dCpuWinograd.Pack<WinogradF2x2>(shape, weights, paddedOut),
         Conv2dPath.CpuWinograd4x4 => Conv2dCpuWinograd.Pack<WinogradF4x4>(shape, weights, paddedOut),
+        _ when Conv2dCpuFewOutputs.Supports(shape, lanes) => Conv2dCpuFewOutputs.Pack(shape, weights),
         _ => Pack(shape, weights, paddedOut),
     };
 
@@ -106,7 +108,11 @@ internal static unsafe class Conv2dCpuNhwc
                 Conv2dCpuWinograd.Run<WinogradF4x4, TIsa, TVector>(operands);
                 break;
             default:
-                Run<TIsa, TVector>(operands);
+                // One to three output channels would fill one to three lanes of each vector here.
+                if (Conv2dCpuFewOutputs.Supports(operands.Shape, TIsa.Width))
+                    Conv2dCpuFewOutputs.Run<TIsa, TVector>(operands);
+                else
+                    Run<TIsa, TVector>(operands);
                 break;
         }
     }
@@ -157,7 +163,7 @@ internal static unsafe class Conv2dCpuNhwc
     /// <summary>Points <paramref name="pixels"/> at the input channels each pixel of the block
     /// reads for tap column <paramref name="v"/>, or at zeros when that column lies outside.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PointPixels(in Operands operands, float* inputRow, int outX, int v, int count, float** pixels)
+    internal static void PointPixels(in Operands operands, float* inputRow, int outX, int v, int count, float** pixels)
     {
         var shape = operands.Shape;
         int channels = shape.InChannels;

@@ -23,6 +23,8 @@ internal unsafe interface IVectorIsa<TVector> where TVector : struct
     static abstract TVector Multiply(TVector a, TVector b);
     static abstract TVector Add(TVector a, TVector b);
     static abstract TVector Subtract(TVector a, TVector b);
+    /// <summary>The sum of the lanes.</summary>
+    static abstract float Sum(TVector value);
 }
 
 /// <summary>256-bit AVX2 with FMA3.</summary>
@@ -38,6 +40,7 @@ internal unsafe struct Avx2Isa : IVectorIsa<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> value) => Vector256.Sum(value);
 }
 
 /// <summary>512-bit AVX-512F (FMA is part of it).</summary>
@@ -53,4 +56,5 @@ internal unsafe struct Avx512Isa : IVectorIsa<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> value) => Vector512.Sum(value);
 }

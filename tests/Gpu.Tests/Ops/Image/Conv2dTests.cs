@@ -168,6 +168,8 @@ public sealed class Conv2dCpuSimdTests
     [
         (1, 24, 13, 17, 24, 3, 1, 1), (2, 5, 9, 11, 17, 3, 2, 1), (1, 64, 7, 10, 64, 3, 1, 1), (1, 24, 6, 7, 24, 3, 32, 1),
         (1, 8, 11, 9, 3, 2, 1, 2), (1, 3, 14, 13, 24, 3, 3, 1), (1, 24, 1, 1, 24, 3, 1, 1),
+        // One to three output channels over whole vectors of input channels: the dot-product kernels.
+        (1, 64, 9, 13, 1, 3, 1, 1), (2, 32, 7, 11, 3, 3, 2, 1), (1, 16, 6, 9, 2, 3, 1, 2), (1, 32, 5, 17, 1, 1, 1, 1),
     ];
 
     public static IEnumerable<TestCaseData> Cases()
