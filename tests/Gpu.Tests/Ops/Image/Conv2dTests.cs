@@ -187,6 +187,25 @@ public sealed class Conv2dCpuSimdTests
         }
     }
 
+    // The documented rule: F(4×4, 3×3) for 3×3 stride-1 layers of at least 8 input and output
+    // channels in NHWC, the direct SIMD path for the rest, the portable kernel for NCHW.
+    [TestCase(24, 24, 3, 1, 4, Conv2dPath.CpuWinograd4x4)]
+    [TestCase(8, 64, 3, 1, 1, Conv2dPath.CpuWinograd4x4)]
+    [TestCase(3, 24, 3, 1, 1, Conv2dPath.CpuSimd)]
+    [TestCase(64, 1, 3, 1, 1, Conv2dPath.CpuSimd)]
+    [TestCase(24, 24, 3, 2, 1, Conv2dPath.CpuSimd)]
+    [TestCase(24, 24, 5, 1, 1, Conv2dPath.CpuSimd)]
+    public void AutoPicksWinogradForWideThreeByThreeStrideOneLayers(int c, int o, int k, int stride, int dilation, Conv2dPath expected)
+    {
+        Conv2dCpuNhwc.ForcedWidth = CpuVectorWidth.Auto;
+        if (Conv2dCpuNhwc.ActiveWidth is null)
+            Assert.Ignore("this processor has neither AVX2 nor AVX-512");
+        var shape = new Conv2dShape(1, c, 16, 16, o, k, k, stride, dilation, Padding2d.Symmetric(dilation * (k / 2)));
+        using var conv = new Conv2d(accelerator, shape, new float[shape.WeightLength]);
+        Assert.That(conv.AutoPath(TensorLayout.Nhwc), Is.EqualTo(expected));
+        Assert.That(conv.AutoPath(TensorLayout.RowMajor), Is.EqualTo(Conv2dPath.Direct));
+    }
+
     [TestCaseSource(nameof(Cases))]
     public void WidthMatchesTheReference(string widthName, Conv2dPath path, int n, int c, int h, int w, int o, int k, int dilation, int stride)
     {
