@@ -13,12 +13,10 @@ much work a call costs. Prints one JSON object: {"results": [{"shape": [...], "m
 "nchw_ms": ..., "channels_last_ms": ...}]}.
 Run by bench with OPENBLAS_CORETYPE unset, GOMP_SPINCOUNT=0 and the thread count given.
 """
-import json
-import sys
 
 import torch
 
-from peer_timing import best_ms_within
+from peer_timing import best_ms_within, run_cases
 
 # Timed calls of a full image, as many as bench's own side takes: on a shared machine the best of
 # more calls is likelier to catch a quiet moment, so both sides get the same number.
@@ -52,13 +50,5 @@ def measure(channels, height, width, dilation):
             "nchw_ms": nchw, "channels_last_ms": channels_last}
 
 
-def main():
-    shapes = json.loads(sys.argv[1])
-    torch.set_num_threads(int(sys.argv[2]))
-    with torch.no_grad():
-        results = [measure(*shape) for shape in shapes]
-    print(json.dumps({"results": results}))
-
-
 if __name__ == "__main__":
-    main()
+    run_cases(measure)

@@ -21,13 +21,11 @@ Prints one JSON object: {"results": [{"op": ..., "shape": [c, h, w], "ms": best 
 "format": ..., "formats": {format: ms}}]}.
 Run by bench with OPENBLAS_CORETYPE unset, GOMP_SPINCOUNT=0 and the thread count given.
 """
-import json
-import sys
 
 import torch
 import torch.nn.functional as F
 
-from peer_timing import best_ms_within
+from peer_timing import best_ms_within, run_cases
 
 LAMBDA, MU, EPSILON = 1.0, 0.5, 1e-3
 SLOPE = 0.2
@@ -120,13 +118,5 @@ def measure(op, channels, height, width):
     return {"op": op, "shape": [channels, height, width], "ms": times[fastest], "format": fastest, "formats": times}
 
 
-def main():
-    cases = json.loads(sys.argv[1])
-    torch.set_num_threads(int(sys.argv[2]))
-    with torch.no_grad():
-        results = [measure(*case) for case in cases]
-    print(json.dumps({"results": results}))
-
-
 if __name__ == "__main__":
-    main()
+    run_cases(measure)

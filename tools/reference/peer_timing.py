@@ -1,4 +1,6 @@
 """Timing shared by the PyTorch peer scripts of bench: the best wall time of repeated calls."""
+import json
+import sys
 import time
 
 
@@ -30,3 +32,14 @@ def best_ms_within(work, budget_s=3.0, runs=3):
         elapsed = time.perf_counter() - start
         best, best_cpu, spent = min(best, elapsed), min(best_cpu, time.process_time() - cpu_start), spent + elapsed
     return best * 1e3, best_cpu * 1e3
+
+
+def run_cases(measure):
+    """The peer scripts' command line: argv[1] a JSON list of argument lists, argv[2] the thread
+    count; prints {"results": [measure(*case), ...]} as JSON, every case run without autograd."""
+    import torch
+    cases = json.loads(sys.argv[1])
+    torch.set_num_threads(int(sys.argv[2]))
+    with torch.no_grad():
+        results = [measure(*case) for case in cases]
+    print(json.dumps({"results": results}))
