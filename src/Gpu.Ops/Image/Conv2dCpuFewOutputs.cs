@@ -27,8 +27,7 @@ internal static unsafe class Conv2dCpuFewOutputs
     internal static float[] Pack(Conv2dShape shape, ReadOnlySpan<float> weights)
     {
         int taps = shape.KernelHeight * shape.KernelWidth, channels = shape.InChannels;
-        var packed = GC.AllocateArray<float>(shape.OutChannels * taps * channels + Conv2dCpuNhwc.CacheLineFloats, pinned: true);
-        float* start = Conv2dCpuNhwc.AlignedStart(packed);
+        var packed = Conv2dCpuNhwc.AllocatePacked((long)shape.OutChannels * taps * channels, out float* start);
         for (int o = 0; o < shape.OutChannels; o++)
             for (int c = 0; c < channels; c++)
                 for (int tap = 0; tap < taps; tap++)

@@ -42,8 +42,7 @@ internal static unsafe class Conv2dCpuNhwc
     internal static float[] Pack(Conv2dShape shape, ReadOnlySpan<float> weights, int paddedOut)
     {
         int taps = shape.KernelHeight * shape.KernelWidth, channels = shape.InChannels;
-        var packed = GC.AllocateArray<float>(taps * channels * paddedOut + CacheLineFloats, pinned: true);
-        float* start = AlignedStart(packed);
+        var packed = AllocatePacked(taps * channels * paddedOut, out float* start);
         for (int o = 0; o < shape.OutChannels; o++)
             for (int c = 0; c < channels; c++)
                 for (int tap = 0; tap < taps; tap++)
@@ -51,9 +50,18 @@ internal static unsafe class Conv2dCpuNhwc
         return packed;
     }
 
-    internal const int CacheLineFloats = 64 / sizeof(float);
+    private const int CacheLineFloats = 64 / sizeof(float);
 
-    /// <summary>The first 64-byte aligned element of a pinned array from <see cref="Pack"/>.</summary>
+    /// <summary>A pinned array for <paramref name="floats"/> packed weights that start at its first
+    /// 64-byte boundary, <paramref name="start"/> (see <see cref="AlignedStart"/>).</summary>
+    internal static float[] AllocatePacked(long floats, out float* start)
+    {
+        var packed = GC.AllocateArray<float>(checked((int)floats) + CacheLineFloats, pinned: true);
+        start = AlignedStart(packed);
+        return packed;
+    }
+
+    /// <summary>The first 64-byte aligned element of a pinned array from <see cref="AllocatePacked"/>.</summary>
     internal static float* AlignedStart(float[] pinned) =>
         (float*)(((nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned)) + 63) & ~(nint)63);
 

@@ -33,8 +33,7 @@ internal static unsafe class Conv2dCpuWinograd
     {
         int channels = shape.InChannels, inputs = TTiles.Inputs;
         long positionStride = (long)channels * paddedOut;
-        var packed = GC.AllocateArray<float>(checked((int)(inputs * inputs * positionStride)) + Conv2dCpuNhwc.CacheLineFloats, pinned: true);
-        float* start = Conv2dCpuNhwc.AlignedStart(packed);
+        var packed = Conv2dCpuNhwc.AllocatePacked(inputs * inputs * positionStride, out float* start);
         Span<double> columns = stackalloc double[3 * inputs], row = stackalloc double[inputs];
         for (int o = 0; o < shape.OutChannels; o++)
         {
