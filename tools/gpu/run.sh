@@ -2,7 +2,7 @@
 # Runs the test suite and the benchmark on a GPU machine that has an NVIDIA driver but no .NET.
 #
 #   tools/gpu/run.sh pack   (on the build machine, from anywhere in the repository)
-#       Publishes tests/Gpu.Tests (the NUnit runner executable) and bench as self-contained
+#       Publishes Gpu.Tests (the NUnit runner executable) and bench as self-contained
 #       linux-x64 apps into one folder, so they share a single copy of the runtime, and packs it
 #       as tools/gpu/pack/gpuc-gpu.tar.gz (ignored by git; kept under 60 MB so it can travel with
 #       the working tree). Then checks that the packed test runner starts here.
@@ -28,7 +28,7 @@ pack() {
     rm -rf "$staging" "$archive"
     mkdir -p "$staging"
     cd "$repository"
-    dotnet publish tests/Gpu.Tests -c Release -r linux-x64 --self-contained -o "$staging" -v quiet -nologo
+    dotnet publish Gpu.Tests -c Release -r linux-x64 --self-contained -o "$staging" -v quiet -nologo
     dotnet publish bench -c Release -r linux-x64 --self-contained -o "$staging" -v quiet -nologo
     tar -C "$staging" -czf "$archive" .
     local size_mb=$(( $(stat -c %s "$archive") / 1024 / 1024 ))

@@ -1,4 +1,4 @@
-"""Reference fixtures for the GEMM family (tests/Gpu.Tests/Fixtures/gemm/*.safetensors).
+"""Reference fixtures for the GEMM family (Gpu.Tests/Fixtures/gemm/*.safetensors).
 
 Each file holds several cases; a case's tensors are named "<case>/<tensor>" and its parameters are
 a JSON object in the metadata under the case name. Shapes are odd on purpose (no multiple of any
@@ -24,7 +24,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(__file__))
 import safetensors_io  # noqa: E402
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "Gpu.Tests", "Fixtures", "gemm")
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Gpu.Tests", "Fixtures", "gemm")
 
 
 def uniform(generator, *shape, scale=1.0):

@@ -1,4 +1,4 @@
-"""Reference fixtures for the image ops (tests/Gpu.Tests/Fixtures/image/*.safetensors).
+"""Reference fixtures for the image ops (Gpu.Tests/Fixtures/image/*.safetensors).
 
 Each file holds several cases; a case's tensors are named "<case>/<tensor>" and its geometry is a
 JSON object in the metadata under the case name. Shapes are chosen to hit the edges: sizes that
@@ -18,7 +18,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(__file__))
 import safetensors_io  # noqa: E402
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "Gpu.Tests", "Fixtures", "image")
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Gpu.Tests", "Fixtures", "image")
 
 
 def uniform(generator, *shape, scale=1.0):

@@ -1,6 +1,6 @@
 """Reference fixtures for the sequence ops (LSTM/LSTMP, SRU, softmax, CTC greedy decoding).
 
-Writes one safetensors file per case into tests/Gpu.Tests/Fixtures/sequence (or the directory given
+Writes one safetensors file per case into Gpu.Tests/Fixtures/sequence (or the directory given
 as the first argument). Seeded: re-running it rewrites the same inputs and weights; outputs may
 differ in the last bit, as the BLAS underneath chooses its kernels at run time.
 
@@ -151,7 +151,7 @@ def ctc_case(directory, seed):
 
 
 def main():
-    default = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "Gpu.Tests", "Fixtures", "sequence")
+    default = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Gpu.Tests", "Fixtures", "sequence")
     directory = sys.argv[1] if len(sys.argv) > 1 else default
     os.makedirs(directory, exist_ok=True)
     torch.set_num_threads(1)
