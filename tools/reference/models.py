@@ -80,6 +80,42 @@ class Can(nn.Module):
         return self.output(x)
 
 
+class FoldedCan(nn.Module):
+    """A CAN for inference with stored statistics: each layer's adaptive norm folded into its
+    convolution (see fold_can), so a layer is conv with bias then LeakyReLU."""
+
+    def __init__(self, convs, output):
+        super().__init__()
+        self.convs = nn.ModuleList(convs)
+        self.output = output
+
+    def forward(self, x):
+        for conv in self.convs:
+            x = nn.functional.leaky_relu(conv(x), CAN_SLOPE)
+        return self.output(x)
+
+
+def fold_can(model):
+    """The FoldedCan equal to model.eval() (SPEC.md, adaptive norm): per output channel
+    alpha = lambda + mu*gamma/sigma scales the conv weights and beta' = mu*(beta - gamma*mean/sigma)
+    becomes the bias, sigma = sqrt(running_var + eps). The model itself is left unchanged."""
+    convs = []
+    with torch.no_grad():
+        for layer in model.layers:
+            norm, conv = layer.norm, layer.conv
+            sigma = torch.sqrt(norm.bn.running_var + norm.bn.eps)
+            alpha = norm.lam + norm.mu * norm.bn.weight / sigma
+            shift = norm.mu * (norm.bn.bias - norm.bn.weight * norm.bn.running_mean / sigma)
+            folded = nn.Conv2d(conv.in_channels, conv.out_channels, 3, padding=conv.dilation,
+                               dilation=conv.dilation, bias=True).to(conv.weight.dtype)
+            folded.weight.copy_(conv.weight * alpha.view(-1, 1, 1, 1))
+            folded.bias.copy_(shift)
+            convs.append(folded)
+        output = nn.Conv2d(model.output.in_channels, model.output.out_channels, 1, bias=True).to(model.output.weight.dtype)
+        output.load_state_dict(model.output.state_dict())
+    return FoldedCan(convs, output).eval()
+
+
 def can24(**kwargs):
     return Can(depth=9, width=24, **kwargs)
 
