@@ -1,3 +1,4 @@
+using Gpu.Core;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -24,6 +25,37 @@ public sealed record SafetensorsTensor(string Name, SafetensorsDType DType, IRea
             throw new InvalidDataException($"Tensor '{Name}' holds {SafetensorsDTypes.Name(DType)}, not {typeof(T).Name}.");
         return MemoryMarshal.Cast<byte, T>(Data.Span).ToArray();
     }
+
+    /// <summary>The elements as float32: F32 as stored, F16 and BF16 widened exactly.</summary>
+    /// <returns>A new array.</returns>
+    /// <exception cref="InvalidDataException">The tensor is not F32, F16 or BF16.</exception>
+    public float[] ToFloat32()
+    {
+        switch (DType)
+        {
+            case SafetensorsDType.F32:
+                return ToArray<float>();
+            case SafetensorsDType.F16:
+            {
+                var halves = MemoryMarshal.Cast<byte, Half>(Data.Span);
+                var result = new float[halves.Length];
+                for (int i = 0; i < result.Length; i++)
+                    result[i] = (float)halves[i];
+                return result;
+            }
+            case SafetensorsDType.BF16:
+            {
+                // bfloat16 is the upper half of a float32's bits.
+                var words = MemoryMarshal.Cast<byte, ushort>(Data.Span);
+                var result = new float[words.Length];
+                for (int i = 0; i < result.Length; i++)
+                    result[i] = BitConverter.Int32BitsToSingle(words[i] << 16);
+                return result;
+            }
+            default:
+                throw new InvalidDataException($"Tensor '{Name}' holds {SafetensorsDTypes.Name(DType)}; a float tensor (F32, F16 or BF16) is needed.");
+        }
+    }
 }
 
 /// <summary>Reads and writes the safetensors format: an 8-byte little-endian header length, a JSON
@@ -34,20 +66,40 @@ public static class SafetensorsFile
 {
     private const long MaxHeaderBytes = 100 << 20;
 
-    /// <summary>Reads every tensor of a file.</summary>
+    /// <summary>Reads every tensor of a file into memory (see <see cref="Open"/> to map it instead).</summary>
     /// <param name="path">The file.</param>
     /// <returns>The tensors by name, and the file's <c>__metadata__</c> strings.</returns>
     /// <exception cref="InvalidDataException">The file is not well-formed safetensors.</exception>
     public static (IReadOnlyDictionary<string, SafetensorsTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path)
     {
-        byte[] bytes = File.ReadAllBytes(path);
+        using var archive = Open(path);
+        var copies = archive.Tensors.Values.ToDictionary(t => t.Name, t => t with { Data = t.Data.ToArray() }, StringComparer.Ordinal);
+        return (copies, archive.Metadata);
+    }
+
+    /// <summary>Maps a file into memory and validates its header; tensor data is read from the
+    /// mapping on demand, so files larger than memory or than 2 GiB open without copying.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The open file; its tensors stay readable until it is disposed.</returns>
+    /// <exception cref="InvalidDataException">The file is not well-formed safetensors.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static SafetensorsArchive Open(string path)
+    {
+        var mapping = MappedFile.Open(path);
         try
         {
-            return Parse(bytes);
+            var (tensors, metadata) = ParseWith(mapping.Length, mapping.ReadHeader, mapping.Slice);
+            return new SafetensorsArchive(path, tensors, metadata, mapping);
         }
         catch (InvalidDataException e)
         {
+            mapping.Dispose();
             throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+        catch
+        {
+            mapping.Dispose();
+            throw;
         }
     }
 
@@ -56,42 +108,65 @@ public static class SafetensorsFile
     /// <returns>The tensors by name, and the <c>__metadata__</c> strings.</returns>
     /// <exception cref="InvalidDataException">The bytes are not well-formed safetensors.</exception>
     public static (IReadOnlyDictionary<string, SafetensorsTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Parse(ReadOnlyMemory<byte> file)
+        => ParseWith(file.Length, length => file.Slice(8, length), (offset, length) => file.Slice(checked((int)offset), length));
+
+    /// <summary>The format's rules over any storage: <paramref name="header"/> gives the JSON
+    /// header's bytes, <paramref name="slice"/> the bytes at a file offset.</summary>
+    private static (IReadOnlyDictionary<string, SafetensorsTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) ParseWith(
+        long fileLength, Func<int, ReadOnlyMemory<byte>> header, Func<long, int, ReadOnlyMemory<byte>> slice)
     {
-        if (file.Length < 8)
-            throw new InvalidDataException($"{file.Length} bytes is too short for a safetensors header.");
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(file.Span);
-        if (headerLength > MaxHeaderBytes || (long)headerLength > file.Length - 8)
-            throw new InvalidDataException($"Header length {headerLength} does not fit in a file of {file.Length} bytes.");
-        var data = file[(8 + (int)headerLength)..];
-        JsonDocument header;
+        if (fileLength < 8)
+            throw new InvalidDataException($"{fileLength} bytes is too short for a safetensors header.");
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(slice(0, 8).Span);
+        if (headerLength > MaxHeaderBytes || (long)headerLength > fileLength - 8)
+            throw new InvalidDataException($"Header length {headerLength} does not fit in a file of {fileLength} bytes (at most {MaxHeaderBytes} header bytes are read).");
+        long dataStart = 8 + (long)headerLength, dataLength = fileLength - dataStart;
+        JsonDocument document;
         try
         {
-            header = JsonDocument.Parse(file.Slice(8, (int)headerLength));
+            document = JsonDocument.Parse(header((int)headerLength));
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"The header is not valid JSON: {e.Message}", e);
         }
-        using (header)
+        using (document)
         {
-            if (header.RootElement.ValueKind != JsonValueKind.Object)
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw new InvalidDataException("The header is not a JSON object.");
             var tensors = new Dictionary<string, SafetensorsTensor>(StringComparer.Ordinal);
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             var ranges = new List<(long Begin, long End, string Name)>();
-            foreach (var entry in header.RootElement.EnumerateObject())
+            foreach (var entry in document.RootElement.EnumerateObject())
             {
-                if (entry.Name == "__metadata__")
+                string name = NameOf(entry);
+                if (name == "__metadata__")
                 {
                     ReadMetadata(entry.Value, metadata);
                     continue;
                 }
-                var (tensor, begin, end) = ReadTensor(entry, data);
-                tensors.Add(entry.Name, tensor);
-                ranges.Add((begin, end, entry.Name));
+                if (tensors.ContainsKey(name))
+                    throw new InvalidDataException($"Tensor '{name}' is named twice in the header.");
+                var (dtype, shape, begin, end) = ReadEntry(name, entry.Value, dataLength);
+                if (end - begin > int.MaxValue)
+                    throw new InvalidDataException($"Tensor '{name}' spans {end - begin} bytes; tensors of 2 GiB and more are not supported.");
+                tensors.Add(name, new SafetensorsTensor(name, dtype, shape, slice(dataStart + begin, (int)(end - begin))));
+                ranges.Add((begin, end, name));
             }
-            CheckRangesTileTheData(ranges, data.Length);
+            CheckRangesTileTheData(ranges, dataLength);
             return (tensors, metadata);
+        }
+    }
+
+    private static string NameOf(JsonProperty entry)
+    {
+        try
+        {
+            return entry.Name;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidDataException("A tensor name in the header is not valid UTF-8.", e);
         }
     }
 
@@ -164,24 +239,24 @@ public static class SafetensorsFile
                 : throw new InvalidDataException($"__metadata__ value '{item.Name}' is not a string.");
     }
 
-    private static (SafetensorsTensor Tensor, long Begin, long End) ReadTensor(JsonProperty entry, ReadOnlyMemory<byte> data)
+    private static (SafetensorsDType DType, List<long> Shape, long Begin, long End) ReadEntry(string name, JsonElement value, long dataLength)
     {
-        var value = entry.Value;
         if (value.ValueKind != JsonValueKind.Object
             || !value.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String
             || !value.TryGetProperty("shape", out var shapeElement) || shapeElement.ValueKind != JsonValueKind.Array
             || !value.TryGetProperty("data_offsets", out var offsetsElement) || offsetsElement.ValueKind != JsonValueKind.Array
             || offsetsElement.GetArrayLength() != 2)
-            throw new InvalidDataException($"Tensor '{entry.Name}' needs a string dtype, a shape array and two data_offsets.");
+            throw new InvalidDataException($"Tensor '{name}' needs a string dtype, a shape array and two data_offsets.");
         if (!SafetensorsDTypes.TryParse(dtypeElement.GetString()!, out var dtype))
-            throw new InvalidDataException($"Tensor '{entry.Name}' has unsupported dtype '{dtypeElement.GetString()}'.");
+            throw new InvalidDataException($"Tensor '{name}' has unsupported dtype '{dtypeElement.GetString()}'.");
         var shape = new List<long>();
         foreach (var dimension in shapeElement.EnumerateArray())
-            shape.Add(dimension.TryGetInt64(out long d) && d >= 0 ? d : throw new InvalidDataException($"Tensor '{entry.Name}' has a bad dimension {dimension}."));
-        long begin = offsetsElement[0].TryGetInt64(out long b) ? b : -1;
-        long end = offsetsElement[1].TryGetInt64(out long e) ? e : -1;
-        if (begin < 0 || end < begin || end > data.Length)
-            throw new InvalidDataException($"Tensor '{entry.Name}' has data_offsets [{begin}, {end}) outside the {data.Length} data bytes.");
+            shape.Add(dimension.ValueKind == JsonValueKind.Number && dimension.TryGetInt64(out long d) && d >= 0
+                ? d : throw new InvalidDataException($"Tensor '{name}' has a bad dimension {dimension}."));
+        long begin = offsetsElement[0].ValueKind == JsonValueKind.Number && offsetsElement[0].TryGetInt64(out long b) ? b : -1;
+        long end = offsetsElement[1].ValueKind == JsonValueKind.Number && offsetsElement[1].TryGetInt64(out long e) ? e : -1;
+        if (begin < 0 || end < begin || end > dataLength)
+            throw new InvalidDataException($"Tensor '{name}' has data_offsets [{begin}, {end}) outside the {dataLength} data bytes.");
         long expected;
         try
         {
@@ -189,11 +264,11 @@ public static class SafetensorsFile
         }
         catch (OverflowException)
         {
-            throw new InvalidDataException($"Tensor '{entry.Name}' has a shape too large to address.");
+            throw new InvalidDataException($"Tensor '{name}' has a shape too large to address.");
         }
         if (end - begin != expected)
-            throw new InvalidDataException($"Tensor '{entry.Name}' spans {end - begin} bytes; shape [{string.Join(", ", shape)}] of {SafetensorsDTypes.Name(dtype)} needs {expected}.");
-        return (new SafetensorsTensor(entry.Name, dtype, shape, data.Slice((int)begin, (int)(end - begin))), begin, end);
+            throw new InvalidDataException($"Tensor '{name}' spans {end - begin} bytes; shape [{string.Join(", ", shape)}] of {SafetensorsDTypes.Name(dtype)} needs {expected}.");
+        return (dtype, shape, begin, end);
     }
 
     private static void CheckRangesTileTheData(List<(long Begin, long End, string Name)> ranges, long dataLength)
