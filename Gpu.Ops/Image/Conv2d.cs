@@ -66,6 +66,15 @@ public sealed class Conv2d : IDisposable
     /// <summary>The activation of the epilogue.</summary>
     public Activation Activation { get; }
 
+    /// <summary>The layout in which this device's fastest convolutions run: NHWC on the CPU with
+    /// AVX2 or AVX-512 (its SIMD and Winograd paths), NCHW elsewhere (the tiled kernel). A network
+    /// runs every layer in it and converts only its input and output.</summary>
+    public static TensorLayout PreferredLayout(Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        return accelerator.IsHostAddressable() && Conv2dCpuNhwc.ActiveWidth is not null ? TensorLayout.Nhwc : TensorLayout.RowMajor;
+    }
+
     /// <summary>The path <see cref="Conv2dPath.Auto"/> picks for <paramref name="layout"/> on this layer's device.</summary>
     /// <remarks>On the CPU with NHWC, 3×3 stride-1 layers of at least 8 input and output channels run
     /// <see cref="Conv2dPath.CpuWinograd4x4"/>, the fastest by far (about 2× the direct path), whose

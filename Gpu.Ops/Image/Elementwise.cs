@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Gpu.Core;
 
 namespace Gpu.Ops.Image;
@@ -46,6 +47,25 @@ public static class Elementwise
         Run(accelerator, new ScaleAddActivateKernel { A = a, B = b, Output = output, ScaleA = scaleA, ScaleB = scaleB, Activation = activation.Kind, Slope = activation.Slope });
     }
 
+    /// <summary><c>output = min(max(input, min), max)</c>, NaN kept (as PyTorch's <c>clamp</c>).</summary>
+    /// <param name="accelerator">The accelerator owning the views.</param>
+    /// <param name="input">The input.</param>
+    /// <param name="output">Same length; may be the input.</param>
+    /// <param name="min">The lower bound.</param>
+    /// <param name="max">The upper bound, at least <paramref name="min"/>.</param>
+    /// <exception cref="ArgumentException">The lengths differ or the bounds are out of order.</exception>
+    public static void Clamp(Accelerator accelerator, View<float> input, View<float> output, float min, float max)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        CheckLengths(input, output, input);
+        if (!(min <= max))
+            throw new ArgumentException($"Clamping needs min ≤ max; got [{min}, {max}].", nameof(min));
+        if (accelerator.IsHostAddressable())
+            TensorPrimitives.Clamp(input.AsHostSpan(accelerator), min, max, output.AsHostSpan(accelerator));
+        else
+            accelerator.Launch(output.Length, new ClampKernel { Input = input, Output = output, Min = min, Max = max });
+    }
+
     private static void Run(Accelerator accelerator, ScaleAddActivateKernel kernel)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
@@ -81,4 +101,17 @@ public struct ScaleAddActivateKernel : IKernel1D
             value += ScaleB * B[index];
         Output[index] = Gpu.Ops.Activation.Apply(Activation, Slope, value);
     }
+}
+
+/// <summary><c>Output[i] = min(max(Input[i], Min), Max)</c>, NaN kept.</summary>
+public struct ClampKernel : IKernel1D
+{
+    /// <summary>Operand and result.</summary>
+    public View<float> Input, Output;
+    /// <summary>The bounds.</summary>
+    public float Min, Max;
+
+    /// <summary>One element.</summary>
+    /// <param name="index">The element.</param>
+    public void Execute(int index) => Output[index] = MathF.Min(MathF.Max(Input[index], Min), Max);
 }

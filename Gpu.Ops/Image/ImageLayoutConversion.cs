@@ -32,6 +32,33 @@ public static class ImageLayoutConversion
             SourceStrides = ImageStrides.Of(from, channels, height, width), DestinationStrides = ImageStrides.Of(to, channels, height, width),
         });
     }
+
+    /// <summary>Turns a feature map one row high into a time-major sequence (as CRNN's conv stack
+    /// feeds its LSTMs): column t of image n becomes step t, sequence n, so
+    /// <c>destination[(t·N + n)·C + c] = source[n, c, 0, t]</c>.</summary>
+    /// <param name="accelerator">The accelerator owning both views.</param>
+    /// <param name="source">N·C·1·T elements in <paramref name="layout"/>.</param>
+    /// <param name="layout">The source layout.</param>
+    /// <param name="destination">T·N·C elements, not overlapping the source.</param>
+    /// <param name="batch">N.</param>
+    /// <param name="channels">C.</param>
+    /// <param name="steps">T, the source's width.</param>
+    /// <exception cref="ArgumentException">A view has the wrong length or a dimension is not positive.</exception>
+    public static void ToTimeMajor(Accelerator accelerator, View<float> source, TensorLayout layout, View<float> destination, int batch, int channels, int steps)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        long count = (long)batch * channels * steps;
+        if (batch <= 0 || channels <= 0 || steps <= 0 || count > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(batch), $"Sequence dimensions must be positive and hold under 2^31 elements: {batch}×{channels}×{steps}.");
+        if (source.Length != count || destination.Length != count)
+            throw new ArgumentException($"A {batch}×{channels}×1×{steps} map holds {count} elements; source has {source.Length}, destination {destination.Length}.");
+        accelerator.Launch((int)count, new RelayoutKernel
+        {
+            Source = source, Destination = destination, Channels = channels, Height = 1, Width = steps,
+            SourceStrides = ImageStrides.Of(layout, channels, 1, steps),
+            DestinationStrides = new ImageStrides { Batch = channels, Channel = 1, Row = 0, Column = batch * channels },
+        });
+    }
 }
 
 /// <summary>One thread per element, enumerated in NCHW order, reading and writing through strides.</summary>

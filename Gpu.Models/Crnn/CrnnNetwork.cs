@@ -1,0 +1,234 @@
+using Gpu.Core;
+using Gpu.Ops.Gemm;
+using Gpu.Ops.Image;
+using Gpu.Ops.Sequence;
+
+namespace Gpu.Models.Crnn;
+
+/// <summary>CRNN text recognition on one accelerator: the conv stack (batch norms folded, ReLU in
+/// each epilogue) on N × 1 × 32 × W grayscale lines, the one-row feature map turned into a
+/// sequence of T = W/4 + 1 steps, BiLSTM → linear → BiLSTM → linear, log-softmax and CTC greedy
+/// decoding. Layers and buffers are planned for one (N, W) and re-planned when it changes. Not safe
+/// for concurrent calls.</summary>
+public sealed class CrnnNetwork : IDisposable
+{
+    /// <summary>The input height the conv stack reduces to one row.</summary>
+    public const int Height = 32;
+
+    private readonly Accelerator accelerator;
+    private readonly Lstm[] lstms;
+    private readonly DeviceBuffer<float>[] linearWeights, linearBiases;
+    private readonly PackedGemmWeights[] packedLinear;
+    private Plan? plan;
+    private bool disposed;
+
+    /// <summary>Uploads the weights.</summary>
+    public CrnnNetwork(Accelerator accelerator, CrnnWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(weights);
+        this.accelerator = accelerator;
+        Weights = weights;
+        Layout = Conv2d.PreferredLayout(accelerator);
+        var recurrent = weights.Recurrent;
+        lstms = new Lstm[recurrent.Count];
+        linearWeights = new DeviceBuffer<float>[recurrent.Count];
+        linearBiases = new DeviceBuffer<float>[recurrent.Count];
+        packedLinear = new PackedGemmWeights[recurrent.Count];
+        try
+        {
+            for (int i = 0; i < recurrent.Count; i++)
+            {
+                var layer = recurrent[i];
+                lstms[i] = new Lstm(accelerator, new LstmOptions(layer.InputSize, layer.HiddenSize, Bidirectional: true), layer.Lstm);
+                linearWeights[i] = accelerator.Allocate<float>(layer.LinearWeight);
+                linearBiases[i] = accelerator.Allocate<float>(layer.LinearBias);
+                packedLinear[i] = DenseGemm.PackB(accelerator, LinearShape(layer, 1), linearWeights[i].View);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The weights.</summary>
+    public CrnnWeights Weights { get; }
+
+    /// <summary>The layout the conv stack runs in.</summary>
+    public TensorLayout Layout { get; }
+
+    /// <summary>Time steps the network makes of lines <paramref name="width"/> pixels wide.</summary>
+    public static int StepsFor(int width) => width / 2 / 2 + 1;
+
+    /// <summary>Runs the network up to the logits: <paramref name="images"/> N × 1 × 32 × W (one channel:
+    /// the same in every layout), <paramref name="logits"/> T × N × classes, time-major.</summary>
+    /// <exception cref="ArgumentException">A dimension is not positive, the width is under 4, or a view has the wrong length.</exception>
+    public void Forward(View<float> images, int batch, int width, View<float> logits)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var current = Check(images, batch, width);
+        int steps = StepsFor(width);
+        long expected = (long)steps * batch * Weights.Classes;
+        if (logits.Length != expected)
+            throw new ArgumentException($"Logits of {steps} steps × {batch} lines × {Weights.Classes} classes need {expected} elements; got {logits.Length}.", nameof(logits));
+        // Each step writes the activation buffer its input is not in.
+        var x = images;
+        int next = 0;
+        for (int i = 0; i < current.Convolutions.Length; i++)
+        {
+            var convolution = current.Convolutions[i];
+            var y = current.Activation(next, convolution.Shape.OutputLength);
+            convolution.Forward(x, y, Layout);
+            (x, next) = (y, 1 - next);
+            if (current.Pools[i] is { } pool)
+            {
+                var pooled = current.Activation(next, pool.OutputLength);
+                MaxPool2d.Forward(accelerator, pool, x, pooled, Layout);
+                (x, next) = (pooled, 1 - next);
+            }
+        }
+        int features = Weights.Convolutions[^1].OutChannels;
+        var sequence = current.Sequence(0, (long)steps * batch * features);
+        ImageLayoutConversion.ToTimeMajor(accelerator, x, Layout, sequence, batch, features, steps);
+        for (int i = 0; i < lstms.Length; i++)
+        {
+            var layer = Weights.Recurrent[i];
+            var recurrentOutput = current.Sequence(1, (long)steps * batch * 2 * layer.HiddenSize);
+            lstms[i].Forward(sequence, steps, batch, recurrentOutput);
+            var linearOutput = i == lstms.Length - 1 ? logits : current.Sequence(0, (long)steps * batch * layer.OutputSize);
+            DenseGemm.Multiply(accelerator, LinearShape(layer, steps * batch), recurrentOutput, packedLinear[i], linearOutput, bias: linearBiases[i].View);
+            sequence = linearOutput;
+        }
+    }
+
+    /// <summary>Reads each line: <see cref="Forward"/>, log-softmax, CTC greedy decoding, labels to characters.</summary>
+    /// <exception cref="ArgumentException">A dimension is not positive, the width is under 4, or the view has the wrong length.</exception>
+    public string[] Recognize(View<float> images, int batch, int width)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var current = Check(images, batch, width);
+        int steps = StepsFor(width), classes = Weights.Classes;
+        var (logits, logProbabilities) = current.Scores((long)steps * batch * classes);
+        Forward(images, batch, width, logits.View);
+        Softmax.Forward(accelerator, logits.View, logProbabilities.View, steps * batch, classes, logarithm: true);
+        return [.. CtcGreedy.Decode(accelerator, logProbabilities.View, steps, batch, classes).Select(Text)];
+    }
+
+    /// <summary>The characters of CTC labels (1… index the alphabet).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A label is the blank or past the alphabet.</exception>
+    public string Text(IEnumerable<int> labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        return string.Concat(labels.Select(label => label >= 1 && label <= Weights.Alphabet.Length
+            ? Weights.Alphabet[label - 1]
+            : throw new ArgumentOutOfRangeException(nameof(labels), label, $"Labels run from 1 to {Weights.Alphabet.Length}.")));
+    }
+
+    private Plan Check(View<float> images, int batch, int width)
+    {
+        if (batch <= 0 || width < 4)
+            throw new ArgumentOutOfRangeException(nameof(width), $"CRNN needs a positive batch and lines at least 4 pixels wide; got {batch} lines of {width}.");
+        long expected = (long)batch * Height * width;
+        if (images.Length != expected)
+            throw new ArgumentException($"{batch} lines of {Height}×{width} hold {expected} elements; got {images.Length}.", nameof(images));
+        if (plan is null || plan.Batch != batch || plan.Width != width)
+        {
+            plan?.Dispose();
+            plan = null;
+            plan = new Plan(accelerator, Weights, batch, width);
+        }
+        return plan;
+    }
+
+    private static GemmShape LinearShape(CrnnRecurrentLayer layer, int rows) => new(rows, layer.OutputSize, 2 * layer.HiddenSize, TransposeB: true);
+
+    /// <summary>Frees the weights, layers and buffers.</summary>
+    public void Dispose()
+    {
+        disposed = true;
+        plan?.Dispose();
+        plan = null;
+        foreach (var resource in lstms.Concat<IDisposable?>(packedLinear).Concat(linearWeights).Concat(linearBiases))
+            resource?.Dispose();
+    }
+
+    /// <summary>Convolutions, pools and buffers for N lines of width W.</summary>
+    private sealed class Plan : OwnedResources
+    {
+        private readonly DeviceBuffer<float>[] activations = new DeviceBuffer<float>[2], sequences = new DeviceBuffer<float>[2];
+        private (DeviceBuffer<float> Logits, DeviceBuffer<float> LogProbabilities)? scores;
+        private readonly Accelerator accelerator;
+
+        public Plan(Accelerator accelerator, CrnnWeights weights, int batch, int width)
+        {
+            this.accelerator = accelerator;
+            Batch = batch;
+            Width = width;
+            var convolutions = new List<Conv2d>();
+            var pools = new List<MaxPool2dShape?>();
+            int height = Height;
+            long largest = 0;
+            try
+            {
+                foreach (var (layer, i) in weights.Convolutions.Select((layer, i) => (layer, i)))
+                {
+                    var shape = new Conv2dShape(batch, layer.InChannels, height, width, layer.OutChannels, layer.KernelSize, layer.KernelSize, 1, 1,
+                        Padding2d.Symmetric(layer.Padding));
+                    convolutions.Add(Own(new Conv2d(accelerator, shape, layer.Weights, layer.Epilogue)));
+                    (height, width) = (shape.OutHeight, shape.OutWidth);
+                    largest = Math.Max(largest, shape.OutputLength);
+                    MaxPool2dShape? pool = i switch
+                    {
+                        0 or 1 => new MaxPool2dShape(batch, layer.OutChannels, height, width, 2, 2, 2, 2, Padding2d.Symmetric(0)),
+                        3 or 5 => new MaxPool2dShape(batch, layer.OutChannels, height, width, 2, 2, 2, 1, Padding2d.Of(0, 1)),
+                        _ => null,
+                    };
+                    if (pool is { } p)
+                    {
+                        p.Validate();
+                        (height, width) = (p.OutHeight, p.OutWidth);
+                        largest = Math.Max(largest, p.OutputLength);
+                    }
+                    pools.Add(pool);
+                }
+                if (height != 1)
+                    throw new InvalidOperationException($"The conv stack left {height} rows; CRNN needs it to reduce {Height} to 1.");
+                Convolutions = [.. convolutions];
+                Pools = [.. pools];
+                activations[0] = Own(accelerator.Allocate<float>(largest));
+                activations[1] = Own(accelerator.Allocate<float>(largest));
+                long steps = width, widest = Math.Max(weights.Convolutions[^1].OutChannels, weights.Recurrent.Max(r => Math.Max(2 * r.HiddenSize, r.OutputSize)));
+                sequences[0] = Own(accelerator.Allocate<float>(steps * batch * widest));
+                sequences[1] = Own(accelerator.Allocate<float>(steps * batch * widest));
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+
+        public int Batch { get; }
+
+        public int Width { get; }
+
+        public Conv2d[] Convolutions { get; } = [];
+
+        public MaxPool2dShape?[] Pools { get; } = [];
+
+        /// <summary>The first <paramref name="length"/> elements of activation buffer <paramref name="index"/>.</summary>
+        public View<float> Activation(int index, long length) => activations[index].View.SubView(0, checked((int)length));
+
+        /// <summary>The first <paramref name="length"/> elements of sequence buffer <paramref name="index"/>.</summary>
+        public View<float> Sequence(int index, long length) => sequences[index].View.SubView(0, checked((int)length));
+
+        /// <summary>Logits and log-probabilities for <see cref="Recognize"/>, made on first use.</summary>
+        public (DeviceBuffer<float> Logits, DeviceBuffer<float> LogProbabilities) Scores(long length)
+        {
+            scores ??= (Own(accelerator.Allocate<float>(length)), Own(accelerator.Allocate<float>(length)));
+            return scores.Value;
+        }
+    }
+}

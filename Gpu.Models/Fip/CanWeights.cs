@@ -1,0 +1,110 @@
+using Gpu.Ops.Image;
+
+namespace Gpu.Models.Fip;
+
+/// <summary>One 3×3 layer of a context aggregation network: its (O, C, 3, 3) weights, its adaptive
+/// norm and the norm's stored statistics.</summary>
+/// <param name="Weights">(Width, C, 3, 3) convolution weights.</param>
+/// <param name="Dilation">The dilation.</param>
+/// <param name="Norm">λ, μ, γ, β and ε of the adaptive norm.</param>
+/// <param name="RunningMean">The batch norm's stored means.</param>
+/// <param name="RunningVariance">The batch norm's stored variances.</param>
+public sealed record CanLayer(float[] Weights, int Dilation, AdaptiveNormalization Norm, float[] RunningMean, float[] RunningVariance);
+
+/// <summary>The weights of a context aggregation network, named as the reference definition's
+/// <c>state_dict()</c> (tools/reference/models.py): <c>layers.{i}.conv.weight</c>,
+/// <c>layers.{i}.norm.lam</c>, <c>.mu</c>, <c>.bn.weight</c>, <c>.bn.bias</c>,
+/// <c>.bn.running_mean</c>, <c>.bn.running_var</c>, then <c>output.weight</c> and <c>output.bias</c>.</summary>
+public sealed class CanWeights
+{
+    private CanWeights(CanConfig config, IReadOnlyList<CanLayer> layers, float[] outputWeights, float[] outputBias)
+    {
+        Config = config;
+        Layers = layers;
+        OutputWeights = outputWeights;
+        OutputBias = outputBias;
+    }
+
+    /// <summary>The architecture.</summary>
+    public CanConfig Config { get; }
+
+    /// <summary>The 3×3 layers in order.</summary>
+    public IReadOnlyList<CanLayer> Layers { get; }
+
+    /// <summary>(OutputChannels, Width, 1, 1) weights of the last layer.</summary>
+    public float[] OutputWeights { get; }
+
+    /// <summary>Bias of the last layer.</summary>
+    public float[] OutputBias { get; }
+
+    /// <summary>Reads the weights; channel counts come from the tensors' shapes, the dilations from
+    /// the <c>dilations</c> metadata or else the paper's schedule for the depth found.</summary>
+    /// <exception cref="InvalidDataException">A tensor is missing or misshapen, or the file holds tensors of no CAN layer.</exception>
+    public static CanWeights Load(ModelWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        int depth = 0;
+        while (weights.Contains($"layers.{depth}.conv.weight"))
+            depth++;
+        if (depth == 0)
+            throw weights.Error("no 'layers.0.conv.weight': not a context aggregation network");
+        var first = weights.ShapeOf("layers.0.conv.weight");
+        if (first.Count != 4 || first[2] != 3 || first[3] != 3)
+            throw weights.Error($"'layers.0.conv.weight' has shape [{string.Join(", ", first)}]; a (width, channels, 3, 3) kernel is needed");
+        int width = checked((int)first[0]), inputChannels = checked((int)first[1]);
+        var outputShape = weights.ShapeOf("output.weight");
+        if (outputShape.Count != 4)
+            throw weights.Error($"'output.weight' has shape [{string.Join(", ", outputShape)}]; a (channels, width, 1, 1) kernel is needed");
+        int outputChannels = checked((int)outputShape[0]);
+        var config = new CanConfig(inputChannels, width, DilationsOf(weights, depth), outputChannels,
+            weights.MetadataFloat("norm_eps", 1e-3f), weights.MetadataFloat("slope", 0.2f));
+        config.Validate();
+        var layers = new List<CanLayer>(depth);
+        for (int i = 0; i < depth; i++)
+        {
+            string prefix = $"layers.{i}.";
+            int channels = i == 0 ? inputChannels : width;
+            var norm = new AdaptiveNormalization(weights.Scalar(prefix + "norm.lam"), weights.Scalar(prefix + "norm.mu"),
+                weights.Float(prefix + "norm.bn.weight", width), weights.Float(prefix + "norm.bn.bias", width), config.NormEpsilon);
+            layers.Add(new CanLayer(weights.Float(prefix + "conv.weight", width, channels, 3, 3), config.Dilations[i], norm,
+                weights.Float(prefix + "norm.bn.running_mean", width), weights.Float(prefix + "norm.bn.running_var", width)));
+        }
+        var result = new CanWeights(config, layers, weights.Float("output.weight", outputChannels, width, 1, 1), weights.Float("output.bias", outputChannels));
+        weights.RequireAllUsed(config.ToString());
+        return result;
+    }
+
+    /// <summary>The identity initialisation of the paper: each kernel's centre tap passes channel c
+    /// to channel c, λ = 1, μ = 0, so an untrained network returns its input (where it is ≥ 0).</summary>
+    public static CanWeights Identity(CanConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        int w = config.Width;
+        var layers = config.Dilations.Select((d, i) => new CanLayer(IdentityKernel(w, i == 0 ? config.InputChannels : w, 3), d,
+            new AdaptiveNormalization(1f, 0f, Filled(w, 1f), new float[w], config.NormEpsilon), new float[w], Filled(w, 1f))).ToList();
+        return new CanWeights(config, layers, IdentityKernel(config.OutputChannels, w, 1), new float[config.OutputChannels]);
+    }
+
+    private static int[] DilationsOf(ModelWeights weights, int depth)
+    {
+        if (!weights.Metadata.TryGetValue("dilations", out string? text))
+            return CanConfig.DilationsFor(depth + 1);
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var dilations = parts.Select(p => int.TryParse(p, out int d) && d > 0 ? d : 0).ToArray();
+        if (dilations.Length != depth || dilations.Contains(0))
+            throw weights.Error($"metadata 'dilations' = '{text}' does not give {depth} positive dilations, one per 3×3 layer");
+        return dilations;
+    }
+
+    private static float[] IdentityKernel(int outputs, int inputs, int size)
+    {
+        var kernel = new float[outputs * inputs * size * size];
+        int centre = size / 2 * size + size / 2;
+        for (int o = 0; o < Math.Min(outputs, inputs); o++)
+            kernel[(o * inputs + o) * size * size + centre] = 1f;
+        return kernel;
+    }
+
+    private static float[] Filled(int length, float value) => Enumerable.Repeat(value, length).ToArray();
+}

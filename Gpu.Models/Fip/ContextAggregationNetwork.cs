@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using Gpu.Core;
+using Gpu.Ops;
+using Gpu.Ops.Image;
+
+namespace Gpu.Models.Fip;
+
+/// <summary>How the adaptive norms of a <see cref="ContextAggregationNetwork"/> normalise.</summary>
+public enum NormalizationMode
+{
+    /// <summary>With the stored statistics, folded into each convolution's weights and epilogue
+    /// once at load: no per-frame cost beyond the convolutions.</summary>
+    Folded,
+    /// <summary>With each image batch's own per-channel statistics over N·H·W, as the published
+    /// TF models do at test time: one reduction and one affine pass per layer.</summary>
+    BatchStatistics,
+}
+
+/// <summary>A context aggregation network (FIP) on one accelerator. The whole network runs in one
+/// layout (<see cref="Conv2d.PreferredLayout"/>), converting only its input and output, through two
+/// ping-pong activation buffers that are reused across layers and calls; the adaptive norm and
+/// LeakyReLU run in each convolution's epilogue in <see cref="NormalizationMode.Folded"/> mode.
+/// Buffers and layers are planned for one image shape and re-planned when it changes, so a
+/// stream of equal frames allocates nothing per frame. Not safe for concurrent calls.</summary>
+public sealed class ContextAggregationNetwork : IDisposable
+{
+    private readonly Accelerator accelerator;
+    private readonly (float[] Weights, Conv2dEpilogue Epilogue)[] hidden;
+    private readonly Conv2dEpilogue outputEpilogue;
+    private Plan? plan;
+    private bool disposed;
+
+    /// <summary>Prepares the network: in folded mode the norms are folded into the weights here.</summary>
+    /// <param name="accelerator">Where it runs.</param>
+    /// <param name="weights">The weights.</param>
+    /// <param name="mode">How the norms normalise.</param>
+    public ContextAggregationNetwork(Accelerator accelerator, CanWeights weights, NormalizationMode mode = NormalizationMode.Folded)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(weights);
+        if (!Enum.IsDefined(mode))
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown normalisation mode.");
+        this.accelerator = accelerator;
+        Weights = weights;
+        Mode = mode;
+        Layout = Conv2d.PreferredLayout(accelerator);
+        var activation = Activation.Leaky(weights.Config.Slope);
+        hidden = [.. weights.Layers.Select((layer, i) =>
+        {
+            if (mode == NormalizationMode.BatchStatistics)
+                return (layer.Weights, Conv2dEpilogue.None);
+            var (scale, shift) = layer.Norm.Affine(layer.RunningMean, layer.RunningVariance);
+            return (layer.Weights, new Conv2dEpilogue(Scale: scale, Shift: shift, Activation: activation));
+        })];
+        outputEpilogue = new Conv2dEpilogue(Bias: weights.OutputBias);
+    }
+
+    /// <summary>The weights.</summary>
+    public CanWeights Weights { get; }
+
+    /// <summary>How the norms normalise.</summary>
+    public NormalizationMode Mode { get; }
+
+    /// <summary>The layout every layer runs in.</summary>
+    public TensorLayout Layout { get; }
+
+    /// <summary>Runs the network: <paramref name="input"/> N × InputChannels × H × W, <paramref name="output"/>
+    /// N × OutputChannels × H × W, both in <paramref name="layout"/> and not overlapping.</summary>
+    /// <param name="input">The images.</param>
+    /// <param name="output">The result.</param>
+    /// <param name="shape">N, H and W (C is the input's channel count).</param>
+    /// <param name="layout">The layout of input and output; the network's own <see cref="Layout"/> spares two conversions.</param>
+    /// <exception cref="ArgumentException">The shape's channels are not the network's input channels, or a view has the wrong length.</exception>
+    public void Forward(View<float> input, View<float> output, ImageShape shape, TensorLayout layout) => Run(input, output, shape, layout, null);
+
+    /// <summary>Runs the network as <see cref="Forward"/> does, waiting after each layer, and returns
+    /// each layer's wall time in milliseconds (for finding where the time goes, not for speed).</summary>
+    public IReadOnlyList<(string Layer, double Milliseconds)> ForwardProfiled(View<float> input, View<float> output, ImageShape shape, TensorLayout layout)
+    {
+        var timings = new List<(string, double)>();
+        Run(input, output, shape, layout, timings);
+        return timings;
+    }
+
+    private void Run(View<float> input, View<float> output, ImageShape shape, TensorLayout layout, List<(string, double)>? timings)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var config = Weights.Config;
+        shape.Validate();
+        if (shape.Channels != config.InputChannels)
+            throw new ArgumentException($"The network takes {config.InputChannels} input channels; the images have {shape.Channels}.", nameof(shape));
+        if (input.Length != shape.Length || output.Length != shape.WithChannels(config.OutputChannels).Length)
+            throw new ArgumentException($"Images of {shape} need {shape.Length} input and {shape.WithChannels(config.OutputChannels).Length} output elements; got {input.Length} and {output.Length}.");
+        var current = PlanFor(shape with { Channels = 1 });
+        var clock = Stopwatch.StartNew();
+        void Mark(string layer)
+        {
+            if (timings is null)
+                return;
+            accelerator.Synchronize();
+            timings.Add((layer, clock.Elapsed.TotalMilliseconds));
+            clock.Restart();
+        }
+
+        View<float> x = input;
+        var staging = layout == Layout ? default : current.Staging(accelerator, config);
+        if (layout != Layout)
+        {
+            ImageLayoutConversion.Convert(accelerator, input, layout, staging.Input.View, Layout, shape.Batch, shape.Channels, shape.Height, shape.Width);
+            x = staging.Input.View;
+            Mark("input layout");
+        }
+        var activation = Activation.Leaky(config.Slope);
+        for (int i = 0; i < current.Hidden.Length; i++)
+        {
+            var y = current.PingPong[i % 2].View;
+            current.Hidden[i].Forward(x, y, Layout);
+            if (Mode == NormalizationMode.BatchStatistics)
+                Weights.Layers[i].Norm.ForwardBatch(accelerator, y, y, Layout, shape.Batch, shape.Height, shape.Width, activation);
+            x = y;
+            Mark($"3×3 d{config.Dilations[i]} {current.Hidden[i].Shape.InChannels}→{config.Width}");
+        }
+        if (layout == Layout)
+        {
+            current.Output.Forward(x, output, Layout);
+            Mark($"1×1 {config.Width}→{config.OutputChannels}");
+            return;
+        }
+        current.Output.Forward(x, staging.Output.View, Layout);
+        Mark($"1×1 {config.Width}→{config.OutputChannels}");
+        ImageLayoutConversion.Convert(accelerator, staging.Output.View, Layout, output, layout, shape.Batch, config.OutputChannels, shape.Height, shape.Width);
+        Mark("output layout");
+    }
+
+    /// <summary>Bytes of device memory the network needs for images of <paramref name="shape"/>
+    /// (its channel count ignored): the two activation buffers, the staged input and output when
+    /// the caller's layout differs, and the weights.</summary>
+    public static long MemoryFor(CanConfig config, ImageShape shape, bool staged)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        long pixels = (long)shape.Batch * shape.Height * shape.Width;
+        long floats = 2 * pixels * config.Width + (staged ? pixels * (config.InputChannels + config.OutputChannels) : 0) + config.MacsPerPixel;
+        return floats * sizeof(float);
+    }
+
+    private Plan PlanFor(ImageShape shape)
+    {
+        if (plan is not null && plan.Shape == shape)
+            return plan;
+        plan?.Dispose();
+        plan = null;
+        plan = new Plan(accelerator, Weights.Config, hidden, outputEpilogue, Weights.OutputWeights, shape);
+        return plan;
+    }
+
+    /// <summary>Frees the planned layers and buffers.</summary>
+    public void Dispose()
+    {
+        disposed = true;
+        plan?.Dispose();
+        plan = null;
+    }
+
+    /// <summary>Layers and buffers for one N × H × W.</summary>
+    private sealed class Plan : OwnedResources
+    {
+        private (DeviceBuffer<float> Input, DeviceBuffer<float> Output)? staging;
+
+        public Plan(Accelerator accelerator, CanConfig config, (float[] Weights, Conv2dEpilogue Epilogue)[] hidden, Conv2dEpilogue outputEpilogue,
+            float[] outputWeights, ImageShape shape)
+        {
+            Shape = shape;
+            try
+            {
+                var (n, h, w) = (shape.Batch, shape.Height, shape.Width);
+                Hidden = [.. hidden.Select((layer, i) => Own(new Conv2d(accelerator,
+                    Conv2dShape.Same(n, i == 0 ? config.InputChannels : config.Width, h, w, config.Width, 3, config.Dilations[i]), layer.Weights, layer.Epilogue)))];
+                Output = Own(new Conv2d(accelerator, Conv2dShape.Same(n, config.Width, h, w, config.OutputChannels, 1), outputWeights, outputEpilogue));
+                long activations = (long)n * config.Width * h * w;
+                PingPong = [Own(accelerator.Allocate<float>(activations)), Own(accelerator.Allocate<float>(activations))];
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+
+        public ImageShape Shape { get; }
+
+        public Conv2d[] Hidden { get; } = [];
+
+        public Conv2d Output { get; } = null!;
+
+        public DeviceBuffer<float>[] PingPong { get; } = [];
+
+        /// <summary>Input and output in the network's layout, made on the first call in another layout.</summary>
+        public (DeviceBuffer<float> Input, DeviceBuffer<float> Output) Staging(Accelerator accelerator, CanConfig config)
+        {
+            if (staging is null)
+            {
+                long pixels = (long)Shape.Batch * Shape.Height * Shape.Width;
+                staging = (Own(accelerator.Allocate<float>(pixels * config.InputChannels)), Own(accelerator.Allocate<float>(pixels * config.OutputChannels)));
+            }
+            return staging.Value;
+        }
+    }
+}

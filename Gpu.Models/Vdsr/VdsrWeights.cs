@@ -1,0 +1,61 @@
+namespace Gpu.Models.Vdsr;
+
+/// <summary>The weights of VDSR (Kim et al. 2016) in the public pytorch-vdsr layout:
+/// <c>input.weight</c> (64, 1, 3, 3), <c>residual_layer.{i}.conv.weight</c> (64, 64, 3, 3) for each
+/// middle layer, <c>output.weight</c> (1, 64, 3, 3); no biases.</summary>
+public sealed class VdsrWeights
+{
+    /// <summary>Channels of every hidden layer in the public layout.</summary>
+    public const int Width = 64;
+
+    private VdsrWeights(float[] input, IReadOnlyList<float[]> middle, float[] output)
+    {
+        Input = input;
+        Middle = middle;
+        Output = output;
+    }
+
+    /// <summary>(64, 1, 3, 3) weights of the first layer.</summary>
+    public float[] Input { get; }
+
+    /// <summary>(64, 64, 3, 3) weights of each middle layer (18 in the paper).</summary>
+    public IReadOnlyList<float[]> Middle { get; }
+
+    /// <summary>(1, 64, 3, 3) weights of the last layer.</summary>
+    public float[] Output { get; }
+
+    /// <summary>Convolution layers in all.</summary>
+    public int Depth => Middle.Count + 2;
+
+    /// <summary>Multiply-adds per output pixel.</summary>
+    public long MacsPerPixel => 9L * Width * (2 + (long)Width * Middle.Count);
+
+    /// <summary>Learned parameters (all convolution weights).</summary>
+    public long ParameterCount => MacsPerPixel;
+
+    /// <summary>Reads the weights; the number of middle layers is the number found.</summary>
+    /// <exception cref="InvalidDataException">A tensor is missing or misshapen, or the file holds tensors of no VDSR layer.</exception>
+    public static VdsrWeights Load(ModelWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        var middle = new List<float[]>();
+        while (weights.Contains($"residual_layer.{middle.Count}.conv.weight"))
+            middle.Add(weights.Float($"residual_layer.{middle.Count}.conv.weight", Width, Width, 3, 3));
+        var result = new VdsrWeights(weights.Float("input.weight", Width, 1, 3, 3), middle, weights.Float("output.weight", 1, Width, 3, 3));
+        weights.RequireAllUsed($"VDSR of {result.Depth} layers");
+        return result;
+    }
+
+    /// <summary>Seeded He-initialised weights, for measuring speed and memory without a trained file.</summary>
+    public static VdsrWeights Random(int middleLayers, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(middleLayers);
+        var random = new Random(seed);
+        float[] Kernel(int outputs, int inputs)
+        {
+            float scale = MathF.Sqrt(2f / (9 * inputs));
+            return [.. Enumerable.Range(0, outputs * inputs * 9).Select(_ => (float)(random.NextDouble() * 2 - 1) * scale)];
+        }
+        return new VdsrWeights(Kernel(Width, 1), [.. Enumerable.Range(0, middleLayers).Select(_ => Kernel(Width, Width))], Kernel(1, Width));
+    }
+}

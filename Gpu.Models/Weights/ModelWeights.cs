@@ -1,0 +1,108 @@
+using Gpu.Models.Safetensors;
+
+namespace Gpu.Models;
+
+/// <summary>The tensors and metadata of one weight file, read as a model loader needs them: float
+/// tensors by name with the shape checked, every violation an <see cref="InvalidDataException"/>
+/// that names the file and the tensor. Loaders call <see cref="RequireAllUsed"/> last, so a file of
+/// another architecture is refused rather than half-loaded (as PyTorch's strict
+/// <c>load_state_dict</c> does).</summary>
+public sealed class ModelWeights
+{
+    private readonly IReadOnlyDictionary<string, SafetensorsTensor> tensors;
+    private readonly HashSet<string> used = new(StringComparer.Ordinal);
+
+    /// <summary>Wraps tensors already read; <paramref name="source"/> names them in messages.</summary>
+    public ModelWeights(IReadOnlyDictionary<string, SafetensorsTensor> tensors, IReadOnlyDictionary<string, string> metadata, string source)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(metadata);
+        this.tensors = tensors;
+        Metadata = metadata;
+        Source = source;
+    }
+
+    /// <summary>The file's <c>__metadata__</c> strings.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>Where the weights came from, for messages.</summary>
+    public string Source { get; }
+
+    /// <summary>Every tensor name.</summary>
+    public IEnumerable<string> Names => tensors.Keys;
+
+    /// <summary>Reads a safetensors file (memory-mapped while it is parsed; F16 and BF16 are widened on use).</summary>
+    /// <param name="path">The file.</param>
+    /// <exception cref="InvalidDataException">The file is not well-formed safetensors.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static ModelWeights Read(string path)
+    {
+        var (tensors, metadata) = SafetensorsFile.Read(path);
+        return new ModelWeights(tensors, metadata, path);
+    }
+
+    /// <summary>Whether a tensor of that name exists.</summary>
+    public bool Contains(string name) => tensors.ContainsKey(name);
+
+    /// <summary>The dimensions of a tensor.</summary>
+    /// <exception cref="InvalidDataException">The tensor is missing.</exception>
+    public IReadOnlyList<long> ShapeOf(string name) => Get(name).Shape;
+
+    /// <summary>A float tensor of exactly <paramref name="shape"/>, widened to float32.</summary>
+    /// <exception cref="InvalidDataException">The tensor is missing, not a float tensor, or of another shape.</exception>
+    public float[] Float(string name, params ReadOnlySpan<long> shape)
+    {
+        var tensor = Get(name);
+        if (!tensor.Shape.SequenceEqual(shape.ToArray()))
+            throw Error($"tensor '{name}' has shape [{string.Join(", ", tensor.Shape)}]; [{string.Join(", ", shape.ToArray())}] is needed");
+        try
+        {
+            return tensor.ToFloat32();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{Source}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A float scalar, stored with shape [] or [1].</summary>
+    /// <exception cref="InvalidDataException">The tensor is missing, not a float tensor, or not one value.</exception>
+    public float Scalar(string name)
+    {
+        var tensor = Get(name);
+        if (tensor.ElementCount != 1 || tensor.Shape.Count > 1)
+            throw Error($"tensor '{name}' has shape [{string.Join(", ", tensor.Shape)}]; a scalar is needed");
+        return Float(name, tensor.Shape.Select(d => d).ToArray())[0];
+    }
+
+    /// <summary>A metadata value parsed as a float, or <paramref name="fallback"/> when absent.</summary>
+    /// <exception cref="InvalidDataException">The value is present but not a number.</exception>
+    public float MetadataFloat(string key, float fallback)
+    {
+        if (!Metadata.TryGetValue(key, out string? text))
+            return fallback;
+        return float.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float value)
+            ? value : throw Error($"metadata '{key}' = '{text}' is not a number");
+    }
+
+    /// <summary>Throws unless every tensor was read, except PyTorch's <c>num_batches_tracked</c> counters.</summary>
+    /// <param name="architecture">What the loader built, for the message.</param>
+    /// <exception cref="InvalidDataException">Some tensors belong to no layer of the architecture.</exception>
+    public void RequireAllUsed(string architecture)
+    {
+        var unused = tensors.Keys.Where(n => !used.Contains(n) && !n.EndsWith(".num_batches_tracked", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        if (unused.Count > 0)
+            throw Error($"{unused.Count} tensors belong to no layer of the {architecture} read from it ({string.Join(", ", unused.Take(5))}{(unused.Count > 5 ? ", …" : "")}); is it another model's file?");
+    }
+
+    /// <summary>An <see cref="InvalidDataException"/> naming the file.</summary>
+    public InvalidDataException Error(string message) => new($"{Source}: {message}.");
+
+    private SafetensorsTensor Get(string name)
+    {
+        if (!tensors.TryGetValue(name, out var tensor))
+            throw Error($"tensor '{name}' is missing");
+        used.Add(name);
+        return tensor;
+    }
+}
