@@ -72,7 +72,7 @@ public sealed class ModelWeights
         var tensor = Get(name);
         if (tensor.ElementCount != 1 || tensor.Shape.Count > 1)
             throw Error($"tensor '{name}' has shape [{string.Join(", ", tensor.Shape)}]; a scalar is needed");
-        return Float(name, tensor.Shape.Select(d => d).ToArray())[0];
+        return Float(name, [.. tensor.Shape])[0];
     }
 
     /// <summary>A metadata value parsed as a float, or <paramref name="fallback"/> when absent.</summary>
@@ -96,7 +96,7 @@ public sealed class ModelWeights
     }
 
     /// <summary>An <see cref="InvalidDataException"/> naming the file.</summary>
-    public InvalidDataException Error(string message) => new($"{Source}: {message}.");
+    public InvalidDataException Error(string message) => new($"{Source}: {message}{(message.EndsWith('?') ? "" : ".")}");
 
     private SafetensorsTensor Get(string name)
     {
