@@ -4,4 +4,5 @@ using Gpu.Cli.Commands;
 var root = new RootCommand("gpuc: run compressed and accelerated neural networks on CUDA, OpenCL and the CPU.");
 root.Subcommands.Add(DevicesCommand.Create());
 root.Subcommands.Add(SelfTestCommand.Create());
+root.Subcommands.Add(InfoCommand.Create());
 return root.Parse(args).Invoke();

@@ -1,0 +1,131 @@
+using Gpu.Models.Crnn;
+using Gpu.Models.Fip;
+using Gpu.Models.Vdsr;
+
+namespace Gpu.Models;
+
+/// <summary>The network families this library runs.</summary>
+public enum ModelArchitecture
+{
+    /// <summary>FIP's context aggregation network.</summary>
+    Can,
+    /// <summary>VDSR super-resolution.</summary>
+    Vdsr,
+    /// <summary>CRNN text recognition.</summary>
+    Crnn,
+}
+
+/// <summary>One layer of a <see cref="ModelSummary"/>.</summary>
+/// <param name="Name">The weights' prefix (e.g. <c>layers.3</c>).</param>
+/// <param name="Description">What it computes (kernel, dilation, channels).</param>
+/// <param name="Parameters">Learned parameters.</param>
+/// <param name="Macs">Multiply-adds for the summary's input.</param>
+public sealed record LayerSummary(string Name, string Description, long Parameters, long Macs);
+
+/// <summary>What a weights file holds: the architecture found, each layer's parameters and
+/// multiply-adds for a given input, and the totals (what <c>gpuc info</c> prints).</summary>
+/// <param name="Architecture">The family.</param>
+/// <param name="Description">The configuration in words.</param>
+/// <param name="Input">What the multiply-adds were counted for.</param>
+/// <param name="Layers">The layers in order.</param>
+public sealed record ModelSummary(ModelArchitecture Architecture, string Description, string Input, IReadOnlyList<LayerSummary> Layers)
+{
+    /// <summary>All learned parameters.</summary>
+    public long Parameters => Layers.Sum(l => l.Parameters);
+
+    /// <summary>All multiply-adds.</summary>
+    public long Macs => Layers.Sum(l => l.Macs);
+
+    /// <summary>The architecture of a weights file: its <c>architecture</c> metadata, else the
+    /// tensor names of the reference definitions.</summary>
+    /// <exception cref="InvalidDataException">Neither says which of the three networks it is.</exception>
+    public static ModelArchitecture Recognize(ModelWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        if (weights.Metadata.TryGetValue("architecture", out string? name))
+            return name.ToLowerInvariant() switch
+            {
+                "can" => ModelArchitecture.Can,
+                "vdsr" => ModelArchitecture.Vdsr,
+                "crnn" => ModelArchitecture.Crnn,
+                _ => throw weights.Error($"metadata 'architecture' = '{name}' is none of can, vdsr, crnn"),
+            };
+        if (weights.Contains("layers.0.conv.weight") && weights.Contains("output.weight"))
+            return ModelArchitecture.Can;
+        if (weights.Contains("input.weight") && weights.Contains("output.weight"))
+            return ModelArchitecture.Vdsr;
+        if (weights.Contains("cnn.conv0.weight"))
+            return ModelArchitecture.Crnn;
+        throw weights.Error($"not a file this library recognises: no architecture metadata and none of the tensor names of a CAN (layers.0.conv.weight), VDSR (input.weight) or CRNN (cnn.conv0.weight); it holds {string.Join(", ", weights.Names.Take(4))}{(weights.Names.Count() > 4 ? ", …" : "")}");
+    }
+
+    /// <summary>Loads and summarises a weights file for images of <paramref name="width"/> ×
+    /// <paramref name="height"/> (for VDSR the input before upscaling by <paramref name="scale"/>;
+    /// for CRNN only the width counts: lines are 32 high).</summary>
+    /// <exception cref="InvalidDataException">The file is not a well-formed weights file of a known architecture.</exception>
+    public static ModelSummary Of(ModelWeights weights, int width, int height, int scale = 2)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(scale);
+        return Recognize(weights) switch
+        {
+            ModelArchitecture.Can => OfCan(CanWeights.Load(weights).Config, width, height),
+            ModelArchitecture.Vdsr => OfVdsr(VdsrWeights.Load(weights), width * scale, height * scale, scale),
+            _ => OfCrnn(CrnnWeights.Load(weights), width),
+        };
+    }
+
+    private static ModelSummary OfCan(CanConfig config, int width, int height)
+    {
+        long pixels = (long)width * height;
+        var layers = config.Dilations.Select((d, i) =>
+        {
+            int inputs = i == 0 ? config.InputChannels : config.Width;
+            long weights = 9L * inputs * config.Width;
+            return new LayerSummary($"layers.{i}", $"3×3 d{d} {inputs}→{config.Width}, adaptive norm, LeakyReLU({config.Slope})", weights + 2 + 2L * config.Width, weights * pixels);
+        }).Append(new LayerSummary("output", $"1×1 {config.Width}→{config.OutputChannels} + bias", (long)config.Width * config.OutputChannels + config.OutputChannels,
+            (long)config.Width * config.OutputChannels * pixels));
+        return new ModelSummary(ModelArchitecture.Can, config.ToString(), $"{width}×{height}", [.. layers]);
+    }
+
+    private static ModelSummary OfVdsr(VdsrWeights weights, int width, int height, int scale)
+    {
+        long pixels = (long)width * height, hidden = VdsrWeights.Width;
+        var layers = new List<LayerSummary> { new("input", $"3×3 1→{hidden}, ReLU", 9 * hidden, 9 * hidden * pixels) };
+        layers.AddRange(weights.Middle.Select((_, i) => new LayerSummary($"residual_layer.{i}", $"3×3 {hidden}→{hidden}, ReLU", 9 * hidden * hidden, 9 * hidden * hidden * pixels)));
+        layers.Add(new LayerSummary("output", $"3×3 {hidden}→1 + input (residual)", 9 * hidden, 9 * hidden * pixels));
+        return new ModelSummary(ModelArchitecture.Vdsr, $"VDSR, {weights.Depth} layers", $"{width / scale}×{height / scale} upscaled ×{scale} to {width}×{height} (network on Y)", layers);
+    }
+
+    private static ModelSummary OfCrnn(CrnnWeights weights, int width)
+    {
+        var layers = new List<LayerSummary>();
+        int height = CrnnNetwork.Height, w = width;
+        foreach (var (conv, i) in weights.Convolutions.Select((c, i) => (c, i)))
+        {
+            int outHeight = height + 2 * conv.Padding - conv.KernelSize + 1, outWidth = w + 2 * conv.Padding - conv.KernelSize + 1;
+            long kernel = (long)conv.KernelSize * conv.KernelSize * conv.InChannels * conv.OutChannels;
+            bool norm = CrnnWeights.BatchNormLayers.Contains(i);
+            layers.Add(new LayerSummary($"cnn.conv{i}", $"{conv.KernelSize}×{conv.KernelSize} {conv.InChannels}→{conv.OutChannels}{(norm ? " + BN (folded)" : "")}, ReLU at {outHeight}×{outWidth}",
+                kernel + conv.OutChannels + (norm ? 2L * conv.OutChannels : 0), kernel * outHeight * outWidth));
+            (height, w) = (outHeight, outWidth);
+            (height, w) = i switch
+            {
+                0 or 1 => (height / 2, w / 2),
+                3 or 5 => (height / 2, w + 1),
+                _ => (height, w),
+            };
+        }
+        int steps = w;
+        foreach (var (layer, i) in weights.Recurrent.Select((r, i) => (r, i)))
+        {
+            long lstm = 2L * 4 * layer.HiddenSize * (layer.InputSize + layer.HiddenSize + 2);
+            layers.Add(new LayerSummary($"rnn.{i}.rnn", $"BiLSTM {layer.InputSize}→2×{layer.HiddenSize} over {steps} steps", lstm,
+                2L * 4 * layer.HiddenSize * (layer.InputSize + layer.HiddenSize) * steps));
+            layers.Add(new LayerSummary($"rnn.{i}.embedding", $"linear {2 * layer.HiddenSize}→{layer.OutputSize}", 2L * layer.HiddenSize * layer.OutputSize + layer.OutputSize,
+                2L * layer.HiddenSize * layer.OutputSize * steps));
+        }
+        return new ModelSummary(ModelArchitecture.Crnn, $"CRNN, {weights.Classes} classes (alphabet \"{weights.Alphabet}\")", $"1×32×{width} grayscale line, {steps} time steps", layers);
+    }
+}
