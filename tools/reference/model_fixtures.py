@@ -58,7 +58,7 @@ the stored statistics). Case metadata: "widths" (JSON list), "hidden", "classes"
 parameter_counts.json: models.parameter_count of the full-size can24, can32, vdsr (middle 18)
 and crnn (defaults), learned parameters only.
 
-Run: /usr/bin/python3 tools/reference/model_fixtures.py (about ten seconds; single-threaded so the
+Run: /usr/bin/python3 tools/reference/model_fixtures.py (a few seconds; single-threaded so the
 files are identical on every run).
 """
 import copy
