@@ -70,14 +70,16 @@ public sealed record ModelSummary(ModelArchitecture Architecture, string Descrip
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(scale);
         return Recognize(weights) switch
         {
-            ModelArchitecture.Can => OfCan(CanWeights.Load(weights).Config, width, height),
-            ModelArchitecture.Vdsr => OfVdsr(VdsrWeights.Load(weights), width * scale, height * scale, scale),
-            _ => OfCrnn(CrnnWeights.Load(weights), width),
+            ModelArchitecture.Can => ForCan(CanWeights.Load(weights).Config, width, height),
+            ModelArchitecture.Vdsr => ForVdsr(VdsrWeights.Load(weights), width, height, scale),
+            _ => ForCrnn(CrnnWeights.Load(weights), width),
         };
     }
 
-    private static ModelSummary OfCan(CanConfig config, int width, int height)
+    /// <summary>A context aggregation network on images of <paramref name="width"/> × <paramref name="height"/>.</summary>
+    public static ModelSummary ForCan(CanConfig config, int width, int height)
     {
+        ArgumentNullException.ThrowIfNull(config);
         long pixels = (long)width * height;
         var layers = config.Dilations.Select((d, i) =>
         {
@@ -89,8 +91,12 @@ public sealed record ModelSummary(ModelArchitecture Architecture, string Descrip
         return new ModelSummary(ModelArchitecture.Can, config.ToString(), $"{width}×{height}", [.. layers]);
     }
 
-    private static ModelSummary OfVdsr(VdsrWeights weights, int width, int height, int scale)
+    /// <summary>VDSR upscaling images of <paramref name="width"/> × <paramref name="height"/> by <paramref name="scale"/>
+    /// (the network runs at the upscaled size).</summary>
+    public static ModelSummary ForVdsr(VdsrWeights weights, int width, int height, int scale)
     {
+        ArgumentNullException.ThrowIfNull(weights);
+        (width, height) = (width * scale, height * scale);
         long pixels = (long)width * height, hidden = VdsrWeights.Width;
         var layers = new List<LayerSummary> { new("input", $"3×3 1→{hidden}, ReLU", 9 * hidden, 9 * hidden * pixels) };
         layers.AddRange(weights.Middle.Select((_, i) => new LayerSummary($"residual_layer.{i}", $"3×3 {hidden}→{hidden}, ReLU", 9 * hidden * hidden, 9 * hidden * hidden * pixels)));
@@ -98,8 +104,10 @@ public sealed record ModelSummary(ModelArchitecture Architecture, string Descrip
         return new ModelSummary(ModelArchitecture.Vdsr, $"VDSR, {weights.Depth} layers", $"{width / scale}×{height / scale} upscaled ×{scale} to {width}×{height} (network on Y)", layers);
     }
 
-    private static ModelSummary OfCrnn(CrnnWeights weights, int width)
+    /// <summary>CRNN reading one line <paramref name="width"/> pixels wide.</summary>
+    public static ModelSummary ForCrnn(CrnnWeights weights, int width)
     {
+        ArgumentNullException.ThrowIfNull(weights);
         var layers = new List<LayerSummary>();
         int height = CrnnNetwork.Height, w = width;
         foreach (var (conv, i) in weights.Convolutions.Select((c, i) => (c, i)))

@@ -9,6 +9,7 @@ var suites = new Dictionary<string, Action<TextWriter, IReadOnlyList<Device>>>(S
     ["sequence"] = (output, devices) => Gpu.Bench.Sequence.SequenceBench.Run(output, devices),
     ["conv"] = (output, devices) => Gpu.Bench.Image.ConvBench.Run(output, devices),
     ["image"] = (output, devices) => Gpu.Bench.Image.ImageOpsBench.Run(output, devices),
+    ["models"] = (output, devices) => Gpu.Bench.Models.ModelBench.Run(output, devices),
 };
 
 var requested = new List<string>();

@@ -55,6 +55,42 @@ public sealed class CrnnWeights
     /// <summary>Learned parameters as PyTorch counts them (batch norm running statistics excluded).</summary>
     public long ParameterCount { get; }
 
+    /// <summary>Seeded random weights of the paper's size (conv widths 64 … 512, hidden 256, 37
+    /// classes), for measuring speed and memory without a trained file.</summary>
+    public static CrnnWeights Random(int seed)
+    {
+        var random = new Random(seed);
+        float[] Values(int count, float scale) => [.. Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1) * scale)];
+        int[] widths = [64, 128, 256, 256, 512, 512, 512];
+        var convolutions = new List<CrnnConvLayer>();
+        long parameters = 0;
+        int channels = 1;
+        for (int i = 0; i < widths.Length; i++)
+        {
+            int kernel = i == 6 ? 2 : 3, outputs = widths[i];
+            var layer = new CrnnConvLayer(channels, outputs, kernel, i == 6 ? 0 : 1, Values(outputs * channels * kernel * kernel, MathF.Sqrt(6f / (channels * kernel * kernel))),
+                new Conv2dEpilogue(Values(outputs, 0.1f), Activation: Ops.Activation.Relu));
+            convolutions.Add(layer);
+            parameters += layer.Weights.Length + outputs + (BatchNormLayers.Contains(i) ? 2L * outputs : 0);
+            channels = outputs;
+        }
+        var recurrent = new List<CrnnRecurrentLayer>();
+        const int hidden = 256;
+        foreach (var (inputs, outputs) in new[] { (channels, hidden), (hidden, DefaultAlphabet.Length + 1) })
+        {
+            float scale = 1f / MathF.Sqrt(hidden);
+            var lstm = new[] { "", "_reverse" }.SelectMany(suffix => new[]
+            {
+                ("weight_ih_l0" + suffix, Values(4 * hidden * inputs, scale)), ("weight_hh_l0" + suffix, Values(4 * hidden * hidden, scale)),
+                ("bias_ih_l0" + suffix, Values(4 * hidden, scale)), ("bias_hh_l0" + suffix, Values(4 * hidden, scale)),
+            }).ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal);
+            var layer = new CrnnRecurrentLayer(inputs, hidden, outputs, lstm, Values(outputs * 2 * hidden, scale), Values(outputs, scale));
+            recurrent.Add(layer);
+            parameters += lstm.Values.Sum(v => (long)v.Length) + layer.LinearWeight.Length + layer.LinearBias.Length;
+        }
+        return new CrnnWeights(convolutions, recurrent, DefaultAlphabet, parameters);
+    }
+
     /// <summary>Reads the weights; the alphabet comes from the <c>alphabet</c> metadata or is the default.</summary>
     /// <exception cref="InvalidDataException">A tensor is missing or misshapen, the alphabet does not
     /// match the classes, or the file holds tensors of no CRNN layer.</exception>

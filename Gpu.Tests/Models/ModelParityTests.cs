@@ -127,6 +127,7 @@ public sealed class ModelParityTests(string deviceName) : DeviceTest(deviceName)
         Assert.That(CanConfig.Can24.ParameterCount, Is.EqualTo(counts.GetProperty("can24").GetInt64()));
         Assert.That(CanConfig.Can32.ParameterCount, Is.EqualTo(counts.GetProperty("can32").GetInt64()));
         Assert.That(VdsrWeights.Random(18, seed: 1).ParameterCount, Is.EqualTo(counts.GetProperty("vdsr").GetInt64()));
+        Assert.That(CrnnWeights.Random(seed: 1).ParameterCount, Is.EqualTo(counts.GetProperty("crnn").GetInt64()));
         Assert.That(CanConfig.Can24.ParameterCount, Is.InRange(36_000, 38_000), "SPEC.md: CAN24 ≈ 37 k");
         Assert.That(counts.GetProperty("vdsr").GetInt64(), Is.InRange(660_000, 670_000), "SPEC.md: VDSR ≈ 665 k");
         Assert.That(counts.GetProperty("crnn").GetInt64(), Is.InRange(8_250_000, 8_350_000), "SPEC.md: CRNN ≈ 8.3 M");
