@@ -53,7 +53,14 @@ public sealed class ContextAggregationNetwork : IDisposable
             return (layer.Weights, new Conv2dEpilogue(Scale: scale, Shift: shift, Activation: activation));
         })];
         outputEpilogue = new Conv2dEpilogue(Bias: weights.OutputBias);
+        ActivationBudgetBytes = accelerator.Device.MemoryBytes / 2;
     }
+
+    /// <summary>Device memory one call's activations may take (default: half the device's memory).
+    /// In folded mode a larger frame runs as strips of rows with a halo of
+    /// <see cref="CanConfig.ReceptiveRadius"/> rows on each side, which makes the strips' centres
+    /// exact; batch-statistics mode needs the whole frame at once and refuses it instead.</summary>
+    public long ActivationBudgetBytes { get; set; }
 
     /// <summary>The weights.</summary>
     public CanWeights Weights { get; }
@@ -71,7 +78,75 @@ public sealed class ContextAggregationNetwork : IDisposable
     /// <param name="shape">N, H and W (C is the input's channel count).</param>
     /// <param name="layout">The layout of input and output; the network's own <see cref="Layout"/> spares two conversions.</param>
     /// <exception cref="ArgumentException">The shape's channels are not the network's input channels, or a view has the wrong length.</exception>
-    public void Forward(View<float> input, View<float> output, ImageShape shape, TensorLayout layout) => Run(input, output, shape, layout, null);
+    /// <exception cref="InsufficientMemoryException">The frame exceeds <see cref="ActivationBudgetBytes"/>
+    /// in batch-statistics mode, or the budget cannot hold even one strip with its halo.</exception>
+    public void Forward(View<float> input, View<float> output, ImageShape shape, TensorLayout layout)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        shape.Validate();
+        var config = Weights.Config;
+        if (MemoryFor(config, shape, staged: layout != Layout) <= ActivationBudgetBytes)
+        {
+            Run(input, output, shape, layout, null);
+            return;
+        }
+        if (Mode == NormalizationMode.BatchStatistics)
+            throw new InsufficientMemoryException($"Images of {shape} need {MemoryFor(config, shape, layout != Layout) >> 20} MiB of activations, over the budget of " +
+                $"{ActivationBudgetBytes >> 20} MiB; batch statistics need the whole frame at once, so run folded mode (which tiles) or smaller frames.");
+        RunInStrips(input, output, shape, layout);
+    }
+
+    /// <summary>Rows of output each strip yields for images of <paramref name="shape"/> under the
+    /// budget, or the whole height when the frame fits.</summary>
+    /// <exception cref="InsufficientMemoryException">The budget cannot hold one row with its halo.</exception>
+    public int StripRows(ImageShape shape)
+    {
+        var config = Weights.Config;
+        long perRow = MemoryFor(config, shape with { Batch = 1, Height = 1 }, staged: false) - (long)config.MacsPerPixel * sizeof(float);
+        long rows = (ActivationBudgetBytes - config.MacsPerPixel * sizeof(float)) / perRow - 2L * config.ReceptiveRadius;
+        if (rows < 1)
+            throw new InsufficientMemoryException($"An activation budget of {ActivationBudgetBytes >> 20} MiB cannot hold one row of a {shape.Width}-pixel-wide frame " +
+                $"with its halo of {config.ReceptiveRadius} rows above and below ({perRow * (1 + 2L * config.ReceptiveRadius) >> 20} MiB).");
+        return (int)Math.Min(rows, shape.Height);
+    }
+
+    /// <summary>Each image in windows of equal height (so one plan serves them all): window rows
+    /// [top, top + window), of which the centre rows [start, start + rows) lie at least a receptive
+    /// radius from every window edge that is not an image edge, and are copied out.</summary>
+    private void RunInStrips(View<float> input, View<float> output, ImageShape shape, TensorLayout layout)
+    {
+        var config = Weights.Config;
+        int rows = StripRows(shape), halo = config.ReceptiveRadius;
+        int window = (int)Math.Min(shape.Height, rows + 2L * halo);
+        int inRow = shape.Width * config.InputChannels, outRow = shape.Width * config.OutputChannels;
+        using var stagedInput = layout == TensorLayout.Nhwc ? null : accelerator.Allocate<float>(shape.Length);
+        using var stagedOutput = layout == TensorLayout.Nhwc ? null : accelerator.Allocate<float>(shape.WithChannels(config.OutputChannels).Length);
+        using var windowOutput = accelerator.Allocate<float>((long)window * outRow);
+        var source = input;
+        var destination = output;
+        if (stagedInput is not null && stagedOutput is not null)
+        {
+            ImageLayoutConversion.Convert(accelerator, input, layout, stagedInput.View, TensorLayout.Nhwc, shape.Batch, shape.Channels, shape.Height, shape.Width);
+            (source, destination) = (stagedInput.View, stagedOutput.View);
+        }
+        var windowShape = new ImageShape(1, config.InputChannels, window, shape.Width);
+        for (int n = 0; n < shape.Batch; n++)
+            for (int start = 0; start < shape.Height; start += rows)
+            {
+                int top = Math.Clamp(start - halo, 0, shape.Height - window), count = Math.Min(rows, shape.Height - start);
+                long image = (long)n * shape.Height;
+                Run(source.SubView(checked((int)((image + top) * inRow)), window * inRow), windowOutput.View, windowShape, TensorLayout.Nhwc, null);
+                accelerator.Launch(count * outRow, new CopyKernel
+                {
+                    Source = windowOutput.View.SubView((start - top) * outRow, count * outRow),
+                    Destination = destination.SubView(checked((int)((image + start) * outRow)), count * outRow),
+                });
+            }
+        if (stagedOutput is not null)
+            ImageLayoutConversion.Convert(accelerator, stagedOutput.View, TensorLayout.Nhwc, output, layout, shape.Batch, config.OutputChannels, shape.Height, shape.Width);
+        accelerator.Synchronize();
+    }
+
 
     /// <summary>Runs the network as <see cref="Forward"/> does, waiting after each layer, and returns
     /// each layer's wall time in milliseconds (for finding where the time goes, not for speed).</summary>

@@ -54,6 +54,30 @@ public sealed class ModelParityTests(string deviceName) : DeviceTest(deviceName)
         }
     }
 
+    [TestCase(TensorLayout.RowMajor)]
+    [TestCase(TensorLayout.Nhwc)]
+    public void CanInStripsUnderAMemoryBudgetMatchesTheWholeFrame(TensorLayout layout)
+    {
+        var weights = CanWeights.Load(new ModelFixture("can_param4").Weights());
+        var config = weights.Config;
+        var shape = new ImageShape(2, config.InputChannels, 61, 23);
+        float[] input = ImageTestDataRandom((int)shape.Length, seed: 9, low: 0f, high: 1f);
+        using var whole = new ContextAggregationNetwork(Accelerator, weights);
+        float[] expected = RunCan(whole, input, shape, layout);
+        using var strips = new ContextAggregationNetwork(Accelerator, weights);
+        // Room for 5 rows of output plus the halo of 8 rows above and below: 12 strips of 21 rows.
+        long perRow = 2L * shape.Width * config.Width * sizeof(float);
+        strips.ActivationBudgetBytes = config.MacsPerPixel * sizeof(float) + perRow * (5 + 2 * config.ReceptiveRadius);
+        Assert.That(strips.StripRows(shape), Is.EqualTo(5));
+        AssertClose(expected, RunCan(strips, input, shape, layout), 1e-5, $"strips of 5 rows, {layout}");
+
+        strips.ActivationBudgetBytes = perRow;
+        Assert.Throws<InsufficientMemoryException>(() => RunCan(strips, input, shape, layout));
+        using var batchMode = new ContextAggregationNetwork(Accelerator, weights, NormalizationMode.BatchStatistics) { ActivationBudgetBytes = perRow * 30 };
+        var refused = Assert.Throws<InsufficientMemoryException>(() => RunCan(batchMode, input, shape, layout))!;
+        Assert.That(refused.Message, Does.Contain("folded"));
+    }
+
     [Test]
     public void AnIdentityInitialisedCanReturnsItsNonNegativeInput()
     {
