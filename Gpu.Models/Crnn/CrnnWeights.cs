@@ -32,8 +32,9 @@ public sealed class CrnnWeights
     /// <summary>Labels 1… of the default alphabet (0 is the CTC blank).</summary>
     public const string DefaultAlphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
 
-    private CrnnWeights(IReadOnlyList<CrnnConvLayer> convolutions, IReadOnlyList<CrnnRecurrentLayer> recurrent, string alphabet, long parameterCount)
+    private CrnnWeights(IReadOnlyList<CrnnConvLayer> convolutions, IReadOnlyList<CrnnRecurrentLayer> recurrent, string alphabet, long parameterCount, CrnnInput input)
     {
+        Input = input;
         Convolutions = convolutions;
         Recurrent = recurrent;
         Alphabet = alphabet;
@@ -48,6 +49,9 @@ public sealed class CrnnWeights
 
     /// <summary>The characters of labels 1…; label 0 is the blank.</summary>
     public string Alphabet { get; }
+
+    /// <summary>How images become the network's input, as the weights were trained.</summary>
+    public CrnnInput Input { get; }
 
     /// <summary>Classes of the output, blank included.</summary>
     public int Classes => Recurrent[^1].OutputSize;
@@ -88,7 +92,7 @@ public sealed class CrnnWeights
             recurrent.Add(layer);
             parameters += lstm.Values.Sum(v => (long)v.Length) + layer.LinearWeight.Length + layer.LinearBias.Length;
         }
-        return new CrnnWeights(convolutions, recurrent, DefaultAlphabet, parameters);
+        return new CrnnWeights(convolutions, recurrent, DefaultAlphabet, parameters, new CrnnInput(100, Symmetric: true));
     }
 
     /// <summary>Reads the weights; the alphabet comes from the <c>alphabet</c> metadata or is the default.</summary>
@@ -162,6 +166,6 @@ public sealed class CrnnWeights
         if (alphabet.Length + 1 != features)
             throw weights.Error($"the alphabet has {alphabet.Length} characters but the network {features} classes; classes must be the characters plus the blank");
         weights.RequireAllUsed($"CRNN of {features} classes");
-        return new CrnnWeights(convolutions, recurrent, alphabet, parameters);
+        return new CrnnWeights(convolutions, recurrent, alphabet, parameters, CrnnInput.FromMetadata(weights));
     }
 }

@@ -210,3 +210,37 @@ public sealed class ModelParityTests(string deviceName) : DeviceTest(deviceName)
         Assert.That(worst, Is.LessThanOrEqualTo(tolerance), $"{what}: element {worstAt} is {(worstAt >= 0 ? actual[worstAt] : 0)}, expected {(worstAt >= 0 ? expected[worstAt] : 0)}");
     }
 }
+
+/// <summary>CRNN's line preprocessing against OpenCV's, which the shipped model was trained on
+/// (tools/reference/crnn_preprocess.py).</summary>
+public sealed class CrnnInputTests
+{
+    [TestCase("wide")]
+    [TestCase("narrow")]
+    [TestCase("short")]
+    public void LinesArePreparedAsOpenCvPreparedTheTrainingData(string name)
+    {
+        var (tensors, _) = Gpu.Models.Safetensors.SafetensorsFile.Read(Path.Combine(ModelFixture.Directory, "crnn_preprocess.safetensors"));
+        var gray = tensors[name + "/gray"];
+        int height = (int)gray.Shape[0], width = (int)gray.Shape[1];
+        var input = new CrnnInput(100, Symmetric: true);
+        Assert.That(input.LineWidth(width, height), Is.EqualTo(100));
+        float[] expected = tensors[name + "/line"].ToFloat32();
+        float[] actual = input.FromGray(gray.ToFloat32(), width, height);
+        // OpenCV rounds resized pixels to whole grey levels (and weights them in fixed point): one
+        // level is 2/255 after the mapping to [−1, 1].
+        double worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        TestContext.Out.WriteLine($"{name}: max |error| {worst:E2}");
+        Assert.That(worst, Is.LessThanOrEqualTo(2.0 / 255 + 1e-6));
+    }
+
+    [Test]
+    public void WithoutAFixedWidthLinesKeepTheirAspectRatio()
+    {
+        var input = new CrnnInput(0, Symmetric: false);
+        Assert.That(input.LineWidth(300, 64), Is.EqualTo(150));
+        Assert.That(input.LineWidth(2, 64), Is.EqualTo(4), "at least the 4 columns the conv stack needs");
+        float[] flat = input.FromGray(Enumerable.Repeat(0.25f, 64 * 300).ToArray(), 300, 64);
+        Assert.That(flat, Has.Length.EqualTo(32 * 150).And.All.EqualTo(0.25f));
+    }
+}
