@@ -100,7 +100,7 @@ public sealed class FfmpegVideoSink : IFrameSink
         format = first;
         int bytesPerSample = first.Depth == SampleDepth.Bits16 ? 2 : 1;
         frameBytes = new byte[checked(FrameFormat.Channels * bytesPerSample * (int)first.Size.Pixels)];
-        process = ToolProcess.Start(tools.FfmpegPath, Arguments(first), redirectInput: true);
+        process = ToolProcess.Start(tools.FfmpegPath, Arguments(first), redirectInput: true, readOutput: false);
     }
 
     private List<string> Arguments(FrameFormat first)

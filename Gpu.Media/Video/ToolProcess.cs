@@ -19,7 +19,11 @@ internal sealed class ToolProcess : IDisposable
         this.process = process;
     }
 
-    public static ToolProcess Start(string executable, IEnumerable<string> arguments, bool redirectInput)
+    /// <summary>
+    /// Starts the tool. With <paramref name="readOutput"/> false its standard output is drained and
+    /// dropped (an encoder writes to a file, and an unread pipe must never fill up and stall it).
+    /// </summary>
+    public static ToolProcess Start(string executable, IEnumerable<string> arguments, bool redirectInput, bool readOutput = true)
     {
         var info = new ProcessStartInfo(executable)
         {
@@ -44,6 +48,8 @@ internal sealed class ToolProcess : IDisposable
             throw new FfmpegException($"{executable} could not be started ({e.Message}); {FfmpegTools.InstallHint}", inner: e);
         }
         process.BeginErrorReadLine();
+        if (!readOutput)
+            process.BeginOutputReadLine();
         return tool;
     }
 
