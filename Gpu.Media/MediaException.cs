@@ -10,7 +10,7 @@ public class MediaException : Exception
     public MediaException(string message) : base(message) { }
 
     /// <summary>Creates the exception around the codec's or the process's own error.</summary>
-    public MediaException(string message, Exception inner) : base(message, inner) { }
+    public MediaException(string message, Exception? inner) : base(message, inner) { }
 }
 
 /// <summary>
@@ -21,7 +21,7 @@ public sealed class FfmpegException : MediaException
 {
     /// <summary>Creates the exception with the tool's exit code and the tail of its error output.</summary>
     public FfmpegException(string message, int? exitCode = null, string errorOutput = "", Exception? inner = null)
-        : base(Compose(message, exitCode, errorOutput), inner!)
+        : base(Compose(message, exitCode, errorOutput), inner)
     {
         ExitCode = exitCode;
         ErrorOutput = errorOutput;

@@ -94,7 +94,7 @@ public static class ImageCodec
         {
             info = Image.Identify(Configuration, stream, out format);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidDataException or EndOfStreamException or NotSupportedException)
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
             throw new MediaException($"{path}: unreadable image header: {e.Message}", e);
         }

@@ -273,6 +273,7 @@ public static class FramePipeline
 
         private static void Put<T>(ChannelWriter<T> writer, T item, CancellationToken token)
         {
+            token.ThrowIfCancellationRequested();
             if (!writer.TryWrite(item))
                 writer.WriteAsync(item, token).AsTask().GetAwaiter().GetResult();
         }
@@ -281,6 +282,8 @@ public static class FramePipeline
         // their work is synchronous (decoders, devices, pipes) and would otherwise starve the pool.
         private static bool Take<T>(ChannelReader<T> reader, out T item, CancellationToken token)
         {
+            // A stopped run does no more work, even where batches are still queued.
+            token.ThrowIfCancellationRequested();
             while (!reader.TryRead(out item!))
             {
                 if (!reader.WaitToReadAsync(token).AsTask().GetAwaiter().GetResult())

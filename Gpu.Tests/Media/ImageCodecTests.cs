@@ -287,7 +287,7 @@ public sealed class ImageCodecTests
     }
 
     [TestCase("truncated", "corrupt or truncated PNG")]
-    [TestCase("bad-crc", "PNG")]
+    [TestCase("bad-crc", "CRC")]
     [TestCase("text", "not an image in a supported format")]
     public async Task CorruptInputsFailClearlyAndLeaveNoOutput(string corruption, string expected)
     {
