@@ -5,4 +5,6 @@ var root = new RootCommand("gpuc: run compressed and accelerated neural networks
 root.Subcommands.Add(DevicesCommand.Create());
 root.Subcommands.Add(SelfTestCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(ModelsCommand.Create());
 return root.Parse(args).Invoke();

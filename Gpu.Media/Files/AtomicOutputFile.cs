@@ -52,7 +52,7 @@ public sealed class AtomicOutputFile : IDisposable
         {
             ExistingOutputPolicy.Overwrite => true,
             ExistingOutputPolicy.Skip => false,
-            _ => throw new MediaException($"{path} exists; pass overwrite to replace it or resume to skip it"),
+            _ => throw new MediaException($"{path} exists; overwrite it (gpuc run --overwrite) or skip it (--resume)"),
         };
     }
 
@@ -71,7 +71,7 @@ public sealed class AtomicOutputFile : IDisposable
         }
         catch (IOException e) when (!overwrite && File.Exists(FinalPath))
         {
-            throw new MediaException($"{FinalPath} appeared while it was being written; pass overwrite to replace it", e);
+            throw new MediaException($"{FinalPath} appeared while it was being written; overwrite it (gpuc run --overwrite)", e);
         }
         committed = true;
     }
