@@ -181,10 +181,10 @@ internal static unsafe class ElementwiseCpu
         static abstract Vector<float> Apply(Vector<float> x, Vector<float> slope);
     }
 
-    /// <summary><c>x &gt; 0 ? x : 0</c>: NaN and −0 give +0, as in the scalar code.</summary>
+    /// <summary><c>x &lt; 0 ? 0 : x</c>: NaN stays NaN (as in PyTorch), as in the scalar code.</summary>
     private struct ReluSelect : IVectorSelect
     {
-        public static Vector<float> Apply(Vector<float> x, Vector<float> slope) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, Vector<float>.Zero);
+        public static Vector<float> Apply(Vector<float> x, Vector<float> slope) => Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), Vector<float>.Zero, x);
     }
 
     /// <summary><c>x ≥ 0 ? x : slope·x</c> for any slope (not <c>max(x, slope·x)</c>, which equals it
