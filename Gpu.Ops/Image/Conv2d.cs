@@ -105,7 +105,8 @@ public sealed class Conv2d : IDisposable
     /// <exception cref="NotSupportedException">The requested path cannot run this layer, layout or device.</exception>
     public void Forward(View<float> input, View<float> output, TensorLayout layout = TensorLayout.RowMajor, View<float> residual = default, Conv2dPath path = Conv2dPath.Auto)
     {
-        ObjectDisposedException.ThrowIf(weights.IsDisposed, this);
+        if (weights.IsDisposed)
+            throw new ObjectDisposedException(nameof(Conv2d), "The layer's weights are freed: the layer or its accelerator was disposed.");
         accelerator.CheckView(input);
         accelerator.CheckView(output);
         accelerator.CheckView(residual);

@@ -73,10 +73,12 @@ public readonly record struct Conv2dShape(int Batch, int InChannels, int Height,
         // padded extent must fit one (then i·s + u·d − top does at every output and tap).
         long paddedHeight = (long)Height + Padding.Top + Padding.Bottom, paddedWidth = (long)Width + Padding.Left + Padding.Right;
         long spanHeight = (long)Dilation * (KernelHeight - 1) + 1, spanWidth = (long)Dilation * (KernelWidth - 1) + 1;
+        if (spanHeight > int.MaxValue || spanWidth > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(Dilation), $"The dilated {KernelHeight}×{KernelWidth} kernel spans {spanHeight}×{spanWidth} pixels; at most {int.MaxValue} are supported ({this}).");
         if (paddedHeight > int.MaxValue || paddedWidth > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(Padding), $"The padded input is {paddedHeight}×{paddedWidth}; each side may be at most {int.MaxValue} ({this}).");
         if (spanHeight > paddedHeight || spanWidth > paddedWidth)
-            throw new ArgumentOutOfRangeException(nameof(Dilation), $"The dilated {KernelHeight}×{KernelWidth} kernel spans {spanHeight}×{spanWidth} pixels, more than the padded {paddedHeight}×{paddedWidth} input ({this}).");
+            throw new ArgumentOutOfRangeException(nameof(Dilation), $"The dilated {KernelHeight}×{KernelWidth} kernel spans {spanHeight}×{spanWidth} pixels and does not fit the padded {paddedHeight}×{paddedWidth} input ({this}).");
         Fits(InputLength, "input");
         Fits(OutputLength, "output");
         Fits(WeightLength, "weight");
