@@ -1,4 +1,3 @@
-using System.Reflection.Emit;
 using System.Runtime.CompilerServices;
 
 namespace Gpu.Core.Compiler;
@@ -41,7 +40,7 @@ internal sealed class KernelArguments
     {
         this.kernelType = kernelType;
         encodings = parameters.Select(EncodingOf).ToArray();
-        offsets = FieldOffsets(kernelType, parameters);
+        offsets = FieldOffsets.Of(kernelType, parameters.Select(p => p.FieldPath).ToArray());
     }
 
     /// <summary>Fills <paramref name="destination"/> from <paramref name="kernel"/>'s fields and the launch extent.</summary>
@@ -92,34 +91,5 @@ internal sealed class KernelArguments
             _ when type == typeof(nuint) => Encoding.NativeUInt,
             _ => throw new NotSupportedException($"A kernel parameter of type {type} cannot be passed by value."),
         };
-    }
-
-    /// <summary>Each parameter's byte offset inside the kernel struct (0 for extent limits).</summary>
-    private static int[] FieldOffsets(Type kernelType, IReadOnlyList<KernelParameter> parameters)
-    {
-        // .NET has no public API for a field's offset in the managed layout (Marshal.OffsetOf gives
-        // the marshalled one, which differs for bool, char and auto layout), so a method emitted
-        // once takes the address of each field path inside a local and subtracts the local's.
-        var method = new DynamicMethod($"{kernelType.Name}_FieldOffsets", typeof(void), [typeof(int[])], kernelType.Module, skipVisibility: true);
-        var il = method.GetILGenerator();
-        var local = il.DeclareLocal(kernelType);
-        for (int p = 0; p < parameters.Count; p++)
-        {
-            if (parameters[p].Kind == KernelParameterKind.ExtentLimit)
-                continue;
-            il.Emit(OpCodes.Ldarg_0);
-            il.Emit(OpCodes.Ldc_I4, p);
-            il.Emit(OpCodes.Ldloca, local);
-            foreach (var field in parameters[p].FieldPath)
-                il.Emit(OpCodes.Ldflda, field);
-            il.Emit(OpCodes.Ldloca, local);
-            il.Emit(OpCodes.Sub);
-            il.Emit(OpCodes.Conv_I4);
-            il.Emit(OpCodes.Stelem_I4);
-        }
-        il.Emit(OpCodes.Ret);
-        var offsets = new int[parameters.Count];
-        method.CreateDelegate<Action<int[]>>()(offsets);
-        return offsets;
     }
 }

@@ -28,6 +28,8 @@ internal sealed class CpuBackend : IDeviceBackend
 
     public string Name => "CPU";
 
+    public string DevicePrefix => "cpu";
+
     public IReadOnlyList<Device> Discover(out string? unavailableReason)
     {
         unavailableReason = null;
@@ -61,8 +63,17 @@ internal sealed class CpuBackend : IDeviceBackend
         ];
     }
 
-    private static int? ReadPositiveInt(string variable)
-        => int.TryParse(Environment.GetEnvironmentVariable(variable), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value > 0 ? value : null;
+    /// <summary>The variable's value, null when it is unset or blank.</summary>
+    /// <exception cref="InvalidEnvironmentVariableException">It is set to anything but a positive integer.</exception>
+    internal static int? ReadPositiveInt(string variable)
+    {
+        string? text = Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrWhiteSpace(text))
+            return null;
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value > 0)
+            return value;
+        throw new InvalidEnvironmentVariableException(variable, text, $"a positive integer up to {int.MaxValue}");
+    }
 
     private static string? ReadCpuInfo(string key)
     {

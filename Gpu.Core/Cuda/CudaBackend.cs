@@ -9,6 +9,8 @@ internal sealed unsafe class CudaBackend : IDeviceBackend
 {
     public string Name => "CUDA";
 
+    public string DevicePrefix => "cuda";
+
     public IReadOnlyList<Device> Discover(out string? unavailableReason)
     {
         var driver = CudaDriverApi.TryGet(out unavailableReason);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Gpu.Core;
 
 /// <summary>An opened device: allocates memory and launches kernels. Launches may run
@@ -20,12 +22,16 @@ public abstract class Accelerator : IDisposable
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="length">Number of elements, ≥ 0.</param>
     /// <returns>The buffer.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The length is negative, or its size in bytes exceeds <see cref="long.MaxValue"/>.</exception>
     /// <exception cref="DeviceOutOfMemoryException">The device has no room.</exception>
     public unsafe DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged
     {
         ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        long bytes = checked(length * sizeof(T));
+        if (length > long.MaxValue / sizeof(T))
+            throw new ArgumentOutOfRangeException(nameof(length), length,
+                $"{length} elements of {sizeof(T)} bytes exceed the {long.MaxValue}-byte limit of one allocation.");
+        long bytes = length * sizeof(T);
         var buffer = new DeviceBuffer<T>(this, AllocateMemory(bytes), length);
         lock (gate)
             liveBuffers.Add(buffer);
@@ -62,6 +68,7 @@ public abstract class Accelerator : IDisposable
     {
         ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        KernelViews<TKernel>.Check(this, kernel);
         if (length > 0)
             Launch1D(length, kernel);
     }
@@ -76,6 +83,7 @@ public abstract class Accelerator : IDisposable
         ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(width);
         ArgumentOutOfRangeException.ThrowIfNegative(height);
+        KernelViews<TKernel>.Check(this, kernel);
         if (width > 0 && height > 0)
             Launch2D(width, height, kernel);
     }
@@ -92,6 +100,7 @@ public abstract class Accelerator : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(width);
         ArgumentOutOfRangeException.ThrowIfNegative(height);
         ArgumentOutOfRangeException.ThrowIfNegative(depth);
+        KernelViews<TKernel>.Check(this, kernel);
         if (width > 0 && height > 0 && depth > 0)
             Launch3D(width, height, depth, kernel);
     }
@@ -108,7 +117,34 @@ public abstract class Accelerator : IDisposable
         extent.Validate();
         if (extent.GroupSize > Device.MaxGroupSize)
             throw new ArgumentOutOfRangeException(nameof(extent), $"A group of {extent.GroupSize} threads exceeds {Device.Name}'s maximum of {Device.MaxGroupSize}.");
+        KernelViews<TKernel>.Check(this, kernel);
         LaunchGroupedCore(extent, kernel);
+    }
+
+    /// <summary>Throws unless <paramref name="view"/> is empty or was taken from a live buffer of this
+    /// accelerator: ops check their operands with it before reading memory through them, so a stale
+    /// or foreign view is an exception instead of an access to freed or unrelated memory.</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="view">The view.</param>
+    /// <param name="name">The argument's name for the message.</param>
+    /// <exception cref="ObjectDisposedException">This accelerator, or the view's buffer, is disposed.</exception>
+    /// <exception cref="ArgumentException">The view belongs to another accelerator, or was made from a raw handle.</exception>
+    public void CheckView<T>(View<T> view, [CallerArgumentExpression(nameof(view))] string? name = null) where T : unmanaged
+    {
+        ThrowIfDisposed();
+        if (view.Length != 0)
+            CheckAllocation(view.Allocation, name ?? nameof(view));
+    }
+
+    /// <summary>Throws unless <paramref name="allocation"/> is a live buffer of this accelerator.</summary>
+    internal void CheckAllocation(int allocation, string name)
+    {
+        if (allocation == 0)
+            throw new ArgumentException($"{name} was made from a raw handle, not taken from a DeviceBuffer; only buffers' views can be passed to {Device.Name}.", name);
+        var owner = Allocations.OwnerOf(allocation)
+            ?? throw new ObjectDisposedException(name, $"{name} is a view of a buffer that has been disposed (or whose accelerator has).");
+        if (!ReferenceEquals(owner, this))
+            throw new ArgumentException($"{name} is a view of a buffer on {owner.Device.Name} (another accelerator); this runs on {Device.Name}. Copy the data through the host.", name);
     }
 
     /// <summary>Waits until every launch and copy queued so far has finished.</summary>

@@ -18,27 +18,32 @@ public static class Devices
 
     private static readonly IDeviceBackend[] backends = [new CpuBackend(), new OpenCL.OpenCLBackend(), new Cuda.CudaBackend()];
 
-    private static readonly Lazy<(IReadOnlyList<Device> Devices, IReadOnlyList<BackendStatus> Statuses)> discovery = new(Discover);
+    /// <summary>Each backend's discovery, run when a device of that backend is first asked for:
+    /// opening <c>cpu</c> loads no GPU runtime, whose initialisation can change the process
+    /// (signal handlers, threads, environment).</summary>
+    private static readonly Lazy<(IReadOnlyList<Device> Devices, BackendStatus Status)>[] discoveries =
+        [.. backends.Select(backend => new Lazy<(IReadOnlyList<Device>, BackendStatus)>(() => Discover(backend)))];
 
     /// <summary>Every device found, CPU first.</summary>
-    public static IReadOnlyList<Device> All => discovery.Value.Devices;
+    public static IReadOnlyList<Device> All => [.. discoveries.SelectMany(d => d.Value.Devices)];
 
     /// <summary>Each runtime, how many devices it found, and why it found none.</summary>
-    public static IReadOnlyList<BackendStatus> Backends => discovery.Value.Statuses;
+    public static IReadOnlyList<BackendStatus> Backends => [.. discoveries.Select(d => d.Value.Status)];
 
     /// <summary>The device named by <c>GPUC_DEVICE</c>; otherwise the first CUDA device, then the
     /// first OpenCL GPU, then the CPU.</summary>
-    /// <exception cref="DeviceNotFoundException"><c>GPUC_DEVICE</c> names no device.</exception>
+    /// <exception cref="DeviceNotFoundException"><c>GPUC_DEVICE</c> names no device; the message names the variable.</exception>
     public static Device Default
     {
         get
         {
             string? requested = Environment.GetEnvironmentVariable(DefaultDeviceVariable);
             if (!string.IsNullOrWhiteSpace(requested))
-                return Get(requested);
-            return All.FirstOrDefault(d => d.Kind == DeviceKind.Cuda)
-                ?? All.FirstOrDefault(d => d.Kind == DeviceKind.OpenCL && d.Hardware == DeviceHardware.Gpu)
-                ?? All[0];
+                return Find(requested) ?? throw NotFound(requested, DefaultDeviceVariable);
+            var all = All;
+            return all.FirstOrDefault(d => d.Kind == DeviceKind.Cuda)
+                ?? all.FirstOrDefault(d => d.Kind == DeviceKind.OpenCL && d.Hardware == DeviceHardware.Gpu)
+                ?? all[0];
         }
     }
 
@@ -49,9 +54,7 @@ public static class Devices
     public static Device Get(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return All.FirstOrDefault(d => string.Equals(d.Name, name.Trim(), StringComparison.OrdinalIgnoreCase))
-            ?? throw new DeviceNotFoundException(name, All.Select(d => d.Name),
-                Backends.Where(b => b.UnavailableReason is not null).Select(b => $"{b.Backend} ({b.UnavailableReason})"));
+        return Find(name) ?? throw NotFound(name, null);
     }
 
     /// <summary>Opens the device of the given name.</summary>
@@ -60,25 +63,31 @@ public static class Devices
     /// <exception cref="DeviceNotFoundException">No such device.</exception>
     public static Accelerator Open(string name) => Get(name).Open();
 
-    private static (IReadOnlyList<Device>, IReadOnlyList<BackendStatus>) Discover()
+    /// <summary>The named device, discovering only the backend its prefix names when there is one.</summary>
+    private static Device? Find(string name)
     {
-        var devices = new List<Device>();
-        var statuses = new List<BackendStatus>();
-        foreach (var backend in backends)
+        string trimmed = name.Trim();
+        string prefix = trimmed.Split(':')[0];
+        int backend = Array.FindIndex(backends, b => string.Equals(b.DevicePrefix, prefix, StringComparison.OrdinalIgnoreCase));
+        var candidates = backend >= 0 ? discoveries[backend].Value.Devices : All;
+        return candidates.FirstOrDefault(d => string.Equals(d.Name, trimmed, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static DeviceNotFoundException NotFound(string name, string? variable)
+        => new(name, All.Select(d => d.Name), Backends.Where(b => b.UnavailableReason is not null).Select(b => $"{b.Backend} ({b.UnavailableReason})"), variable);
+
+    private static (IReadOnlyList<Device>, BackendStatus) Discover(IDeviceBackend backend)
+    {
+        IReadOnlyList<Device> found;
+        string? reason;
+        try
         {
-            IReadOnlyList<Device> found;
-            string? reason;
-            try
-            {
-                found = backend.Discover(out reason);
-            }
-            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or GpuException or BadImageFormatException)
-            {
-                (found, reason) = ([], e.Message);
-            }
-            devices.AddRange(found);
-            statuses.Add(new BackendStatus(backend.Name, found.Count, found.Count == 0 ? reason ?? "no devices" : null));
+            found = backend.Discover(out reason);
         }
-        return (devices, statuses);
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or GpuException or BadImageFormatException)
+        {
+            (found, reason) = ([], e.Message);
+        }
+        return (found, new BackendStatus(backend.Name, found.Count, found.Count == 0 ? reason ?? "no devices" : null));
     }
 }

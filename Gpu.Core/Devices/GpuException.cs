@@ -36,9 +36,46 @@ public sealed class KernelBuildException(string errorName, string kernelName, st
 }
 
 /// <summary>No device of the requested name exists on this machine.</summary>
-/// <param name="requested">The name asked for.</param>
-/// <param name="available">The names that exist.</param>
-/// <param name="unavailable">Backends that found no devices, with their reasons.</param>
-public sealed class DeviceNotFoundException(string requested, IEnumerable<string> available, IEnumerable<string> unavailable)
-    : ArgumentException($"No device named '{requested}'. Available: {string.Join(", ", available)}." +
-        (unavailable.Any() ? $" Not available here: {string.Join("; ", unavailable)}." : ""));
+public sealed class DeviceNotFoundException : ArgumentException
+{
+    /// <summary>Reports a name passed to <see cref="Devices.Get"/> or <see cref="Devices.Open"/>.</summary>
+    /// <param name="requested">The name asked for.</param>
+    /// <param name="available">The names that exist.</param>
+    /// <param name="unavailable">Backends that found no devices, with their reasons.</param>
+    public DeviceNotFoundException(string requested, IEnumerable<string> available, IEnumerable<string> unavailable)
+        : this(requested, available, unavailable, null)
+    {
+    }
+
+    /// <summary>Reports a name read from an environment variable, which the message names, since the
+    /// caller passed no name and would otherwise not know where it came from.</summary>
+    /// <param name="requested">The name asked for.</param>
+    /// <param name="available">The names that exist.</param>
+    /// <param name="unavailable">Backends that found no devices, with their reasons.</param>
+    /// <param name="variable">The environment variable the name came from, or null.</param>
+    public DeviceNotFoundException(string requested, IEnumerable<string> available, IEnumerable<string> unavailable, string? variable)
+        : base((variable is null ? $"No device named '{requested}'." : $"The environment variable {variable}='{requested}' names no device.") +
+            $" Available: {string.Join(", ", available)}." +
+            (unavailable.Any() ? $" Not available here: {string.Join("; ", unavailable)}." : ""))
+    {
+        Requested = requested;
+    }
+
+    /// <summary>The name asked for.</summary>
+    public string Requested { get; }
+}
+
+/// <summary>An environment variable the library reads holds a value it cannot use; the message names
+/// the variable, the value and what is accepted, since nothing else would lead the caller to it.</summary>
+/// <param name="variable">The variable's name.</param>
+/// <param name="value">The value found.</param>
+/// <param name="expected">What the variable accepts.</param>
+public sealed class InvalidEnvironmentVariableException(string variable, string value, string expected)
+    : InvalidOperationException($"The environment variable {variable}='{value}' is invalid: expected {expected}. Fix or unset it.")
+{
+    /// <summary>The variable's name.</summary>
+    public string Variable { get; } = variable;
+
+    /// <summary>The value found.</summary>
+    public string Value { get; } = value;
+}

@@ -14,7 +14,11 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
         Accelerator = accelerator;
         this.memory = memory;
         Length = length;
+        Allocation = Allocations.Register(accelerator);
     }
+
+    /// <summary>The id its views carry (see <see cref="View{T}.Allocation"/>).</summary>
+    internal int Allocation { get; }
 
     /// <summary>The accelerator that owns the memory.</summary>
     public Accelerator Accelerator { get; }
@@ -37,7 +41,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
             ThrowIfDisposed();
             if (Length > int.MaxValue)
                 throw new InvalidOperationException($"A buffer of {Length} elements is too long for one view; take sub-views.");
-            return new View<T>(memory.Handle, 0, (int)Length);
+            return new View<T>(memory.Handle, 0, (int)Length, Allocation);
         }
     }
 
@@ -49,7 +53,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
     {
         ThrowIfDisposed();
         CheckRange(start, length, nameof(length));
-        return new View<T>(memory.Handle, start, length);
+        return new View<T>(memory.Handle, start, length, Allocation);
     }
 
     /// <summary>Copies host elements into the buffer starting at element <paramref name="destinationOffset"/>.</summary>
@@ -116,6 +120,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
         if (disposed)
             return;
         disposed = true;
+        Allocations.Release(Allocation);
         memory.Dispose();
         Accelerator.Forget(this);
     }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Gpu.Core;
 
 /// <summary>Host access to views of memory the host can address: CPU accelerator buffers.
@@ -14,12 +16,16 @@ public static class HostViews
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="view">A view of memory owned by <paramref name="owner"/>.</param>
     /// <param name="owner">The accelerator whose buffer the view was taken from.</param>
+    /// <param name="name">The argument's name for messages.</param>
     /// <returns>The span over the view's elements.</returns>
     /// <exception cref="InvalidOperationException">The owner's memory is not host-addressable.</exception>
-    public static unsafe Span<T> AsHostSpan<T>(this View<T> view, Accelerator owner) where T : unmanaged
+    /// <exception cref="ObjectDisposedException">The owner or the view's buffer is disposed.</exception>
+    /// <exception cref="ArgumentException">The view is not of a buffer of <paramref name="owner"/>.</exception>
+    public static unsafe Span<T> AsHostSpan<T>(this View<T> view, Accelerator owner, [CallerArgumentExpression(nameof(view))] string? name = null) where T : unmanaged
     {
         if (!owner.IsHostAddressable())
             throw new InvalidOperationException($"Memory of {owner.Device.Name} is not host-addressable; copy it to the host instead.");
+        owner.CheckView(view, name);
         return new Span<T>((T*)view.Handle + view.Offset, view.Length);
     }
 }

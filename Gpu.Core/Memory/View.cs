@@ -22,17 +22,30 @@ public readonly unsafe struct View<T> where T : unmanaged
     /// <summary>Number of elements in the view.</summary>
     public readonly int Length;
 
-    /// <summary>Creates a view; backends call this, users take views from buffers.</summary>
+    /// <summary>The id of the <see cref="DeviceBuffer{T}"/> the view was taken from, 0 for views made
+    /// from raw handles. A plain number rather than a reference keeps the struct unmanaged, as kernels
+    /// and the translator need it; <see cref="Accelerator.CheckView{T}"/> looks it up among the live
+    /// buffers, so a view outliving its buffer or carried to another device is refused, not followed.</summary>
+    internal readonly int Allocation;
+
+    /// <summary>Creates a view of memory no <see cref="DeviceBuffer{T}"/> owns (a kernel's shared
+    /// memory, a pinned host array read through a kernel's decoder); the ops refuse such views,
+    /// since nothing tells them whether the memory still lives.</summary>
     /// <param name="handle">The backend's allocation handle.</param>
     /// <param name="offset">Offset in elements from the start of the allocation.</param>
     /// <param name="length">Number of elements.</param>
-    public View(nint handle, long offset, int length)
+    public View(nint handle, long offset, int length) : this(handle, offset, length, 0)
+    {
+    }
+
+    internal View(nint handle, long offset, int length, int allocation)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Handle = handle;
         Offset = offset;
         Length = length;
+        Allocation = allocation;
     }
 
     /// <summary>Reads or writes element <paramref name="index"/>; unchecked, as on a GPU.</summary>
@@ -54,8 +67,29 @@ public readonly unsafe struct View<T> where T : unmanaged
         if ((uint)start > (uint)Length || (uint)length > (uint)(Length - start))
             throw new ArgumentOutOfRangeException(nameof(length),
                 $"Sub-view [{start}, {start}+{length}) lies outside a view of {Length} elements.");
-        return new View<T>(Handle, Offset + start, length);
+        return new View<T>(Handle, Offset + start, length, Allocation);
     }
+
+    /// <summary>Whether this view and <paramref name="other"/> share at least one byte of memory;
+    /// an op that cannot run in place refuses such an input and output.</summary>
+    /// <typeparam name="TOther">The other view's element type.</typeparam>
+    /// <param name="other">The other view.</param>
+    /// <returns>False when either is empty or they lie in different allocations.</returns>
+    public bool Overlaps<TOther>(View<TOther> other) where TOther : unmanaged
+    {
+        if (Length == 0 || other.Length == 0 || Handle != other.Handle)
+            return false;
+        long start = Offset * sizeof(T), otherStart = other.Offset * sizeof(TOther);
+        return start < otherStart + (long)other.Length * sizeof(TOther) && otherStart < start + (long)Length * sizeof(T);
+    }
+
+    /// <summary>Whether <paramref name="other"/> covers exactly the same bytes: the aliasing that
+    /// element-wise ops accept, where each output element depends only on the input element it replaces.</summary>
+    /// <typeparam name="TOther">The other view's element type.</typeparam>
+    /// <param name="other">The other view.</param>
+    /// <returns>True for the same memory, element for element.</returns>
+    public bool SameMemoryAs<TOther>(View<TOther> other) where TOther : unmanaged
+        => Handle == other.Handle && Offset * sizeof(T) == other.Offset * sizeof(TOther) && (long)Length * sizeof(T) == (long)other.Length * sizeof(TOther);
 
     /// <summary>The same memory seen as a <paramref name="rows"/> × <paramref name="columns"/> matrix.</summary>
     /// <param name="rows">Number of rows.</param>

@@ -18,6 +18,8 @@ internal sealed unsafe class OpenCLBackend : IDeviceBackend
 
     public string Name => "OpenCL";
 
+    public string DevicePrefix => "opencl";
+
     public IReadOnlyList<Device> Discover(out string? unavailableReason)
     {
         (var api, unavailableReason) = loadApi();

@@ -6,7 +6,7 @@ public enum ActivationKind
 {
     /// <summary>No activation.</summary>
     Identity,
-    /// <summary><c>max(x, 0)</c>.</summary>
+    /// <summary><c>max(x, 0)</c>, NaN staying NaN as in PyTorch.</summary>
     Relu,
     /// <summary><c>x ≥ 0 ? x : slope·x</c> (equal to <c>max(x, slope·x)</c> for 0 ≤ slope ≤ 1).</summary>
     LeakyRelu,
@@ -42,7 +42,8 @@ public readonly record struct Activation(ActivationKind Kind, float Slope = 0f)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Apply(ActivationKind kind, float slope, float x) => kind switch
     {
-        ActivationKind.Relu => x > 0f ? x : 0f,
+        // Written so that NaN fails the test and passes through, as in PyTorch and the SIMD paths.
+        ActivationKind.Relu => x < 0f ? 0f : x,
         ActivationKind.LeakyRelu => x >= 0f ? x : slope * x,
         ActivationKind.Sigmoid => 1f / (1f + MathF.Exp(-x)),
         ActivationKind.Tanh => MathF.Tanh(x),

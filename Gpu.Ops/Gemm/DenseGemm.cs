@@ -20,7 +20,9 @@ public static class DenseGemm
     /// <param name="beta">Scale of the previous C.</param>
     /// <param name="bias">N per-column biases, or an empty view for none.</param>
     /// <param name="activation">The activation applied last.</param>
-    /// <exception cref="ArgumentException">A dimension is not positive or a view has the wrong length.</exception>
+    /// <exception cref="ArgumentException">A dimension is not positive, a view has the wrong length or
+    /// belongs to another accelerator, or C shares memory with another operand.</exception>
+    /// <exception cref="ObjectDisposedException">A view's buffer or the accelerator is disposed.</exception>
     public static void Multiply(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b,
         View<float> c, float alpha = 1f, float beta = 0f, View<float> bias = default, Activation activation = default)
     {
@@ -76,6 +78,13 @@ public static class DenseGemm
         float alpha, float beta, View<float> bias, Activation activation)
     {
         shape.Validate(a.Length, b.Length, c.Length);
+        accelerator.CheckView(a);
+        accelerator.CheckView(b);
+        accelerator.CheckView(c);
+        accelerator.CheckView(bias);
+        OperandChecks.Disjoint(a, c);
+        OperandChecks.Disjoint(b, c);
+        OperandChecks.Disjoint(bias, c);
         var epilogue = GemmEpilogue.Create(shape.N, alpha, beta, bias, activation);
         if (accelerator.IsHostAddressable() && TryMultiplyOnHost(accelerator, shape, a, b, prepacked, c, epilogue))
             return;

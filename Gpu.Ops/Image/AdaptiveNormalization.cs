@@ -83,6 +83,12 @@ public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma
         CheckImage(Channels, input, output, batch, height, width);
         if (statistics.Length != 0 && statistics.Length != 2 * Channels)
             throw new ArgumentException($"Statistics hold 2·C = {2 * Channels} values or none; {statistics.Length} were given.", nameof(statistics));
+        accelerator.CheckView(input);
+        accelerator.CheckView(output);
+        accelerator.CheckView(statistics);
+        OperandChecks.DisjointOrSame(input, output);
+        OperandChecks.Disjoint(input, statistics);
+        OperandChecks.Disjoint(output, statistics);
         var strides = ImageStrides.Of(layout, Channels, height, width);
         using var moments = accelerator.Allocate<float>(2L * Channels);
         using var parameters = accelerator.Allocate<float>([.. Gamma, .. Beta]);

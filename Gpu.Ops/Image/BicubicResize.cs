@@ -32,6 +32,9 @@ public static class BicubicResize
         long inputLength = (long)batch * channels * height * width, outputLength = (long)batch * channels * outHeight * outWidth;
         if (input.Length != inputLength || output.Length != outputLength)
             throw new ArgumentException($"Resizing {batch}×{channels}×{height}×{width} to {outHeight}×{outWidth} needs {inputLength} inputs and {outputLength} outputs; got {input.Length} and {output.Length}.");
+        accelerator.CheckView(input);
+        accelerator.CheckView(output);
+        OperandChecks.Disjoint(input, output);
         if (accelerator.IsHostAddressable() && !preferPortableKernel)
         {
             BicubicResizeCpu.Forward(input, output, layout, batch, channels, height, width, outHeight, outWidth);

@@ -35,7 +35,14 @@ public struct ChannelAffineKernel : IKernel1D
             || kernel.Input.Length % ((long)kernel.ChannelDivisor * kernel.Channels) != 0
             || kernel.Scale.Length < kernel.Channels || kernel.Shift.Length < kernel.Channels)
             throw new ArgumentException($"A channel affine over {kernel.Input.Length} elements into {kernel.Output.Length} needs equal lengths, a multiple of divisor {kernel.ChannelDivisor} × {kernel.Channels} channels, and {kernel.Channels} scales ({kernel.Scale.Length}) and shifts ({kernel.Shift.Length}).", nameof(kernel));
-        if (preferPortableKernel || !accelerator.IsHostAddressable() || !ElementwiseCpu.TryChannelAffine(kernel))
+        accelerator.CheckView(kernel.Input, "input");
+        accelerator.CheckView(kernel.Output, "output");
+        accelerator.CheckView(kernel.Scale, "scale");
+        accelerator.CheckView(kernel.Shift, "shift");
+        OperandChecks.DisjointOrSame(kernel.Input, kernel.Output, "input", "output");
+        if (!preferPortableKernel && accelerator.IsHostAddressable())
+            ElementwiseCpu.ChannelAffine(kernel);
+        else
             accelerator.Launch(kernel.Input.Length, kernel);
     }
 

@@ -83,6 +83,10 @@ public static class ColorConversion
             throw new ArgumentOutOfRangeException(nameof(batch), $"Image dimensions must be positive: {batch}×3×{height}×{width}.");
         if (input.Length != length || output.Length != length)
             throw new ArgumentException($"A {batch}×3×{height}×{width} image holds {length} elements; input has {input.Length}, output {output.Length}.");
+        accelerator.CheckView(input);
+        accelerator.CheckView(output);
+        // Each pixel's three channels are read before any is written, so in place is fine.
+        OperandChecks.DisjointOrSame(input, output);
         kernel.Input = input;
         kernel.Output = output;
         kernel.Strides = ImageStrides.Of(layout, 3, height, width);

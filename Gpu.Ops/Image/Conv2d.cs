@@ -16,11 +16,14 @@ public enum Conv2dPath
     /// over output channels, or for one to three output channels over input channels.</summary>
     CpuSimd,
     /// <summary>The SIMD CPU path with Winograd F(2×2, 3×3): 3×3 kernels at stride 1, any dilation
-    /// (CPU accelerator, NHWC, AVX2 or AVX-512); 2.25× fewer multiplies, rounding about as the direct paths.</summary>
+    /// (CPU accelerator, NHWC, AVX2 or AVX-512); 2.25× fewer multiplies, rounding about as the direct paths.
+    /// The transforms would spread a NaN or ±∞ input over its whole tile; such tiles are summed again
+    /// directly, so non-finite values come out where the direct paths and PyTorch put them.</summary>
     CpuWinograd,
     /// <summary>The SIMD CPU path with Winograd F(4×4, 3×3): as <see cref="CpuWinograd"/>, 4× fewer
     /// multiplies, but its larger transform entries make results differ from the direct paths by
-    /// about ten times as much (absolute errors ~1e-5 on outputs of order 1 at 24–64 channels).</summary>
+    /// about ten times as much (absolute errors ~1e-5 on outputs of order 1 at 24–64 channels).
+    /// Non-finite inputs are handled as in <see cref="CpuWinograd"/>.</summary>
     CpuWinograd4x4,
 }
 
@@ -105,10 +108,20 @@ public sealed class Conv2d : IDisposable
     /// <param name="layout"><see cref="TensorLayout.RowMajor"/> (NCHW) or <see cref="TensorLayout.Nhwc"/>.</param>
     /// <param name="residual">Added after the activation, shaped like the output; empty for none.</param>
     /// <param name="path">The implementation; <see cref="Conv2dPath.Auto"/> picks the fastest.</param>
-    /// <exception cref="ArgumentException">A view has the wrong length.</exception>
+    /// <exception cref="ArgumentException">A view has the wrong length, belongs to another accelerator,
+    /// or the output shares memory with the input (or, other than exactly, with the residual).</exception>
+    /// <exception cref="ObjectDisposedException">The layer, its accelerator or a view's buffer is disposed.</exception>
     /// <exception cref="NotSupportedException">The requested path cannot run this layer, layout or device.</exception>
     public void Forward(View<float> input, View<float> output, TensorLayout layout = TensorLayout.RowMajor, View<float> residual = default, Conv2dPath path = Conv2dPath.Auto)
     {
+        if (weights.IsDisposed)
+            throw new ObjectDisposedException(nameof(Conv2d), "The layer's weights are freed: the layer or its accelerator was disposed.");
+        accelerator.CheckView(input);
+        accelerator.CheckView(output);
+        accelerator.CheckView(residual);
+        // The residual is read at the output's own element only, so exactly the output's memory is fine.
+        OperandChecks.Disjoint(input, output);
+        OperandChecks.DisjointOrSame(residual, output);
         if (input.Length != Shape.InputLength)
             throw new ArgumentException($"The input holds {input.Length} elements; {Shape} needs {Shape.InputLength}.", nameof(input));
         if (output.Length != Shape.OutputLength)
@@ -166,12 +179,12 @@ public sealed class Conv2d : IDisposable
             packed = cached.Weights;
         }
         fixed (float* inputHost = input.AsHostSpan(accelerator), outputHost = output.AsHostSpan(accelerator), residualHost = residual.AsHostSpan(accelerator))
-        fixed (float* scaleHost = hostScale, shiftHost = hostShift, zerosHost = zeros)
+        fixed (float* scaleHost = hostScale, shiftHost = hostShift, zerosHost = zeros, weightsHost = hostWeights)
         {
             var operands = new Conv2dCpuNhwc.Operands
             {
                 Shape = Shape, Input = inputHost, Output = outputHost, Residual = residual.Length == 0 ? null : residualHost,
-                Packed = Conv2dCpuNhwc.AlignedStart(packed), Scale = scaleHost, Shift = shiftHost, Zeros = zerosHost, PaddedOut = paddedOut,
+                Packed = Conv2dCpuNhwc.AlignedStart(packed), Weights = weightsHost, Scale = scaleHost, Shift = shiftHost, Zeros = zerosHost, PaddedOut = paddedOut,
                 Activation = Activation.Kind, Slope = Activation.Slope,
             };
             Conv2dCpuNhwc.TryForward(operands, algorithm);

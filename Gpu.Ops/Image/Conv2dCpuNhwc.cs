@@ -70,6 +70,8 @@ internal static unsafe class Conv2dCpuNhwc
     {
         public Conv2dShape Shape;
         public float* Input, Output, Residual, Packed, Scale, Shift, Zeros;
+        /// <summary>The (O, C, KH, KW) weights as given, for the Winograd tiles summed directly.</summary>
+        public float* Weights;
         public int PaddedOut;
         public ActivationKind Activation;
         public float Slope;
@@ -194,8 +196,9 @@ internal static unsafe class Conv2dCpuNhwc
     internal static float* InputRow(in Operands operands, int n, int outY, int u)
     {
         var shape = operands.Shape;
-        int y = outY * shape.Stride + u * shape.Dilation - shape.Padding.Top;
-        return (uint)y < (uint)shape.Height ? operands.Input + ((long)n * shape.Height + y) * shape.Width * shape.InChannels : null;
+        // 64-bit: Winograd tiles ask for rows up to five dilations past the output row, beyond int at large d.
+        long y = (long)outY * shape.Stride + (long)u * shape.Dilation - shape.Padding.Top;
+        return (ulong)y < (ulong)shape.Height ? operands.Input + ((long)n * shape.Height + y) * shape.Width * shape.InChannels : null;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -415,7 +418,7 @@ internal static unsafe class Conv2dCpuNhwc
         {
             var value = Vector.FusedMultiplyAdd(Vector.Load(source + k), Vector.Load(scale + k), Vector.Load(shift + k));
             if (operands.Activation == ActivationKind.Relu)
-                value = Vector.Max(value, Vector<float>.Zero);
+                value = Vector.ConditionalSelect(Vector.LessThan(value, Vector<float>.Zero), Vector<float>.Zero, value);
             else if (operands.Activation == ActivationKind.LeakyRelu)
                 value = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(value, Vector<float>.Zero), value, value * slope);
             if (residual != null)

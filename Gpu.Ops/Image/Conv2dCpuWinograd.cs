@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using Gpu.Ops.Gemm.Cpu;
 
@@ -8,7 +9,9 @@ namespace Gpu.Ops.Image;
 /// by weights transformed once per layer in one small GEMM per position of the transformed tile,
 /// and transformed back. A dilated convolution is an undilated one on each lattice of pixels d
 /// apart, so a tile's outputs and inputs simply lie d apart and every dilation runs alike. NHWC,
-/// vectors over channels; the GEMMs use the direct path's register blocks and the results its epilogue.</summary>
+/// vectors over channels; the GEMMs use the direct path's register blocks and the results its epilogue.
+/// The transforms spread a non-finite input over its whole tile; tiles whose sums come out
+/// non-finite are summed again directly (<see cref="SumDirectly"/>), so NaN and ±∞ match the direct paths.</summary>
 internal static unsafe class Conv2dCpuWinograd
 {
     /// <summary>Bytes of transformed inputs and products one strip of tiles keeps, so both stay in L1
@@ -56,12 +59,16 @@ internal static unsafe class Conv2dCpuWinograd
     }
 
     /// <summary>Tiles along an axis of <paramref name="length"/> outputs: a tile covers m outputs d
-    /// apart, so each run of m·d outputs holds d tiles.</summary>
+    /// apart, so each run of m·d outputs holds d tiles. In 64 bits, as everything here that multiplies
+    /// the dilation: m·d passes int.MaxValue for the dilations <see cref="Conv2dShape.Validate"/> accepts.</summary>
     private static int TileCount(int length, int dilation, int outputs)
-        => length / (outputs * dilation) * dilation + Math.Min(dilation, length % (outputs * dilation));
+    {
+        long run = (long)outputs * dilation;
+        return (int)(length / run * dilation + Math.Min(dilation, length % run));
+    }
 
-    /// <summary>The first output of tile <paramref name="tile"/> along an axis.</summary>
-    private static int TileOrigin(int tile, int dilation, int outputs) => tile / dilation * outputs * dilation + tile % dilation;
+    /// <summary>The first output of tile <paramref name="tile"/> along an axis (below the axis' length, so an int).</summary>
+    private static int TileOrigin(int tile, int dilation, int outputs) => (int)((long)(tile / dilation) * outputs * dilation + tile % dilation);
 
     /// <summary>Runs the convolution over <paramref name="operands"/>, whose packed weights come from <see cref="Pack{TTiles}"/>.</summary>
     internal static void Run<TTiles, TIsa, TVector>(Conv2dCpuNhwc.Operands operands)
@@ -144,8 +151,8 @@ internal static unsafe class Conv2dCpuWinograd
             float* row = exists ? Conv2dCpuNhwc.InputRow(operands, n, y0, i) : null;
             for (int j = 0; j < inputs; j++)
             {
-                int x = x0 + j * shape.Dilation - shape.Padding.Left;
-                pixels[i * inputs + j] = row != null && (uint)x < (uint)shape.Width ? row + (long)x * shape.InChannels : operands.Zeros;
+                long x = x0 + (long)j * shape.Dilation - shape.Padding.Left;
+                pixels[i * inputs + j] = row != null && (ulong)x < (ulong)shape.Width ? row + x * shape.InChannels : operands.Zeros;
             }
         }
     }
@@ -177,11 +184,69 @@ internal static unsafe class Conv2dCpuWinograd
         int lanes = TIsa.Width, paddedOut = operands.PaddedOut, outputs = TTiles.Outputs;
         for (int j = 0; j < paddedOut; j += lanes)
             TTiles.TransformOutput<TIsa, TVector>(m + j, positionStride, results + j, paddedOut, scratch);
+        if (!AllFinite(results, outputs * outputs * paddedOut))
+            SumDirectly(operands, n, y0, x0, outputs, results);
+        int outHeight = shape.OutHeight, outWidth = shape.OutWidth;
         for (int p = 0; p < outputs * outputs; p++)
         {
-            int y = y0 + p / outputs * shape.Dilation, x = x0 + p % outputs * shape.Dilation;
-            if (y < shape.OutHeight && x < shape.OutWidth)
-                Conv2dCpuNhwc.StorePixel(operands, results + p * paddedOut, (((long)n * shape.OutHeight + y) * shape.OutWidth + x) * shape.OutChannels, 0, shape.OutChannels);
+            long y = y0 + (long)(p / outputs) * shape.Dilation, x = x0 + (long)(p % outputs) * shape.Dilation;
+            if (y < outHeight && x < outWidth)
+                Conv2dCpuNhwc.StorePixel(operands, results + p * paddedOut, (((long)n * outHeight + y) * outWidth + x) * shape.OutChannels, 0, shape.OutChannels);
+        }
+    }
+
+    /// <summary>Whether every value is finite: one multiply by zero per value, which turns ±∞ and NaN
+    /// into NaN and everything else into 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool AllFinite(float* values, int count)
+    {
+        var poisoned = Vector<float>.Zero;
+        int i = 0;
+        for (; i + Vector<float>.Count <= count; i += Vector<float>.Count)
+            poisoned += Vector.Load(values + i) * Vector<float>.Zero;
+        float rest = 0f;
+        for (; i < count; i++)
+            rest += values[i] * 0f;
+        return poisoned == Vector<float>.Zero && rest == 0f;
+    }
+
+    /// <summary>The sums of one tile's outputs tap by tap, as the direct path forms them, into
+    /// <paramref name="results"/> ([pixel][padded O]). Winograd's transforms mix every input of a
+    /// tile into every output, and the exact cancellation that keeps an input out of the outputs
+    /// whose receptive field misses it fails for ±∞ and NaN (∞ − ∞), so a non-finite input makes
+    /// NaN of the whole tile; a tile whose sums are not all finite is summed again this way, and
+    /// NaN and ±∞ land only where the direct convolution (and PyTorch) puts them.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SumDirectly(in Conv2dCpuNhwc.Operands operands, int n, int y0, int x0, int outputs, float* results)
+    {
+        var shape = operands.Shape;
+        int channels = shape.InChannels, outHeight = shape.OutHeight, outWidth = shape.OutWidth;
+        for (int p = 0; p < outputs * outputs; p++)
+        {
+            long y = y0 + (long)(p / outputs) * shape.Dilation, x = x0 + (long)(p % outputs) * shape.Dilation;
+            if (y >= outHeight || x >= outWidth)
+                continue;
+            float* sums = results + p * operands.PaddedOut;
+            new Span<float>(sums, shape.OutChannels).Clear();
+            for (int u = 0; u < 3; u++)
+            {
+                float* row = Conv2dCpuNhwc.InputRow(operands, n, (int)y, u);
+                for (int v = 0; v < 3 && row != null; v++)
+                {
+                    long inX = x + (long)v * shape.Dilation - shape.Padding.Left;
+                    if ((ulong)inX >= (ulong)shape.Width)
+                        continue;
+                    float* pixel = row + inX * channels;
+                    for (int o = 0; o < shape.OutChannels; o++)
+                    {
+                        float* tap = operands.Weights + ((long)o * channels * 3 + u) * 3 + v;
+                        float sum = 0f;
+                        for (int c = 0; c < channels; c++)
+                            sum += tap[c * 9] * pixel[c];
+                        sums[o] += sum;
+                    }
+                }
+            }
         }
     }
 

@@ -25,14 +25,22 @@ public readonly record struct Conv2dShape(int Batch, int InChannels, int Height,
     /// <param name="kernelSize">k (odd).</param>
     /// <param name="dilation">d.</param>
     /// <returns>The shape.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The padding <c>d·(k−1)/2</c> exceeds <see cref="int.MaxValue"/>.</exception>
     public static Conv2dShape Same(int batch, int inChannels, int height, int width, int outChannels, int kernelSize, int dilation = 1)
-        => new(batch, inChannels, height, width, outChannels, kernelSize, kernelSize, 1, dilation, Padding2d.Symmetric(dilation * (kernelSize - 1) / 2));
+    {
+        long padding = (long)dilation * (kernelSize - 1) / 2;
+        if (padding > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(dilation), dilation, $"The same-size padding d·(k−1)/2 = {padding} of a {kernelSize}×{kernelSize} kernel exceeds {int.MaxValue}.");
+        return new(batch, inChannels, height, width, outChannels, kernelSize, kernelSize, 1, dilation, Padding2d.Symmetric((int)padding));
+    }
 
     /// <summary>Output rows: <c>floor((H + top + bottom − d·(KH−1) − 1)/s) + 1</c>.</summary>
-    public int OutHeight => (Height + Padding.Top + Padding.Bottom - Dilation * (KernelHeight - 1) - 1) / Stride + 1;
+    /// <exception cref="ArgumentOutOfRangeException">The stride is not positive (<see cref="Validate"/> first).</exception>
+    public int OutHeight => OutExtent(Height, Padding.Top, Padding.Bottom, KernelHeight);
 
     /// <summary>Output columns.</summary>
-    public int OutWidth => (Width + Padding.Left + Padding.Right - Dilation * (KernelWidth - 1) - 1) / Stride + 1;
+    /// <exception cref="ArgumentOutOfRangeException">The stride is not positive (<see cref="Validate"/> first).</exception>
+    public int OutWidth => OutExtent(Width, Padding.Left, Padding.Right, KernelWidth);
 
     /// <summary>Elements of the input tensor.</summary>
     public long InputLength => (long)Batch * InChannels * Height * Width;
@@ -46,16 +54,59 @@ public readonly record struct Conv2dShape(int Batch, int InChannels, int Height,
     /// <summary>Floating-point operations of one forward pass (a multiply-add counts two).</summary>
     public double Flops => 2.0 * OutputLength * InChannels * KernelHeight * KernelWidth;
 
-    /// <summary>Throws unless every dimension is positive and the output is non-empty.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A dimension is not positive, or the kernel does not fit the padded input.</exception>
+    /// <summary>Throws unless every dimension is positive, the dilated kernel fits the padded input, and
+    /// every tensor and padded extent fits the 32-bit indices the kernels use.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Which dimension is out of range, and its limit.</exception>
     public void Validate()
     {
-        if (Batch <= 0 || InChannels <= 0 || Height <= 0 || Width <= 0 || OutChannels <= 0 || KernelHeight <= 0 || KernelWidth <= 0 || Stride <= 0 || Dilation <= 0)
-            throw new ArgumentOutOfRangeException(nameof(Conv2dShape), $"Every convolution dimension must be positive: {this}.");
+        Positive(Batch, nameof(Batch));
+        Positive(InChannels, nameof(InChannels));
+        Positive(Height, nameof(Height));
+        Positive(Width, nameof(Width));
+        Positive(OutChannels, nameof(OutChannels));
+        Positive(KernelHeight, nameof(KernelHeight));
+        Positive(KernelWidth, nameof(KernelWidth));
+        Positive(Stride, nameof(Stride));
+        Positive(Dilation, nameof(Dilation));
         Padding.Validate();
-        if (Height + Padding.Top + Padding.Bottom - Dilation * (KernelHeight - 1) - 1 < 0 || Width + Padding.Left + Padding.Right - Dilation * (KernelWidth - 1) - 1 < 0)
-            throw new ArgumentOutOfRangeException(nameof(Conv2dShape), $"The dilated {KernelHeight}×{KernelWidth} kernel does not fit the padded {Height}×{Width} input: {this}.");
-        if (OutputLength > int.MaxValue || InputLength > int.MaxValue)
-            throw new ArgumentOutOfRangeException(nameof(Conv2dShape), $"Tensors over 2^31 elements are not supported: {this}.");
+        // 64-bit: each sum below may pass int.MaxValue, and the kernels index in 32 bits, so every
+        // padded extent must fit one (then i·s + u·d − top does at every output and tap).
+        long paddedHeight = (long)Height + Padding.Top + Padding.Bottom, paddedWidth = (long)Width + Padding.Left + Padding.Right;
+        long spanHeight = (long)Dilation * (KernelHeight - 1) + 1, spanWidth = (long)Dilation * (KernelWidth - 1) + 1;
+        if (spanHeight > int.MaxValue || spanWidth > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(Dilation), $"The dilated {KernelHeight}×{KernelWidth} kernel spans {spanHeight}×{spanWidth} pixels; at most {int.MaxValue} are supported ({this}).");
+        if (paddedHeight > int.MaxValue || paddedWidth > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(Padding), $"The padded input is {paddedHeight}×{paddedWidth}; each side may be at most {int.MaxValue} ({this}).");
+        if (spanHeight > paddedHeight || spanWidth > paddedWidth)
+            throw new ArgumentOutOfRangeException(nameof(Dilation), $"The dilated {KernelHeight}×{KernelWidth} kernel spans {spanHeight}×{spanWidth} pixels and does not fit the padded {paddedHeight}×{paddedWidth} input ({this}).");
+        Fits(InputLength, "input");
+        Fits(OutputLength, "output");
+        Fits(WeightLength, "weight");
+    }
+
+    /// <summary>The ten parameters and nothing derived: printing an invalid shape (a stride of 0)
+    /// must not evaluate the output size that it makes undefined.</summary>
+    /// <returns>The shape as text.</returns>
+    public override string ToString()
+        => $"Conv2dShape {{ Batch = {Batch}, InChannels = {InChannels}, Height = {Height}, Width = {Width}, OutChannels = {OutChannels}, " +
+           $"KernelHeight = {KernelHeight}, KernelWidth = {KernelWidth}, Stride = {Stride}, Dilation = {Dilation}, Padding = {Padding} }}";
+
+    private int OutExtent(int size, int before, int after, int kernel)
+    {
+        if (Stride <= 0)
+            throw new ArgumentOutOfRangeException(nameof(Stride), Stride, $"The output size of a convolution with stride {Stride} is undefined; the stride must be positive.");
+        return (int)(((long)size + before + after - (long)Dilation * (kernel - 1) - 1) / Stride + 1);
+    }
+
+    private void Positive(int value, string name)
+    {
+        if (value <= 0)
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive; got {value} ({this}).");
+    }
+
+    private void Fits(long elements, string tensor)
+    {
+        if (elements > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(Conv2dShape), $"The {tensor} tensor would hold {elements} elements; at most {int.MaxValue} are supported ({this}).");
     }
 }

@@ -13,7 +13,7 @@ public static class Elementwise
     /// <param name="input">The input.</param>
     /// <param name="output">Same length; may be the input.</param>
     /// <param name="activation">The activation.</param>
-    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    /// <exception cref="ArgumentException">The lengths differ, or the output partly overlaps the input.</exception>
     public static void Activate(Accelerator accelerator, View<float> input, View<float> output, Activation activation)
     {
         CheckLengths(input, output, input);
@@ -25,7 +25,7 @@ public static class Elementwise
     /// <param name="input">The input.</param>
     /// <param name="output">Same length; may be the input.</param>
     /// <param name="factor">The scale.</param>
-    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    /// <exception cref="ArgumentException">The lengths differ, or the output partly overlaps the input.</exception>
     public static void Scale(Accelerator accelerator, View<float> input, View<float> output, float factor)
     {
         CheckLengths(input, output, input);
@@ -40,7 +40,7 @@ public static class Elementwise
     /// <param name="scaleA">Factor of a.</param>
     /// <param name="scaleB">Factor of b.</param>
     /// <param name="activation">Applied last.</param>
-    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    /// <exception cref="ArgumentException">The lengths differ, or the output partly overlaps an operand.</exception>
     public static void Add(Accelerator accelerator, View<float> a, View<float> b, View<float> output, float scaleA = 1f, float scaleB = 1f, Activation activation = default)
     {
         CheckLengths(a, output, b);
@@ -69,7 +69,16 @@ public static class Elementwise
     private static void Run(Accelerator accelerator, ScaleAddActivateKernel kernel)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        if (!accelerator.IsHostAddressable() || !ElementwiseCpu.TryScaleAddActivate(kernel))
+        accelerator.CheckView(kernel.A, "a");
+        accelerator.CheckView(kernel.B, "b");
+        accelerator.CheckView(kernel.Output, "output");
+        // An output shifted against an operand would make each result depend on the order the
+        // elements are written in, which differs between devices; exactly in place is fine.
+        OperandChecks.DisjointOrSame(kernel.A, kernel.Output, "the input", "output");
+        OperandChecks.DisjointOrSame(kernel.B, kernel.Output, "b", "output");
+        if (accelerator.IsHostAddressable())
+            ElementwiseCpu.ScaleAddActivate(kernel);
+        else
             accelerator.Launch(kernel.Output.Length, kernel);
     }
 

@@ -40,15 +40,12 @@ internal static unsafe class ElementwiseCpu
         return parts;
     }
 
-    /// <summary>The kernel over all of its output. False, and nothing done, where the output
-    /// overlaps an operand other than exactly (TensorPrimitives rejects that; the portable kernel
-    /// then runs as it always did).</summary>
-    public static bool TryScaleAddActivate(ScaleAddActivateKernel kernel)
+    /// <summary>The kernel over all of its output, whose operands are each the output or disjoint from it
+    /// (<see cref="Elementwise"/> refuses partial overlaps, which TensorPrimitives rejects too).</summary>
+    public static void ScaleAddActivate(ScaleAddActivateKernel kernel)
     {
         int length = kernel.Output.Length;
         bool readsB = kernel.ScaleB != 0f;
-        if (PartlyOverlaps(kernel.A, kernel.Output) || (readsB && PartlyOverlaps(kernel.B, kernel.Output)))
-            return false;
         ForEachPart(1, length, PartLength, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (_, _, start, count) =>
         {
             var a = new ReadOnlySpan<float>(CpuRows.Pointer(kernel.A) + start, count);
@@ -80,16 +77,14 @@ internal static unsafe class ElementwiseCpu
             }
             Activate(value, output, kernel.Activation, kernel.Slope);
         });
-        return true;
     }
 
     /// <summary>The kernel over all of its input: per channel plane (channel divisor &gt; 1, NCHW) a
     /// scalar product and sum, per run of pixels (divisor 1, NHWC) a product and sum with rows of
-    /// scale and shift tiled to the channel period; then the activation while the part is cached.</summary>
-    public static bool TryChannelAffine(ChannelAffineKernel kernel)
+    /// scale and shift tiled to the channel period; then the activation while the part is cached.
+    /// The output is the input or disjoint from it (<see cref="ChannelAffineKernel.Launch(Accelerator, ChannelAffineKernel, bool)"/> refuses partial overlaps).</summary>
+    public static void ChannelAffine(ChannelAffineKernel kernel)
     {
-        if (PartlyOverlaps(kernel.Input, kernel.Output))
-            return false;
         int length = kernel.Input.Length, channels = kernel.Channels, divisor = kernel.ChannelDivisor;
         if (divisor > 1)
         {
@@ -103,7 +98,7 @@ internal static unsafe class ElementwiseCpu
                 TensorPrimitives.Add(output, CpuRows.Pointer(kernel.Shift)[c], output);
                 Activate(output, output, kernel.Activation, kernel.Slope);
             });
-            return true;
+            return;
         }
         int pixelsPerRow = Math.Max(1, TileLength / channels), rowLength = pixelsPerRow * channels;
         float[] scaleRow = Tile(new ReadOnlySpan<float>(CpuRows.Pointer(kernel.Scale), channels), rowLength);
@@ -119,7 +114,6 @@ internal static unsafe class ElementwiseCpu
             }
             Activate(output, output, kernel.Activation, kernel.Slope);
         });
-        return true;
     }
 
     /// <summary><paramref name="values"/> repeated to <paramref name="length"/> (a multiple of its length).</summary>
@@ -172,19 +166,16 @@ internal static unsafe class ElementwiseCpu
             output[i] = Activation.Apply(kind, slope, x[i]);
     }
 
-    private static bool PartlyOverlaps(View<float> operand, View<float> output)
-        => new ReadOnlySpan<float>(CpuRows.Pointer(operand), operand.Length).Overlaps(new ReadOnlySpan<float>(CpuRows.Pointer(output), output.Length), out int offset) && offset != 0;
-
     /// <summary>A piecewise-linear activation on a vector.</summary>
     private interface IVectorSelect
     {
         static abstract Vector<float> Apply(Vector<float> x, Vector<float> slope);
     }
 
-    /// <summary><c>x &gt; 0 ? x : 0</c>: NaN and −0 give +0, as in the scalar code.</summary>
+    /// <summary><c>x &lt; 0 ? 0 : x</c>: NaN stays NaN (as in PyTorch), as in the scalar code.</summary>
     private struct ReluSelect : IVectorSelect
     {
-        public static Vector<float> Apply(Vector<float> x, Vector<float> slope) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, Vector<float>.Zero);
+        public static Vector<float> Apply(Vector<float> x, Vector<float> slope) => Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), Vector<float>.Zero, x);
     }
 
     /// <summary><c>x ≥ 0 ? x : slope·x</c> for any slope (not <c>max(x, slope·x)</c>, which equals it

@@ -26,6 +26,9 @@ public static class ImageLayoutConversion
             throw new ArgumentOutOfRangeException(nameof(batch), $"Image dimensions must be positive and hold under 2^31 elements: {batch}×{channels}×{height}×{width}.");
         if (source.Length != count || destination.Length != count)
             throw new ArgumentException($"A {batch}×{channels}×{height}×{width} image holds {count} elements; source has {source.Length}, destination {destination.Length}.");
+        accelerator.CheckView(source);
+        accelerator.CheckView(destination);
+        OperandChecks.Disjoint(source, destination);
         accelerator.Launch((int)count, new RelayoutKernel
         {
             Source = source, Destination = destination, Channels = channels, Height = height, Width = width,

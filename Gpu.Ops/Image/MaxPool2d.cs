@@ -16,10 +16,12 @@ namespace Gpu.Ops.Image;
 public readonly record struct MaxPool2dShape(int Batch, int Channels, int Height, int Width, int KernelHeight, int KernelWidth, int StrideY, int StrideX, Padding2d Padding)
 {
     /// <summary>Output rows: <c>floor((H + top + bottom − KH)/sy) + 1</c>.</summary>
-    public int OutHeight => (Height + Padding.Top + Padding.Bottom - KernelHeight) / StrideY + 1;
+    /// <exception cref="ArgumentOutOfRangeException">The stride is not positive (<see cref="Validate"/> first).</exception>
+    public int OutHeight => OutExtent(Height, Padding.Top, Padding.Bottom, KernelHeight, StrideY, nameof(StrideY));
 
     /// <summary>Output columns.</summary>
-    public int OutWidth => (Width + Padding.Left + Padding.Right - KernelWidth) / StrideX + 1;
+    /// <exception cref="ArgumentOutOfRangeException">The stride is not positive (<see cref="Validate"/> first).</exception>
+    public int OutWidth => OutExtent(Width, Padding.Left, Padding.Right, KernelWidth, StrideX, nameof(StrideX));
 
     /// <summary>Input elements.</summary>
     public long InputLength => (long)Batch * Channels * Height * Width;
@@ -27,19 +29,48 @@ public readonly record struct MaxPool2dShape(int Batch, int Channels, int Height
     /// <summary>Output elements.</summary>
     public long OutputLength => (long)Batch * Channels * OutHeight * OutWidth;
 
-    /// <summary>Throws unless dimensions are positive, every window overlaps the image, and padding is at most half the kernel (PyTorch's rule).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The geometry is invalid.</exception>
+    /// <summary>Throws unless dimensions are positive, every window overlaps the image, padding is at
+    /// most half the kernel (PyTorch's rule), and the tensors and padded extents fit 32-bit indices.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Which dimension is out of range, and its limit.</exception>
     public void Validate()
     {
+        Positive(Batch, nameof(Batch));
+        Positive(Channels, nameof(Channels));
+        Positive(Height, nameof(Height));
+        Positive(Width, nameof(Width));
+        Positive(KernelHeight, nameof(KernelHeight));
+        Positive(KernelWidth, nameof(KernelWidth));
+        Positive(StrideY, nameof(StrideY));
+        Positive(StrideX, nameof(StrideX));
         Padding.Validate();
-        if (Batch <= 0 || Channels <= 0 || Height <= 0 || Width <= 0 || KernelHeight <= 0 || KernelWidth <= 0 || StrideY <= 0 || StrideX <= 0)
-            throw new ArgumentOutOfRangeException(nameof(MaxPool2dShape), $"Every pooling dimension must be positive: {this}.");
-        if (2 * Math.Max(Padding.Top, Padding.Bottom) > KernelHeight || 2 * Math.Max(Padding.Left, Padding.Right) > KernelWidth)
-            throw new ArgumentOutOfRangeException(nameof(MaxPool2dShape), $"Padding may be at most half the kernel, or a window could lie wholly in the padding: {this}.");
-        if (Height + Padding.Top + Padding.Bottom < KernelHeight || Width + Padding.Left + Padding.Right < KernelWidth)
-            throw new ArgumentOutOfRangeException(nameof(MaxPool2dShape), $"The kernel is larger than the padded input: {this}.");
+        if (2L * Math.Max(Padding.Top, Padding.Bottom) > KernelHeight || 2L * Math.Max(Padding.Left, Padding.Right) > KernelWidth)
+            throw new ArgumentOutOfRangeException(nameof(Padding), $"Padding may be at most half the kernel, or a window could lie wholly in the padding: {this}.");
+        long paddedHeight = (long)Height + Padding.Top + Padding.Bottom, paddedWidth = (long)Width + Padding.Left + Padding.Right;
+        if (paddedHeight > int.MaxValue || paddedWidth > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(Padding), $"The padded input is {paddedHeight}×{paddedWidth}; each side may be at most {int.MaxValue} ({this}).");
+        if (paddedHeight < KernelHeight || paddedWidth < KernelWidth)
+            throw new ArgumentOutOfRangeException(nameof(KernelHeight), $"The {KernelHeight}×{KernelWidth} kernel is larger than the padded {paddedHeight}×{paddedWidth} input ({this}).");
         if (OutputLength > int.MaxValue || InputLength > int.MaxValue)
-            throw new ArgumentOutOfRangeException(nameof(MaxPool2dShape), $"Tensors over 2^31 elements are not supported: {this}.");
+            throw new ArgumentOutOfRangeException(nameof(MaxPool2dShape), $"Tensors of {InputLength} and {OutputLength} elements; at most {int.MaxValue} are supported ({this}).");
+    }
+
+    /// <summary>The parameters and nothing derived, so an invalid shape prints without dividing by its stride.</summary>
+    /// <returns>The shape as text.</returns>
+    public override string ToString()
+        => $"MaxPool2dShape {{ Batch = {Batch}, Channels = {Channels}, Height = {Height}, Width = {Width}, KernelHeight = {KernelHeight}, " +
+           $"KernelWidth = {KernelWidth}, StrideY = {StrideY}, StrideX = {StrideX}, Padding = {Padding} }}";
+
+    private static int OutExtent(int size, int before, int after, int kernel, int stride, string strideName)
+    {
+        if (stride <= 0)
+            throw new ArgumentOutOfRangeException(strideName, stride, $"The output size of a pool with {strideName} = {stride} is undefined; the stride must be positive.");
+        return (int)(((long)size + before + after - kernel) / stride + 1);
+    }
+
+    private void Positive(int value, string name)
+    {
+        if (value <= 0)
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive; got {value} ({this}).");
     }
 }
 
@@ -61,6 +92,9 @@ public static class MaxPool2d
         shape.Validate();
         if (input.Length != shape.InputLength || output.Length != shape.OutputLength)
             throw new ArgumentException($"{shape} needs {shape.InputLength} inputs and {shape.OutputLength} outputs; got {input.Length} and {output.Length}.");
+        accelerator.CheckView(input);
+        accelerator.CheckView(output);
+        OperandChecks.Disjoint(input, output);
         if (accelerator.IsHostAddressable() && !preferPortableKernel)
         {
             MaxPool2dCpu.Forward(shape, input, output, layout);

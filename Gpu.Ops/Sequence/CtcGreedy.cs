@@ -32,6 +32,12 @@ public static class CtcGreedy
         if (bestPath.Length != path || labels.Length != path || lengths.Length != batch)
             throw new ArgumentException($"CTC decoding of {steps} steps × {batch} sequences needs best path and labels of {path} and lengths of {batch}, " +
                 $"got {bestPath.Length}, {labels.Length} and {lengths.Length}.");
+        OperandChecks.Disjoint(scores, bestPath);
+        OperandChecks.Disjoint(scores, labels);
+        OperandChecks.Disjoint(scores, lengths);
+        OperandChecks.Disjoint(bestPath, labels);
+        OperandChecks.Disjoint(bestPath, lengths);
+        OperandChecks.Disjoint(labels, lengths);
         accelerator.Launch(steps * batch, new CtcArgmaxKernel { Scores = scores, BestPath = bestPath, Classes = classes });
         accelerator.Launch(batch, new CtcCollapseKernel { BestPath = bestPath, Labels = labels, Lengths = lengths, Steps = steps, Batch = batch });
     }

@@ -104,7 +104,9 @@ public sealed class Lstm : IDisposable
     /// <param name="initialCell">layers·directions × B × n_c (c0), or empty for zeros.</param>
     /// <param name="finalHidden">Receives h_n (shaped like h0), or empty.</param>
     /// <param name="finalCell">Receives c_n (shaped like c0), or empty.</param>
-    /// <exception cref="ArgumentException">A dimension is not positive or a view has the wrong length.</exception>
+    /// <exception cref="ArgumentException">A dimension is not positive, a view has the wrong length or
+    /// belongs to another accelerator, or an output shares memory with an input (states may be updated exactly in place).</exception>
+    /// <exception cref="ObjectDisposedException">A view's buffer or the accelerator is disposed.</exception>
     public void Forward(View<float> input, int steps, int batch, View<float> output,
         View<float> initialHidden = default, View<float> initialCell = default, View<float> finalHidden = default, View<float> finalCell = default)
     {
@@ -119,6 +121,25 @@ public sealed class Lstm : IDisposable
         SequenceViews.Require("LSTM", "initial cell", initialCell.Length, cellStatesLength, optional: true);
         SequenceViews.Require("LSTM", "final hidden", finalHidden.Length, hiddenStates, optional: true);
         SequenceViews.Require("LSTM", "final cell", finalCell.Length, cellStatesLength, optional: true);
+        if (rows * 4 * h > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(steps), $"{steps} steps × {batch} sequences × 4·{h} gates is {rows * 4 * h} values; at most {int.MaxValue} fit one workspace.");
+        accelerator.CheckView(input);
+        accelerator.CheckView(output);
+        accelerator.CheckView(initialHidden);
+        accelerator.CheckView(initialCell);
+        accelerator.CheckView(finalHidden);
+        accelerator.CheckView(finalCell);
+        OperandChecks.Disjoint(input, output);
+        foreach (var (state, name) in (ReadOnlySpan<(View<float>, string)>)[(initialHidden, nameof(initialHidden)), (initialCell, nameof(initialCell)), (finalHidden, nameof(finalHidden)), (finalCell, nameof(finalCell))])
+        {
+            OperandChecks.Disjoint(input, state, nameof(input), name);
+            OperandChecks.Disjoint(output, state, nameof(output), name);
+        }
+        // Each state is read before the pass that overwrites it, by layer and direction.
+        OperandChecks.DisjointOrSame(initialHidden, finalHidden);
+        OperandChecks.DisjointOrSame(initialCell, finalCell);
+        OperandChecks.Disjoint(initialHidden, initialCell);
+        OperandChecks.Disjoint(finalHidden, finalCell);
 
         var layerInput = input;
         for (int layer = 0; layer < Options.Layers; layer++)

@@ -31,6 +31,11 @@ public sealed record LstmOptions(int InputSize, int HiddenSize, int ProjectionSi
             throw new ArgumentException($"LSTM sizes must be positive, got input {InputSize}, hidden {HiddenSize}, layers {Layers}, projection {ProjectionSize}.");
         if (ProjectionSize >= HiddenSize)
             throw new ArgumentException($"The projection ({ProjectionSize}) must be smaller than the cells ({HiddenSize}), as in PyTorch.");
+        // Each weight is one array indexed by int; the widest input is layer 0's or a later layer's.
+        long widest = Math.Max(InputSize, Math.Max(OutputSize, (long)Directions * OutputSize));
+        long largest = 4L * HiddenSize * widest;
+        if (largest > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(HiddenSize), $"An LSTM of input {InputSize}, hidden {HiddenSize}, output {OutputSize} has a weight of 4·hidden·{widest} = {largest} elements; at most {int.MaxValue} are supported.");
     }
 
     /// <summary>PyTorch's name of a parameter of one layer and direction, e.g. <c>weight_hh_l1_reverse</c>.</summary>

@@ -18,6 +18,8 @@ public static class Softmax
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         Validate(input.Length, output.Length, rows, columns);
+        // A row's scores are all read before its results are written, by one thread: in place is fine.
+        OperandChecks.DisjointOrSame(input, output);
         accelerator.Launch(rows, new SoftmaxRowsKernel { Input = input, Output = output, Columns = columns, Logarithm = logarithm ? 1 : 0 });
     }
 

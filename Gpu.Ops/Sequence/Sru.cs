@@ -81,19 +81,33 @@ public sealed class Sru : IDisposable
     /// <param name="output">T × B × directions·d.</param>
     /// <param name="initialCell">directions × B × d, or an empty view for zeros.</param>
     /// <param name="finalCell">directions × B × d receiving the last cell state, or an empty view.</param>
-    /// <exception cref="ArgumentException">A dimension is not positive or a view has the wrong length.</exception>
+    /// <exception cref="ArgumentException">A dimension is not positive, a view has the wrong length or
+    /// belongs to another accelerator, or the output shares memory with an input.</exception>
+    /// <exception cref="ObjectDisposedException">A view's buffer or the accelerator is disposed.</exception>
     public void Forward(View<float> input, int steps, int batch, View<float> output, View<float> initialCell = default, View<float> finalCell = default)
     {
         int n = Options.InputSize, d = Options.HiddenSize, k = Options.Blocks, directions = Options.Directions;
         if (steps <= 0 || batch <= 0)
             throw new ArgumentException($"SRU needs positive steps and batch, got {steps} and {batch}.");
         long rows = (long)steps * batch, state = (long)directions * batch * d;
+        int columns = directions * k * d;
+        if (rows * columns > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(steps), $"{steps} steps × {batch} sequences × {columns} gate columns is {rows * columns} projections; at most {int.MaxValue} fit one workspace.");
         SequenceViews.Require("SRU", "input", input.Length, rows * n);
         SequenceViews.Require("SRU", "output", output.Length, rows * directions * d);
         SequenceViews.Require("SRU", "initial cell", initialCell.Length, state, optional: true);
         SequenceViews.Require("SRU", "final cell", finalCell.Length, state, optional: true);
+        accelerator.CheckView(input);
+        accelerator.CheckView(output);
+        accelerator.CheckView(initialCell);
+        accelerator.CheckView(finalCell);
+        OperandChecks.Disjoint(input, output);
+        OperandChecks.Disjoint(initialCell, output);
+        OperandChecks.Disjoint(input, finalCell);
+        OperandChecks.Disjoint(output, finalCell);
+        // Each cell is read once at the first step and written once after the last, by the same thread.
+        OperandChecks.DisjointOrSame(initialCell, finalCell);
 
-        int columns = directions * k * d;
         var u = projections.Get(rows * columns);
         var scratch = cellScratch.Get(state);
         DenseGemm.Multiply(accelerator, new GemmShape((int)rows, columns, n), input, packedWeight, u, bias: gateBias.View);

@@ -16,12 +16,16 @@ public sealed record SruOptions(int InputSize, int HiddenSize, bool Bidirectiona
     /// U1 (forget), U2 (reset), and U3 (the highway projection of x) when n ≠ d.</summary>
     public int Blocks => InputSize == HiddenSize ? 3 : 4;
 
-    /// <summary>Throws unless the sizes are positive.</summary>
-    /// <exception cref="ArgumentException">A size is not positive.</exception>
+    /// <summary>Throws unless the sizes are positive and the combined weight (n × directions·k·d) fits
+    /// one array indexed by int, as the layer stores it.</summary>
+    /// <exception cref="ArgumentException">A size is not positive, or the weight would be too large.</exception>
     public void Validate()
     {
         if (InputSize <= 0 || HiddenSize <= 0)
-            throw new ArgumentException($"SRU sizes must be positive, got input {InputSize}, hidden {HiddenSize}.");
+            throw new ArgumentOutOfRangeException(InputSize <= 0 ? nameof(InputSize) : nameof(HiddenSize), $"SRU sizes must be positive, got input {InputSize}, hidden {HiddenSize}.");
+        long weights = (long)InputSize * Directions * Blocks * HiddenSize;
+        if (weights > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(HiddenSize), $"An SRU of input {InputSize} and hidden {HiddenSize} needs {weights} weights (n·directions·k·d); at most {int.MaxValue} are supported.");
     }
 
     /// <summary>The weight names of one direction and their element counts. Names follow PyTorch's

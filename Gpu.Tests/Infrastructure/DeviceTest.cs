@@ -11,8 +11,7 @@ public static class TestDevices
 
     public static IEnumerable<TestFixtureData> Fixtures()
     {
-        string[] filter = (Environment.GetEnvironmentVariable(FilterVariable) ?? "")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string[] filter = Filter(Environment.GetEnvironmentVariable(FilterVariable), Devices.All.Select(d => d.Name).Concat(Devices.Backends.Select(b => b.Backend)));
         bool Wanted(string name, string kind) => filter.Length == 0
             || filter.Any(f => f.Equals(name, StringComparison.OrdinalIgnoreCase) || f.Equals(kind, StringComparison.OrdinalIgnoreCase));
 
@@ -22,6 +21,19 @@ public static class TestDevices
             yield return new TestFixtureData(backend.Backend.ToLowerInvariant())
                 .SetArgDisplayNames(backend.Backend.ToLowerInvariant())
                 .Ignore($"no {backend.Backend} device: {backend.UnavailableReason}");
+    }
+
+    /// <summary>The entries of a <c>GPUC_TEST_DEVICES</c> value; an entry naming no device or backend
+    /// of <paramref name="known"/> is an error naming the variable, since it would otherwise run no test
+    /// at all and report success.</summary>
+    public static string[] Filter(string? value, IEnumerable<string> known)
+    {
+        string[] entries = (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string[] names = [.. known];
+        foreach (string entry in entries)
+            if (!names.Any(n => n.Equals(entry, StringComparison.OrdinalIgnoreCase)))
+                throw new InvalidEnvironmentVariableException(FilterVariable, value!, $"comma-separated device names or kinds among {string.Join(", ", names)}");
+        return entries;
     }
 }
 

@@ -115,6 +115,7 @@ internal sealed unsafe class OpenCLApi
     /// <param name="candidates">File names or paths of the ICD loader.</param>
     public static (OpenCLApi? Api, string? Failure) Load(IReadOnlyList<string> candidates)
     {
+        NativeEnvironment.DisablePoclSigfpeHandler();
         var library = NativeExports.TryLoad(candidates);
         if (library is null)
             return (null, $"{candidates[0]} not found (no OpenCL ICD loader installed)");

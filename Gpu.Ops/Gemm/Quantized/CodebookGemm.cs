@@ -78,6 +78,11 @@ public static class CodebookGemm
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
         Sparse.SparseShape.CheckOperands(weights.Rows, weights.Columns, n, x.Length, y.Length, bias.Length);
+        accelerator.CheckView(x);
+        accelerator.CheckView(y);
+        accelerator.CheckView(bias);
+        OperandChecks.Disjoint(x, y);
+        OperandChecks.Disjoint(bias, y);
         var epilogue = RowEpilogue.Create(bias, activation);
         if (accelerator.IsHostAddressable() && CpuRows.IsSupported)
             MultiplyOnHost(CodebookGemmKernel.For(weights, x, y, n, epilogue), weights.Rows);

@@ -20,6 +20,8 @@ public static class QuantizedGemm
     {
         var operands = Operands(accelerator, weights, activations, n, signedActivations, zeroPoint);
         Require("accumulators", accumulators.Length, (long)weights.Rows * n);
+        accelerator.CheckView(accumulators);
+        OperandChecks.Disjoint(activations, accumulators);
         int* output = accelerator.IsHostAddressable() ? Cpu.CpuRows.Pointer(accumulators) : null;
         if (CpuQuantizedGemm.TryRun(accelerator, operands, weights.Rows, n, sevenBitActivations: false,
                 (row, sums) => Buffer.MemoryCopy(sums, output + (long)row * n, (long)n * sizeof(int), (long)n * sizeof(int))))
@@ -48,7 +50,9 @@ public static class QuantizedGemm
         bool signedActivations, int zeroPoint, float activationScale, View<float> y, View<float> bias = default, Activation activation = default)
     {
         var operands = Operands(accelerator, weights, activations, n, signedActivations, zeroPoint);
-        Multiply(accelerator, weights, operands, n, Output(weights, n, activationScale, y, bias, activation), sevenBitActivations: false);
+        var output = Output(accelerator, weights, n, activationScale, y, bias, activation);
+        OperandChecks.Disjoint(activations, y);
+        Multiply(accelerator, weights, operands, n, output, sevenBitActivations: false);
     }
 
     /// <summary>Dynamic quantization, as PyTorch's dynamic-quantized Linear: X (K×N floats) is
@@ -69,8 +73,10 @@ public static class QuantizedGemm
         if (n <= 0)
             throw new ArgumentException($"The product needs a positive number of columns, got N={n}.");
         Require("X", x.Length, (long)weights.Columns * n);
+        accelerator.CheckView(x);
+        OperandChecks.Disjoint(x, y);
         var (scale, zeroPoint) = ActivationQuantization.Choose(accelerator, x, DynamicHighest);
-        var output = Output(weights, n, scale, y, bias, activation);
+        var output = Output(accelerator, weights, n, scale, y, bias, activation);
         var quantizer = new ActivationQuantizer { InverseScale = 1f / scale, ZeroPoint = zeroPoint, Highest = DynamicHighest };
         int k = weights.Columns;
         if (!accelerator.IsHostAddressable())
@@ -121,11 +127,14 @@ public static class QuantizedGemm
     }
 
     /// <summary>The validated dequantising store into <paramref name="y"/>.</summary>
-    private static QuantizedOutput Output(QuantizedWeights weights, int n, float activationScale, View<float> y, View<float> bias, Activation activation)
+    private static QuantizedOutput Output(Accelerator accelerator, QuantizedWeights weights, int n, float activationScale, View<float> y, View<float> bias, Activation activation)
     {
         Require("Y", y.Length, (long)weights.Rows * n);
         if (bias.Length != 0)
             Require("the bias", bias.Length, weights.Rows);
+        accelerator.CheckView(y);
+        accelerator.CheckView(bias);
+        OperandChecks.Disjoint(bias, y);
         return new QuantizedOutput
         {
             WeightScales = weights.Scales.View, ActivationScale = activationScale, Y = y, N = n, Epilogue = RowEpilogue.Create(bias, activation),
@@ -139,6 +148,8 @@ public static class QuantizedGemm
         if (n <= 0)
             throw new ArgumentException($"The product needs a positive number of columns, got N={n}.");
         Require("the activations", activations.Length, (long)weights.Columns * n);
+        accelerator.CheckView(activations);
+        accelerator.CheckView(weights.Values.View, nameof(weights));
         if (signedActivations ? zeroPoint != 0 : zeroPoint is < 0 or > 255)
             throw new ArgumentException($"Zero point {zeroPoint} is invalid: 0 for int8 activations, 0–255 for uint8.", nameof(zeroPoint));
         return new QuantizedOperands

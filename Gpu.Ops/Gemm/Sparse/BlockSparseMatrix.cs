@@ -6,19 +6,24 @@ namespace Gpu.Ops.Gemm.Sparse;
 /// row i's blocks are <c>BlockPointers[i] .. BlockPointers[i + 1]</c>, block b starts at column
 /// <c>BlockColumns[b]</c> (a multiple of the width) and holds <c>Values[b·8 .. b·8 + 8)</c>, zeros
 /// where the block runs past the last column or the mask dropped an element. Eight consecutive
-/// weights vectorise along K even at batch 1, where CSR can only gather.</summary>
+/// weights vectorise along K even at batch 1, where CSR can only gather. The structure is checked as
+/// <see cref="CsrMatrix"/>'s is.</summary>
 public sealed class BlockSparseMatrix : IDisposable
 {
     /// <summary>Weights per block.</summary>
     public const int BlockWidth = 8;
 
+    private readonly DeviceBuffer<int> blockPointers, blockColumns;
+    private bool structureHandedOut;
+
     private BlockSparseMatrix(Accelerator accelerator, int rows, int columns, int[] blockPointers, int[] blockColumns, float[] values)
     {
+        SparseShape.CheckStructure(nameof(BlockSparseMatrix), blockPointers, nameof(BlockPointers), blockColumns, nameof(BlockColumns), rows, columns, blockColumns.Length, BlockWidth);
         Rows = rows;
         Columns = columns;
         Blocks = blockColumns.Length;
-        BlockPointers = accelerator.Allocate<int>(blockPointers);
-        BlockColumns = accelerator.Allocate<int>(blockColumns.Length == 0 ? [0] : blockColumns);
+        this.blockPointers = accelerator.Allocate<int>(blockPointers);
+        this.blockColumns = accelerator.Allocate<int>(blockColumns.Length == 0 ? [0] : blockColumns);
         Values = accelerator.Allocate<float>(values.Length == 0 ? new float[BlockWidth] : values);
     }
 
@@ -28,10 +33,35 @@ public sealed class BlockSparseMatrix : IDisposable
     public int Columns { get; }
     /// <summary>Stored blocks.</summary>
     public int Blocks { get; }
-    /// <summary>Rows + 1 offsets into the blocks.</summary>
-    public DeviceBuffer<int> BlockPointers { get; }
-    /// <summary>The first column of each block.</summary>
-    public DeviceBuffer<int> BlockColumns { get; }
+    /// <summary>Rows + 1 offsets into the blocks. Handing it out makes every later product re-check the
+    /// structure (a copy to the host of O(rows + blocks)), since it may have been written.</summary>
+    public DeviceBuffer<int> BlockPointers
+    {
+        get
+        {
+            structureHandedOut = true;
+            return blockPointers;
+        }
+    }
+
+    /// <summary>The first column of each block; handing it out has the cost of <see cref="BlockPointers"/>'.</summary>
+    public DeviceBuffer<int> BlockColumns
+    {
+        get
+        {
+            structureHandedOut = true;
+            return blockColumns;
+        }
+    }
+
+    /// <summary>The structure buffers for the products, checked first when they were handed out.</summary>
+    /// <exception cref="ArgumentException">A block pointer or column is out of range or the pointers decrease.</exception>
+    internal (View<int> BlockPointers, View<int> BlockColumns) CheckedStructure()
+    {
+        if (structureHandedOut)
+            SparseShape.CheckStructure(nameof(BlockSparseMatrix), blockPointers.ToArray(), nameof(BlockPointers), blockColumns.ToArray(), nameof(BlockColumns), Rows, Columns, Blocks, BlockWidth);
+        return (blockPointers.View, blockColumns.View);
+    }
     /// <summary><see cref="BlockWidth"/> values per block.</summary>
     public DeviceBuffer<float> Values { get; }
 
@@ -84,8 +114,8 @@ public sealed class BlockSparseMatrix : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        BlockPointers.Dispose();
-        BlockColumns.Dispose();
+        blockPointers.Dispose();
+        blockColumns.Dispose();
         Values.Dispose();
     }
 }

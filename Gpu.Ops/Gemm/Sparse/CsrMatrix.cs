@@ -4,17 +4,24 @@ namespace Gpu.Ops.Gemm.Sparse;
 
 /// <summary>A pruned weight matrix W (Rows × Columns) in compressed sparse rows, resident on one
 /// accelerator: row i's non-zeros are <c>Values[RowPointers[i] .. RowPointers[i + 1])</c> at
-/// columns <c>ColumnIndices[..]</c>, ascending.</summary>
+/// columns <c>ColumnIndices[..]</c>, ascending. The kernels index X and the values through this
+/// structure unchecked, so it is checked on the host when built and, once
+/// <see cref="RowPointers"/> or <see cref="ColumnIndices"/> has been handed out (writable), again
+/// before every product.</summary>
 public sealed class CsrMatrix : IDisposable
 {
+    private readonly DeviceBuffer<int> rowPointers, columnIndices;
+    private bool structureHandedOut;
+
     private CsrMatrix(Accelerator accelerator, int rows, int columns, int[] rowPointers, int[] columnIndices, float[] values)
     {
+        SparseShape.CheckStructure(nameof(CsrMatrix), rowPointers, nameof(RowPointers), columnIndices, nameof(ColumnIndices), rows, columns, values.Length, 1);
         Rows = rows;
         Columns = columns;
         NonZeros = values.Length;
-        RowPointers = accelerator.Allocate<int>(rowPointers);
+        this.rowPointers = accelerator.Allocate<int>(rowPointers);
         // Zero-length buffers still get one element so every view stays valid to pass to a kernel.
-        ColumnIndices = accelerator.Allocate<int>(columnIndices.Length == 0 ? [0] : columnIndices);
+        this.columnIndices = accelerator.Allocate<int>(columnIndices.Length == 0 ? [0] : columnIndices);
         Values = accelerator.Allocate<float>(values.Length == 0 ? [0f] : values);
     }
 
@@ -24,10 +31,35 @@ public sealed class CsrMatrix : IDisposable
     public int Columns { get; }
     /// <summary>Stored non-zeros.</summary>
     public int NonZeros { get; }
-    /// <summary>Rows + 1 offsets into <see cref="Values"/>.</summary>
-    public DeviceBuffer<int> RowPointers { get; }
-    /// <summary>The column of each stored value.</summary>
-    public DeviceBuffer<int> ColumnIndices { get; }
+    /// <summary>Rows + 1 offsets into <see cref="Values"/>. Handing it out makes every later product
+    /// re-check the structure (a copy to the host of O(rows + non-zeros)), since it may have been written.</summary>
+    public DeviceBuffer<int> RowPointers
+    {
+        get
+        {
+            structureHandedOut = true;
+            return rowPointers;
+        }
+    }
+
+    /// <summary>The column of each stored value; handing it out has the cost of <see cref="RowPointers"/>'.</summary>
+    public DeviceBuffer<int> ColumnIndices
+    {
+        get
+        {
+            structureHandedOut = true;
+            return columnIndices;
+        }
+    }
+
+    /// <summary>The structure buffers for the products, checked first when they were handed out.</summary>
+    /// <exception cref="ArgumentException">A row pointer or column index is out of range or the pointers decrease.</exception>
+    internal (View<int> RowPointers, View<int> ColumnIndices) CheckedStructure()
+    {
+        if (structureHandedOut)
+            SparseShape.CheckStructure(nameof(CsrMatrix), rowPointers.ToArray(), nameof(RowPointers), columnIndices.ToArray(), nameof(ColumnIndices), Rows, Columns, NonZeros, 1);
+        return (rowPointers.View, columnIndices.View);
+    }
     /// <summary>The stored values.</summary>
     public DeviceBuffer<float> Values { get; }
 
@@ -78,8 +110,8 @@ public sealed class CsrMatrix : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        RowPointers.Dispose();
-        ColumnIndices.Dispose();
+        rowPointers.Dispose();
+        columnIndices.Dispose();
         Values.Dispose();
     }
 }
@@ -101,6 +133,24 @@ internal static class SparseShape
         for (int i = 0; i < dense.Length; i++)
             keep[i] = MathF.Abs(dense[i]) > threshold;
         return keep;
+    }
+
+    /// <summary>Throws unless <paramref name="pointers"/> (rows + 1 of them) start at 0, never decrease
+    /// and end at <paramref name="count"/>, and the first <paramref name="count"/> indices lie in
+    /// [0, columns) on multiples of <paramref name="step"/>: what the kernels assume when they index.</summary>
+    public static void CheckStructure(string matrix, ReadOnlySpan<int> pointers, string pointersName, ReadOnlySpan<int> indices, string indicesName,
+        int rows, int columns, int count, int step)
+    {
+        if (pointers.Length != rows + 1 || pointers[0] != 0 || pointers[rows] != count)
+            throw new ArgumentException($"{matrix}.{pointersName} must hold rows + 1 = {rows + 1} offsets from 0 to the {count} stored entries; it holds {pointers.Length}, from {pointers[0]} to {pointers[^1]}.", "weights");
+        for (int i = 0; i < rows; i++)
+            if (pointers[i + 1] < pointers[i])
+                throw new ArgumentException($"{matrix}.{pointersName} must not decrease: [{i}] = {pointers[i]} > [{i + 1}] = {pointers[i + 1]}.", "weights");
+        if (indices.Length < count)
+            throw new ArgumentException($"{matrix}.{indicesName} holds {indices.Length} entries for {count} stored ones.", "weights");
+        for (int k = 0; k < count; k++)
+            if ((uint)indices[k] >= (uint)columns || indices[k] % step != 0)
+                throw new ArgumentException($"{matrix}.{indicesName}[{k}] = {indices[k]} is not a column in [0, {columns}){(step > 1 ? $" on a multiple of {step}" : "")}.", "weights");
     }
 
     /// <summary>Throws unless X (K×N) and Y (M×N) fit a product with a Rows × Columns weight.</summary>

@@ -15,22 +15,44 @@ public readonly record struct ConvGeometry(int Channels, int Height, int Width, 
     int Stride = 1, int Padding = 0, int Dilation = 1)
 {
     /// <summary>Output rows.</summary>
-    public int OutputHeight => (Height + 2 * Padding - Dilation * (KernelHeight - 1) - 1) / Stride + 1;
+    /// <exception cref="ArgumentOutOfRangeException">The stride is not positive (<see cref="Validate"/> first).</exception>
+    public int OutputHeight => OutExtent(Height, KernelHeight);
     /// <summary>Output columns.</summary>
-    public int OutputWidth => (Width + 2 * Padding - Dilation * (KernelWidth - 1) - 1) / Stride + 1;
+    /// <exception cref="ArgumentOutOfRangeException">The stride is not positive (<see cref="Validate"/> first).</exception>
+    public int OutputWidth => OutExtent(Width, KernelWidth);
     /// <summary>Elements of one receptive field: the columns of the weight matrix.</summary>
     public int PatchLength => Channels * KernelHeight * KernelWidth;
     /// <summary>Output positions per image: the columns of the im2col matrix.</summary>
     public int OutputPositions => OutputHeight * OutputWidth;
 
-    /// <summary>Throws unless every dimension is positive and the output is not empty.</summary>
-    /// <exception cref="ArgumentException">The geometry is invalid.</exception>
+    /// <summary>Throws unless every dimension is positive, the output is not empty, and the padded
+    /// extents and the im2col matrix fit the kernels' 32-bit indices.</summary>
+    /// <exception cref="ArgumentException">The geometry is invalid; the message names the dimension and the limit.</exception>
     public void Validate()
     {
         if (Channels <= 0 || Height <= 0 || Width <= 0 || KernelHeight <= 0 || KernelWidth <= 0 || Stride <= 0 || Padding < 0 || Dilation <= 0)
-            throw new ArgumentException($"Invalid convolution geometry {this}.");
-        if (OutputHeight <= 0 || OutputWidth <= 0)
-            throw new ArgumentException($"The kernel does not fit the padded input: {this}.");
+            throw new ArgumentException($"Every dimension, the stride and the dilation must be positive and the padding not negative: {this}.");
+        long paddedHeight = Height + 2L * Padding, paddedWidth = Width + 2L * Padding;
+        if (paddedHeight > int.MaxValue || paddedWidth > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(Padding), $"The padded input is {paddedHeight}×{paddedWidth}; each side may be at most {int.MaxValue} ({this}).");
+        if ((long)Dilation * (KernelHeight - 1) + 1 > paddedHeight || (long)Dilation * (KernelWidth - 1) + 1 > paddedWidth)
+            throw new ArgumentException($"The dilated kernel does not fit the padded input: {this}.");
+        long patch = (long)Channels * KernelHeight * KernelWidth, positions = (long)OutputHeight * OutputWidth;
+        if (patch * positions > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(Channels), $"The im2col matrix would hold {patch}·{positions} elements; at most {int.MaxValue} are supported ({this}).");
+    }
+
+    /// <summary>The parameters and nothing derived, so an invalid geometry prints without dividing by its stride.</summary>
+    /// <returns>The geometry as text.</returns>
+    public override string ToString()
+        => $"ConvGeometry {{ Channels = {Channels}, Height = {Height}, Width = {Width}, KernelHeight = {KernelHeight}, KernelWidth = {KernelWidth}, " +
+           $"Stride = {Stride}, Padding = {Padding}, Dilation = {Dilation} }}";
+
+    private int OutExtent(int size, int kernel)
+    {
+        if (Stride <= 0)
+            throw new ArgumentOutOfRangeException(nameof(Stride), Stride, $"The output size of a convolution with stride {Stride} is undefined; the stride must be positive.");
+        return (int)((size + 2L * Padding - (long)Dilation * (kernel - 1) - 1) / Stride + 1);
     }
 }
 

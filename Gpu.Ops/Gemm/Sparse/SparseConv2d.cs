@@ -52,6 +52,9 @@ public static class SparseConv2d
         int outputSize = outputChannels * geometry.OutputPositions;
         if (batch <= 0 || input.Length != (long)batch * inputSize || output.Length != (long)batch * outputSize)
             throw new ArgumentException($"A batch of {batch} needs {(long)batch * inputSize} input and {(long)batch * outputSize} output elements; got {input.Length} and {output.Length}.");
+        accelerator.CheckView(input);
+        accelerator.CheckView(output);
+        OperandChecks.Disjoint(input, output);
         using var columns = accelerator.Allocate<float>((long)geometry.PatchLength * geometry.OutputPositions);
         for (int image = 0; image < batch; image++)
         {

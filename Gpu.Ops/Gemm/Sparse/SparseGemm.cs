@@ -15,16 +15,20 @@ public static class SparseGemm
     /// <param name="n">Columns of X and Y.</param>
     /// <param name="bias">M biases, or empty.</param>
     /// <param name="activation">The activation.</param>
-    /// <exception cref="ArgumentException">A view's length does not match.</exception>
+    /// <exception cref="ArgumentException">A view's length does not match, a view or the weights belong to
+    /// another accelerator, Y shares memory with X or the bias, or the weights' structure was written out of range.</exception>
+    /// <exception cref="ObjectDisposedException">The weights, a view's buffer or the accelerator is disposed.</exception>
     public static void Multiply(Accelerator accelerator, CsrMatrix weights, View<float> x, View<float> y, int n,
         View<float> bias = default, Activation activation = default)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
         SparseShape.CheckOperands(weights.Rows, weights.Columns, n, x.Length, y.Length, bias.Length);
+        CheckOperands(accelerator, weights.Values.View, x, y, bias);
+        var (rowPointers, columnIndices) = weights.CheckedStructure();
         var kernel = new CsrGemmKernel
         {
-            RowPointers = weights.RowPointers.View, ColumnIndices = weights.ColumnIndices.View, Values = weights.Values.View,
+            RowPointers = rowPointers, ColumnIndices = columnIndices, Values = weights.Values.View,
             X = x, Y = y, N = n, Epilogue = RowEpilogue.Create(bias, activation),
         };
         if (accelerator.IsHostAddressable() && CpuSparseGemm.TryMultiply(accelerator, kernel, weights.Rows))
@@ -40,20 +44,34 @@ public static class SparseGemm
     /// <param name="n">Columns of X and Y.</param>
     /// <param name="bias">M biases, or empty.</param>
     /// <param name="activation">The activation.</param>
-    /// <exception cref="ArgumentException">A view's length does not match.</exception>
+    /// <exception cref="ArgumentException">A view's length does not match, a view or the weights belong to
+    /// another accelerator, Y shares memory with X or the bias, or the weights' structure was written out of range.</exception>
+    /// <exception cref="ObjectDisposedException">The weights, a view's buffer or the accelerator is disposed.</exception>
     public static void Multiply(Accelerator accelerator, BlockSparseMatrix weights, View<float> x, View<float> y, int n,
         View<float> bias = default, Activation activation = default)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
         SparseShape.CheckOperands(weights.Rows, weights.Columns, n, x.Length, y.Length, bias.Length);
+        CheckOperands(accelerator, weights.Values.View, x, y, bias);
+        var (blockPointers, blockColumns) = weights.CheckedStructure();
         var kernel = new BlockSparseGemmKernel
         {
-            BlockPointers = weights.BlockPointers.View, BlockColumns = weights.BlockColumns.View, Values = weights.Values.View,
+            BlockPointers = blockPointers, BlockColumns = blockColumns, Values = weights.Values.View,
             X = x, Y = y, N = n, K = weights.Columns, Epilogue = RowEpilogue.Create(bias, activation),
         };
         if (accelerator.IsHostAddressable() && CpuSparseGemm.TryMultiply(accelerator, kernel, weights.Rows))
             return;
         accelerator.Launch(n, weights.Rows, kernel);
+    }
+
+    private static void CheckOperands(Accelerator accelerator, View<float> weights, View<float> x, View<float> y, View<float> bias)
+    {
+        accelerator.CheckView(weights);
+        accelerator.CheckView(x);
+        accelerator.CheckView(y);
+        accelerator.CheckView(bias);
+        OperandChecks.Disjoint(x, y);
+        OperandChecks.Disjoint(bias, y);
     }
 }

@@ -1,0 +1,29 @@
+using System.Collections.Concurrent;
+
+namespace Gpu.Core;
+
+/// <summary>The live <see cref="DeviceBuffer{T}"/>s of the process by id, each with its accelerator:
+/// what a <see cref="View{T}"/>'s <see cref="View{T}.Allocation"/> is checked against.</summary>
+internal static class Allocations
+{
+    private static readonly ConcurrentDictionary<int, Accelerator> live = new();
+    private static int last;
+
+    /// <summary>A fresh id for a buffer of <paramref name="owner"/>. Ids wrap after 2^32 allocations;
+    /// one still held by a live buffer is skipped, so two live buffers never share one.</summary>
+    public static int Register(Accelerator owner)
+    {
+        while (true)
+        {
+            int id = Interlocked.Increment(ref last);
+            if (id != 0 && live.TryAdd(id, owner))
+                return id;
+        }
+    }
+
+    /// <summary>Forgets a disposed buffer: views carrying its id are refused from now on.</summary>
+    public static void Release(int id) => live.TryRemove(id, out _);
+
+    /// <summary>The accelerator of the live buffer <paramref name="id"/>, or null once it is disposed.</summary>
+    public static Accelerator? OwnerOf(int id) => live.TryGetValue(id, out var owner) ? owner : null;
+}

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Gpu.Tests;
+
+/// <summary>What a scenario of Gpu.Tests.Child did: its exit code and its report (first line
+/// <c>threw TYPE</c> or <c>returned</c>, then the message or details).</summary>
+public sealed record ChildReport(int ExitCode, string Outcome, string Details, string StandardError)
+{
+    /// <summary>Whether the scenario ended by throwing <typeparamref name="TException"/> (or a subtype).</summary>
+    public bool Threw<TException>() where TException : Exception
+        => Outcome.StartsWith("threw ", StringComparison.Ordinal) && typeof(TException).IsAssignableFrom(ExceptionType());
+
+    private Type? ExceptionType()
+    {
+        string name = Outcome["threw ".Length..];
+        return AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(name)).FirstOrDefault(t => t is not null);
+    }
+
+    public override string ToString() => $"exit code {ExitCode}; {Outcome}: {Details}{(StandardError.Length > 0 ? $"; stderr: {StandardError}" : "")}";
+}
+
+/// <summary>Runs a scenario of Gpu.Tests.Child, which the test project references so that it is built
+/// and copied beside the tests, through the dotnet host that runs the tests.</summary>
+public static class ChildProcess
+{
+    public static ChildReport Run(string scenario, IReadOnlyList<string>? arguments = null, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        string assembly = Path.Combine(AppContext.BaseDirectory, "Gpu.Tests.Child.dll");
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in (string[])["exec", assembly, scenario, .. arguments ?? []])
+            start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("The child process did not start.");
+        var error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"Scenario {scenario} ran past two minutes.");
+        }
+        string[] lines = output.Split('\n', 2);
+        return new ChildReport(process.ExitCode, lines[0].Trim(), lines.Length > 1 ? lines[1].Trim() : "", error.Result.Trim());
+    }
+
+    /// <summary>The dotnet executable of the running runtime: the shared framework lives in
+    /// <c>DOTNET_ROOT/shared/Microsoft.NETCore.App/VERSION/</c>.</summary>
+    private static string DotnetHost()
+    {
+        string root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        string host = Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
+        return File.Exists(host) ? host : "dotnet";
+    }
+}
