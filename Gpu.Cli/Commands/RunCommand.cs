@@ -23,7 +23,7 @@ namespace Gpu.Cli.Commands;
 internal static class RunCommand
 {
     private sealed record Settings(string Model, string Input, string? Output, string Device, int Batch, int Scale, NormalizationMode Norm,
-        ExistingOutputPolicy Existing, (int Index, int Count) Shard, string? Codec, int? Crf, int Quality, long MaxPixels, bool Json);
+        ExistingOutputPolicy Existing, (int Index, int Count) Shard, string? Codec, int? Crf, string? PixelFormat, int Quality, long MaxPixels, bool Json);
 
     public static Command Create()
     {
@@ -39,12 +39,13 @@ internal static class RunCommand
         var shard = new Option<string?>("--shard") { Description = "i/n: process only the i-th of n slices of a folder's sorted file list (0 ≤ i < n)." };
         var codec = new Option<string?>("--codec") { Description = "Video encoder passed to ffmpeg (e.g. libx264, libx265)." };
         var crf = new Option<int?>("--crf") { Description = "Video quality passed to ffmpeg's -crf." };
+        var pixelFormat = new Option<string?>("--pix-fmt") { Description = "Video pixel format passed to ffmpeg's -pix_fmt (default: the source's YUV format, else yuv420p)." };
         var quality = new Option<int>("--quality") { Description = "JPEG / WebP quality of written images.", DefaultValueFactory = _ => 90 };
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images with more pixels than this (checked before decoding).", DefaultValueFactory = _ => ImageDecodeOptions.DefaultMaxPixels };
         var json = new Option<bool>("--json") { Description = "Print the summary (and CRNN's text) as JSON." };
         var command = new Command("run", "Run a model over images, folders or videos.")
         {
-            model, input, output, device, batch, scale, norm, overwrite, resume, shard, codec, crf, quality, maxPixels, json,
+            model, input, output, device, batch, scale, norm, overwrite, resume, shard, codec, crf, pixelFormat, quality, maxPixels, json,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -54,7 +55,7 @@ internal static class RunCommand
                 settings = new Settings(result.GetValue(model)!, result.GetValue(input)!, result.GetValue(output), result.GetValue(device)!,
                     Positive(result.GetValue(batch), "--batch"), result.GetValue(scale), ParseNorm(result.GetValue(norm)!),
                     result.GetValue(overwrite) ? ExistingOutputPolicy.Overwrite : result.GetValue(resume) ? ExistingOutputPolicy.Skip : ExistingOutputPolicy.Refuse,
-                    ParseShard(result.GetValue(shard)), result.GetValue(codec), result.GetValue(crf), result.GetValue(quality), Positive(result.GetValue(maxPixels), "--max-pixels"),
+                    ParseShard(result.GetValue(shard)), result.GetValue(codec), result.GetValue(crf), result.GetValue(pixelFormat), result.GetValue(quality), Positive(result.GetValue(maxPixels), "--max-pixels"),
                     result.GetValue(json));
                 if (result.GetValue(overwrite) && result.GetValue(resume))
                     throw new ArgumentException("--overwrite and --resume contradict each other; give one.");
@@ -72,12 +73,15 @@ internal static class RunCommand
     private static async Task<int> RunAsync(Settings settings, CancellationToken invocationCancellation)
     {
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(invocationCancellation);
-        // SIGTERM (a scheduler stopping the job) stops the pipeline as Ctrl-C does: temporaries removed, finished outputs kept.
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        // Ctrl-C (SIGINT) and SIGTERM (a scheduler stopping the job) stop the pipeline: temporaries
+        // removed, finished outputs kept, exit code 130.
+        void Stop(PosixSignalContext context)
         {
             context.Cancel = true;
             cancellation.Cancel();
-        });
+        }
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         var accelerators = new List<Accelerator>();
         var processors = new List<IDisposable>();
         try
@@ -142,13 +146,16 @@ internal static class RunCommand
     private static async Task<int> RunFramesAsync(Settings settings, IReadOnlyList<IFrameProcessor> processors, ModelArchitecture architecture, CancellationToken cancellation)
     {
         string suffix = architecture == ModelArchitecture.Vdsr ? $"vdsr-x{settings.Scale}" : Path.GetFileNameWithoutExtension(settings.Model);
+        var encode = new VideoEncodeOptions { Crf = settings.Crf, PixelFormat = settings.PixelFormat };
+        if (settings.Codec is { } codec)
+            encode = encode with { Codec = codec };
         var options = new MediaRunOptions
         {
             ExistingOutput = settings.Existing,
             Pipeline = new FramePipelineOptions { BatchSize = settings.Batch },
             ImageDecode = new ImageDecodeOptions { MaxPixels = settings.MaxPixels },
             ImageEncode = new ImageEncodeOptions { Quality = settings.Quality },
-            VideoEncode = settings.Codec is null ? new VideoEncodeOptions { Crf = settings.Crf } : new VideoEncodeOptions { Codec = settings.Codec, Crf = settings.Crf },
+            VideoEncode = encode,
         };
         bool folder = Directory.Exists(settings.Input);
         var kind = folder ? MediaKind.Image : MediaFiles.KindOf(settings.Input);

@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using Gpu.Core;
+using Gpu.Media.Frames;
+using Gpu.Media.Images;
+using Gpu.Media.Video;
+using Gpu.Models;
+using Gpu.Models.Fip;
+using Gpu.Tests.Models;
+
+namespace Gpu.Tests.Cli;
+
+/// <summary><c>gpuc run</c> as a user runs it: the built command line in its own process, on
+/// images, folders and a video made here with ffmpeg, its outputs compared with the model run
+/// directly on the decoded frames.</summary>
+[NonParallelizable]
+public sealed partial class GpucRunTests
+{
+    private static readonly string Weights = Path.Combine(ModelFixture.Directory, "can24.safetensors");
+    private string directory = "";
+
+    [SetUp]
+    public void CreateDirectory()
+    {
+        if (!FfmpegTools.IsAvailable)
+            Assert.Ignore("ffmpeg and ffprobe are not on PATH (Debian package ffmpeg); these tests make and read videos");
+        directory = Directory.CreateTempSubdirectory("gpuc-run").FullName;
+    }
+
+    [TearDown]
+    public void DeleteDirectory()
+    {
+        if (directory.Length > 0)
+            Directory.Delete(directory, recursive: true);
+    }
+
+    /// <summary>Starts gpuc with its output redirected (so it prints plain lines, no progress bar).</summary>
+    private static Process Start(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in (string[])["exec", Path.Combine(AppContext.BaseDirectory, "gpuc.dll"), .. arguments])
+            start.ArgumentList.Add(argument);
+        return Process.Start(start) ?? throw new InvalidOperationException("gpuc did not start");
+    }
+
+    private static (int ExitCode, string Output, string Error) Gpuc(params string[] arguments)
+    {
+        using var process = Start(arguments);
+        var error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"gpuc {string.Join(' ', arguments)} ran past three minutes");
+        }
+        TestContext.Out.WriteLine($"gpuc {string.Join(' ', arguments)} → {process.ExitCode}\n{output}{error.Result}");
+        return (process.ExitCode, output, error.Result);
+    }
+
+    private static string DotnetHost()
+    {
+        string root = Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        string host = Path.Combine(root, "dotnet");
+        return File.Exists(host) ? host : "dotnet";
+    }
+
+    private void Ffmpeg(params string[] arguments)
+    {
+        var info = new ProcessStartInfo(FfmpegTools.Find().FfmpegPath) { RedirectStandardError = true };
+        foreach (string argument in new[] { "-nostdin", "-v", "error", "-y" }.Concat(arguments))
+            info.ArgumentList.Add(argument);
+        using var process = Process.Start(info)!;
+        string errors = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.That(process.ExitCode, Is.Zero, errors);
+    }
+
+    private string MakeVideo(string name, double seconds, int width = 96, int height = 64)
+    {
+        string path = Path.Combine(directory, name);
+        Ffmpeg("-f", "lavfi", "-i", $"testsrc2=size={width}x{height}:rate=25", "-f", "lavfi", "-i", $"sine=frequency=440:duration={seconds}",
+            "-t", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", path);
+        return path;
+    }
+
+    private string MakeImages(string folder, int count)
+    {
+        string root = Path.Combine(directory, folder);
+        var pool = new FrameBatchPool();
+        for (int i = 0; i < count; i++)
+        {
+            using var batch = pool.Rent(new FrameFormat(new FrameSize(40 + i, 24 + 2 * i), SampleDepth.Bits8), 1);
+            var random = new Random(i);
+            var pixels = batch.Pixels;
+            for (int k = 0; k < pixels.Length; k++)
+                pixels[k] = random.Next(256) / 255f;
+            string path = Path.Combine(root, i % 2 == 0 ? "" : "sub", $"image{i}.png");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            ImageCodec.Write(batch, 0, path);
+        }
+        return root;
+    }
+
+    /// <summary>Every frame of a video as 8-bit RGB, decoded by ffmpeg.</summary>
+    private static List<float[]> DecodeFrames(string path)
+    {
+        var info = VideoProbe.Probe(path);
+        using var source = new FfmpegVideoSource(info);
+        var frames = new List<float[]>();
+        while (source.TryDecodeNext(out var format, CancellationToken.None))
+        {
+            var planar = new float[format.FloatsPerFrame];
+            source.ConvertCurrent(planar);
+            frames.Add(planar);
+        }
+        return frames;
+    }
+
+    /// <summary>The model run directly on one decoded frame, rounded to 8 bits as an encoder stores it.</summary>
+    private static float[] Expected(ContextAggregationNetwork network, Accelerator accelerator, float[] frame, int width, int height)
+    {
+        var shape = new ImageShape(1, 3, height, width);
+        using var input = accelerator.Allocate<float>(frame);
+        using var output = accelerator.Allocate<float>(frame.Length);
+        network.Forward(input.View, output.View, shape, TensorLayout.RowMajor);
+        return [.. output.ToArray().Select(v => MathF.Round(Math.Clamp(v, 0f, 1f) * 255f) / 255f)];
+    }
+
+    [Test]
+    public void AVideoKeepsFramesSizeRateAndAudioAndEachFrameIsTheModelsOutput()
+    {
+        string source = MakeVideo("clip.mp4", seconds: 1);
+        string output = Path.Combine(directory, "clip.out.mkv");
+        var (code, stdout, _) = Gpuc("run", Weights, source, "-o", output, "-d", "cpu", "--codec", "ffv1", "--pix-fmt", "bgr0");
+        Assert.That(code, Is.Zero);
+        Assert.That(stdout, Does.Contain("25 frames"));
+        var (before, after) = (VideoProbe.Probe(source), VideoProbe.Probe(output));
+        Assert.That(after.Size, Is.EqualTo(before.Size));
+        Assert.That(after.FrameRate, Is.EqualTo(before.FrameRate));
+        Assert.That(before.HasAudio && after.HasAudio, "audio copied");
+        Assert.That(after.PixelAspect, Is.EqualTo(before.PixelAspect));
+        var inputFrames = DecodeFrames(source);
+        var outputFrames = DecodeFrames(output);
+        Assert.That(outputFrames, Has.Count.EqualTo(inputFrames.Count).And.Count.EqualTo(25), "frames out = frames in");
+        using var accelerator = Devices.Open("cpu");
+        using var network = new ContextAggregationNetwork(accelerator, CanWeights.Load(ModelWeights.Read(Weights)));
+        for (int i = 0; i < inputFrames.Count; i++)
+        {
+            float[] expected = Expected(network, accelerator, inputFrames[i], before.Size.Width, before.Size.Height);
+            Assert.That(outputFrames[i], Is.EqualTo(expected).Within(1e-6f), $"frame {i}: the lossless output must hold exactly the model's 8-bit result");
+        }
+    }
+
+    [Test]
+    public void BatchesShardsAndEveryDeviceGiveTheSameImages()
+    {
+        string images = MakeImages("images", count: 5);
+        Assert.That(Gpuc("run", Weights, images, "-o", Path.Combine(directory, "one"), "-d", "cpu").ExitCode, Is.Zero);
+        Assert.That(Gpuc("run", Weights, images, "-o", Path.Combine(directory, "batched"), "-d", "cpu", "--batch", "3").ExitCode, Is.Zero);
+        for (int shard = 0; shard < 3; shard++)
+            Assert.That(Gpuc("run", Weights, images, "-o", Path.Combine(directory, "sharded"), "-d", "cpu", "--shard", $"{shard}/3").ExitCode, Is.Zero);
+        Assert.That(Gpuc("run", Weights, images, "-o", Path.Combine(directory, "all"), "-d", "all").ExitCode, Is.Zero);
+
+        var reference = Files("one");
+        Assert.That(reference.Keys, Has.Count.EqualTo(5));
+        Assert.That(Files("batched"), Is.EqualTo(reference), "batches of 3 give the same bytes");
+        Assert.That(Files("sharded"), Is.EqualTo(reference), "three shards together give the same files and bytes");
+        // Other devices round differently in the last bits, so an 8-bit value may land one level over.
+        var pool = new FrameBatchPool();
+        var all = Files("all");
+        Assert.That(all.Keys, Is.EqualTo(reference.Keys));
+        foreach (string name in reference.Keys)
+        {
+            using var a = ImageCodec.Read(Path.Combine(directory, "one", name), pool);
+            using var b = ImageCodec.Read(Path.Combine(directory, "all", name), pool);
+            float worst = a.Pixels.ToArray().Zip(b.Pixels.ToArray(), (x, y) => Math.Abs(x - y)).Max();
+            Assert.That(worst, Is.LessThanOrEqualTo(1f / 255 + 1e-6f), $"{name} from --device all");
+        }
+    }
+
+    private Dictionary<string, string> Files(string folder)
+    {
+        string root = Path.Combine(directory, folder);
+        return Directory.EnumerateFiles(root, "*", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = true })
+            .ToDictionary(f => Path.GetRelativePath(root, f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
+    }
+
+    [TestCase("INT")]
+    [TestCase("TERM")]
+    public void AnInterruptStopsTheRunAndLeavesNoTemporaryFile(string signal)
+    {
+        string source = MakeVideo("long.mp4", seconds: 10, width: 320, height: 240);
+        string output = Path.Combine(directory, "long.out.mp4");
+        using var process = Start("run", Weights, source, "-o", output, "-d", "cpu");
+        var error = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var clock = Stopwatch.StartNew();
+        while (!AllFiles("*gpuc-partial*").Any() && !process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(1))
+            Thread.Sleep(50);
+        // The message reads standard error, which waits for the process: only when it has ended.
+        if (process.HasExited)
+            Assert.Fail($"the run ended before it could be interrupted: {error.Result}");
+        if (signal == "INT" && SignalIgnored(process.Id, Signals.Interrupt))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Ignore("gpuc started with SIGINT ignored: this test run was started in the background by a non-interactive shell, and " +
+                "ignored signals pass to children, as Unix wants for background jobs; the SIGTERM case runs the same stopping path");
+        }
+        Assert.That(Signals.Send(process.Id, signal == "INT" ? Signals.Interrupt : Signals.Terminate), Is.Zero, "kill(2)");
+        Assert.That(process.WaitForExit(TimeSpan.FromMinutes(1)), "gpuc stops after SIGINT");
+        TestContext.Out.WriteLine(stdout.Result + error.Result);
+        Assert.That(process.ExitCode, Is.EqualTo(130));
+        Assert.That(AllFiles("*").Select(Path.GetFileName), Is.EquivalentTo(new[] { "long.mp4" }), "no output and no temporary left");
+        Assert.That(error.Result, Does.Contain("stopped"));
+    }
+
+    /// <summary>Files of the test folder, hidden ones (temporaries start with a dot) included.</summary>
+    private IEnumerable<string> AllFiles(string pattern)
+        => Directory.EnumerateFiles(directory, pattern, new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = true });
+
+    /// <summary>Whether a process ignores a signal (the SigIgn mask of its /proc status).</summary>
+    private static bool SignalIgnored(int processId, int signal)
+    {
+        string? line = File.ReadLines($"/proc/{processId}/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (signal - 1))) != 0;
+    }
+
+    /// <summary>libc's kill(2): .NET has no call that sends a chosen signal.</summary>
+    private static partial class Signals
+    {
+        public const int Interrupt = 2, Terminate = 15;
+
+        [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+        public static partial int Send(int processId, int signal);
+    }
+
+    [Test]
+    public void CorruptInputsGiveClearErrorsAndNoOutput()
+    {
+        string png = Path.Combine(MakeImages("bad", count: 1), "image0.png");
+        byte[] bytes = File.ReadAllBytes(png);
+        File.WriteAllBytes(png, bytes[..(bytes.Length / 2)]);
+        var truncated = Gpuc("run", Weights, png, "-o", Path.Combine(directory, "out.png"), "-d", "cpu");
+        Assert.That(truncated.ExitCode, Is.EqualTo(1));
+        Assert.That(truncated.Error, Does.Contain("image0.png"));
+
+        string text = Path.Combine(directory, "notes.mp4");
+        File.WriteAllText(text, "not a video");
+        var notVideo = Gpuc("run", Weights, text, "-o", Path.Combine(directory, "out.mp4"), "-d", "cpu");
+        Assert.That(notVideo.ExitCode, Is.EqualTo(1));
+        Assert.That(notVideo.Error, Does.Contain("notes.mp4"));
+
+        var unknownModel = Gpuc("run", "no-such-model", png, "-d", "cpu");
+        Assert.That(unknownModel.ExitCode, Is.EqualTo(1));
+        Assert.That(unknownModel.Error, Does.Contain("no-such-model"));
+        var unknownDevice = Gpuc("run", Weights, png, "-d", "opencl:9");
+        Assert.That(unknownDevice.ExitCode, Is.EqualTo(1));
+        Assert.That(AllFiles("out*").Concat(AllFiles("*partial*")), Is.Empty);
+    }
+}
