@@ -1,3 +1,4 @@
+using Gpu.Bench;
 using Gpu.Bench.Core;
 using Gpu.Core;
 
@@ -16,7 +17,9 @@ var requested = new List<string>();
 IReadOnlyList<Device> devices = Devices.All;
 for (int i = 0; i < args.Length; i++)
 {
-    if (args[i] == "--devices" && i + 1 < args.Length)
+    if (args[i] == "--filter" && i + 1 < args.Length)
+        BenchFilter.Text = args[++i];
+    else if (args[i] == "--devices" && i + 1 < args.Length)
     {
         try
         {
@@ -32,7 +35,7 @@ for (int i = 0; i < args.Length; i++)
         requested.Add(args[i]);
     else
     {
-        Console.Error.WriteLine($"unknown argument '{args[i]}'; usage: bench [{string.Join("|", suites.Keys)} ...] [--devices cpu,opencl:0,...]");
+        Console.Error.WriteLine($"unknown argument '{args[i]}'; usage: bench [{string.Join("|", suites.Keys)} ...] [--devices cpu,opencl:0,...] [--filter TEXT]");
         return 2;
     }
 }

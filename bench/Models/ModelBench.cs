@@ -32,6 +32,7 @@ public static class ModelBench
             new("crnn", "CRNN 1×32×100 batch 1", 1, 32, 100, CrnnMacs(crnn, 1, 100)),
             new("crnn", "CRNN 1×32×100 batch 32", 32, 32, 100, CrnnMacs(crnn, 32, 100)),
         ];
+        cases = [.. cases.Where(c => BenchFilter.Matches(c.Label))];
         output.WriteLine($"models: float32, CAN in folded norm mode; PyTorch and OpenCV on the CPU with {threads} threads (PyTorch: best of its variants, named)");
         var peers = RunPeers(output, cases, threads);
         output.WriteLine("  (GFLOP/s: 2 × the network's multiply-adds over the time; frames/s counts images, so a batch of 32 lines is 32 frames)");
@@ -55,6 +56,8 @@ public static class ModelBench
                 output.WriteLine($"  {device.Name,-10} {c.Label,-24} {seconds * 1e3,9:F1} {c.Batch / seconds,9:F2} {gflops,8:F1} {100 * gflops / device.PeakGflops,6:F0}% {torch} {opencv}");
             }
         }
+        if (!BenchFilter.Matches("CAN24 1920×1080 layers"))
+            return;
         output.WriteLine();
         output.WriteLine("  CAN24 at 1920×1080, folded, where the time goes (one run, waiting after each layer):");
         foreach (var device in devices)
