@@ -92,7 +92,7 @@ public sealed class Conv2d : IDisposable
             if (layout != TensorLayout.Nhwc || Conv2dCpuNhwc.ActiveWidth is null)
                 return Conv2dPath.Direct;
             bool wide = Math.Min(Shape.InChannels, Shape.OutChannels) >= Conv2dCpuWinograd.AutoMinChannels;
-            return wide && Conv2dCpuWinograd.Supports(Shape) ? Conv2dPath.CpuWinograd4x4 : Conv2dPath.CpuSimd;
+            return wide && Conv2dCpuWinograd.Supports(Shape) && Conv2dCpuWinograd.PaysOff(Shape) ? Conv2dPath.CpuWinograd4x4 : Conv2dPath.CpuSimd;
         }
         // Tiled wins on GPUs (shared-memory reuse) and also where the OpenCL device is a CPU
         // (DeviceHardware.Cpu, e.g. PoCL): there its work-group tiles stay in cache and each work

@@ -26,6 +26,23 @@ internal static unsafe class Conv2dCpuWinograd
     /// fewer channels were not measured, and there the transforms weigh more against the multiplies they save.</summary>
     internal const int AutoMinChannels = 8;
 
+    /// <summary>Tiles below which Auto keeps a layer with large transformed weights on the direct path.</summary>
+    internal const int AutoMinTiles = 64;
+
+    /// <summary>Bytes of F(4×4) transformed weights above which they no longer stay in a server's
+    /// last-level cache share between calls.</summary>
+    internal const long AutoCachedWeightBytes = 24L << 20;
+
+    /// <summary>Whether F(4×4) pays on this layer: its transformed weights are 4× the direct path's,
+    /// and each is used once per 4×4 tile, so on a small map (CRNN's 4-row 512→512 layer has 7 tiles)
+    /// with weights too large to stay cached, reading them costs more than the multiplies it saves.</summary>
+    internal static bool PaysOff(Conv2dShape shape)
+    {
+        long tiles = (long)shape.Batch * ((shape.OutHeight + 3) / 4) * ((shape.OutWidth + 3) / 4);
+        long transformedBytes = 36L * shape.InChannels * shape.OutChannels * sizeof(float);
+        return tiles >= AutoMinTiles || transformedBytes <= AutoCachedWeightBytes;
+    }
+
     /// <summary>Whether the path computes this geometry: 3×3 kernels at stride 1, any dilation and padding.</summary>
     internal static bool Supports(Conv2dShape shape) => shape.KernelHeight == 3 && shape.KernelWidth == 3 && shape.Stride == 1;
 

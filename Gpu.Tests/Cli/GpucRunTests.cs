@@ -36,7 +36,7 @@ public sealed partial class GpucRunTests
     /// <summary>Starts gpuc with its output redirected (so it prints plain lines, no progress bar).</summary>
     private static Process Start(params string[] arguments)
     {
-        var start = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(ChildProcess.DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string argument in (string[])["exec", Path.Combine(AppContext.BaseDirectory, "gpuc.dll"), .. arguments])
             start.ArgumentList.Add(argument);
         return Process.Start(start) ?? throw new InvalidOperationException("gpuc did not start");
@@ -56,23 +56,7 @@ public sealed partial class GpucRunTests
         return (process.ExitCode, output, error.Result);
     }
 
-    private static string DotnetHost()
-    {
-        string root = Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
-        string host = Path.Combine(root, "dotnet");
-        return File.Exists(host) ? host : "dotnet";
-    }
-
-    private void Ffmpeg(params string[] arguments)
-    {
-        var info = new ProcessStartInfo(FfmpegTools.Find().FfmpegPath) { RedirectStandardError = true };
-        foreach (string argument in new[] { "-nostdin", "-v", "error", "-y" }.Concat(arguments))
-            info.ArgumentList.Add(argument);
-        using var process = Process.Start(info)!;
-        string errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.That(process.ExitCode, Is.Zero, errors);
-    }
+    private static void Ffmpeg(params string[] arguments) => Media.TestVideos.Ffmpeg(FfmpegTools.Find(), arguments);
 
     private string MakeVideo(string name, double seconds, int width = 96, int height = 64)
     {

@@ -51,7 +51,7 @@ public static class ChildProcess
 
     /// <summary>The dotnet executable of the running runtime: the shared framework lives in
     /// <c>DOTNET_ROOT/shared/Microsoft.NETCore.App/VERSION/</c>.</summary>
-    private static string DotnetHost()
+    public static string DotnetHost()
     {
         string root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
         string host = Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");

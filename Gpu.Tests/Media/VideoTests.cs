@@ -48,16 +48,7 @@ public sealed class VideoTests
     [TearDown]
     public void DeleteOutputFolder() => Directory.Delete(output, recursive: true);
 
-    private void Ffmpeg(params string[] arguments)
-    {
-        var info = new ProcessStartInfo(tools.FfmpegPath) { RedirectStandardError = true };
-        foreach (string argument in new[] { "-nostdin", "-v", "error", "-y" }.Concat(arguments))
-            info.ArgumentList.Add(argument);
-        using var process = Process.Start(info)!;
-        string errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.That(process.ExitCode, Is.Zero, errors);
-    }
+    private void Ffmpeg(params string[] arguments) => TestVideos.Ffmpeg(tools, arguments);
 
     private string Out(string name) => Path.Combine(output, name);
 

@@ -37,4 +37,20 @@ internal sealed class ModelFixture
     public double Float32Difference(string group, string output) => Group(group).GetProperty("float32_max_abs_diff").GetProperty(output).GetDouble();
 
     public static (int N, int C, int H, int W) Shape4(int[] shape) => (shape[0], shape[1], shape[2], shape[3]);
+
+    /// <summary>Asserts the largest absolute difference is within <paramref name="tolerance"/>, and prints it.</summary>
+    public static void AssertClose(float[] expected, float[] actual, double tolerance, string what)
+    {
+        Assert.That(actual, Has.Length.EqualTo(expected.Length), what);
+        double worst = 0;
+        int worstAt = -1;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double error = Math.Abs((double)expected[i] - actual[i]);
+            if (!(error <= worst))
+                (worst, worstAt) = (error, i);
+        }
+        TestContext.Out.WriteLine($"{what}: max |error| {worst:E2}");
+        Assert.That(worst, Is.LessThanOrEqualTo(tolerance), $"{what}: element {worstAt} is {(worstAt >= 0 ? actual[worstAt] : 0)}, expected {(worstAt >= 0 ? expected[worstAt] : 0)}");
+    }
 }

@@ -36,7 +36,7 @@ public sealed class ModelParityTests(string deviceName) : DeviceTest(deviceName)
             foreach (var layout in new[] { TensorLayout.RowMajor, TensorLayout.Nhwc })
             {
                 float[] actual = RunCan(network, fixture.Get(group + "/input"), shape, layout);
-                AssertClose(expected, actual, NetworkTolerance, $"{name} {group} {mode} {layout}");
+                ModelFixture.AssertClose(expected, actual, NetworkTolerance, $"{name} {group} {mode} {layout}");
             }
         }
     }
@@ -50,7 +50,7 @@ public sealed class ModelParityTests(string deviceName) : DeviceTest(deviceName)
         {
             var (n, c, h, w) = ModelFixture.Shape4(fixture.ShapeOf(group + "/input"));
             float[] actual = RunCan(network, fixture.Get(group + "/input"), new ImageShape(n, c, h, w), TensorLayout.RowMajor);
-            AssertClose(fixture.Get(group + "/output_folded"), actual, NetworkTolerance, $"can24 {group} after other sizes");
+            ModelFixture.AssertClose(fixture.Get(group + "/output_folded"), actual, NetworkTolerance, $"can24 {group} after other sizes");
         }
     }
 
@@ -69,7 +69,7 @@ public sealed class ModelParityTests(string deviceName) : DeviceTest(deviceName)
         long perRow = 2L * shape.Width * config.Width * sizeof(float);
         strips.ActivationBudgetBytes = config.MacsPerPixel * sizeof(float) + perRow * (5 + 2 * config.ReceptiveRadius);
         Assert.That(strips.StripRows(shape), Is.EqualTo(5));
-        AssertClose(expected, RunCan(strips, input, shape, layout), 1e-5, $"strips of 5 rows, {layout}");
+        ModelFixture.AssertClose(expected, RunCan(strips, input, shape, layout), 1e-5, $"strips of 5 rows, {layout}");
 
         strips.ActivationBudgetBytes = perRow;
         Assert.Throws<InsufficientMemoryException>(() => RunCan(strips, input, shape, layout));
@@ -84,7 +84,7 @@ public sealed class ModelParityTests(string deviceName) : DeviceTest(deviceName)
         using var network = new ContextAggregationNetwork(Accelerator, CanWeights.Identity(CanConfig.Can24));
         float[] input = ImageTestDataRandom(3 * 19 * 21, seed: 5, low: 0f, high: 1f);
         float[] output = RunCan(network, input, new ImageShape(1, 3, 19, 21), TensorLayout.RowMajor);
-        AssertClose(input, output, 1e-5, "identity CAN24");
+        ModelFixture.AssertClose(input, output, 1e-5, "identity CAN24");
     }
 
     [TestCase("y")]
@@ -96,7 +96,7 @@ public sealed class ModelParityTests(string deviceName) : DeviceTest(deviceName)
         using var input = Accelerator.Allocate<float>(fixture.Get(group + "/input"));
         using var output = Accelerator.Allocate<float>((long)n * h * w);
         network.Forward(input.View, output.View, n, h, w);
-        AssertClose(fixture.Get(group + "/output"), output.ToArray(), NetworkTolerance, "vdsr network");
+        ModelFixture.AssertClose(fixture.Get(group + "/output"), output.ToArray(), NetworkTolerance, "vdsr network");
     }
 
     [TestCase("rgb", 2)]
@@ -118,7 +118,7 @@ public sealed class ModelParityTests(string deviceName) : DeviceTest(deviceName)
             using var output = Accelerator.Allocate<float>(expected.Length);
             network.Upscale(input.View, output.View, shape, scale, layout);
             var target = shape with { Height = h * scale, Width = w * scale };
-            AssertClose(expected, Relayout(output.ToArray(), target, layout, TensorLayout.RowMajor), NetworkTolerance, $"vdsr {group} ×{scale} {layout}");
+            ModelFixture.AssertClose(expected, Relayout(output.ToArray(), target, layout, TensorLayout.RowMajor), NetworkTolerance, $"vdsr {group} ×{scale} {layout}");
         }
     }
 
@@ -135,7 +135,7 @@ public sealed class ModelParityTests(string deviceName) : DeviceTest(deviceName)
         using var input = Accelerator.Allocate<float>(fixture.Get(group + "/input"));
         using var logits = Accelerator.Allocate<float>((long)steps * n * network.Weights.Classes);
         network.Forward(input.View, n, w, logits.View);
-        AssertClose(fixture.Get(group + "/logits"), logits.ToArray(), NetworkTolerance, $"crnn {group} logits");
+        ModelFixture.AssertClose(fixture.Get(group + "/logits"), logits.ToArray(), NetworkTolerance, $"crnn {group} logits");
 
         double margin = fixture.Group(group).GetProperty("min_margin").GetDouble();
         Assert.That(margin, Is.GreaterThan(2 * NetworkTolerance), "the fixture's decisions must be clearer than the tolerance for the text to be comparable");
@@ -194,21 +194,6 @@ public sealed class ModelParityTests(string deviceName) : DeviceTest(deviceName)
 
     private static float[] ImageTestDataRandom(int length, int seed, float low, float high)
         => Gpu.Tests.Ops.Image.ImageTestData.Random(length, seed, low, high);
-
-    private static void AssertClose(float[] expected, float[] actual, double tolerance, string what)
-    {
-        Assert.That(actual, Has.Length.EqualTo(expected.Length), what);
-        double worst = 0;
-        int worstAt = -1;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double error = Math.Abs((double)expected[i] - actual[i]);
-            if (!(error <= worst))
-                (worst, worstAt) = (error, i);
-        }
-        TestContext.Out.WriteLine($"{what}: max |error| {worst:E2}");
-        Assert.That(worst, Is.LessThanOrEqualTo(tolerance), $"{what}: element {worstAt} is {(worstAt >= 0 ? actual[worstAt] : 0)}, expected {(worstAt >= 0 ? expected[worstAt] : 0)}");
-    }
 }
 
 /// <summary>CRNN's line preprocessing against OpenCV's, which the shipped model was trained on
