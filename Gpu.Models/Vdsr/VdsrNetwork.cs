@@ -43,7 +43,7 @@ public sealed class VdsrNetwork : IDisposable
         shape.Validate();
         if (luminance.Length != shape.Length || output.Length != shape.Length)
             throw new ArgumentException($"{shape} luminance needs {shape.Length} elements in and out; got {luminance.Length} and {output.Length}.");
-        if (Overlap(luminance, output))
+        if (luminance.Overlaps(output))
             throw new ArgumentException("The output must not overlap the luminance: the network reads it again in its last layer.", nameof(output));
         var current = PlanFor(height, width);
         for (int n = 0; n < batch; n++)
@@ -94,9 +94,6 @@ public sealed class VdsrNetwork : IDisposable
         }
         Elementwise.Clamp(accelerator, output, output, 0f, 1f);
     }
-
-    private static bool Overlap(View<float> a, View<float> b)
-        => a.Handle == b.Handle && a.Offset < b.Offset + b.Length && b.Offset < a.Offset + a.Length;
 
     private Plan PlanFor(int height, int width)
     {
