@@ -5,6 +5,7 @@
 # Budgets (training-loop minutes) and options come from the environment, e.g. the short run that
 # produced the committed models:
 #   FIP_DETAIL_MIN=20 FIP_EDGE_MIN=15 VDSR_MIN=20 VDSR_MIDDLE=8 CRNN_MIN=28 CRNN_EVAL=400 FIP_TIMING_RUNS=1 tools/training/train_all.sh
+# (detail ran with 2 timing runs; CRNN was then resumed with train_crnn.py --minutes 35 --eval-samples 400).
 # Each run resumes from tools/training/checkpoints/ (git-ignored) when a checkpoint exists; delete
 # that folder (or pass FRESH=--fresh) to start over. Runs are niced and limited to THREADS threads.
 set -e

@@ -175,6 +175,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--eval-samples", type=int, default=1000)
     p.add_argument("--fresh", action="store_true")
+    p.add_argument("--note", default="", help="free text for the model card (e.g. how a resumed run was scheduled)")
     p.add_argument("--checkpoint-seconds", type=float, default=120)
     args = p.parse_args()
 
@@ -248,7 +249,8 @@ def main():
                      "batch": args.batch, "seed": args.seed, "steps": step, "samples_seen": step * args.batch,
                      "budget_minutes": args.minutes, "train_loop_seconds": round(train_seconds, 1),
                      "bn": "running statistics recomputed (plain average) over 10 batches of 64 training lines",
-                     "machine": common.machine_line() + ", nice 19, shared with C# builds"},
+                     "machine": common.machine_line() + ", nice 19, shared with C# builds",
+                     "note": args.note},
         "evaluation": results,
         "evaluation_notes": "held-out lines rendered with the training generator under fixed seeds different from training (1001-1004); word accuracy = exact match of the greedy CTC decoding with the lowercase text; CER = total edit distance / total characters of the truths",
     }
@@ -284,7 +286,7 @@ output T x N x 37 logits, T = {c['input']['time_steps']} for width {c['input']['
 {t['loss']}, {t['optimizer']} lr {t['lr']}, {t['schedule']}, {t['gradient_clipping']}, batch {t['batch']}, seed {t['seed']}.
 **{t['steps']} steps ({t['samples_seen']:,} lines) in {t['train_loop_seconds']:.0f} s of training loop** (budget {t['budget_minutes']} min;
 whole run including evaluation {c['wall_seconds_total']:.0f} s) on {t['machine']}.
-BN: {t['bn']}. `python3 tools/training/train_crnn.py --minutes 60` resumes this run for longer.
+BN: {t['bn']}.{(' ' + t['note']) if t.get('note') else ''} `python3 tools/training/train_crnn.py --minutes 60` resumes this run for longer.
 
 ## Quality
 {c['evaluation_notes']}.
