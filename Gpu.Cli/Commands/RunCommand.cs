@@ -170,7 +170,8 @@ internal static class RunCommand
         if (kind == MediaKind.Image)
             items = folder ? FolderItems(settings, suffix) : [new MediaItem(settings.Input, settings.Output ?? Beside(settings.Input, suffix, ".png"))];
         string videoOutput = settings.Output ?? Beside(settings.Input, suffix, Path.GetExtension(settings.Input));
-        long total = kind == MediaKind.Video ? 0 : items.Count;
+        // A video's frame count is known where its container lists it; otherwise progress counts up without a bar.
+        long total = kind == MediaKind.Video ? VideoProbe.Probe(settings.Input, cancellationToken: cancellation).FrameCount ?? 0 : items.Count;
 
         PipelineReport? report = null;
         var interactive = !settings.Json && AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected;
@@ -187,9 +188,18 @@ internal static class RunCommand
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                 .StartAsync(async context =>
                 {
-                    var task = context.AddTask($"{Path.GetFileName(settings.Input)} on {string.Join(", ", processors.Select(p => p.Name))}", maxValue: Math.Max(1, total));
+                    string label = $"{Path.GetFileName(settings.Input)} on {string.Join(", ", processors.Select(p => p.Name))}";
+                    var task = context.AddTask(label, maxValue: Math.Max(1, total));
                     task.IsIndeterminate = total == 0;
-                    await Execute(n => task.Increment(n));
+                    long done = 0;
+                    await Execute(n =>
+                    {
+                        long now = Interlocked.Add(ref done, n);
+                        if (total > 0)
+                            task.Increment(n);
+                        else
+                            task.Description = $"{label}: {now} frames";
+                    });
                 });
         }
         else
