@@ -43,16 +43,24 @@ public static class MediaJobs
     /// Runs the video <paramref name="input"/> into <paramref name="output"/>; null when the output
     /// exists and the policy skips it.
     /// </summary>
-    public static async Task<PipelineReport?> RunVideoAsync(string input, string output, IReadOnlyList<IFrameProcessor> processors,
+    public static Task<PipelineReport?> RunVideoAsync(string input, string output, IReadOnlyList<IFrameProcessor> processors,
+        MediaRunOptions? options = null, CancellationToken cancellationToken = default)
+        => RunVideoAsync(VideoProbe.Probe(input, options?.Tools ?? FfmpegTools.Find(), cancellationToken), output, processors, options, cancellationToken);
+
+    /// <summary>
+    /// Runs an already probed video into <paramref name="output"/> (for callers that read its frame
+    /// count first); null when the output exists and the policy skips it.
+    /// </summary>
+    public static async Task<PipelineReport?> RunVideoAsync(VideoInfo input, string output, IReadOnlyList<IFrameProcessor> processors,
         MediaRunOptions? options = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(input);
         options ??= new MediaRunOptions();
         if (!AtomicOutputFile.ShouldWrite(output, options.ExistingOutput))
             return null;
         var tools = options.Tools ?? FfmpegTools.Find();
-        var info = VideoProbe.Probe(input, tools, cancellationToken);
-        using var source = new FfmpegVideoSource(info, tools);
-        using var sink = new FfmpegVideoSink(output, info, options.VideoEncode, options.ExistingOutput, tools);
+        using var source = new FfmpegVideoSource(input, tools);
+        using var sink = new FfmpegVideoSink(output, input, options.VideoEncode, options.ExistingOutput, tools);
         return await FramePipeline.RunAsync(source, processors, sink, options.Pipeline, cancellationToken).ConfigureAwait(false);
     }
 

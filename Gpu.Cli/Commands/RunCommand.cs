@@ -171,15 +171,16 @@ internal static class RunCommand
             items = folder ? FolderItems(settings, suffix) : [new MediaItem(settings.Input, settings.Output ?? Beside(settings.Input, suffix, ".png"))];
         string videoOutput = settings.Output ?? Beside(settings.Input, suffix, Path.GetExtension(settings.Input));
         // A video's frame count is known where its container lists it; otherwise progress counts up without a bar.
-        long total = kind == MediaKind.Video ? VideoProbe.Probe(settings.Input, cancellationToken: cancellation).FrameCount ?? 0 : items.Count;
+        var video = kind == MediaKind.Video ? VideoProbe.Probe(settings.Input, cancellationToken: cancellation) : null;
+        long total = video is null ? items.Count : video.FrameCount ?? 0;
 
         PipelineReport? report = null;
         var interactive = !settings.Json && AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected;
         async Task Execute(Action<int> framesDone)
         {
             var counted = processors.Select(p => (IFrameProcessor)new ProgressProcessor(p, framesDone)).ToList();
-            report = kind == MediaKind.Video
-                ? await MediaJobs.RunVideoAsync(settings.Input, videoOutput, counted, options, cancellation)
+            report = video is not null
+                ? await MediaJobs.RunVideoAsync(video, videoOutput, counted, options, cancellation)
                 : await MediaJobs.RunImagesAsync(items, counted, options, cancellation);
         }
         if (interactive)
