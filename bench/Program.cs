@@ -2,7 +2,7 @@ using Gpu.Bench;
 using Gpu.Bench.Core;
 using Gpu.Core;
 
-// bench [suite ...] [--devices name,name]: suites run in the order given; none means all.
+// bench [suite ...] [--devices name,name] [--filter TEXT] [--frames N (pipeline clip)]: suites run in the order given; none means all.
 var suites = new Dictionary<string, Action<TextWriter, IReadOnlyList<Device>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["saxpy"] = (output, devices) => SaxpyBench.Run(output, devices),
@@ -11,6 +11,7 @@ var suites = new Dictionary<string, Action<TextWriter, IReadOnlyList<Device>>>(S
     ["conv"] = (output, devices) => Gpu.Bench.Image.ConvBench.Run(output, devices),
     ["image"] = (output, devices) => Gpu.Bench.Image.ImageOpsBench.Run(output, devices),
     ["models"] = (output, devices) => Gpu.Bench.Models.ModelBench.Run(output, devices),
+    ["pipeline"] = (output, devices) => Gpu.Bench.Pipeline.PipelineBench.Run(output, devices),
 };
 
 var requested = new List<string>();
@@ -19,6 +20,11 @@ for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--filter" && i + 1 < args.Length)
         BenchFilter.Text = args[++i];
+    else if (args[i] == "--frames" && i + 1 < args.Length && int.TryParse(args[i + 1], out int frames) && frames > 0)
+    {
+        Gpu.Bench.Pipeline.PipelineBench.Frames = frames;
+        i++;
+    }
     else if (args[i] == "--devices" && i + 1 < args.Length)
     {
         try
@@ -35,7 +41,7 @@ for (int i = 0; i < args.Length; i++)
         requested.Add(args[i]);
     else
     {
-        Console.Error.WriteLine($"unknown argument '{args[i]}'; usage: bench [{string.Join("|", suites.Keys)} ...] [--devices cpu,opencl:0,...] [--filter TEXT]");
+        Console.Error.WriteLine($"unknown argument '{args[i]}'; usage: bench [{string.Join("|", suites.Keys)} ...] [--devices cpu,opencl:0,...] [--filter TEXT] [--frames N]");
         return 2;
     }
 }

@@ -19,7 +19,7 @@ public static class PyTorchPeer
     /// <returns>The parsed result, or the reason there is none.</returns>
     public static (JsonElement? Result, string? Unavailable) Run(string script, IEnumerable<string> arguments, int threads)
     {
-        string? path = FindScript(script);
+        string? path = FindInRepository(Path.Combine("tools", "reference", script));
         if (path is null)
             return (null, $"tools/reference/{script} not found from {AppContext.BaseDirectory}");
         if (!File.Exists(Python))
@@ -51,11 +51,12 @@ public static class PyTorchPeer
     private static string LastLine(string text)
         => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
 
-    private static string? FindScript(string script)
+    /// <summary>A file of the repository bench was built in (found upwards from its binaries), or null.</summary>
+    public static string? FindInRepository(string relativePath)
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
-            string candidate = Path.Combine(directory.FullName, "tools", "reference", script);
+            string candidate = Path.Combine(directory.FullName, relativePath);
             if (File.Exists(candidate))
                 return candidate;
         }
