@@ -1,0 +1,335 @@
+using System.Buffers.Binary;
+
+namespace Gpu.Models.Compression;
+
+/// <summary>How a tensor is stored in a <c>.gpuc</c> file (docs/format.md).</summary>
+public enum TensorCodec
+{
+    /// <summary>float32 values as they are (biases, norm parameters, small tensors).</summary>
+    Raw,
+
+    /// <summary>Weight sharing: k-means centroids and a Huffman-coded centroid index per weight.</summary>
+    Shared,
+
+    /// <summary>Pruned and shared: the kept weights' positions as Huffman-coded gaps (with padding
+    /// entries) and their Huffman-coded centroid indices; centroid 0 is the zero that padding stores.</summary>
+    SparseShared,
+
+    /// <summary>Symmetric int8 with one scale per output channel (the first dimension).</summary>
+    Int8,
+}
+
+/// <summary>
+/// One tensor in its stored form: name, shape, codec and the codec's bytes. The factories compress;
+/// <see cref="Decode"/> rebuilds the float32 values and refuses, with an
+/// <see cref="InvalidDataException"/>, any payload its shape and codec cannot explain, allocating
+/// nothing that the payload's own size does not bound.
+/// </summary>
+/// <param name="Name">The tensor's key, as in the model's safetensors file.</param>
+/// <param name="Shape">Dimensions, outermost first.</param>
+/// <param name="Codec">How <paramref name="Payload"/> encodes the values.</param>
+/// <param name="Payload">The encoded values.</param>
+public sealed record CompressedTensor(string Name, long[] Shape, TensorCodec Codec, byte[] Payload)
+{
+    /// <summary>The most elements a tensor may have (what one .NET array holds).</summary>
+    public const long MaxElements = int.MaxValue;
+
+    /// <summary>Number of values.</summary>
+    public long ElementCount => Shape.Aggregate(1L, (product, dimension) => product * dimension);
+
+    /// <summary>The values stored verbatim.</summary>
+    public static CompressedTensor Raw(string name, long[] shape, ReadOnlySpan<float> values)
+    {
+        CheckLength(name, shape, values.Length);
+        var payload = new byte[4 * values.Length];
+        for (int i = 0; i < values.Length; i++)
+            BinaryPrimitives.WriteSingleLittleEndian(payload.AsSpan(4 * i), values[i]);
+        return new CompressedTensor(name, shape, TensorCodec.Raw, payload);
+    }
+
+    /// <summary>Every value replaced by the nearest of 2^<paramref name="bits"/> k-means centroids (1 to 8 bits).</summary>
+    public static CompressedTensor Shared(string name, long[] shape, ReadOnlySpan<float> values, int bits)
+    {
+        CheckLength(name, shape, values.Length);
+        CheckBits(bits, 1, 8, nameof(bits));
+        var shared = WeightSharing.Cluster(values, 1 << bits);
+        var output = new PayloadWriter();
+        output.Byte(bits);
+        WriteCodebook(output, shared.Centroids, shared.Indices, out var stream);
+        output.Bytes(stream);
+        return new CompressedTensor(name, shape, TensorCodec.Shared, output.ToArray());
+    }
+
+    /// <summary>
+    /// The values where <paramref name="keep"/> is true, shared among 2^<paramref name="valueBits"/> − 1
+    /// k-means centroids, at positions coded as gaps of <paramref name="gapBits"/> bits; the rest are zero.
+    /// </summary>
+    public static CompressedTensor SparseShared(string name, long[] shape, ReadOnlySpan<float> values, ReadOnlySpan<bool> keep, int valueBits, int gapBits)
+    {
+        CheckLength(name, shape, values.Length);
+        if (keep.Length != values.Length)
+            throw new ArgumentException($"{name}: the mask has {keep.Length} entries for {values.Length} values", nameof(keep));
+        CheckBits(valueBits, 2, 8, nameof(valueBits));
+        CheckBits(gapBits, 1, 12, nameof(gapBits));
+        var positions = new List<int>();
+        for (int i = 0; i < keep.Length; i++)
+            if (keep[i])
+                positions.Add(i);
+        var kept = new float[positions.Count];
+        for (int i = 0; i < kept.Length; i++)
+            kept[i] = values[positions[i]];
+        var shared = WeightSharing.Cluster(kept, (1 << valueBits) - 1);
+        var gaps = SparseGaps.Encode(positions.ToArray(), values.Length, gapBits);
+        // Centroid 0 is the zero of the padding entries; the shared values follow it.
+        float[] centroids = [0f, .. shared.Centroids];
+        int[] symbols = [.. gaps.Sources.Select(s => s < 0 ? 0 : shared.Indices[s] + 1)];
+
+        var output = new PayloadWriter();
+        output.Byte(valueBits);
+        output.Byte(gapBits);
+        output.UInt32((uint)symbols.Length);
+        WriteCodebook(output, centroids, symbols, out var valueStream);
+        var gapCode = HuffmanCode.FromFrequencies(Histogram(gaps.Gaps, 1 << gapBits));
+        output.Bytes(gapCode.Lengths);
+        output.UInt32((uint)valueStream.Length);
+        output.Bytes(valueStream);
+        var gapWriter = new BitWriter();
+        gapCode.Encode(gaps.Gaps, gapWriter);
+        output.Bytes(gapWriter.ToArray());
+        return new CompressedTensor(name, shape, TensorCodec.SparseShared, output.ToArray());
+    }
+
+    /// <summary>Symmetric int8 per output channel: q = round(w / s) with s = max |w| / 127 over the channel.</summary>
+    public static CompressedTensor Int8(string name, long[] shape, ReadOnlySpan<float> values)
+    {
+        CheckLength(name, shape, values.Length);
+        if (shape.Length == 0 || shape[0] <= 0)
+            throw new ArgumentException($"{name}: int8 needs an output-channel dimension", nameof(shape));
+        int channels = (int)shape[0], perChannel = values.Length / channels;
+        var output = new PayloadWriter();
+        output.UInt32((uint)channels);
+        var scales = new float[channels];
+        for (int c = 0; c < channels; c++)
+        {
+            float max = 0;
+            foreach (float v in values.Slice(c * perChannel, perChannel))
+                max = MathF.Max(max, MathF.Abs(v));
+            scales[c] = max / 127;
+            output.Single(scales[c]);
+        }
+        for (int i = 0; i < values.Length; i++)
+        {
+            float scale = scales[i / Math.Max(perChannel, 1)];
+            output.Byte((byte)(sbyte)(scale == 0 ? 0 : Math.Clamp(MathF.Round(values[i] / scale), -127, 127)));
+        }
+        return new CompressedTensor(name, shape, TensorCodec.Int8, output.ToArray());
+    }
+
+    /// <summary>The float32 values the payload encodes.</summary>
+    /// <exception cref="InvalidDataException">The payload does not fit the shape and codec.</exception>
+    public float[] Decode()
+    {
+        long count = ElementCount;
+        if (Shape.Any(d => d < 0) || count > MaxElements)
+            throw Invalid($"shape [{string.Join(", ", Shape)}] is negative or too large");
+        var input = new PayloadReader(Payload, Name);
+        var values = Codec switch
+        {
+            TensorCodec.Raw => DecodeRaw(input, (int)count),
+            TensorCodec.Shared => DecodeShared(input, (int)count),
+            TensorCodec.SparseShared => DecodeSparseShared(input, (int)count),
+            TensorCodec.Int8 => DecodeInt8(input, (int)count),
+            _ => throw Invalid($"codec {(int)Codec} is unknown"),
+        };
+        return values;
+    }
+
+    private float[] DecodeRaw(PayloadReader input, int count)
+    {
+        if (Payload.Length != 4L * count)
+            throw Invalid($"raw payload of {Payload.Length} bytes for {count} values");
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+            values[i] = input.Single();
+        return values;
+    }
+
+    private float[] DecodeShared(PayloadReader input, int count)
+    {
+        int bits = input.Byte();
+        if (bits is < 1 or > 8)
+            throw Invalid($"{bits}-bit weight sharing; 1 to 8 bits are allowed");
+        var (centroids, code) = ReadCodebook(input, 1 << bits);
+        var stream = input.Rest();
+        // Every code is at least one bit long, so the stream bounds the count before anything is allocated.
+        if (count > 8L * stream.Length)
+            throw Invalid($"{count} values cannot fit a {stream.Length}-byte index stream");
+        var indices = new int[count];
+        var reader = new BitReader(stream);
+        code.Decode(ref reader, indices);
+        return [.. indices.Select(i => centroids[i])];
+    }
+
+    private float[] DecodeSparseShared(PayloadReader input, int count)
+    {
+        int valueBits = input.Byte(), gapBits = input.Byte();
+        if (valueBits is < 2 or > 8 || gapBits is < 1 or > 12)
+            throw Invalid($"{valueBits}-bit values or {gapBits}-bit gaps are out of range");
+        long entries = input.UInt32();
+        if (entries > count)
+            throw Invalid($"{entries} entries for a tensor of {count} values");
+        var (centroids, valueCode) = ReadCodebook(input, 1 << valueBits);
+        if (centroids.Length == 0 || centroids[0] != 0)
+            throw Invalid("centroid 0 must be the zero of the padding entries");
+        var gapCode = HuffmanCode.FromLengths(input.Bytes(1 << gapBits));
+        var valueStream = input.Bytes(input.UInt32());
+        var gapStream = input.Rest();
+        if (entries > 8L * valueStream.Length || entries > 8L * gapStream.Length)
+            throw Invalid($"{entries} entries cannot fit streams of {valueStream.Length} and {gapStream.Length} bytes");
+        var symbols = new int[entries];
+        var gaps = new int[entries];
+        var valueReader = new BitReader(valueStream);
+        valueCode.Decode(ref valueReader, symbols);
+        var gapReader = new BitReader(gapStream);
+        gapCode.Decode(ref gapReader, gaps);
+        int[] positions;
+        try
+        {
+            positions = SparseGaps.Positions(gaps, gapBits, count);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Invalid(e.Message);
+        }
+        var values = new float[count];
+        for (int e = 0; e < positions.Length; e++)
+            values[positions[e]] = centroids[symbols[e]];
+        return values;
+    }
+
+    private float[] DecodeInt8(PayloadReader input, int count)
+    {
+        long channels = input.UInt32();
+        if (Shape.Length == 0 || channels != Shape[0] || Payload.Length != 4 + 4 * channels + count)
+            throw Invalid($"int8 payload of {Payload.Length} bytes for {channels} channels and {count} values");
+        var scales = new float[channels];
+        for (int c = 0; c < channels; c++)
+            scales[c] = input.Single();
+        int perChannel = channels == 0 ? 0 : (int)(count / channels);
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+            values[i] = (sbyte)input.Byte() * scales[i / perChannel];
+        return values;
+    }
+
+    private static void WriteCodebook(PayloadWriter output, float[] centroids, int[] symbols, out byte[] stream)
+    {
+        var code = HuffmanCode.FromFrequencies(Histogram(symbols, centroids.Length));
+        output.UInt16((ushort)centroids.Length);
+        foreach (float c in centroids)
+            output.Single(c);
+        output.Bytes(code.Lengths);
+        var writer = new BitWriter();
+        code.Encode(symbols, writer);
+        stream = writer.ToArray();
+    }
+
+    private (float[] Centroids, HuffmanCode Code) ReadCodebook(PayloadReader input, int maxCentroids)
+    {
+        int count = input.UInt16();
+        if (count > maxCentroids)
+            throw Invalid($"{count} centroids; the bit width allows {maxCentroids}");
+        var centroids = new float[count];
+        for (int c = 0; c < count; c++)
+            centroids[c] = input.Single();
+        try
+        {
+            return (centroids, HuffmanCode.FromLengths(input.Bytes(count)));
+        }
+        catch (InvalidDataException e)
+        {
+            throw Invalid(e.Message);
+        }
+    }
+
+    private static long[] Histogram(ReadOnlySpan<int> symbols, int alphabet)
+    {
+        var counts = new long[alphabet];
+        foreach (int s in symbols)
+            counts[s]++;
+        return counts;
+    }
+
+    private static void CheckLength(string name, long[] shape, int length)
+    {
+        long count = shape.Aggregate(1L, (product, dimension) => product * dimension);
+        if (shape.Any(d => d < 0) || count != length)
+            throw new ArgumentException($"{name}: shape [{string.Join(", ", shape)}] does not hold {length} values", nameof(shape));
+    }
+
+    private static void CheckBits(int bits, int low, int high, string name)
+    {
+        if (bits < low || bits > high)
+            throw new ArgumentOutOfRangeException(name, bits, $"{low} to {high} bits");
+    }
+
+    private InvalidDataException Invalid(string message) => new($"tensor '{Name}' ({Codec}): {message}");
+
+    private sealed class PayloadWriter
+    {
+        private readonly MemoryStream stream = new();
+
+        public void Byte(int value) => stream.WriteByte((byte)value);
+
+        public void UInt16(ushort value)
+        {
+            Span<byte> bytes = stackalloc byte[2];
+            BinaryPrimitives.WriteUInt16LittleEndian(bytes, value);
+            stream.Write(bytes);
+        }
+
+        public void UInt32(uint value)
+        {
+            Span<byte> bytes = stackalloc byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
+            stream.Write(bytes);
+        }
+
+        public void Single(float value)
+        {
+            Span<byte> bytes = stackalloc byte[4];
+            BinaryPrimitives.WriteSingleLittleEndian(bytes, value);
+            stream.Write(bytes);
+        }
+
+        public void Bytes(ReadOnlySpan<byte> bytes) => stream.Write(bytes);
+
+        public byte[] ToArray() => stream.ToArray();
+    }
+
+    private sealed class PayloadReader(byte[] payload, string name)
+    {
+        private int position;
+
+        public int Byte() => Take(1)[0];
+
+        public int UInt16() => BinaryPrimitives.ReadUInt16LittleEndian(Take(2));
+
+        public uint UInt32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
+
+        public float Single() => BinaryPrimitives.ReadSingleLittleEndian(Take(4));
+
+        public byte[] Bytes(long count) => Take(count).ToArray();
+
+        public byte[] Rest() => Take(payload.Length - position).ToArray();
+
+        private ReadOnlySpan<byte> Take(long count)
+        {
+            if (count < 0 || count > payload.Length - position)
+                throw new InvalidDataException($"tensor '{name}': the payload ends {count - (payload.Length - position)} bytes short");
+            var span = payload.AsSpan(position, (int)count);
+            position += (int)count;
+            return span;
+        }
+    }
+}

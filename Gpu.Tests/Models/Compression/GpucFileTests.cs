@@ -1,0 +1,203 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using Gpu.Models.Compression;
+
+namespace Gpu.Tests.Models.Compression;
+
+/// <summary>The compressed tensor codecs and the <c>.gpuc</c> container: each codec gives back what
+/// it promises (raw exactly, shared values as k-means assigns them, pruned weights as zeros, int8
+/// within half a step), a file round-trips, every kind of malformed file or payload is refused with an
+/// <see cref="InvalidDataException"/> that says what is wrong, and a time-bounded mutation fuzz finds
+/// nothing else thrown.</summary>
+public sealed class GpucFileTests
+{
+    private string directory = "";
+
+    [SetUp]
+    public void CreateDirectory() => directory = Directory.CreateTempSubdirectory("gpuc-file").FullName;
+
+    [TearDown]
+    public void RemoveDirectory() => Directory.Delete(directory, recursive: true);
+
+    private static float[] Weights(int count, int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1) * 0.3f)];
+    }
+
+    [Test]
+    public void EachCodecGivesBackWhatItPromises()
+    {
+        float[] w = Weights(24 * 24 * 9, 1);
+        long[] shape = [24, 24, 3, 3];
+        Assert.That(CompressedTensor.Raw("raw", shape, w).Decode(), Is.EqualTo(w));
+
+        Assert.That(CompressedTensor.Shared("shared", shape, w, 5).Decode(), Is.EqualTo(WeightSharing.Cluster(w, 32).Decode()));
+
+        bool[] keep = MagnitudePruning.MaskBySparsity(w, 0.9);
+        float[] sparse = CompressedTensor.SparseShared("sparse", shape, w, keep, valueBits: 5, gapBits: 4).Decode();
+        float[] kept = [.. w.Where((_, i) => keep[i])];
+        float[] sharedKept = WeightSharing.Cluster(kept, 31).Decode();
+        Assert.That(sparse.Where((_, i) => !keep[i]), Is.All.EqualTo(0f));
+        Assert.That(sparse.Where((_, i) => keep[i]), Is.EqualTo(sharedKept));
+
+        float[] int8 = CompressedTensor.Int8("int8", shape, w).Decode();
+        for (int c = 0; c < 24; c++)
+        {
+            float step = w.Skip(c * 216).Take(216).Max(MathF.Abs) / 127;
+            for (int i = c * 216; i < (c + 1) * 216; i++)
+                Assert.That(int8[i], Is.EqualTo(w[i]).Within(step / 2 + 1e-7f));
+        }
+    }
+
+    [Test]
+    public void SparseCodingIsSmallerThanItsParts()
+    {
+        float[] w = Weights(64 * 64 * 9, 2);
+        bool[] keep = MagnitudePruning.MaskBySparsity(w, 0.9);
+        var sparse = CompressedTensor.SparseShared("w", [64, 64, 3, 3], w, keep, 5, 4);
+        // 10 % of 36864 weights at 5-bit values and 4-bit gaps before Huffman: about 4.1 kB.
+        Assert.That(sparse.Payload.Length, Is.LessThan(3686 * 9 / 8 + 300));
+        Assert.That(4.0 * w.Length / sparse.Payload.Length, Is.GreaterThan(30), "ratio to float32");
+    }
+
+    [Test]
+    public void AFileRoundTripsWithItsMetadata()
+    {
+        string path = Path.Combine(directory, "m.gpuc");
+        float[] w = Weights(300, 3);
+        CompressedTensor[] tensors = [CompressedTensor.Raw("bias", [300], w), CompressedTensor.Shared("weight", [10, 30], w, 4)];
+        GpucFile.Write(path, new Dictionary<string, string> { ["architecture"] = "can" }, tensors);
+        var (metadata, read) = GpucFile.Read(path);
+        Assert.That(metadata["architecture"], Is.EqualTo("can"));
+        Assert.That(read.Select(t => (t.Name, t.Codec, string.Join(",", t.Shape))), Is.EqualTo(tensors.Select(t => (t.Name, t.Codec, string.Join(",", t.Shape)))));
+        Assert.That(read.Select(t => t.Decode()), Is.EqualTo(tensors.Select(t => t.Decode())));
+
+        var weights = GpucFile.Load(path);
+        Assert.That(weights.Float("weight", 10, 30), Is.EqualTo(tensors[1].Decode()));
+        Assert.That(Directory.GetFiles(directory), Has.Length.EqualTo(1), "no temporary left behind");
+    }
+
+    private static byte[] ValidFile(string directory)
+    {
+        string path = Path.Combine(directory, "valid.gpuc");
+        float[] w = Weights(400, 4);
+        GpucFile.Write(path, new Dictionary<string, string> { ["architecture"] = "vdsr" },
+            [CompressedTensor.SparseShared("a", [20, 20], w, MagnitudePruning.MaskBySparsity(w, 0.8), 4, 3), CompressedTensor.Int8("b", [4, 100], w)]);
+        return File.ReadAllBytes(path);
+    }
+
+    private static string Refusal(ReadOnlySpan<byte> file)
+    {
+        try
+        {
+            var (_, tensors) = GpucFile.Parse(file);
+            foreach (var t in tensors)
+                t.Decode();
+        }
+        catch (InvalidDataException e)
+        {
+            return e.Message;
+        }
+        return "";
+    }
+
+    [Test]
+    public void MalformedFilesAreRefusedSayingWhy()
+    {
+        byte[] valid = ValidFile(directory);
+        Assert.That(Refusal(valid), Is.Empty);
+        Assert.That(Refusal(valid.AsSpan(0, 10)), Does.Contain("magic"));
+        Assert.That(Refusal(valid.AsSpan(0, valid.Length - 5)), Does.Contain("outside"), "truncated payloads");
+        Assert.That(Refusal(valid.AsSpan(0, 40)), Does.Contain("header claims"), "truncated header");
+
+        byte[] badHeader = (byte[])valid.Clone();
+        badHeader[20] ^= 0x10;
+        Assert.That(Refusal(badHeader), Does.Contain("header's CRC-32"));
+
+        byte[] badPayload = (byte[])valid.Clone();
+        badPayload[^3] ^= 0x01;
+        Assert.That(Refusal(badPayload), Does.Contain("CRC-32 mismatch"));
+
+        byte[] hugeHeader = (byte[])valid.Clone();
+        BinaryPrimitives.WriteUInt32LittleEndian(hugeHeader.AsSpan(8), uint.MaxValue);
+        Assert.That(Refusal(hugeHeader), Does.Contain("header claims"));
+
+        byte[] version = (byte[])valid.Clone();
+        version[4] = 9;
+        Assert.That(Refusal(version), Does.Contain("version 9"));
+    }
+
+    [Test]
+    public void PayloadsThatContradictTheirShapeAreRefused()
+    {
+        float[] w = Weights(100, 5);
+        var sparse = CompressedTensor.SparseShared("s", [100], w, MagnitudePruning.MaskBySparsity(w, 0.5), 4, 3);
+        // More entries than the tensor has values (the count field follows the two bit widths).
+        byte[] entries = (byte[])sparse.Payload.Clone();
+        BinaryPrimitives.WriteUInt32LittleEndian(entries.AsSpan(2), 1_000_000_000);
+        Assert.That(Message(sparse with { Payload = entries }), Does.Contain("entries for a tensor of 100"));
+        // The same payload declared for a smaller tensor: the gaps walk past its end.
+        Assert.That(Message(sparse with { Shape = [60] }), Does.Contain("entries for a tensor of 60").Or.Contain("lands at weight"));
+        Assert.That(Message(CompressedTensor.Raw("r", [100], w) with { Shape = [101] }), Does.Contain("raw payload"));
+        Assert.That(Message(CompressedTensor.Shared("h", [100], w, 3) with { Shape = [1_000_000, 1_000_000] }), Does.Contain("too large"));
+        Assert.That(Message(CompressedTensor.Shared("h", [100], w, 3) with { Shape = [100_000] }), Does.Contain("cannot fit"));
+        Assert.That(Message(CompressedTensor.Int8("i", [4, 25], w) with { Shape = [5, 20] }), Does.Contain("int8 payload"));
+
+        static string Message(CompressedTensor tensor)
+            => Assert.Throws<InvalidDataException>(() => tensor.Decode())!.Message;
+    }
+
+    [Test]
+    public void MutatedFilesAndPayloadsOnlyEverFailCleanly()
+    {
+        // A few thousand mutations in CI; GPUC_FUZZ_SECONDS runs it longer by hand.
+        double seconds = double.TryParse(Environment.GetEnvironmentVariable("GPUC_FUZZ_SECONDS"), out double s) ? s : 2;
+        byte[] valid = ValidFile(directory);
+        var (_, tensors) = GpucFile.Parse(valid);
+        var random = new Random(7);
+        var clock = Stopwatch.StartNew();
+        long files = 0, payloads = 0, refused = 0;
+        while (clock.Elapsed.TotalSeconds < seconds || files < 2000)
+        {
+            // Whole files: the CRCs catch most flips, so truncations and length fields are mutated too.
+            if (Refusal(Mutate(valid, random)).Length > 0)
+                refused++;
+            files++;
+            // Payloads past the CRC: what a decoder meets if a file's checksums were recomputed over garbage.
+            var tensor = tensors[random.Next(tensors.Count)];
+            try
+            {
+                (tensor with { Payload = Mutate(tensor.Payload, random) }).Decode();
+            }
+            catch (InvalidDataException)
+            {
+                refused++;
+            }
+            payloads++;
+        }
+        TestContext.Out.WriteLine($"{files} mutated files and {payloads} mutated payloads in {clock.Elapsed.TotalSeconds:F1} s; {refused} refused, the rest decoded");
+        Assert.That(refused, Is.GreaterThan(files / 2), "most mutations must be caught");
+    }
+
+    private static byte[] Mutate(byte[] source, Random random)
+    {
+        byte[] bytes = (byte[])source.Clone();
+        switch (random.Next(4))
+        {
+            case 0:
+                for (int i = random.Next(1, 4); i > 0; i--)
+                    bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8));
+                return bytes;
+            case 1:
+                return bytes[..random.Next(bytes.Length)];
+            case 2:
+                bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
+                return bytes;
+            default:
+                int at = random.Next(Math.Max(1, bytes.Length - 4));
+                BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(at), (uint)random.Next(int.MinValue, int.MaxValue));
+                return bytes;
+        }
+    }
+}
