@@ -6,5 +6,6 @@ root.Subcommands.Add(DevicesCommand.Create());
 root.Subcommands.Add(SelfTestCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(ConcatCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 return root.Parse(args).Invoke();

@@ -28,6 +28,12 @@ public sealed record MediaRunOptions
     /// <summary>Encoder and flags of written videos.</summary>
     public VideoEncodeOptions VideoEncode { get; init; } = new();
 
+    /// <summary>
+    /// The shard of a video to run (from <see cref="KeyframeIndex.Split"/>), written as video alone with
+    /// timestamps from 0 for <see cref="VideoConcat"/> to join; the whole video when null.
+    /// </summary>
+    public VideoSegment? VideoSegment { get; init; }
+
     /// <summary>The ffmpeg and ffprobe to use; found on PATH when null.</summary>
     public FfmpegTools? Tools { get; init; }
 }
@@ -49,7 +55,8 @@ public static class MediaJobs
 
     /// <summary>
     /// Runs an already probed video into <paramref name="output"/> (for callers that read its frame
-    /// count first); null when the output exists and the policy skips it.
+    /// count first); null when the output exists and the policy skips it. Throws
+    /// <see cref="ArgumentException"/> for an empty <see cref="MediaRunOptions.VideoSegment"/>.
     /// </summary>
     public static async Task<PipelineReport?> RunVideoAsync(VideoInfo input, string output, IReadOnlyList<IFrameProcessor> processors,
         MediaRunOptions? options = null, CancellationToken cancellationToken = default)
@@ -58,9 +65,14 @@ public static class MediaJobs
         options ??= new MediaRunOptions();
         if (!AtomicOutputFile.ShouldWrite(output, options.ExistingOutput))
             return null;
+        var segment = options.VideoSegment;
+        if (segment is { IsEmpty: true })
+            throw new ArgumentException($"{input.Path}: {segment} holds no frames; there is nothing to run", nameof(options));
+        // Audio, subtitles and metadata span the whole video: they come back when the shards are joined.
+        var encode = segment is null ? options.VideoEncode : options.VideoEncode with { CopyAudio = false, CopySubtitles = false };
         var tools = options.Tools ?? FfmpegTools.Find();
-        using var source = new FfmpegVideoSource(input, tools);
-        using var sink = new FfmpegVideoSink(output, input, options.VideoEncode, options.ExistingOutput, tools);
+        using var source = new FfmpegVideoSource(input, tools, segment);
+        using var sink = new FfmpegVideoSink(output, input, encode, options.ExistingOutput, tools);
         return await FramePipeline.RunAsync(source, processors, sink, options.Pipeline, cancellationToken).ConfigureAwait(false);
     }
 

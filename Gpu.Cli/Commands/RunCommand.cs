@@ -36,7 +36,7 @@ internal static class RunCommand
         var norm = new Option<string>("--norm") { Description = "FIP's adaptive norms: folded (stored statistics) or batch (each frame's own).", DefaultValueFactory = _ => "folded" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace outputs that exist." };
         var resume = new Option<bool>("--resume") { Description = "Skip inputs whose output exists (outputs are only ever complete)." };
-        var shard = new Option<string?>("--shard") { Description = "i/n: process only the i-th of n slices of a folder's sorted file list (0 ≤ i < n)." };
+        var shard = new Option<string?>("--shard") { Description = "i/n: process only the i-th of n slices (0 ≤ i < n): of a folder's sorted file list, or of a video's frames cut at keyframes (join the parts with gpuc concat)." };
         var codec = new Option<string?>("--codec") { Description = "Video encoder passed to ffmpeg (e.g. libx264, libx265)." };
         var crf = new Option<int?>("--crf") { Description = "Video quality passed to ffmpeg's -crf." };
         var pixelFormat = new Option<string?>("--pix-fmt") { Description = "Video pixel format passed to ffmpeg's -pix_fmt (default: the source's YUV format, else yuv420p)." };
@@ -163,16 +163,26 @@ internal static class RunCommand
             throw new FileNotFoundException($"{settings.Input}: no such file or folder.", settings.Input);
         if (kind == MediaKind.Unknown)
             throw new MediaException($"{settings.Input}: not an image ({string.Join(" ", ImageCodec.InputExtensions.Order())}) or a video ({string.Join(" ", MediaFiles.VideoExtensions.Order())}) by its extension");
-        if (kind == MediaKind.Video && settings.Shard.Count > 1)
-            throw new ArgumentException("--shard splits folders of images; a video is processed whole.");
 
         IReadOnlyList<MediaItem> items = [];
         if (kind == MediaKind.Image)
             items = folder ? FolderItems(settings, suffix) : [new MediaItem(settings.Input, settings.Output ?? Beside(settings.Input, suffix, ".png"))];
-        string videoOutput = settings.Output ?? Beside(settings.Input, suffix, Path.GetExtension(settings.Input));
         // A video's frame count is known where its container lists it; otherwise progress counts up without a bar.
         var video = kind == MediaKind.Video ? VideoProbe.Probe(settings.Input, cancellationToken: cancellation) : null;
-        long total = video is null ? items.Count : video.FrameCount ?? 0;
+        // A video's shard is the frames from one keyframe to another, found from the packets without decoding.
+        var keyframes = video is not null && settings.Shard.Count > 1 ? KeyframeIndex.Read(settings.Input, cancellationToken: cancellation) : null;
+        var segment = keyframes?.Shard(settings.Shard.Index, settings.Shard.Count);
+        if (segment is { IsEmpty: true })
+        {
+            string empty = $"shard {segment.Index}/{segment.Count} holds no frames of this video: it has {keyframes!.Keyframes.Count} keyframe{(keyframes.Keyframes.Count == 1 ? "" : "s")} among {keyframes.FrameCount} frames; encode with shorter GOPs (-g) to use more shards";
+            if (settings.Json)
+                PrintSummary(settings, null, [], segment);
+            (settings.Json ? Console.Error : Console.Out).WriteLine(empty);
+            return 0;
+        }
+        string videoOutput = settings.Output ?? Beside(settings.Input, segment is null ? suffix : $"{suffix}.{PartName(segment)}", Path.GetExtension(settings.Input));
+        options = options with { VideoSegment = segment };
+        long total = video is null ? items.Count : segment?.FrameCount ?? video.FrameCount ?? 0;
 
         PipelineReport? report = null;
         var interactive = !settings.Json && AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected;
@@ -213,8 +223,15 @@ internal static class RunCommand
                     Console.Error.WriteLine($"{now}{(total > 0 ? $"/{total}" : "")} frames");
             });
         }
-        PrintSummary(settings, report, kind == MediaKind.Video ? [videoOutput] : [.. items.Select(i => i.Output)]);
+        PrintSummary(settings, report, kind == MediaKind.Video ? [videoOutput] : [.. items.Select(i => i.Output)], segment);
         return 0;
+    }
+
+    /// <summary>"part03of16": zero-padded, so a shell glob lists the parts in order for gpuc concat.</summary>
+    private static string PartName(VideoSegment segment)
+    {
+        int digits = (segment.Count - 1).ToString(CultureInfo.InvariantCulture).Length;
+        return $"part{segment.Index.ToString(CultureInfo.InvariantCulture).PadLeft(digits, '0')}of{segment.Count}";
     }
 
     private static IReadOnlyList<MediaItem> FolderItems(Settings settings, string suffix)
@@ -227,7 +244,7 @@ internal static class RunCommand
     private static string Beside(string input, string suffix, string extension)
         => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(input))!, $"{Path.GetFileNameWithoutExtension(input)}.{suffix}{extension}");
 
-    private static void PrintSummary(Settings settings, PipelineReport? report, IReadOnlyList<string> outputs)
+    private static void PrintSummary(Settings settings, PipelineReport? report, IReadOnlyList<string> outputs, VideoSegment? segment)
     {
         if (settings.Json)
         {
@@ -238,6 +255,7 @@ internal static class RunCommand
                 fps = report is { Elapsed.TotalSeconds: > 0 } r ? r.Frames / r.Elapsed.TotalSeconds : 0,
                 stages = report?.Stages.Select(s => new { stage = s.Stage, busy_seconds = s.Busy.TotalSeconds, calls = s.Calls }) ?? [],
                 outputs,
+                shard = segment is null ? null : new { index = segment.Index, count = segment.Count, first_frame = segment.FirstFrame, frame_count = segment.FrameCount },
             }));
             return;
         }
@@ -250,6 +268,8 @@ internal static class RunCommand
         Console.WriteLine($"{report.Frames} frames in {report.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s ({fps.ToString("F2", CultureInfo.InvariantCulture)} frames/s); busy time per stage (the bottleneck is the busiest):");
         foreach (var stage in report.Stages)
             Console.WriteLine($"  {stage.Stage,-24} {stage.Busy.TotalSeconds,8:F2} s  {(report.Elapsed > TimeSpan.Zero ? stage.Busy / report.Elapsed : 0),5:P0}");
+        if (segment is not null)
+            Console.WriteLine($"{segment} of the video; join the parts with gpuc concat");
         Console.WriteLine(outputs.Count == 1 ? $"wrote {outputs[0]}" : $"wrote {outputs.Count} files under {Path.GetDirectoryName(outputs[0])}");
     }
 

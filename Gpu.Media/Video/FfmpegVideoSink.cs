@@ -112,15 +112,7 @@ public sealed class FfmpegVideoSink : IFrameSink
             "-f", "rawvideo", "-pix_fmt", first.Depth == SampleDepth.Bits16 ? "rgb48le" : "rgb24",
             "-s", $"{first.Size.Width}x{first.Size.Height}", "-framerate", source.FrameRate.ToString(), "-i", "pipe:0",
         };
-        if (audio || subtitles)
-            arguments.AddRange(["-i", source.Path]);
-        arguments.AddRange(["-map", "0:v:0"]);
-        if (audio)
-            arguments.AddRange(["-map", "1:a?", "-c:a", "copy"]);
-        if (subtitles)
-            arguments.AddRange(["-map", "1:s?", "-c:s", SubtitleCodec(Path.GetExtension(output.FinalPath), source.SubtitleCodecs)]);
-        if (audio || subtitles)
-            arguments.AddRange(["-map_metadata", "1"]);
+        AddStreams(arguments, source, audio, subtitles, metadata: audio || subtitles, output.FinalPath);
         arguments.AddRange(["-c:v", options.Codec, "-vf", $"setsar={source.PixelAspect}"]);
         string? pixelFormat = options.PixelFormat ?? (source.PixelFormat.StartsWith("yuv", StringComparison.Ordinal) ? source.PixelFormat : "yuv420p");
         arguments.AddRange(["-pix_fmt", pixelFormat]);
@@ -131,6 +123,24 @@ public sealed class FfmpegVideoSink : IFrameSink
         arguments.AddRange(options.ExtraArguments);
         arguments.Add(output.TemporaryPath);
         return arguments;
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="arguments"/>, after the input that brings the video (input 0), the
+    /// video's map and what is copied from <paramref name="source"/> as input 1: its audio, its
+    /// subtitles (converted where <paramref name="outputPath"/>'s container needs it) and its metadata.
+    /// </summary>
+    internal static void AddStreams(List<string> arguments, VideoInfo source, bool audio, bool subtitles, bool metadata, string outputPath)
+    {
+        if (audio || subtitles || metadata)
+            arguments.AddRange(["-i", source.Path]);
+        arguments.AddRange(["-map", "0:v:0"]);
+        if (audio)
+            arguments.AddRange(["-map", "1:a?", "-c:a", "copy"]);
+        if (subtitles)
+            arguments.AddRange(["-map", "1:s?", "-c:s", SubtitleCodec(Path.GetExtension(outputPath), source.SubtitleCodecs)]);
+        if (metadata)
+            arguments.AddRange(["-map_metadata", "1"]);
     }
 
     private static readonly HashSet<string> TextSubtitles = ["mov_text", "subrip", "srt", "ass", "ssa", "webvtt", "text"];

@@ -13,23 +13,26 @@ public static partial class VideoProbe
     /// when it cannot read the file, and <see cref="MediaException"/> when it holds no video stream.
     /// </summary>
     public static VideoInfo Probe(string path, FfmpegTools? tools = null, CancellationToken cancellationToken = default)
+        => Parse(path, ReadJson(path, ["-show_streams", "-show_format"], tools, cancellationToken));
+
+    /// <summary>
+    /// Runs ffprobe on <paramref name="path"/> with <paramref name="entries"/> (what to show) and
+    /// returns its JSON; throws as <see cref="Probe"/> does when the file is missing or unreadable.
+    /// </summary>
+    internal static string ReadJson(string path, IEnumerable<string> entries, FfmpegTools? tools, CancellationToken cancellationToken)
     {
         tools ??= FfmpegTools.Find();
         if (!File.Exists(path))
             throw new MediaException($"{path}: no such file");
+        using var probe = ToolProcess.Start(tools.FfprobePath, ["-v", "error", "-print_format", "json", .. entries, path], redirectInput: false);
         string json;
-        int exitCode;
-        using (var probe = ToolProcess.Start(tools.FfprobePath,
-                   ["-v", "error", "-print_format", "json", "-show_streams", "-show_format", path], redirectInput: false))
-        {
-            using (cancellationToken.Register(probe.Kill))
-            using (var reader = new StreamReader(probe.Output))
-                json = reader.ReadToEnd();
-            exitCode = probe.WaitForExit(cancellationToken);
-            if (exitCode != 0)
-                throw new FfmpegException($"{path}: ffprobe cannot read it as a video", exitCode, probe.ErrorTail);
-        }
-        return Parse(path, json);
+        using (cancellationToken.Register(probe.Kill))
+        using (var reader = new StreamReader(probe.Output))
+            json = reader.ReadToEnd();
+        int exitCode = probe.WaitForExit(cancellationToken);
+        if (exitCode != 0)
+            throw new FfmpegException($"{path}: ffprobe cannot read it as a video", exitCode, probe.ErrorTail);
+        return json;
     }
 
     internal static VideoInfo Parse(string path, string json)
@@ -97,7 +100,7 @@ public static partial class VideoProbe
     [GeneratedRegex(@"(\d{2})(le|be)$")]
     private static partial Regex DepthSuffix();
 
-    private static string? String(JsonElement element, string name) =>
+    internal static string? String(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText() : null;
 
     private static int? Int(JsonElement element, string name) =>

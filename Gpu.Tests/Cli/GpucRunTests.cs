@@ -58,11 +58,12 @@ public sealed partial class GpucRunTests
 
     private static void Ffmpeg(params string[] arguments) => Media.TestVideos.Ffmpeg(FfmpegTools.Find(), arguments);
 
-    private string MakeVideo(string name, double seconds, int width = 96, int height = 64)
+    /// <summary>testsrc2 at 25 frames/s with a tone, through libx264 with <paramref name="encoder"/>'s further flags.</summary>
+    private string MakeVideo(string name, double seconds, int width = 96, int height = 64, params string[] encoder)
     {
         string path = Path.Combine(directory, name);
-        Ffmpeg("-f", "lavfi", "-i", $"testsrc2=size={width}x{height}:rate=25", "-f", "lavfi", "-i", $"sine=frequency=440:duration={seconds}",
-            "-t", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", path);
+        Ffmpeg(["-f", "lavfi", "-i", $"testsrc2=size={width}x{height}:rate=25", "-f", "lavfi", "-i", $"sine=frequency=440:duration={seconds}",
+            "-t", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "-c:v", "libx264", "-preset", "ultrafast", .. encoder, "-pix_fmt", "yuv420p", "-c:a", "aac", path]);
         return path;
     }
 
@@ -85,19 +86,7 @@ public sealed partial class GpucRunTests
     }
 
     /// <summary>Every frame of a video as 8-bit RGB, decoded by ffmpeg.</summary>
-    private static List<float[]> DecodeFrames(string path)
-    {
-        var info = VideoProbe.Probe(path);
-        using var source = new FfmpegVideoSource(info);
-        var frames = new List<float[]>();
-        while (source.TryDecodeNext(out var format, CancellationToken.None))
-        {
-            var planar = new float[format.FloatsPerFrame];
-            source.ConvertCurrent(planar);
-            frames.Add(planar);
-        }
-        return frames;
-    }
+    private static List<float[]> DecodeFrames(string path) => Media.TestVideos.Frames(new FfmpegVideoSource(VideoProbe.Probe(path)));
 
     /// <summary>The model run directly on one decoded frame, rounded to 8 bits as an encoder stores it.</summary>
     private static float[] Expected(ContextAggregationNetwork network, Accelerator accelerator, float[] frame, int width, int height)
@@ -159,6 +148,85 @@ public sealed partial class GpucRunTests
             float worst = a.Pixels.ToArray().Zip(b.Pixels.ToArray(), (x, y) => Math.Abs(x - y)).Max();
             Assert.That(worst, Is.LessThanOrEqualTo(1f / 255 + 1e-6f), $"{name} from --device all");
         }
+    }
+
+    [Test]
+    public void AVideosShardsJoinedByConcatGiveTheUnshardedOutput()
+    {
+        // B-frames, and a keyframe every 10 frames so that three shards have somewhere to start.
+        string source = MakeVideo("clip.mp4", seconds: 2, encoder: ["-bf", "3", "-g", "10"]);
+        string[] lossless = ["-d", "cpu", "--codec", "ffv1", "--pix-fmt", "bgr0"];
+        string whole = Path.Combine(directory, "whole.mkv");
+        Assert.That(Gpuc(["run", Weights, source, "-o", whole, .. lossless]).ExitCode, Is.Zero);
+
+        // One name with a space and a quote, which the concat list must escape.
+        string[] parts = [.. Enumerable.Range(0, 3).Select(i => Path.Combine(directory, i == 1 ? "part 1 'b'.mkv" : $"part{i}.mkv"))];
+        var ranges = new List<(long First, long Count)>();
+        for (int i = 0; i < 3; i++)
+        {
+            var (code, stdout, _) = Gpuc(["run", Weights, source, "-o", parts[i], "--shard", $"{i}/3", "--json", .. lossless]);
+            Assert.That(code, Is.Zero);
+            var shard = System.Text.Json.JsonDocument.Parse(stdout).RootElement.GetProperty("shard");
+            ranges.Add((shard.GetProperty("first_frame").GetInt64(), shard.GetProperty("frame_count").GetInt64()));
+            Assert.That(VideoProbe.Probe(parts[i]).HasAudio, Is.False, "a part is video alone");
+        }
+        Assert.That(ranges, Is.EqualTo(new[] { (0L, 20L), (20L, 10L), (30L, 20L) }), "cut at the keyframes 20 and 30");
+
+        string joined = Path.Combine(directory, "joined.mkv");
+        var missing = Gpuc("concat", parts[0], parts[2], "-o", joined, "--audio-from", source);
+        Assert.That(missing.ExitCode, Is.EqualTo(1));
+        Assert.That(missing.Error, Does.Contain($"the 2 parts hold 40 frames but {source}, which they were cut from, has 50"));
+        string[] ConcatLists() => Directory.GetFiles(Path.GetTempPath(), "gpuc-concat-*");
+        var listsBefore = ConcatLists();
+        var concat = Gpuc(["concat", .. parts, "-o", joined, "--audio-from", source]);
+        Assert.That(concat.ExitCode, Is.Zero);
+        Assert.That(concat.Output, Does.Contain("joined 3 parts, 50 frames"));
+
+        var (reference, result) = (VideoProbe.Probe(whole), VideoProbe.Probe(joined));
+        Assert.That(result.FrameRate, Is.EqualTo(reference.FrameRate));
+        Assert.That((result.Codec, result.Size), Is.EqualTo((reference.Codec, reference.Size)), "the parts' stream, copied");
+        Assert.That(result.HasAudio, "audio from the source");
+        var expected = DecodeFrames(whole);
+        var frames = DecodeFrames(joined);
+        Assert.That(frames, Has.Count.EqualTo(expected.Count).And.Count.EqualTo(50));
+        for (int i = 0; i < frames.Count; i++)
+            Assert.That(frames[i], Is.EqualTo(expected[i]), $"frame {i}: the joined shards hold the unsharded run's pixels");
+        Assert.That(AllFiles("*partial*"), Is.Empty, "no temporary output left");
+        Assert.That(ConcatLists(), Is.EquivalentTo(listsBefore), "the concat list is removed");
+    }
+
+    [Test]
+    public void AShardThatNoKeyframeStartsWritesNothingAndSaysWhy()
+    {
+        // ultrafast's keyframe interval exceeds one second: frame 0 is the only keyframe.
+        string source = MakeVideo("clip.mp4", seconds: 1);
+        string output = Path.Combine(directory, "out.mp4");
+
+        var (code, stdout, _) = Gpuc("run", Weights, source, "-o", output, "-d", "cpu", "--shard", "1/2");
+
+        Assert.That(code, Is.Zero);
+        Assert.That(stdout, Does.Contain("shard 1/2 holds no frames of this video: it has 1 keyframe among 25 frames; encode with shorter GOPs (-g)"));
+        Assert.That(AllFiles("out*").Concat(AllFiles("*partial*")), Is.Empty);
+    }
+
+    [Test]
+    public void ConcatRefusesPartsOfDifferentSizesAndAnExistingOutput()
+    {
+        string small = MakeVideo("small.mp4", seconds: 0.2);
+        string large = MakeVideo("large.mp4", seconds: 0.2, width: 128, height: 96);
+        string output = Path.Combine(directory, "joined.mp4");
+
+        var (code, _, error) = Gpuc("concat", small, large, "-o", output);
+
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(error, Does.Contain($"{large}: 128x96 h264 yuv420p at 25/1 frames/s, but {small} is 96x64"));
+        Assert.That(AllFiles("joined*").Concat(AllFiles("*partial*")), Is.Empty);
+
+        File.WriteAllText(output, "kept");
+        var exists = Gpuc("concat", small, small, "-o", output);
+        Assert.That(exists.ExitCode, Is.EqualTo(1));
+        Assert.That(exists.Error, Does.Contain("exists; replace it with --overwrite"));
+        Assert.That(File.ReadAllText(output), Is.EqualTo("kept"));
     }
 
     private Dictionary<string, string> Files(string folder)
