@@ -1,4 +1,11 @@
 using Gpu.Core;
+using ILGPU;
+using ILGPU.Runtime;
+// The grouped and atomic kernels below still use the project's own Group, SharedMemory and Atomic
+// (docs/ilgpu.md: they move with the translator's support for ILGPU's); ILGPU has types of the same names.
+using Atomic = Gpu.Core.Atomic;
+using Group = Gpu.Core.Group;
+using SharedMemory = Gpu.Core.SharedMemory;
 
 namespace Gpu.Conformance.Kernels;
 
@@ -6,9 +13,9 @@ namespace Gpu.Conformance.Kernels;
 public struct SaxpyKernel : IKernel1D
 {
     /// <summary>Input vector.</summary>
-    public View<float> X;
+    public ArrayView<float> X;
     /// <summary>Input and output vector.</summary>
-    public View<float> Y;
+    public ArrayView<float> Y;
     /// <summary>Scale of <see cref="X"/>.</summary>
     public float A;
 
@@ -19,21 +26,21 @@ public struct SaxpyKernel : IKernel1D
 /// <summary>Writes each point's own coordinates, to show a 2D launch covers its extent once.</summary>
 public struct IndexGrid2DKernel : IKernel2D
 {
-    /// <summary>The output matrix.</summary>
-    public View2D<int> Output;
+    /// <summary>The output matrix: x dense, rows <c>YStride</c> apart.</summary>
+    public ArrayView2D<int, Stride2D.DenseX> Output;
 
     /// <inheritdoc/>
-    public void Execute(int x, int y) => Output[y, x] = y * 1000 + x;
+    public void Execute(int x, int y) => Output[x, y] = y * 1000 + x;
 }
 
 /// <summary>Writes each point's own coordinates, to show a 3D launch covers its extent once.</summary>
 public struct IndexGrid3DKernel : IKernel3D
 {
-    /// <summary>The output volume.</summary>
-    public View3D<int> Output;
+    /// <summary>The output volume: x dense, then y, then z.</summary>
+    public ArrayView3D<int, Stride3D.DenseXY> Output;
 
     /// <inheritdoc/>
-    public void Execute(int x, int y, int z) => Output[z, y, x] = z * 1_000_000 + y * 1000 + x;
+    public void Execute(int x, int y, int z) => Output[x, y, z] = z * 1_000_000 + y * 1000 + x;
 }
 
 /// <summary>Sums each group's slice in shared memory by halving strides, one barrier per level.</summary>

@@ -127,7 +127,7 @@ internal sealed class FunctionBuilder(KernelShape shape, KernelDialect dialect, 
         if (KernelTypes.IsView(type))
         {
             var pointer = NewPointer(prefix, KernelTypes.ElementOf(type), new PointerSpace(), parameter: false, unsupported);
-            return new ViewStorage(type, pointer, NewVariable(prefix, CType.I64), NewVariable(prefix, CType.I32));
+            return new ViewStorage(type, pointer, NewVariable(prefix, CType.I64), NewVariable(prefix, KernelTypes.ViewLengthType(type)));
         }
         if (KernelTypes.IsUserStruct(type))
         {

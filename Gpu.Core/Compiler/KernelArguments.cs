@@ -24,6 +24,8 @@ internal sealed class KernelArguments
         NativeInt,
         /// <summary>A <see cref="nuint"/> zero-extended to 64 bits.</summary>
         NativeUInt,
+        /// <summary>An ILGPU view's buffer: its <see cref="ILGPU.Runtime.MemoryBuffer.NativePtr"/>, the engine's handle.</summary>
+        ViewSource,
         /// <summary>The next launch extent, 32-bit, not read from the struct.</summary>
         Extent,
     }
@@ -68,6 +70,7 @@ internal sealed class KernelArguments
                 Encoding.Bool => new KernelArgument { Bits = field != 0 ? 1u : 0u, Size = 4 },
                 Encoding.NativeInt => new KernelArgument { Bits = (ulong)(long)Unsafe.ReadUnaligned<nint>(ref field), Size = 8 },
                 Encoding.NativeUInt => new KernelArgument { Bits = Unsafe.ReadUnaligned<nuint>(ref field), Size = 8 },
+                Encoding.ViewSource => new KernelArgument { Bits = (ulong)(long)(Unsafe.As<byte, ILGPU.Runtime.MemoryBuffer?>(ref field)?.NativePtr ?? 0), Size = 8 },
                 _ => new KernelArgument { Bits = (uint)extent[extentDimension++], Size = 4 },
             };
         }
@@ -89,6 +92,7 @@ internal sealed class KernelArguments
             _ when type == typeof(Half) => Encoding.Bits16,
             _ when type == typeof(nint) => Encoding.NativeInt,
             _ when type == typeof(nuint) => Encoding.NativeUInt,
+            _ when type == typeof(ILGPU.Runtime.MemoryBuffer) => Encoding.ViewSource,
             _ => throw new NotSupportedException($"A kernel parameter of type {type} cannot be passed by value."),
         };
     }

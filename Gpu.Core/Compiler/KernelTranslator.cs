@@ -85,10 +85,12 @@ internal static class KernelTranslator
                 var element = KernelTypes.ElementOf(fieldType);
                 var pointer = builder.NewPointer(fieldName, element, new PointerSpace(AddressSpace.Global), parameter: true, unsupported);
                 var offset = builder.NewParameter(fieldName + "_offset", CType.I64);
-                var length = builder.NewParameter(fieldName + "_length", CType.I32);
-                parameters.Add(new KernelParameter(pointer.Name, KernelParameterKind.ViewHandle, element, [.. fieldPath, fieldType.GetField(nameof(View<int>.Handle))!]));
-                parameters.Add(new KernelParameter(offset.Name, KernelParameterKind.ViewOffset, typeof(long), [.. fieldPath, fieldType.GetField(nameof(View<int>.Offset))!]));
-                parameters.Add(new KernelParameter(length.Name, KernelParameterKind.ViewLength, typeof(int), [.. fieldPath, fieldType.GetField(nameof(View<int>.Length))!]));
+                var lengthType = KernelTypes.ViewLengthType(fieldType);
+                var length = builder.NewParameter(fieldName + "_length", lengthType);
+                var (handleField, offsetField, lengthField) = KernelTypes.ViewFields(fieldType);
+                parameters.Add(new KernelParameter(pointer.Name, KernelParameterKind.ViewHandle, element, [.. fieldPath, handleField]));
+                parameters.Add(new KernelParameter(offset.Name, KernelParameterKind.ViewOffset, typeof(long), [.. fieldPath, offsetField]));
+                parameters.Add(new KernelParameter(length.Name, KernelParameterKind.ViewLength, lengthType == CType.I64 ? typeof(long) : typeof(int), [.. fieldPath, lengthField]));
                 fields[field] = new ViewStorage(fieldType, pointer, offset, length);
             }
             else if (KernelTypes.Primitive(fieldType) is { } primitive)

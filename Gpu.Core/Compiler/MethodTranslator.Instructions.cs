@@ -233,6 +233,8 @@ internal sealed partial class MethodTranslator
             throw Fail(currentOffset, "static fields cannot be used on a device");
         if (owner is StructStorage structure && structure.Fields.TryGetValue(field, out var storage))
             return storage;
+        if (owner is ElementStorage element && element.Type == field.DeclaringType)
+            return new ElementStorage(field.FieldType, element.Pointer, element.Offset, element.Index, $"{element.Member}.{KernelTypes.FieldName(field)}");
         if (owner is ViewStorage view && KernelTypes.IsView(field.DeclaringType!))
             return field.Name switch
             {

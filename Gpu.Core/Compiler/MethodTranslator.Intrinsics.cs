@@ -22,7 +22,11 @@ internal sealed partial class MethodTranslator
     private bool TryIntrinsic(MethodBase callee)
     {
         var declaring = callee.DeclaringType!;
-        if (KernelTypes.IsView(declaring))
+        if (KernelTypes.IsArrayView(declaring))
+            ArrayViewMethod(callee);
+        else if (IsArrayViewND(declaring))
+            ArrayViewNDMethod(callee);
+        else if (KernelTypes.IsView(declaring))
             ViewMethod(callee);
         else if (declaring == typeof(Group))
             GroupMember(callee);

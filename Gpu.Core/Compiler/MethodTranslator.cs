@@ -207,6 +207,10 @@ internal sealed partial class MethodTranslator
                 return new StructValue(structure.Type, structure.Fields.ToDictionary(f => f.Key, f => Load(f.Value)));
             case RefStorage reference:
                 return reference.Bound ?? throw Fail(currentOffset, "a ref local is read before it is assigned");
+            case ElementStorage element:
+                return element.MemoryType is { } memoryType
+                    ? new ScalarValue(builder.Temp(Widen(new IRLoad(memoryType, element.Pointer, element.Offset, element.Index, element.Member))))
+                    : LoadElement(element.Type, element.Pointer, element.Offset, element.Index, element.Member);
             case UnsupportedStorage unsupported:
                 throw Fail(currentOffset, unsupported.Reason);
             default:
@@ -238,6 +242,12 @@ internal sealed partial class MethodTranslator
                     throw Fail(currentOffset, "a ref local is reassigned to another location; only refs bound once are supported");
                 reference.Bound = source;
                 break;
+            case (ElementStorage element, ScalarValue source) when element.MemoryType is { } memoryType:
+                builder.Emit(new IRStore(element.Pointer, element.Offset, element.Index, Narrow(source.Expression, memoryType), element.Member));
+                break;
+            case (ElementStorage element, StructValue):
+                StoreElement(value, element.Pointer, element.Offset, element.Index, element.Member);
+                break;
             case (UnsupportedStorage unsupported, _):
                 throw Fail(currentOffset, unsupported.Reason);
             default:
@@ -262,6 +272,8 @@ internal sealed partial class MethodTranslator
                 foreach (var field in structure.Fields.Values)
                     Zero(field);
                 break;
+            case ElementStorage:
+                throw Fail(currentOffset, "clearing a view element in place (initobj) is not supported; assign default instead");
         }
     }
 

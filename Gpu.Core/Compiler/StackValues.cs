@@ -69,6 +69,20 @@ internal sealed class StructStorage(Type type, IReadOnlyDictionary<FieldInfo, St
     public IReadOnlyDictionary<FieldInfo, Storage> Fields { get; } = fields;
 }
 
+/// <summary>One element of a view (or a member of a struct element, <paramref name="member"/> being its
+/// C path such as <c>.a.b</c>): what the reference returned by an ILGPU view's indexer points at.</summary>
+internal sealed class ElementStorage(Type type, IRVariable pointer, IRExpr offset, IRExpr index, string member) : Storage(type)
+{
+    public IRVariable Pointer { get; } = pointer;
+    public IRExpr Offset { get; } = offset;
+    public IRExpr Index { get; } = index;
+    public string Member { get; } = member;
+
+    /// <summary>The C type of a primitive element or member as stored in memory, null for a struct.</summary>
+    public CType? MemoryType => Member.Length == 0 && Pointer.ElementStruct is null ? Pointer.ElementType
+        : Member.Length == 0 ? null : KernelTypes.MemoryType(Type);
+}
+
 /// <summary>A ref local or a by-ref argument: bound to the storage it refers to.</summary>
 internal sealed class RefStorage(Type type) : Storage(type)
 {

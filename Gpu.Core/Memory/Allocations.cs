@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ILGPU.Runtime;
 
 namespace Gpu.Core;
 
@@ -23,6 +24,18 @@ internal static class Allocations
 
     /// <summary>Forgets a disposed buffer: views carrying its id are refused from now on.</summary>
     public static void Release(int id) => live.TryRemove(id, out _);
+
+    private static readonly ConcurrentDictionary<MemoryBuffer, int> sources = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Records that ILGPU views over <paramref name="source"/> are views of the buffer <paramref name="id"/>.</summary>
+    public static void RegisterSource(MemoryBuffer source, int id) => sources[source] = id;
+
+    /// <summary>Forgets a disposed buffer's ILGPU view source.</summary>
+    public static void ReleaseSource(MemoryBuffer source) => sources.TryRemove(source, out _);
+
+    /// <summary>The id of the live buffer whose ILGPU views read <paramref name="source"/>, or 0 for a
+    /// source no <see cref="DeviceBuffer{T}"/> made (or one already disposed).</summary>
+    public static int SourceOf(MemoryBuffer? source) => source is not null && sources.TryGetValue(source, out int id) ? id : 0;
 
     /// <summary>The accelerator of the live buffer <paramref name="id"/>, or null once it is disposed.</summary>
     public static Accelerator? OwnerOf(int id) => live.TryGetValue(id, out var owner) ? owner : null;

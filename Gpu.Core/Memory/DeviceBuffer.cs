@@ -1,3 +1,6 @@
+using ILGPU;
+using ILGPU.Runtime;
+
 namespace Gpu.Core;
 
 /// <summary>An allocation of <see cref="Length"/> elements of <typeparamref name="T"/> on one
@@ -7,6 +10,7 @@ namespace Gpu.Core;
 public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
 {
     private readonly DeviceMemory memory;
+    private MemoryBuffer? viewSource;
     private bool disposed;
 
     internal DeviceBuffer(Accelerator accelerator, DeviceMemory memory, long length)
@@ -42,6 +46,26 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
             if (Length > int.MaxValue)
                 throw new InvalidOperationException($"A buffer of {Length} elements is too long for one view; take sub-views.");
             return new View<T>(memory.Handle, 0, (int)Length, Allocation);
+        }
+    }
+
+    /// <summary>The whole buffer as an ILGPU view: the kernel parameter of kernels written with
+    /// ILGPU's types, which every engine accepts (docs/ilgpu.md). Sub-views, 2D and 3D views are
+    /// taken from it with ILGPU's own methods.</summary>
+    public ArrayView<T> ArrayView
+    {
+        get
+        {
+            ThrowIfDisposed();
+            if (viewSource is null)
+            {
+                var source = memory.CreateViewSource();
+                if (Interlocked.CompareExchange(ref viewSource, source, null) is null)
+                    Allocations.RegisterSource(source, Allocation);
+                else if (!ReferenceEquals(source, viewSource))
+                    source.Dispose();
+            }
+            return new ArrayView<T>(viewSource, 0, Length);
         }
     }
 
@@ -121,6 +145,11 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
             return;
         disposed = true;
         Allocations.Release(Allocation);
+        if (viewSource is not null)
+        {
+            Allocations.ReleaseSource(viewSource);
+            viewSource.Dispose();
+        }
         memory.Dispose();
         Accelerator.Forget(this);
     }

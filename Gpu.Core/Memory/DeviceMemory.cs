@@ -1,3 +1,5 @@
+using ILGPU.Runtime;
+
 namespace Gpu.Core;
 
 /// <summary>One raw allocation on a device; a backend's side of <see cref="DeviceBuffer{T}"/>.
@@ -10,6 +12,11 @@ internal abstract unsafe class DeviceMemory : IDisposable
     public abstract nint Handle { get; }
 
     public long Bytes { get; }
+
+    /// <summary>The ILGPU buffer that ILGPU views of this memory refer to: by default one that only
+    /// carries <see cref="Handle"/>; an ILGPU engine's memory gives its own buffer. It lives as long
+    /// as this memory and is disposed with it.</summary>
+    public virtual MemoryBuffer CreateViewSource() => new EngineMemoryBuffer(Handle, Bytes);
 
     public abstract void CopyFromHost(void* source, long byteOffset, long byteCount);
 

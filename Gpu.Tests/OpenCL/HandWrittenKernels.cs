@@ -29,11 +29,11 @@ internal static class HandWrittenKernels
 
     public static GeneratedKernel Grid2D(bool guarded) => Make(typeof(IndexGrid2DKernel), KernelShape.TwoD, "index_grid_2d", guarded,
         View2D<IndexGrid2DKernel>("Output"),
-        "Output[Output_offset + (long)y * Output_RowStride + x] = y * 1000 + x;");
+        "Output[Output_offset + (long)y * Output_YStride + x] = y * 1000 + x;");
 
     public static GeneratedKernel Grid3D(bool guarded) => Make(typeof(IndexGrid3DKernel), KernelShape.ThreeD, "index_grid_3d", guarded,
         View3D<IndexGrid3DKernel>("Output"),
-        "Output[Output_offset + (long)z * Output_SliceStride + (long)y * Output_RowStride + x] = z * 1000000 + y * 1000 + x;");
+        "Output[Output_offset + (long)z * Output_ZStride + (long)y * Output_YStride + x] = z * 1000000 + y * 1000 + x;");
 
     public static GeneratedKernel ContendedAtomics(bool guarded) => Make(typeof(ContendedAtomicsKernel), KernelShape.OneD, "contended_atomics", guarded,
         [.. ViewParameters<ContendedAtomicsKernel>("Counters", typeof(int)), .. ViewParameters<ContendedAtomicsKernel>("Minimum", typeof(int)),
@@ -83,19 +83,23 @@ internal static class HandWrittenKernels
         UsesDouble = false,
     };
 
-    /// <summary>The parameters of a <see cref="View{T}"/> field: handle, offset, length.</summary>
+    /// <summary>The parameters of a <see cref="View{T}"/> or ILGPU <see cref="ILGPU.ArrayView{T}"/> field
+    /// (with a prefix: the base view of an ILGPU 2D/3D view): handle, offset, length.</summary>
     public static KernelParameter[] ViewParameters<TKernel>(string field, Type element, params FieldInfo[] prefix)
     {
-        var view = prefix.Length == 0 ? typeof(TKernel).GetField(field)! : prefix[^1].FieldType.GetField("Data")!;
+        var view = prefix.Length == 0 ? typeof(TKernel).GetField(field)! : BackingField(prefix[^1].FieldType, "BaseView");
         FieldInfo[] path = prefix.Length == 0 ? [view] : [.. prefix, view];
-        var viewType = view.FieldType;
+        var (handle, offset, length) = KernelTypes.ViewFields(view.FieldType);
         return
         [
-            new(field, KernelParameterKind.ViewHandle, element, [.. path, viewType.GetField(nameof(View<int>.Handle))!]),
-            new($"{field}_offset", KernelParameterKind.ViewOffset, typeof(long), [.. path, viewType.GetField(nameof(View<int>.Offset))!]),
-            new($"{field}_length", KernelParameterKind.ViewLength, typeof(int), [.. path, viewType.GetField(nameof(View<int>.Length))!]),
+            new(field, KernelParameterKind.ViewHandle, element, [.. path, handle]),
+            new($"{field}_offset", KernelParameterKind.ViewOffset, typeof(long), [.. path, offset]),
+            new($"{field}_length", KernelParameterKind.ViewLength, length.FieldType, [.. path, length]),
         ];
     }
+
+    private static FieldInfo BackingField(Type type, string property)
+        => type.GetField($"<{property}>k__BackingField", BindingFlags.Instance | BindingFlags.NonPublic)!;
 
     /// <summary>A scalar field, named after it.</summary>
     public static KernelParameter Scalar<TKernel>(string field)
@@ -110,7 +114,7 @@ internal static class HandWrittenKernels
         return
         [
             .. ViewParameters<TKernel>(field, typeof(int), view),
-            .. new[] { "Rows", "Columns", "RowStride" }.Select(name => new KernelParameter($"{field}_{name}", KernelParameterKind.Scalar, typeof(int), [view, view.FieldType.GetField(name)!])),
+            Stride(view, field, "YStride"),
         ];
     }
 
@@ -120,8 +124,16 @@ internal static class HandWrittenKernels
         return
         [
             .. ViewParameters<TKernel>(field, typeof(int), view),
-            .. new[] { "Depth", "Rows", "Columns", "RowStride", "SliceStride" }.Select(name => new KernelParameter($"{field}_{name}", KernelParameterKind.Scalar, typeof(int), [view, view.FieldType.GetField(name)!])),
+            Stride(view, field, "YStride"),
+            Stride(view, field, "ZStride"),
         ];
+    }
+
+    /// <summary>A stride of an ILGPU 2D/3D view field, named <c>{field}_{stride}</c>.</summary>
+    private static KernelParameter Stride(FieldInfo view, string field, string stride)
+    {
+        var strideField = BackingField(view.FieldType, "Stride");
+        return new($"{field}_{stride}", KernelParameterKind.Scalar, typeof(int), [view, strideField, BackingField(strideField.FieldType, stride)]);
     }
 
     /// <summary>Wraps <paramref name="body"/> in an entry point with the given parameters, the index
