@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Gpu.Models;
+using Gpu.Models.Compression;
 using Spectre.Console;
 
 namespace Gpu.Cli.Commands;
@@ -11,7 +12,7 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("model") { Description = "A shipped model's name (see `gpuc models`) or a safetensors file." };
+        var model = new Argument<string>("model") { Description = "A shipped model's name (see `gpuc models`), a safetensors file or a compressed .gpuc file." };
         var size = new Option<string>("--size") { Description = "Input size WIDTHxHEIGHT the multiply-adds are counted for (CRNN: the line width).", DefaultValueFactory = _ => "1920x1080" };
         var scale = new Option<int>("--scale") { Description = "VDSR's upscaling factor.", DefaultValueFactory = _ => 2 };
         var command = new Command("info", "Describe a model file: architecture, per-layer parameters and multiply-adds, totals.") { model, size, scale };
@@ -32,9 +33,11 @@ internal static class InfoCommand
             return 2;
         }
         ModelSummary summary;
+        string path;
         try
         {
-            summary = ModelSummary.Of(ModelWeights.Read(ModelCatalog.Resolve(model)), width, height, scale);
+            path = ModelCatalog.Resolve(model);
+            summary = ModelSummary.Of(ModelWeights.Read(path), width, height, scale);
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or UnauthorizedAccessException or ArgumentException or IOException)
         {
@@ -48,6 +51,11 @@ internal static class InfoCommand
             table.AddRow(Markup.Escape(layer.Name), Markup.Escape(layer.Description), Count(layer.Parameters), Count(layer.Macs));
         table.AddRow("[bold]total[/]", "", $"[bold]{Count(summary.Parameters)}[/]", $"[bold]{Count(summary.Macs)}[/]");
         console.Write(table);
+        if (GpucFile.IsGpuc(path))
+        {
+            console.MarkupLine("stored compressed (.gpuc):");
+            CompressionTable.Print(console, CompressionTable.Rows(GpucFile.Read(path)), new FileInfo(path).Length);
+        }
         return 0;
     }
 

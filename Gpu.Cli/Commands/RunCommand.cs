@@ -27,7 +27,7 @@ internal static class RunCommand
 
     public static Command Create()
     {
-        var model = new Argument<string>("model") { Description = "A shipped model (see `gpuc models`) or a safetensors file." };
+        var model = new Argument<string>("model") { Description = "A shipped model (see `gpuc models`) a safetensors file, or a .gpuc file from `gpuc compress`." };
         var input = new Argument<string>("input") { Description = "An image, a folder of images (recursively) or a video." };
         var output = new Option<string?>("--output", "-o") { Description = "Output file or folder (default: beside the input, named after the model)." };
         var device = new Option<string>("--device", "-d") { Description = "cpu, opencl:N, cuda:N, or all (frames spread over every device).", DefaultValueFactory = _ => "" };

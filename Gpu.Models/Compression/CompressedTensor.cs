@@ -125,6 +125,17 @@ public sealed record CompressedTensor(string Name, long[] Shape, TensorCodec Cod
         return new CompressedTensor(name, shape, TensorCodec.Int8, output.ToArray());
     }
 
+    /// <summary>Bits per stored value: 32 raw, 8 int8, the codebook index width when shared.</summary>
+    public int ValueBits => Codec switch
+    {
+        TensorCodec.Raw => 32,
+        TensorCodec.Int8 => 8,
+        _ => Payload.Length > 0 ? Payload[0] : 0,
+    };
+
+    /// <summary>The gap field's width of a pruned tensor; 0 for the other codecs.</summary>
+    public int GapBits => Codec == TensorCodec.SparseShared && Payload.Length > 1 ? Payload[1] : 0;
+
     /// <summary>The float32 values the payload encodes.</summary>
     /// <exception cref="InvalidDataException">The payload does not fit the shape and codec.</exception>
     public float[] Decode()

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
-using Gpu.Models.Safetensors;
 
 namespace Gpu.Models.Compression;
 
@@ -32,8 +31,9 @@ public static class GpucFile
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>Writes a compressed model atomically (a temporary beside <paramref name="path"/>, then a rename).</summary>
-    public static void Write(string path, IReadOnlyDictionary<string, string> metadata, IReadOnlyList<CompressedTensor> tensors)
+    public static void Write(string path, CompressedModel model)
     {
+        var (metadata, tensors) = (model.Metadata, model.Tensors);
         var entries = new List<TensorEntry>(tensors.Count);
         long offset = 0;
         foreach (var tensor in tensors)
@@ -68,7 +68,7 @@ public static class GpucFile
 
     /// <summary>Reads and checks a compressed model: its metadata and tensors, still encoded.</summary>
     /// <exception cref="InvalidDataException">Anything in the file is inconsistent; the message says what, and where.</exception>
-    public static (IReadOnlyDictionary<string, string> Metadata, IReadOnlyList<CompressedTensor> Tensors) Read(string path)
+    public static CompressedModel Read(string path)
     {
         byte[] file = File.ReadAllBytes(path);
         try
@@ -82,28 +82,18 @@ public static class GpucFile
     }
 
     /// <summary>The model as <see cref="ModelWeights"/> with every tensor decoded to float32, so each network loads it as it loads a safetensors file.</summary>
-    public static ModelWeights Load(string path)
+    public static ModelWeights Load(string path) => Read(path).ToWeights(path);
+
+    /// <summary>Whether <paramref name="path"/> starts with the <c>.gpuc</c> magic.</summary>
+    public static bool IsGpuc(string path)
     {
-        var (metadata, tensors) = Read(path);
-        var decoded = new Dictionary<string, SafetensorsTensor>(StringComparer.Ordinal);
-        foreach (var tensor in tensors)
-        {
-            float[] values;
-            try
-            {
-                values = tensor.Decode();
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidDataException($"{path}: {e.Message}", e);
-            }
-            decoded[tensor.Name] = SafetensorsFile.Tensor<float>(tensor.Name, values, tensor.Shape);
-        }
-        return new ModelWeights(decoded, metadata, path);
+        using var stream = File.OpenRead(path);
+        Span<byte> start = stackalloc byte[4];
+        return stream.ReadAtLeast(start, 4, throwOnEndOfStream: false) == 4 && start.SequenceEqual(Magic);
     }
 
     /// <summary>Parses a whole <c>.gpuc</c> file held in memory (see <see cref="Read"/>).</summary>
-    public static (IReadOnlyDictionary<string, string> Metadata, IReadOnlyList<CompressedTensor> Tensors) Parse(ReadOnlySpan<byte> file)
+    public static CompressedModel Parse(ReadOnlySpan<byte> file)
     {
         if (file.Length < PreambleBytes || !file[..4].SequenceEqual(Magic))
             throw new InvalidDataException("not a .gpuc file (no GPUC magic)");
@@ -146,6 +136,6 @@ public static class GpucFile
                 throw new InvalidDataException($"tensor '{entry.Name}': CRC-32 mismatch, the payload is corrupt");
             tensors.Add(new CompressedTensor(entry.Name, entry.Shape, codec, payload.ToArray()));
         }
-        return (header.Metadata, tensors);
+        return new CompressedModel(header.Metadata, tensors);
     }
 }

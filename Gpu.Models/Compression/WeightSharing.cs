@@ -33,21 +33,64 @@ public static class WeightSharing
         float[] sorted = weights.ToArray();
         Array.Sort(sorted);
         var prefix = new double[sorted.Length + 1];
+        var squares = new double[sorted.Length + 1];
         for (int i = 0; i < sorted.Length; i++)
+        {
             prefix[i + 1] = prefix[i] + sorted[i];
+            squares[i + 1] = squares[i] + (double)sorted[i] * sorted[i];
+        }
 
         double low = sorted[0], high = sorted[^1];
-        int k = low == high ? 1 : clusters;
+        int k = Math.Min(clusters, sorted.Distinct().Count());
         var centroids = new double[k];
         for (int c = 0; c < k; c++)
             centroids[c] = k == 1 ? low : low + (high - low) * c / (k - 1);
+        // Linear initialisation leaves centroids stranded in the empty stretches between a layer's
+        // few large weights and its many small ones; each is moved to the weight worst served by the
+        // cluster of largest error and Lloyd's iterations resume, as many times as there are centroids.
+        for (int reseed = 0; reseed <= k; reseed++)
+        {
+            var bounds = Lloyd(sorted, prefix, centroids, maxIterations);
+            int empty = Array.FindIndex(bounds, b => b.End == b.Start);
+            if (empty < 0)
+                break;
+            int worst = 0;
+            double worstError = -1;
+            for (int c = 0; c < k; c++)
+            {
+                var (start, end) = bounds[c];
+                double error = squares[end] - squares[start] - (end > start ? (prefix[end] - prefix[start]) * (prefix[end] - prefix[start]) / (end - start) : 0);
+                if (end - start > 1 && error > worstError)
+                    (worst, worstError) = (c, error);
+            }
+            if (worstError <= 0)
+                break;
+            var (first, last) = (bounds[worst].Start, bounds[worst].End - 1);
+            double farthest = centroids[worst] - sorted[first] > sorted[last] - centroids[worst] ? sorted[first] : sorted[last];
+            centroids[empty] = farthest;
+            Array.Sort(centroids);
+        }
+        float[] shared = [.. centroids.Select(c => (float)c)];
+        var indices = new int[weights.Length];
+        for (int i = 0; i < weights.Length; i++)
+            indices[i] = Nearest(shared, weights[i]);
+        return new SharedWeights(shared, indices);
+    }
+
+    // Lloyd's iterations over sorted values: each cluster is the interval between the midpoints of
+    // its centroid and its neighbours; returns each cluster's interval at convergence.
+    private static (int Start, int End)[] Lloyd(float[] sorted, double[] prefix, double[] centroids, int maxIterations)
+    {
+        int k = centroids.Length;
+        var bounds = new (int Start, int End)[k];
         for (int iteration = 0; iteration < maxIterations; iteration++)
         {
             bool moved = false;
             int start = 0;
             for (int c = 0; c < k; c++)
             {
-                int end = c == k - 1 ? sorted.Length : UpperBound(sorted, (centroids[c] + centroids[c + 1]) / 2);
+                int end = c == k - 1 ? sorted.Length : Math.Max(start, UpperBound(sorted, (centroids[c] + centroids[c + 1]) / 2));
+                bounds[c] = (start, end);
                 // An empty interval keeps its centroid where it is.
                 if (end > start)
                 {
@@ -55,16 +98,12 @@ public static class WeightSharing
                     moved |= mean != centroids[c];
                     centroids[c] = mean;
                 }
-                start = Math.Max(start, end);
+                start = end;
             }
             if (!moved)
                 break;
         }
-        float[] shared = [.. centroids.Select(c => (float)c)];
-        var indices = new int[weights.Length];
-        for (int i = 0; i < weights.Length; i++)
-            indices[i] = Nearest(shared, weights[i]);
-        return new SharedWeights(shared, indices);
+        return bounds;
     }
 
     /// <summary>The index of the centroid nearest to <paramref name="value"/> (the lower one on a tie).</summary>

@@ -31,12 +31,15 @@ public sealed class ModelWeights
     /// <summary>Every tensor name.</summary>
     public IEnumerable<string> Names => tensors.Keys;
 
-    /// <summary>Reads a safetensors file (memory-mapped while it is parsed; F16 and BF16 are widened on use).</summary>
+    /// <summary>Reads a safetensors file (memory-mapped while it is parsed; F16 and BF16 are widened on use),
+    /// or a compressed <c>.gpuc</c> model (known by its magic), decoded to float32.</summary>
     /// <param name="path">The file.</param>
-    /// <exception cref="InvalidDataException">The file is not well-formed safetensors.</exception>
+    /// <exception cref="InvalidDataException">The file is not well-formed safetensors or .gpuc.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static ModelWeights Read(string path)
     {
+        if (Compression.GpucFile.IsGpuc(path))
+            return Compression.GpucFile.Load(path);
         var (tensors, metadata) = SafetensorsFile.Read(path);
         return new ModelWeights(tensors, metadata, path);
     }
@@ -93,6 +96,17 @@ public sealed class ModelWeights
         var unused = tensors.Keys.Where(n => !used.Contains(n) && !n.EndsWith(".num_batches_tracked", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
         if (unused.Count > 0)
             throw Error($"{unused.Count} tensors belong to no layer of the {architecture} read from it ({string.Join(", ", unused.Take(5))}{(unused.Count > 5 ? ", …" : "")}); is it another model's file?");
+    }
+
+    /// <summary>These weights with one tensor's values replaced by float32 <paramref name="values"/> of the same shape, for trying a change such as pruning it.</summary>
+    public ModelWeights With(string name, float[] values)
+    {
+        var shape = Get(name).Shape;
+        var replaced = new Dictionary<string, SafetensorsTensor>(tensors, StringComparer.Ordinal)
+        {
+            [name] = SafetensorsFile.Tensor<float>(name, values, [.. shape]),
+        };
+        return new ModelWeights(replaced, Metadata, Source);
     }
 
     /// <summary>An <see cref="InvalidDataException"/> naming the file.</summary>

@@ -308,4 +308,32 @@ public sealed partial class GpucRunTests
         Assert.That(unknownDevice.ExitCode, Is.EqualTo(1));
         Assert.That(AllFiles("out*").Concat(AllFiles("*partial*")), Is.Empty);
     }
+
+    [Test]
+    public void ACompressedModelRunsAndDescribesItself()
+    {
+        string compressed = Path.Combine(directory, "fip.gpuc"), model = Path.Combine(AppContext.BaseDirectory, "Shipped", "fip-detail.safetensors");
+        var (code, output, _) = Gpuc("compress", model, "-o", compressed, "--prune", "magnitude", "--sparsity", "0.6", "--bits", "6",
+            "--calibration", MakeImages("calibration", 1), "--json");
+        Assert.That(code, Is.EqualTo(0));
+        using (var report = System.Text.Json.JsonDocument.Parse(output))
+        {
+            Assert.That(report.RootElement.GetProperty("ratio").GetDouble(), Is.GreaterThan(4));
+            Assert.That(report.RootElement.GetProperty("tensors").EnumerateArray().Count(t => t.GetProperty("codec").GetString() == "SparseShared"), Is.EqualTo(8));
+        }
+        Assert.That(Gpuc("compress", model, "-o", compressed).ExitCode, Is.EqualTo(1), "an existing output is kept");
+
+        string input = MakeImages("in", 1), result = Path.Combine(directory, "out.png");
+        Assert.That(Gpuc("run", compressed, Directory.GetFiles(input)[0], "-o", result).ExitCode, Is.EqualTo(0));
+        Assert.That(File.Exists(result));
+        var info = Gpuc("info", compressed, "--size", "64x48");
+        Assert.That(info.ExitCode, Is.EqualTo(0));
+        Assert.That(info.Output, Does.Contain("SparseShared").And.Contain("stored compressed"));
+
+        File.WriteAllBytes(Path.Combine(directory, "bad.gpuc"), [.. File.ReadAllBytes(compressed).Take(100)]);
+        var refused = Gpuc("run", Path.Combine(directory, "bad.gpuc"), Directory.GetFiles(input)[0], "-o", Path.Combine(directory, "bad.png"));
+        Assert.That(refused.ExitCode, Is.EqualTo(1));
+        Assert.That(refused.Error, Does.Contain("bad.gpuc"));
+        Assert.That(File.Exists(Path.Combine(directory, "bad.png")), Is.False);
+    }
 }

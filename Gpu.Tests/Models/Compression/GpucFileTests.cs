@@ -51,14 +51,20 @@ public sealed class GpucFileTests
     }
 
     [Test]
-    public void SparseCodingIsSmallerThanItsParts()
+    public void HuffmanCodedSparseTensorsAreNoLargerThanFixedWidthFields()
     {
         float[] w = Weights(64 * 64 * 9, 2);
         bool[] keep = MagnitudePruning.MaskBySparsity(w, 0.9);
-        var sparse = CompressedTensor.SparseShared("w", [64, 64, 3, 3], w, keep, 5, 4);
-        // 10 % of 36864 weights at 5-bit values and 4-bit gaps before Huffman: about 4.1 kB.
-        Assert.That(sparse.Payload.Length, Is.LessThan(3686 * 9 / 8 + 300));
-        Assert.That(4.0 * w.Length / sparse.Payload.Length, Is.GreaterThan(30), "ratio to float32");
+        int[] positions = [.. Enumerable.Range(0, w.Length).Where(i => keep[i])];
+        const int valueBits = 5, gapBits = 4;
+        int entries = SparseGaps.Encode(positions, w.Length, gapBits).Gaps.Length;
+        var sparse = CompressedTensor.SparseShared("w", [64, 64, 3, 3], w, keep, valueBits, gapBits);
+        // Fields: widths and entry count, 32 float centroids with a code length each, the gap code's
+        // lengths and the value stream's size; then the streams, which an optimal prefix code keeps
+        // within the fixed-width coding of the same symbols.
+        int fields = 2 + 4 + (2 + 32 * 5) + (1 << gapBits) + 4;
+        Assert.That(sparse.Payload.Length, Is.LessThanOrEqualTo(fields + (entries * valueBits + 7) / 8 + (entries * gapBits + 7) / 8));
+        Assert.That(4.0 * w.Length / sparse.Payload.Length, Is.GreaterThan(20), "ratio to float32 at 90 % sparsity");
     }
 
     [Test]
@@ -67,13 +73,13 @@ public sealed class GpucFileTests
         string path = Path.Combine(directory, "m.gpuc");
         float[] w = Weights(300, 3);
         CompressedTensor[] tensors = [CompressedTensor.Raw("bias", [300], w), CompressedTensor.Shared("weight", [10, 30], w, 4)];
-        GpucFile.Write(path, new Dictionary<string, string> { ["architecture"] = "can" }, tensors);
+        GpucFile.Write(path, new CompressedModel(new Dictionary<string, string> { ["architecture"] = "can" }, tensors));
         var (metadata, read) = GpucFile.Read(path);
         Assert.That(metadata["architecture"], Is.EqualTo("can"));
         Assert.That(read.Select(t => (t.Name, t.Codec, string.Join(",", t.Shape))), Is.EqualTo(tensors.Select(t => (t.Name, t.Codec, string.Join(",", t.Shape)))));
         Assert.That(read.Select(t => t.Decode()), Is.EqualTo(tensors.Select(t => t.Decode())));
 
-        var weights = GpucFile.Load(path);
+        var weights = Gpu.Models.ModelWeights.Read(path);
         Assert.That(weights.Float("weight", 10, 30), Is.EqualTo(tensors[1].Decode()));
         Assert.That(Directory.GetFiles(directory), Has.Length.EqualTo(1), "no temporary left behind");
     }
@@ -82,8 +88,8 @@ public sealed class GpucFileTests
     {
         string path = Path.Combine(directory, "valid.gpuc");
         float[] w = Weights(400, 4);
-        GpucFile.Write(path, new Dictionary<string, string> { ["architecture"] = "vdsr" },
-            [CompressedTensor.SparseShared("a", [20, 20], w, MagnitudePruning.MaskBySparsity(w, 0.8), 4, 3), CompressedTensor.Int8("b", [4, 100], w)]);
+        GpucFile.Write(path, new CompressedModel(new Dictionary<string, string> { ["architecture"] = "vdsr" },
+            [CompressedTensor.SparseShared("a", [20, 20], w, MagnitudePruning.MaskBySparsity(w, 0.8), 4, 3), CompressedTensor.Int8("b", [4, 100], w)]));
         return File.ReadAllBytes(path);
     }
 

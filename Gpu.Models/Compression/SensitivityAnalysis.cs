@@ -1,0 +1,60 @@
+namespace Gpu.Models.Compression;
+
+/// <summary>A model's quality when one tensor alone is pruned to <see cref="Sparsity"/> (higher quality is better).</summary>
+/// <param name="Tensor">The pruned tensor.</param>
+/// <param name="Sparsity">The share of its weights dropped.</param>
+/// <param name="Quality">The model's quality with that tensor pruned, in the metric the caller measures.</param>
+public sealed record SensitivityPoint(string Tensor, double Sparsity, double Quality);
+
+/// <summary>
+/// Deep Compression's per-layer sparsity by sensitivity: each tensor is pruned alone over a sweep of
+/// sparsities and the model's quality measured on calibration inputs; each tensor then gets the
+/// highest sparsity whose quality alone stays above a per-tensor floor, and the whole plan is backed
+/// off step by step until the model, all tensors pruned and shared at once, meets the overall floor.
+/// </summary>
+public static class SensitivityAnalysis
+{
+    /// <summary>The default sweep of sparsities.</summary>
+    public static IReadOnlyList<double> DefaultSparsities { get; } = [0.3, 0.5, 0.7, 0.8, 0.9, 0.95];
+
+    /// <summary>Measures <paramref name="quality"/> with each of <paramref name="tensors"/> pruned alone (by magnitude, values unshared) at each sparsity.</summary>
+    public static IReadOnlyList<SensitivityPoint> Sweep(ModelWeights weights, IEnumerable<string> tensors, IReadOnlyList<double> sparsities, Func<ModelWeights, double> quality)
+    {
+        var points = new List<SensitivityPoint>();
+        foreach (string name in tensors)
+        {
+            long[] shape = [.. weights.ShapeOf(name)];
+            float[] values = weights.Float(name, shape);
+            foreach (double sparsity in sparsities)
+            {
+                bool[] keep = MagnitudePruning.MaskBySparsity(values, sparsity);
+                float[] pruned = [.. values.Select((v, i) => keep[i] ? v : 0f)];
+                points.Add(new SensitivityPoint(name, sparsity, quality(weights.With(name, pruned))));
+            }
+        }
+        return points;
+    }
+
+    /// <summary>
+    /// The plan: each swept tensor at the highest sparsity whose quality alone is at least
+    /// <paramref name="tensorFloor"/> (0 when none is), shared at <paramref name="bits"/>; then, while the
+    /// whole compressed model's quality is below <paramref name="modelFloor"/>, every tensor steps back to
+    /// the next lower sparsity of the sweep. Returns the plan and the quality it reached.
+    /// </summary>
+    public static (Dictionary<string, TensorPlan> Plan, double Quality) Schedule(ModelWeights weights, IReadOnlyList<SensitivityPoint> sweep,
+        double tensorFloor, double modelFloor, int bits, Func<ModelWeights, double> quality)
+    {
+        var levels = sweep.Select(p => p.Sparsity).Append(0).Distinct().Order().ToList();
+        var chosen = sweep.GroupBy(p => p.Tensor).ToDictionary(g => g.Key,
+            g => levels.IndexOf(g.Where(p => p.Quality >= tensorFloor).Select(p => p.Sparsity).DefaultIfEmpty(0).Max()));
+        while (true)
+        {
+            var plan = chosen.ToDictionary(c => c.Key, c => new TensorPlan(levels[c.Value], bits));
+            double reached = quality(ModelCompressor.Compress(weights, plan).ToWeights(weights.Source));
+            if (reached >= modelFloor || chosen.Values.All(level => level == 0))
+                return (plan, reached);
+            foreach (string name in chosen.Keys.ToList())
+                chosen[name] = Math.Max(0, chosen[name] - 1);
+        }
+    }
+}

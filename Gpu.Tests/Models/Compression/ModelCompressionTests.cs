@@ -1,0 +1,72 @@
+using Gpu.Core;
+using Gpu.Models;
+using Gpu.Models.Compression;
+
+namespace Gpu.Tests.Models.Compression;
+
+/// <summary>Deep Compression of the shipped FIP model end to end on the CPU: the fidelity measure, a
+/// sensitivity schedule that must meet its floor, and a written .gpuc that loads to exactly the
+/// weights the schedule measured.</summary>
+public sealed class ModelCompressionTests
+{
+    private static readonly string Shipped = Path.Combine(AppContext.BaseDirectory, "Shipped", "fip-detail.safetensors");
+
+    private static (ImageShape, float[]) Calibration()
+    {
+        // A smooth colour ramp with an edge: the network's response to both matters.
+        var shape = new ImageShape(1, 3, 40, 48);
+        var pixels = new float[shape.Length];
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < 40; y++)
+                for (int x = 0; x < 48; x++)
+                    pixels[(c * 40 + y) * 48 + x] = ((x + 2 * y + 7 * c) % 48) / 48f * (x > 24 ? 1f : 0.5f);
+        return (shape, pixels);
+    }
+
+    [Test]
+    public void ASensitivityScheduleMeetsItsFloorAndTheFileHoldsIt()
+    {
+        var weights = ModelWeights.Read(Shipped);
+        using var accelerator = Devices.Open("cpu");
+        var fidelity = new ImageModelFidelity(accelerator, weights, [Calibration()]);
+        Assert.That(fidelity.Psnr(weights), Is.EqualTo(double.PositiveInfinity), "the original against itself");
+
+        var layers = ModelCompressor.Compressible(weights);
+        Assert.That(layers, Has.Count.EqualTo(8), "the eight 3×3 convolutions; the 72 weights of the 1×1 output stay raw");
+        const double floor = 45;
+        var sweep = SensitivityAnalysis.Sweep(weights, layers, [0.5, 0.9], fidelity.Psnr);
+        Assert.That(sweep, Has.Count.EqualTo(16));
+        var (plan, reached) = SensitivityAnalysis.Schedule(weights, sweep, floor + 10 * Math.Log10(layers.Count), floor, 6, fidelity.Psnr);
+        Assert.That(reached, Is.GreaterThanOrEqualTo(floor));
+
+        string path = Path.Combine(Path.GetTempPath(), $"schedule-{Environment.ProcessId}.gpuc");
+        try
+        {
+            var compressed = ModelCompressor.Compress(weights, plan);
+            GpucFile.Write(path, compressed);
+            var loaded = ModelWeights.Read(path);
+            Assert.That(fidelity.Psnr(loaded), Is.EqualTo(reached), "the file's weights are the ones the schedule measured");
+            foreach (var (name, tensorPlan) in plan)
+            {
+                float[] values = loaded.Float(name, [.. loaded.ShapeOf(name)]);
+                Assert.That(values.Count(v => v == 0), Is.GreaterThanOrEqualTo(Math.Round(tensorPlan.Sparsity * values.Length, MidpointRounding.AwayFromZero)), name);
+                Assert.That(values.Distinct().Count(), Is.LessThanOrEqualTo(1 << tensorPlan.Bits), name);
+            }
+            Assert.That(new FileInfo(path).Length, Is.LessThan(new FileInfo(Shipped).Length / 4));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    public void PruningEverythingAwayCostsFidelityThatTheMeasureSees()
+    {
+        var weights = ModelWeights.Read(Shipped);
+        using var accelerator = Devices.Open("cpu");
+        var fidelity = new ImageModelFidelity(accelerator, weights, [Calibration()]);
+        var plan = ModelCompressor.Compressible(weights).ToDictionary(n => n, _ => new TensorPlan(0.99, 2));
+        Assert.That(fidelity.Psnr(ModelCompressor.Compress(weights, plan).ToWeights("pruned")), Is.LessThan(30));
+    }
+}
