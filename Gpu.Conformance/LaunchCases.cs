@@ -74,7 +74,7 @@ public static class LaunchCases
         using var inputBuffer = accelerator.Allocate<int>(input);
         using var sums = accelerator.Allocate<int>(groups);
         accelerator.LaunchGrouped(new GroupedExtent(groups, TreeReductionKernel.GroupSize),
-            new TreeReductionKernel { Input = inputBuffer.View, GroupSums = sums.View });
+            new TreeReductionKernel { Input = inputBuffer.ArrayView, GroupSums = sums.ArrayView });
         var expected = Enumerable.Range(0, groups)
             .Select(g => input.Skip(g * TreeReductionKernel.GroupSize).Take(TreeReductionKernel.GroupSize).Sum()).ToArray();
         Check.Exact("group sums", expected, sums.ToArray());
@@ -89,7 +89,7 @@ public static class LaunchCases
         using var floatSum = accelerator.Allocate<float>([0f]);
         accelerator.Launch(length, new ContendedAtomicsKernel
         {
-            Counters = counterBuffer.View, Minimum = minimum.View, Maximum = maximum.View, FloatSum = floatSum.View,
+            Counters = counterBuffer.ArrayView, Minimum = minimum.ArrayView, Maximum = maximum.ArrayView, FloatSum = floatSum.ArrayView,
         });
         var expectedCounts = Enumerable.Range(0, counters).Select(c => Enumerable.Range(0, length).Count(i => i % counters == c)).ToArray();
         Check.Exact("counters", expectedCounts, counterBuffer.ToArray());

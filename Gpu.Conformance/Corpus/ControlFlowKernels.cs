@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Conformance.Corpus;
 
@@ -8,8 +9,8 @@ namespace Gpu.Conformance.Corpus;
 /// <summary>Classifies a value through nested conditionals.</summary>
 internal struct NestedBranchKernel : IKernel1D
 {
-    public View<int> Input;
-    public View<int> Output;
+    public ArrayView<int> Input;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -45,8 +46,8 @@ internal struct NestedBranchKernel : IKernel1D
 /// <summary>A data-dependent while loop (Collatz steps, capped) and a for loop with break and continue.</summary>
 internal struct LoopKernel : IKernel1D
 {
-    public View<int> Input;
-    public View<int> Output;
+    public ArrayView<int> Input;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -78,8 +79,8 @@ internal struct LoopKernel : IKernel1D
 /// and a do-while.</summary>
 internal struct NestedLoopKernel : IKernel1D
 {
-    public View<int> Input;
-    public View<int> Output;
+    public ArrayView<int> Input;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -115,8 +116,8 @@ internal struct NestedLoopKernel : IKernel1D
 /// <summary>A dense switch (a jump table in IL) with fall-through-like shared bodies and a default.</summary>
 internal struct DenseSwitchKernel : IKernel1D
 {
-    public View<int> Input;
-    public View<int> Output;
+    public ArrayView<int> Input;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -153,8 +154,8 @@ internal struct DenseSwitchKernel : IKernel1D
 /// on long.</summary>
 internal struct SparseSwitchKernel : IKernel1D
 {
-    public View<long> Input;
-    public View<long> Output;
+    public ArrayView<long> Input;
+    public ArrayView<long> Output;
 
     public void Execute(int index)
     {
@@ -188,8 +189,8 @@ internal struct SparseSwitchKernel : IKernel1D
 internal struct TernaryKernel : IKernel1D
 {
     /// <summary>Pairs (a, b).</summary>
-    public View<int> Input;
-    public View<int> Output;
+    public ArrayView<int> Input;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -214,9 +215,9 @@ internal struct TernaryKernel : IKernel1D
 internal struct ShortCircuitKernel : IKernel1D
 {
     /// <summary>Pairs (position, divisor); the position may lie outside the table.</summary>
-    public View<int> Input;
-    public View<int> Table;
-    public View<int> Output;
+    public ArrayView<int> Input;
+    public ArrayView<int> Table;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -236,8 +237,8 @@ internal struct ShortCircuitKernel : IKernel1D
 /// <summary>An early return from inside a loop, and one from a branch.</summary>
 internal struct EarlyReturnKernel : IKernel1D
 {
-    public View<int> Input;
-    public View<int> Output;
+    public ArrayView<int> Input;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -283,8 +284,8 @@ internal enum Scale : long
 /// <summary>Enums as kernel parameters (int, byte and long backed), as locals, and switched on.</summary>
 internal struct EnumKernel : IKernel1D
 {
-    public View<long> Input;
-    public View<long> Output;
+    public ArrayView<long> Input;
+    public ArrayView<long> Output;
     public Operation Operation;
     public Shade Shade;
     public Scale Scale;

@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Conformance.Corpus;
 
@@ -8,8 +9,8 @@ namespace Gpu.Conformance.Corpus;
 /// <summary>float → int, uint, long, ulong, short, byte.</summary>
 internal struct FloatToIntegerKernel : IKernel1D
 {
-    public View<float> Input;
-    public View<long> Output;
+    public ArrayView<float> Input;
+    public ArrayView<long> Output;
 
     public void Execute(int index)
     {
@@ -27,8 +28,8 @@ internal struct FloatToIntegerKernel : IKernel1D
 /// <summary>double → int, uint, long, ulong.</summary>
 internal struct DoubleToIntegerKernel : IKernel1D
 {
-    public View<double> Input;
-    public View<long> Output;
+    public ArrayView<double> Input;
+    public ArrayView<long> Output;
 
     public void Execute(int index)
     {
@@ -44,9 +45,9 @@ internal struct DoubleToIntegerKernel : IKernel1D
 /// <summary>int, uint, long, ulong → float and double (rounding to nearest even where inexact).</summary>
 internal struct IntegerToFloatKernel : IKernel1D
 {
-    public View<long> Input;
-    public View<float> Singles;
-    public View<double> Doubles;
+    public ArrayView<long> Input;
+    public ArrayView<float> Singles;
+    public ArrayView<double> Doubles;
 
     public void Execute(int index)
     {
@@ -66,8 +67,8 @@ internal struct IntegerToFloatKernel : IKernel1D
 /// <summary>Narrowing integer conversions wrap; widening sign- or zero-extends by the source's signedness.</summary>
 internal struct IntegerNarrowingKernel : IKernel1D
 {
-    public View<long> Input;
-    public View<long> Output;
+    public ArrayView<long> Input;
+    public ArrayView<long> Output;
 
     public void Execute(int index)
     {
@@ -88,8 +89,8 @@ internal struct IntegerNarrowingKernel : IKernel1D
 /// bottom); float → double is exact.</summary>
 internal struct FloatDoubleKernel : IKernel1D
 {
-    public View<double> Input;
-    public View<double> Output;
+    public ArrayView<double> Input;
+    public ArrayView<double> Output;
 
     public void Execute(int index)
     {

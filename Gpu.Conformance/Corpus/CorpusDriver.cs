@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Conformance.Corpus;
 
@@ -27,6 +28,30 @@ internal static class CorpusDriver
         using var inputBuffer = accelerator.Allocate<TIn>(input);
         using var outputBuffer = accelerator.Allocate<TOut>(initialOutput);
         accelerator.LaunchGrouped(extent, kernel(inputBuffer.View, outputBuffer.View));
+        return outputBuffer.ToArray();
+    }
+
+    /// <summary>Launches a 1D kernel written with ILGPU's views over <paramref name="length"/> indices (default: one per input element).</summary>
+    /// <returns>The output after the launch.</returns>
+    public static TOut[] Map<TIn, TOut, TKernel>(Accelerator accelerator, TIn[] input, TOut[] initialOutput,
+        Func<ArrayView<TIn>, ArrayView<TOut>, TKernel> kernel, int? length = null)
+        where TIn : unmanaged where TOut : unmanaged where TKernel : struct, IKernel1D
+    {
+        using var inputBuffer = accelerator.Allocate<TIn>(input);
+        using var outputBuffer = accelerator.Allocate<TOut>(initialOutput);
+        accelerator.Launch(length ?? input.Length, kernel(inputBuffer.ArrayView, outputBuffer.ArrayView));
+        return outputBuffer.ToArray();
+    }
+
+    /// <summary>Launches a grouped kernel written with ILGPU's views over <paramref name="extent"/>.</summary>
+    /// <returns>The output after the launch.</returns>
+    public static TOut[] Grouped<TIn, TOut, TKernel>(Accelerator accelerator, TIn[] input, GroupedExtent extent, TOut[] initialOutput,
+        Func<ArrayView<TIn>, ArrayView<TOut>, TKernel> kernel)
+        where TIn : unmanaged where TOut : unmanaged where TKernel : struct, IGroupKernel
+    {
+        using var inputBuffer = accelerator.Allocate<TIn>(input);
+        using var outputBuffer = accelerator.Allocate<TOut>(initialOutput);
+        accelerator.LaunchGrouped(extent, kernel(inputBuffer.ArrayView, outputBuffer.ArrayView));
         return outputBuffer.ToArray();
     }
 

@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Conformance.Corpus;
 
@@ -8,7 +9,7 @@ namespace Gpu.Conformance.Corpus;
 /// <summary>Float literals that must reach the device bit for bit.</summary>
 internal struct FloatLiteralKernel : IKernel1D
 {
-    public View<float> Output;
+    public ArrayView<float> Output;
 
     public void Execute(int index)
     {
@@ -30,7 +31,7 @@ internal struct FloatLiteralKernel : IKernel1D
 /// <summary>Double literals that must reach the device bit for bit.</summary>
 internal struct DoubleLiteralKernel : IKernel1D
 {
-    public View<double> Output;
+    public ArrayView<double> Output;
 
     public void Execute(int index)
     {
@@ -53,8 +54,8 @@ internal struct DoubleLiteralKernel : IKernel1D
 internal struct FloatArithmeticKernel : IKernel1D
 {
     /// <summary>Pairs (a, b).</summary>
-    public View<float> Input;
-    public View<float> Output;
+    public ArrayView<float> Input;
+    public ArrayView<float> Output;
 
     public void Execute(int index)
     {
@@ -94,8 +95,8 @@ internal struct DoubleArithmeticKernel : IKernel1D
 internal struct NoContractionKernel : IKernel1D
 {
     /// <summary>Triples (a, b, c).</summary>
-    public View<float> Input;
-    public View<float> Output;
+    public ArrayView<float> Input;
+    public ArrayView<float> Output;
 
     public void Execute(int index)
     {
@@ -114,8 +115,8 @@ internal struct NoContractionKernel : IKernel1D
 internal struct FloatComparisonKernel : IKernel1D
 {
     /// <summary>Pairs (a, b).</summary>
-    public View<float> Input;
-    public View<int> Output;
+    public ArrayView<float> Input;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -145,8 +146,8 @@ internal struct FloatComparisonKernel : IKernel1D
 internal struct DoubleComparisonKernel : IKernel1D
 {
     /// <summary>Pairs (a, b).</summary>
-    public View<double> Input;
-    public View<int> Output;
+    public ArrayView<double> Input;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -176,8 +177,8 @@ internal struct RemainderKernel : IKernel1D
 /// <summary>Bit casts between floats and integers and the float classification helpers.</summary>
 internal struct BitCastKernel : IKernel1D
 {
-    public View<float> Input;
-    public View<int> Output;
+    public ArrayView<float> Input;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {

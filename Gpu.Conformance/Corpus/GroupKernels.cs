@@ -1,33 +1,41 @@
 using Gpu.Core;
+using ILGPU;
+using ILGPU.Runtime;
+// ILGPU's intrinsics share their names with the project's (Gpu.Core), which other kernels still use.
+using Atomic = ILGPU.Atomic;
+using Group = ILGPU.Group;
+using SharedMemory = ILGPU.SharedMemory;
 
 namespace Gpu.Conformance.Corpus;
 
-// Grouped kernels (group and thread indices, shared memory, barriers) and atomics.
+// Grouped kernels (group and thread indices, shared memory, barriers) and atomics, in ILGPU's terms:
+// Grid.IdxX is the group's index and Grid.DimX the number of groups; Group.IdxX is the thread's index
+// in its group and Group.DimX the threads per group.
 
 /// <summary>Every thread writes every Group value it sees, in a 3D grouped launch.</summary>
 internal struct GroupIndexKernel : IGroupKernel
 {
     public const int Fields = 12;
-    public View<int> Unused;
-    public View<int> Output;
+    public ArrayView<int> Unused;
+    public ArrayView<int> Output;
 
     public void Execute()
     {
-        int localLinear = (Group.ThreadZ * Group.SizeY + Group.ThreadY) * Group.SizeX + Group.ThreadX;
-        int groupLinear = (Group.IndexZ * Group.CountY + Group.IndexY) * Group.CountX + Group.IndexX;
-        int k = (groupLinear * Group.SizeX * Group.SizeY * Group.SizeZ + localLinear) * Fields;
-        Output[k] = Group.IndexX;
-        Output[k + 1] = Group.IndexY;
-        Output[k + 2] = Group.IndexZ;
-        Output[k + 3] = Group.ThreadX;
-        Output[k + 4] = Group.ThreadY;
-        Output[k + 5] = Group.ThreadZ;
-        Output[k + 6] = Group.SizeX;
-        Output[k + 7] = Group.SizeY;
-        Output[k + 8] = Group.SizeZ;
-        Output[k + 9] = Group.CountX;
-        Output[k + 10] = Group.CountY;
-        Output[k + 11] = Group.CountZ;
+        int localLinear = (Group.IdxZ * Group.DimY + Group.IdxY) * Group.DimX + Group.IdxX;
+        int groupLinear = (Grid.IdxZ * Grid.DimY + Grid.IdxY) * Grid.DimX + Grid.IdxX;
+        int k = (groupLinear * Group.DimX * Group.DimY * Group.DimZ + localLinear) * Fields;
+        Output[k] = Grid.IdxX;
+        Output[k + 1] = Grid.IdxY;
+        Output[k + 2] = Grid.IdxZ;
+        Output[k + 3] = Group.IdxX;
+        Output[k + 4] = Group.IdxY;
+        Output[k + 5] = Group.IdxZ;
+        Output[k + 6] = Group.DimX;
+        Output[k + 7] = Group.DimY;
+        Output[k + 8] = Group.DimZ;
+        Output[k + 9] = Grid.DimX;
+        Output[k + 10] = Grid.DimY;
+        Output[k + 11] = Grid.DimZ;
     }
 }
 
@@ -35,14 +43,14 @@ internal struct GroupIndexKernel : IGroupKernel
 internal struct FloatTreeSumKernel : IGroupKernel
 {
     public const int GroupSize = 64;
-    public View<float> Input;
-    public View<float> Output;
+    public ArrayView<float> Input;
+    public ArrayView<float> Output;
 
     public void Execute()
     {
         var partial = SharedMemory.Allocate<float>(GroupSize);
-        int local = Group.ThreadX;
-        partial[local] = Input[Group.IndexX * GroupSize + local];
+        int local = Group.IdxX;
+        partial[local] = Input[Grid.IdxX * GroupSize + local];
         Group.Barrier();
         for (int stride = GroupSize / 2; stride > 0; stride >>= 1)
         {
@@ -51,7 +59,7 @@ internal struct FloatTreeSumKernel : IGroupKernel
             Group.Barrier();
         }
         if (local == 0)
-            Output[Group.IndexX] = partial[0];
+            Output[Grid.IdxX] = partial[0];
     }
 }
 
@@ -59,15 +67,15 @@ internal struct FloatTreeSumKernel : IGroupKernel
 internal struct ArgMaxKernel : IGroupKernel
 {
     public const int GroupSize = 32;
-    public View<int> Input;
-    public View<int> Output;
+    public ArrayView<int> Input;
+    public ArrayView<int> Output;
 
     public void Execute()
     {
         var values = SharedMemory.Allocate<int>(GroupSize);
         var indices = SharedMemory.Allocate<int>(GroupSize);
-        int local = Group.ThreadX;
-        int global = Group.IndexX * GroupSize + local;
+        int local = Group.IdxX;
+        int global = Grid.IdxX * GroupSize + local;
         values[local] = Input[global];
         indices[local] = global;
         Group.Barrier();
@@ -86,8 +94,8 @@ internal struct ArgMaxKernel : IGroupKernel
         }
         if (local == 0)
         {
-            Output[2 * Group.IndexX] = values[0];
-            Output[2 * Group.IndexX + 1] = indices[0];
+            Output[2 * Grid.IdxX] = values[0];
+            Output[2 * Grid.IdxX + 1] = indices[0];
         }
     }
 }
@@ -96,21 +104,21 @@ internal struct ArgMaxKernel : IGroupKernel
 internal struct TiledTransposeKernel : IGroupKernel
 {
     public const int Tile = 8;
-    public View2D<int> Input;
-    public View2D<int> Output;
+    public ArrayView2D<int, Stride2D.DenseX> Input;
+    public ArrayView2D<int, Stride2D.DenseX> Output;
 
     public void Execute()
     {
         var tile = SharedMemory.Allocate<int>(Tile * (Tile + 1));
-        int x = Group.IndexX * Tile + Group.ThreadX;
-        int y = Group.IndexY * Tile + Group.ThreadY;
-        if (x < Input.Columns && y < Input.Rows)
-            tile[Group.ThreadY * (Tile + 1) + Group.ThreadX] = Input[y, x];
+        int x = Grid.IdxX * Tile + Group.IdxX;
+        int y = Grid.IdxY * Tile + Group.IdxY;
+        if (x < Input.IntExtent.X && y < Input.IntExtent.Y)
+            tile[Group.IdxY * (Tile + 1) + Group.IdxX] = Input[x, y];
         Group.Barrier();
-        int outX = Group.IndexY * Tile + Group.ThreadX;
-        int outY = Group.IndexX * Tile + Group.ThreadY;
-        if (outX < Output.Columns && outY < Output.Rows)
-            Output[outY, outX] = tile[Group.ThreadX * (Tile + 1) + Group.ThreadY];
+        int outX = Grid.IdxY * Tile + Group.IdxX;
+        int outY = Grid.IdxX * Tile + Group.IdxY;
+        if (outX < Output.IntExtent.X && outY < Output.IntExtent.Y)
+            Output[outX, outY] = tile[Group.IdxX * (Tile + 1) + Group.IdxY];
     }
 }
 
@@ -119,22 +127,22 @@ internal struct SharedHistogramKernel : IGroupKernel
 {
     public const int GroupSize = 64;
     public const int Bins = 16;
-    public View<int> Input;
-    public View<int> Output;
+    public ArrayView<int> Input;
+    public ArrayView<int> Output;
 
     public void Execute()
     {
         var counts = SharedMemory.Allocate<int>(Bins);
-        int local = Group.ThreadX;
+        int local = Group.IdxX;
         if (local < Bins)
             counts[local] = 0;
         Group.Barrier();
-        int global = Group.IndexX * GroupSize + local;
+        int global = Grid.IdxX * GroupSize + local;
         if (global < Input.Length)
-            Atomic.Add(counts, Input[global] & (Bins - 1), 1);
+            Atomic.Add(ref counts[Input[global] & (Bins - 1)], 1);
         Group.Barrier();
         if (local < Bins)
-            Atomic.Add(Output, local, counts[local]);
+            Atomic.Add(ref Output[local], counts[local]);
     }
 }
 
@@ -142,36 +150,36 @@ internal struct SharedHistogramKernel : IGroupKernel
 internal struct IntAtomicsKernel : IKernel1D
 {
     public const int Bins = 5;
-    public View<int> Input;
+    public ArrayView<int> Input;
     /// <summary>Three rows of <see cref="Bins"/>: counts, minima, maxima.</summary>
-    public View<int> Output;
+    public ArrayView<int> Output;
     /// <summary>What each Atomic.Add returned, summed per bin as a check that returns are previous values.</summary>
-    public View<int> Returned;
+    public ArrayView<int> Returned;
 
     public void Execute(int index)
     {
         int value = Input[index];
         int bin = (value % Bins + Bins) % Bins;
-        int previous = Atomic.Add(Output, bin, 1);
-        Atomic.Add(Returned, bin, previous);
-        Atomic.Min(Output, Bins + bin, value);
-        Atomic.Max(Output, 2 * Bins + bin, value);
+        int previous = Atomic.Add(ref Output[bin], 1);
+        Atomic.Add(ref Returned[bin], previous);
+        Atomic.Min(ref Output[Bins + bin], value);
+        Atomic.Max(ref Output[2 * Bins + bin], value);
     }
 }
 
 /// <summary>uint atomics: add that wraps, min and max in unsigned order.</summary>
 internal struct UIntAtomicsKernel : IKernel1D
 {
-    public View<uint> Input;
+    public ArrayView<uint> Input;
     /// <summary>Sum, minimum, maximum.</summary>
-    public View<uint> Output;
+    public ArrayView<uint> Output;
 
     public void Execute(int index)
     {
         uint value = Input[index];
-        Atomic.Add(Output, 0, value);
-        Atomic.Min(Output, 1, value);
-        Atomic.Max(Output, 2, value);
+        Atomic.Add(ref Output[0], value);
+        Atomic.Min(ref Output[1], value);
+        Atomic.Max(ref Output[2], value);
     }
 }
 
@@ -179,18 +187,18 @@ internal struct UIntAtomicsKernel : IKernel1D
 /// displaced, which chains every id exactly once. int, uint and float cells.</summary>
 internal struct ExchangeChainKernel : IKernel1D
 {
-    public View<int> Cell;
-    public View<int> Displaced;
-    public View<uint> UnsignedCell;
-    public View<uint> UnsignedDisplaced;
-    public View<float> FloatCell;
-    public View<float> FloatDisplaced;
+    public ArrayView<int> Cell;
+    public ArrayView<int> Displaced;
+    public ArrayView<uint> UnsignedCell;
+    public ArrayView<uint> UnsignedDisplaced;
+    public ArrayView<float> FloatCell;
+    public ArrayView<float> FloatDisplaced;
 
     public void Execute(int index)
     {
-        Displaced[index] = Atomic.Exchange(Cell, 0, index);
-        UnsignedDisplaced[index] = Atomic.Exchange(UnsignedCell, 0, (uint)index + 0x8000_0000u);
-        FloatDisplaced[index] = Atomic.Exchange(FloatCell, 0, index * 0.5f);
+        Displaced[index] = Atomic.Exchange(ref Cell[0], index);
+        UnsignedDisplaced[index] = Atomic.Exchange(ref UnsignedCell[0], (uint)index + 0x8000_0000u);
+        FloatDisplaced[index] = Atomic.Exchange(ref FloatCell[0], index * 0.5f);
     }
 }
 
@@ -199,18 +207,18 @@ internal struct ExchangeChainKernel : IKernel1D
 internal struct CompareExchangeKernel : IKernel1D
 {
     public const int Slots = 4;
-    public View<int> Claims;
-    public View<int> Seen;
-    public View<uint> Product;
+    public ArrayView<int> Claims;
+    public ArrayView<int> Seen;
+    public ArrayView<uint> Product;
 
     public void Execute(int index)
     {
-        Seen[index] = Atomic.CompareExchange(Claims, index % Slots, -1, index);
+        Seen[index] = Atomic.CompareExchange(ref Claims[index % Slots], -1, index);
         uint factor = (uint)(index % 3 + 1);
         uint observed = Product[0];
         while (true)
         {
-            uint previous = Atomic.CompareExchange(Product, 0, observed, observed * factor);
+            uint previous = Atomic.CompareExchange(ref Product[0], observed, observed * factor);
             if (previous == observed)
                 break;
             observed = previous;
@@ -221,18 +229,18 @@ internal struct CompareExchangeKernel : IKernel1D
 /// <summary>Float atomic add of quarter steps, whose partial sums are all exact, so any order gives one result.</summary>
 internal struct FloatAtomicAddKernel : IKernel1D
 {
-    public View<float> Input;
-    public View<float> Sums;
+    public ArrayView<float> Input;
+    public ArrayView<float> Sums;
 
-    public void Execute(int index) => Atomic.Add(Sums, index % Sums.Length, Input[index]);
+    public void Execute(int index) => Atomic.Add(ref Sums[index % Sums.IntLength], Input[index]);
 }
 
 /// <summary>Float atomic add hands out tickets: adding 1 returns the previous count, so the returned
 /// values are every count from 0 once (exact in float below 2^24).</summary>
 internal struct FloatTicketKernel : IKernel1D
 {
-    public View<float> Counter;
-    public View<float> Tickets;
+    public ArrayView<float> Counter;
+    public ArrayView<float> Tickets;
 
-    public void Execute(int index) => Tickets[index] = Atomic.Add(Counter, 0, 1f);
+    public void Execute(int index) => Tickets[index] = Atomic.Add(ref Counter[0], 1f);
 }

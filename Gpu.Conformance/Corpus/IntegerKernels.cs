@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Conformance.Corpus;
 
@@ -8,8 +9,8 @@ namespace Gpu.Conformance.Corpus;
 /// <summary>int arithmetic that overflows: products, sums, negation and increments wrap.</summary>
 internal struct Int32WrappingKernel : IKernel1D
 {
-    public View<int> Input;
-    public View<int> Output;
+    public ArrayView<int> Input;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -29,8 +30,8 @@ internal struct Int32WrappingKernel : IKernel1D
 /// <summary>long arithmetic that overflows, mixing in an int operand that sign-extends.</summary>
 internal struct Int64WrappingKernel : IKernel1D
 {
-    public View<long> Input;
-    public View<long> Output;
+    public ArrayView<long> Input;
+    public ArrayView<long> Output;
 
     public void Execute(int index)
     {
@@ -46,8 +47,8 @@ internal struct Int64WrappingKernel : IKernel1D
 /// <summary>uint and ulong arithmetic: wrap-around subtraction, unsigned division and remainder, comparisons.</summary>
 internal struct UnsignedArithmeticKernel : IKernel1D
 {
-    public View<int> Input;
-    public View<ulong> Output;
+    public ArrayView<int> Input;
+    public ArrayView<ulong> Output;
 
     public void Execute(int index)
     {
@@ -69,8 +70,8 @@ internal struct UnsignedArithmeticKernel : IKernel1D
 internal struct SignedDivisionKernel : IKernel1D
 {
     /// <summary>Pairs (numerator, denominator).</summary>
-    public View<int> Input;
-    public View<int> Output;
+    public ArrayView<int> Input;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -101,11 +102,11 @@ internal struct SignedDivisionKernel : IKernel1D
 /// loads sign- or zero-extend.</summary>
 internal struct SmallIntegerKernel : IKernel1D
 {
-    public View<sbyte> Signed8;
-    public View<byte> Unsigned8;
-    public View<short> Signed16;
-    public View<ushort> Unsigned16;
-    public View<int> Output;
+    public ArrayView<sbyte> Signed8;
+    public ArrayView<byte> Unsigned8;
+    public ArrayView<short> Signed16;
+    public ArrayView<ushort> Unsigned16;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -151,8 +152,8 @@ internal struct CharKernel : IKernel1D
 /// <summary>and, or, xor, not on int and ulong, and a bit count by loop.</summary>
 internal struct BitwiseKernel : IKernel1D
 {
-    public View<long> Input;
-    public View<long> Output;
+    public ArrayView<long> Input;
+    public ArrayView<long> Output;
 
     public void Execute(int index)
     {
@@ -176,8 +177,8 @@ internal struct BitwiseKernel : IKernel1D
 internal struct Shift32Kernel : IKernel1D
 {
     /// <summary>Pairs (value, count).</summary>
-    public View<int> Input;
-    public View<int> Output;
+    public ArrayView<int> Input;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -197,8 +198,8 @@ internal struct Shift32Kernel : IKernel1D
 internal struct Shift64Kernel : IKernel1D
 {
     /// <summary>Pairs (value, count).</summary>
-    public View<long> Input;
-    public View<long> Output;
+    public ArrayView<long> Input;
+    public ArrayView<long> Output;
 
     public void Execute(int index)
     {
@@ -220,8 +221,8 @@ internal struct Shift64Kernel : IKernel1D
 internal struct IntegerComparisonKernel : IKernel1D
 {
     /// <summary>Pairs (a, b).</summary>
-    public View<int> Input;
-    public View<int> Output;
+    public ArrayView<int> Input;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -274,8 +275,8 @@ internal struct BoolKernel : IKernel1D
 /// unsigned operands, next to the shifts they must not be confused with.</summary>
 internal struct ConstantDivisorKernel : IKernel1D
 {
-    public View<int> Input;
-    public View<int> Output;
+    public ArrayView<int> Input;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -337,8 +338,8 @@ internal struct CharSwitchKernel : IKernel1D
 internal struct PackedDot4Kernel : IKernel1D
 {
     /// <summary>Triples (a, b, accumulator).</summary>
-    public View<int> Input;
-    public View<int> Output;
+    public ArrayView<int> Input;
+    public ArrayView<int> Output;
 
     public void Execute(int index) => Output[index] = PackedInt8.Dot4(Input[3 * index], Input[3 * index + 1], Input[3 * index + 2]);
 }

@@ -102,7 +102,7 @@ internal static class MathCases
         using var output = accelerator.Allocate<float>(pairs.Length);
         using var doubles = accelerator.Allocate<double>(pairs.Length);
         using var ints = accelerator.Allocate<int>(pairs.Length);
-        accelerator.Launch(count, new MinMaxKernel { Input = input.View, Output = output.View, DoubleOutput = doubles.View, IntOutput = ints.View });
+        accelerator.Launch(count, new MinMaxKernel { Input = input.ArrayView, Output = output.ArrayView, DoubleOutput = doubles.ArrayView, IntOutput = ints.ArrayView });
         // .NET: a NaN operand gives NaN; between equal values the negative zero is the smaller.
         static float Pick(float a, float b, bool max)
         {
@@ -154,7 +154,7 @@ internal static class MathCases
         using var input = accelerator.Allocate<float>(triples);
         using var output = accelerator.Allocate<float>(count);
         using var doubles = accelerator.Allocate<double>(count);
-        accelerator.Launch(count, new FusedMultiplyAddKernel { Input = input.View, Output = output.View, DoubleOutput = doubles.View });
+        accelerator.Launch(count, new FusedMultiplyAddKernel { Input = input.ArrayView, Output = output.ArrayView, DoubleOutput = doubles.ArrayView });
         var chunks = triples.Chunk(3).ToArray();
         CorpusCheck.Floats("MathF.FusedMultiplyAdd", chunks.Select(t => MathF.FusedMultiplyAdd(t[0], t[1], t[2])).ToArray(), output.ToArray(), 0);
         CorpusCheck.Doubles("Math.FusedMultiplyAdd", chunks.Select(t => Math.FusedMultiplyAdd(t[0] * 1.0000000000000002, t[1], t[2])).ToArray(), doubles.ToArray(), 0);

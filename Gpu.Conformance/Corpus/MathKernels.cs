@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Conformance.Corpus;
 
@@ -8,8 +9,8 @@ namespace Gpu.Conformance.Corpus;
 /// <summary>Square roots of float and double.</summary>
 internal struct SqrtKernel : IKernel1D
 {
-    public View<double> Input;
-    public View<double> Output;
+    public ArrayView<double> Input;
+    public ArrayView<double> Output;
 
     public void Execute(int index)
     {
@@ -80,8 +81,8 @@ internal struct DoubleTranscendentalKernel : IKernel1D
 /// <summary>Floor, Ceiling, Round (to even) and Truncate on float and double.</summary>
 internal struct RoundingKernel : IKernel1D
 {
-    public View<float> Input;
-    public View<float> Output;
+    public ArrayView<float> Input;
+    public ArrayView<float> Output;
 
     public void Execute(int index)
     {
@@ -100,10 +101,10 @@ internal struct RoundingKernel : IKernel1D
 internal struct MinMaxKernel : IKernel1D
 {
     /// <summary>Pairs (a, b).</summary>
-    public View<float> Input;
-    public View<float> Output;
-    public View<double> DoubleOutput;
-    public View<int> IntOutput;
+    public ArrayView<float> Input;
+    public ArrayView<float> Output;
+    public ArrayView<double> DoubleOutput;
+    public ArrayView<int> IntOutput;
 
     public void Execute(int index)
     {
@@ -143,9 +144,9 @@ internal struct AbsClampKernel : IKernel1D
 internal struct FusedMultiplyAddKernel : IKernel1D
 {
     /// <summary>Triples (a, b, c).</summary>
-    public View<float> Input;
-    public View<float> Output;
-    public View<double> DoubleOutput;
+    public ArrayView<float> Input;
+    public ArrayView<float> Output;
+    public ArrayView<double> DoubleOutput;
 
     public void Execute(int index)
     {

@@ -1,4 +1,7 @@
 using Gpu.Core;
+using ILGPU;
+using ILGPU.Runtime;
+using Accelerator = Gpu.Core.Accelerator;
 using static Gpu.Conformance.Corpus.CorpusDriver;
 
 namespace Gpu.Conformance.Corpus;
@@ -154,7 +157,7 @@ internal static class ViewAndGroupCases
         using var input = accelerator.Allocate<int>(data);
         using var output = accelerator.Allocate<int>(rows * columns);
         var extent = new GroupedExtent((columns + tile - 1) / tile, (rows + tile - 1) / tile, 1, tile, tile, 1);
-        accelerator.LaunchGrouped(extent, new TiledTransposeKernel { Input = input.View.As2D(rows, columns), Output = output.View.As2D(columns, rows) });
+        accelerator.LaunchGrouped(extent, new TiledTransposeKernel { Input = AsMatrix(input, columns, rows), Output = AsMatrix(output, rows, columns) });
         var expected = new int[rows * columns];
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < columns; c++)
@@ -179,7 +182,7 @@ internal static class ViewAndGroupCases
         using var output = accelerator.Allocate<int>([.. Enumerable.Repeat(0, bins), .. Enumerable.Repeat(int.MaxValue, bins), .. Enumerable.Repeat(int.MinValue, bins)]);
         using var returned = accelerator.Allocate<int>(bins);
         returned.Clear();
-        accelerator.Launch(input.Length, new IntAtomicsKernel { Input = inputBuffer.View, Output = output.View, Returned = returned.View });
+        accelerator.Launch(input.Length, new IntAtomicsKernel { Input = inputBuffer.ArrayView, Output = output.ArrayView, Returned = returned.ArrayView });
         var groups = Enumerable.Range(0, bins).Select(b => input.Where(v => ((long)v % bins + bins) % bins == b).ToArray()).ToArray();
         Check.Exact("counts, minima, maxima",
             [.. groups.Select(g => g.Length), .. groups.Select(g => g.Min()), .. groups.Select(g => g.Max())], output.ToArray());
@@ -192,7 +195,7 @@ internal static class ViewAndGroupCases
         uint[] input = [.. Enumerable.Range(0, 2000).Select(i => (uint)((ulong)i * 2_654_435_761UL % 4_294_967_291UL) | 0x1000u), 0x8000_0000u, 0xFFFF_FFFEu];
         using var inputBuffer = accelerator.Allocate<uint>(input);
         using var output = accelerator.Allocate<uint>([0u, uint.MaxValue, 0u]);
-        accelerator.Launch(input.Length, new UIntAtomicsKernel { Input = inputBuffer.View, Output = output.View });
+        accelerator.Launch(input.Length, new UIntAtomicsKernel { Input = inputBuffer.ArrayView, Output = output.ArrayView });
         ulong sum = input.Aggregate(0UL, (total, v) => total + v);
         Check.Exact("sum, min, max", [(uint)(sum % (1UL << 32)), input.Min(), input.Max()], output.ToArray());
     }
@@ -208,8 +211,8 @@ internal static class ViewAndGroupCases
         using var floatDisplaced = accelerator.Allocate<float>(length);
         accelerator.Launch(length, new ExchangeChainKernel
         {
-            Cell = cell.View, Displaced = displaced.View, UnsignedCell = unsignedCell.View, UnsignedDisplaced = unsignedDisplaced.View,
-            FloatCell = floatCell.View, FloatDisplaced = floatDisplaced.View,
+            Cell = cell.ArrayView, Displaced = displaced.ArrayView, UnsignedCell = unsignedCell.ArrayView, UnsignedDisplaced = unsignedDisplaced.ArrayView,
+            FloatCell = floatCell.ArrayView, FloatDisplaced = floatDisplaced.ArrayView,
         });
         // Whatever the order, the displaced values and the final cell are the initial value and every id once.
         Check.Exact("int chain", [-1, .. Enumerable.Range(0, length)], displaced.ToArray().Append(cell.ToArray()[0]).Order().ToArray());
@@ -225,7 +228,7 @@ internal static class ViewAndGroupCases
         using var claims = accelerator.Allocate<int>(Enumerable.Repeat(-1, slots).ToArray());
         using var seen = accelerator.Allocate<int>(length);
         using var product = accelerator.Allocate<uint>([1u]);
-        accelerator.Launch(length, new CompareExchangeKernel { Claims = claims.View, Seen = seen.View, Product = product.View });
+        accelerator.Launch(length, new CompareExchangeKernel { Claims = claims.ArrayView, Seen = seen.ArrayView, Product = product.ArrayView });
         int[] winners = claims.ToArray(), observed = seen.ToArray();
         for (int slot = 0; slot < slots; slot++)
             if (winners[slot] < 0 || winners[slot] % slots != slot)
@@ -252,4 +255,8 @@ internal static class ViewAndGroupCases
         var tickets = Map(accelerator, new float[1], new float[length], (counter, t) => new FloatTicketKernel { Counter = counter, Tickets = t }, length);
         Check.Exact("tickets in order", Enumerable.Range(0, length).Select(i => (float)i).ToArray(), tickets.Order().ToArray());
     }
+
+    /// <summary>A dense <paramref name="width"/> × <paramref name="height"/> ILGPU 2D view (x the column) of a buffer.</summary>
+    private static ArrayView2D<int, Stride2D.DenseX> AsMatrix(DeviceBuffer<int> buffer, int width, int height)
+        => ((ArrayView1D<int, Stride1D.Dense>)buffer.ArrayView).As2DView(new LongIndex2D(width, height), new Stride2D.DenseX(width));
 }

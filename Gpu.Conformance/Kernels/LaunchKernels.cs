@@ -1,11 +1,10 @@
 using Gpu.Core;
 using ILGPU;
 using ILGPU.Runtime;
-// The grouped and atomic kernels below still use the project's own Group, SharedMemory and Atomic
-// (docs/ilgpu.md: they move with the translator's support for ILGPU's); ILGPU has types of the same names.
-using Atomic = Gpu.Core.Atomic;
-using Group = Gpu.Core.Group;
-using SharedMemory = Gpu.Core.SharedMemory;
+// ILGPU's intrinsics share their names with the project's (Gpu.Core), which other kernels still use.
+using Atomic = ILGPU.Atomic;
+using Group = ILGPU.Group;
+using SharedMemory = ILGPU.SharedMemory;
 
 namespace Gpu.Conformance.Kernels;
 
@@ -49,16 +48,16 @@ public struct TreeReductionKernel : IGroupKernel
     /// <summary>Threads per group, and elements per group's slice.</summary>
     public const int GroupSize = 128;
     /// <summary>The values summed; the last group may be partial.</summary>
-    public View<int> Input;
+    public ArrayView<int> Input;
     /// <summary>One sum per group.</summary>
-    public View<int> GroupSums;
+    public ArrayView<int> GroupSums;
 
     /// <inheritdoc/>
     public void Execute()
     {
         var partial = SharedMemory.Allocate<int>(GroupSize);
-        int local = Group.ThreadX;
-        int global = Group.IndexX * GroupSize + local;
+        int local = Group.IdxX;
+        int global = Grid.IdxX * GroupSize + local;
         partial[local] = global < Input.Length ? Input[global] : 0;
         Group.Barrier();
         for (int stride = GroupSize / 2; stride > 0; stride /= 2)
@@ -68,7 +67,7 @@ public struct TreeReductionKernel : IGroupKernel
             Group.Barrier();
         }
         if (local == 0)
-            GroupSums[Group.IndexX] = partial[0];
+            GroupSums[Grid.IdxX] = partial[0];
     }
 }
 
@@ -76,20 +75,20 @@ public struct TreeReductionKernel : IGroupKernel
 public struct ContendedAtomicsKernel : IKernel1D
 {
     /// <summary>Counters incremented by index modulo their count.</summary>
-    public View<int> Counters;
+    public ArrayView<int> Counters;
     /// <summary>One element: the minimum of 1000 − index.</summary>
-    public View<int> Minimum;
+    public ArrayView<int> Minimum;
     /// <summary>One element: the maximum index.</summary>
-    public View<int> Maximum;
+    public ArrayView<int> Maximum;
     /// <summary>One element: 0.5 added per index.</summary>
-    public View<float> FloatSum;
+    public ArrayView<float> FloatSum;
 
     /// <inheritdoc/>
     public void Execute(int index)
     {
-        Atomic.Add(Counters, index % Counters.Length, 1);
-        Atomic.Min(Minimum, 0, 1000 - index);
-        Atomic.Max(Maximum, 0, index);
-        Atomic.Add(FloatSum, 0, 0.5f);
+        Atomic.Add(ref Counters[index % Counters.IntLength], 1);
+        Atomic.Min(ref Minimum[0], 1000 - index);
+        Atomic.Max(ref Maximum[0], index);
+        Atomic.Add(ref FloatSum[0], 0.5f);
     }
 }

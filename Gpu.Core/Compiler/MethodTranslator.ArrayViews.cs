@@ -51,9 +51,23 @@ internal sealed partial class MethodTranslator
 
     private void ArrayViewNDMethod(MethodBase callee)
     {
-        if (callee.Name != "get_Item")
-            throw Fail(currentOffset, $"{KernelTypes.Describe(callee.DeclaringType)}.{callee.Name} is not available on the OpenCL 1.2 engine (it knows the indexers)");
         int dimensions = callee.DeclaringType!.GetGenericTypeDefinition() == typeof(ILGPU.Runtime.ArrayView2D<,>) ? 2 : 3;
+        if (callee.Name is "get_Extent" or "get_IntExtent")
+        {
+            // Extent is the view's LongIndex2D/3D field; IntExtent the same as Index2D/3D.
+            var extent = Member(Pop(), "Extent");
+            var resultType = ((MethodInfo)callee).ReturnType;
+            var fields = new Dictionary<FieldInfo, StackValue>();
+            foreach (var field in KernelTypes.InstanceFields(resultType))
+            {
+                var value = ScalarOf(Member(extent, KernelTypes.FieldName(field)));
+                fields[field] = new ScalarValue(KernelTypes.Primitive(field.FieldType) == CType.I32 ? builder.Temp(new IRConvert(CType.I32, value)) : value);
+            }
+            Push(new StructValue(resultType, fields));
+            return;
+        }
+        if (callee.Name != "get_Item")
+            throw Fail(currentOffset, $"{KernelTypes.Describe(callee.DeclaringType)}.{callee.Name} is not available on the OpenCL 1.2 engine (it knows the indexers, Extent and IntExtent)");
         var coordinates = new IRExpr[dimensions];
         if (callee.GetParameters().Length == 1)
         {

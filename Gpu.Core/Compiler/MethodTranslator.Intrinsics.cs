@@ -28,13 +28,13 @@ internal sealed partial class MethodTranslator
             ArrayViewNDMethod(callee);
         else if (KernelTypes.IsView(declaring))
             ViewMethod(callee);
-        else if (declaring == typeof(Group))
-            GroupMember(callee);
-        else if (declaring == typeof(SharedMemory))
+        else if (declaring == typeof(Group) || declaring == typeof(global::ILGPU.Group) || declaring == typeof(global::ILGPU.Grid))
+            return GroupMember(callee);
+        else if (declaring == typeof(SharedMemory) || declaring == typeof(global::ILGPU.SharedMemory))
             AllocateShared(callee);
-        else if (declaring == typeof(Atomic))
+        else if (declaring == typeof(Atomic) || declaring == typeof(global::ILGPU.Atomic))
             AtomicCall(callee);
-        else if (declaring == typeof(Warp))
+        else if (declaring == typeof(Warp) || declaring == typeof(global::ILGPU.Warp))
             WarpMember(callee);
         else if (declaring == typeof(PackedInt8))
             PackedInt8Call(callee);
@@ -136,28 +136,57 @@ internal sealed partial class MethodTranslator
             throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} is only valid inside an IGroupKernel");
     }
 
-    private void GroupMember(MethodBase callee)
+    /// <summary>The index registers, by declaring type and property stem: the project's <c>Group</c>
+    /// (<c>IndexX</c> group, <c>ThreadX</c> thread in the group, <c>SizeX</c>, <c>CountX</c>), ILGPU's
+    /// <c>Group</c> (<c>IdxX</c> thread in the group, <c>DimX</c> threads per group) and ILGPU's
+    /// <c>Grid</c> (<c>IdxX</c> group, <c>DimX</c> groups).</summary>
+    private static IndexKind? IndexKindOf(Type declaring, string stem) => stem switch
     {
-        RequireGrouped(callee);
-        if (callee.Name == nameof(Group.Barrier))
-        {
-            builder.Emit(new IRBarrier());
-            return;
-        }
+        "Index" when declaring == typeof(Group) => IndexKind.GroupId,
+        "Thread" when declaring == typeof(Group) => IndexKind.LocalId,
+        "Size" when declaring == typeof(Group) => IndexKind.LocalSize,
+        "Count" when declaring == typeof(Group) => IndexKind.GroupCount,
+        "Idx" when declaring == typeof(global::ILGPU.Group) => IndexKind.LocalId,
+        "Dim" when declaring == typeof(global::ILGPU.Group) => IndexKind.LocalSize,
+        "Idx" when declaring == typeof(global::ILGPU.Grid) => IndexKind.GroupId,
+        "Dim" when declaring == typeof(global::ILGPU.Grid) => IndexKind.GroupCount,
+        _ => null,
+    };
+
+    /// <summary>ILGPU marks its device intrinsics (<c>GridIntrinsic</c>, <c>GroupIntrinsic</c>,
+    /// <c>WarpIntrinsic</c>, …); its other members (<c>Group.Index</c>, <c>Grid.GlobalIndex</c>) are
+    /// plain C# over them and are expanded like user code.</summary>
+    private static bool IsIlgpuIntrinsic(MethodBase callee)
+        => callee.GetCustomAttributes(inherit: false).Any(a => a.GetType().Namespace == "ILGPU.Frontend.Intrinsic");
+
+    /// <summary>Group and grid indices and the group barrier; false for ILGPU members that are not
+    /// intrinsics (expanded by the caller).</summary>
+    private bool GroupMember(MethodBase callee)
+    {
+        var declaring = callee.DeclaringType!;
+        bool isIlgpu = declaring != typeof(Group);
         string name = callee.Name.StartsWith("get_", StringComparison.Ordinal) ? callee.Name[4..] : callee.Name;
-        var kind = name[..^1] switch
+        IndexKind? kind = name.Length > 1 && name[^1] is 'X' or 'Y' or 'Z' ? IndexKindOf(declaring, name[..^1]) : null;
+        if (kind is null && name != nameof(Group.Barrier))
         {
-            "Index" => IndexKind.GroupId,
-            "Thread" => IndexKind.LocalId,
-            "Size" => IndexKind.LocalSize,
-            "Count" => IndexKind.GroupCount,
-            _ => throw Fail(currentOffset, $"Group.{callee.Name} is not a known intrinsic"),
-        };
-        Push(new IRIndex(kind, name[^1] - 'X'));
+            if (isIlgpu && !IsIlgpuIntrinsic(callee))
+                return false;
+            throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} is not a known intrinsic{(isIlgpu ? " of the OpenCL 1.2 engine (it knows Group.IdxX/Y/Z, DimX/Y/Z, Barrier and Grid.IdxX/Y/Z, DimX/Y/Z)" : "")}");
+        }
+        RequireGrouped(callee);
+        if (kind is { } index)
+            Push(new IRIndex(index, name[^1] - 'X'));
+        else
+            builder.Emit(new IRBarrier());
+        return true;
     }
 
+    /// <summary>Shared memory of a constant length: the project's <c>SharedMemory.Allocate</c> (a
+    /// <see cref="View{T}"/>) and ILGPU's <c>SharedMemory.Allocate&lt;T&gt;(int)</c> (an <c>ArrayView&lt;T&gt;</c>).</summary>
     private void AllocateShared(MethodBase callee)
     {
+        if (callee.Name != nameof(SharedMemory.Allocate) || callee.GetParameters() is not [{ ParameterType: var lengthType }] || lengthType != typeof(int))
+            throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} is not available on the OpenCL 1.2 engine: shared memory must be SharedMemory.Allocate<T>(n) with a constant n (no dynamic shared memory)");
         RequireGrouped(callee);
         if (!builder.IsKernel)
             throw new NeedsKernelScope();
@@ -170,9 +199,11 @@ internal sealed partial class MethodTranslator
         var elementType = KernelTypes.MemoryType(element) ?? throw Fail(currentOffset, $"shared memory of {KernelTypes.Describe(element)}; only primitive element types are supported");
         int elementBytes = KernelTypes.SizeOf(elementType);
         var array = builder.NewSharedArray(elementType, (int)constant, elementBytes);
-        Push(new ViewValue(typeof(View<>).MakeGenericType(element), array, new IRConst(CType.I64, 0L), new IRConst(CType.I32, constant)));
+        Push(new ViewValue(((MethodInfo)callee).ReturnType, array, new IRConst(CType.I64, 0L), new IRConst(CType.I32, constant)));
     }
 
+    /// <summary>Atomics on a view element: the project's <c>Atomic.Op(view, index, operands…)</c> and
+    /// ILGPU's <c>Atomic.Op(ref view[index], operands…)</c>; both yield the previous value.</summary>
     private void AtomicCall(MethodBase callee)
     {
         var op = callee.Name switch
@@ -182,39 +213,55 @@ internal sealed partial class MethodTranslator
             nameof(Atomic.Max) => AtomicOp.Max,
             nameof(Atomic.Exchange) => AtomicOp.Exchange,
             nameof(Atomic.CompareExchange) => AtomicOp.CompareExchange,
-            _ => throw Fail(currentOffset, $"Atomic.{callee.Name} is not a known intrinsic"),
+            _ => throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} is not a known intrinsic (atomics: Add, Min, Max, Exchange, CompareExchange)"),
         };
         var values = PopArguments(callee.GetParameters().Length);
-        var (pointer, offset) = ViewParts(values[0]);
-        var index = values[1] is ScalarValue scalar ? scalar.Expression : throw Fail(currentOffset, "an atomic's index must be an integer");
-        var operands = values.Skip(2).Select(v => v is ScalarValue s ? Narrow(s.Expression, pointer.ElementType) : throw Fail(currentOffset, "an atomic's operand must be a primitive")).ToArray();
+        IRVariable pointer;
+        IRExpr offset, index;
+        int firstOperand;
+        if (values[0] is RefValue { Target: var target } && target is not ViewStorage)
+        {
+            if (target is not ElementStorage { Member.Length: 0 } element || element.MemoryType is null)
+                throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} needs a reference to a primitive view element (ref view[i]), found a {Describe(values[0])}");
+            (pointer, offset, index, firstOperand) = (element.Pointer, element.Offset, element.Index, 1);
+        }
+        else
+        {
+            (pointer, offset) = ViewParts(values[0]);
+            index = values[1] is ScalarValue scalar ? scalar.Expression : throw Fail(currentOffset, "an atomic's index must be an integer");
+            firstOperand = 2;
+        }
+        var operands = values.Skip(firstOperand).Select(v => v is ScalarValue s ? Narrow(s.Expression, pointer.ElementType) : throw Fail(currentOffset, "an atomic's operand must be a primitive")).ToArray();
         Push(Widen(new IRAtomic(pointer.ElementType, op, pointer, offset, index, operands)));
     }
 
+    /// <summary>Warp lane, size and shuffles (the project's <c>Warp</c> and ILGPU's): CUDA only.</summary>
     private void WarpMember(MethodBase callee)
     {
         if (builder.Dialect != KernelDialect.Cuda)
             throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} needs warp shuffles, which OpenCL 1.2 does not have; it runs on CUDA devices only");
         switch (callee.Name)
         {
-            case "get_" + nameof(Warp.Lane):
+            case "get_" + nameof(Warp.Lane) or "get_LaneIdx":
                 Push(new IRIndex(IndexKind.WarpLane, 0));
                 return;
-            case "get_" + nameof(Warp.Size):
+            case "get_" + nameof(Warp.Size) or "get_WarpSize":
                 Push(new IRIndex(IndexKind.WarpSize, 0));
                 return;
         }
-        var kind = callee.Name switch
+        ShuffleKind? kind = callee.GetParameters().Length != 2 ? null : callee.Name switch
         {
             nameof(Warp.ShuffleDown) => ShuffleKind.Down,
             nameof(Warp.ShuffleUp) => ShuffleKind.Up,
             nameof(Warp.ShuffleXor) => ShuffleKind.Xor,
             nameof(Warp.Shuffle) => ShuffleKind.Index,
-            _ => throw Fail(currentOffset, $"Warp.{callee.Name} is not a known intrinsic"),
+            _ => null,
         };
+        if (kind is null)
+            throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} is not a known intrinsic (warps: lane, size, Shuffle, ShuffleDown, ShuffleUp, ShuffleXor over the whole warp)");
         var lane = PopScalar();
         var value = PopScalar();
-        Push(new IRShuffle(value.Type, kind, value, lane));
+        Push(new IRShuffle(value.Type, kind.Value, value, lane));
     }
 
     private void PackedInt8Call(MethodBase callee)

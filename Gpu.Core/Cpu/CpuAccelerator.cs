@@ -7,7 +7,9 @@ namespace Gpu.Core.Cpu;
 /// <summary>Runs kernels as compiled .NET code. Each launch is specialised for its kernel struct by
 /// the JIT (the struct is a generic argument), so <c>Execute</c> inlines into a tight loop; work is
 /// split into chunks across the worker threads. Grouped kernels run in an emulation with one OS
-/// thread per group member, which honours barriers and shared memory and is for correctness only.</summary>
+/// thread per group member, which honours barriers and shared memory and is for correctness only;
+/// grouped kernels written with ILGPU's <c>Group</c>/<c>SharedMemory</c> run on ILGPU's CPU accelerator
+/// instead (opened at the first such launch), since only it sets the state ILGPU's intrinsics read.</summary>
 internal sealed class CpuAccelerator(CpuDevice device) : Accelerator(device)
 {
     /// <summary>Chunks per worker, so uneven chunks still balance.</summary>
@@ -17,6 +19,9 @@ internal sealed class CpuAccelerator(CpuDevice device) : Accelerator(device)
     private const int MinimumParallelLength = 2048;
 
     private readonly int threads = device.Threads;
+
+    private readonly Lock ilgpuGate = new();
+    private (ILGPU.Context Context, ILGPU.Runtime.Accelerator Accelerator, Ilgpu.IlgpuKernelLauncher Launcher)? ilgpu;
 
     public override void Synchronize() => ThrowIfDisposed();
 
@@ -85,6 +90,11 @@ internal sealed class CpuAccelerator(CpuDevice device) : Accelerator(device)
 
     private protected override void LaunchGroupedCore<TKernel>(GroupedExtent extent, in TKernel kernel)
     {
+        if (Ilgpu.GroupIntrinsics.Of(typeof(TKernel)) == Ilgpu.GroupIntrinsicsKind.Ilgpu)
+        {
+            IlgpuLauncher().LaunchGrouped(extent, kernel);
+            return;
+        }
         var copy = kernel;
         int size = extent.GroupSize;
         using var arena = new SharedMemoryArena();
@@ -143,8 +153,29 @@ internal sealed class CpuAccelerator(CpuDevice device) : Accelerator(device)
             ExceptionDispatchInfo.Throw(failure);
     }
 
+    /// <summary>ILGPU's CPU accelerator, whose views of this engine's memory (buffers with no accelerator)
+    /// index the host memory directly.</summary>
+    private Ilgpu.IlgpuKernelLauncher IlgpuLauncher()
+    {
+        lock (ilgpuGate)
+        {
+            if (ilgpu is null)
+            {
+                var context = ILGPU.Context.Create(builder => ILGPU.Runtime.CPU.CPUContextExtensions.CPU(builder, Ilgpu.IlgpuAccelerator.CpuEmulation));
+                var accelerator = ILGPU.Runtime.CPU.CPUContextExtensions.CreateCPUAccelerator(context, 0);
+                ilgpu = (context, accelerator, new Ilgpu.IlgpuKernelLauncher(accelerator));
+            }
+            return ilgpu.Value.Launcher;
+        }
+    }
+
     private protected override void ReleaseDevice()
     {
+        if (ilgpu is { } opened)
+        {
+            opened.Accelerator.Dispose();
+            opened.Context.Dispose();
+        }
     }
 
     /// <summary>Runs <paramref name="body"/> over [0, <paramref name="count"/>) in contiguous chunks.</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
@@ -9,21 +8,25 @@ namespace Gpu.Core.Ilgpu;
 /// buffers (their views are the kernels' <see cref="ArrayView{T}"/>s), each kernel struct is loaded once
 /// through its generic entry (<see cref="IlgpuEntries"/>). Today it drives ILGPU's CPU accelerator, an
 /// emulator used by the tests to check kernels under ILGPU's semantics; the CUDA engine will be the
-/// same class over ILGPU's CudaAccelerator. Grouped kernels are not yet written with ILGPU's
-/// <c>Group</c>/<c>SharedMemory</c>, so it refuses them.</summary>
+/// same class over ILGPU's CudaAccelerator. Grouped kernels run when written with ILGPU's
+/// <c>Group</c>/<c>Grid</c>/<c>SharedMemory</c>; those using the project's <see cref="Group"/> are refused.</summary>
 internal sealed class IlgpuAccelerator : Gpu.Core.Accelerator
 {
     private readonly Context context;
     private readonly ILGPU.Runtime.Accelerator accelerator;
-    private readonly ConcurrentDictionary<Type, Delegate> kernels = new();
+    private readonly IlgpuKernelLauncher launcher;
 
     private IlgpuAccelerator(Device device, Context context, ILGPU.Runtime.Accelerator accelerator) : base(device)
-        => (this.context, this.accelerator) = (context, accelerator);
+        => (this.context, this.accelerator, launcher) = (context, accelerator, new IlgpuKernelLauncher(accelerator));
+
+    /// <summary>ILGPU's CPU emulation with groups of up to 128 threads (its default device stops at 16,
+    /// fewer than the grouped kernels use), in warps of 4.</summary>
+    public static CPUDevice CpuEmulation { get; } = new(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 32, numMultiprocessors: 1);
 
     /// <summary>Opens ILGPU's CPU accelerator (an emulator: for correctness, not speed).</summary>
     public static IlgpuAccelerator OpenCpu(Device device)
     {
-        var context = Context.Create(builder => builder.CPU());
+        var context = Context.Create(builder => builder.CPU(CpuEmulation));
         return new IlgpuAccelerator(device, context, context.CreateCPUAccelerator(0));
     }
 
@@ -35,21 +38,13 @@ internal sealed class IlgpuAccelerator : Gpu.Core.Accelerator
 
     private protected override DeviceMemory AllocateMemory(long bytes) => new IlgpuMemory(accelerator.Allocate1D<byte>(Math.Max(bytes, 1)), bytes);
 
-    private protected override void Launch1D<TKernel>(int length, in TKernel kernel)
-        => Load<Index1D, TKernel>(IlgpuEntries.Execute1D)(length, kernel);
+    private protected override void Launch1D<TKernel>(int length, in TKernel kernel) => launcher.Launch1D(length, kernel);
 
-    private protected override void Launch2D<TKernel>(int width, int height, in TKernel kernel)
-        => Load<Index2D, TKernel>(IlgpuEntries.Execute2D)(new Index2D(width, height), kernel);
+    private protected override void Launch2D<TKernel>(int width, int height, in TKernel kernel) => launcher.Launch2D(width, height, kernel);
 
-    private protected override void Launch3D<TKernel>(int width, int height, int depth, in TKernel kernel)
-        => Load<Index3D, TKernel>(IlgpuEntries.Execute3D)(new Index3D(width, height, depth), kernel);
+    private protected override void Launch3D<TKernel>(int width, int height, int depth, in TKernel kernel) => launcher.Launch3D(width, height, depth, kernel);
 
-    private protected override void LaunchGroupedCore<TKernel>(GroupedExtent extent, in TKernel kernel)
-        => throw new NotSupportedException($"{typeof(TKernel).Name} is a grouped kernel; grouped kernels do not yet use ILGPU's Group and SharedMemory, so the ILGPU engine cannot run them (docs/ilgpu.md).");
-
-    private Action<TIndex, TKernel> Load<TIndex, TKernel>(Action<TIndex, TKernel> entry)
-        where TIndex : struct, IIndex where TKernel : struct
-        => (Action<TIndex, TKernel>)kernels.GetOrAdd(typeof(TKernel), _ => accelerator.LoadAutoGroupedStreamKernel(entry));
+    private protected override void LaunchGroupedCore<TKernel>(GroupedExtent extent, in TKernel kernel) => launcher.LaunchGrouped(extent, kernel);
 
     private protected override void ReleaseDevice()
     {
@@ -111,7 +106,7 @@ internal sealed class IlgpuCpuDevice : Device
         Vendor = "ILGPU",
         ComputeUnits = 1,
         MemoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
-        MaxGroupSize = 1024,
+        MaxGroupSize = 128,
         SharedMemoryPerGroup = 64 * 1024,
         SimdWidth = 1,
         ClockMHz = 0,

@@ -29,15 +29,23 @@ public static class IlgpuEntries
     public static void Execute3D<TKernel>(Index3D index, TKernel kernel) where TKernel : struct, IKernel3D
         => kernel.Execute(index.X, index.Y, index.Z);
 
+    /// <summary>Runs one thread of a grouped kernel, an explicitly grouped ILGPU kernel: the struct finds
+    /// itself through ILGPU's <c>Grid</c> and <c>Group</c> and shares through ILGPU's <c>SharedMemory</c>.</summary>
+    /// <typeparam name="TKernel">The kernel struct.</typeparam>
+    /// <param name="kernel">The kernel and its parameters.</param>
+    public static void ExecuteGrouped<TKernel>(TKernel kernel) where TKernel : struct, IGroupKernel
+        => kernel.Execute();
+
     /// <summary>The entry ILGPU compiles for <paramref name="kernelType"/>, by the interface it implements.</summary>
-    /// <param name="kernelType">A struct implementing <see cref="IKernel1D"/>, <see cref="IKernel2D"/> or <see cref="IKernel3D"/>.</param>
-    /// <exception cref="ArgumentException">It implements none of them (grouped kernels move to ILGPU later).</exception>
+    /// <param name="kernelType">A struct implementing <see cref="IKernel1D"/>, <see cref="IKernel2D"/>, <see cref="IKernel3D"/> or <see cref="IGroupKernel"/>.</param>
+    /// <exception cref="ArgumentException">It implements none of them.</exception>
     public static System.Reflection.MethodInfo EntryFor(Type kernelType)
     {
         string name = typeof(IKernel1D).IsAssignableFrom(kernelType) ? nameof(Execute1D)
             : typeof(IKernel2D).IsAssignableFrom(kernelType) ? nameof(Execute2D)
             : typeof(IKernel3D).IsAssignableFrom(kernelType) ? nameof(Execute3D)
-            : throw new ArgumentException($"{kernelType.Name} is not a 1D, 2D or 3D kernel struct.", nameof(kernelType));
+            : typeof(IGroupKernel).IsAssignableFrom(kernelType) ? nameof(ExecuteGrouped)
+            : throw new ArgumentException($"{kernelType.Name} is not a 1D, 2D, 3D or grouped kernel struct.", nameof(kernelType));
         return typeof(IlgpuEntries).GetMethod(name)!.MakeGenericMethod(kernelType);
     }
 }

@@ -23,7 +23,7 @@ public sealed class IlgpuPtx : IDisposable
         };
 
     /// <summary>The PTX of <paramref name="kernelType"/>'s entry for <paramref name="target"/> (a key of <see cref="Targets"/>).</summary>
-    /// <param name="kernelType">A 1D, 2D or 3D kernel struct.</param>
+    /// <param name="kernelType">A 1D, 2D, 3D or grouped kernel struct.</param>
     /// <param name="target">The architecture, e.g. <c>sm_80</c>.</param>
     /// <param name="elapsed">How long ILGPU took.</param>
     /// <returns>The PTX assembly.</returns>
@@ -32,7 +32,11 @@ public sealed class IlgpuPtx : IDisposable
         var (architecture, instructionSet) = Targets[target];
         long start = Stopwatch.GetTimestamp();
         var backend = new PTXBackend(context, new CudaCapabilityContext(architecture), architecture, instructionSet, nvvmAPI: null);
-        var compiled = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromImplicitlyGroupedKernel(IlgpuEntries.EntryFor(kernelType)), default);
+        var entry = IlgpuEntries.EntryFor(kernelType);
+        var description = typeof(IGroupKernel).IsAssignableFrom(kernelType)
+            ? EntryPointDescription.FromExplicitlyGroupedKernel(entry)
+            : EntryPointDescription.FromImplicitlyGroupedKernel(entry);
+        var compiled = (PTXCompiledKernel)backend.Compile(description, default);
         elapsed = Stopwatch.GetElapsedTime(start);
         return compiled.PTXAssembly;
     }

@@ -224,3 +224,33 @@ public struct HalfField
     public byte Pad;
     public Half Value;
 }
+
+/// <summary>The warp sum in ILGPU's terms (Grid, Group, Warp).</summary>
+public struct IlgpuWarpSumKernel : IGroupKernel
+{
+    public ILGPU.ArrayView<float> Values;
+
+    public void Execute()
+    {
+        int index = ILGPU.Grid.IdxX * ILGPU.Group.DimX + ILGPU.Group.IdxX;
+        float value = Values[index];
+        for (int delta = ILGPU.Warp.WarpSize / 2; delta > 0; delta /= 2)
+            value += ILGPU.Warp.ShuffleDown(value, delta);
+        if (ILGPU.Warp.LaneIdx == 0)
+            Values[index] = value;
+    }
+}
+
+/// <summary>ILGPU's dynamic shared memory, which the OpenCL 1.2 engine cannot size.</summary>
+public struct IlgpuDynamicSharedKernel : IGroupKernel
+{
+    public ILGPU.ArrayView<int> Values;
+
+    public void Execute()
+    {
+        var shared = ILGPU.SharedMemory.GetDynamic<int>();
+        shared[ILGPU.Group.IdxX] = 1;
+        ILGPU.Group.Barrier();
+        Values[ILGPU.Group.IdxX] = shared[0];
+    }
+}

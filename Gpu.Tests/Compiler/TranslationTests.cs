@@ -72,6 +72,20 @@ public sealed class TranslationTests
     }
 
     [Test]
+    public void IlgpuWarpShufflesAreCudaOnlyAndTheRefusalNamesTheMethod()
+    {
+        Assert.That(Generate<IlgpuWarpSumKernel>(KernelShape.Grouped, KernelDialect.Cuda).Source,
+            Does.Contain("__shfl_down_sync(0xffffffffu, ").And.Contain("warpSize"));
+        Assert.That(() => Generate<IlgpuWarpSumKernel>(KernelShape.Grouped),
+            Throws.InstanceOf<KernelCompilationException>().With.Message.Contains("ILGPU.Warp.get_WarpSize").And.Message.Contains("OpenCL 1.2 does not have"));
+    }
+
+    [Test]
+    public void IlgpuDynamicSharedMemoryIsRefusedByName()
+        => Assert.That(() => Generate<IlgpuDynamicSharedKernel>(KernelShape.Grouped),
+            Throws.InstanceOf<KernelCompilationException>().With.Message.Contains("ILGPU.SharedMemory.GetDynamic"));
+
+    [Test]
     public void PackedDot4IsDp4aOnCudaAndExactMultipliesOnOpenCL()
     {
         string cuda = Generate<Dot4AccumulateKernel>(KernelShape.OneD, KernelDialect.Cuda).Source;
