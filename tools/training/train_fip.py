@@ -64,6 +64,15 @@ def sample_batch(variants, batch, crop, rng):
     return to(xs), to(ys)
 
 
+def perturb_identity(model, std):
+    """Adds N(0, std) to every conv weight of the identity-initialised CAN. Identity alone leaves
+    channels 3..23 at zero input and zero outgoing weight, so their gradients stay exactly zero and
+    the network trains as a 3-channel one; a little noise brings every channel to life."""
+    with torch.no_grad():
+        for layer in [*(l.conv for l in model.layers), model.output]:
+            layer.weight.add_(torch.randn_like(layer.weight) * std)
+
+
 def run_model(model, rgb):
     with torch.no_grad():
         x = torch.from_numpy(rgb).permute(2, 0, 1)[None].float() / 255
@@ -121,6 +130,7 @@ def main():
     p.add_argument("--batch", type=int, default=3)
     p.add_argument("--crop", type=int, default=160)
     p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--init-noise", type=float, default=1e-2, help="std of the noise added to the identity initialisation")
     p.add_argument("--scales", default="0.5,0.75,1.0")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=2)
@@ -140,6 +150,7 @@ def main():
     log(f"{len(variants)} variants in {prep_seconds:.1f} s")
 
     model = models.can24()
+    perturb_identity(model, args.init_noise)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     step, elapsed = 0, 0.0
     resumed = None if args.fresh else common.load_checkpoint(basename, model, optimizer)
@@ -193,7 +204,7 @@ def main():
                  "crop": args.crop, "batch": args.batch,
                  "targets": "operator applied to the whole resized (INTER_AREA) and mirrored image, then the same crop taken from input and target"},
         "preprocessing": "RGB uint8 / 255 -> float in [0,1], NCHW; output clamped to [0,1]",
-        "training": {"loss": "MSE in RGB", "optimizer": "Adam", "lr": args.lr, "schedule": "cosine over the wall-clock budget to 2% of lr",
+        "training": {"loss": "MSE in RGB", "init": f"identity (models.Can.identity_init) plus N(0, {args.init_noise}) on every conv weight, so all 24 channels train", "optimizer": "Adam", "lr": args.lr, "schedule": "cosine over the wall-clock budget to 2% of lr",
                      "seed": args.seed, "steps": step, "budget_minutes": args.minutes,
                      "train_loop_seconds": round(train_seconds, 1), "data_preparation_seconds": round(prep_seconds, 1),
                      "bn": "trained with batch statistics; running statistics recomputed (plain average) over 40 training batches, inference uses them",
