@@ -12,6 +12,23 @@ public static class PyTorchPeer
     /// <summary>The interpreter with Debian's python3-torch.</summary>
     public const string Python = "/usr/bin/python3";
 
+    private static readonly Lazy<string> version = new(() =>
+    {
+        if (!File.Exists(Python))
+            return $"unavailable: {Python} not found";
+        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in (string[])["-c", "import torch; print(torch.__version__)"])
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        return process.ExitCode == 0 ? output : $"unavailable: {LastLine(error.Result)}";
+    });
+
+    /// <summary>torch.__version__ as the peer interpreter reports it, or why it cannot (asked once).</summary>
+    public static string Version => version.Value;
+
     /// <summary>Runs <paramref name="script"/> and parses the JSON object it prints last.</summary>
     /// <param name="script">File name under tools/reference.</param>
     /// <param name="arguments">Its arguments.</param>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Gpu.Bench.Reporting;
 
 namespace Gpu.Bench.Core;
 
@@ -13,8 +14,11 @@ public static class HostFmaProbe
 {
     private const long Iterations = 20_000_000;
 
+    /// <summary>What the probe runs, for reports.</summary>
+    public const string Description = "ten independent 8-lane FMA chains in registers per thread, one thread per logical core";
+
     /// <summary>GFLOP/s of one thread and of one thread per core together, or null without FMA.</summary>
-    public static (double OneThread, double AllCores)? Measure()
+    public static FmaReading? Measure()
     {
         if (!Fma.IsSupported)
             return null;
@@ -23,7 +27,7 @@ public static class HostFmaProbe
         int threads = Environment.ProcessorCount;
         double all = Best(() => Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ => Chains(Iterations)));
         const double flopsPerIteration = 10 * 8 * 2;
-        return (flopsPerIteration * Iterations / one / 1e9, threads * flopsPerIteration * Iterations / all / 1e9);
+        return new(flopsPerIteration * Iterations / one / 1e9, threads * flopsPerIteration * Iterations / all / 1e9);
     }
 
     private static double Best(Action work)

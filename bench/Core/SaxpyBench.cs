@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gpu.Bench.Reporting;
 using Gpu.Core;
 using Gpu.Core.Compiler;
 
@@ -8,7 +9,8 @@ namespace Gpu.Bench.Core;
 /// system deliver, and what translating and building a kernel costs.</summary>
 public static class SaxpyBench
 {
-    private struct Saxpy : IKernel1D
+    /// <summary>The kernel; <see cref="PeakProbe"/> measures bandwidth with it too.</summary>
+    internal struct Saxpy : IKernel1D
     {
         public View<float> X, Y;
         public float A;
@@ -33,9 +35,9 @@ public static class SaxpyBench
     /// <summary>Measures every device and the PyTorch CPU peer; prints one table.</summary>
     /// <param name="output">Where the report goes.</param>
     /// <param name="devices">The devices to measure.</param>
-    /// <param name="length">Elements per vector.</param>
-    public static void Run(TextWriter output, IReadOnlyList<Device> devices, int length = 1 << 24)
+    public static void Run(TextWriter output, IReadOnlyList<Device> devices)
     {
+        int length = QuickMode.Pick(1 << 24, 1 << 20);
         double bytesPerCall = 3.0 * sizeof(float) * length;
         output.WriteLine($"saxpy: y = a·x + y, float32, n = {length:N0} ({bytesPerCall / (1 << 20):F0} MiB moved per call)");
         var (peer, unavailable) = PyTorchPeer.Run("bench_saxpy.py", [length.ToString(CultureInfo.InvariantCulture), Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)], Environment.ProcessorCount);
@@ -43,7 +45,7 @@ public static class SaxpyBench
         output.WriteLine(peerGBps is { } p
             ? $"  PyTorch peer (CPU, {Environment.ProcessorCount} threads, y.add_(x, alpha)): {p:F1} GB/s"
             : $"  PyTorch peer unavailable: {unavailable}");
-        output.WriteLine($"  {"device",-10} {"ms",9} {"GB/s",9} {"% peak",7} {"× PyTorch",10}");
+        output.WriteLine($"  {"device",-10} {"min ms",9} {"median ms",9} {"GB/s",9} {"% peak",7} {"× PyTorch",10}");
         var host = Enumerable.Range(0, length).Select(i => (i & 1023) * 0.001f).ToArray();
         foreach (var device in devices)
         {
@@ -51,10 +53,12 @@ public static class SaxpyBench
             using var x = accelerator.Allocate<float>(host);
             using var y = accelerator.Allocate<float>(host);
             var kernel = new Saxpy { X = x.View, Y = y.View, A = 0.5f };
-            double seconds = Measure.BestSeconds(accelerator, () => accelerator.Launch(length, kernel));
-            double gbps = bytesPerCall / seconds / 1e9;
+            var timing = Measure.Runs(accelerator, () => accelerator.Launch(length, kernel));
+            double seconds = timing.Min, gbps = bytesPerCall / seconds / 1e9;
+            BenchLog.Record(new("saxpy", $"n = {length:N0}", device.Name, timing, new Work(Bytes: bytesPerCall),
+                peer is { } torch ? new PeerTiming("PyTorch", "y.add_(x, alpha)", PyTorchPeer.Version, torch.GetProperty("seconds").GetDouble()) : null));
             string ratio = peerGBps is { } peerValue ? $"{gbps / peerValue:F2}" : "n/a";
-            output.WriteLine($"  {device.Name,-10} {seconds * 1e3,9:F3} {gbps,9:F1} {100 * gbps / device.PeakGBps,6:F0}% {ratio,10}");
+            output.WriteLine($"  {device.Name,-10} {seconds * 1e3,9:F3} {timing.Median * 1e3,9:F3} {gbps,9:F1} {100 * gbps / device.PeakGBps,6:F0}% {ratio,10}");
         }
         foreach (var device in devices.Where(d => d.Kind != DeviceKind.Cpu))
             ReportCompileCost(output, device);

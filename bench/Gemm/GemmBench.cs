@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Gpu.Bench.Reporting;
 using Gpu.Core;
 using Gpu.Ops.Gemm;
 
@@ -10,7 +11,7 @@ namespace Gpu.Bench.Gemm;
 /// Linear, all in the same run.</summary>
 public static class GemmBench
 {
-    private static readonly int[] SquareSizes = [512, 2048];
+    private static int[] SquareSizes => QuickMode.Pick<int[]>([512, 2048], [256]);
 
     /// <summary>Measures every device and the PyTorch CPU peer; prints the tables.</summary>
     /// <param name="output">Where the report goes.</param>
@@ -43,10 +44,17 @@ public static class GemmBench
         => peer is { } result && result.TryGetProperty(table, out var entries) && entries.TryGetProperty(key.ToString(CultureInfo.InvariantCulture), out var value)
             ? value.GetDouble() : null;
 
+    /// <summary>A GEMM's counted work: its flops, and A, B and C each moved once.</summary>
+    internal static Work Work(GemmShape shape)
+        => new(shape.Flops, sizeof(float) * ((double)shape.M * shape.K + (double)shape.K * shape.N + (double)shape.M * shape.N));
+
+    /// <summary>The PyTorch peer's timing of a case, or null.</summary>
+    internal static PeerTiming? Peer(double? seconds, string variant) => seconds is { } s ? new("PyTorch", variant, PyTorchPeer.Version, s) : null;
+
     private static void RunSquare(TextWriter output, IReadOnlyList<Device> devices, JsonElement? peer)
     {
         output.WriteLine($"  sgemm C = A·B, float32, square");
-        output.WriteLine($"  {"device",-10} {"size",6} {"ms",10} {"GFLOP/s",9} {"% peak",7} {"torch ms",10} {"× torch",8}");
+        output.WriteLine($"  {"device",-10} {"size",6} {"min ms",10} {"median ms",10} {"GFLOP/s",9} {"% peak",7} {"torch ms",10} {"× torch",8}");
         var random = new Random(1);
         foreach (var device in devices)
         {
@@ -62,10 +70,11 @@ public static class GemmBench
                 try
                 {
                     // The peer script's counts (tools/reference/bench_gemm.py), so both sides get as many chances.
-                    double seconds = Measure.BestSeconds(accelerator, () => DenseGemm.Multiply(accelerator, shape, a.View, b.View, c.View),
+                    var timing = Measure.Runs(accelerator, () => DenseGemm.Multiply(accelerator, shape, a.View, b.View, c.View),
                         warmups: 3, runs: size > 1024 ? 5 : 10);
-                    double gflops = shape.Flops / seconds / 1e9;
-                    output.WriteLine($"  {device.Name,-10} {size,6} {seconds * 1e3,10:F2} {gflops,9:F1} {100 * gflops / device.PeakGflops,6:F0}% " +
+                    double seconds = timing.Min, gflops = shape.Flops / seconds / 1e9;
+                    BenchLog.Record(new("gemm", $"sgemm {size}", device.Name, timing, Work(shape), Peer(peerSeconds, "torch.mm")));
+                    output.WriteLine($"  {device.Name,-10} {size,6} {seconds * 1e3,10:F2} {timing.Median * 1e3,10:F2} {gflops,9:F1} {100 * gflops / device.PeakGflops,6:F0}% " +
                         $"{(peerSeconds is { } p ? $"{p * 1e3,10:F1} {p / seconds,8:F2}" : $"{"n/a",10} {"n/a",8}")}");
                 }
                 catch (Exception e) when (e is Gpu.Core.Compiler.KernelCompilationException or GpuException)

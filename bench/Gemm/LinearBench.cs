@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Gpu.Bench.Reporting;
 using Gpu.Core;
 using Gpu.Ops.Gemm;
 using Gpu.Ops.Gemm.Quantized;
@@ -12,8 +13,8 @@ namespace Gpu.Bench.Gemm;
 /// activations), beside PyTorch's float and dynamic-quantized Linear.</summary>
 internal static class LinearBench
 {
-    public const int Features = 4096;
-    public static readonly int[] Batches = [1, 16, 128];
+    public static int Features => QuickMode.Pick(4096, 512);
+    public static int[] Batches => QuickMode.Pick<int[]>([1, 16, 128], [1, 16]);
     private const double Sparsity = 0.9;
 
     public static void Run(TextWriter output, IReadOnlyList<Device> devices, JsonElement? peer)
@@ -53,11 +54,18 @@ internal static class LinearBench
             using var x = accelerator.Allocate<float>(input);
             using var y = accelerator.Allocate<float>(batch * Features);
             var shape = new GemmShape(batch, Features, Features, TransposeB: true);
-            double dense = Measure.BestSeconds(accelerator, () => DenseGemm.Multiply(accelerator, shape, x.View, w.View, y.View));
-            double sparse = Measure.BestSeconds(accelerator, () => SparseGemm.Multiply(accelerator, csr, x.View, y.View, batch));
-            double blocked = Measure.BestSeconds(accelerator, () => SparseGemm.Multiply(accelerator, blocks, x.View, y.View, batch));
-            double int8 = Measure.BestSeconds(accelerator, () => QuantizedGemm.MultiplyDynamic(accelerator, quantized, x.View, batch, y.View));
             double? torch = GemmBench.PeerSeconds(peer, "linear", batch), torchQ8 = GemmBench.PeerSeconds(peer, "quantized_linear", batch);
+            // Sparse and int8 forms do less work than their dense flop count: they are recorded by time alone.
+            double Time(string form, Action work, Work counted, PeerTiming? peerTiming)
+            {
+                var timing = Measure.Runs(accelerator, work);
+                BenchLog.Record(new("linear", $"{Features}×{Features} batch {batch} {form}", device.Name, timing, counted, peerTiming));
+                return timing.Min;
+            }
+            double dense = Time("dense", () => DenseGemm.Multiply(accelerator, shape, x.View, w.View, y.View), GemmBench.Work(shape), GemmBench.Peer(torch, "nn.Linear"));
+            double sparse = Time("csr", () => SparseGemm.Multiply(accelerator, csr, x.View, y.View, batch), new(), null);
+            double blocked = Time("block", () => SparseGemm.Multiply(accelerator, blocks, x.View, y.View, batch), new(), null);
+            double int8 = Time("int8", () => QuantizedGemm.MultiplyDynamic(accelerator, quantized, x.View, batch, y.View), new(), GemmBench.Peer(torchQ8, "dynamic-quantized nn.Linear"));
             output.WriteLine($"  {device.Name,-10} {batch,5} {Ms(dense),9} {Ms(sparse),9} {Ms(blocked),9} {Ms(int8),9} {Ms(torch),9} {Ms(torchQ8),9} " +
                 $"{dense / sparse,9:F2} {(torchQ8 is { } q ? (q / int8).ToString("F2", CultureInfo.InvariantCulture) : "n/a"),8}");
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Gpu.Bench.Reporting;
 using Gpu.Core;
 using Gpu.Ops;
 using Gpu.Ops.Image;
@@ -13,13 +14,13 @@ public static class ConvBench
 {
     private static readonly int[] Dilations = [1, 2, 4, 8, 16, 32, 64];
 
-    /// <summary>The benchmarked shapes: (channels, height, width, dilation).</summary>
-    public static IReadOnlyList<(int Channels, int Height, int Width, int Dilation)> Shapes { get; } =
+    /// <summary>The benchmarked shapes: (channels, height, width, dilation); under <c>--quick</c> three small ones.</summary>
+    public static IReadOnlyList<(int Channels, int Height, int Width, int Dilation)> Shapes => QuickMode.Pick<IReadOnlyList<(int, int, int, int)>>(
     [
         .. Dilations.Select(d => (24, 512, 512, d)),
         .. Dilations.Select(d => (24, 1080, 1920, d)),
         (64, 256, 256, 1),
-    ];
+    ], [(24, 128, 128, 1), (24, 128, 128, 8), (64, 64, 64, 1)]);
 
     /// <summary>Measures every shape on every device and prints one table.</summary>
     /// <param name="output">Where the report goes.</param>
@@ -47,7 +48,7 @@ public static class ConvBench
         output.WriteLine("  (est.: PyTorch timed on a crop of rows and scaled, where a full call takes over a second;");
         output.WriteLine("   cpu ms: processor time of one call over all threads, which a busy shared machine distorts less than wall time;");
         output.WriteLine("   GFLOP/s: the direct convolution's 2·9·C·O per output over the time, so the Winograd paths, which multiply 2.25× (F(2×2)) or 4× (F(4×4)) less, can pass 100 % of peak)");
-        output.WriteLine($"  {"device",-10} {"shape",-22} {"path",-14} {"ms",9} {"GFLOP/s",8} {"% peak",7} {"cpu ms",8} {"PyTorch ms",11} {"cpu ms",8} {"format",-18} {"× PyTorch",9} {"× (cpu)",8}");
+        output.WriteLine($"  {"device",-10} {"shape",-22} {"path",-14} {"min ms",9} {"median ms",9} {"GFLOP/s",8} {"% peak",7} {"cpu ms",8} {"PyTorch ms",11} {"cpu ms",8} {"format",-18} {"× PyTorch",9} {"× (cpu)",8}");
         foreach (var device in devices)
         {
             using var accelerator = device.Open();
@@ -65,15 +66,21 @@ public static class ConvBench
                 input.Clear();
                 var path = conv.AutoPath(layout);
                 // As many timed calls as the peer script's RUNS, so neither side gets more chances at a quiet moment.
-                double seconds = Measure.BestSeconds(accelerator, () => conv.Forward(input.View, result.View, layout), warmups: 1, runs: 5);
+                var timing = Measure.Runs(accelerator, () => conv.Forward(input.View, result.View, layout), warmups: 1, runs: 5);
+                double seconds = timing.Min;
                 double cpuMs = ProcessorMilliseconds(accelerator, () => conv.Forward(input.View, result.View, layout));
                 double gflops = shape.Flops / seconds / 1e9;
                 string label = $"{channels}→{channels} {width}×{height} d{dilation}";
+                bool peerKnown = peerMs.TryGetValue((channels, height, width, dilation), out var p);
+                BenchLog.Record(new("conv", label, device.Name, timing,
+                    new Work(shape.Flops, sizeof(float) * ((double)shape.InputLength + shape.OutputLength + shape.WeightLength)),
+                    peerKnown ? new PeerTiming("PyTorch", p.Note, PyTorchPeer.Version, p.Ms / 1e3) : null,
+                    path is Conv2dPath.CpuWinograd or Conv2dPath.CpuWinograd4x4 ? "direct-convolution flops counted; Winograd multiplies 2.25× (F(2×2)) or 4× (F(4×4)) less, so it may pass the peak" : null));
                 // Host processor time says nothing about work done on a GPU.
-                string peerColumns = peerMs.TryGetValue((channels, height, width, dilation), out var p)
+                string peerColumns = peerKnown
                     ? $"{p.Ms,11:F1} {p.CpuMs,8:F1} {p.Note,-18} {p.Ms / 1e3 / seconds,9:F2} {(device.Hardware == DeviceHardware.Cpu ? (p.CpuMs / cpuMs).ToString("F2", CultureInfo.InvariantCulture) : "-"),8}"
                     : $"{"n/a",11} {"",8} {"",-18} {"n/a",9} {"",8}";
-                output.WriteLine($"  {device.Name,-10} {label,-22} {path,-14} {seconds * 1e3,9:F1} {gflops,8:F1} {100 * gflops / device.PeakGflops,6:F0}% {cpuMs,8:F1} {peerColumns}");
+                output.WriteLine($"  {device.Name,-10} {label,-22} {path,-14} {seconds * 1e3,9:F1} {timing.Median * 1e3,9:F1} {gflops,8:F1} {100 * gflops / device.PeakGflops,6:F0}% {cpuMs,8:F1} {peerColumns}");
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Gpu.Bench.Reporting;
 using Gpu.Core;
 using Gpu.Ops;
 using Gpu.Ops.Image;
@@ -38,7 +39,10 @@ public static class ImageOpsBench
 
     private static readonly (int Channels, int Height, int Width)[] FeatureMaps = [(FeatureChannels, FrameHeight, FrameWidth), (VdsrChannels, 256, 256)];
 
-    private static IReadOnlyList<Case> Cases { get; } =
+    /// <summary>Largest input or output of a case under <c>--quick</c>: the 64-channel 256² maps, not the 1080p frames.</summary>
+    private const long QuickLength = VdsrChannels * 256 * 256;
+
+    private static IReadOnlyList<Case> AllCases { get; } =
     [
         .. FeatureMaps.Select(f => MaxPool("max_pool_2x2_s2", f, 2, 2, 0)),
         .. FeatureMaps.Select(f => MaxPool("max_pool_3x3_s1_p1", f, 3, 1, 1)),
@@ -64,8 +68,11 @@ public static class ImageOpsBench
     public static void Run(TextWriter output, IReadOnlyList<Device> devices)
     {
         int threads = Environment.ProcessorCount;
+        Case[] cases = [.. AllCases.Where(c => !QuickMode.Enabled || Math.Max(c.InputLength, c.OutputLength) <= QuickLength)];
+        if (cases.Length < AllCases.Count)
+            BenchLog.Note(output, $"image: --quick measures the {cases.Length} cases of at most {QuickLength:N0} values, not the 1080p frames");
         output.WriteLine($"image: pooling, bicubic resizing, adaptive normalisation Ψ, BT.601 colour conversion, element-wise; batch 1, float32; PyTorch peer on the CPU with {threads} threads");
-        string casesJson = JsonSerializer.Serialize(Cases.Select(c => new object[] { c.Op, c.Channels, c.Height, c.Width }));
+        string casesJson = JsonSerializer.Serialize(cases.Select(c => new object[] { c.Op, c.Channels, c.Height, c.Width }));
         var (peer, unavailable) = PyTorchPeer.Run("bench_image_ops.py", [casesJson, threads.ToString(CultureInfo.InvariantCulture)], threads);
         var peerMs = new Dictionary<(string, int, int, int), (double Ms, string Format)>();
         if (peer is { } peerResult)
@@ -91,14 +98,18 @@ public static class ImageOpsBench
         foreach (var device in devices)
         {
             using var accelerator = device.Open();
-            foreach (var c in Cases)
+            foreach (var c in cases)
             {
                 TensorLayout[] layouts = c.LayoutDependent ? [TensorLayout.RowMajor, TensorLayout.Nhwc] : [TensorLayout.RowMajor];
-                var (layout, seconds) = layouts.Select(l => (Layout: l, Seconds: Time(accelerator, c, l))).MinBy(t => t.Seconds);
+                var (layout, timing) = layouts.Select(l => (Layout: l, Timing: Time(accelerator, c, l))).MinBy(t => t.Timing.Min);
+                double seconds = timing.Min;
+                bool peerKnown = peerMs.TryGetValue((c.Op, c.Channels, c.Height, c.Width), out var p);
+                BenchLog.Record(new("image", $"{c.Op} {c.Label}", device.Name, timing, new Work(c.Flops > 0 ? c.Flops : null, c.Bytes),
+                    peerKnown ? new PeerTiming("PyTorch", p.Format, PyTorchPeer.Version, p.Ms / 1e3) : null));
                 double gbps = c.Bytes / seconds / 1e9;
                 string layoutName = !c.LayoutDependent ? "any" : layout == TensorLayout.Nhwc ? "NHWC" : "NCHW";
                 string gflops = c.Flops > 0 ? (c.Flops / seconds / 1e9).ToString("F1", CultureInfo.InvariantCulture) : "-";
-                string peerColumns = peerMs.TryGetValue((c.Op, c.Channels, c.Height, c.Width), out var p)
+                string peerColumns = peerKnown
                     ? $"{p.Ms,11:F2} {p.Format,-13} {p.Ms / 1e3 / seconds,9:F2}"
                     : $"{"n/a",11} {"",-13} {"n/a",9}";
                 output.WriteLine($"  {device.Name,-10} {c.Op,-19} {c.Label,-22} {layoutName,-6} {seconds * 1e3,9:F2} {gbps,7:F1} {100 * gbps / device.PeakGBps,6:F0}% {gflops,8} {peerColumns}");
@@ -106,10 +117,10 @@ public static class ImageOpsBench
         }
     }
 
-    private static double Time(Accelerator accelerator, Case c, TensorLayout layout)
+    private static Timing Time(Accelerator accelerator, Case c, TensorLayout layout)
     {
         using var workspace = new Workspace(accelerator);
-        return Measure.BestSecondsWithin(accelerator, c.Prepare(workspace, layout));
+        return Measure.Within(accelerator, c.Prepare(workspace, layout));
     }
 
     private static Case MaxPool(string op, (int Channels, int Height, int Width) input, int kernel, int stride, int padding)

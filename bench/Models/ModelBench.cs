@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Gpu.Bench.Reporting;
 using Gpu.Core;
 using Gpu.Models;
 using Gpu.Models.Crnn;
@@ -33,6 +34,12 @@ public static class ModelBench
             new("crnn", "CRNN 1×32×100 batch 32", 32, 32, 100, CrnnMacs(crnn, 32, 100)),
         ];
         cases = [.. cases.Where(c => BenchFilter.Matches(c.Label))];
+        if (QuickMode.Enabled)
+        {
+            // Whole networks at image sizes take seconds a call on the CPU, their peers minutes.
+            BenchLog.Note(output, "models: --quick runs only CRNN at batch 1 and skips the CAN24 layer profile");
+            cases = [.. cases.Where(c => c.Name == "crnn" && c.Batch == 1)];
+        }
         output.WriteLine($"models: float32, CAN in folded norm mode; PyTorch and OpenCV on the CPU with {threads} threads (PyTorch: best of its variants, named)");
         var peers = RunPeers(output, cases, threads);
         output.WriteLine("  (GFLOP/s: 2 × the network's multiply-adds over the time; frames/s counts images, so a batch of 32 lines is 32 frames)");
@@ -42,13 +49,16 @@ public static class ModelBench
             using var accelerator = device.Open();
             foreach (var c in cases)
             {
-                double seconds = c.Name switch
+                var timing = c.Name switch
                 {
                     "can24" or "can32" => TimeCan(accelerator, c.Name == "can24" ? CanConfig.Can24 : CanConfig.Can32, c),
                     "vdsr" => TimeVdsr(accelerator, vdsr, c),
                     _ => TimeCrnn(accelerator, crnn, c),
                 };
-                double gflops = 2 * c.Macs / seconds / 1e9;
+                double seconds = timing.Min, gflops = 2 * c.Macs / seconds / 1e9;
+                // OpenCV stays in the table; the report keeps one peer per case, PyTorch as in every suite.
+                BenchLog.Record(new("models", c.Label, device.Name, timing, new Work(2 * c.Macs),
+                    peers.TryGetValue(Key(c.Name, c), out var best) && best.Ms is { } torchMs ? new PeerTiming("PyTorch", best.Variant, PyTorchPeer.Version, torchMs / 1e3) : null));
                 string torch = peers.TryGetValue(Key(c.Name, c), out var p) && p.Ms is { } ms
                     ? $"{ms,11:F1} {p.Variant,-26} {ms / 1e3 / seconds,9:F2}" : $"{"n/a",11} {"",-26} {"n/a",9}";
                 string opencv = peers.TryGetValue(Key(c.Name + "_opencv", c), out var o) && o.Ms is { } cvMs
@@ -56,7 +66,7 @@ public static class ModelBench
                 output.WriteLine($"  {device.Name,-10} {c.Label,-24} {seconds * 1e3,9:F1} {c.Batch / seconds,9:F2} {gflops,8:F1} {100 * gflops / device.PeakGflops,6:F0}% {torch} {opencv}");
             }
         }
-        if (!BenchFilter.Matches("CAN24 1920×1080 layers"))
+        if (QuickMode.Enabled || !BenchFilter.Matches("CAN24 1920×1080 layers"))
             return;
         output.WriteLine();
         output.WriteLine("  CAN24 at 1920×1080, folded, where the time goes (one run, waiting after each layer):");
@@ -105,7 +115,7 @@ public static class ModelBench
         return results;
     }
 
-    private static double TimeCan(Accelerator accelerator, CanConfig config, Case c)
+    private static Timing TimeCan(Accelerator accelerator, CanConfig config, Case c)
     {
         using var network = new ContextAggregationNetwork(accelerator, CanWeights.Identity(config));
         var shape = new ImageShape(c.Batch, 3, c.Height, c.Width);
@@ -113,25 +123,25 @@ public static class ModelBench
         using var result = accelerator.Allocate<float>(shape.Length);
         input.Clear();
         // The caller's layout is the network's own, as the frame pipeline hands it frames.
-        return Measure.BestSecondsWithin(accelerator, () => network.Forward(input.View, result.View, shape, network.Layout), budgetSeconds: 5, runs: 5);
+        return Measure.Within(accelerator, () => network.Forward(input.View, result.View, shape, network.Layout), budgetSeconds: 5, runs: 5);
     }
 
-    private static double TimeVdsr(Accelerator accelerator, VdsrWeights weights, Case c)
+    private static Timing TimeVdsr(Accelerator accelerator, VdsrWeights weights, Case c)
     {
         using var network = new VdsrNetwork(accelerator, weights);
         var shape = new ImageShape(c.Batch, 3, c.Height / 2, c.Width / 2);
         using var input = accelerator.Allocate<float>(shape.Length);
         using var result = accelerator.Allocate<float>(shape.Length * 4);
         input.Clear();
-        return Measure.BestSecondsWithin(accelerator, () => network.Upscale(input.View, result.View, shape, 2, TensorLayout.RowMajor), budgetSeconds: 5, runs: 5);
+        return Measure.Within(accelerator, () => network.Upscale(input.View, result.View, shape, 2, TensorLayout.RowMajor), budgetSeconds: 5, runs: 5);
     }
 
-    private static double TimeCrnn(Accelerator accelerator, CrnnWeights weights, Case c)
+    private static Timing TimeCrnn(Accelerator accelerator, CrnnWeights weights, Case c)
     {
         using var network = new CrnnNetwork(accelerator, weights);
         using var input = accelerator.Allocate<float>((long)c.Batch * c.Height * c.Width);
         input.Clear();
-        return Measure.BestSecondsWithin(accelerator, () => network.Recognize(input.View, c.Batch, c.Width), budgetSeconds: 3, runs: 10);
+        return Measure.Within(accelerator, () => network.Recognize(input.View, c.Batch, c.Width), budgetSeconds: 3, runs: 10);
     }
 
     private static double CrnnMacs(CrnnWeights weights, int batch, int width) => (double)batch * ModelSummary.ForCrnn(weights, width).Macs;

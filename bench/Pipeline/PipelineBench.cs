@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Gpu.Bench.Reporting;
 using Gpu.Core;
 using Gpu.Media.Video;
 
@@ -27,6 +28,12 @@ public static partial class PipelineBench
         const string label = "pipeline CAN24 1920×1080";
         if (!BenchFilter.Matches(label))
             return;
+        if (QuickMode.Enabled)
+        {
+            // Ten 1080p frames through CAN24 and ffmpeg on each side take minutes here.
+            BenchLog.Note(output, "pipeline: skipped under --quick (1080p frames through CAN24 and ffmpeg take minutes)");
+            return;
+        }
         if (!FfmpegTools.IsAvailable)
         {
             output.WriteLine($"pipeline: skipped, {FfmpegTools.InstallHint}");
@@ -54,6 +61,7 @@ public static partial class PipelineBench
             double? peerFps = peer?.GetProperty("fps").GetDouble();
 
             output.WriteLine($"  {"runner",-36} {"frames",6} {"wall s",8} {"fps",7} {"model busy",10} {"× PyTorch",9} {"PSNR vs PyTorch",16}");
+            PeerTiming? peerPerFrame = null;
             var breakdowns = new List<(string Runner, double Wall, IEnumerable<(string Stage, double Busy)> Stages)>();
             if (peer is { } p)
             {
@@ -61,6 +69,7 @@ public static partial class PipelineBench
                 output.WriteLine($"  {"PyTorch " + p.GetProperty("variant").GetString(),-36} {p.GetProperty("frames").GetInt64(),6} {p.GetProperty("seconds").GetDouble(),8:F2} " +
                     $"{peerFps,7:F3} {Share(stages, "model", p.GetProperty("seconds").GetDouble()),10} {"1.00",9} {"",16}");
                 breakdowns.Add(("PyTorch", p.GetProperty("seconds").GetDouble(), stages));
+                peerPerFrame = new PeerTiming("PyTorch", p.GetProperty("variant").GetString(), PyTorchPeer.Version, 1 / peerFps!.Value);
             }
             else
                 output.WriteLine($"  PyTorch peer unavailable: {unavailable}");
@@ -83,6 +92,8 @@ public static partial class PipelineBench
                 string psnr = peer is not null ? Psnr(ours, peerOutput) : "";
                 output.WriteLine($"  {"gpuc " + device.Name,-36} {r.GetProperty("frames").GetInt64(),6} {wall,8:F2} {fps,7:F3} {Share(stages, "process", wall),10} {ratio,9} {psnr,16}");
                 breakdowns.Add(($"gpuc {device.Name}", wall, stages));
+                // One timed run of the whole clip; the report's unit is its seconds per frame.
+                BenchLog.Record(new("pipeline", label, device.Name, new Timing([1 / fps]), new Work(), peerPerFrame));
             }
 
             output.WriteLine("  busy time per stage (s, and % of the runner's wall time; stages overlap, the busiest is the bottleneck):");

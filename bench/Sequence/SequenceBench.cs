@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gpu.Bench.Reporting;
 using Gpu.Core;
 using Gpu.Core.Compiler;
 using Gpu.Ops.Gemm;
@@ -27,10 +28,9 @@ public static class SequenceBench
     /// <summary>Measures every device and the PyTorch CPU peer; prints one table.</summary>
     /// <param name="output">Where the report goes.</param>
     /// <param name="devices">The devices to measure.</param>
-    /// <param name="steps">Time steps T.</param>
-    /// <param name="batch">Sequences B.</param>
-    public static void Run(TextWriter output, IReadOnlyList<Device> devices, int steps = 100, int batch = 32)
+    public static void Run(TextWriter output, IReadOnlyList<Device> devices)
     {
+        int steps = QuickMode.Pick(100, 10), batch = QuickMode.Pick(32, 8);
         var invariant = CultureInfo.InvariantCulture;
         output.WriteLine($"sequence: T = {steps}, B = {batch}, input 512, float32, time-major; best of 5 after 2 warm-ups");
         int threads = Environment.ProcessorCount;
@@ -57,8 +57,11 @@ public static class SequenceBench
                 try
                 {
                     using var layer = layerCase.Create(accelerator);
-                    double seconds = Measure.BestSeconds(accelerator, layer.Forward, warmups: 2, runs: 5);
-                    double gemmSeconds = Measure.BestSeconds(accelerator, layer.InputProjections, warmups: 1, runs: 3);
+                    var timing = Measure.Runs(accelerator, layer.Forward, warmups: 2, runs: 5);
+                    double seconds = timing.Min;
+                    double gemmSeconds = Measure.Runs(accelerator, layer.InputProjections, warmups: 1, runs: 3).Min;
+                    BenchLog.Record(new("sequence", $"{layerCase.Name} T{steps} B{batch}", device.Name, timing, new Work(layer.Flops),
+                        peerMs is { } torch ? new PeerTiming("PyTorch", layerCase.PeerKey == "sru_ms" ? "SRU in torch ops" : "nn.LSTM", PyTorchPeer.Version, torch / 1e3) : null));
                     milliseconds[layerCase.PeerKey] = seconds * 1e3;
                     string ratio = peerMs is { } pm ? (pm / (seconds * 1e3)).ToString("F2", invariant) : "n/a";
                     output.WriteLine($"  {layerCase.Name,-26} {device.Name,-10} {seconds * 1e3,9:F1} {layer.Flops / seconds / 1e9,9:F1} {layer.Flops / seconds / 1e9 / device.PeakGflops,7:P0} {gemmSeconds * 1e3,14:F1} {peerText,11} {ratio,10}");

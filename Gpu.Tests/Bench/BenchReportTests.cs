@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Gpu.Tests.Bench;
+
+/// <summary><c>bench --quick</c> as a user runs it (the built bench in its own process) on the CPU:
+/// it must finish within the two minutes the smoke check promises, write the documented results.json
+/// fields and every chart, and <c>bench merge</c> must combine two such reports.</summary>
+[NonParallelizable]
+public sealed class BenchReportTests
+{
+    private string directory = "";
+
+    [SetUp]
+    public void CreateDirectory() => directory = Directory.CreateTempSubdirectory("bench-report").FullName;
+
+    [TearDown]
+    public void DeleteDirectory() => Directory.Delete(directory, recursive: true);
+
+    private static string Bench(TimeSpan limit, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(ChildProcess.DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in (string[])["exec", Path.Combine(AppContext.BaseDirectory, "bench.dll"), .. arguments])
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("bench did not start");
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        if (!process.WaitForExit(limit))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"bench {string.Join(' ', arguments)} ran past {limit}");
+        }
+        TestContext.Out.WriteLine($"bench {string.Join(' ', arguments)} → {process.ExitCode}\n{output.Result}{error.Result}");
+        Assert.That(process.ExitCode, Is.Zero, error.Result);
+        return output.Result;
+    }
+
+    [Test]
+    public void QuickRunWritesTheDocumentedReportAndMergeCombinesTwo()
+    {
+        string quick = Path.Combine(directory, "quick");
+        // Two minutes is the smoke check's promise on the shared 2-core machine; a little slack for the test host.
+        var watch = Stopwatch.StartNew();
+        Bench(TimeSpan.FromMinutes(3), "--quick", "--devices", "cpu", "--out", quick);
+        TestContext.Out.WriteLine($"bench --quick took {watch.Elapsed.TotalSeconds:F0} s");
+
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(quick, "results.json")));
+        var root = document.RootElement;
+        Assert.That(root.GetProperty("schema").GetString(), Is.EqualTo("gpucompression-bench/1"));
+        var run = root.GetProperty("runs")[0];
+        foreach (string field in (string[])["os", "dotnet", "commit", "arguments", "started", "finished", "fma_before", "fma_after", "notes"])
+            Assert.That(run.TryGetProperty(field, out _), field);
+        Assert.That(run.GetProperty("quick").GetBoolean());
+        var machine = run.GetProperty("machine");
+        Assert.That(machine.GetProperty("cpu_model").GetString(), Is.Not.Empty);
+        Assert.That(machine.GetProperty("logical_cores").GetInt32(), Is.Positive);
+        Assert.That(machine.GetProperty("cpu_flags").ValueKind, Is.EqualTo(JsonValueKind.Array));
+        Assert.That(run.GetProperty("libraries").GetProperty("ILGPU").GetString(), Is.EqualTo("1.5.3"));
+        Assert.That(run.GetProperty("libraries").TryGetProperty("PyTorch", out _));
+        var device = root.GetProperty("devices")[0];
+        Assert.That(device.GetProperty("name").GetString(), Is.EqualTo("cpu"));
+        Assert.That(device.GetProperty("peaks").GetProperty("gflops").GetDouble(), Is.Positive);
+        Assert.That(device.GetProperty("peaks").GetProperty("gbps").GetDouble(), Is.Positive);
+        var results = root.GetProperty("results").EnumerateArray().ToArray();
+        var suites = results.Select(r => r.GetProperty("suite").GetString()).ToHashSet();
+        Assert.That(suites, Is.SupersetOf(new[] { "saxpy", "gemm", "sequence", "conv", "image", "models" }));
+        foreach (var result in results)
+        {
+            Assert.That(result.GetProperty("min_seconds").GetDouble(), Is.Positive);
+            Assert.That(result.GetProperty("median_seconds").GetDouble(), Is.GreaterThanOrEqualTo(result.GetProperty("min_seconds").GetDouble()));
+            Assert.That(result.GetProperty("flags").ValueKind, Is.EqualTo(JsonValueKind.Array));
+            bool above = result.GetProperty("percent_measured_compute") is { ValueKind: JsonValueKind.Number } compute && compute.GetDouble() > 100
+                || result.GetProperty("percent_measured_bandwidth") is { ValueKind: JsonValueKind.Number } bandwidth && bandwidth.GetDouble() > 100;
+            Assert.That(result.GetProperty("flags").EnumerateArray().Any(f => f.GetString()!.StartsWith("above-measured", StringComparison.Ordinal)), Is.EqualTo(above),
+                result.GetProperty("case").GetString());
+        }
+        foreach (string file in (string[])["report.md", "results.csv", "bars-saxpy.svg", "bars-saxpy.png", "bars-gemm.png", "roofline-cpu.svg", "roofline-cpu.png"])
+            Assert.That(new FileInfo(Path.Combine(quick, file)).Length, Is.Positive, file);
+
+        string merged = Path.Combine(directory, "merged");
+        Bench(TimeSpan.FromMinutes(1), "merge", Path.Combine(quick, "results.json"), Path.Combine(quick, "results.json"), "--out", merged);
+        using var combined = JsonDocument.Parse(File.ReadAllText(Path.Combine(merged, "results.json")));
+        Assert.That(combined.RootElement.GetProperty("runs").GetArrayLength(), Is.EqualTo(2));
+        Assert.That(combined.RootElement.GetProperty("results").GetArrayLength(), Is.EqualTo(2 * results.Length));
+        Assert.That(Directory.GetFiles(merged, "roofline-*.png"), Has.Length.EqualTo(2));
+    }
+}

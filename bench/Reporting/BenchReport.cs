@@ -1,0 +1,144 @@
+namespace Gpu.Bench.Reporting;
+
+/// <summary>The whole of results.json: the runs it came from (one, or several after
+/// <c>bench merge</c>), their devices with peaks, and every result. The schema is documented in
+/// docs/benchmarks/README.md; fields are only ever added, and <see cref="Schema"/> changes when one changes meaning.</summary>
+/// <param name="Schema">The schema name and version.</param>
+/// <param name="Runs">Where and when the results were taken.</param>
+/// <param name="Devices">Every measured device of every run, with its peaks.</param>
+/// <param name="Results">Every case on every device.</param>
+public sealed record BenchReport(string Schema, IReadOnlyList<RunInfo> Runs, IReadOnlyList<DeviceReport> Devices, IReadOnlyList<BenchResult> Results)
+{
+    /// <summary>The schema this build writes and reads.</summary>
+    public const string CurrentSchema = "gpucompression-bench/1";
+
+    /// <summary>The label that names a device in tables and charts: its name, with its run's host
+    /// (and run number where a host ran twice) once the report holds several runs.</summary>
+    public string DeviceLabel(int run, string device)
+    {
+        if (Runs.Count < 2)
+            return device;
+        string host = Runs[run].Machine.Host;
+        return Runs.Count(r => r.Machine.Host == host) > 1 ? $"{device} @ {host} #{run}" : $"{device} @ {host}";
+    }
+
+    /// <summary>The device of a result.</summary>
+    public DeviceReport DeviceOf(BenchResult result) => Devices.First(d => d.Run == result.Run && d.Name == result.Device);
+}
+
+/// <summary>One bench process: the machine, the software, the arguments and the host's load.</summary>
+/// <param name="Machine">The host.</param>
+/// <param name="Os">The operating system as .NET describes it.</param>
+/// <param name="Dotnet">The .NET runtime.</param>
+/// <param name="Libraries">Library versions by name (ILGPU, ScottPlot, PyTorch as the peer interpreter reports it).</param>
+/// <param name="Commit">The repository's git commit (with <c>-dirty</c> for local changes), or null outside a checkout.</param>
+/// <param name="Arguments">The command line after <c>bench</c>.</param>
+/// <param name="Quick">Whether <c>--quick</c> (small sizes, few runs) was given.</param>
+/// <param name="Started">When the run started (UTC).</param>
+/// <param name="Finished">When it finished (UTC).</param>
+/// <param name="FmaBefore">The host FMA probe before the suites, or null without FMA.</param>
+/// <param name="FmaAfter">The probe after them: far from <paramref name="FmaBefore"/>, the host's load changed meanwhile.</param>
+/// <param name="Notes">Suites or cases skipped or reduced, with the reason.</param>
+public sealed record RunInfo(MachineInfo Machine, string Os, string Dotnet, IReadOnlyDictionary<string, string> Libraries, string? Commit,
+    IReadOnlyList<string> Arguments, bool Quick, DateTimeOffset Started, DateTimeOffset Finished, FmaReading? FmaBefore, FmaReading? FmaAfter,
+    IReadOnlyList<string> Notes);
+
+/// <summary>The host.</summary>
+/// <param name="Host">Its host name.</param>
+/// <param name="CpuModel">The processor's model name (from /proc/cpuinfo on Linux, else the architecture).</param>
+/// <param name="LogicalCores">Logical processors this process may use.</param>
+/// <param name="CpuFlags">The instruction sets .NET reports usable (avx2, fma, avx512f, …).</param>
+/// <param name="MemoryBytes">Memory available to the process.</param>
+/// <param name="Architecture">The process architecture (X64, Arm64).</param>
+public sealed record MachineInfo(string Host, string CpuModel, int LogicalCores, IReadOnlyList<string> CpuFlags, long MemoryBytes, string Architecture);
+
+/// <summary>One reading of the host FMA probe in GFLOP/s.</summary>
+/// <param name="OneThread">One thread.</param>
+/// <param name="AllCores">One thread per logical core together.</param>
+public sealed record FmaReading(double OneThread, double AllCores);
+
+/// <summary>A measured device with its nominal and measured peaks.</summary>
+/// <param name="Run">The index of its run in <see cref="BenchReport.Runs"/>.</param>
+/// <param name="Name">Its selecting name (<c>cpu</c>, <c>opencl:0</c>, <c>cuda:0</c>).</param>
+/// <param name="DisplayName">The product name the driver reports.</param>
+/// <param name="Vendor">The vendor the driver reports.</param>
+/// <param name="Engine">The runtime that drives it (Cpu, OpenCL, Cuda) and the hardware behind it.</param>
+/// <param name="ComputeUnits">Cores, compute units or multiprocessors.</param>
+/// <param name="MemoryBytes">Memory it can allocate from.</param>
+/// <param name="NominalGflops">The float32 peak estimated from its specification.</param>
+/// <param name="NominalGbps">The bandwidth estimated or measured by the library at start-up.</param>
+/// <param name="NominalSource">How the nominal figures were obtained.</param>
+/// <param name="Peaks">The peaks measured in this run.</param>
+public sealed record DeviceReport(int Run, string Name, string DisplayName, string Vendor, string Engine, int ComputeUnits, long MemoryBytes,
+    double NominalGflops, double NominalGbps, string NominalSource, MeasuredPeaks Peaks);
+
+/// <summary>Peaks measured on a device at the start of a run; every result is judged against them.</summary>
+/// <param name="Gflops">float32 FMA throughput in GFLOP/s.</param>
+/// <param name="Gbps">Streaming bandwidth in GB/s.</param>
+/// <param name="ComputeProbe">What measured <paramref name="Gflops"/>.</param>
+/// <param name="BandwidthProbe">What measured <paramref name="Gbps"/>.</param>
+public sealed record MeasuredPeaks(double Gflops, double Gbps, string ComputeProbe, string BandwidthProbe);
+
+/// <summary>One case on one device, judged against the device's peaks. Rates use the fastest run.</summary>
+/// <param name="Suite">The suite.</param>
+/// <param name="Case">The case label.</param>
+/// <param name="Run">The index of its run in <see cref="BenchReport.Runs"/>.</param>
+/// <param name="Device">The device name.</param>
+/// <param name="MinSeconds">The fastest timed run.</param>
+/// <param name="MedianSeconds">The median timed run.</param>
+/// <param name="MaxSeconds">The slowest timed run.</param>
+/// <param name="Spread">(max − min) / median.</param>
+/// <param name="RunSeconds">Every timed run.</param>
+/// <param name="Flops">Counted flops of one call, or null.</param>
+/// <param name="Bytes">Counted bytes of one call, or null.</param>
+/// <param name="Gflops">Attained GFLOP/s, or null.</param>
+/// <param name="Gbps">Attained GB/s, or null.</param>
+/// <param name="Intensity">Flops per byte, or null.</param>
+/// <param name="PercentMeasuredCompute">GFLOP/s as % of the measured compute peak, or null.</param>
+/// <param name="PercentMeasuredBandwidth">GB/s as % of the measured bandwidth peak, or null.</param>
+/// <param name="PercentNominalCompute">GFLOP/s as % of the nominal compute peak, or null.</param>
+/// <param name="PercentNominalBandwidth">GB/s as % of the nominal bandwidth peak, or null.</param>
+/// <param name="Peer">The peer's timing, or null.</param>
+/// <param name="PeerRatio">Peer seconds / our fastest seconds (above 1: we are faster), or null.</param>
+/// <param name="Flags">Warnings: <c>above-measured-compute-peak</c>, <c>above-measured-bandwidth-peak</c>, <c>noisy</c>.</param>
+/// <param name="Note">The suite's explanation of a figure, or null.</param>
+public sealed record BenchResult(string Suite, string Case, int Run, string Device, double MinSeconds, double MedianSeconds, double MaxSeconds,
+    double Spread, IReadOnlyList<double> RunSeconds, double? Flops, double? Bytes, double? Gflops, double? Gbps, double? Intensity,
+    double? PercentMeasuredCompute, double? PercentMeasuredBandwidth, double? PercentNominalCompute, double? PercentNominalBandwidth,
+    PeerTiming? Peer, double? PeerRatio, IReadOnlyList<string> Flags, string? Note)
+{
+    /// <summary>The flag of a rate above the measured FMA peak.</summary>
+    public const string AboveComputePeak = "above-measured-compute-peak";
+
+    /// <summary>The flag of a rate above the measured bandwidth peak.</summary>
+    public const string AboveBandwidthPeak = "above-measured-bandwidth-peak";
+
+    /// <summary>The flag of runs that disagree by more than <see cref="NoisySpread"/>.</summary>
+    public const string Noisy = "noisy";
+
+    /// <summary>The spread above which a result is flagged noisy: its runs differ by over half the median.</summary>
+    public const double NoisySpread = 0.5;
+
+    /// <summary>Judges <paramref name="measurement"/> against its device's peaks.</summary>
+    public static BenchResult From(Measurement measurement, DeviceReport device)
+    {
+        var time = measurement.Time;
+        double seconds = time.Min;
+        double? gflops = measurement.Work.Flops / seconds / 1e9, gbps = measurement.Work.Bytes / seconds / 1e9;
+        double? measuredCompute = 100 * gflops / device.Peaks.Gflops, measuredBandwidth = 100 * gbps / device.Peaks.Gbps;
+        var flags = new List<string>();
+        if (measuredCompute > 100)
+            flags.Add(AboveComputePeak);
+        if (measuredBandwidth > 100)
+            flags.Add(AboveBandwidthPeak);
+        if (time.Spread > NoisySpread)
+            flags.Add(Noisy);
+        return new(measurement.Suite, measurement.Case, device.Run, measurement.Device, seconds, time.Median, time.Max, time.Spread, time.Seconds,
+            measurement.Work.Flops, measurement.Work.Bytes, gflops, gbps, measurement.Work.Intensity,
+            measuredCompute, measuredBandwidth, 100 * gflops / device.NominalGflops, 100 * gbps / device.NominalGbps,
+            measurement.Peer, measurement.Peer is { } peer ? peer.Seconds / seconds : null, flags, measurement.Note);
+    }
+
+    /// <summary>Whether any figure is above a measured peak.</summary>
+    public bool AbovePeak => Flags.Contains(AboveComputePeak) || Flags.Contains(AboveBandwidthPeak);
+}

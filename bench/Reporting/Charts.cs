@@ -1,0 +1,134 @@
+using System.Text.RegularExpressions;
+using ScottPlot;
+using ScottPlot.TickGenerators;
+
+namespace Gpu.Bench.Reporting;
+
+/// <summary>The report's charts, drawn with ScottPlot and saved as SVG and PNG: per suite, bars of
+/// the attained rate of every case by device and peer; per device, a roofline (arithmetic intensity
+/// against attained GFLOP/s on log axes, under the measured compute and bandwidth roofs).</summary>
+public static partial class Charts
+{
+    private const int Width = 1400, Height = 800;
+    private static readonly IPalette Palette = new ScottPlot.Palettes.Category10();
+
+    /// <summary>Draws every chart of <paramref name="report"/> into <paramref name="directory"/>.</summary>
+    /// <returns>The files written, SVG and PNG of each chart.</returns>
+    public static IReadOnlyList<string> Write(BenchReport report, string directory)
+    {
+        var files = new List<string>();
+        foreach (var suite in report.Results.GroupBy(r => r.Suite))
+            files.AddRange(Save(SuiteBars(report, suite.Key, [.. suite]), directory, $"bars-{suite.Key}"));
+        foreach (var device in report.Devices)
+        {
+            BenchResult[] points = [.. report.Results.Where(r => r.Run == device.Run && r.Device == device.Name && r.Intensity is > 0 && r.Gflops is > 0)];
+            files.AddRange(Save(Roofline(report, device, points), directory, $"roofline-{FileName().Replace(report.DeviceLabel(device.Run, device.Name), "-")}"));
+        }
+        return files;
+    }
+
+    private static IEnumerable<string> Save(Plot plot, string directory, string name)
+    {
+        string svg = Path.Combine(directory, name + ".svg"), png = Path.Combine(directory, name + ".png");
+        plot.SaveSvg(svg, Width, Height);
+        plot.SavePng(png, Width, Height);
+        return [svg, png];
+    }
+
+    /// <summary>One group of bars per case, one bar per device and one for the peer (work over the
+    /// peer's time): GFLOP/s where the suite counts flops, GB/s where it counts only bytes, else calls per second.</summary>
+    private static Plot SuiteBars(BenchReport report, string suite, BenchResult[] results)
+    {
+        var (unit, rate) = results.Any(r => r.Flops is not null) ? ("GFLOP/s", (Func<BenchResult, double, double?>)((r, s) => r.Flops / s / 1e9))
+            : results.Any(r => r.Bytes is not null) ? ("GB/s", (r, s) => r.Bytes / s / 1e9)
+            : ("calls/s", (_, s) => 1 / s);
+        string[] cases = [.. results.Select(r => r.Case).Distinct()];
+        var series = results.Select(r => report.DeviceLabel(r.Run, r.Device)).Distinct().ToList();
+        string[] peers = [.. results.Where(r => r.Peer is not null).Select(r => r.Peer!.Name).Distinct()];
+        series.AddRange(peers);
+        var plot = new Plot();
+        var bars = new List<Bar>();
+        foreach (var (label, caseIndex) in cases.Select((c, i) => (c, i)))
+        {
+            foreach (var result in results.Where(r => r.Case == label))
+            {
+                int index = series.IndexOf(report.DeviceLabel(result.Run, result.Device));
+                bars.Add(Bar(caseIndex, index, series.Count, rate(result, result.MinSeconds), result.AbovePeak ? "above peak" : ""));
+            }
+            // The peer ran once per case, whatever the devices: one bar.
+            foreach (var peer in results.Where(r => r.Case == label && r.Peer is not null).GroupBy(r => r.Peer!.Name).Select(g => g.First()))
+                bars.Add(Bar(caseIndex, series.IndexOf(peer.Peer!.Name), series.Count, rate(peer, peer.Peer!.Seconds), ""));
+        }
+        plot.Add.Bars(bars);
+        plot.Axes.Bottom.SetTicks([.. cases.Select((_, i) => i * (series.Count + 1) + (series.Count - 1) / 2.0)], cases);
+        plot.Axes.Bottom.TickLabelStyle.Rotation = 30;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        plot.Axes.Bottom.MinimumSize = 220;
+        plot.Axes.Margins(bottom: 0);
+        foreach (var (name, index) in series.Select((s, i) => (s, i)))
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = name, FillColor = Palette.GetColor(index) });
+        plot.ShowLegend(Alignment.UpperRight);
+        plot.Title($"{suite}: {unit} by device and peer (fastest run){Smoke(report)}");
+        plot.YLabel(unit);
+        return plot;
+    }
+
+    private static Bar Bar(int caseIndex, int seriesIndex, int seriesCount, double? value, string label) => new()
+    {
+        Position = caseIndex * (seriesCount + 1) + seriesIndex,
+        Value = value ?? 0,
+        FillColor = Palette.GetColor(seriesIndex),
+        Label = label,
+    };
+
+    /// <summary>log₁₀ axes (ScottPlot draws linear ones): every point and roof is plotted as its
+    /// logarithm and the ticks are labelled with the value.</summary>
+    private static Plot Roofline(BenchReport report, DeviceReport device, BenchResult[] points)
+    {
+        var plot = new Plot();
+        double ridge = device.Peaks.Gflops / device.Peaks.Gbps;
+        double low = Math.Min(0.01, points.Select(p => p.Intensity!.Value).DefaultIfEmpty(1).Min() / 2);
+        double high = Math.Max(100 * ridge, points.Select(p => p.Intensity!.Value).DefaultIfEmpty(1).Max() * 2);
+        double[] xs = [.. Enumerable.Range(0, 201).Select(i => Math.Log10(low) + i * (Math.Log10(high) - Math.Log10(low)) / 200)];
+        var roof = plot.Add.ScatterLine(xs, [.. xs.Select(x => Math.Log10(Math.Min(device.Peaks.Gflops, Math.Pow(10, x) * device.Peaks.Gbps)))]);
+        roof.LegendText = $"measured roofs: {device.Peaks.Gflops:F0} GFLOP/s, {device.Peaks.Gbps:F1} GB/s";
+        roof.LineWidth = 2;
+        roof.Color = Colors.Black;
+        var nominal = plot.Add.ScatterLine(xs, [.. xs.Select(x => Math.Log10(Math.Min(device.NominalGflops, Math.Pow(10, x) * device.NominalGbps)))]);
+        // Solid: Skia's SVG canvas cannot draw dashed paths and says so on stdout.
+        nominal.LegendText = $"nominal roofs: {device.NominalGflops:F0} GFLOP/s, {device.NominalGbps:F1} GB/s";
+        nominal.Color = Colors.Gray;
+        foreach (var (suite, index) in points.GroupBy(p => p.Suite).Select((g, i) => (g, i)))
+        {
+            double[] intensities = [.. suite.Select(p => Math.Log10(p.Intensity!.Value))], rates = [.. suite.Select(p => Math.Log10(p.Gflops!.Value))];
+            var scatter = plot.Add.ScatterPoints(intensities, rates);
+            scatter.LegendText = suite.Key;
+            scatter.Color = Palette.GetColor(index);
+            scatter.MarkerSize = 8;
+        }
+        foreach (var above in points.Where(p => p.AbovePeak))
+        {
+            var text = plot.Add.Text($"above peak: {above.Case}", Math.Log10(above.Intensity!.Value), Math.Log10(above.Gflops!.Value));
+            text.LabelFontColor = Colors.Red;
+        }
+        plot.Axes.Bottom.TickGenerator = LogTicks();
+        plot.Axes.Left.TickGenerator = LogTicks();
+        plot.ShowLegend(Alignment.LowerRight);
+        plot.Title($"roofline: {report.DeviceLabel(device.Run, device.Name)} ({device.DisplayName}){Smoke(report)}");
+        plot.XLabel("arithmetic intensity (flop/byte)");
+        plot.YLabel("attained GFLOP/s");
+        return plot;
+    }
+
+    private static NumericAutomatic LogTicks() => new()
+    {
+        MinorTickGenerator = new LogMinorTickGenerator(),
+        IntegerTicksOnly = true,
+        LabelFormatter = exponent => Math.Pow(10, exponent).ToString("G3", System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private static string Smoke(BenchReport report) => report.Runs.Any(r => r.Quick) ? " [--quick smoke run]" : "";
+
+    [GeneratedRegex("[^A-Za-z0-9._-]+")]
+    private static partial Regex FileName();
+}
