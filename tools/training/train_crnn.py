@@ -249,7 +249,7 @@ def main():
                      "batch": args.batch, "seed": args.seed, "steps": step, "samples_seen": step * args.batch,
                      "budget_minutes": args.minutes, "train_loop_seconds": round(train_seconds, 1),
                      "bn": "running statistics recomputed (plain average) over 10 batches of 64 training lines",
-                     "machine": common.machine_line() + ", nice 19, shared with C# builds",
+                     "machine": common.machine_line() + f", nice {os.nice(0)}, shared with C# builds and tests",
                      "note": args.note},
         "evaluation": results,
         "evaluation_notes": "held-out lines rendered with the training generator under fixed seeds different from training (1001-1004); word accuracy = exact match of the greedy CTC decoding with the lowercase text; CER = total edit distance / total characters of the truths",

@@ -208,7 +208,7 @@ def main():
                      "seed": args.seed, "steps": step, "budget_minutes": args.minutes,
                      "train_loop_seconds": round(train_seconds, 1), "data_preparation_seconds": round(prep_seconds, 1),
                      "bn": "trained with batch statistics; running statistics recomputed (plain average) over 40 training batches, inference uses them",
-                     "machine": common.machine_line() + ", nice 19, shared with C# builds"},
+                     "machine": common.machine_line() + f", nice {os.nice(0)}, shared with C# builds and tests"},
         "held_out": rows, "held_out_mean": mean, "timing_1080p": timing,
         "wall_seconds_total": None,
     }

@@ -187,7 +187,7 @@ def main():
                      "init": "normal(0, sqrt(2/(9*out_channels))) as pytorch-vdsr, last layer zero (starts as bicubic)",
                      "seed": args.seed, "steps": step, "budget_minutes": args.minutes,
                      "train_loop_seconds": round(train_seconds, 1), "data_preparation_seconds": round(prep_seconds, 1),
-                     "machine": common.machine_line() + ", nice 19, shared with C# builds"},
+                     "machine": common.machine_line() + f", nice {os.nice(0)}, shared with C# builds and tests"},
         "held_out": rows, "held_out_mean": mean,
     }
     card["wall_seconds_total"] = round(time.time() - wall_start, 1)
