@@ -20,7 +20,7 @@ public static class IlgpuKernels
     /// <summary>Every ILGPU-ready kernel struct of the conformance corpus.</summary>
     public static IEnumerable<Type> All => typeof(SaxpyKernel).Assembly.GetTypes()
         .Where(t => t.IsValueType && !t.IsGenericTypeDefinition && IsKernel(t))
-        .Where(t => UsesIlgpuViewsOnly(t, []))
+        .Where(UsesIlgpuViewsOnly)
         .Where(t => !typeof(IGroupKernel).IsAssignableFrom(t) || GroupIntrinsics.Of(t) != GroupIntrinsicsKind.Project)
         .OrderBy(t => t.Name);
 
@@ -30,21 +30,28 @@ public static class IlgpuKernels
         .Except(All)
         .OrderBy(t => t.Name);
 
-    private static bool UsesIlgpuViewsOnly(Type type, HashSet<Type> seen)
+    /// <summary>Whether the struct holds ILGPU views and none of the project's, nested structs included
+    /// (views may sit only in a nested struct; a nested struct may hold no view at all).</summary>
+    private static bool UsesIlgpuViewsOnly(Type type) => ViewKinds(type, []) is (Ilgpu: true, Project: false);
+
+    private static (bool Ilgpu, bool Project) ViewKinds(Type type, HashSet<Type> seen)
     {
-        bool anyArrayView = false;
+        bool ilgpu = false, project = false;
         foreach (var field in KernelTypes.InstanceFields(type))
         {
             var fieldType = field.FieldType;
             if (fieldType.IsGenericType && fieldType.GetGenericTypeDefinition() is var definition
                 && (definition == typeof(View<>) || definition == typeof(View2D<>) || definition == typeof(View3D<>)))
-                return false;
-            if (KernelTypes.IsArrayView(fieldType) || fieldType.Namespace?.StartsWith("ILGPU", StringComparison.Ordinal) == true)
-                anyArrayView = true;
-            else if (fieldType.IsValueType && !fieldType.IsPrimitive && !fieldType.IsEnum && seen.Add(fieldType) && !UsesIlgpuViewsOnly(fieldType, seen))
-                return false;
+                project = true;
+            else if (KernelTypes.IsArrayView(fieldType) || fieldType.Namespace?.StartsWith("ILGPU", StringComparison.Ordinal) == true)
+                ilgpu = true;
+            else if (fieldType.IsValueType && !fieldType.IsPrimitive && !fieldType.IsEnum && seen.Add(fieldType))
+            {
+                var nested = ViewKinds(fieldType, seen);
+                (ilgpu, project) = (ilgpu | nested.Ilgpu, project | nested.Project);
+            }
         }
-        return anyArrayView;
+        return (ilgpu, project);
     }
 
     /// <summary>The kernel structs <paramref name="conformanceCase"/> launches, read from its IL and the IL of the
