@@ -24,7 +24,7 @@ internal static class StructCases
     {
         const int width = 24, height = 20, maxIterations = 60;
         using var output = accelerator.Allocate<int>(width * height);
-        accelerator.Launch(width, height, new MandelbrotKernel { Output = output.View.As2D(height, width), MaxIterations = maxIterations });
+        accelerator.Launch(width, height, new MandelbrotKernel { Output = ViewAndGroupCases.AsMatrix(output, width, height), MaxIterations = maxIterations });
         var expected = new int[width * height];
         for (int y = 0; y < height; y++)
             for (int x = 0; x < width; x++)
@@ -51,7 +51,7 @@ internal static class StructCases
         {
             var actual = Map(accelerator, input, new float[input.Length], (i, o) => new NestedStructFieldKernel
             {
-                Input = i, Output = o, Transform = transform with { Mode = mode, Clamp = clamp },
+                Input = i, Output = o, Transform = transform with { Mode = mode, Clamp = clamp ? (byte)1 : (byte)0 },
             });
             var expected = input.Select(x =>
             {
@@ -72,8 +72,8 @@ internal static class StructCases
         rightTarget.Clear();
         accelerator.Launch(left.Length, new StructOfViewsKernel
         {
-            Left = new Channel { Source = leftSource.View, Target = leftTarget.View, Shift = 3 },
-            Right = new Channel { Source = rightSource.View, Target = rightTarget.SubView(2, right.Length), Shift = 1000 },
+            Left = new Channel { Source = leftSource.ArrayView, Target = leftTarget.ArrayView, Shift = 3 },
+            Right = new Channel { Source = rightSource.ArrayView, Target = rightTarget.ArrayView.SubView(2, right.Length), Shift = 1000 },
         });
         Check.Exact("left", left.Select(v => (int)((long)v * 8 & 0xFFFF_FFFF)).ToArray(), leftTarget.ToArray());
         Check.Exact("right", [0, 0, .. right.Reverse().Zip(left, (r, l) => r + l + 1000)], rightTarget.ToArray());
@@ -89,7 +89,7 @@ internal static class StructCases
             new Particle { X = 0f, Velocity = 0f, Bounces = -1, Tag = 0 },
         };
         using var buffer = accelerator.Allocate<Particle>(particles);
-        accelerator.Launch(particles.Length, new StructElementKernel { Particles = buffer.View, Step = 0.5f });
+        accelerator.Launch(particles.Length, new StructElementKernel { Particles = buffer.ArrayView, Step = 0.5f });
         var actual = buffer.ToArray();
         float[] expectedVelocity = [0.25f, -0.5f, 0.5f, 0f];
         int[] expectedBounces = [0, 4, 8, -1];
@@ -142,7 +142,7 @@ internal static class StructCases
         using var intBuffer = accelerator.Allocate<int>(ints);
         using var doubleBuffer = accelerator.Allocate<double>(doubles);
         using var longBuffer = accelerator.Allocate<long>(longs);
-        accelerator.Launch(ints.Length, new GenericHelperKernel { Ints = intBuffer.View, Doubles = doubleBuffer.View, Longs = longBuffer.View });
+        accelerator.Launch(ints.Length, new GenericHelperKernel { Ints = intBuffer.ArrayView, Doubles = doubleBuffer.ArrayView, Longs = longBuffer.ArrayView });
         Check.Exact("ints", [5, 5, 0, int.MinValue, 7], intBuffer.ToArray());
         CorpusCheck.Doubles("doubles", [0.25, 0.5, 0.5, -1, 0.5], doubleBuffer.ToArray(), 0);
         // Even indices take the mirror element; index 4 rewrites its own value, so the order of
@@ -154,7 +154,7 @@ internal static class StructCases
     {
         int[] values = [4, 3, 2, 1, 1, 2, 3, 4, 0, -1, int.MaxValue, int.MinValue, 7, 7, 7, 7, 9, -9, 9, -9];
         using var buffer = accelerator.Allocate<int>(values);
-        accelerator.Launch(values.Length / 4, new RefSwapKernel { Values = buffer.View });
+        accelerator.Launch(values.Length / 4, new RefSwapKernel { Values = buffer.ArrayView });
         Check.Exact("sorted quads", values.Chunk(4).SelectMany(q => q.Order()).ToArray(), buffer.ToArray());
     }
 
@@ -167,8 +167,8 @@ internal static class StructCases
         using var output = accelerator.Allocate<float>(rows * columns);
         accelerator.Launch(columns, rows, new NestedViewFieldKernel
         {
-            Job = new MatrixJob { Source = new ScaledMatrix { Matrix = input.View.As2D(rows, columns, stride), Scale = -2f }, Offset = 0.25f },
-            Output = output.View.As2D(rows, columns),
+            Job = new MatrixJob { Source = new ScaledMatrix { Matrix = ViewAndGroupCases.AsMatrix(input, columns, rows, stride), Scale = -2f }, Offset = 0.25f },
+            Output = ViewAndGroupCases.AsMatrix(output, columns, rows),
         });
         var expected = Enumerable.Range(0, rows * columns).Select(i => data[i / columns * stride + i % columns] * -2f + 0.25f).ToArray();
         CorpusCheck.Floats("scaled", expected, output.ToArray(), 0);

@@ -1,4 +1,6 @@
 using Gpu.Core;
+using ILGPU;
+using ILGPU.Runtime;
 
 namespace Gpu.Conformance.Corpus;
 
@@ -21,7 +23,7 @@ internal struct Complex
 /// <summary>Mandelbrot escape counts: struct locals updated in a loop through static struct functions.</summary>
 internal struct MandelbrotKernel : IKernel2D
 {
-    public View2D<int> Output;
+    public ArrayView2D<int, Stride2D.DenseX> Output;
     public int MaxIterations;
 
     public void Execute(int x, int y)
@@ -34,7 +36,7 @@ internal struct MandelbrotKernel : IKernel2D
             z = Complex.Add(Complex.Square(z), c);
             iteration++;
         }
-        Output[y, x] = iteration;
+        Output[x, y] = iteration;
     }
 }
 
@@ -51,14 +53,16 @@ internal struct Transform
     public Affine First;
     public Affine Second;
     public int Mode;
-    public bool Clamp;
+    /// <summary>Nonzero: clamp at 10. A byte, not a bool (ILGPU's launcher takes only blittable kernel
+    /// parameters); still a one-byte field after an int, so the struct keeps its trailing padding.</summary>
+    public byte Clamp;
 }
 
 /// <summary>Applies a transform held in a nested struct field.</summary>
 internal struct NestedStructFieldKernel : IKernel1D
 {
-    public View<float> Input;
-    public View<float> Output;
+    public ArrayView<float> Input;
+    public ArrayView<float> Output;
     public Transform Transform;
 
     public void Execute(int index)
@@ -68,7 +72,7 @@ internal struct NestedStructFieldKernel : IKernel1D
         float y = step.Scale * x + step.Offset;
         if (Transform.Mode == 2)
             y = Transform.First.Scale * y + Transform.First.Offset;
-        if (Transform.Clamp && y > 10f)
+        if (Transform.Clamp != 0 && y > 10f)
             y = 10f;
         Output[index] = y;
     }
@@ -77,8 +81,8 @@ internal struct NestedStructFieldKernel : IKernel1D
 /// <summary>A pair of views and a count, passed as one field.</summary>
 internal struct Channel
 {
-    public View<int> Source;
-    public View<int> Target;
+    public ArrayView<int> Source;
+    public ArrayView<int> Target;
     public int Shift;
 }
 
@@ -107,7 +111,7 @@ internal struct Particle
 /// <summary>Reads and writes whole struct elements of a view.</summary>
 internal struct StructElementKernel : IKernel1D
 {
-    public View<Particle> Particles;
+    public ArrayView<Particle> Particles;
     public float Step;
 
     public void Execute(int index)
@@ -128,8 +132,8 @@ internal struct StructElementKernel : IKernel1D
 /// struct, so each index must start from the launched values.</summary>
 internal struct SelfMutatingKernel : IKernel1D
 {
-    public View<int> Input;
-    public View<int> Output;
+    public ArrayView<int> Input;
+    public ArrayView<int> Output;
     public int Accumulator;
     public int Calls;
 
@@ -145,8 +149,8 @@ internal struct SelfMutatingKernel : IKernel1D
 /// function with several returns.</summary>
 internal struct DeviceFunctionKernel : IKernel1D
 {
-    public View<uint> Input;
-    public View<uint> Output;
+    public ArrayView<uint> Input;
+    public ArrayView<uint> Output;
 
     public void Execute(int index)
     {
@@ -184,9 +188,9 @@ internal struct DeviceFunctionKernel : IKernel1D
 /// <summary>Generic static helpers instantiated at several types, calling each other.</summary>
 internal struct GenericHelperKernel : IKernel1D
 {
-    public View<int> Ints;
-    public View<double> Doubles;
-    public View<long> Longs;
+    public ArrayView<int> Ints;
+    public ArrayView<double> Doubles;
+    public ArrayView<long> Longs;
 
     public void Execute(int index)
     {
@@ -198,15 +202,15 @@ internal struct GenericHelperKernel : IKernel1D
 
     private static T Pick<T>(bool first, T a, T b) => first ? a : b;
 
-    private static T Mirror<T>(View<T> values, int index) where T : unmanaged => Read(values, values.Length - 1 - index);
+    private static T Mirror<T>(ArrayView<T> values, int index) where T : unmanaged => Read(values, values.Length - 1 - index);
 
-    private static T Read<T>(View<T> values, int index) where T : unmanaged => values[index];
+    private static T Read<T>(ArrayView<T> values, long index) where T : unmanaged => values[index];
 }
 
 /// <summary>A sorting network over four values per thread through a generic swap by reference.</summary>
 internal struct RefSwapKernel : IKernel1D
 {
-    public View<int> Values;
+    public ArrayView<int> Values;
 
     public void Execute(int index)
     {
@@ -239,7 +243,7 @@ internal struct RefSwapKernel : IKernel1D
 /// <summary>A struct holding a 2D view and its own scale, nested one level deeper in another struct.</summary>
 internal struct ScaledMatrix
 {
-    public View2D<float> Matrix;
+    public ArrayView2D<float, Stride2D.DenseX> Matrix;
     public float Scale;
 }
 
@@ -254,9 +258,9 @@ internal struct MatrixJob
 internal struct NestedViewFieldKernel : IKernel2D
 {
     public MatrixJob Job;
-    public View2D<float> Output;
+    public ArrayView2D<float, Stride2D.DenseX> Output;
 
-    public void Execute(int x, int y) => Output[y, x] = Job.Source.Matrix[y, x] * Job.Source.Scale + Job.Offset;
+    public void Execute(int x, int y) => Output[x, y] = Job.Source.Matrix[x, y] * Job.Source.Scale + Job.Offset;
 }
 
 /// <summary>A 2D vector with instance members: a computed property, an instance method, an operator.</summary>
@@ -285,8 +289,8 @@ internal readonly struct Vector2
 internal struct InstanceMemberKernel : IKernel1D
 {
     /// <summary>Pairs (x, y).</summary>
-    public View<float> Input;
-    public View<float> Output;
+    public ArrayView<float> Input;
+    public ArrayView<float> Output;
     public float Weight;
     public Vector2 Direction;
 

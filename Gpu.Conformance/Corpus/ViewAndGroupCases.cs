@@ -33,7 +33,7 @@ internal static class ViewAndGroupCases
         short[] data = [.. Enumerable.Range(0, 20).Select(i => (short)(i * 1000 - 3000))];
         using var input = accelerator.Allocate<short>(data);
         using var output = accelerator.Allocate<short>(Enumerable.Repeat((short)-1, 20).ToArray());
-        accelerator.Launch(7, new ReverseKernel { Input = input.SubView(11, 7), Output = output.SubView(3, 7) });
+        accelerator.Launch(7, new ReverseKernel { Input = input.ArrayView.SubView(11, 7), Output = output.ArrayView.SubView(3, 7) });
         var expected = Enumerable.Repeat((short)-1, 20).ToArray();
         for (int i = 0; i < 7; i++)
             expected[3 + 6 - i] = (short)(data[11 + i] + 7);
@@ -48,8 +48,8 @@ internal static class ViewAndGroupCases
         using var output = accelerator.Allocate<double>(Enumerable.Repeat(double.NaN, columns * outputStride).ToArray());
         accelerator.Launch(columns, rows, new TransposeKernel
         {
-            Input = input.View.As2D(rows, columns, inputStride),
-            Output = output.View.As2D(columns, rows, outputStride),
+            Input = AsMatrix(input, columns, rows, inputStride),
+            Output = AsMatrix(output, rows, columns, outputStride),
         });
         var expected = Enumerable.Repeat(double.NaN, columns * outputStride).ToArray();
         for (int y = 0; y < rows; y++)
@@ -71,8 +71,8 @@ internal static class ViewAndGroupCases
         using var output = accelerator.Allocate<float>(volume);
         accelerator.Launch(columns, rows, depth, new StencilKernel
         {
-            Input = input.SubView(offset, volume).As3D(depth, rows, columns),
-            Output = output.View.As3D(depth, rows, columns),
+            Input = ((ArrayView1D<float, Stride1D.Dense>)input.ArrayView.SubView(offset, volume)).As3DDenseXYView(new LongIndex3D(columns, rows, depth)),
+            Output = ((ArrayView1D<float, Stride1D.Dense>)output.ArrayView).As3DDenseXYView(new LongIndex3D(columns, rows, depth)),
         });
         float At(int z, int y, int x) => z < 0 || z >= depth || y < 0 || y >= rows || x < 0 || x >= columns ? float.NaN : data[offset + (z * rows + y) * columns + x];
         var expected = new float[volume];
@@ -96,7 +96,10 @@ internal static class ViewAndGroupCases
         long[] data = [.. Enumerable.Range(0, rows * stride).Select(i => (long)i * i * 1_000_000_007L)];
         using var matrix = accelerator.Allocate<long>(data);
         using var sums = accelerator.Allocate<long>(rows);
-        accelerator.Launch(rows, new RowSumKernel { Matrix = matrix.View.As2D(rows, columns, stride), Sums = sums.View });
+        // The 2D view's base is the whole padded buffer: ILGPU's As2DView would end it at the last row's last
+        // column, leaving that row's padding outside the view.
+        var padded = new ArrayView2D<long, Stride2D.DenseX>(matrix.ArrayView, new LongIndex2D(columns, rows), new Stride2D.DenseX(stride));
+        accelerator.Launch(rows, new RowSumKernel { Matrix = padded, Sums = sums.ArrayView });
         // Each row's sum plus the first padding element after it.
         var expected = Enumerable.Range(0, rows).Select(r => data.Skip(r * stride).Take(columns + 1).Sum()).ToArray();
         Check.Exact("row sums", expected, sums.ToArray());
@@ -256,7 +259,8 @@ internal static class ViewAndGroupCases
         Check.Exact("tickets in order", Enumerable.Range(0, length).Select(i => (float)i).ToArray(), tickets.Order().ToArray());
     }
 
-    /// <summary>A dense <paramref name="width"/> × <paramref name="height"/> ILGPU 2D view (x the column) of a buffer.</summary>
-    private static ArrayView2D<int, Stride2D.DenseX> AsMatrix(DeviceBuffer<int> buffer, int width, int height)
-        => ((ArrayView1D<int, Stride1D.Dense>)buffer.ArrayView).As2DView(new LongIndex2D(width, height), new Stride2D.DenseX(width));
+    /// <summary>A <paramref name="width"/> × <paramref name="height"/> ILGPU 2D view (x the column) of a buffer whose rows
+    /// are <paramref name="rowStride"/> elements apart (dense by default).</summary>
+    internal static ArrayView2D<T, Stride2D.DenseX> AsMatrix<T>(DeviceBuffer<T> buffer, int width, int height, int? rowStride = null) where T : unmanaged
+        => ((ArrayView1D<T, Stride1D.Dense>)buffer.ArrayView).As2DView(new LongIndex2D(width, height), new Stride2D.DenseX(rowStride ?? width));
 }

@@ -66,8 +66,15 @@ internal sealed partial class MethodTranslator
             Push(new StructValue(resultType, fields));
             return;
         }
+        if (callee.Name is "get_BaseView" or "get_Stride")
+        {
+            // Auto-properties: the view's 1D base view and its stride struct, copied as ldfld copies a field.
+            var member = Member(Pop(), callee.Name["get_".Length..]);
+            Push(member is RefValue { Target: var storage } ? Load(storage) : member);
+            return;
+        }
         if (callee.Name != "get_Item")
-            throw Fail(currentOffset, $"{KernelTypes.Describe(callee.DeclaringType)}.{callee.Name} is not available on the OpenCL 1.2 engine (it knows the indexers, Extent and IntExtent)");
+            throw Fail(currentOffset, $"{KernelTypes.Describe(callee.DeclaringType)}.{callee.Name} is not available on the OpenCL 1.2 engine (it knows the indexers, Extent, IntExtent, BaseView and Stride)");
         var coordinates = new IRExpr[dimensions];
         if (callee.GetParameters().Length == 1)
         {

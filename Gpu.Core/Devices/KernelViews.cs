@@ -13,6 +13,9 @@ internal static class KernelViews<TKernel> where TKernel : struct
 {
     private static readonly (int Offset, int LengthOffset, bool IsArrayView, string Name)[] views = Find();
 
+    /// <summary>The first field (its path) that is one of the project's own views rather than ILGPU's, or null.</summary>
+    public static string? ProjectView { get; } = views.FirstOrDefault(v => !v.IsArrayView).Name;
+
     /// <summary>Checks each non-empty view field against <paramref name="accelerator"/>'s live buffers.</summary>
     public static void Check(Accelerator accelerator, in TKernel kernel)
     {

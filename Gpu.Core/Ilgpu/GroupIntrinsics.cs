@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Reflection;
-using System.Reflection.Emit;
 using Gpu.Core.Compiler;
 
 namespace Gpu.Core.Ilgpu;
@@ -29,7 +28,11 @@ internal static class GroupIntrinsics
     {
         var execute = type.GetInterfaceMap(typeof(IGroupKernel)).TargetMethods.Single();
         bool project = false, ilgpu = false;
-        Walk(execute, [], ref project, ref ilgpu);
+        foreach (var callee in ILReferences.Reachable(execute, callee => !IsLibrary(callee.DeclaringType)).OfType<MethodBase>())
+        {
+            project |= IsProject(callee.DeclaringType);
+            ilgpu |= IsIlgpu(callee.DeclaringType);
+        }
         if (project && ilgpu)
             throw new InvalidOperationException($"{type.Name} uses both the project's Group/SharedMemory and ILGPU's; a kernel uses one or the other.");
         return project ? GroupIntrinsicsKind.Project : ilgpu ? GroupIntrinsicsKind.Ilgpu : GroupIntrinsicsKind.None;
@@ -40,35 +43,13 @@ internal static class GroupIntrinsics
     private static bool IsIlgpu(Type? type) => type == typeof(ILGPU.Group) || type == typeof(ILGPU.Grid)
         || type == typeof(ILGPU.SharedMemory) || type == typeof(ILGPU.Warp);
 
-    private static void Walk(MethodBase method, HashSet<MethodBase> seen, ref bool project, ref bool ilgpu)
+    /// <summary>The runtime's, ILGPU's and Microsoft's assemblies: calls into them are not user code.</summary>
+    private static bool IsLibrary(Type? type)
     {
-        if (!seen.Add(method) || method.GetMethodBody()?.GetILAsByteArray() is not { } il)
-            return;
-        var typeArguments = method.DeclaringType is { IsGenericType: true } declaring ? declaring.GetGenericArguments() : null;
-        var methodArguments = method is MethodInfo { IsGenericMethod: true } ? method.GetGenericArguments() : null;
-        foreach (var instruction in ILDecoder.Decode(il))
-        {
-            if (instruction.OpCode != OpCodes.Call && instruction.OpCode != OpCodes.Callvirt && instruction.OpCode != OpCodes.Newobj)
-                continue;
-            MethodBase? callee;
-            try
-            {
-                callee = method.Module.ResolveMethod(instruction.Int, typeArguments, methodArguments);
-            }
-            catch (ArgumentException)
-            {
-                continue;
-            }
-            var calleeType = callee?.DeclaringType;
-            if (callee is null || calleeType is null)
-                continue;
-            project |= IsProject(calleeType);
-            ilgpu |= IsIlgpu(calleeType);
-            string assembly = calleeType.Assembly.GetName().Name ?? "";
-            bool library = calleeType.Assembly == typeof(object).Assembly || assembly.StartsWith("System", StringComparison.Ordinal)
-                || assembly.StartsWith("Microsoft", StringComparison.Ordinal) || assembly.StartsWith("ILGPU", StringComparison.Ordinal);
-            if (!library)
-                Walk(callee, seen, ref project, ref ilgpu);
-        }
+        if (type is null)
+            return true;
+        string assembly = type.Assembly.GetName().Name ?? "";
+        return type.Assembly == typeof(object).Assembly || assembly.StartsWith("System", StringComparison.Ordinal)
+            || assembly.StartsWith("Microsoft", StringComparison.Ordinal) || assembly.StartsWith("ILGPU", StringComparison.Ordinal);
     }
 }
