@@ -89,6 +89,10 @@ internal static class CompressCommand
         var compressed = ModelCompressor.Compress(weights, plan);
         double? psnr = fidelity?.Psnr(compressed.ToWeights(output));
         GpucFile.Write(output, compressed);
+        bool floorMissed = prune == "sensitivity" && psnr < minPsnr;
+        if (floorMissed)
+            Console.Error.WriteLine($"gpuc compress: warning: the model reaches {Db(psnr!.Value)} against the original, under --min-psnr {minPsnr}, " +
+                $"even with nothing pruned: weight sharing at {bits} bits alone costs that much; pass more --bits.");
         long fileBytes = new FileInfo(output).Length;
         var rows = CompressionTable.Rows(compressed);
         long denseBytes = rows.Sum(r => r.DenseBytes);
@@ -97,7 +101,7 @@ internal static class CompressCommand
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 model = weights.Source, output, prune, bits, file_bytes = fileBytes, dense_bytes = denseBytes, ratio = denseBytes / (double)fileBytes,
-                psnr_vs_original = psnr is double p && double.IsFinite(p) ? p : (double?)null, seconds = clock.Elapsed.TotalSeconds,
+                psnr_vs_original = psnr is double p && double.IsFinite(p) ? p : (double?)null, min_psnr_met = prune == "sensitivity" ? !floorMissed : (bool?)null, seconds = clock.Elapsed.TotalSeconds,
                 tensors = rows.Select(r => new { tensor = r.Tensor, shape = r.Shape, codec = r.Codec, zeros = r.Sparsity, value_bits = r.ValueBits, gap_bits = r.GapBits, bytes = r.Bytes }),
                 sensitivity = sweep.Select(s => new { tensor = s.Tensor, sparsity = s.Sparsity, psnr = double.IsFinite(s.Quality) ? s.Quality : (double?)null }),
             }));

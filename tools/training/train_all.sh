@@ -2,10 +2,9 @@
 # Train every sample model one after another, then redraw the sample pictures.
 #   tools/training/train_all.sh                 # full schedule (60 minutes of training loop each)
 #   tools/training/train_all.sh edge vdsr       # only some stages
-# Budgets (training-loop minutes) and options come from the environment, e.g. the short run that
-# produced the committed models:
-#   FIP_DETAIL_MIN=20 FIP_EDGE_MIN=15 VDSR_MIN=20 VDSR_MIDDLE=8 CRNN_MIN=28 CRNN_EVAL=400 FIP_TIMING_RUNS=1 tools/training/train_all.sh
-# (detail ran with 2 timing runs; CRNN was then resumed with train_crnn.py --minutes 35 --eval-samples 400).
+# Budgets (training-loop minutes) and options come from the environment, e.g. the committed models:
+#   FIP_DETAIL_MIN=45 FIP_EDGE_MIN=45 VDSR_MIN=30 VDSR_MIDDLE=8 CRNN_MIN=55 THREADS=1 FRESH=--fresh tools/training/train_all.sh
+# (they ran concurrently rather than one after another; see samples/README.md).
 # Each run resumes from tools/training/checkpoints/ (git-ignored) when a checkpoint exists; delete
 # that folder (or pass FRESH=--fresh) to start over. Runs are niced and limited to THREADS threads.
 set -e
