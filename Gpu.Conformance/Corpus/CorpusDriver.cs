@@ -12,46 +12,36 @@ internal static class CorpusDriver
     public static TOut[] Map<TIn, TOut, TKernel>(Accelerator accelerator, TIn[] input, TOut[] initialOutput,
         Func<View<TIn>, View<TOut>, TKernel> kernel, int? length = null)
         where TIn : unmanaged where TOut : unmanaged where TKernel : struct, IKernel1D
-    {
-        using var inputBuffer = accelerator.Allocate<TIn>(input);
-        using var outputBuffer = accelerator.Allocate<TOut>(initialOutput);
-        accelerator.Launch(length ?? input.Length, kernel(inputBuffer.View, outputBuffer.View));
-        return outputBuffer.ToArray();
-    }
+        => RoundTrip(accelerator, input, initialOutput, (x, y) => accelerator.Launch(length ?? input.Length, kernel(x.View, y.View)));
 
     /// <summary>Launches a grouped kernel over <paramref name="extent"/>.</summary>
     /// <returns>The output after the launch.</returns>
     public static TOut[] Grouped<TIn, TOut, TKernel>(Accelerator accelerator, TIn[] input, GroupedExtent extent, TOut[] initialOutput,
         Func<View<TIn>, View<TOut>, TKernel> kernel)
         where TIn : unmanaged where TOut : unmanaged where TKernel : struct, IGroupKernel
-    {
-        using var inputBuffer = accelerator.Allocate<TIn>(input);
-        using var outputBuffer = accelerator.Allocate<TOut>(initialOutput);
-        accelerator.LaunchGrouped(extent, kernel(inputBuffer.View, outputBuffer.View));
-        return outputBuffer.ToArray();
-    }
+        => RoundTrip(accelerator, input, initialOutput, (x, y) => accelerator.LaunchGrouped(extent, kernel(x.View, y.View)));
 
     /// <summary>Launches a 1D kernel written with ILGPU's views over <paramref name="length"/> indices (default: one per input element).</summary>
     /// <returns>The output after the launch.</returns>
     public static TOut[] Map<TIn, TOut, TKernel>(Accelerator accelerator, TIn[] input, TOut[] initialOutput,
         Func<ArrayView<TIn>, ArrayView<TOut>, TKernel> kernel, int? length = null)
         where TIn : unmanaged where TOut : unmanaged where TKernel : struct, IKernel1D
-    {
-        using var inputBuffer = accelerator.Allocate<TIn>(input);
-        using var outputBuffer = accelerator.Allocate<TOut>(initialOutput);
-        accelerator.Launch(length ?? input.Length, kernel(inputBuffer.ArrayView, outputBuffer.ArrayView));
-        return outputBuffer.ToArray();
-    }
+        => RoundTrip(accelerator, input, initialOutput, (x, y) => accelerator.Launch(length ?? input.Length, kernel(x.ArrayView, y.ArrayView)));
 
     /// <summary>Launches a grouped kernel written with ILGPU's views over <paramref name="extent"/>.</summary>
     /// <returns>The output after the launch.</returns>
     public static TOut[] Grouped<TIn, TOut, TKernel>(Accelerator accelerator, TIn[] input, GroupedExtent extent, TOut[] initialOutput,
         Func<ArrayView<TIn>, ArrayView<TOut>, TKernel> kernel)
         where TIn : unmanaged where TOut : unmanaged where TKernel : struct, IGroupKernel
+        => RoundTrip(accelerator, input, initialOutput, (x, y) => accelerator.LaunchGrouped(extent, kernel(x.ArrayView, y.ArrayView)));
+
+    // Uploads the input and the output's initial contents, launches, reads the output back.
+    private static TOut[] RoundTrip<TIn, TOut>(Accelerator accelerator, TIn[] input, TOut[] initialOutput, Action<DeviceBuffer<TIn>, DeviceBuffer<TOut>> launch)
+        where TIn : unmanaged where TOut : unmanaged
     {
         using var inputBuffer = accelerator.Allocate<TIn>(input);
         using var outputBuffer = accelerator.Allocate<TOut>(initialOutput);
-        accelerator.LaunchGrouped(extent, kernel(inputBuffer.ArrayView, outputBuffer.ArrayView));
+        launch(inputBuffer, outputBuffer);
         return outputBuffer.ToArray();
     }
 

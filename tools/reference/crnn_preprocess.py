@@ -19,21 +19,11 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "training"))
 import safetensors_io  # noqa: E402
+from train_crnn import WIDTH, preprocess  # noqa: E402  (the fixture is what training did)
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Gpu.Tests", "Fixtures", "models", "crnn_preprocess.safetensors")
-HEIGHT, WIDTH = 32, 100
-
-
-def preprocess(gray):
-    h, w = gray.shape
-    new_w = max(1, round(w * HEIGHT / h))
-    if new_w <= WIDTH:
-        resized = cv2.resize(gray, (new_w, HEIGHT), interpolation=cv2.INTER_LINEAR)
-        resized = np.pad(resized, ((0, 0), (0, WIDTH - new_w)), mode="edge")
-    else:
-        resized = cv2.resize(gray, (WIDTH, HEIGHT), interpolation=cv2.INTER_LINEAR)
-    return resized.astype(np.float32) / 255 * 2 - 1
 
 
 def main():

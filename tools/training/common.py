@@ -153,5 +153,10 @@ def machine_line():
     return f"{os.cpu_count()} logical CPU(s), {platform.machine()}, torch {torch.__version__}, threads {torch.get_num_threads()}"
 
 
+def set_lr(optimizer, lr):
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+
+
 def log(*args):
     print(time.strftime("%H:%M:%S"), *args, flush=True)

@@ -198,8 +198,7 @@ def main():
     model.train()
     while not budget.done():
         lr = common.cosine_lr(args.lr, budget.fraction())
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+        common.set_lr(optimizer, lr)
         x, texts = make_batch(rng, train_fonts, args.batch)
         targets = torch.tensor([k for t in texts for k in encode(t)], dtype=torch.long)
         target_lengths = torch.tensor([len(t) for t in texts], dtype=torch.long)

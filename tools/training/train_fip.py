@@ -163,8 +163,7 @@ def main():
     model.train()
     while not budget.done():
         lr = common.cosine_lr(args.lr, budget.fraction())
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+        common.set_lr(optimizer, lr)
         x, y = sample_batch(variants, args.batch, args.crop, rng)
         loss = torch.nn.functional.mse_loss(model(x), y)
         optimizer.zero_grad()
