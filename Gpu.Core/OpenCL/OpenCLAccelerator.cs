@@ -29,6 +29,10 @@ internal sealed unsafe class OpenCLAccelerator : TranslatingAccelerator<OpenCLPr
 
     private OpenCLApi Api => device.Api;
 
+    /// <summary>The <c>cl_command_queue</c> every copy and launch goes through, so that bench can
+    /// run a peer library (CLBlast) on the same queue and the same buffers, in order with ours.</summary>
+    internal nint CommandQueue => context.Queue;
+
     /// <summary>Waits for every queued copy and launch, reporting the first that failed.</summary>
     public override void Synchronize()
     {
