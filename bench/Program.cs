@@ -76,12 +76,15 @@ foreach (string suite in requested.Count > 0 ? requested : [.. suites.Keys])
 }
 Console.WriteLine();
 var fmaAfter = PrintFma("after the suites");
+var peers = PeerCatalog.Survey(devices);
+foreach (var peer in peers)
+    Console.WriteLine($"peer {peer.Name} ({peer.Role}): {(peer.Unavailable is { } reason ? $"absent: {reason}" : peer.Version)}");
 if (outDirectory is not null)
 {
     var deviceReports = devices.Select(d => new DeviceReport(0, d.Name, d.DisplayName, d.Vendor, $"{d.Kind} ({d.Hardware})", d.ComputeUnits, d.MemoryBytes,
         d.PeakGflops, d.PeakGBps, d.PeakSource, peaks[d.Name])).ToList();
     var run = new RunInfo(RunEnvironment.Machine(), RunEnvironment.Os, RunEnvironment.Dotnet, RunEnvironment.Libraries(), RunEnvironment.Commit(),
-        args, QuickMode.Enabled, started, DateTimeOffset.UtcNow, fmaBefore, fmaAfter, BenchLog.Notes);
+        args, QuickMode.Enabled, started, DateTimeOffset.UtcNow, fmaBefore, fmaAfter, BenchLog.Notes, peers);
     var results = BenchLog.Measurements.Select(m => BenchResult.From(m, deviceReports.First(d => d.Name == m.Device))).ToList();
     var report = new BenchReport(BenchReport.CurrentSchema, [run], deviceReports, results);
     PrintWritten(ReportWriter.Write(report, outDirectory), results.Count(r => r.AbovePeak));

@@ -12,7 +12,8 @@ namespace Gpu.Bench.Models;
 /// <summary>Whole networks on every device beside PyTorch (best of its NCHW / channels_last and
 /// eager / folded / traced variants) and OpenCV's dnn module (CAN24 exported to ONNX) on the same
 /// machine: ms and frames/s, GFLOP/s from the network's multiply-adds, % of the device's peak,
-/// and the ratio; then where the time goes inside CAN24 at 1080p, layer by layer.</summary>
+/// and the ratio; then the shipped models beside ONNX Runtime and OpenCV dnn (<see cref="ShippedModelBench"/>);
+/// then where the time goes inside CAN24 at 1080p, layer by layer.</summary>
 public static class ModelBench
 {
     private sealed record Case(string Name, string Label, int Batch, int Height, int Width, double Macs);
@@ -66,6 +67,7 @@ public static class ModelBench
                 output.WriteLine($"  {device.Name,-10} {c.Label,-24} {seconds * 1e3,9:F1} {c.Batch / seconds,9:F2} {gflops,8:F1} {100 * gflops / device.PeakGflops,6:F0}% {torch} {opencv}");
             }
         }
+        ShippedModelBench.Run(output, devices, threads);
         if (QuickMode.Enabled || !BenchFilter.Matches("CAN24 1920×1080 layers"))
             return;
         output.WriteLine();

@@ -39,9 +39,17 @@ public sealed record BenchReport(string Schema, IReadOnlyList<RunInfo> Runs, IRe
 /// <param name="FmaBefore">The host FMA probe before the suites, or null without FMA.</param>
 /// <param name="FmaAfter">The probe after them: far from <paramref name="FmaBefore"/>, the host's load changed meanwhile.</param>
 /// <param name="Notes">Suites or cases skipped or reduced, with the reason.</param>
+/// <param name="Peers">Every peer bench knows, present with its version or absent with the reason; null in files written before peers were listed.</param>
 public sealed record RunInfo(MachineInfo Machine, string Os, string Dotnet, IReadOnlyDictionary<string, string> Libraries, string? Commit,
     IReadOnlyList<string> Arguments, bool Quick, DateTimeOffset Started, DateTimeOffset Finished, FmaReading? FmaBefore, FmaReading? FmaAfter,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes, IReadOnlyList<PeerStatus>? Peers = null);
+
+/// <summary>A peer library in a run: present with its version, or absent with the reason.</summary>
+/// <param name="Name">The peer, e.g. <c>CLBlast</c>.</param>
+/// <param name="Role">Which suites and devices it is the peer of.</param>
+/// <param name="Version">Its version where present, else null.</param>
+/// <param name="Unavailable">Why it did not run, or null where it could.</param>
+public sealed record PeerStatus(string Name, string Role, string? Version, string? Unavailable);
 
 /// <summary>The host.</summary>
 /// <param name="Host">Its host name.</param>

@@ -16,7 +16,8 @@ public sealed record Work(double? Flops = null, double? Bytes = null)
 /// <param name="Seconds">Its time for one call.</param>
 /// <param name="OnDevice">Whether it ran on the result's own device (CLBlast on an OpenCL device),
 /// so that its rate is judged against that device's peaks; host peers run on the CPU whatever the device.</param>
-/// <param name="MaxAbsDifference">The largest difference of its output from ours on the same input, or null where not compared.</param>
+/// <param name="MaxAbsDifference">The largest difference of its output from ours on the same input (from the reference
+/// definition with the same weights for a peer run in Python), or null where not compared.</param>
 public sealed record PeerTiming(string Name, string? Variant, string? Version, double Seconds, bool OnDevice = false, double? MaxAbsDifference = null);
 
 /// <summary>One case on one device as a suite measured it, before peaks are applied.</summary>
