@@ -33,6 +33,14 @@ internal sealed unsafe class OpenCLAccelerator : TranslatingAccelerator<OpenCLPr
     /// run a peer library (CLBlast) on the same queue and the same buffers, in order with ours.</summary>
     internal nint CommandQueue => context.Queue;
 
+    /// <summary>The device's FMA throughput in GFLOP/s from a kernel of explicit vectors, and their
+    /// width (<see cref="OpenCLFmaProbe"/>): bench's measured compute peak of an OpenCL device.</summary>
+    internal (double Gflops, int Width) MeasureVectorFma()
+    {
+        ThrowIfDisposed();
+        return (OpenCLFmaProbe.Measure(context, device), OpenCLFmaProbe.Width(device));
+    }
+
     /// <summary>Waits for every queued copy and launch, reporting the first that failed.</summary>
     public override void Synchronize()
     {

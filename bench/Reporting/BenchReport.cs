@@ -48,7 +48,7 @@ public sealed record RunInfo(MachineInfo Machine, string Os, string Dotnet, IRea
 /// <param name="Name">The peer, e.g. <c>CLBlast</c>.</param>
 /// <param name="Role">Which suites and devices it is the peer of.</param>
 /// <param name="Version">Its version where present, else null.</param>
-/// <param name="Unavailable">Why it did not run, or null where it could.</param>
+/// <param name="Unavailable">Why it did not run (absent, or present with nothing to run on, such as CLBlast without an OpenCL device), or null where it could.</param>
 public sealed record PeerStatus(string Name, string Role, string? Version, string? Unavailable);
 
 /// <summary>The host.</summary>
