@@ -85,15 +85,7 @@ internal sealed unsafe class OpenCLAccelerator : TranslatingAccelerator<OpenCLPr
 
     private nint CreateProgram(GeneratedKernel kernel)
     {
-        byte[] source = Encoding.UTF8.GetBytes(kernel.Source);
-        int error;
-        nint program;
-        fixed (byte* text = source)
-        {
-            byte* strings = text;
-            nuint length = (nuint)source.Length;
-            program = Api.clCreateProgramWithSource(context.Context, 1, &strings, &length, &error);
-        }
+        nint program = context.CreateProgram(kernel.Source, out int error);
         if (error != OpenCLErrorNames.Success)
             throw new KernelBuildException(OpenCLErrorNames.Get(error), kernel.EntryPoint, kernel.Source, "clCreateProgramWithSource failed.");
         return program;

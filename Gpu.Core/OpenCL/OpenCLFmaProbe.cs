@@ -89,15 +89,7 @@ internal static unsafe class OpenCLFmaProbe
 
     private static nint Build(OpenCLApi api, OpenCLContext context, OpenCLDevice device, string source)
     {
-        byte[] text = Encoding.UTF8.GetBytes(source);
-        int error;
-        nint program;
-        fixed (byte* bytes = text)
-        {
-            byte* strings = bytes;
-            nuint length = (nuint)text.Length;
-            program = api.clCreateProgramWithSource(context.Context, 1, &strings, &length, &error);
-        }
+        nint program = context.CreateProgram(source, out int error);
         OpenCLApi.Check(error, $"Creating the FMA probe program on {device.Name}");
         byte[] options = "-cl-std=CL1.2\0"u8.ToArray();
         nint handle = device.Handle;
