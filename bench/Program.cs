@@ -78,7 +78,7 @@ Console.WriteLine();
 var fmaAfter = PrintFma("after the suites");
 var peers = PeerCatalog.Survey(devices);
 foreach (var peer in peers)
-    Console.WriteLine($"peer {peer.Name} ({peer.Role}): {(peer.Unavailable is { } reason ? $"absent: {reason}" : peer.Version)}");
+    Console.WriteLine($"peer {peer.Name} ({peer.Role}): {peer.State}");
 if (outDirectory is not null)
 {
     var deviceReports = devices.Select(d => new DeviceReport(0, d.Name, d.DisplayName, d.Vendor, $"{d.Kind} ({d.Hardware})", d.ComputeUnits, d.MemoryBytes,

@@ -57,9 +57,12 @@ public static class ModelBench
                     _ => TimeCrnn(accelerator, crnn, c),
                 };
                 double seconds = timing.Min, gflops = 2 * c.Macs / seconds / 1e9;
-                // OpenCV stays in the table; the report keeps one peer per case, PyTorch as in every suite.
+                // PyTorch is the primary peer, as in every suite; OpenCV dnn (CAN24 only) is another.
+                var openCvPeer = peers.TryGetValue(Key(c.Name + "_opencv", c), out var cv) && cv.Ms is { } openCvMs
+                    ? new PeerTiming(PeerCatalog.OpenCvDnn, cv.Variant, PeerCatalog.OpenCvVersion, openCvMs / 1e3) : null;
                 BenchLog.Record(new("models", c.Label, device.Name, timing, new Work(2 * c.Macs),
-                    peers.TryGetValue(Key(c.Name, c), out var best) && best.Ms is { } torchMs ? new PeerTiming("PyTorch", best.Variant, PyTorchPeer.Version, torchMs / 1e3) : null));
+                    peers.TryGetValue(Key(c.Name, c), out var best) && best.Ms is { } torchMs ? new PeerTiming("PyTorch", best.Variant, PyTorchPeer.Version, torchMs / 1e3) : null,
+                    OtherPeers: openCvPeer is null ? null : [openCvPeer]));
                 string torch = peers.TryGetValue(Key(c.Name, c), out var p) && p.Ms is { } ms
                     ? $"{ms,11:F1} {p.Variant,-26} {ms / 1e3 / seconds,9:F2}" : $"{"n/a",11} {"",-26} {"n/a",9}";
                 string opencv = peers.TryGetValue(Key(c.Name + "_opencv", c), out var o) && o.Ms is { } cvMs

@@ -49,7 +49,16 @@ public sealed record RunInfo(MachineInfo Machine, string Os, string Dotnet, IRea
 /// <param name="Role">Which suites and devices it is the peer of.</param>
 /// <param name="Version">Its version where present, else null.</param>
 /// <param name="Unavailable">Why it did not run (absent, or present with nothing to run on, such as CLBlast without an OpenCL device), or null where it could.</param>
-public sealed record PeerStatus(string Name, string Role, string? Version, string? Unavailable);
+public sealed record PeerStatus(string Name, string Role, string? Version, string? Unavailable)
+{
+    /// <summary>"1.5.3"; "absent: why" where the library is missing; "1.5.3, not run: why" where it is present with nothing to run on.</summary>
+    public string State => (Version, Unavailable) switch
+    {
+        (_, null) => Version ?? "",
+        (null, { } reason) => $"absent: {reason}",
+        ({ } version, { } reason) => $"{version}, not run: {reason}",
+    };
+}
 
 /// <summary>The host.</summary>
 /// <param name="Host">Its host name.</param>

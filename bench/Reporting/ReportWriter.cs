@@ -88,7 +88,7 @@ public static class ReportWriter
             {
                 text.AppendLine("| peer | version, or why it did not run | peer of |").AppendLine("|---|---|---|");
                 foreach (var peer in peers)
-                    text.AppendLine($"| {peer.Name} | {PeerState(peer)} | {peer.Role} |");
+                    text.AppendLine($"| {peer.Name} | {Cell(peer.State)} | {peer.Role} |");
                 text.AppendLine();
             }
         }
@@ -125,14 +125,6 @@ public static class ReportWriter
         => $"{peer.Name}{(peer.Version is { } version ? $" {version}" : "")}: {peer.Seconds * 1e3:F3} ms" +
             (peer.Gflops is { } gflops ? $", {gflops:F1} GFLOP/s" : "") + (peer.PercentMeasuredCompute is { } percent ? $" ({percent:F1} % of peak)" : "") +
             $", × {peer.Ratio:F2}" + (peer.MaxAbsDifference is { } difference ? $", max diff {difference:G2}" : "");
-
-    /// <summary>"1.5.3", "absent: why" where the library is missing, or "1.5.3, not run: why" where it is present but had nothing to run on.</summary>
-    private static string PeerState(PeerStatus peer) => (peer.Version, peer.Unavailable) switch
-    {
-        (_, null) => peer.Version ?? "",
-        (null, { } reason) => $"absent: {Cell(reason)}",
-        ({ } version, { } reason) => $"{version}, not run: {Cell(reason)}",
-    };
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
 
