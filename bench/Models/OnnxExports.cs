@@ -26,6 +26,10 @@ public static class OnnxExports
 
     private static readonly Lazy<Exported> exports = new(Export);
 
+    /// <summary>samples/models of the repository bench was built in, or null where it is not found.</summary>
+    public static string? ModelsDirectory => PyTorchPeer.FindInRepository("global.json") is { } marker
+        && Path.Combine(Path.GetDirectoryName(marker)!, "samples", "models") is var directory && Directory.Exists(directory) ? directory : null;
+
     /// <summary>The exported models by name (empty where the export could not run).</summary>
     public static IReadOnlyDictionary<string, Model> Models => exports.Value.Models;
 
@@ -42,12 +46,10 @@ public static class OnnxExports
 
     private static Exported Export()
     {
-        string? marker = PyTorchPeer.FindInRepository("global.json");
-        if (marker is null)
-            return Exported.None("the repository (samples/models, tools/reference) is not found above bench's binaries");
-        string root = Path.GetDirectoryName(marker)!;
-        string[] weights = Directory.Exists(Path.Combine(root, "samples", "models"))
-            ? [.. Directory.GetFiles(Path.Combine(root, "samples", "models"), "*.safetensors").Order(StringComparer.Ordinal)] : [];
+        if (ModelsDirectory is not { } modelsDirectory)
+            return Exported.None("the repository's samples/models is not found above bench's binaries");
+        string root = Path.GetFullPath(Path.Combine(modelsDirectory, "..", ".."));
+        string[] weights = [.. Directory.GetFiles(modelsDirectory, "*.safetensors").Order(StringComparer.Ordinal)];
         if (weights.Length == 0)
             return Exported.None("samples/models holds no .safetensors files");
         string directory = Path.Combine(root, "artifacts", "onnx", Key(root, weights));
@@ -62,7 +64,7 @@ public static class OnnxExports
         var exported = document.RootElement;
         var failures = exported.GetProperty("failed").EnumerateObject().ToDictionary(f => f.Name, f => f.Value.GetString() ?? "unknown");
         var models = exported.GetProperty("models").EnumerateObject().ToDictionary(m => m.Name, m => new Model(m.Name, m.Value.GetProperty("kind").GetString()!,
-            Path.Combine(directory, m.Value.GetProperty("file").GetString()!), Path.Combine(root, "samples", "models", m.Name + ".safetensors"),
+            Path.Combine(directory, m.Value.GetProperty("file").GetString()!), Path.Combine(modelsDirectory, m.Name + ".safetensors"),
             m.Value.GetProperty("output").GetString()!));
         return new(models, failures, null, exported.GetProperty("torch").GetString());
     }

@@ -49,6 +49,11 @@ public static class ShippedModelBench
             cases = [.. cases.Where(c => c.Model == "crnn" && c.Batch == 1)];
         if (cases.Length == 0)
             return;
+        if (OnnxExports.ModelsDirectory is not { } modelsDirectory)
+        {
+            BenchLog.Note(output, "models: the shipped models are not timed: samples/models is not found above bench's binaries");
+            return;
+        }
         output.WriteLine();
         output.WriteLine($"  shipped models (samples/models) beside ONNX Runtime and OpenCV dnn on the exported ONNX files, CPU, {threads} threads");
         if (OnnxExports.Unavailable is { } noExport)
@@ -64,8 +69,9 @@ public static class ShippedModelBench
         foreach (var c in cases)
         {
             var model = OnnxExports.Models.GetValueOrDefault(c.Model);
-            string kind = model?.Kind ?? (c.Model == "crnn" ? "crnn" : c.Model.StartsWith("vdsr", StringComparison.Ordinal) ? "vdsr" : "can");
-            var weights = ModelWeights.Read(Path.Combine(Path.GetDirectoryName(PyTorchPeer.FindInRepository("global.json"))!, "samples", "models", c.Model + ".safetensors"));
+            var weights = ModelWeights.Read(Path.Combine(modelsDirectory, c.Model + ".safetensors"));
+            // The file's own metadata names its architecture, as gpuc reads it.
+            string kind = weights.Metadata.GetValueOrDefault("architecture", "unknown");
             float[] input = Input(kind, c.InputDimensions(kind));
             (float[] Output, Timing Time)? runtime = model is not null && OnnxRuntimePeer.Unavailable is null
                 ? OnnxRuntimePeer.Run(model, input, c.InputDimensions(kind), threads, budgetSeconds: 5, runs: 5) : null;
@@ -132,7 +138,7 @@ public static class ShippedModelBench
                 void Call() => network.Upscale(source.View, result.View, shape, 2, TensorLayout.RowMajor);
                 return Timed(accelerator, Call, result, ModelSummary.ForVdsr(vdsr, c.Width / 2, c.Height / 2, 2).Macs, budgetSeconds: 5, runs: 5);
             }
-            default:
+            case "can":
             {
                 var can = CanWeights.Load(weights);
                 using var network = new ContextAggregationNetwork(accelerator, can);
@@ -141,6 +147,8 @@ public static class ShippedModelBench
                 void Call() => network.Forward(source.View, result.View, shape, TensorLayout.RowMajor);
                 return Timed(accelerator, Call, result, ModelSummary.ForCan(can.Config, c.Width, c.Height).Macs, budgetSeconds: 5, runs: 5);
             }
+            default:
+                throw new InvalidDataException($"{c.Model}.safetensors: architecture '{kind}' is none of can, vdsr, crnn");
         }
     }
 
