@@ -1,6 +1,8 @@
 using Gpu.Bench.Reporting;
 using Gpu.Core;
+using Gpu.Core.Ilgpu;
 using ILGPU;
+using ILGPU.Runtime.CPU;
 
 namespace Gpu.Bench.Core;
 
@@ -39,13 +41,30 @@ public static class LaunchBench
         foreach (var device in devices)
         {
             using var accelerator = device.Open();
-            Measure(output, device.Name, accelerator, launches);
+            var (waited, queued) = Measure(accelerator, launches);
+            BenchLog.Record(new("launch", "launch + wait", device.Name, waited, new Work()));
+            BenchLog.Record(new("launch", "queued launches, one wait", device.Name, queued, new Work()));
+            PrintRow(output, device.Name, waited, queued);
         }
+        MeasureIlgpuCpu(output, launches);
         foreach (var backend in Devices.Backends.Where(b => b.Backend.Contains("cuda", StringComparison.OrdinalIgnoreCase) && b.DeviceCount == 0))
             BenchLog.Note(output, $"launch: cuda skipped: {backend.UnavailableReason ?? "no CUDA device"}");
     }
 
-    private static void Measure(TextWriter output, string deviceName, Accelerator accelerator, int launches)
+    /// <summary>ILGPU's CPU accelerator, reached as research code reaches it (its own context, wrapped), is no
+    /// listed device, so its figures go into the notes rather than the per-device results.</summary>
+    private static void MeasureIlgpuCpu(TextWriter output, int launches)
+    {
+        using var context = Context.Create(builder => builder.CPU());
+        using var cpu = context.CreateCPUAccelerator(0);
+        using var engine = IlgpuAccelerator.Wrap(cpu);
+        var (waited, queued) = Measure(engine, launches);
+        PrintRow(output, "ilgpu-cpu", waited, queued);
+        BenchLog.Note(output, $"launch: ilgpu-cpu (ILGPU's CPU accelerator, an emulator, not a listed device): {waited.Min * 1e6:F1} µs a launch + wait, " +
+            $"{queued.Min * 1e6:F1} µs a queued launch (fastest runs)");
+    }
+
+    private static (Timing Waited, Timing Queued) Measure(Accelerator accelerator, int launches)
     {
         using var input = accelerator.Allocate<float>(16);
         using var result = accelerator.Allocate<float>(16);
@@ -64,10 +83,11 @@ public static class LaunchBench
             for (int i = 0; i < launches; i++)
                 accelerator.Launch(1, kernel);
         });
-        BenchLog.Record(new("launch", "launch + wait", deviceName, waited, new Work()));
-        BenchLog.Record(new("launch", "queued launches, one wait", deviceName, queued, new Work()));
-        output.WriteLine($"  {deviceName,-10} {waited.Min * 1e6,16:F1} {waited.Median * 1e6,9:F1} {queued.Min * 1e6,11:F1} {queued.Median * 1e6,9:F1}");
+        return (waited, queued);
     }
+
+    private static void PrintRow(TextWriter output, string deviceName, Timing waited, Timing queued)
+        => output.WriteLine($"  {deviceName,-10} {waited.Min * 1e6,16:F1} {waited.Median * 1e6,9:F1} {queued.Min * 1e6,11:F1} {queued.Median * 1e6,9:F1}");
 
     /// <summary>The timed runs of <paramref name="work"/> (followed by a wait), each divided by the launches it makes.</summary>
     private static Timing PerLaunch(Accelerator accelerator, int launches, Action work)
