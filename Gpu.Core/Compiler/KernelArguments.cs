@@ -152,39 +152,21 @@ internal sealed class KernelArguments
         }
         // A kernel struct with explicit packing may place a field off its natural alignment.
         il.Emit(OpCodes.Unaligned, (byte)1);
-        switch (load)
-        {
-            case Load.Bits8:
-                il.Emit(OpCodes.Ldind_U1);
-                il.Emit(OpCodes.Conv_U8);
-                break;
-            case Load.Bits16:
-                il.Emit(OpCodes.Ldind_U2);
-                il.Emit(OpCodes.Conv_U8);
-                break;
-            case Load.Bits32:
-                il.Emit(OpCodes.Ldind_U4);
-                il.Emit(OpCodes.Conv_U8);
-                break;
-            case Load.Bits64:
-                il.Emit(OpCodes.Ldind_I8);
-                break;
-            case Load.Bool:
-                il.Emit(OpCodes.Ldind_U1);
-                il.Emit(OpCodes.Ldc_I4_0);
-                il.Emit(OpCodes.Cgt_Un);
-                il.Emit(OpCodes.Conv_U8);
-                break;
-            case Load.NativeInt:
-                il.Emit(OpCodes.Ldind_I);
-                il.Emit(OpCodes.Conv_I8);
-                break;
-            default:
-                il.Emit(OpCodes.Ldind_I);
-                il.Emit(OpCodes.Conv_U8);
-                break;
-        }
+        foreach (var instruction in Instructions[load])
+            il.Emit(instruction);
     }
+
+    /// <summary>The loads and widenings that turn a field's address into its 64-bit bits.</summary>
+    private static readonly Dictionary<Load, OpCode[]> Instructions = new()
+    {
+        [Load.Bits8] = [OpCodes.Ldind_U1, OpCodes.Conv_U8],
+        [Load.Bits16] = [OpCodes.Ldind_U2, OpCodes.Conv_U8],
+        [Load.Bits32] = [OpCodes.Ldind_U4, OpCodes.Conv_U8],
+        [Load.Bits64] = [OpCodes.Ldind_I8],
+        [Load.Bool] = [OpCodes.Ldind_U1, OpCodes.Ldc_I4_0, OpCodes.Cgt_Un, OpCodes.Conv_U8],
+        [Load.NativeInt] = [OpCodes.Ldind_I, OpCodes.Conv_I8],
+        [Load.NativeUInt] = [OpCodes.Ldind_I, OpCodes.Conv_U8],
+    };
 
     /// <summary>Replaces a buffer field's address with <c>(ulong)(buffer?.NativePtr ?? 0)</c>.</summary>
     private static void EmitNativePointer(ILGenerator il)

@@ -16,7 +16,7 @@ public sealed class KernelArgumentsTests
     public static IEnumerable<TestCaseData> CorpusKernels => new[] { typeof(SaxpyKernel).Assembly, typeof(Gpu.Ops.Gemm.DenseGemm).Assembly }
         .SelectMany(assembly => assembly.GetTypes())
         .Where(t => t.IsValueType && !t.IsGenericTypeDefinition)
-        .Select(t => (Type: t, Shape: ShapeOf(t)))
+        .Select(t => (Type: t, Shape: KernelShapes.Of(t)))
         .Where(k => k.Shape is not null)
         .OrderBy(k => k.Type.FullName, StringComparer.Ordinal)
         .Select(k => new TestCaseData(k.Type, k.Shape!.Value).SetArgDisplayNames(k.Type.FullName!.Replace("Gpu.", "", StringComparison.Ordinal), k.Shape.ToString()!));
@@ -40,13 +40,6 @@ public sealed class KernelArgumentsTests
 
     private static void Pack<TKernel>(GeneratedKernel kernel, object value, int[] extent, KernelArgument[] arguments) where TKernel : struct
         => kernel.Arguments.Read((TKernel)value, extent, arguments);
-
-    private static KernelShape? ShapeOf(Type type)
-        => typeof(IKernel1D).IsAssignableFrom(type) ? KernelShape.OneD
-        : typeof(IKernel2D).IsAssignableFrom(type) ? KernelShape.TwoD
-        : typeof(IKernel3D).IsAssignableFrom(type) ? KernelShape.ThreeD
-        : typeof(IGroupKernel).IsAssignableFrom(type) ? KernelShape.Grouped
-        : null;
 
     /// <summary>A boxed <paramref name="type"/> with every field, nested ones included, set to random bits;
     /// ILGPU view buffers get a buffer carrying a random handle, or stay null.</summary>
