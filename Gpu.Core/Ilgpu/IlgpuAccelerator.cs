@@ -61,12 +61,12 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
         ObjectDisposedException.ThrowIf(buffer.IsDisposed, buffer);
         if (!ReferenceEquals(buffer.Accelerator, Ilgpu))
             throw new ArgumentException($"The buffer was allocated on {buffer.Accelerator?.Name ?? "no accelerator"}, not on {Ilgpu.Name}, which this engine drives.", nameof(buffer));
-        // One buffer, one adoption: launches know an ILGPU view's buffer by its MemoryBuffer, which can name one DeviceBuffer.
-        if (Allocations.SourceOf(((IArrayView)buffer.View.BaseView).Buffer) != 0)
-            throw new ArgumentException("The buffer is already adopted; use the DeviceBuffer that adoption returned (its views, sub-views and ArrayView).", nameof(buffer));
         // The caller's views carry the raw buffer inside the typed one; the adoption's views carry it too, and
         // registering it (through the DeviceBuffer's first ArrayView) makes the caller's views pass the launch check.
         var raw = ((IArrayView)buffer.View.BaseView).Buffer;
+        // One buffer, one adoption: launches know an ILGPU view's buffer by its MemoryBuffer, which can name one DeviceBuffer.
+        if (Allocations.SourceOf(raw) != 0)
+            throw new ArgumentException("The buffer is already adopted; use the DeviceBuffer that adoption returned (its views, sub-views and ArrayView).", nameof(buffer));
         var adopted = Register<T>(new IlgpuMemory(raw, raw.LengthInBytes, owned: false), buffer.Length);
         _ = adopted.ArrayView;
         return adopted;
