@@ -8,6 +8,7 @@ using Gpu.Core;
 var suites = new Dictionary<string, Action<TextWriter, IReadOnlyList<Device>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["saxpy"] = (output, devices) => SaxpyBench.Run(output, devices),
+    ["launch"] = (output, devices) => LaunchBench.Run(output, devices),
     ["gemm"] = (output, devices) => Gpu.Bench.Gemm.GemmBench.Run(output, devices),
     ["sequence"] = (output, devices) => Gpu.Bench.Sequence.SequenceBench.Run(output, devices),
     ["conv"] = (output, devices) => Gpu.Bench.Image.ConvBench.Run(output, devices),

@@ -18,7 +18,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
         Accelerator = accelerator;
         this.memory = memory;
         Length = length;
-        Allocation = Allocations.Register(accelerator);
+        Allocation = Allocations.Register(accelerator, memory.Borrowed);
     }
 
     /// <summary>The id its views carry (see <see cref="View{T}.Allocation"/>).</summary>
@@ -33,8 +33,8 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
     /// <summary>Size in bytes.</summary>
     public long SizeInBytes => Length * sizeof(T);
 
-    /// <summary>Whether <see cref="Dispose"/> has run.</summary>
-    public bool IsDisposed => disposed;
+    /// <summary>Whether <see cref="Dispose"/> has run, or the user's ILGPU buffer it borrows is disposed.</summary>
+    public bool IsDisposed => disposed || memory.Borrowed is { IsDisposed: true };
 
     /// <summary>The whole buffer as a kernel parameter.</summary>
     /// <exception cref="InvalidOperationException">More than <see cref="int.MaxValue"/> elements: use <see cref="SubView"/>.</exception>
@@ -148,7 +148,9 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
         if (viewSource is not null)
         {
             Allocations.ReleaseSource(viewSource);
-            viewSource.Dispose();
+            // A borrowed ILGPU buffer is its owner's to dispose.
+            if (!ReferenceEquals(viewSource, memory.Borrowed))
+                viewSource.Dispose();
         }
         memory.Dispose();
         Accelerator.Forget(this);
@@ -160,5 +162,5 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
             throw new ArgumentException($"Elements [{start}, {start + count}) do not fit in a buffer of {Length}.", parameter);
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
 }

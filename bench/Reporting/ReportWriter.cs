@@ -106,9 +106,9 @@ public static class ReportWriter
             text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var r in suite)
             {
-                string peer = r.Peer is { } p ? $"{p.Seconds * 1e3:F3} ({p.Name}{(p.Variant is { Length: > 0 } v ? $", {v}" : "")})" : "";
+                string peer = r.Peer is { } p ? $"{Ms(p.Seconds)} ({p.Name}{(p.Variant is { Length: > 0 } v ? $", {v}" : "")})" : "";
                 string flags = string.Join(" ", r.Flags.Select(f => f == BenchResult.Noisy ? f : $"**⚠ {f}**")) + (r.Note is { } n ? $" {n}" : "");
-                text.AppendLine($"| {r.Case} | {report.DeviceLabel(r.Run, r.Device)} | {r.MinSeconds * 1e3:F3} | {r.MedianSeconds * 1e3:F3} | {r.MaxSeconds * 1e3:F3} | " +
+                text.AppendLine($"| {r.Case} | {report.DeviceLabel(r.Run, r.Device)} | {Ms(r.MinSeconds)} | {Ms(r.MedianSeconds)} | {Ms(r.MaxSeconds)} | " +
                     $"{r.Spread:P0} | {F(r.Gflops)} | {F(r.PercentMeasuredCompute)} | {F(r.Gbps)} | {F(r.PercentMeasuredBandwidth)} | {peer} | {F(r.PeerRatio, "F2")} | " +
                     $"{string.Join("; ", r.AllPeers.Where(p => r.Peer is null || p.Name != r.Peer.Name).Select(OtherPeer))} | {flags} |");
             }
@@ -122,13 +122,20 @@ public static class ReportWriter
 
     /// <summary>A peer beside the primary one: its time, rate and (on the device) % of the measured peak, the ratio, and how far its output was from ours.</summary>
     private static string OtherPeer(PeerResult peer)
-        => $"{peer.Name}{(peer.Version is { } version ? $" {version}" : "")}: {peer.Seconds * 1e3:F3} ms" +
+        => $"{peer.Name}{(peer.Version is { } version ? $" {version}" : "")}: {Ms(peer.Seconds)} ms" +
             (peer.Gflops is { } gflops ? $", {gflops:F1} GFLOP/s" : "") + (peer.PercentMeasuredCompute is { } percent ? $" ({percent:F1} % of peak)" : "") +
             $", × {peer.Ratio:F2}" + (peer.MaxAbsDifference is { } difference ? $", max diff {difference:G2}" : "");
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
 
     private static string Fma(FmaReading? reading) => reading is { } r ? $"{r.OneThread:F0} / {r.AllCores:F0}" : "n/a";
+
+    /// <summary>Seconds as milliseconds: three decimals, or three significant digits below 0.1 ms, where launch costs lie.</summary>
+    private static string Ms(double seconds)
+    {
+        double milliseconds = seconds * 1e3;
+        return milliseconds.ToString(milliseconds < 0.1 ? "G3" : "F3", CultureInfo.InvariantCulture);
+    }
 
     private static string F(double? value, string format = "F1") => value?.ToString(format, CultureInfo.InvariantCulture) ?? "";
 }
