@@ -72,8 +72,9 @@ public static class CodebookGemm
     /// <param name="n">Columns of X and Y.</param>
     /// <param name="bias">M biases, or empty.</param>
     /// <param name="activation">The activation.</param>
+    /// <param name="scale">M factors applied before the bias (a folded norm, which a shared codebook cannot absorb), or empty.</param>
     public static void Multiply(Accelerator accelerator, CodebookWeights weights, View<float> x, View<float> y, int n,
-        View<float> bias = default, Activation activation = default)
+        View<float> bias = default, Activation activation = default, View<float> scale = default)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
@@ -83,7 +84,10 @@ public static class CodebookGemm
         accelerator.CheckView(bias);
         OperandChecks.Disjoint(x, y);
         OperandChecks.Disjoint(bias, y);
-        var epilogue = RowEpilogue.Create(bias, activation);
+        Sparse.SparseShape.CheckScale(weights.Rows, scale.Length);
+        accelerator.CheckView(scale);
+        OperandChecks.Disjoint(scale, y);
+        var epilogue = RowEpilogue.Create(scale, bias, activation);
         if (accelerator.IsHostAddressable() && CpuRows.IsSupported)
             MultiplyOnHost(CodebookGemmKernel.For(weights, x, y, n, epilogue), weights.Rows);
         else if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda)
