@@ -15,15 +15,19 @@ internal sealed class CompressedProduct : IDisposable
     private readonly DeviceBuffer<float> scale, shift;
     private readonly Action<View<float>, View<float>, int> multiply;
 
-    private CompressedProduct(ConvGeometry geometry, IDisposable weights, DeviceBuffer<float> scale, DeviceBuffer<float> shift,
+    private CompressedProduct(Conv2dShape shape, ConvGeometry geometry, IDisposable weights, DeviceBuffer<float> scale, DeviceBuffer<float> shift,
         Action<View<float>, View<float>, int> multiply)
     {
+        Shape = shape;
         Geometry = geometry;
         this.weights = weights;
         this.scale = scale;
         this.shift = shift;
         this.multiply = multiply;
     }
+
+    /// <summary>The layer's geometry.</summary>
+    public Conv2dShape Shape { get; }
 
     /// <summary>The convolution as im2col sees it.</summary>
     public ConvGeometry Geometry { get; }
@@ -49,7 +53,7 @@ internal sealed class CompressedProduct : IDisposable
                 case ConvRoute.Sparse:
                 {
                     var csr = SparseRows(accelerator, stored.DecodeSparse(), rows, columns);
-                    return new(geometry, csr, scale, shift, (x, y, n) => SparseGemm.Multiply(accelerator, csr, x, y, n, shift.View, activation, Scale()));
+                    return new(shape, geometry, csr, scale, shift, (x, y, n) => SparseGemm.Multiply(accelerator, csr, x, y, n, shift.View, activation, Scale()));
                 }
                 case ConvRoute.Codebook:
                 {
@@ -57,7 +61,7 @@ internal sealed class CompressedProduct : IDisposable
                     // The product indexes a full table of 2^bits entries; a codebook k-means left short is padded.
                     float[] table = [.. entries.Centroids, .. new float[(1 << entries.Bits) - entries.Centroids.Length]];
                     var codebook = new CodebookWeights(accelerator, entries.Indices, table, rows, columns, entries.Bits);
-                    return new(geometry, codebook, scale, shift, (x, y, n) => CodebookGemm.Multiply(accelerator, codebook, x, y, n, shift.View, activation, Scale()));
+                    return new(shape, geometry, codebook, scale, shift, (x, y, n) => CodebookGemm.Multiply(accelerator, codebook, x, y, n, shift.View, activation, Scale()));
                 }
                 case ConvRoute.Int8:
                 {
@@ -65,7 +69,7 @@ internal sealed class CompressedProduct : IDisposable
                     // A per-channel factor folds exactly into the per-channel weight scale.
                     float[] scales = [.. entries.Scales.Select((s, o) => s * hostScale[o])];
                     var quantized = QuantizedWeights.FromQuantized(accelerator, entries.Values, scales, rows, columns);
-                    return new(geometry, quantized, scale, shift, (x, y, n) => QuantizedGemm.MultiplyDynamic(accelerator, quantized, x, n, y, shift.View, activation));
+                    return new(shape, geometry, quantized, scale, shift, (x, y, n) => QuantizedGemm.MultiplyDynamic(accelerator, quantized, x, n, y, shift.View, activation));
                 }
                 default:
                     throw new ArgumentOutOfRangeException(nameof(route), route, "Only the sparse, codebook and int8 routes have a compressed product.");

@@ -20,6 +20,10 @@ public sealed class RoutedConv2d : IDisposable
     /// <summary>Runs of each route timed when <see cref="LayerRouting.Measured"/> chooses (after one untimed run); the fastest counts.</summary>
     private const int TimedRuns = 3;
 
+    /// <summary>Rows of the one image the routes are timed on: enough rows that the per-pixel cost
+    /// shows, few enough that timing every route stays cheap next to planning a large frame.</summary>
+    public const int ProbeRows = 32;
+
     private readonly Accelerator accelerator;
     private readonly ConvScratch scratch;
     private readonly Conv2d? dense;
@@ -58,26 +62,10 @@ public sealed class RoutedConv2d : IDisposable
             LayerRouting.Measured => [.. available.Where(r => r != ConvRoute.Int8)],
             _ => available.Contains(Forced(routing)) ? [Forced(routing)] : [ConvRoute.Dense],
         };
-        var built = new Dictionary<ConvRoute, IDisposable>();
-        try
-        {
-            foreach (var route in candidates)
-                built[route] = route == ConvRoute.Dense
-                    ? new Conv2d(accelerator, shape, weights, epilogue)
-                    : CompressedProduct.Build(accelerator, route, stored!, shape, epilogue);
-            Route = built.Count == 1 ? candidates[0] : Fastest(built, layout);
-        }
-        catch
-        {
-            foreach (var layer in built.Values)
-                layer.Dispose();
-            throw;
-        }
-        foreach (var (route, layer) in built)
-            if (route != Route)
-                layer.Dispose();
-        dense = built[Route] as Conv2d;
-        compressed = built[Route] as CompressedProduct;
+        Route = candidates.Length == 1 ? candidates[0] : Fastest(candidates, weights, epilogue, stored, layout);
+        var layer = Build(Route, shape, weights, epilogue, stored);
+        dense = layer as Conv2d;
+        compressed = layer as CompressedProduct;
     }
 
     /// <summary>The geometry.</summary>
@@ -86,7 +74,8 @@ public sealed class RoutedConv2d : IDisposable
     /// <summary>The route this layer runs.</summary>
     public ConvRoute Route { get; }
 
-    /// <summary>Milliseconds of one run of each route timed by <see cref="LayerRouting.Measured"/>; empty when nothing was timed.</summary>
+    /// <summary>Milliseconds of one run of each route timed by <see cref="LayerRouting.Measured"/> on
+    /// the probe image (<see cref="ProbeRows"/> rows); empty when nothing was timed.</summary>
     public IReadOnlyDictionary<ConvRoute, double> MeasuredMilliseconds => measured;
 
     /// <summary>The routes a layer of <paramref name="shape"/> stored as <paramref name="stored"/> can
@@ -128,19 +117,20 @@ public sealed class RoutedConv2d : IDisposable
 
     private void ForwardCompressed(CompressedProduct product, View<float> input, View<float> output, TensorLayout layout, View<float> residual)
     {
-        if (input.Length != Shape.InputLength || output.Length != Shape.OutputLength || (residual.Length != 0 && residual.Length != Shape.OutputLength))
-            throw new ArgumentException($"{Shape} needs {Shape.InputLength} input and {Shape.OutputLength} output (and residual) elements; got {input.Length}, {output.Length} and {residual.Length}.");
+        var shape = product.Shape;
+        if (input.Length != shape.InputLength || output.Length != shape.OutputLength || (residual.Length != 0 && residual.Length != shape.OutputLength))
+            throw new ArgumentException($"{shape} needs {shape.InputLength} input and {shape.OutputLength} output (and residual) elements; got {input.Length}, {output.Length} and {residual.Length}.");
         if (input.Overlaps(output))
             throw new ArgumentException("The output must not overlap the input.", nameof(output));
         _ = ImageStrides.Of(layout, 1, 1, 1); // rejects layouts other than NCHW and NHWC before any launch
-        var (n, c, h, w) = (Shape.Batch, Shape.InChannels, Shape.Height, Shape.Width);
-        var (o, oh, ow) = (Shape.OutChannels, Shape.OutHeight, Shape.OutWidth);
+        var (n, c, h, w) = (shape.Batch, shape.InChannels, shape.Height, shape.Width);
+        var (o, oh, ow) = (shape.OutChannels, shape.OutHeight, shape.OutWidth);
         var nchwInput = input;
         var nchwOutput = output;
         if (layout != TensorLayout.RowMajor)
         {
-            nchwInput = scratch.Get(ScratchRegion.Input, Shape.InputLength);
-            nchwOutput = scratch.Get(ScratchRegion.Output, Shape.OutputLength);
+            nchwInput = scratch.Get(ScratchRegion.Input, shape.InputLength);
+            nchwOutput = scratch.Get(ScratchRegion.Output, shape.OutputLength);
             ImageLayoutConversion.Convert(accelerator, input, layout, nchwInput, TensorLayout.RowMajor, n, c, h, w);
         }
         var geometry = product.Geometry;
@@ -172,19 +162,25 @@ public sealed class RoutedConv2d : IDisposable
         _ => ConvRoute.Dense,
     };
 
-    /// <summary>Times each built route on a constant input in the network's layout and returns the fastest.</summary>
-    private ConvRoute Fastest(Dictionary<ConvRoute, IDisposable> built, TensorLayout layout)
+    private IDisposable Build(ConvRoute route, Conv2dShape shape, float[] weights, Conv2dEpilogue epilogue, CompressedTensor? stored)
+        => route == ConvRoute.Dense ? new Conv2d(accelerator, shape, weights, epilogue) : CompressedProduct.Build(accelerator, route, stored!, shape, epilogue);
+
+    /// <summary>Times each candidate on one image of up to <see cref="ProbeRows"/> rows at the layer's
+    /// width, a constant input in the network's layout, and returns the fastest.</summary>
+    private ConvRoute Fastest(ConvRoute[] candidates, float[] weights, Conv2dEpilogue epilogue, CompressedTensor? stored, TensorLayout layout)
     {
-        using var input = accelerator.Allocate<float>(Enumerable.Repeat(0.5f, checked((int)Shape.InputLength)).ToArray());
-        using var output = accelerator.Allocate<float>(Shape.OutputLength);
-        foreach (var (route, layer) in built)
+        var probe = Shape with { Batch = 1, Height = Math.Min(Shape.Height, ProbeRows) };
+        using var input = accelerator.Allocate<float>(Enumerable.Repeat(0.5f, checked((int)probe.InputLength)).ToArray());
+        using var output = accelerator.Allocate<float>(probe.OutputLength);
+        foreach (var route in candidates)
         {
+            using var layer = Build(route, probe, weights, epilogue, stored);
             void Run()
             {
-                if (layer is Conv2d conv)
-                    conv.Forward(input.View, output.View, layout);
+                if (layer is CompressedProduct product)
+                    ForwardCompressed(product, input.View, output.View, layout, default);
                 else
-                    ForwardCompressed((CompressedProduct)layer, input.View, output.View, layout, default);
+                    ((Conv2d)layer).Forward(input.View, output.View, layout);
                 accelerator.Synchronize();
             }
             Run();
