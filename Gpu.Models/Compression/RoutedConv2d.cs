@@ -138,7 +138,7 @@ public sealed class RoutedConv2d : IDisposable
         int inputSize = c * h * w, outputSize = o * oh * ow;
         for (int image = 0; image < n; image++)
         {
-            accelerator.Launch(geometry.OutputPositions, geometry.PatchLength, Im2ColKernel.For(geometry, nchwInput.SubView(image * inputSize, inputSize), columns));
+            Im2Col.Unfold(accelerator, geometry, nchwInput.SubView(image * inputSize, inputSize), columns);
             product.Multiply(columns, nchwOutput.SubView(image * outputSize, outputSize), geometry.OutputPositions);
         }
         if (layout != TensorLayout.RowMajor)
