@@ -14,6 +14,11 @@ namespace Gpu.Ops.Gemm.Cpu;
 /// an int8 linear layer took 17–26 ms per call for its first dozen calls instead of 3–6 ms.</remarks>
 internal static unsafe class CpuRows
 {
+    /// <summary>Columns of Y (and of X) the wide products finish together, row after row: a tile of
+    /// Y stays in L1 while every kept weight adds to it, and the tile of X (K rows) stays in L2 for
+    /// the next row, instead of whole rows of X and Y streaming through memory once per weight.</summary>
+    public const int ColumnTile = 256;
+
     /// <summary>Whether the AVX2 + FMA helpers below can run.</summary>
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 

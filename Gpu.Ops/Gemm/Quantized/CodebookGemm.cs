@@ -58,8 +58,8 @@ public sealed class CodebookWeights : IDisposable
 }
 
 /// <summary>Products with codebook weights. On the CPU (AVX2 and FMA) each weight row is decoded
-/// into L1 and then run through the dense row loop, so the decode and lookup cost K per row rather
-/// than K per output. On OpenCL and CUDA devices the grouped kernel
+/// into L1 and then run through the dense row loop a tile of columns at a time, so the decode and
+/// lookup cost K per row and tile rather than K per output. On OpenCL and CUDA devices the grouped kernel
 /// (<see cref="CodebookGemmGroupedKernel"/>) runs, with the table in shared memory; on any other
 /// device the portable <see cref="CodebookGemmKernel"/>.</summary>
 public static class CodebookGemm
@@ -102,16 +102,22 @@ public static class CodebookGemm
             int k = kernel.K, n = kernel.N;
             float* table = CpuRows.Pointer(kernel.Centroids), xHost = CpuRows.Pointer(kernel.X), yHost = CpuRows.Pointer(kernel.Y);
             float* decoded = ThreadScratch.PackedA(k);
-            for (int row = first; row < end; row++)
+            // A tile of columns at a time (CpuRows.ColumnTile); decoding a row again per tile costs
+            // K lookups against the tile's K·ColumnTile multiply-adds.
+            for (int start = 0; start < n; start += CpuRows.ColumnTile)
             {
-                int rowStart = row * kernel.WordsPerRow;
-                for (int t = 0; t < k; t++)
-                    decoded[t] = table[CodebookIndices.At(kernel.Indices, rowStart, t, kernel.Bits)];
-                float* yRow = yHost + (long)row * n;
-                new Span<float>(yRow, n).Clear();
-                for (int t = 0; t < k; t++)
-                    CpuRows.Axpy(yRow, decoded[t], xHost + (long)t * n, n);
-                CpuRows.Finish(yRow, n, row, kernel.Epilogue);
+                int width = Math.Min(CpuRows.ColumnTile, n - start);
+                for (int row = first; row < end; row++)
+                {
+                    int rowStart = row * kernel.WordsPerRow;
+                    for (int t = 0; t < k; t++)
+                        decoded[t] = table[CodebookIndices.At(kernel.Indices, rowStart, t, kernel.Bits)];
+                    float* yTile = yHost + (long)row * n + start;
+                    new Span<float>(yTile, width).Clear();
+                    for (int t = 0; t < k; t++)
+                        CpuRows.Axpy(yTile, decoded[t], xHost + (long)t * n + start, width);
+                    CpuRows.Finish(yTile, width, row, kernel.Epilogue);
+                }
             }
         });
 }

@@ -8,7 +8,8 @@ namespace Gpu.Ops.Gemm.Sparse;
 
 /// <summary>CPU paths of the sparse products. At N = 1 each output is a dot product: CSR gathers
 /// X through its indices, 1×8 blocks load eight consecutive X values as one vector. At N &gt; 1
-/// each non-zero adds a scaled row of X to the output row, vectorised over N.</summary>
+/// each non-zero adds a scaled row of X to the output row, vectorised over N; CSR does so a
+/// <see cref="CpuRows.ColumnTile"/> of columns at a time.</summary>
 internal static unsafe class CpuSparseGemm
 {
     public static bool TryMultiply(Accelerator accelerator, CsrGemmKernel kernel, int rows)
@@ -20,21 +21,26 @@ internal static unsafe class CpuSparseGemm
             int* pointers = CpuRows.Pointer(kernel.RowPointers), columns = CpuRows.Pointer(kernel.ColumnIndices);
             float* values = CpuRows.Pointer(kernel.Values), x = CpuRows.Pointer(kernel.X), y = CpuRows.Pointer(kernel.Y);
             int n = kernel.N;
-            for (int row = first; row < end; row++)
+            if (n == 1)
             {
-                int p = pointers[row], stop = pointers[row + 1];
-                float* yRow = y + (long)row * n;
-                if (n == 1)
+                for (int row = first; row < end; row++)
                 {
-                    *yRow = GatherDot(values, columns, x, p, stop);
+                    y[row] = GatherDot(values, columns, x, pointers[row], pointers[row + 1]);
+                    CpuRows.Finish(y + row, 1, row, kernel.Epilogue);
                 }
-                else
+                return;
+            }
+            for (int start = 0; start < n; start += CpuRows.ColumnTile)
+            {
+                int width = Math.Min(CpuRows.ColumnTile, n - start);
+                for (int row = first; row < end; row++)
                 {
-                    new Span<float>(yRow, n).Clear();
-                    for (; p < stop; p++)
-                        CpuRows.Axpy(yRow, values[p], x + (long)columns[p] * n, n);
+                    float* yTile = y + (long)row * n + start;
+                    new Span<float>(yTile, width).Clear();
+                    for (int p = pointers[row]; p < pointers[row + 1]; p++)
+                        CpuRows.Axpy(yTile, values[p], x + (long)columns[p] * n + start, width);
+                    CpuRows.Finish(yTile, width, row, kernel.Epilogue);
                 }
-                CpuRows.Finish(yRow, n, row, kernel.Epilogue);
             }
         });
         return true;
