@@ -97,27 +97,22 @@ public static class CodebookGemm
     }
 
     private static unsafe void MultiplyOnHost(CodebookGemmKernel kernel, int rows)
-        => CpuRows.ForEachRowRange(rows, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
+        => CpuRows.ForEachColumnTile(kernel.X, kernel.K, kernel.N, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, width, tile) =>
         {
             int k = kernel.K, n = kernel.N;
-            float* table = CpuRows.Pointer(kernel.Centroids), xHost = CpuRows.Pointer(kernel.X), yHost = CpuRows.Pointer(kernel.Y);
+            float* table = CpuRows.Pointer(kernel.Centroids), yHost = CpuRows.Pointer(kernel.Y);
             float* decoded = ThreadScratch.PackedA(k);
-            // A tile of columns at a time (CpuRows.ColumnTile); decoding a row again per tile costs
-            // K lookups against the tile's K·ColumnTile multiply-adds.
-            for (int start = 0; start < n; start += CpuRows.ColumnTile)
+            // Decoding a row again per tile costs K lookups against the tile's K·ColumnTile multiply-adds.
+            for (int row = 0; row < rows; row++)
             {
-                int width = Math.Min(CpuRows.ColumnTile, n - start);
-                for (int row = first; row < end; row++)
-                {
-                    int rowStart = row * kernel.WordsPerRow;
-                    for (int t = 0; t < k; t++)
-                        decoded[t] = table[CodebookIndices.At(kernel.Indices, rowStart, t, kernel.Bits)];
-                    float* yTile = yHost + (long)row * n + start;
-                    new Span<float>(yTile, width).Clear();
-                    for (int t = 0; t < k; t++)
-                        CpuRows.Axpy(yTile, decoded[t], xHost + (long)t * n + start, width);
-                    CpuRows.Finish(yTile, width, row, kernel.Epilogue);
-                }
+                int rowStart = row * kernel.WordsPerRow;
+                for (int t = 0; t < k; t++)
+                    decoded[t] = table[CodebookIndices.At(kernel.Indices, rowStart, t, kernel.Bits)];
+                float* yTile = yHost + (long)row * n + start;
+                new Span<float>(yTile, width).Clear();
+                for (int t = 0; t < k; t++)
+                    CpuRows.Axpy(yTile, decoded[t], tile + (long)t * width, width);
+                CpuRows.Finish(yTile, width, row, kernel.Epilogue);
             }
         });
 }

@@ -16,31 +16,32 @@ internal static unsafe class CpuSparseGemm
     {
         if (!CpuRows.IsSupported || !accelerator.IsHostAddressable())
             return false;
-        CpuRows.ForEachRowRange(rows, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
+        int n = kernel.N;
+        if (n == 1)
         {
-            int* pointers = CpuRows.Pointer(kernel.RowPointers), columns = CpuRows.Pointer(kernel.ColumnIndices);
-            float* values = CpuRows.Pointer(kernel.Values), x = CpuRows.Pointer(kernel.X), y = CpuRows.Pointer(kernel.Y);
-            int n = kernel.N;
-            if (n == 1)
+            CpuRows.ForEachRowRange(rows, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
             {
+                int* pointers = CpuRows.Pointer(kernel.RowPointers), columns = CpuRows.Pointer(kernel.ColumnIndices);
+                float* values = CpuRows.Pointer(kernel.Values), x = CpuRows.Pointer(kernel.X), y = CpuRows.Pointer(kernel.Y);
                 for (int row = first; row < end; row++)
                 {
                     y[row] = GatherDot(values, columns, x, pointers[row], pointers[row + 1]);
                     CpuRows.Finish(y + row, 1, row, kernel.Epilogue);
                 }
-                return;
-            }
-            for (int start = 0; start < n; start += CpuRows.ColumnTile)
+            });
+            return true;
+        }
+        CpuRows.ForEachColumnTile(kernel.X, kernel.X.Length / n, n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, width, tile) =>
+        {
+            int* pointers = CpuRows.Pointer(kernel.RowPointers), columns = CpuRows.Pointer(kernel.ColumnIndices);
+            float* values = CpuRows.Pointer(kernel.Values), y = CpuRows.Pointer(kernel.Y);
+            for (int row = 0; row < rows; row++)
             {
-                int width = Math.Min(CpuRows.ColumnTile, n - start);
-                for (int row = first; row < end; row++)
-                {
-                    float* yTile = y + (long)row * n + start;
-                    new Span<float>(yTile, width).Clear();
-                    for (int p = pointers[row]; p < pointers[row + 1]; p++)
-                        CpuRows.Axpy(yTile, values[p], x + (long)columns[p] * n + start, width);
-                    CpuRows.Finish(yTile, width, row, kernel.Epilogue);
-                }
+                float* yTile = y + (long)row * n + start;
+                new Span<float>(yTile, width).Clear();
+                for (int p = pointers[row]; p < pointers[row + 1]; p++)
+                    CpuRows.Axpy(yTile, values[p], tile + (long)columns[p] * width, width);
+                CpuRows.Finish(yTile, width, row, kernel.Epilogue);
             }
         });
         return true;
