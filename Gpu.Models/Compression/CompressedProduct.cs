@@ -1,5 +1,4 @@
 using Gpu.Core;
-using Gpu.Ops;
 using Gpu.Ops.Gemm.Quantized;
 using Gpu.Ops.Gemm.Sparse;
 using Gpu.Ops.Image;

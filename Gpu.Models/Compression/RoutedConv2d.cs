@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using Gpu.Core;
-using Gpu.Ops;
-using Gpu.Ops.Gemm.Quantized;
 using Gpu.Ops.Gemm.Sparse;
 using Gpu.Ops.Image;
 
