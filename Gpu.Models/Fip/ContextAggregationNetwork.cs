@@ -44,6 +44,8 @@ public sealed class ContextAggregationNetwork : IDisposable
         ArgumentNullException.ThrowIfNull(weights);
         if (!Enum.IsDefined(mode))
             throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown normalisation mode.");
+        if (!Enum.IsDefined(routing))
+            throw new ArgumentOutOfRangeException(nameof(routing), routing, "Unknown layer routing.");
         this.accelerator = accelerator;
         Weights = weights;
         Mode = mode;
