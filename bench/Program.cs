@@ -15,6 +15,7 @@ var suites = new Dictionary<string, Action<TextWriter, IReadOnlyList<Device>>>(S
     ["image"] = (output, devices) => Gpu.Bench.Image.ImageOpsBench.Run(output, devices),
     ["models"] = (output, devices) => Gpu.Bench.Models.ModelBench.Run(output, devices),
     ["pipeline"] = (output, devices) => Gpu.Bench.Pipeline.PipelineBench.Run(output, devices),
+    ["compression"] = (output, devices) => Gpu.Bench.Compression.CompressionBench.Run(output, devices),
 };
 string usage = $"usage: bench [{string.Join("|", suites.Keys)} ...] [--quick] [--devices all|cpu,opencl:0,...] [--filter TEXT] [--frames N] [--out DIR]\n" +
     "       bench merge a.json b.json ... --out DIR";

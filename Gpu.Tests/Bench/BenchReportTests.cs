@@ -64,7 +64,7 @@ public sealed class BenchReportTests
         Assert.That(device.GetProperty("peaks").GetProperty("gbps").GetDouble(), Is.Positive);
         var results = root.GetProperty("results").EnumerateArray().ToArray();
         var suites = results.Select(r => r.GetProperty("suite").GetString()).ToHashSet();
-        Assert.That(suites, Is.SupersetOf(new[] { "saxpy", "gemm", "sequence", "conv", "image", "models" }));
+        Assert.That(suites, Is.SupersetOf(new[] { "saxpy", "gemm", "sequence", "conv", "image", "models", "compression" }));
         foreach (var result in results)
         {
             Assert.That(result.GetProperty("min_seconds").GetDouble(), Is.Positive);
