@@ -17,8 +17,13 @@ public static class SensitivityAnalysis
     /// <summary>The default sweep of sparsities.</summary>
     public static IReadOnlyList<double> DefaultSparsities { get; } = [0.3, 0.5, 0.7, 0.8, 0.9, 0.95];
 
-    /// <summary>Measures <paramref name="quality"/> with each of <paramref name="tensors"/> pruned alone (by magnitude, values unshared) at each sparsity.</summary>
-    public static IReadOnlyList<SensitivityPoint> Sweep(ModelWeights weights, IEnumerable<string> tensors, IReadOnlyList<double> sparsities, Func<ModelWeights, double> quality)
+    /// <summary>
+    /// Measures <paramref name="quality"/> with each of <paramref name="tensors"/> pruned alone (by
+    /// magnitude, values unshared) at each sparsity, dropping single weights or, with
+    /// <see cref="PruningGranularity.Channels"/>, whole output channels.
+    /// </summary>
+    public static IReadOnlyList<SensitivityPoint> Sweep(ModelWeights weights, IEnumerable<string> tensors, IReadOnlyList<double> sparsities, Func<ModelWeights, double> quality,
+        PruningGranularity granularity = PruningGranularity.Weights)
     {
         var points = new List<SensitivityPoint>();
         foreach (string name in tensors)
@@ -27,7 +32,7 @@ public static class SensitivityAnalysis
             float[] values = weights.Float(name, shape);
             foreach (double sparsity in sparsities)
             {
-                bool[] keep = MagnitudePruning.MaskBySparsity(values, sparsity);
+                bool[] keep = new TensorPlan(sparsity, 8, granularity).Mask(values, shape);
                 float[] pruned = [.. values.Select((v, i) => keep[i] ? v : 0f)];
                 points.Add(new SensitivityPoint(name, sparsity, quality(weights.With(name, pruned))));
             }
@@ -37,19 +42,19 @@ public static class SensitivityAnalysis
 
     /// <summary>
     /// The plan: each swept tensor at the highest sparsity whose quality alone is at least
-    /// <paramref name="tensorFloor"/> (0 when none is), shared at <paramref name="bits"/>; then, while the
+    /// <paramref name="tensorFloor"/> (0 when none is), compressed as <paramref name="template"/> says (its sparsity replaced); then, while the
     /// whole compressed model's quality is below <paramref name="modelFloor"/>, every tensor steps back to
     /// the next lower sparsity of the sweep. Returns the plan and the quality it reached.
     /// </summary>
     public static (Dictionary<string, TensorPlan> Plan, double Quality) Schedule(ModelWeights weights, IReadOnlyList<SensitivityPoint> sweep,
-        double tensorFloor, double modelFloor, int bits, Func<ModelWeights, double> quality)
+        double tensorFloor, double modelFloor, TensorPlan template, Func<ModelWeights, double> quality)
     {
         var levels = sweep.Select(p => p.Sparsity).Append(0).Distinct().Order().ToList();
         var chosen = sweep.GroupBy(p => p.Tensor).ToDictionary(g => g.Key,
             g => levels.IndexOf(g.Where(p => p.Quality >= tensorFloor).Select(p => p.Sparsity).DefaultIfEmpty(0).Max()));
         while (true)
         {
-            var plan = chosen.ToDictionary(c => c.Key, c => new TensorPlan(levels[c.Value], bits));
+            var plan = chosen.ToDictionary(c => c.Key, c => template with { Sparsity = levels[c.Value] });
             double reached = quality(ModelCompressor.Compress(weights, plan).ToWeights(weights.Source));
             if (reached >= modelFloor || chosen.Values.All(level => level == 0))
                 return (plan, reached);

@@ -37,7 +37,7 @@ public sealed class ModelCompressionTests
         const double floor = 45;
         var sweep = SensitivityAnalysis.Sweep(weights, layers, [0.5, 0.9], fidelity.Psnr);
         Assert.That(sweep, Has.Count.EqualTo(16));
-        var (plan, reached) = SensitivityAnalysis.Schedule(weights, sweep, floor + 10 * Math.Log10(layers.Count), floor, 8, fidelity.Psnr);
+        var (plan, reached) = SensitivityAnalysis.Schedule(weights, sweep, floor + 10 * Math.Log10(layers.Count), floor, new TensorPlan(0, 8), fidelity.Psnr);
         Assert.That(reached, Is.GreaterThanOrEqualTo(floor));
 
         string path = Path.Combine(Path.GetTempPath(), $"schedule-{Environment.ProcessId}.gpuc");
