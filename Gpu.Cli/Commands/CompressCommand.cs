@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Gpu.Core;
 using Gpu.Models;
 using Gpu.Models.Compression;
+using Gpu.Models.Safetensors;
 using Spectre.Console;
 
 namespace Gpu.Cli.Commands;
@@ -25,7 +26,7 @@ internal static class CompressCommand
     private const double DefaultCerBudget = 1;
 
     private sealed record Settings(string Model, string Output, string Prune, double Sparsity, double MinPsnr, string? Budget, double? TaskPsnr,
-        int Bits, bool Structured, bool Int8, string? PlanFile, string Device, string[] Calibration, bool Overwrite, bool Json);
+        int Bits, bool Structured, bool Int8, string? PlanFile, string? Decoded, string Device, string[] Calibration, bool Overwrite, bool Json);
 
     /// <summary>A quality measure, higher is better, with the floors a sensitivity schedule must meet.</summary>
     private sealed record Quality(Func<ModelWeights, double> Measure, double ModelFloor, double LayerFloor, string Describe);
@@ -43,18 +44,19 @@ internal static class CompressCommand
         var minPsnr = new Option<double>("--min-psnr") { Description = "With --prune sensitivity and no --budget, image models: the least PSNR (dB) of the compressed model's outputs against the original's on the calibration images.", DefaultValueFactory = _ => 40 };
         var bits = new Option<int>("--bits") { Description = "Bits per shared weight value (k-means with 2^bits centroids), 2 to 8.", DefaultValueFactory = _ => 5 };
         var plan = new Option<string>("--plan") { Description = "Per-tensor sparsity and bits from a JSON file: the \"plan\" array of a `gpuc compress --json` report (overrides --prune and --bits; used to recompress a retrained model as it was planned)." };
+        var decoded = new Option<string>("--decoded") { Description = "Also write the compressed model decoded to dense float32 (pruned weights zero, shared values exact) as safetensors, e.g. for tools/training/finetune_compressed.py." };
         var device = new Option<string>("--device", "-d") { Description = "Device the calibration runs on.", DefaultValueFactory = _ => "cpu" };
         var calibration = new Option<string[]>("--calibration") { Description = "Calibration images (files or folders; FIP, VDSR) or folders of text lines with a lines.json (CRNN); the shipped samples by default.", AllowMultipleArgumentsPerToken = true };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
         var command = new Command("compress", "Prune, share (or int8-quantize) and Huffman-code a model's weights into a .gpuc file, with a per-layer report.")
-            { model, output, prune, structured, int8, sparsity, budget, taskPsnr, minPsnr, bits, plan, device, calibration, overwrite, json };
+            { model, output, prune, structured, int8, sparsity, budget, taskPsnr, minPsnr, bits, plan, decoded, device, calibration, overwrite, json };
         command.SetAction(result =>
         {
             try
             {
                 return Run(new Settings(result.GetValue(model)!, result.GetValue(output)!, result.GetValue(prune)!, result.GetValue(sparsity), result.GetValue(minPsnr),
-                    result.GetValue(budget), result.GetValue(taskPsnr), result.GetValue(bits), result.GetValue(structured), result.GetValue(int8), result.GetValue(plan),
+                    result.GetValue(budget), result.GetValue(taskPsnr), result.GetValue(bits), result.GetValue(structured), result.GetValue(int8), result.GetValue(plan), result.GetValue(decoded),
                     result.GetValue(device)!, result.GetValue(calibration) ?? [], result.GetValue(overwrite), result.GetValue(json)));
             }
             catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or FormatException or JsonException
@@ -111,6 +113,8 @@ internal static class CompressCommand
         var reading = architecture == ModelArchitecture.Crnn && quality is not null ? TextScore(settings, accelerator, decoded) : null;
         var denseReading = reading is null ? null : TextScore(settings, accelerator, weights);
         GpucFile.Write(settings.Output, compressed);
+        if (settings.Decoded is not null)
+            SafetensorsFile.Write(settings.Decoded, compressed.Tensors.Select(t => SafetensorsFile.Tensor<float>(t.Name, t.Decode(), t.Shape)), compressed.Metadata);
         bool floorMissed = settings.Prune == "sensitivity" && settings.PlanFile is null && reached < quality!.ModelFloor;
         if (floorMissed)
             Console.Error.WriteLine($"gpuc compress: warning: the compressed model misses its floor ({quality!.Describe}) even with nothing pruned: " +

@@ -1,4 +1,6 @@
+using Gpu.Models;
 using Gpu.Models.Compression;
+using Gpu.Models.Safetensors;
 
 namespace Gpu.Tests.Models.Compression;
 
@@ -117,5 +119,29 @@ public sealed class CompressionOptionsTests
         Assert.That(-10 * Math.Log10(total), Is.EqualTo(31.5).Within(1e-9));
         Assert.That(floor, Is.EqualTo(41.14).Within(0.01));
         Assert.Throws<InvalidOperationException>(() => QualityBudget.Parse("1%").FidelityFloor(32));
+    }
+
+    [Test]
+    public void TheScheduleSpendsTheSlackOnTheLeastSensitiveTensor()
+    {
+        // Quality is minus the zero share of "a" plus three times that of "b": "b" is three times as sensitive.
+        var tensors = new Dictionary<string, SafetensorsTensor>
+        {
+            ["a"] = SafetensorsFile.Tensor<float>("a", Weights(1000, 1), 10, 100),
+            ["b"] = SafetensorsFile.Tensor<float>("b", Weights(1000, 2), 10, 100),
+        };
+        var weights = new ModelWeights(tensors, new Dictionary<string, string>(), "synthetic");
+        double Quality(ModelWeights w) => -(Zeros(w, "a") + 3 * Zeros(w, "b"));
+        var sweep = SensitivityAnalysis.Sweep(weights, ["a", "b"], SensitivityAnalysis.DefaultSparsities, Quality);
+        Assert.That(sweep.Single(p => p.Tensor == "b" && p.Sparsity == 0.5).Quality, Is.EqualTo(-1.5).Within(1e-12));
+
+        // Alone, "a" may take 0.2 and "b" nothing; the model floor -1.05 then leaves room that, worked by
+        // hand, goes a 0.3, b 0.1, a 0.5, (b 0.2 fails: -1.1), a 0.7, (a 0.8 fails: -1.1).
+        var (plan, reached) = SensitivityAnalysis.Schedule(weights, sweep, -0.2, -1.05, new TensorPlan(0, 8), Quality);
+        Assert.That(plan["a"].Sparsity, Is.EqualTo(0.7));
+        Assert.That(plan["b"].Sparsity, Is.EqualTo(0.1));
+        Assert.That(reached, Is.EqualTo(-1.0).Within(1e-12));
+
+        static double Zeros(ModelWeights w, string name) => w.Float(name, 10, 100).Count(v => v == 0) / 1000.0;
     }
 }
