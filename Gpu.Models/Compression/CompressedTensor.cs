@@ -2,7 +2,8 @@ using System.Buffers.Binary;
 
 namespace Gpu.Models.Compression;
 
-/// <summary>How a tensor is stored in a <c>.gpuc</c> file (docs/format.md).</summary>
+/// <summary>How a tensor is stored in a <c>.gpuc</c> file (docs/format.md). The numbers are stored (as a
+/// channel-pruned tensor's inner codec), so new codecs are added at the end.</summary>
 public enum TensorCodec
 {
     /// <summary>float32 values as they are (biases, norm parameters, small tensors).</summary>
