@@ -1,16 +1,16 @@
 """Markdown tables of the reports tools/compression/report.sh wrote (docs/compression.md).
 
-  python3 tools/compression/tables.py OUT [OUT...]
+  python3 tools/compression/tables.py OUT [OUT...] [--per-tensor NAME ...]
 
 One table per model: configuration, file bytes, ratio to float32 and the quality gpuc compress
 measured (PSNR against the original's outputs on the calibration images, or CER and word accuracy
 on the calibration lines), sorted by ratio; then the per-tensor table of each model's
-sensitivity run that met its floor with the highest ratio.
+sensitivity run that met its floor with the highest ratio, or of the configurations named.
 """
+import argparse
 import glob
 import json
 import os
-import sys
 
 
 def quality(report):
@@ -21,8 +21,12 @@ def quality(report):
 
 
 def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("folders", nargs="+")
+    p.add_argument("--per-tensor", action="append", default=[], help="a configuration (file name without .json) to give the per-tensor table of")
+    args = p.parse_args()
     reports = {}
-    for folder in sys.argv[1:]:
+    for folder in args.folders:
         for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
             name = os.path.basename(path)[:-5]
             if name == "lines" or name.endswith("-retrained"):
@@ -41,12 +45,18 @@ def main():
             floor = r["floor"] if r["prune"] == "sensitivity" else ""
             missed = " (floor missed)" if r.get("floor_met") is False else ""
             print(f"| `{name[len(model) + 1:]}` | {floor}{missed} | {r['file_bytes']:,} | {r['ratio']:.2f}x | {quality(r)} |")
+    chosen = []
     for model in models:
+        if args.per_tensor:
+            break
         sensitivity = [(n, r) for n, r in reports.items() if os.path.basename(r["model"]).startswith(model + ".") and r["prune"] == "sensitivity"
                        and not r["structured"] and r.get("floor_met")]
         if not sensitivity:
             continue
-        name, r = max(sensitivity, key=lambda x: x[1]["ratio"])
+        chosen.append(max(sensitivity, key=lambda x: x[1]["ratio"]))
+    for name in args.per_tensor:
+        chosen.append((name, reports[name]))
+    for name, r in chosen:
         print(f"\n### Per tensor: `{name}`\n")
         print("| tensor | shape | codec | zeros | bits (gaps) | bytes | x smaller |")
         print("|---|---|---|---|---|---|---|")
