@@ -94,12 +94,18 @@ internal static class CompressCommand
 
         Dictionary<string, TensorPlan> plan;
         IReadOnlyList<SensitivityPoint> sweep = [];
+        bool floorHollow = false;
         if (settings.PlanFile is not null)
             plan = ReadPlan(settings.PlanFile, template);
         else if (settings.Prune == "sensitivity")
         {
             if (quality is null)
                 throw new NotSupportedException($"{weights.Source} is a {architecture} model: sensitivity pruning measures FIP, VDSR and CRNN models; use --prune magnitude or none.");
+            double hollow = quality.Measure(SensitivityAnalysis.WithoutTensors(weights, layers));
+            floorHollow = hollow >= quality.ModelFloor;
+            if (floorHollow)
+                Console.Error.WriteLine($"gpuc compress: warning: the model meets its floor ({quality.Describe}) even with every compressible weight zero " +
+                    $"(quality {hollow:F2}), so the schedule may prune what the network adds away; raise the floor (--min-psnr, or --task-psnr with --budget).");
             sweep = SensitivityAnalysis.Sweep(weights, layers, SensitivityAnalysis.DefaultSparsities, quality.Measure, template.Granularity);
             plan = SensitivityAnalysis.Schedule(weights, sweep, quality.LayerFloor, quality.ModelFloor, template, quality.Measure).Plan;
         }
@@ -130,7 +136,7 @@ internal static class CompressCommand
                 budget = budget?.ToString(), floor = quality?.Describe, file_bytes = fileBytes, dense_bytes = denseBytes, ratio = denseBytes / (double)fileBytes,
                 psnr_vs_original = psnr is double p && double.IsFinite(p) ? p : (double?)null,
                 cer = reading?.CharacterErrorRate, word_accuracy = reading?.WordAccuracy, original_cer = denseReading?.CharacterErrorRate, original_word_accuracy = denseReading?.WordAccuracy,
-                floor_met = settings.Prune == "sensitivity" && settings.PlanFile is null ? !floorMissed : (bool?)null, seconds = clock.Elapsed.TotalSeconds,
+                floor_met = settings.Prune == "sensitivity" && settings.PlanFile is null ? !floorMissed : (bool?)null, floor_met_with_weights_zero = floorHollow, seconds = clock.Elapsed.TotalSeconds,
                 plan = plan.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new { tensor = p.Key, sparsity = p.Value.Sparsity, bits = p.Value.Bits, granularity = p.Value.Granularity.ToString(), quantization = p.Value.Quantization.ToString() }),
                 tensors = rows.Select(r => new { tensor = r.Tensor, shape = r.Shape, codec = r.Codec, zeros = r.Sparsity, value_bits = r.ValueBits, gap_bits = r.GapBits, bytes = r.Bytes }),
                 sensitivity = sweep.Select(s => new { tensor = s.Tensor, sparsity = s.Sparsity, quality = double.IsFinite(s.Quality) ? s.Quality : (double?)null }),

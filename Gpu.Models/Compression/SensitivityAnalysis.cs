@@ -42,6 +42,14 @@ public static class SensitivityAnalysis
     }
 
     /// <summary>
+    /// The weights with every one of <paramref name="tensors"/> all zero: the model a schedule could
+    /// prune down to. When it still meets a floor, the floor does not protect what those tensors add
+    /// (VDSR without its convolutions is bicubic upscaling).
+    /// </summary>
+    public static ModelWeights WithoutTensors(ModelWeights weights, IEnumerable<string> tensors)
+        => tensors.Aggregate(weights, (current, name) => current.With(name, new float[current.ShapeOf(name).Aggregate(1L, (p, d) => p * d)]));
+
+    /// <summary>
     /// The plan: each swept tensor at the highest sparsity whose quality alone is at least
     /// <paramref name="tensorFloor"/> (0 when none is), compressed as <paramref name="template"/> says
     /// (its sparsity replaced); then, while the whole compressed model's quality is below

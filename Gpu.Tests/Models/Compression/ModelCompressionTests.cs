@@ -70,4 +70,22 @@ public sealed class ModelCompressionTests
         var plan = ModelCompressor.Compressible(weights).ToDictionary(n => n, _ => new TensorPlan(0.99, 2));
         Assert.That(fidelity.Psnr(ModelCompressor.Compress(weights, plan).ToWeights("pruned")), Is.LessThan(30));
     }
+
+    [Test]
+    public void WithoutItsConvolutionsVdsrIsStillCloseToItselfButFipIsNot()
+    {
+        using var accelerator = Devices.Open("cpu");
+        foreach (var (file, atLeast, below) in new[] { ("vdsr-x2.safetensors", 30.0, double.PositiveInfinity), ("fip-detail.safetensors", 0.0, 20.0) })
+        {
+            var weights = ModelWeights.Read(Path.Combine(AppContext.BaseDirectory, "Shipped", file));
+            var layers = ModelCompressor.Compressible(weights);
+            var hollow = SensitivityAnalysis.WithoutTensors(weights, layers);
+            foreach (string name in layers)
+                Assert.That(hollow.Float(name, [.. hollow.ShapeOf(name)]), Is.All.EqualTo(0f), name);
+            Assert.That(hollow.Names, Is.EquivalentTo(weights.Names));
+            // VDSR adds a small residual to bicubic upscaling, so a low floor cannot tell the network from no network.
+            double psnr = new ImageModelFidelity(accelerator, weights, [Calibration()]).Psnr(hollow);
+            Assert.That(psnr, Is.InRange(atLeast, below), file);
+        }
+    }
 }
