@@ -20,6 +20,7 @@ model trains in eval mode), since the compressed model runs with them.
 """
 import argparse
 import json
+import os
 import time
 
 import numpy as np
@@ -108,7 +109,7 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", help="the retrained model (dense with zeros, shared values), safetensors; never a shipped file")
     args = p.parse_args()
-    if args.out and args.out.startswith(common.MODELS_DIR):
+    if args.out and os.path.abspath(args.out).startswith(os.path.abspath(common.MODELS_DIR)):
         p.error("--out must not overwrite samples/models")
     common.setup_threads(args.threads)
     common.seed_everything(args.seed)
