@@ -2,141 +2,216 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gpu.Core;
-using Gpu.Media.Frames;
-using Gpu.Media.Images;
 using Gpu.Models;
 using Gpu.Models.Compression;
+using Gpu.Models.Safetensors;
 using Spectre.Console;
 
 namespace Gpu.Cli.Commands;
 
 /// <summary>
 /// <c>gpuc compress</c>: Deep Compression of a model into a <c>.gpuc</c> file: pruning (none, one
-/// magnitude sparsity for every layer, or per-layer sparsities by sensitivity to a quality floor),
-/// k-means weight sharing and Huffman coding, with the per-tensor table and the quality reached.
+/// magnitude sparsity for every layer, per-layer sparsities by sensitivity to a quality budget, or a
+/// plan given as JSON) of single weights or whole output channels, then k-means weight sharing and
+/// Huffman coding or int8, with the per-tensor table and the quality reached.
 /// </summary>
 internal static class CompressCommand
 {
     // Calibration crops: big enough for CAN24's context, small enough that a sweep of every layer takes seconds.
     private const int CanCrop = 128, VdsrCrop = 64;
 
+    // CRNN's budget when none is given: one percentage point of character error rate.
+    private const double DefaultCerBudget = 1;
+
+    private sealed record Settings(string Model, string Output, string Prune, double Sparsity, double MinPsnr, string? Budget, double? TaskPsnr,
+        int Bits, bool Structured, bool Int8, string? PlanFile, string? Decoded, string Device, string[] Calibration, bool Overwrite, bool Json);
+
+    /// <summary>A quality measure, higher is better, with the floors a sensitivity schedule must meet.</summary>
+    private sealed record Quality(Func<ModelWeights, double> Measure, double ModelFloor, double LayerFloor, string Describe);
+
     public static Command Create()
     {
         var model = new Argument<string>("model") { Description = "A shipped model's name (see `gpuc models`) or a safetensors file." };
         var output = new Option<string>("--output", "-o") { Description = "The .gpuc file to write.", Required = true };
-        var prune = new Option<string>("--prune") { Description = "none, magnitude (every layer at --sparsity) or sensitivity (per-layer sparsity meeting --min-psnr).", DefaultValueFactory = _ => "sensitivity" };
-        var sparsity = new Option<double>("--sparsity") { Description = "With --prune magnitude: the share of each layer's weights dropped (0 to 1).", DefaultValueFactory = _ => 0.5 };
-        var minPsnr = new Option<double>("--min-psnr") { Description = "With --prune sensitivity: the least PSNR (dB) of the compressed model's outputs against the original's on the calibration images.", DefaultValueFactory = _ => 40 };
+        var prune = new Option<string>("--prune") { Description = "none, magnitude (every layer at --sparsity) or sensitivity (per-layer sparsity meeting --budget or --min-psnr).", DefaultValueFactory = _ => "sensitivity" };
+        var structured = new Option<bool>("--structured") { Description = "Prune whole output channels by their L1 norm instead of single weights (stored compactly; they decode to zeros)." };
+        var int8 = new Option<bool>("--int8") { Description = "Store weights as int8 with one scale per output channel instead of shared values; combines with --prune none or --structured." };
+        var sparsity = new Option<double>("--sparsity") { Description = "With --prune magnitude: the share of each layer's weights (or channels) dropped (0 to 1).", DefaultValueFactory = _ => 0.5 };
+        var budget = new Option<string>("--budget") { Description = "With --prune sensitivity: the quality compression may cost. Image models: a loss of task PSNR, e.g. 0.5dB, turned into a floor on the PSNR against the original's outputs of task PSNR − 10·log10(10^(dB/10) − 1) (errors adding as uncorrelated). CRNN: a rise of character error rate on the calibration lines, e.g. 1% or 1pp (default 1pp)." };
+        var taskPsnr = new Option<double?>("--task-psnr") { Description = "With a dB budget: the original model's PSNR on its task; by default the held-out mean in the model card (NAME.json) beside the weights." };
+        var minPsnr = new Option<double>("--min-psnr") { Description = "With --prune sensitivity and no --budget, image models: the least PSNR (dB) of the compressed model's outputs against the original's on the calibration images.", DefaultValueFactory = _ => 40 };
         var bits = new Option<int>("--bits") { Description = "Bits per shared weight value (k-means with 2^bits centroids), 2 to 8.", DefaultValueFactory = _ => 5 };
+        var plan = new Option<string>("--plan") { Description = "Per-tensor sparsity and bits from a JSON file: the \"plan\" array of a `gpuc compress --json` report (overrides --prune and --bits; used to recompress a retrained model as it was planned)." };
+        var decoded = new Option<string>("--decoded") { Description = "Also write the compressed model decoded to dense float32 (pruned weights zero, shared values exact) as safetensors, e.g. for tools/training/finetune_compressed.py." };
         var device = new Option<string>("--device", "-d") { Description = "Device the calibration runs on.", DefaultValueFactory = _ => "cpu" };
-        var calibration = new Option<string[]>("--calibration") { Description = "Calibration images (files or folders); the shipped sample images by default.", AllowMultipleArgumentsPerToken = true };
+        var calibration = new Option<string[]>("--calibration") { Description = "Calibration images (files or folders; FIP, VDSR) or folders of text lines with a lines.json (CRNN); the shipped samples by default.", AllowMultipleArgumentsPerToken = true };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
-        var command = new Command("compress", "Prune, share and Huffman-code a model's weights into a .gpuc file, with a per-layer report.")
-            { model, output, prune, sparsity, minPsnr, bits, device, calibration, overwrite, json };
+        var command = new Command("compress", "Prune, share (or int8-quantize) and Huffman-code a model's weights into a .gpuc file, with a per-layer report.")
+            { model, output, prune, structured, int8, sparsity, budget, taskPsnr, minPsnr, bits, plan, decoded, device, calibration, overwrite, json };
         command.SetAction(result =>
         {
             try
             {
-                return Run(result.GetValue(model)!, result.GetValue(output)!, result.GetValue(prune)!, result.GetValue(sparsity), result.GetValue(minPsnr),
-                    result.GetValue(bits), result.GetValue(device)!, result.GetValue(calibration) ?? [], result.GetValue(overwrite), result.GetValue(json));
+                return Run(new Settings(result.GetValue(model)!, result.GetValue(output)!, result.GetValue(prune)!, result.GetValue(sparsity), result.GetValue(minPsnr),
+                    result.GetValue(budget), result.GetValue(taskPsnr), result.GetValue(bits), result.GetValue(structured), result.GetValue(int8), result.GetValue(plan), result.GetValue(decoded),
+                    result.GetValue(device)!, result.GetValue(calibration) ?? [], result.GetValue(overwrite), result.GetValue(json)));
             }
-            catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException
+            catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or FormatException or JsonException
                 or IOException or UnauthorizedAccessException or NotSupportedException or DeviceNotFoundException or Gpu.Media.MediaException)
             {
                 Console.Error.WriteLine($"gpuc compress: {e.Message}");
-                return e is ArgumentException ? 2 : 1;
+                return e is ArgumentException or FormatException ? 2 : 1;
             }
         });
         return command;
     }
 
-    private static int Run(string modelName, string output, string prune, double sparsity, double minPsnr, int bits, string deviceName,
-        string[] calibration, bool overwrite, bool json)
+    private static int Run(Settings settings)
     {
-        if (bits is < 2 or > 8)
-            throw new ArgumentException($"--bits {bits}: 2 to 8.");
-        if (prune is not ("none" or "magnitude" or "sensitivity"))
-            throw new ArgumentException($"--prune '{prune}': none, magnitude or sensitivity.");
-        if (!(sparsity is >= 0 and < 1))
-            throw new ArgumentException($"--sparsity {sparsity}: a fraction from 0 up to (not including) 1.");
-        if (File.Exists(output) && !overwrite)
-            throw new IOException($"{output} exists; pass --overwrite to replace it.");
+        if (settings.Bits is < 2 or > 8)
+            throw new ArgumentException($"--bits {settings.Bits}: 2 to 8.");
+        if (settings.Prune is not ("none" or "magnitude" or "sensitivity"))
+            throw new ArgumentException($"--prune '{settings.Prune}': none, magnitude or sensitivity.");
+        if (!(settings.Sparsity is >= 0 and < 1))
+            throw new ArgumentException($"--sparsity {settings.Sparsity}: a fraction from 0 up to (not including) 1.");
+        if (settings.Int8 && !settings.Structured && settings.Prune != "none" && settings.PlanFile is null)
+            throw new ArgumentException("--int8 stores every weight, so pruning single weights saves nothing: pass --prune none or --structured.");
+        var budget = settings.Budget is null ? null : QualityBudget.Parse(settings.Budget);
+        if (File.Exists(settings.Output) && !settings.Overwrite)
+            throw new IOException($"{settings.Output} exists; pass --overwrite to replace it.");
         var clock = Stopwatch.StartNew();
-        var weights = ModelWeights.Read(ModelCatalog.Resolve(modelName));
+        string source = ModelCatalog.Resolve(settings.Model);
+        var weights = ModelWeights.Read(source);
         var architecture = ModelSummary.Recognize(weights);
         var layers = ModelCompressor.Compressible(weights);
-        using var accelerator = Devices.Open(deviceName);
-        var fidelity = architecture is ModelArchitecture.Can or ModelArchitecture.Vdsr
-            ? new ImageModelFidelity(accelerator, weights, CalibrationImages(calibration, architecture == ModelArchitecture.Can ? CanCrop : VdsrCrop))
-            : null;
-        if (fidelity is null && prune == "sensitivity")
-            throw new NotSupportedException($"{weights.Source} is a {architecture} model: sensitivity pruning measures image fidelity (FIP, VDSR); use --prune magnitude or none.");
+        using var accelerator = Devices.Open(settings.Device);
+        var quality = Measure(settings, budget, source, weights, architecture, layers.Count, accelerator);
+        var template = new TensorPlan(0, settings.Bits, settings.Structured ? PruningGranularity.Channels : PruningGranularity.Weights,
+            settings.Int8 ? ValueQuantization.Int8 : ValueQuantization.Shared);
 
         Dictionary<string, TensorPlan> plan;
         IReadOnlyList<SensitivityPoint> sweep = [];
-        if (prune == "sensitivity")
+        bool floorHollow = false;
+        if (settings.PlanFile is not null)
+            plan = ReadPlan(settings.PlanFile, template);
+        else if (settings.Prune == "sensitivity")
         {
-            // Errors of layers pruned together roughly add up, so each layer alone may cost a share of the floor's error: 10·log10(L) dB more.
-            double layerFloor = minPsnr + 10 * Math.Log10(layers.Count);
-            sweep = SensitivityAnalysis.Sweep(weights, layers, SensitivityAnalysis.DefaultSparsities, fidelity!.Psnr);
-            plan = SensitivityAnalysis.Schedule(weights, sweep, layerFloor, minPsnr, bits, fidelity.Psnr).Plan;
+            if (quality is null)
+                throw new NotSupportedException($"{weights.Source} is a {architecture} model: sensitivity pruning measures FIP, VDSR and CRNN models; use --prune magnitude or none.");
+            double hollow = quality.Measure(SensitivityAnalysis.WithoutTensors(weights, layers));
+            floorHollow = hollow >= quality.ModelFloor;
+            if (floorHollow)
+                Console.Error.WriteLine($"gpuc compress: warning: the model meets its floor ({quality.Describe}) even with every compressible weight zero " +
+                    $"(quality {hollow:F2}), so the schedule may prune what the network adds away; raise the floor (--min-psnr, or --task-psnr with --budget).");
+            sweep = SensitivityAnalysis.Sweep(weights, layers, SensitivityAnalysis.DefaultSparsities, quality.Measure, template.Granularity);
+            plan = SensitivityAnalysis.Schedule(weights, sweep, quality.LayerFloor, quality.ModelFloor, template, quality.Measure).Plan;
         }
         else
-            plan = layers.ToDictionary(name => name, _ => new TensorPlan(prune == "none" ? 0 : sparsity, bits));
+            plan = layers.ToDictionary(name => name, _ => template with { Sparsity = settings.Prune == "none" ? 0 : settings.Sparsity });
 
         var compressed = ModelCompressor.Compress(weights, plan);
-        double? psnr = fidelity?.Psnr(compressed.ToWeights(output));
-        GpucFile.Write(output, compressed);
-        bool floorMissed = prune == "sensitivity" && psnr < minPsnr;
+        var decoded = compressed.ToWeights(settings.Output);
+        double? reached = quality?.Measure(decoded);
+        double? psnr = architecture is ModelArchitecture.Can or ModelArchitecture.Vdsr ? reached : null;
+        var reading = architecture == ModelArchitecture.Crnn && quality is not null ? TextScore(settings, accelerator, decoded) : null;
+        var denseReading = reading is null ? null : TextScore(settings, accelerator, weights);
+        GpucFile.Write(settings.Output, compressed);
+        if (settings.Decoded is not null)
+            SafetensorsFile.Write(settings.Decoded, compressed.Tensors.Select(t => SafetensorsFile.Tensor<float>(t.Name, t.Decode(), t.Shape)), compressed.Metadata);
+        bool floorMissed = settings.Prune == "sensitivity" && settings.PlanFile is null && reached < quality!.ModelFloor;
         if (floorMissed)
-            Console.Error.WriteLine($"gpuc compress: warning: the model reaches {Db(psnr!.Value)} against the original, under --min-psnr {minPsnr}, " +
-                $"even with nothing pruned: weight sharing at {bits} bits alone costs that much; pass more --bits.");
-        long fileBytes = new FileInfo(output).Length;
+            Console.Error.WriteLine($"gpuc compress: warning: the compressed model misses its floor ({quality!.Describe}) even with nothing pruned: " +
+                $"{(settings.Int8 ? "int8" : $"weight sharing at {settings.Bits} bits")} alone costs that much{(settings.Int8 ? "" : "; pass more --bits")}.");
+        long fileBytes = new FileInfo(settings.Output).Length;
         var rows = CompressionTable.Rows(compressed);
         long denseBytes = rows.Sum(r => r.DenseBytes);
-        if (json)
+        if (settings.Json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new
             {
-                model = weights.Source, output, prune, bits, file_bytes = fileBytes, dense_bytes = denseBytes, ratio = denseBytes / (double)fileBytes,
-                psnr_vs_original = psnr is double p && double.IsFinite(p) ? p : (double?)null, min_psnr_met = prune == "sensitivity" ? !floorMissed : (bool?)null, seconds = clock.Elapsed.TotalSeconds,
+                model = weights.Source, output = settings.Output, prune = settings.Prune, structured = settings.Structured, int8 = settings.Int8, bits = settings.Bits,
+                budget = budget?.ToString(), floor = quality?.Describe, file_bytes = fileBytes, dense_bytes = denseBytes, ratio = denseBytes / (double)fileBytes,
+                psnr_vs_original = psnr is double p && double.IsFinite(p) ? p : (double?)null,
+                cer = reading?.CharacterErrorRate, word_accuracy = reading?.WordAccuracy, original_cer = denseReading?.CharacterErrorRate, original_word_accuracy = denseReading?.WordAccuracy,
+                floor_met = settings.Prune == "sensitivity" && settings.PlanFile is null ? !floorMissed : (bool?)null, floor_met_with_weights_zero = floorHollow, seconds = clock.Elapsed.TotalSeconds,
+                plan = plan.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new { tensor = p.Key, sparsity = p.Value.Sparsity, bits = p.Value.Bits, granularity = p.Value.Granularity.ToString(), quantization = p.Value.Quantization.ToString() }),
                 tensors = rows.Select(r => new { tensor = r.Tensor, shape = r.Shape, codec = r.Codec, zeros = r.Sparsity, value_bits = r.ValueBits, gap_bits = r.GapBits, bytes = r.Bytes }),
-                sensitivity = sweep.Select(s => new { tensor = s.Tensor, sparsity = s.Sparsity, psnr = double.IsFinite(s.Quality) ? s.Quality : (double?)null }),
+                sensitivity = sweep.Select(s => new { tensor = s.Tensor, sparsity = s.Sparsity, quality = double.IsFinite(s.Quality) ? s.Quality : (double?)null }),
             }));
             return 0;
         }
         var console = AnsiConsole.Console;
         CompressionTable.Print(console, rows, fileBytes);
-        string quality = psnr is double q ? $"; PSNR against the original's outputs on the calibration images {Db(q)}" : "; quality not measured for this architecture";
-        console.MarkupLineInterpolated($"wrote {output}: {fileBytes:N0} bytes, {denseBytes / (double)fileBytes:F1}× smaller than float32{quality} ({clock.Elapsed.TotalSeconds:F1} s)");
+        string measured = psnr is double q ? $"; PSNR against the original's outputs on the calibration images {Db(q)}"
+            : reading is not null ? $"; calibration lines: CER {reading.CharacterErrorRate:P1} (original {denseReading!.CharacterErrorRate:P1}), words {reading.WordAccuracy:P1} (original {denseReading.WordAccuracy:P1})"
+            : "; quality not measured";
+        console.MarkupLineInterpolated(
+            $"wrote {settings.Output}: {fileBytes:N0} bytes, {denseBytes / (double)fileBytes:F1}× smaller than float32{measured} ({clock.Elapsed.TotalSeconds:F1} s)");
         return 0;
     }
 
-    private static string Db(double psnr) => double.IsFinite(psnr) ? psnr.ToString("F1", CultureInfo.InvariantCulture) + " dB" : "∞ (identical)";
-
-    /// <summary>Centre crops of the calibration images (the shipped samples by default), RGB in [0, 1].</summary>
-    private static IReadOnlyList<(ImageShape, float[])> CalibrationImages(string[] given, int crop)
+    /// <summary>The quality measure and floors for the model's architecture, or null where none is known.</summary>
+    private static Quality? Measure(Settings settings, QualityBudget? budget, string source, ModelWeights weights, ModelArchitecture architecture, int layers, Accelerator accelerator)
     {
-        string[] paths = given.Length > 0 ? given : [Path.Combine(Path.GetDirectoryName(ModelCatalog.Folder() ?? ".")!, "images")];
-        var files = paths.SelectMany(path => Directory.Exists(path)
-            ? Directory.EnumerateFiles(path).Where(f => ImageCodec.InputExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal)
-            : File.Exists(path) ? (IEnumerable<string>)[path] : throw new FileNotFoundException($"{path}: no such calibration image or folder", path)).ToList();
-        if (files.Count == 0)
-            throw new FileNotFoundException($"no calibration images in {string.Join(", ", paths)}; give some with --calibration");
-        var pool = new FrameBatchPool();
-        return [.. files.Select(file =>
+        if (architecture is ModelArchitecture.Can or ModelArchitecture.Vdsr)
         {
-            using var image = ImageCodec.Read(file, pool);
-            var size = image.Format.Size;
-            int height = Math.Min(crop, size.Height), width = Math.Min(crop, size.Width);
-            int top = (size.Height - height) / 2, left = (size.Width - width) / 2;
-            var pixels = new float[3 * height * width];
-            for (int c = 0; c < 3; c++)
-                for (int y = 0; y < height; y++)
-                    image.Plane(0, c).Slice((top + y) * size.Width + left, width).CopyTo(pixels.AsSpan((c * height + y) * width, width));
-            return (new ImageShape(1, 3, height, width), pixels);
-        })];
+            if (budget is { Unit: not BudgetUnit.Decibels })
+                throw new ArgumentException($"--budget {settings.Budget}: image models take a PSNR loss in dB, e.g. 0.5dB.");
+            var fidelity = new ImageModelFidelity(accelerator, weights, CompressionCalibration.Images(settings.Calibration, architecture == ModelArchitecture.Can ? CanCrop : VdsrCrop));
+            double floor = budget is null ? settings.MinPsnr : budget.FidelityFloor(settings.TaskPsnr ?? CardTaskPsnr(source));
+            // Errors of layers pruned together roughly add up, so each layer alone may cost a share of the floor's error: 10·log10(L) dB more.
+            return new Quality(fidelity.Psnr, floor, floor + 10 * Math.Log10(layers), $"PSNR against the original's outputs ≥ {floor:F2} dB");
+        }
+        if (architecture == ModelArchitecture.Crnn)
+        {
+            if (budget is { Unit: not BudgetUnit.PercentagePoints })
+                throw new ArgumentException($"--budget {settings.Budget}: CRNN takes a rise of character error rate, e.g. 1% or 1pp.");
+            var accuracy = new TextLineAccuracy(accelerator, CompressionCalibration.TextLines(settings.Calibration));
+            double allowed = budget?.Amount ?? DefaultCerBudget;
+            double originalCer = 100 * accuracy.Score(weights).CharacterErrorRate;
+            // Quality is minus the CER in percent; as with PSNR, each layer alone may cost its share of the budget.
+            return new Quality(w => -100 * accuracy.Score(w).CharacterErrorRate, -(originalCer + allowed), -(originalCer + allowed / layers),
+                $"CER on the calibration lines ≤ {originalCer + allowed:F2} % (original {originalCer:F2} %)");
+        }
+        return null;
     }
+
+    private static TextReadingScore TextScore(Settings settings, Accelerator accelerator, ModelWeights weights)
+        => new TextLineAccuracy(accelerator, CompressionCalibration.TextLines(settings.Calibration)).Score(weights);
+
+    /// <summary>The held-out mean PSNR the model card (NAME.json beside NAME.safetensors) reports: FIP's psnr_db, VDSR's psnr_rgb_vdsr_db.</summary>
+    private static double CardTaskPsnr(string weightsPath)
+    {
+        string card = Path.ChangeExtension(weightsPath, ".json");
+        if (!File.Exists(card))
+            throw new ArgumentException($"a dB budget needs the model's task PSNR: pass --task-psnr (no model card {card})");
+        var mean = JsonNode.Parse(File.ReadAllText(card))?["held_out_mean"];
+        var value = mean?["psnr_db"] ?? mean?["psnr_rgb_vdsr_db"];
+        return value is not null ? value.GetValue<double>() : throw new ArgumentException($"{card} reports no held-out PSNR; pass --task-psnr");
+    }
+
+    /// <summary>A per-tensor plan from the "plan" array of a <c>--json</c> report; the template gives what an entry leaves out.</summary>
+    private static Dictionary<string, TensorPlan> ReadPlan(string path, TensorPlan template)
+    {
+        var entries = JsonNode.Parse(File.ReadAllText(path))?["plan"] as JsonArray
+            ?? throw new InvalidDataException($"{path}: no \"plan\" array (write one with gpuc compress --json)");
+        var plan = new Dictionary<string, TensorPlan>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            string tensor = entry?["tensor"]?.GetValue<string>() ?? throw new InvalidDataException($"{path}: a plan entry without a \"tensor\"");
+            double sparsity = entry["sparsity"]?.GetValue<double>() ?? 0;
+            int bits = entry["bits"]?.GetValue<int>() ?? template.Bits;
+            var granularity = entry["granularity"] is { } g ? Enum.Parse<PruningGranularity>(g.GetValue<string>()) : template.Granularity;
+            var quantization = entry["quantization"] is { } q ? Enum.Parse<ValueQuantization>(q.GetValue<string>()) : template.Quantization;
+            if (!(sparsity is >= 0 and < 1) || bits is < 2 or > 8)
+                throw new InvalidDataException($"{path}: {tensor}: sparsity {sparsity} or bits {bits} out of range");
+            plan[tensor] = new TensorPlan(sparsity, bits, granularity, quantization);
+        }
+        return plan;
+    }
+
+    private static string Db(double psnr) => double.IsFinite(psnr) ? psnr.ToString("F1", CultureInfo.InvariantCulture) + " dB" : "∞ (identical)";
 }

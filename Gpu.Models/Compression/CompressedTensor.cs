@@ -2,7 +2,8 @@ using System.Buffers.Binary;
 
 namespace Gpu.Models.Compression;
 
-/// <summary>How a tensor is stored in a <c>.gpuc</c> file (docs/format.md).</summary>
+/// <summary>How a tensor is stored in a <c>.gpuc</c> file (docs/format.md). The numbers are stored (as a
+/// channel-pruned tensor's inner codec), so new codecs are added at the end.</summary>
 public enum TensorCodec
 {
     /// <summary>float32 values as they are (biases, norm parameters, small tensors).</summary>
@@ -17,6 +18,10 @@ public enum TensorCodec
 
     /// <summary>Symmetric int8 with one scale per output channel (the first dimension).</summary>
     Int8,
+
+    /// <summary>Structured pruning: a bitmask of the kept output channels, then the kept channels as
+    /// one tensor in another codec; dropped channels decode to zeros.</summary>
+    ChannelPruned,
 }
 
 /// <summary>
@@ -29,7 +34,7 @@ public enum TensorCodec
 /// <param name="Shape">Dimensions, outermost first.</param>
 /// <param name="Codec">How <paramref name="Payload"/> encodes the values.</param>
 /// <param name="Payload">The encoded values.</param>
-public sealed record CompressedTensor(string Name, long[] Shape, TensorCodec Codec, byte[] Payload)
+public sealed partial record CompressedTensor(string Name, long[] Shape, TensorCodec Codec, byte[] Payload)
 {
     /// <summary>The most elements a tensor may have (what one .NET array holds).</summary>
     public const long MaxElements = int.MaxValue;
@@ -125,16 +130,22 @@ public sealed record CompressedTensor(string Name, long[] Shape, TensorCodec Cod
         return new CompressedTensor(name, shape, TensorCodec.Int8, output.ToArray());
     }
 
-    /// <summary>Bits per stored value: 32 raw, 8 int8, the codebook index width when shared.</summary>
+    /// <summary>Bits per stored value: 32 raw, 8 int8, the codebook index width when shared (of the kept channels when channel-pruned).</summary>
     public int ValueBits => Codec switch
     {
         TensorCodec.Raw => 32,
         TensorCodec.Int8 => 8,
+        TensorCodec.ChannelPruned => KeptChannelsTensor().Tensor.ValueBits,
         _ => Payload.Length > 0 ? Payload[0] : 0,
     };
 
     /// <summary>The gap field's width of a pruned tensor; 0 for the other codecs.</summary>
-    public int GapBits => Codec == TensorCodec.SparseShared && Payload.Length > 1 ? Payload[1] : 0;
+    public int GapBits => Codec switch
+    {
+        TensorCodec.SparseShared => Payload.Length > 1 ? Payload[1] : 0,
+        TensorCodec.ChannelPruned => KeptChannelsTensor().Tensor.GapBits,
+        _ => 0,
+    };
 
     /// <summary>The float32 values the payload encodes.</summary>
     /// <exception cref="InvalidDataException">The payload does not fit the shape and codec.</exception>
@@ -146,6 +157,7 @@ public sealed record CompressedTensor(string Name, long[] Shape, TensorCodec Cod
             TensorCodec.Raw => DecodeRaw(new PayloadReader(Payload, Name), count),
             TensorCodec.Shared or TensorCodec.SparseShared => DecodeCodebook(count).ToFloat32(),
             TensorCodec.Int8 => DecodeInt8(count).ToFloat32(),
+            TensorCodec.ChannelPruned => DecodeChannelPruned(),
             _ => throw Invalid($"codec {(int)Codec} is unknown"),
         };
     }

@@ -2,10 +2,39 @@ using Gpu.Models.Safetensors;
 
 namespace Gpu.Models.Compression;
 
-/// <summary>What is done to one weight tensor: the share of weights pruned and the bits of its shared values.</summary>
-/// <param name="Sparsity">Fraction of the tensor's weights dropped by magnitude (0 keeps them all).</param>
-/// <param name="Bits">Bits per shared value (k-means with 2^Bits centroids, one of them the zero when pruned), 2 to 8.</param>
-public sealed record TensorPlan(double Sparsity, int Bits);
+/// <summary>What pruning drops: single weights, or whole output channels.</summary>
+public enum PruningGranularity
+{
+    /// <summary>The weights of smallest magnitude, wherever they are (Deep Compression's pruning).</summary>
+    Weights,
+
+    /// <summary>The output channels of smallest L1 norm (structured pruning).</summary>
+    Channels,
+}
+
+/// <summary>How the kept weights' values are stored.</summary>
+public enum ValueQuantization
+{
+    /// <summary>k-means weight sharing: a codebook and a Huffman-coded index per weight.</summary>
+    Shared,
+
+    /// <summary>Linear int8 with a symmetric scale per output channel.</summary>
+    Int8,
+}
+
+/// <summary>What is done to one weight tensor: the share pruned, at which granularity, and how the kept values are stored.</summary>
+/// <param name="Sparsity">Fraction of the tensor's weights (or output channels) dropped by magnitude (0 keeps them all).</param>
+/// <param name="Bits">Bits per shared value (k-means with 2^Bits centroids, one of them the zero when weights are pruned), 2 to 8; int8 ignores it.</param>
+/// <param name="Granularity">Whether single weights or whole output channels are dropped.</param>
+/// <param name="Quantization">Weight sharing or int8; int8 stores every weight, so it combines only with channel pruning.</param>
+public sealed record TensorPlan(double Sparsity, int Bits, PruningGranularity Granularity = PruningGranularity.Weights,
+    ValueQuantization Quantization = ValueQuantization.Shared)
+{
+    /// <summary>The mask of the weights this plan keeps in <paramref name="values"/> of <paramref name="shape"/>.</summary>
+    public bool[] Mask(ReadOnlySpan<float> values, long[] shape) => Granularity == PruningGranularity.Channels
+        ? ChannelPruning.Mask(values, (int)shape[0], Sparsity)
+        : MagnitudePruning.MaskBySparsity(values, Sparsity);
+}
 
 /// <summary>A compressed model: the source's metadata and every tensor in its stored form.</summary>
 /// <param name="Metadata">The source model's metadata (architecture, preprocessing …), kept so networks load it as before.</param>
@@ -63,17 +92,33 @@ public static class ModelCompressor
     }
 
     /// <summary>
-    /// One tensor as planned: shared values only when nothing is pruned, otherwise pruned and shared
-    /// with the gap width (3 to 8 bits) that gives the smallest payload, since the best width depends
-    /// on how the kept weights are spread.
+    /// One tensor as planned: shared (or int8) values only when nothing is pruned; the kept channels so
+    /// stored when whole channels are pruned; otherwise pruned and shared with the gap width (3 to 8
+    /// bits) that gives the smallest payload, since the best width depends on how the kept weights are spread.
     /// </summary>
+    /// <exception cref="ArgumentException">The plan asks for int8 with single weights pruned, which int8 cannot store any smaller.</exception>
     public static CompressedTensor Compress(string name, long[] shape, float[] values, TensorPlan plan)
     {
         if (plan.Sparsity <= 0)
-            return CompressedTensor.Shared(name, shape, values, plan.Bits);
+            return Dense(name, shape, values, plan);
+        if (plan.Granularity == PruningGranularity.Channels)
+        {
+            bool[] kept = ChannelPruning.KeptChannels(values, (int)shape[0], plan.Sparsity);
+            int perChannel = values.Length / kept.Length;
+            float[] compact = [.. Enumerable.Range(0, kept.Length).Where(c => kept[c]).SelectMany(c => values.Skip(c * perChannel).Take(perChannel))];
+            long[] keptShape = [kept.Count(k => k), .. shape[1..]];
+            var inner = compact.Length == 0 ? CompressedTensor.Raw(name, keptShape, compact) : Dense(name, keptShape, compact, plan);
+            return CompressedTensor.ChannelPruned(name, shape, kept, inner);
+        }
+        if (plan.Quantization == ValueQuantization.Int8)
+            throw new ArgumentException($"{name}: int8 stores every weight, so it combines with channel pruning or none, not with pruning single weights", nameof(plan));
         bool[] keep = MagnitudePruning.MaskBySparsity(values, plan.Sparsity);
         return Enumerable.Range(3, 6)
             .Select(gapBits => CompressedTensor.SparseShared(name, shape, values, keep, plan.Bits, gapBits))
             .MinBy(t => t.Payload.Length)!;
     }
+
+    private static CompressedTensor Dense(string name, long[] shape, float[] values, TensorPlan plan) => plan.Quantization == ValueQuantization.Int8
+        ? CompressedTensor.Int8(name, shape, values)
+        : CompressedTensor.Shared(name, shape, values, plan.Bits);
 }

@@ -356,4 +356,42 @@ public sealed partial class GpucRunTests
         Assert.That(refused.Error, Does.Contain("bad.gpuc"));
         Assert.That(File.Exists(Path.Combine(directory, "bad.png")), Is.False);
     }
+
+    [Test]
+    public void CompressOffersInt8StructuredPruningBudgetsAndCrnnCalibration()
+    {
+        string model = Path.Combine(AppContext.BaseDirectory, "Shipped", "fip-detail.safetensors"), calibration = MakeImages("calibration", 1);
+        string structured = Path.Combine(directory, "structured.gpuc");
+        var (code, output, error) = Gpuc("compress", model, "-o", structured, "--prune", "magnitude", "--sparsity", "0.25", "--structured", "--int8",
+            "--calibration", calibration, "--json");
+        Assert.That(code, Is.EqualTo(0), error);
+        using (var report = System.Text.Json.JsonDocument.Parse(output))
+        {
+            var tensors = report.RootElement.GetProperty("tensors").EnumerateArray().ToList();
+            Assert.That(tensors.Count(t => t.GetProperty("codec").GetString() == "ChannelPruned"), Is.EqualTo(8));
+            // 6 of each layer's 24 channels are dropped whole: a quarter of its weights are zero.
+            Assert.That(tensors.Where(t => t.GetProperty("codec").GetString() == "ChannelPruned").Select(t => t.GetProperty("zeros").GetDouble()), Is.All.GreaterThanOrEqualTo(0.25));
+        }
+        string input = MakeImages("in", 1), result = Path.Combine(directory, "structured.png");
+        Assert.That(Gpuc("run", structured, Directory.GetFiles(input)[0], "-o", result).ExitCode, Is.EqualTo(0));
+        Assert.That(Gpuc("info", structured, "--size", "64x48").Output, Does.Contain("ChannelPruned"));
+
+        var int8Pruned = Gpuc("compress", model, "-o", Path.Combine(directory, "refused.gpuc"), "--prune", "magnitude", "--int8");
+        Assert.That(int8Pruned.ExitCode, Is.EqualTo(2));
+        Assert.That(int8Pruned.Error, Does.Contain("--int8"));
+        var wrongUnit = Gpuc("compress", model, "-o", Path.Combine(directory, "refused.gpuc"), "--budget", "1%", "--calibration", calibration);
+        Assert.That(wrongUnit.ExitCode, Is.EqualTo(2));
+        Assert.That(wrongUnit.Error, Does.Contain("dB"));
+        Assert.That(Gpuc("compress", model, "-o", Path.Combine(directory, "refused.gpuc"), "--budget", "half").ExitCode, Is.EqualTo(2));
+        Assert.That(File.Exists(Path.Combine(directory, "refused.gpuc")), Is.False);
+
+        // CRNN is measured by reading the shipped lines; 8-bit sharing, nothing pruned, against the original's readings.
+        var crnn = Gpuc("compress", Path.Combine(AppContext.BaseDirectory, "Shipped", "crnn.safetensors"), "-o", Path.Combine(directory, "crnn.gpuc"),
+            "--prune", "none", "--bits", "8", "--calibration", Path.Combine(AppContext.BaseDirectory, "Shipped", "text"), "--json");
+        Assert.That(crnn.ExitCode, Is.EqualTo(0), crnn.Error);
+        using var crnnReport = System.Text.Json.JsonDocument.Parse(crnn.Output);
+        Assert.That(crnnReport.RootElement.GetProperty("original_cer").GetDouble(), Is.InRange(0.05, 0.6));
+        Assert.That(crnnReport.RootElement.GetProperty("cer").GetDouble(), Is.InRange(0, 1));
+        Assert.That(crnnReport.RootElement.GetProperty("ratio").GetDouble(), Is.GreaterThan(3.5));
+    }
 }

@@ -89,7 +89,8 @@ public sealed class GpucFileTests
         string path = Path.Combine(directory, "valid.gpuc");
         float[] w = Weights(400, 4);
         GpucFile.Write(path, new CompressedModel(new Dictionary<string, string> { ["architecture"] = "vdsr" },
-            [CompressedTensor.SparseShared("a", [20, 20], w, MagnitudePruning.MaskBySparsity(w, 0.8), 4, 3), CompressedTensor.Int8("b", [4, 100], w)]));
+            [CompressedTensor.SparseShared("a", [20, 20], w, MagnitudePruning.MaskBySparsity(w, 0.8), 4, 3), CompressedTensor.Int8("b", [4, 100], w),
+             ModelCompressor.Compress("c", [20, 20], w, new TensorPlan(0.3, 3, PruningGranularity.Channels))]));
         return File.ReadAllBytes(path);
     }
 

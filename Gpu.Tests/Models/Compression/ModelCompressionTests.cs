@@ -37,7 +37,7 @@ public sealed class ModelCompressionTests
         const double floor = 45;
         var sweep = SensitivityAnalysis.Sweep(weights, layers, [0.5, 0.9], fidelity.Psnr);
         Assert.That(sweep, Has.Count.EqualTo(16));
-        var (plan, reached) = SensitivityAnalysis.Schedule(weights, sweep, floor + 10 * Math.Log10(layers.Count), floor, 8, fidelity.Psnr);
+        var (plan, reached) = SensitivityAnalysis.Schedule(weights, sweep, floor + 10 * Math.Log10(layers.Count), floor, new TensorPlan(0, 8), fidelity.Psnr);
         Assert.That(reached, Is.GreaterThanOrEqualTo(floor));
 
         string path = Path.Combine(Path.GetTempPath(), $"schedule-{Environment.ProcessId}.gpuc");
@@ -69,5 +69,23 @@ public sealed class ModelCompressionTests
         var fidelity = new ImageModelFidelity(accelerator, weights, [Calibration()]);
         var plan = ModelCompressor.Compressible(weights).ToDictionary(n => n, _ => new TensorPlan(0.99, 2));
         Assert.That(fidelity.Psnr(ModelCompressor.Compress(weights, plan).ToWeights("pruned")), Is.LessThan(30));
+    }
+
+    [Test]
+    public void WithoutItsConvolutionsVdsrIsStillCloseToItselfButFipIsNot()
+    {
+        using var accelerator = Devices.Open("cpu");
+        foreach (var (file, atLeast, below) in new[] { ("vdsr-x2.safetensors", 30.0, double.PositiveInfinity), ("fip-detail.safetensors", 0.0, 20.0) })
+        {
+            var weights = ModelWeights.Read(Path.Combine(AppContext.BaseDirectory, "Shipped", file));
+            var layers = ModelCompressor.Compressible(weights);
+            var hollow = SensitivityAnalysis.WithoutTensors(weights, layers);
+            foreach (string name in layers)
+                Assert.That(hollow.Float(name, [.. hollow.ShapeOf(name)]), Is.All.EqualTo(0f), name);
+            Assert.That(hollow.Names, Is.EquivalentTo(weights.Names));
+            // VDSR adds a small residual to bicubic upscaling, so a low floor cannot tell the network from no network.
+            double psnr = new ImageModelFidelity(accelerator, weights, [Calibration()]).Psnr(hollow);
+            Assert.That(psnr, Is.InRange(atLeast, below), file);
+        }
     }
 }
