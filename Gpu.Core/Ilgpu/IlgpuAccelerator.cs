@@ -26,7 +26,7 @@ internal sealed class IlgpuAccelerator : Gpu.Core.Accelerator
     /// <summary>Opens ILGPU's CPU accelerator (an emulator: for correctness, not speed).</summary>
     public static IlgpuAccelerator OpenCpu(Device device)
     {
-        var context = Context.Create(builder => builder.CPU(CpuEmulation));
+        var context = Context.Create(builder => builder.CPU(CpuEmulation).EnableAlgorithms());
         return new IlgpuAccelerator(device, context, context.CreateCPUAccelerator(0));
     }
 

@@ -7,17 +7,17 @@ namespace Gpu.Core;
 /// what a <see cref="View{T}"/>'s <see cref="View{T}.Allocation"/> is checked against.</summary>
 internal static class Allocations
 {
-    private static readonly ConcurrentDictionary<int, Accelerator> live = new();
+    private static readonly ConcurrentDictionary<int, (Accelerator Owner, IArrayViewSource Buffer)> live = new();
     private static int last;
 
-    /// <summary>A fresh id for a buffer of <paramref name="owner"/>. Ids wrap after 2^32 allocations;
+    /// <summary>A fresh id for <paramref name="buffer"/>, a buffer of <paramref name="owner"/>. Ids wrap after 2^32 allocations;
     /// one still held by a live buffer is skipped, so two live buffers never share one.</summary>
-    public static int Register(Accelerator owner)
+    public static int Register(Accelerator owner, IArrayViewSource buffer)
     {
         while (true)
         {
             int id = Interlocked.Increment(ref last);
-            if (id != 0 && live.TryAdd(id, owner))
+            if (id != 0 && live.TryAdd(id, (owner, buffer)))
                 return id;
         }
     }
@@ -38,5 +38,15 @@ internal static class Allocations
     public static int SourceOf(MemoryBuffer? source) => source is not null && sources.TryGetValue(source, out int id) ? id : 0;
 
     /// <summary>The accelerator of the live buffer <paramref name="id"/>, or null once it is disposed.</summary>
-    public static Accelerator? OwnerOf(int id) => live.TryGetValue(id, out var owner) ? owner : null;
+    public static Accelerator? OwnerOf(int id) => live.TryGetValue(id, out var entry) ? entry.Owner : null;
+
+    /// <summary>The ILGPU buffer behind the ILGPU views of the live buffer <paramref name="id"/>, or null once it is disposed.</summary>
+    public static MemoryBuffer? ViewSourceOf(int id) => live.TryGetValue(id, out var entry) ? entry.Buffer.ViewSource : null;
+}
+
+/// <summary>A buffer whose memory ILGPU views can refer to (<see cref="DeviceBuffer{T}"/> of any element type).</summary>
+internal interface IArrayViewSource
+{
+    /// <summary>The ILGPU buffer its ILGPU views refer to.</summary>
+    MemoryBuffer ViewSource { get; }
 }
