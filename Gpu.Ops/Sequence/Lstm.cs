@@ -156,7 +156,7 @@ public sealed class Lstm : IDisposable
                 if (finalHidden.Length != 0)
                 {
                     int lastStep = direction == 0 ? steps - 1 : 0;
-                    accelerator.Launch(batch * r, new CopyKernel
+                    accelerator.Launch(batch * r, new Image.CopyKernel
                     {
                         Source = directionOutput.SubView(lastStep * batch * r, batch * r).AsArrayView(),
                         Destination = finalHidden.SubView(state * batch * r, batch * r).AsArrayView(),

@@ -38,11 +38,3 @@ internal struct ConcatenateDirectionsKernel : IKernel2D
         Output[y * 2 * Width + x] = x < Width ? Forward[y * Width + j] : Backward[y * Width + j];
     }
 }
-
-/// <summary>Copies one view into another of the same length.</summary>
-internal struct CopyKernel : IKernel1D
-{
-    public ArrayView<float> Source, Destination;
-
-    public void Execute(int index) => Destination[index] = Source[index];
-}

@@ -115,7 +115,9 @@ public sealed class IlgpuPtxTests
         {
             typeof(Gpu.Ops.Image.RelayoutKernel), typeof(Gpu.Ops.Sequence.SoftmaxRowsKernel), typeof(Gpu.Ops.Sequence.CtcArgmaxKernel),
             typeof(Gpu.Ops.Sequence.CtcCollapseKernel), typeof(Gpu.Ops.Sequence.LstmCellKernel), typeof(Gpu.Ops.Sequence.ConcatenateDirectionsKernel),
-            typeof(Gpu.Ops.Sequence.CopyKernel), typeof(Gpu.Ops.Sequence.SruRecurrenceKernel),
+            typeof(Gpu.Ops.Sequence.SruRecurrenceKernel), typeof(Gpu.Ops.Image.CopyKernel), typeof(Gpu.Ops.Image.ScaleAddActivateKernel),
+            typeof(Gpu.Ops.Image.ClampKernel), typeof(Gpu.Ops.Image.ColorTransformKernel), typeof(Gpu.Ops.Image.BicubicResizeKernel),
+            typeof(Gpu.Ops.Image.MaxPool2dKernel), typeof(Gpu.Ops.Image.AdaptiveAffineKernel),
         }));
 
     [Test]

@@ -6,6 +6,7 @@ namespace Gpu.Tests.Ops.Image;
 
 /// <summary>Colour conversion against the VDSR (MATLAB rgb2ycbcr) fixture, element-wise ops against
 /// host computations.</summary>
+[TestFixtureSource(typeof(TestDevices), nameof(TestDevices.FixturesWithIlgpuCpu))]
 public sealed class ElementwiseTests(string deviceName) : DeviceTest(deviceName)
 {
     [Test]
