@@ -3,8 +3,9 @@ namespace Gpu.Cli;
 /// <summary>The shipped models (<c>samples/models/NAME.safetensors</c>, each with a model card
 /// beside it) by name, found from <c>GPUC_MODELS</c> or upwards from the working directory and
 /// the executable; a path to a safetensors file works wherever a name does.</summary>
-internal static class ModelCatalog
+public static class ModelCatalog
 {
+    /// <summary>The environment variable naming the folder of shipped models.</summary>
     public const string FolderVariable = "GPUC_MODELS";
 
     /// <summary>The folder of shipped models, or null when none is found.</summary>

@@ -16,7 +16,7 @@ public static class Measure
     /// <param name="warmups">Untimed runs first.</param>
     /// <param name="runs">Timed runs.</param>
     public static Timing Runs(Accelerator accelerator, Action work, int warmups = 3, int runs = 10)
-        => Time(accelerator, work, warmups, runs, double.PositiveInfinity);
+        => Time(accelerator.Synchronize, work, warmups, runs, double.PositiveInfinity);
 
     /// <summary>For work that may take seconds a call: one warm-up, then timed runs until
     /// <paramref name="runs"/> are done or <paramref name="budgetSeconds"/> is spent (at least one).</summary>
@@ -25,7 +25,15 @@ public static class Measure
     /// <param name="budgetSeconds">Timed seconds after which no further run starts.</param>
     /// <param name="runs">Most timed runs.</param>
     public static Timing Within(Accelerator accelerator, Action work, double budgetSeconds = 1.0, int runs = 3)
-        => Time(accelerator, work, 1, runs, budgetSeconds);
+        => Time(accelerator.Synchronize, work, 1, runs, budgetSeconds);
+
+    /// <summary><see cref="Within(Accelerator, Action, double, int)"/> for a host library's call
+    /// (a peer in this process), which has finished when it returns.</summary>
+    /// <param name="work">One run of the measured work.</param>
+    /// <param name="budgetSeconds">Timed seconds after which no further run starts.</param>
+    /// <param name="runs">Most timed runs.</param>
+    public static Timing Within(Action work, double budgetSeconds = 1.0, int runs = 3)
+        => Time(() => { }, work, 1, runs, budgetSeconds);
 
     /// <summary>Milliseconds of one call.</summary>
     /// <param name="work">The work.</param>
@@ -36,20 +44,20 @@ public static class Measure
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
 
-    private static Timing Time(Accelerator accelerator, Action work, int warmups, int runs, double budgetSeconds)
+    private static Timing Time(Action synchronize, Action work, int warmups, int runs, double budgetSeconds)
     {
         if (QuickMode.Enabled)
             (warmups, runs) = (Math.Min(warmups, 1), Math.Min(runs, QuickRuns));
         for (int i = 0; i < warmups; i++)
             work();
-        accelerator.Synchronize();
+        synchronize();
         var seconds = new List<double>(runs);
         double spent = 0;
         for (int i = 0; i < runs && (i == 0 || spent < budgetSeconds); i++)
         {
             long start = Stopwatch.GetTimestamp();
             work();
-            accelerator.Synchronize();
+            synchronize();
             double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
             seconds.Add(elapsed);
             spent += elapsed;

@@ -8,12 +8,14 @@ using Gpu.Core;
 var suites = new Dictionary<string, Action<TextWriter, IReadOnlyList<Device>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["saxpy"] = (output, devices) => SaxpyBench.Run(output, devices),
+    ["launch"] = (output, devices) => LaunchBench.Run(output, devices),
     ["gemm"] = (output, devices) => Gpu.Bench.Gemm.GemmBench.Run(output, devices),
     ["sequence"] = (output, devices) => Gpu.Bench.Sequence.SequenceBench.Run(output, devices),
     ["conv"] = (output, devices) => Gpu.Bench.Image.ConvBench.Run(output, devices),
     ["image"] = (output, devices) => Gpu.Bench.Image.ImageOpsBench.Run(output, devices),
     ["models"] = (output, devices) => Gpu.Bench.Models.ModelBench.Run(output, devices),
     ["pipeline"] = (output, devices) => Gpu.Bench.Pipeline.PipelineBench.Run(output, devices),
+    ["compression"] = (output, devices) => Gpu.Bench.Compression.CompressionBench.Run(output, devices),
 };
 string usage = $"usage: bench [{string.Join("|", suites.Keys)} ...] [--quick] [--devices all|cpu,opencl:0,...] [--filter TEXT] [--frames N] [--out DIR]\n" +
     "       bench merge a.json b.json ... --out DIR";
@@ -76,12 +78,15 @@ foreach (string suite in requested.Count > 0 ? requested : [.. suites.Keys])
 }
 Console.WriteLine();
 var fmaAfter = PrintFma("after the suites");
+var peers = PeerCatalog.Survey(devices);
+foreach (var peer in peers)
+    Console.WriteLine($"peer {peer.Name} ({peer.Role}): {peer.State}");
 if (outDirectory is not null)
 {
     var deviceReports = devices.Select(d => new DeviceReport(0, d.Name, d.DisplayName, d.Vendor, $"{d.Kind} ({d.Hardware})", d.ComputeUnits, d.MemoryBytes,
         d.PeakGflops, d.PeakGBps, d.PeakSource, peaks[d.Name])).ToList();
     var run = new RunInfo(RunEnvironment.Machine(), RunEnvironment.Os, RunEnvironment.Dotnet, RunEnvironment.Libraries(), RunEnvironment.Commit(),
-        args, QuickMode.Enabled, started, DateTimeOffset.UtcNow, fmaBefore, fmaAfter, BenchLog.Notes);
+        args, QuickMode.Enabled, started, DateTimeOffset.UtcNow, fmaBefore, fmaAfter, BenchLog.Notes, peers);
     var results = BenchLog.Measurements.Select(m => BenchResult.From(m, deviceReports.First(d => d.Name == m.Device))).ToList();
     var report = new BenchReport(BenchReport.CurrentSchema, [run], deviceReports, results);
     PrintWritten(ReportWriter.Write(report, outDirectory), results.Count(r => r.AbovePeak));

@@ -12,19 +12,23 @@ public static class PyTorchPeer
     /// <summary>The interpreter with Debian's python3-torch.</summary>
     public const string Python = "/usr/bin/python3";
 
-    private static readonly Lazy<string> version = new(() =>
+    private static readonly Lazy<string> version = new(() => Query("import torch; print(torch.__version__)"));
+
+    /// <summary>What the peer interpreter prints for <paramref name="code"/>, or "unavailable: " and why
+    /// (the interpreter is missing or the code fails, e.g. a module that is not installed).</summary>
+    public static string Query(string code)
     {
         if (!File.Exists(Python))
             return $"unavailable: {Python} not found";
         var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in (string[])["-c", "import torch; print(torch.__version__)"])
+        foreach (string argument in (string[])["-c", code])
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
         string output = process.StandardOutput.ReadToEnd().Trim();
         process.WaitForExit();
         return process.ExitCode == 0 ? output : $"unavailable: {LastLine(error.Result)}";
-    });
+    }
 
     /// <summary>torch.__version__ as the peer interpreter reports it, or why it cannot (asked once).</summary>
     public static string Version => version.Value;

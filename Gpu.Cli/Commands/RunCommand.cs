@@ -12,6 +12,7 @@ using Gpu.Media.Pipeline;
 using Gpu.Media.Video;
 using Gpu.Models;
 using Gpu.Models.Crnn;
+using Gpu.Models.Compression;
 using Gpu.Models.Fip;
 using Gpu.Models.Vdsr;
 using Spectre.Console;
@@ -22,7 +23,7 @@ namespace Gpu.Cli.Commands;
 /// overlapped frame pipeline on one or every device; CRNN prints the text it reads.</summary>
 internal static class RunCommand
 {
-    private sealed record Settings(string Model, string Input, string? Output, string Device, int Batch, int Scale, NormalizationMode Norm,
+    private sealed record Settings(string Model, string Input, string? Output, string Device, int Batch, int Scale, NormalizationMode Norm, LayerRouting Layers,
         ExistingOutputPolicy Existing, (int Index, int Count) Shard, string? Codec, int? Crf, string? PixelFormat, int Quality, long MaxPixels, bool Json);
 
     public static Command Create()
@@ -34,6 +35,12 @@ internal static class RunCommand
         var batch = new Option<int>("--batch") { Description = "Frames per model call.", DefaultValueFactory = _ => 1 };
         var scale = new Option<int>("--scale") { Description = "VDSR's upscaling factor (1 to 8).", DefaultValueFactory = _ => 2 };
         var norm = new Option<string>("--norm") { Description = "FIP's adaptive norms: folded (stored statistics) or batch (each frame's own).", DefaultValueFactory = _ => "folded" };
+        var layers = new Option<string>("--layers")
+        {
+            Description = "How a .gpuc model's convolutions run: measured (each layer the fastest of dense, sparse and codebook, timed once per frame size), " +
+                "dense (decoded weights, the reference), or sparse, codebook or int8 wherever a layer's stored form allows.",
+            DefaultValueFactory = _ => "measured",
+        };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace outputs that exist." };
         var resume = new Option<bool>("--resume") { Description = "Skip inputs whose output exists (outputs are only ever complete)." };
         var shard = new Option<string?>("--shard") { Description = "i/n: process only the i-th of n slices (0 ≤ i < n): of a folder's sorted file list, or of a video's frames cut at keyframes (join the parts with gpuc concat)." };
@@ -45,7 +52,7 @@ internal static class RunCommand
         var json = new Option<bool>("--json") { Description = "Print the summary (and CRNN's text) as JSON." };
         var command = new Command("run", "Run a model over images, folders or videos.")
         {
-            model, input, output, device, batch, scale, norm, overwrite, resume, shard, codec, crf, pixelFormat, quality, maxPixels, json,
+            model, input, output, device, batch, scale, norm, layers, overwrite, resume, shard, codec, crf, pixelFormat, quality, maxPixels, json,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -53,7 +60,7 @@ internal static class RunCommand
             try
             {
                 settings = new Settings(result.GetValue(model)!, result.GetValue(input)!, result.GetValue(output), result.GetValue(device)!,
-                    Positive(result.GetValue(batch), "--batch"), result.GetValue(scale), ParseNorm(result.GetValue(norm)!),
+                    Positive(result.GetValue(batch), "--batch"), result.GetValue(scale), ParseNorm(result.GetValue(norm)!), ParseLayers(result.GetValue(layers)!),
                     result.GetValue(overwrite) ? ExistingOutputPolicy.Overwrite : result.GetValue(resume) ? ExistingOutputPolicy.Skip : ExistingOutputPolicy.Refuse,
                     ParseShard(result.GetValue(shard)), result.GetValue(codec), result.GetValue(crf), result.GetValue(pixelFormat), result.GetValue(quality), Positive(result.GetValue(maxPixels), "--max-pixels"),
                     result.GetValue(json));
@@ -125,7 +132,7 @@ internal static class RunCommand
         var can = CanWeights.Load(weights);
         if (can.Config.InputChannels != 3 || can.Config.OutputChannels != 3)
             throw new NotSupportedException($"{weights.Source}: this network takes {can.Config.InputChannels} channels to {can.Config.OutputChannels}; `gpuc run` feeds RGB frames to RGB networks.");
-        return accelerator => new CanProcessor(accelerator, can, settings.Norm);
+        return accelerator => new CanProcessor(accelerator, can, settings.Norm, settings.Layers);
     }
 
     private static Func<Accelerator, ModelProcessor> LoadVdsr(ModelWeights weights, Settings settings)
@@ -133,7 +140,7 @@ internal static class RunCommand
         if (settings.Scale is < 1 or > 8)
             throw new ArgumentException($"--scale {settings.Scale}: VDSR scales by 1 to 8.");
         var vdsr = VdsrWeights.Load(weights);
-        return accelerator => new VdsrProcessor(accelerator, vdsr, settings.Scale);
+        return accelerator => new VdsrProcessor(accelerator, vdsr, settings.Scale, settings.Layers);
     }
 
     private static IEnumerable<Accelerator> OpenDevices(string name)
@@ -315,6 +322,16 @@ internal static class RunCommand
         "folded" => NormalizationMode.Folded,
         "batch" => NormalizationMode.BatchStatistics,
         _ => throw new ArgumentException($"--norm '{text}': folded or batch."),
+    };
+
+    private static LayerRouting ParseLayers(string text) => text.ToLowerInvariant() switch
+    {
+        "measured" => LayerRouting.Measured,
+        "dense" => LayerRouting.Dense,
+        "sparse" => LayerRouting.Sparse,
+        "codebook" => LayerRouting.Codebook,
+        "int8" => LayerRouting.Int8,
+        _ => throw new ArgumentException($"--layers '{text}': measured, dense, sparse, codebook or int8."),
     };
 
     private static (int, int) ParseShard(string? text)

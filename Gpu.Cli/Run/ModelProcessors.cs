@@ -2,6 +2,7 @@ using Gpu.Core;
 using Gpu.Media.Frames;
 using Gpu.Media.Pipeline;
 using Gpu.Models;
+using Gpu.Models.Compression;
 using Gpu.Models.Fip;
 using Gpu.Models.Vdsr;
 
@@ -56,9 +57,9 @@ internal abstract class ModelProcessor(Accelerator accelerator) : IFrameProcesso
 }
 
 /// <summary>A FIP network: frames in, frames of the same size out.</summary>
-internal sealed class CanProcessor(Accelerator accelerator, CanWeights weights, NormalizationMode mode) : ModelProcessor(accelerator)
+internal sealed class CanProcessor(Accelerator accelerator, CanWeights weights, NormalizationMode mode, LayerRouting routing) : ModelProcessor(accelerator)
 {
-    private readonly ContextAggregationNetwork network = new(accelerator, weights, mode);
+    private readonly ContextAggregationNetwork network = new(accelerator, weights, mode, routing);
 
     protected override FrameBatch OutputFor(FrameBatch batch, FrameBatchPool pool) => batch;
 
@@ -72,9 +73,9 @@ internal sealed class CanProcessor(Accelerator accelerator, CanWeights weights, 
 }
 
 /// <summary>VDSR: frames in, frames <see cref="Scale"/> times as wide and high out.</summary>
-internal sealed class VdsrProcessor(Accelerator accelerator, VdsrWeights weights, int scale) : ModelProcessor(accelerator)
+internal sealed class VdsrProcessor(Accelerator accelerator, VdsrWeights weights, int scale, LayerRouting routing) : ModelProcessor(accelerator)
 {
-    private readonly VdsrNetwork network = new(accelerator, weights);
+    private readonly VdsrNetwork network = new(accelerator, weights, routing);
 
     public int Scale { get; } = scale;
 

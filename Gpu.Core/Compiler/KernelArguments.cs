@@ -1,14 +1,93 @@
+using System.Reflection;
+using System.Reflection.Emit;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Gpu.Core.Compiler;
 
-/// <summary>Reads a kernel struct's field values in the order of a generated entry point's
-/// parameters. The fields' byte offsets are found once, when it is made, so that a launch
-/// copies bits from the struct in place: no boxing and no reflection per launch.</summary>
+/// <summary>Packs a kernel struct's field values into the arguments of a generated entry point, in
+/// the order of its parameters. The packing is a method emitted once per generated kernel that loads
+/// each field through its path and stores its bits: a launch runs straight-line code, with no
+/// reflection, boxing or per-parameter dispatch.</summary>
 internal sealed class KernelArguments
 {
-    /// <summary>How one parameter's bits are taken.</summary>
-    private enum Encoding : byte
+    /// <summary>The emitted packer: reads <paramref name="kernel"/>'s fields and the extent's
+    /// dimensions starting at <paramref name="extent"/> into consecutive arguments from <paramref name="destination"/>.</summary>
+    private delegate void Packer<TKernel>(ref TKernel kernel, ref int extent, ref KernelArgument destination);
+
+    private static readonly FieldInfo BitsField = typeof(KernelArgument).GetField(nameof(KernelArgument.Bits))!;
+    private static readonly FieldInfo SizeField = typeof(KernelArgument).GetField(nameof(KernelArgument.Size))!;
+    private static readonly MethodInfo NativePtrGetter = typeof(ILGPU.Runtime.MemoryBuffer).GetProperty(nameof(ILGPU.Runtime.MemoryBuffer.NativePtr))!.GetMethod!;
+
+    private readonly Type kernelType;
+    private readonly Delegate packer;
+    private readonly int count, extentCount;
+
+    /// <summary>Emits the packing of <paramref name="parameters"/> from structs of <paramref name="kernelType"/>.</summary>
+    /// <param name="kernelType">The kernel struct type whose fields the parameters' paths start from.</param>
+    /// <param name="parameters">The entry point's parameters.</param>
+    /// <exception cref="NotSupportedException">A parameter's field has a type that cannot be passed by value.</exception>
+    public KernelArguments(Type kernelType, IReadOnlyList<KernelParameter> parameters)
+    {
+        this.kernelType = kernelType;
+        count = parameters.Count;
+        extentCount = parameters.Count(p => p.Kind == KernelParameterKind.ExtentLimit);
+        packer = Emit(kernelType, parameters);
+    }
+
+    /// <summary>Fills <paramref name="destination"/> from <paramref name="kernel"/>'s fields and the launch extent.</summary>
+    /// <param name="kernel">The kernel struct value.</param>
+    /// <param name="extent">The launch extent (x, y, z) for <see cref="KernelParameterKind.ExtentLimit"/> parameters.</param>
+    /// <param name="destination">One argument per parameter.</param>
+    /// <exception cref="ArgumentException"><typeparamref name="TKernel"/> is not the type this packs, or a span is too short.</exception>
+    public void Read<TKernel>(in TKernel kernel, ReadOnlySpan<int> extent, Span<KernelArgument> destination)
+        where TKernel : struct
+    {
+        // The emitted code writes and reads without bounds checks, so the spans are checked here, once.
+        if (packer is not Packer<TKernel> pack)
+            throw new ArgumentException($"These arguments are read from {kernelType}, not {typeof(TKernel)}.", nameof(kernel));
+        if (destination.Length < count)
+            throw new ArgumentException($"{count} arguments do not fit in {destination.Length}.", nameof(destination));
+        if (extent.Length < extentCount)
+            throw new ArgumentException($"The entry point takes {extentCount} extent limits; {extent.Length} were given.", nameof(extent));
+        pack(ref Unsafe.AsRef(in kernel), ref MemoryMarshal.GetReference(extent), ref MemoryMarshal.GetReference(destination));
+    }
+
+    private static Delegate Emit(Type kernelType, IReadOnlyList<KernelParameter> parameters)
+    {
+        var kernelByRef = kernelType.MakeByRefType();
+        var method = new DynamicMethod($"{kernelType.Name}_PackArguments", typeof(void),
+            [kernelByRef, typeof(int).MakeByRefType(), typeof(KernelArgument).MakeByRefType()], kernelType.Module, skipVisibility: true);
+        var il = method.GetILGenerator();
+        int stride = Unsafe.SizeOf<KernelArgument>(), extentDimension = 0;
+        for (int p = 0; p < parameters.Count; p++)
+        {
+            var parameter = parameters[p];
+            var (load, size) = parameter.Kind == KernelParameterKind.ExtentLimit
+                ? (Load.Extent, sizeof(int))
+                : LoadOf(parameter.FieldPath[^1].FieldType);
+            // destination[p].Size = size; destination[p].Bits = value;
+            il.Emit(OpCodes.Ldarg_2);
+            if (p > 0)
+            {
+                il.Emit(OpCodes.Ldc_I4, p * stride);
+                il.Emit(OpCodes.Add);
+            }
+            il.Emit(OpCodes.Dup);
+            il.Emit(OpCodes.Ldc_I4, size);
+            il.Emit(OpCodes.Stfld, SizeField);
+            if (load == Load.Extent)
+                EmitExtent(il, extentDimension++);
+            else
+                EmitField(il, parameter.FieldPath, load);
+            il.Emit(OpCodes.Stfld, BitsField);
+        }
+        il.Emit(OpCodes.Ret);
+        return method.CreateDelegate(typeof(Packer<>).MakeGenericType(kernelType));
+    }
+
+    /// <summary>How one parameter's bits are loaded; each leaves a 64-bit value on the stack.</summary>
+    private enum Load : byte
     {
         /// <summary>One byte, zero-extended.</summary>
         Bits8,
@@ -24,76 +103,86 @@ internal sealed class KernelArguments
         NativeInt,
         /// <summary>A <see cref="nuint"/> zero-extended to 64 bits.</summary>
         NativeUInt,
-        /// <summary>An ILGPU view's buffer: its <see cref="ILGPU.Runtime.MemoryBuffer.NativePtr"/>, the engine's handle.</summary>
+        /// <summary>An ILGPU view's buffer: its <see cref="ILGPU.Runtime.MemoryBuffer.NativePtr"/>, the engine's handle (0 for none).</summary>
         ViewSource,
         /// <summary>The next launch extent, 32-bit, not read from the struct.</summary>
         Extent,
     }
 
-    private readonly Type kernelType;
-    private readonly Encoding[] encodings;
-    private readonly int[] offsets;
-
-    /// <summary>Prepares the reading of <paramref name="parameters"/> from structs of <paramref name="kernelType"/>.</summary>
-    /// <param name="kernelType">The kernel struct type whose fields the parameters' paths start from.</param>
-    /// <param name="parameters">The entry point's parameters.</param>
-    /// <exception cref="NotSupportedException">A parameter's field has a type that cannot be passed by value.</exception>
-    public KernelArguments(Type kernelType, IReadOnlyList<KernelParameter> parameters)
-    {
-        this.kernelType = kernelType;
-        encodings = parameters.Select(EncodingOf).ToArray();
-        offsets = FieldOffsets.Of(kernelType, parameters.Select(p => p.FieldPath).ToArray());
-    }
-
-    /// <summary>Fills <paramref name="destination"/> from <paramref name="kernel"/>'s fields and the launch extent.</summary>
-    /// <param name="kernel">The kernel struct value.</param>
-    /// <param name="extent">The launch extent (x, y, z) for <see cref="KernelParameterKind.ExtentLimit"/> parameters.</param>
-    /// <param name="destination">One argument per parameter.</param>
-    /// <exception cref="ArgumentException"><typeparamref name="TKernel"/> is not the type this reads.</exception>
-    public void Read<TKernel>(in TKernel kernel, ReadOnlySpan<int> extent, Span<KernelArgument> destination)
-        where TKernel : struct
-    {
-        // The offsets hold for this type alone: reading another would read past its fields.
-        if (typeof(TKernel) != kernelType)
-            throw new ArgumentException($"These arguments are read from {kernelType}, not {typeof(TKernel)}.", nameof(kernel));
-        ref byte start = ref Unsafe.As<TKernel, byte>(ref Unsafe.AsRef(in kernel));
-        int extentDimension = 0;
-        for (int p = 0; p < encodings.Length; p++)
-        {
-            ref byte field = ref Unsafe.Add(ref start, offsets[p]);
-            destination[p] = encodings[p] switch
-            {
-                Encoding.Bits8 => new KernelArgument { Bits = field, Size = 1 },
-                Encoding.Bits16 => new KernelArgument { Bits = Unsafe.ReadUnaligned<ushort>(ref field), Size = 2 },
-                Encoding.Bits32 => new KernelArgument { Bits = Unsafe.ReadUnaligned<uint>(ref field), Size = 4 },
-                Encoding.Bits64 => new KernelArgument { Bits = Unsafe.ReadUnaligned<ulong>(ref field), Size = 8 },
-                Encoding.Bool => new KernelArgument { Bits = field != 0 ? 1u : 0u, Size = 4 },
-                Encoding.NativeInt => new KernelArgument { Bits = (ulong)(long)Unsafe.ReadUnaligned<nint>(ref field), Size = 8 },
-                Encoding.NativeUInt => new KernelArgument { Bits = Unsafe.ReadUnaligned<nuint>(ref field), Size = 8 },
-                Encoding.ViewSource => new KernelArgument { Bits = (ulong)(long)(Unsafe.As<byte, ILGPU.Runtime.MemoryBuffer?>(ref field)?.NativePtr ?? 0), Size = 8 },
-                _ => new KernelArgument { Bits = (uint)extent[extentDimension++], Size = 4 },
-            };
-        }
-    }
-
-    private static Encoding EncodingOf(KernelParameter parameter)
-    {
-        if (parameter.Kind == KernelParameterKind.ExtentLimit)
-            return Encoding.Extent;
-        var type = parameter.FieldPath[^1].FieldType;
+    private static (Load Load, int Size) LoadOf(Type type)
         // An enum has its underlying type's code, and so travels as that integer, as the generated C declares it.
-        return Type.GetTypeCode(type) switch
+        => Type.GetTypeCode(type) switch
         {
-            TypeCode.Boolean => Encoding.Bool,
-            TypeCode.SByte or TypeCode.Byte => Encoding.Bits8,
-            TypeCode.Int16 or TypeCode.UInt16 or TypeCode.Char => Encoding.Bits16,
-            TypeCode.Int32 or TypeCode.UInt32 or TypeCode.Single => Encoding.Bits32,
-            TypeCode.Int64 or TypeCode.UInt64 or TypeCode.Double => Encoding.Bits64,
-            _ when type == typeof(Half) => Encoding.Bits16,
-            _ when type == typeof(nint) => Encoding.NativeInt,
-            _ when type == typeof(nuint) => Encoding.NativeUInt,
-            _ when type == typeof(ILGPU.Runtime.MemoryBuffer) => Encoding.ViewSource,
+            TypeCode.Boolean => (Load.Bool, 4),
+            TypeCode.SByte or TypeCode.Byte => (Load.Bits8, 1),
+            TypeCode.Int16 or TypeCode.UInt16 or TypeCode.Char => (Load.Bits16, 2),
+            TypeCode.Int32 or TypeCode.UInt32 or TypeCode.Single => (Load.Bits32, 4),
+            TypeCode.Int64 or TypeCode.UInt64 or TypeCode.Double => (Load.Bits64, 8),
+            _ when type == typeof(Half) => (Load.Bits16, 2),
+            _ when type == typeof(nint) => (Load.NativeInt, 8),
+            _ when type == typeof(nuint) => (Load.NativeUInt, 8),
+            _ when type == typeof(ILGPU.Runtime.MemoryBuffer) => (Load.ViewSource, 8),
             _ => throw new NotSupportedException($"A kernel parameter of type {type} cannot be passed by value."),
         };
+
+    /// <summary>Loads <c>(ulong)(uint)extent[dimension]</c>.</summary>
+    private static void EmitExtent(ILGenerator il, int dimension)
+    {
+        il.Emit(OpCodes.Ldarg_1);
+        if (dimension > 0)
+        {
+            il.Emit(OpCodes.Ldc_I4, dimension * sizeof(int));
+            il.Emit(OpCodes.Add);
+        }
+        il.Emit(OpCodes.Ldind_I4);
+        il.Emit(OpCodes.Conv_U8);
+    }
+
+    /// <summary>Loads the field at the end of <paramref name="path"/> as raw bits: its address is
+    /// taken through the path and read with an integer load of its width, so floats travel as their bits.</summary>
+    private static void EmitField(ILGenerator il, IReadOnlyList<FieldInfo> path, Load load)
+    {
+        il.Emit(OpCodes.Ldarg_0);
+        foreach (var field in path)
+            il.Emit(OpCodes.Ldflda, field);
+        if (load == Load.ViewSource)
+        {
+            EmitNativePointer(il);
+            return;
+        }
+        // A kernel struct with explicit packing may place a field off its natural alignment.
+        il.Emit(OpCodes.Unaligned, (byte)1);
+        foreach (var instruction in Instructions[load])
+            il.Emit(instruction);
+    }
+
+    /// <summary>The loads and widenings that turn a field's address into its 64-bit bits.</summary>
+    private static readonly Dictionary<Load, OpCode[]> Instructions = new()
+    {
+        [Load.Bits8] = [OpCodes.Ldind_U1, OpCodes.Conv_U8],
+        [Load.Bits16] = [OpCodes.Ldind_U2, OpCodes.Conv_U8],
+        [Load.Bits32] = [OpCodes.Ldind_U4, OpCodes.Conv_U8],
+        [Load.Bits64] = [OpCodes.Ldind_I8],
+        [Load.Bool] = [OpCodes.Ldind_U1, OpCodes.Ldc_I4_0, OpCodes.Cgt_Un, OpCodes.Conv_U8],
+        [Load.NativeInt] = [OpCodes.Ldind_I, OpCodes.Conv_I8],
+        [Load.NativeUInt] = [OpCodes.Ldind_I, OpCodes.Conv_U8],
+    };
+
+    /// <summary>Replaces a buffer field's address with <c>(ulong)(buffer?.NativePtr ?? 0)</c>.</summary>
+    private static void EmitNativePointer(ILGenerator il)
+    {
+        var none = il.DefineLabel();
+        var done = il.DefineLabel();
+        il.Emit(OpCodes.Ldind_Ref);
+        il.Emit(OpCodes.Dup);
+        il.Emit(OpCodes.Brfalse_S, none);
+        il.Emit(OpCodes.Callvirt, NativePtrGetter);
+        il.Emit(OpCodes.Conv_I8);
+        il.Emit(OpCodes.Br_S, done);
+        il.MarkLabel(none);
+        il.Emit(OpCodes.Pop);
+        il.Emit(OpCodes.Ldc_I4_0);
+        il.Emit(OpCodes.Conv_U8);
+        il.MarkLabel(done);
     }
 }

@@ -31,8 +31,13 @@ public abstract class Accelerator : IDisposable
         if (length > long.MaxValue / sizeof(T))
             throw new ArgumentOutOfRangeException(nameof(length), length,
                 $"{length} elements of {sizeof(T)} bytes exceed the {long.MaxValue}-byte limit of one allocation.");
-        long bytes = length * sizeof(T);
-        var buffer = new DeviceBuffer<T>(this, AllocateMemory(bytes), length);
+        return Register<T>(AllocateMemory(length * sizeof(T)), length);
+    }
+
+    /// <summary>A buffer of <paramref name="length"/> elements over <paramref name="memory"/>, freed with this accelerator.</summary>
+    private protected DeviceBuffer<T> Register<T>(DeviceMemory memory, long length) where T : unmanaged
+    {
+        var buffer = new DeviceBuffer<T>(this, memory, length);
         lock (gate)
             liveBuffers.Add(buffer);
         return buffer;

@@ -6,37 +6,80 @@ namespace Gpu.Core.Ilgpu;
 
 /// <summary>An engine that runs the project's kernel structs on an ILGPU accelerator: memory is ILGPU
 /// buffers (their views are the kernels' <see cref="ArrayView{T}"/>s), each kernel struct is loaded once
-/// through its generic entry (<see cref="IlgpuEntries"/>). Today it drives ILGPU's CPU accelerator, an
-/// emulator used by the tests to check kernels under ILGPU's semantics; the CUDA engine will be the
-/// same class over ILGPU's CudaAccelerator. Grouped kernels run when written with ILGPU's
-/// <c>Group</c>/<c>Grid</c>/<c>SharedMemory</c>; those using the project's <see cref="Group"/> are refused.</summary>
-internal sealed class IlgpuAccelerator : Gpu.Core.Accelerator
+/// through its generic entry (<see cref="IlgpuEntries"/>). Research code hands it its own ILGPU
+/// accelerator (<see cref="Wrap"/>) and buffers (<see cref="Adopt{T}"/>), and runs its own ILGPU kernels on
+/// the library's buffers through <see cref="DeviceBuffer{T}.ArrayView"/> on <see cref="Ilgpu"/>; no data is
+/// copied either way. Grouped kernels run when written with ILGPU's <c>Group</c>/<c>Grid</c>/<c>SharedMemory</c>;
+/// those using the project's <see cref="Group"/> are refused.</summary>
+public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
 {
-    private readonly Context context;
-    private readonly ILGPU.Runtime.Accelerator accelerator;
+    // Null when the user owns the context and accelerator (Wrap): disposing this engine leaves them alone.
+    private readonly Context? ownedContext;
     private readonly IlgpuKernelLauncher launcher;
 
-    private IlgpuAccelerator(Device device, Context context, ILGPU.Runtime.Accelerator accelerator) : base(device)
-        => (this.context, this.accelerator, launcher) = (context, accelerator, new IlgpuKernelLauncher(accelerator));
+    private IlgpuAccelerator(Device device, ILGPU.Runtime.Accelerator accelerator, Context? ownedContext) : base(device)
+        => (Ilgpu, this.ownedContext, launcher) = (accelerator, ownedContext, new IlgpuKernelLauncher(accelerator));
+
+    /// <summary>The ILGPU accelerator it drives: the one to load the user's own ILGPU kernels on, so that
+    /// they run on the library's buffers' <see cref="DeviceBuffer{T}.ArrayView"/>s.</summary>
+    public ILGPU.Runtime.Accelerator Ilgpu { get; }
 
     /// <summary>ILGPU's CPU emulation with groups of up to 128 threads (its default device stops at 16,
     /// fewer than the grouped kernels use), in warps of 4.</summary>
-    public static CPUDevice CpuEmulation { get; } = new(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 32, numMultiprocessors: 1);
+    internal static CPUDevice CpuEmulation { get; } = new(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 32, numMultiprocessors: 1);
 
-    /// <summary>Opens ILGPU's CPU accelerator (an emulator: for correctness, not speed).</summary>
-    public static IlgpuAccelerator OpenCpu(Device device)
+    /// <summary>Opens ILGPU's CPU accelerator (an emulator: for correctness, not speed) in a context of its own.</summary>
+    internal static IlgpuAccelerator OpenCpu(Device device)
     {
         var context = Context.Create(builder => builder.CPU(CpuEmulation).EnableAlgorithms());
-        return new IlgpuAccelerator(device, context, context.CreateCPUAccelerator(0));
+        return new IlgpuAccelerator(device, context.CreateCPUAccelerator(0), context);
     }
 
+    /// <summary>An engine over an ILGPU accelerator the caller created and keeps owning: disposing the
+    /// engine frees the library's buffers on it but neither the accelerator nor its context.</summary>
+    /// <param name="accelerator">The caller's ILGPU accelerator (CPU, CUDA or OpenCL).</param>
+    /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
+    public static IlgpuAccelerator Wrap(ILGPU.Runtime.Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ObjectDisposedException.ThrowIf(accelerator.IsDisposed, accelerator);
+        return new IlgpuAccelerator(new WrappedIlgpuDevice(accelerator), accelerator, ownedContext: null);
+    }
+
+    /// <summary>The caller's ILGPU buffer as a library buffer, without a copy: ops take its <see cref="DeviceBuffer{T}.View"/>,
+    /// kernels its <see cref="DeviceBuffer{T}.ArrayView"/>, and launches accept the caller's own ILGPU views of the
+    /// buffer as well. The caller keeps owning the ILGPU buffer; disposing the returned one only ends the
+    /// adoption, and once the caller disposes the ILGPU buffer every view of it is refused as disposed.</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="buffer">A buffer allocated on <see cref="Ilgpu"/>.</param>
+    /// <exception cref="ArgumentException">The buffer belongs to another ILGPU accelerator, or is already adopted.</exception>
+    /// <exception cref="ObjectDisposedException">This engine or the buffer is disposed.</exception>
+    public DeviceBuffer<T> Adopt<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer) where T : unmanaged
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(buffer);
+        ObjectDisposedException.ThrowIf(buffer.IsDisposed, buffer);
+        if (!ReferenceEquals(buffer.Accelerator, Ilgpu))
+            throw new ArgumentException($"The buffer was allocated on {buffer.Accelerator?.Name ?? "no accelerator"}, not on {Ilgpu.Name}, which this engine drives.", nameof(buffer));
+        // The caller's views carry the raw buffer inside the typed one; the adoption's views carry it too, and
+        // registering it (through the DeviceBuffer's first ArrayView) makes the caller's views pass the launch check.
+        var raw = ((IArrayView)buffer.View.BaseView).Buffer;
+        // One buffer, one adoption: launches know an ILGPU view's buffer by its MemoryBuffer, which can name one DeviceBuffer.
+        if (Allocations.SourceOf(raw) != 0)
+            throw new ArgumentException("The buffer is already adopted; use the DeviceBuffer that adoption returned (its views, sub-views and ArrayView).", nameof(buffer));
+        var adopted = Register<T>(new IlgpuMemory(raw, raw.LengthInBytes, owned: false), buffer.Length);
+        _ = adopted.ArrayView;
+        return adopted;
+    }
+
+    /// <inheritdoc/>
     public override void Synchronize()
     {
         ThrowIfDisposed();
-        accelerator.Synchronize();
+        Ilgpu.Synchronize();
     }
 
-    private protected override DeviceMemory AllocateMemory(long bytes) => new IlgpuMemory(accelerator.Allocate1D<byte>(Math.Max(bytes, 1)), bytes);
+    private protected override DeviceMemory AllocateMemory(long bytes) => new IlgpuMemory(Ilgpu.Allocate1D<byte>(Math.Max(bytes, 1)), bytes, owned: true);
 
     private protected override void Launch1D<TKernel>(int length, in TKernel kernel) => launcher.Launch1D(length, kernel);
 
@@ -48,18 +91,23 @@ internal sealed class IlgpuAccelerator : Gpu.Core.Accelerator
 
     private protected override void ReleaseDevice()
     {
-        accelerator.Dispose();
-        context.Dispose();
+        if (ownedContext is null)
+            return;
+        Ilgpu.Dispose();
+        ownedContext.Dispose();
     }
 
-    /// <summary>One ILGPU byte buffer; the project's views of it are ILGPU views of the same buffer.</summary>
-    private sealed unsafe class IlgpuMemory(MemoryBuffer1D<byte, Stride1D.Dense> buffer, long bytes) : DeviceMemory(bytes)
+    /// <summary>One ILGPU buffer, the library's own or one borrowed from the caller; the project's views of it
+    /// are ILGPU views of the same buffer.</summary>
+    private sealed unsafe class IlgpuMemory(MemoryBuffer buffer, long bytes, bool owned) : DeviceMemory(bytes)
     {
-        private ArrayView<byte> Range(long offset, long count) => buffer.View.BaseView.SubView(offset, count);
+        private ArrayView<byte> Range(long offset, long count) => new ArrayView<byte>(buffer, 0, buffer.LengthInBytes).SubView(offset, count);
 
         public override nint Handle => buffer.NativePtr;
 
         public override MemoryBuffer CreateViewSource() => buffer;
+
+        public override MemoryBuffer? Borrowed => owned ? null : buffer;
 
         public override void CopyFromHost(void* source, long byteOffset, long byteCount)
         {
@@ -88,7 +136,11 @@ internal sealed class IlgpuAccelerator : Gpu.Core.Accelerator
 
         public override void Clear(long byteOffset, long byteCount) => Range(byteOffset, byteCount).MemSetToZero();
 
-        protected override void Free() => buffer.Dispose();
+        protected override void Free()
+        {
+            if (owned)
+                buffer.Dispose();
+        }
     }
 }
 
@@ -116,4 +168,39 @@ internal sealed class IlgpuCpuDevice : Device
     };
 
     public override Gpu.Core.Accelerator Open() => IlgpuAccelerator.OpenCpu(this);
+}
+
+/// <summary>The device behind a caller's ILGPU accelerator (<see cref="IlgpuAccelerator.Wrap"/>), described from
+/// what ILGPU reports. Its kind follows the accelerator's type: an ILGPU CPU accelerator's memory is host
+/// memory, so ops take their CPU paths on it.</summary>
+internal sealed class WrappedIlgpuDevice : Device
+{
+    private readonly ILGPU.Runtime.Accelerator accelerator;
+
+    [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+    public WrappedIlgpuDevice(ILGPU.Runtime.Accelerator accelerator)
+    {
+        this.accelerator = accelerator;
+        (Name, Kind) = accelerator.AcceleratorType switch
+        {
+            AcceleratorType.CPU => ("ilgpu-cpu", DeviceKind.Cpu),
+            AcceleratorType.Cuda => ("ilgpu-cuda", DeviceKind.Cuda),
+            _ => ("ilgpu-opencl", DeviceKind.OpenCL),
+        };
+        Hardware = accelerator.AcceleratorType == AcceleratorType.CPU ? DeviceHardware.Cpu : DeviceHardware.Gpu;
+        DisplayName = $"{accelerator.Name} (the caller's ILGPU accelerator)";
+        Vendor = "ILGPU";
+        ComputeUnits = accelerator.NumMultiprocessors;
+        MemoryBytes = accelerator.MemorySize;
+        MaxGroupSize = accelerator.MaxNumThreadsPerGroup;
+        SharedMemoryPerGroup = accelerator.MaxSharedMemoryPerGroup;
+        SimdWidth = accelerator.WarpSize;
+        ClockMHz = 0;
+        PeakGflops = 0;
+        PeakGBps = 0;
+        PeakSource = "none: not measured for a caller's accelerator";
+    }
+
+    /// <summary>Another engine over the same ILGPU accelerator, still owned by the caller.</summary>
+    public override Gpu.Core.Accelerator Open() => IlgpuAccelerator.Wrap(accelerator);
 }

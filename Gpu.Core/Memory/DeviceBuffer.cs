@@ -18,7 +18,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable, IArrayViewSource where
         Accelerator = accelerator;
         this.memory = memory;
         Length = length;
-        Allocation = Allocations.Register(accelerator, this);
+        Allocation = Allocations.Register(accelerator, this, memory.Borrowed);
     }
 
     /// <summary>The id its views carry (see <see cref="View{T}.Allocation"/>).</summary>
@@ -33,8 +33,8 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable, IArrayViewSource where
     /// <summary>Size in bytes.</summary>
     public long SizeInBytes => Length * sizeof(T);
 
-    /// <summary>Whether <see cref="Dispose"/> has run.</summary>
-    public bool IsDisposed => disposed;
+    /// <summary>Whether <see cref="Dispose"/> has run, or the user's ILGPU buffer it borrows is disposed.</summary>
+    public bool IsDisposed => disposed || memory.Borrowed is { IsDisposed: true };
 
     /// <summary>The whole buffer as a kernel parameter.</summary>
     /// <exception cref="InvalidOperationException">More than <see cref="int.MaxValue"/> elements: use <see cref="SubView"/>.</exception>
@@ -159,7 +159,9 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable, IArrayViewSource where
         if (viewSource is not null)
         {
             Allocations.ReleaseSource(viewSource);
-            viewSource.Dispose();
+            // A borrowed ILGPU buffer is its owner's to dispose.
+            if (!ReferenceEquals(viewSource, memory.Borrowed))
+                viewSource.Dispose();
         }
         memory.Dispose();
         Accelerator.Forget(this);
@@ -171,5 +173,5 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable, IArrayViewSource where
             throw new ArgumentException($"Elements [{start}, {start + count}) do not fit in a buffer of {Length}.", parameter);
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
 }

@@ -18,6 +18,10 @@ internal abstract unsafe class DeviceMemory : IDisposable
     /// as this memory and is disposed with it.</summary>
     public virtual MemoryBuffer CreateViewSource() => new EngineMemoryBuffer(Handle, Bytes);
 
+    /// <summary>The user's ILGPU buffer this memory borrows (see <see cref="Ilgpu.IlgpuAccelerator.Adopt{T}"/>),
+    /// or null for memory the library allocated: its owner may dispose it while the library still holds views.</summary>
+    public virtual MemoryBuffer? Borrowed => null;
+
     public abstract void CopyFromHost(void* source, long byteOffset, long byteCount);
 
     public abstract void CopyToHost(void* destination, long byteOffset, long byteCount);

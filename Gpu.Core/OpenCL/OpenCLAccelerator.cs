@@ -29,6 +29,18 @@ internal sealed unsafe class OpenCLAccelerator : TranslatingAccelerator<OpenCLPr
 
     private OpenCLApi Api => device.Api;
 
+    /// <summary>The <c>cl_command_queue</c> every copy and launch goes through, so that bench can
+    /// run a peer library (CLBlast) on the same queue and the same buffers, in order with ours.</summary>
+    internal nint CommandQueue => context.Queue;
+
+    /// <summary>The device's FMA throughput in GFLOP/s from a kernel of explicit vectors, and their
+    /// width (<see cref="OpenCLFmaProbe"/>): bench's measured compute peak of an OpenCL device.</summary>
+    internal (double Gflops, int Width) MeasureVectorFma()
+    {
+        ThrowIfDisposed();
+        return (OpenCLFmaProbe.Measure(context, device), OpenCLFmaProbe.Width(device));
+    }
+
     /// <summary>Waits for every queued copy and launch, reporting the first that failed.</summary>
     public override void Synchronize()
     {
@@ -73,15 +85,7 @@ internal sealed unsafe class OpenCLAccelerator : TranslatingAccelerator<OpenCLPr
 
     private nint CreateProgram(GeneratedKernel kernel)
     {
-        byte[] source = Encoding.UTF8.GetBytes(kernel.Source);
-        int error;
-        nint program;
-        fixed (byte* text = source)
-        {
-            byte* strings = text;
-            nuint length = (nuint)source.Length;
-            program = Api.clCreateProgramWithSource(context.Context, 1, &strings, &length, &error);
-        }
+        nint program = context.CreateProgram(kernel.Source, out int error);
         if (error != OpenCLErrorNames.Success)
             throw new KernelBuildException(OpenCLErrorNames.Get(error), kernel.EntryPoint, kernel.Source, "clCreateProgramWithSource failed.");
         return program;

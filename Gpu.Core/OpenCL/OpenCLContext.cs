@@ -45,6 +45,23 @@ internal sealed unsafe class OpenCLContext : IDisposable
     /// <summary>Waits for everything queued, reporting the first failure of a queued command.</summary>
     public void Finish(string action) => OpenCLApi.Check(Api.clFinish(Queue), action);
 
+    /// <summary>A program from OpenCL C <paramref name="source"/>, with the error code beside it so
+    /// that each caller reports a failure in its own terms.</summary>
+    public nint CreateProgram(string source, out int error)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(source);
+        int result;
+        nint program;
+        fixed (byte* text = bytes)
+        {
+            byte* strings = text;
+            nuint length = (nuint)bytes.Length;
+            program = Api.clCreateProgramWithSource(Context, 1, &strings, &length, &result);
+        }
+        error = result;
+        return program;
+    }
+
     /// <summary>Nanoseconds between the start and the end of a completed, profiled command.</summary>
     public long ElapsedNanoseconds(nint completedEvent)
     {

@@ -57,11 +57,26 @@ public sealed class DeviceTensor<T> : IDisposable where T : unmanaged
     public static DeviceTensor<T> Create(Accelerator accelerator, ReadOnlySpan<int> shape, TensorLayout layout = TensorLayout.RowMajor)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        _ = ElementType;
-        int[] dimensions = shape.ToArray();
-        Validate(dimensions, layout);
-        long count = dimensions.Aggregate(1L, (product, d) => checked(product * d));
+        var (dimensions, count) = Validate(shape, layout);
         return new DeviceTensor<T>(accelerator.Allocate<T>(count), dimensions, layout);
+    }
+
+    /// <summary>A tensor over an existing buffer, without a copy (e.g. one adopted from the caller's ILGPU
+    /// code through <see cref="Ilgpu.IlgpuAccelerator.Adopt{T}"/>); the tensor takes the buffer over and disposes it.</summary>
+    /// <param name="buffer">The elements, in memory order of <paramref name="layout"/>.</param>
+    /// <param name="shape">The logical dimensions; their product is the buffer's length.</param>
+    /// <param name="layout">The memory layout.</param>
+    /// <returns>The tensor.</returns>
+    /// <exception cref="ArgumentException">The shape does not hold exactly the buffer's elements.</exception>
+    /// <exception cref="ObjectDisposedException">The buffer is disposed.</exception>
+    public static DeviceTensor<T> Over(DeviceBuffer<T> buffer, ReadOnlySpan<int> shape, TensorLayout layout = TensorLayout.RowMajor)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        ObjectDisposedException.ThrowIf(buffer.IsDisposed, buffer);
+        var (dimensions, count) = Validate(shape, layout);
+        if (count != buffer.Length)
+            throw new ArgumentException($"Shape [{string.Join(", ", dimensions)}] holds {count} elements; the buffer has {buffer.Length}.", nameof(shape));
+        return new DeviceTensor<T>(buffer, dimensions, layout);
     }
 
     /// <summary>A tensor holding a copy of host data given in memory order of <paramref name="layout"/>.</summary>
@@ -119,12 +134,16 @@ public sealed class DeviceTensor<T> : IDisposable where T : unmanaged
     /// <inheritdoc/>
     public override string ToString() => $"{ElementType}[{string.Join(", ", shape)}] {Layout} on {Buffer.Accelerator.Device.Name}";
 
-    private static void Validate(int[] shape, TensorLayout layout)
+    /// <summary>Checks the element type, the shape and the layout; returns the dimensions and their element count.</summary>
+    private static (int[] Dimensions, long Count) Validate(ReadOnlySpan<int> shape, TensorLayout layout)
     {
-        foreach (int dimension in shape)
+        _ = ElementType;
+        int[] dimensions = shape.ToArray();
+        foreach (int dimension in dimensions)
             ArgumentOutOfRangeException.ThrowIfNegative(dimension, nameof(shape));
-        if (layout == TensorLayout.Nhwc && shape.Length != 4)
-            throw new ArgumentException($"The NHWC layout needs a 4D shape, not [{string.Join(", ", shape)}].", nameof(shape));
+        if (layout == TensorLayout.Nhwc && dimensions.Length != 4)
+            throw new ArgumentException($"The NHWC layout needs a 4D shape, not [{string.Join(", ", dimensions)}].", nameof(shape));
+        return (dimensions, dimensions.Aggregate(1L, (product, d) => checked(product * d)));
     }
 
     private static long[] StridesOf(int[] shape, TensorLayout layout)

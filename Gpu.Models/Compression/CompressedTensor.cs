@@ -140,19 +140,61 @@ public sealed record CompressedTensor(string Name, long[] Shape, TensorCodec Cod
     /// <exception cref="InvalidDataException">The payload does not fit the shape and codec.</exception>
     public float[] Decode()
     {
+        int count = CheckedCount();
+        return Codec switch
+        {
+            TensorCodec.Raw => DecodeRaw(new PayloadReader(Payload, Name), count),
+            TensorCodec.Shared or TensorCodec.SparseShared => DecodeCodebook(count).ToFloat32(),
+            TensorCodec.Int8 => DecodeInt8(count).ToFloat32(),
+            _ => throw Invalid($"codec {(int)Codec} is unknown"),
+        };
+    }
+
+    /// <summary>A pruned tensor's kept weights as stored, without expanding the zeros: the layers
+    /// that run sparse are built from these.</summary>
+    /// <exception cref="InvalidOperationException">The codec is not <see cref="TensorCodec.SparseShared"/>.</exception>
+    /// <exception cref="InvalidDataException">The payload does not fit the shape and codec.</exception>
+    public SparseEntries DecodeSparse()
+    {
+        RequireCodec(TensorCodec.SparseShared);
+        var stored = ReadSparseShared(new PayloadReader(Payload, Name), CheckedCount());
+        // Padding entries (symbol 0, the zero centroid) bridge long gaps and hold no weight.
+        var kept = Enumerable.Range(0, stored.Positions.Length).Where(e => stored.Symbols[e] != 0).ToArray();
+        return new SparseEntries([.. kept.Select(e => stored.Positions[e])], [.. kept.Select(e => stored.Centroids[stored.Symbols[e]])]);
+    }
+
+    /// <summary>A weight-shared tensor as one centroid index per value and the codebook; a pruned
+    /// tensor's pruned positions index centroid 0, its zero.</summary>
+    /// <exception cref="InvalidOperationException">The codec is neither <see cref="TensorCodec.Shared"/> nor <see cref="TensorCodec.SparseShared"/>.</exception>
+    /// <exception cref="InvalidDataException">The payload does not fit the shape and codec.</exception>
+    public CodebookEntries DecodeCodebook()
+    {
+        if (Codec is not (TensorCodec.Shared or TensorCodec.SparseShared))
+            throw new InvalidOperationException($"tensor '{Name}' is stored as {Codec}, which has no codebook");
+        return DecodeCodebook(CheckedCount());
+    }
+
+    /// <summary>An int8 tensor's values and per-channel scales as stored.</summary>
+    /// <exception cref="InvalidOperationException">The codec is not <see cref="TensorCodec.Int8"/>.</exception>
+    /// <exception cref="InvalidDataException">The payload does not fit the shape and codec.</exception>
+    public Int8Entries DecodeInt8()
+    {
+        RequireCodec(TensorCodec.Int8);
+        return DecodeInt8(CheckedCount());
+    }
+
+    private int CheckedCount()
+    {
         long count = ElementCount;
         if (Shape.Any(d => d < 0) || count > MaxElements)
             throw Invalid($"shape [{string.Join(", ", Shape)}] is negative or too large");
-        var input = new PayloadReader(Payload, Name);
-        var values = Codec switch
-        {
-            TensorCodec.Raw => DecodeRaw(input, (int)count),
-            TensorCodec.Shared => DecodeShared(input, (int)count),
-            TensorCodec.SparseShared => DecodeSparseShared(input, (int)count),
-            TensorCodec.Int8 => DecodeInt8(input, (int)count),
-            _ => throw Invalid($"codec {(int)Codec} is unknown"),
-        };
-        return values;
+        return (int)count;
+    }
+
+    private void RequireCodec(TensorCodec codec)
+    {
+        if (Codec != codec)
+            throw new InvalidOperationException($"tensor '{Name}' is stored as {Codec}, not {codec}");
     }
 
     private float[] DecodeRaw(PayloadReader input, int count)
@@ -165,8 +207,17 @@ public sealed record CompressedTensor(string Name, long[] Shape, TensorCodec Cod
         return values;
     }
 
-    private float[] DecodeShared(PayloadReader input, int count)
+    private CodebookEntries DecodeCodebook(int count)
     {
+        var input = new PayloadReader(Payload, Name);
+        if (Codec == TensorCodec.SparseShared)
+        {
+            var stored = ReadSparseShared(input, count);
+            var expanded = new byte[count];
+            for (int e = 0; e < stored.Positions.Length; e++)
+                expanded[stored.Positions[e]] = (byte)stored.Symbols[e];
+            return new CodebookEntries(expanded, stored.Centroids, stored.ValueBits);
+        }
         int bits = input.Byte();
         if (bits is < 1 or > 8)
             throw Invalid($"{bits}-bit weight sharing; 1 to 8 bits are allowed");
@@ -178,10 +229,10 @@ public sealed record CompressedTensor(string Name, long[] Shape, TensorCodec Cod
         var indices = new int[count];
         var reader = new BitReader(stream);
         code.Decode(ref reader, indices);
-        return [.. indices.Select(i => centroids[i])];
+        return new CodebookEntries([.. indices.Select(i => (byte)i)], centroids, bits);
     }
 
-    private float[] DecodeSparseShared(PayloadReader input, int count)
+    private (int[] Positions, int[] Symbols, float[] Centroids, int ValueBits) ReadSparseShared(PayloadReader input, int count)
     {
         int valueBits = input.Byte(), gapBits = input.Byte();
         if (valueBits is < 2 or > 8 || gapBits is < 1 or > 12)
@@ -203,34 +254,29 @@ public sealed record CompressedTensor(string Name, long[] Shape, TensorCodec Cod
         valueCode.Decode(ref valueReader, symbols);
         var gapReader = new BitReader(gapStream);
         gapCode.Decode(ref gapReader, gaps);
-        int[] positions;
         try
         {
-            positions = SparseGaps.Positions(gaps, gapBits, count);
+            return (SparseGaps.Positions(gaps, gapBits, count), symbols, centroids, valueBits);
         }
         catch (InvalidDataException e)
         {
             throw Invalid(e.Message);
         }
-        var values = new float[count];
-        for (int e = 0; e < positions.Length; e++)
-            values[positions[e]] = centroids[symbols[e]];
-        return values;
     }
 
-    private float[] DecodeInt8(PayloadReader input, int count)
+    private Int8Entries DecodeInt8(int count)
     {
+        var input = new PayloadReader(Payload, Name);
         long channels = input.UInt32();
         if (Shape.Length == 0 || channels != Shape[0] || Payload.Length != 4 + 4 * channels + count)
             throw Invalid($"int8 payload of {Payload.Length} bytes for {channels} channels and {count} values");
         var scales = new float[channels];
         for (int c = 0; c < channels; c++)
             scales[c] = input.Single();
-        int perChannel = channels == 0 ? 0 : (int)(count / channels);
-        var values = new float[count];
+        var values = new sbyte[count];
         for (int i = 0; i < count; i++)
-            values[i] = (sbyte)input.Byte() * scales[i / perChannel];
-        return values;
+            values[i] = (sbyte)input.Byte();
+        return new Int8Entries(values, scales);
     }
 
     private static void WriteCodebook(PayloadWriter output, float[] centroids, int[] symbols, out byte[] stream)
@@ -342,5 +388,33 @@ public sealed record CompressedTensor(string Name, long[] Shape, TensorCodec Cod
             position += (int)count;
             return span;
         }
+    }
+}
+
+/// <summary>A pruned tensor's kept weights: their row-major positions, ascending, and values.</summary>
+/// <param name="Positions">Where each kept weight stands in the tensor's row-major order.</param>
+/// <param name="Values">Each kept weight's shared value.</param>
+public sealed record SparseEntries(int[] Positions, float[] Values);
+
+/// <summary>A weight-shared tensor: one centroid index per value, row-major, and the codebook.</summary>
+/// <param name="Indices">Each value's centroid index.</param>
+/// <param name="Centroids">The codebook, at most 2^<paramref name="Bits"/> values.</param>
+/// <param name="Bits">The width of an index.</param>
+public sealed record CodebookEntries(byte[] Indices, float[] Centroids, int Bits)
+{
+    /// <summary>The float32 value of every index.</summary>
+    public float[] ToFloat32() => [.. Indices.Select(i => Centroids[i])];
+}
+
+/// <summary>An int8 tensor: its signed values, row-major, and one scale per output channel.</summary>
+/// <param name="Values">The quantized values.</param>
+/// <param name="Scales">One scale per output channel (the first dimension).</param>
+public sealed record Int8Entries(sbyte[] Values, float[] Scales)
+{
+    /// <summary>Each value times its channel's scale.</summary>
+    public float[] ToFloat32()
+    {
+        int perChannel = Scales.Length == 0 ? 0 : Values.Length / Scales.Length;
+        return [.. Values.Select((q, i) => q * Scales[i / perChannel])];
     }
 }

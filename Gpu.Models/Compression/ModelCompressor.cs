@@ -15,7 +15,8 @@ public sealed record CompressedModel(IReadOnlyDictionary<string, string> Metadat
     /// <summary>Bytes of all payloads (the file adds its header).</summary>
     public long PayloadBytes => Tensors.Sum(t => (long)t.Payload.Length);
 
-    /// <summary>The model with every tensor decoded to float32, as the networks load it; <paramref name="source"/> names it in errors.</summary>
+    /// <summary>The model with every tensor decoded to float32, as the networks load it, and each
+    /// tensor's compressed form kept for the networks' sparse and codebook layers; <paramref name="source"/> names it in errors.</summary>
     /// <exception cref="InvalidDataException">A tensor's payload is corrupt.</exception>
     public ModelWeights ToWeights(string source)
     {
@@ -31,7 +32,7 @@ public sealed record CompressedModel(IReadOnlyDictionary<string, string> Metadat
                 throw new InvalidDataException($"{source}: {e.Message}", e);
             }
         }
-        return new ModelWeights(decoded, Metadata, source);
+        return new ModelWeights(decoded, Metadata, source, Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal));
     }
 }
 

@@ -1,3 +1,4 @@
+using Gpu.Models.Compression;
 using Gpu.Ops.Image;
 
 namespace Gpu.Models.Fip;
@@ -17,13 +18,18 @@ public sealed record CanLayer(float[] Weights, int Dilation, AdaptiveNormalizati
 /// <c>.bn.running_mean</c>, <c>.bn.running_var</c>, then <c>output.weight</c> and <c>output.bias</c>.</summary>
 public sealed class CanWeights
 {
-    private CanWeights(CanConfig config, IReadOnlyList<CanLayer> layers, float[] outputWeights, float[] outputBias)
+    private CanWeights(CanConfig config, IReadOnlyList<CanLayer> layers, float[] outputWeights, float[] outputBias, IReadOnlyList<CompressedTensor?>? stored = null)
     {
         Config = config;
         Layers = layers;
         OutputWeights = outputWeights;
         OutputBias = outputBias;
+        StoredConvolutions = stored ?? new CompressedTensor?[layers.Count + 1];
     }
+
+    /// <summary>The compressed form of each convolution's weights (the 3×3 layers, then the 1×1), as
+    /// a <c>.gpuc</c> model stores them; null where stored raw or read from safetensors.</summary>
+    public IReadOnlyList<CompressedTensor?> StoredConvolutions { get; }
 
     /// <summary>The architecture.</summary>
     public CanConfig Config { get; }
@@ -69,7 +75,8 @@ public sealed class CanWeights
             layers.Add(new CanLayer(weights.Float(prefix + "conv.weight", width, channels, 3, 3), config.Dilations[i], norm,
                 weights.Float(prefix + "norm.bn.running_mean", width), weights.Float(prefix + "norm.bn.running_var", width)));
         }
-        var result = new CanWeights(config, layers, weights.Float("output.weight", outputChannels, width, 1, 1), weights.Float("output.bias", outputChannels));
+        CompressedTensor?[] stored = [.. Enumerable.Range(0, depth).Select(i => weights.Stored($"layers.{i}.conv.weight")), weights.Stored("output.weight")];
+        var result = new CanWeights(config, layers, weights.Float("output.weight", outputChannels, width, 1, 1), weights.Float("output.bias", outputChannels), stored);
         weights.RequireAllUsed(config.ToString());
         return result;
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Gpu.Core;
+using Gpu.Models.Compression;
 using Gpu.Ops;
 using Gpu.Ops.Image;
 
@@ -34,15 +35,21 @@ public sealed class ContextAggregationNetwork : IDisposable
     /// <param name="accelerator">Where it runs.</param>
     /// <param name="weights">The weights.</param>
     /// <param name="mode">How the norms normalise.</param>
-    public ContextAggregationNetwork(Accelerator accelerator, CanWeights weights, NormalizationMode mode = NormalizationMode.Folded)
+    /// <param name="routing">Which route each convolution takes where the weights came from a
+    /// compressed model (<see cref="CanWeights.StoredConvolutions"/>); dense by default.</param>
+    public ContextAggregationNetwork(Accelerator accelerator, CanWeights weights, NormalizationMode mode = NormalizationMode.Folded,
+        LayerRouting routing = LayerRouting.Dense)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
         if (!Enum.IsDefined(mode))
             throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown normalisation mode.");
+        if (!Enum.IsDefined(routing))
+            throw new ArgumentOutOfRangeException(nameof(routing), routing, "Unknown layer routing.");
         this.accelerator = accelerator;
         Weights = weights;
         Mode = mode;
+        Routing = routing;
         Layout = Conv2d.PreferredLayout(accelerator);
         var activation = Activation.Leaky(weights.Config.Slope);
         hidden = [.. weights.Layers.Select((layer, i) =>
@@ -70,6 +77,13 @@ public sealed class ContextAggregationNetwork : IDisposable
 
     /// <summary>The layout every layer runs in.</summary>
     public TensorLayout Layout { get; }
+
+    /// <summary>Which route each convolution takes.</summary>
+    public LayerRouting Routing { get; }
+
+    /// <summary>The convolutions of the current plan (the last image size run), 3×3 layers then the
+    /// 1×1, with the route each took; empty before the first run.</summary>
+    public IReadOnlyList<RoutedConv2d> Convolutions => plan is null ? [] : [.. plan.Hidden, plan.Output];
 
     /// <summary>Runs the network: <paramref name="input"/> N × InputChannels × H × W, <paramref name="output"/>
     /// N × OutputChannels × H × W, both in <paramref name="layout"/> and not overlapping.</summary>
@@ -224,7 +238,7 @@ public sealed class ContextAggregationNetwork : IDisposable
             return plan;
         plan?.Dispose();
         plan = null;
-        plan = new Plan(accelerator, Weights.Config, hidden, outputEpilogue, Weights.OutputWeights, shape);
+        plan = new Plan(accelerator, Weights, hidden, outputEpilogue, Routing, Layout, shape);
         return plan;
     }
 
@@ -241,16 +255,20 @@ public sealed class ContextAggregationNetwork : IDisposable
     {
         private (DeviceBuffer<float> Input, DeviceBuffer<float> Output)? staging;
 
-        public Plan(Accelerator accelerator, CanConfig config, (float[] Weights, Conv2dEpilogue Epilogue)[] hidden, Conv2dEpilogue outputEpilogue,
-            float[] outputWeights, ImageShape shape)
+        public Plan(Accelerator accelerator, CanWeights weights, (float[] Weights, Conv2dEpilogue Epilogue)[] hidden, Conv2dEpilogue outputEpilogue,
+            LayerRouting routing, TensorLayout layout, ImageShape shape)
         {
             Shape = shape;
+            var config = weights.Config;
             try
             {
                 var (n, h, w) = (shape.Batch, shape.Height, shape.Width);
-                Hidden = [.. hidden.Select((layer, i) => Own(new Conv2d(accelerator,
-                    Conv2dShape.Same(n, i == 0 ? config.InputChannels : config.Width, h, w, config.Width, 3, config.Dilations[i]), layer.Weights, layer.Epilogue)))];
-                Output = Own(new Conv2d(accelerator, Conv2dShape.Same(n, config.Width, h, w, config.OutputChannels, 1), outputWeights, outputEpilogue));
+                var scratch = Own(new ConvScratch(accelerator));
+                Hidden = [.. hidden.Select((layer, i) => Own(new RoutedConv2d(accelerator,
+                    Conv2dShape.Same(n, i == 0 ? config.InputChannels : config.Width, h, w, config.Width, 3, config.Dilations[i]), layer.Weights, layer.Epilogue,
+                    weights.StoredConvolutions[i], routing, layout, scratch)))];
+                Output = Own(new RoutedConv2d(accelerator, Conv2dShape.Same(n, config.Width, h, w, config.OutputChannels, 1), weights.OutputWeights, outputEpilogue,
+                    weights.StoredConvolutions[^1], routing, layout, scratch));
                 long activations = (long)n * config.Width * h * w;
                 PingPong = [Own(accelerator.Allocate<float>(activations)), Own(accelerator.Allocate<float>(activations))];
             }
@@ -263,9 +281,9 @@ public sealed class ContextAggregationNetwork : IDisposable
 
         public ImageShape Shape { get; }
 
-        public Conv2d[] Hidden { get; } = [];
+        public RoutedConv2d[] Hidden { get; } = [];
 
-        public Conv2d Output { get; } = null!;
+        public RoutedConv2d Output { get; } = null!;
 
         public DeviceBuffer<float>[] PingPong { get; } = [];
 

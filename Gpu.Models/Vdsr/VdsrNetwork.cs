@@ -1,4 +1,5 @@
 using Gpu.Core;
+using Gpu.Models.Compression;
 using Gpu.Ops;
 using Gpu.Ops.Image;
 
@@ -17,14 +18,28 @@ public sealed class VdsrNetwork : IDisposable
     private bool disposed;
 
     /// <summary>Prepares the network.</summary>
-    public VdsrNetwork(Accelerator accelerator, VdsrWeights weights)
+    /// <param name="accelerator">Where it runs.</param>
+    /// <param name="weights">The weights.</param>
+    /// <param name="routing">Which route each convolution takes where the weights came from a
+    /// compressed model (<see cref="VdsrWeights.StoredConvolutions"/>); dense by default.</param>
+    public VdsrNetwork(Accelerator accelerator, VdsrWeights weights, LayerRouting routing = LayerRouting.Dense)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
+        if (!Enum.IsDefined(routing))
+            throw new ArgumentOutOfRangeException(nameof(routing), routing, "Unknown layer routing.");
         this.accelerator = accelerator;
         Weights = weights;
+        Routing = routing;
         Layout = Conv2d.PreferredLayout(accelerator);
     }
+
+    /// <summary>Which route each convolution takes.</summary>
+    public LayerRouting Routing { get; }
+
+    /// <summary>The convolutions of the current plan (the last image size run), input layer first,
+    /// with the route each took; empty before the first run.</summary>
+    public IReadOnlyList<RoutedConv2d> Convolutions => plan?.Convolutions ?? [];
 
     /// <summary>The weights.</summary>
     public VdsrWeights Weights { get; }
@@ -101,7 +116,7 @@ public sealed class VdsrNetwork : IDisposable
             return plan;
         plan?.Dispose();
         plan = null;
-        plan = new Plan(accelerator, Weights, height, width);
+        plan = new Plan(accelerator, Weights, Routing, Layout, height, width);
         return plan;
     }
 
@@ -117,21 +132,24 @@ public sealed class VdsrNetwork : IDisposable
     /// the 64-channel activations of only one are ever held).</summary>
     private sealed class Plan : OwnedResources
     {
-        private readonly Conv2d first, last;
-        private readonly Conv2d[] middle;
+        private readonly RoutedConv2d first, last;
+        private readonly RoutedConv2d[] middle;
         private readonly DeviceBuffer<float>[] pingPong;
         private (ImageShape Small, DeviceBuffer<float> SmallBuffer, DeviceBuffer<float> LargeBuffer)? colour;
 
-        public Plan(Accelerator accelerator, VdsrWeights weights, int height, int width)
+        public Plan(Accelerator accelerator, VdsrWeights weights, LayerRouting routing, TensorLayout layout, int height, int width)
         {
             Height = height;
             Width = width;
             try
             {
                 var relu = new Conv2dEpilogue(Activation: Activation.Relu);
-                first = Own(new Conv2d(accelerator, Conv2dShape.Same(1, 1, height, width, VdsrWeights.Width, 3), weights.Input, relu));
-                middle = [.. weights.Middle.Select(w => Own(new Conv2d(accelerator, Conv2dShape.Same(1, VdsrWeights.Width, height, width, VdsrWeights.Width, 3), w, relu)))];
-                last = Own(new Conv2d(accelerator, Conv2dShape.Same(1, VdsrWeights.Width, height, width, 1, 3), weights.Output));
+                var stored = weights.StoredConvolutions;
+                var scratch = Own(new ConvScratch(accelerator));
+                first = Own(new RoutedConv2d(accelerator, Conv2dShape.Same(1, 1, height, width, VdsrWeights.Width, 3), weights.Input, relu, stored[0], routing, layout, scratch));
+                middle = [.. weights.Middle.Select((w, i) => Own(new RoutedConv2d(accelerator, Conv2dShape.Same(1, VdsrWeights.Width, height, width, VdsrWeights.Width, 3), w, relu,
+                    stored[i + 1], routing, layout, scratch)))];
+                last = Own(new RoutedConv2d(accelerator, Conv2dShape.Same(1, VdsrWeights.Width, height, width, 1, 3), weights.Output, null, stored[^1], routing, layout, scratch));
                 long activations = (long)VdsrWeights.Width * height * width;
                 pingPong = [Own(accelerator.Allocate<float>(activations)), Own(accelerator.Allocate<float>(activations))];
                 Luminance = Own(accelerator.Allocate<float>((long)height * width));
@@ -144,6 +162,8 @@ public sealed class VdsrNetwork : IDisposable
         }
 
         public int Height { get; }
+
+        public IReadOnlyList<RoutedConv2d> Convolutions => [first, .. middle, last];
 
         public int Width { get; }
 

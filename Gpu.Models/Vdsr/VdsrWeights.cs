@@ -1,3 +1,5 @@
+using Gpu.Models.Compression;
+
 namespace Gpu.Models.Vdsr;
 
 /// <summary>The weights of VDSR (Kim et al. 2016) in the public pytorch-vdsr layout:
@@ -8,12 +10,17 @@ public sealed class VdsrWeights
     /// <summary>Channels of every hidden layer in the public layout.</summary>
     public const int Width = 64;
 
-    private VdsrWeights(float[] input, IReadOnlyList<float[]> middle, float[] output)
+    private VdsrWeights(float[] input, IReadOnlyList<float[]> middle, float[] output, IReadOnlyList<CompressedTensor?>? stored = null)
     {
         Input = input;
         Middle = middle;
         Output = output;
+        StoredConvolutions = stored ?? new CompressedTensor?[middle.Count + 2];
     }
+
+    /// <summary>The compressed form of each convolution's weights (input, middle layers, output), as a
+    /// <c>.gpuc</c> model stores them; null where stored raw or read from safetensors.</summary>
+    public IReadOnlyList<CompressedTensor?> StoredConvolutions { get; }
 
     /// <summary>(64, 1, 3, 3) weights of the first layer.</summary>
     public float[] Input { get; }
@@ -41,7 +48,8 @@ public sealed class VdsrWeights
         var middle = new List<float[]>();
         while (weights.Contains($"residual_layer.{middle.Count}.conv.weight"))
             middle.Add(weights.Float($"residual_layer.{middle.Count}.conv.weight", Width, Width, 3, 3));
-        var result = new VdsrWeights(weights.Float("input.weight", Width, 1, 3, 3), middle, weights.Float("output.weight", 1, Width, 3, 3));
+        CompressedTensor?[] stored = [weights.Stored("input.weight"), .. Enumerable.Range(0, middle.Count).Select(i => weights.Stored($"residual_layer.{i}.conv.weight")), weights.Stored("output.weight")];
+        var result = new VdsrWeights(weights.Float("input.weight", Width, 1, 3, 3), middle, weights.Float("output.weight", 1, Width, 3, 3), stored);
         weights.RequireAllUsed($"VDSR of {result.Depth} layers");
         return result;
     }

@@ -10,14 +10,22 @@ namespace Gpu.Models;
 public sealed class ModelWeights
 {
     private readonly IReadOnlyDictionary<string, SafetensorsTensor> tensors;
+    private readonly IReadOnlyDictionary<string, Compression.CompressedTensor> stored;
     private readonly HashSet<string> used = new(StringComparer.Ordinal);
 
     /// <summary>Wraps tensors already read; <paramref name="source"/> names them in messages.</summary>
-    public ModelWeights(IReadOnlyDictionary<string, SafetensorsTensor> tensors, IReadOnlyDictionary<string, string> metadata, string source)
+    /// <param name="tensors">The float tensors by name.</param>
+    /// <param name="metadata">The file's metadata strings.</param>
+    /// <param name="source">Where the weights came from.</param>
+    /// <param name="stored">For a compressed model, the compressed form of its tensors by name, from
+    /// which the networks build sparse and codebook layers; null for none.</param>
+    public ModelWeights(IReadOnlyDictionary<string, SafetensorsTensor> tensors, IReadOnlyDictionary<string, string> metadata, string source,
+        IReadOnlyDictionary<string, Compression.CompressedTensor>? stored = null)
     {
         ArgumentNullException.ThrowIfNull(tensors);
         ArgumentNullException.ThrowIfNull(metadata);
         this.tensors = tensors;
+        this.stored = stored ?? new Dictionary<string, Compression.CompressedTensor>();
         Metadata = metadata;
         Source = source;
     }
@@ -68,6 +76,11 @@ public sealed class ModelWeights
         }
     }
 
+    /// <summary>The compressed form of a tensor read from a <c>.gpuc</c> model, or null where it
+    /// was stored raw or the file is safetensors.</summary>
+    public Compression.CompressedTensor? Stored(string name)
+        => stored.TryGetValue(name, out var tensor) && tensor.Codec != Compression.TensorCodec.Raw ? tensor : null;
+
     /// <summary>A float scalar, stored with shape [] or [1].</summary>
     /// <exception cref="InvalidDataException">The tensor is missing, not a float tensor, or not one value.</exception>
     public float Scalar(string name)
@@ -106,7 +119,9 @@ public sealed class ModelWeights
         {
             [name] = SafetensorsFile.Tensor<float>(name, values, [.. shape]),
         };
-        return new ModelWeights(replaced, Metadata, Source);
+        // The replaced tensor's compressed form no longer describes it.
+        var keptForms = stored.Where(pair => pair.Key != name).ToDictionary(StringComparer.Ordinal);
+        return new ModelWeights(replaced, Metadata, Source, keptForms);
     }
 
     /// <summary>An <see cref="InvalidDataException"/> naming the file.</summary>

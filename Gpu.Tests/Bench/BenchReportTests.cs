@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Gpu.Bench.Reporting;
 
 namespace Gpu.Tests.Bench;
 
@@ -63,7 +64,7 @@ public sealed class BenchReportTests
         Assert.That(device.GetProperty("peaks").GetProperty("gbps").GetDouble(), Is.Positive);
         var results = root.GetProperty("results").EnumerateArray().ToArray();
         var suites = results.Select(r => r.GetProperty("suite").GetString()).ToHashSet();
-        Assert.That(suites, Is.SupersetOf(new[] { "saxpy", "gemm", "sequence", "conv", "image", "models" }));
+        Assert.That(suites, Is.SupersetOf(new[] { "saxpy", "gemm", "sequence", "conv", "image", "models", "compression" }));
         foreach (var result in results)
         {
             Assert.That(result.GetProperty("min_seconds").GetDouble(), Is.Positive);
@@ -74,6 +75,26 @@ public sealed class BenchReportTests
             Assert.That(result.GetProperty("flags").EnumerateArray().Any(f => f.GetString()!.StartsWith("above-measured", StringComparison.Ordinal)), Is.EqualTo(above),
                 result.GetProperty("case").GetString());
         }
+        // Every peer is listed, present with its version or absent with the reason, in results.json and report.md.
+        string markdown = File.ReadAllText(Path.Combine(quick, "report.md"));
+        var peers = run.GetProperty("peers").EnumerateArray().ToArray();
+        Assert.That(peers.Select(p => p.GetProperty("name").GetString()), Is.EquivalentTo(new[] { "PyTorch", "CLBlast", "ONNX Runtime", "OpenCV dnn" }));
+        foreach (var peer in peers)
+        {
+            string name = peer.GetProperty("name").GetString()!;
+            string? version = peer.GetProperty("version").GetString(), unavailable = peer.GetProperty("unavailable").GetString();
+            Assert.That(string.IsNullOrEmpty(version) && string.IsNullOrEmpty(unavailable), Is.False, $"{name}: neither a version nor a reason");
+            string state = (version, unavailable) switch { (_, null) => version!, (null, _) => $"absent: {unavailable}", _ => $"{version}, not run: {unavailable}" };
+            Assert.That(markdown, Does.Contain($"| {name} | {state.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ")} |"), name);
+        }
+        // With the ONNX Runtime peer present, the shipped CRNN's result carries its time and its agreement with ours.
+        if (peers.Single(p => p.GetProperty("name").GetString() == "ONNX Runtime").GetProperty("unavailable").ValueKind == JsonValueKind.Null)
+        {
+            var shipped = results.Single(r => r.GetProperty("case").GetString()!.StartsWith("crnn (shipped)", StringComparison.Ordinal));
+            var runtime = shipped.GetProperty("peers").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "ONNX Runtime");
+            Assert.That(runtime.GetProperty("seconds").GetDouble(), Is.Positive);
+            Assert.That(runtime.GetProperty("max_abs_difference").GetDouble(), Is.LessThan(1e-3));
+        }
         foreach (string file in (string[])["report.md", "results.csv", "bars-saxpy.svg", "bars-saxpy.png", "bars-gemm.png", "roofline-cpu.svg", "roofline-cpu.png"])
             Assert.That(new FileInfo(Path.Combine(quick, file)).Length, Is.Positive, file);
 
@@ -83,5 +104,26 @@ public sealed class BenchReportTests
         Assert.That(combined.RootElement.GetProperty("runs").GetArrayLength(), Is.EqualTo(2));
         Assert.That(combined.RootElement.GetProperty("results").GetArrayLength(), Is.EqualTo(2 * results.Length));
         Assert.That(Directory.GetFiles(merged, "roofline-*.png"), Has.Length.EqualTo(2));
+    }
+
+    [Test]
+    public void AnAbsentPeerIsListedWithItsReason()
+    {
+        var machine = new MachineInfo("host", "cpu", 2, [], 1L << 30, "X64");
+        PeerStatus[] peers =
+        [
+            new("CLBlast", "gemm on OpenCL devices", null, "the CLBlast library is not installed"), new("PyTorch", "every suite", "2.5.0", null),
+            new("ONNX Runtime", "models", "1.32.0", "the ONNX export failed: no torch"),
+        ];
+        var run = new RunInfo(machine, "os", "dotnet", new Dictionary<string, string>(), null, [], false, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch,
+            null, null, [], peers);
+        var report = new BenchReport(BenchReport.CurrentSchema, [run], [], []);
+        ReportWriter.Write(report, directory);
+        string markdown = File.ReadAllText(Path.Combine(directory, "report.md"));
+        Assert.That(markdown, Does.Contain("| CLBlast | absent: the CLBlast library is not installed | gemm on OpenCL devices |"));
+        Assert.That(markdown, Does.Contain("| PyTorch | 2.5.0 | every suite |"));
+        Assert.That(markdown, Does.Contain("| ONNX Runtime | 1.32.0, not run: the ONNX export failed: no torch | models |"));
+        var read = ReportWriter.Read(Path.Combine(directory, "results.json"));
+        Assert.That(read.Runs[0].Peers, Is.EqualTo(peers));
     }
 }

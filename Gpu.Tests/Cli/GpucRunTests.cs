@@ -326,6 +326,26 @@ public sealed partial class GpucRunTests
         string input = MakeImages("in", 1), result = Path.Combine(directory, "out.png");
         Assert.That(Gpuc("run", compressed, Directory.GetFiles(input)[0], "-o", result).ExitCode, Is.EqualTo(0));
         Assert.That(File.Exists(result));
+
+        // Through the sparse route the layers give the decoded model's picture, to the 8-bit rounding.
+        string sparse = Path.Combine(directory, "sparse.png"), dense = Path.Combine(directory, "dense.png");
+        Assert.That(Gpuc("run", compressed, Directory.GetFiles(input)[0], "-o", sparse, "--layers", "sparse", "-d", "cpu").ExitCode, Is.EqualTo(0));
+        Assert.That(Gpuc("run", compressed, Directory.GetFiles(input)[0], "-o", dense, "--layers", "dense", "-d", "cpu").ExitCode, Is.EqualTo(0));
+        var pool = new FrameBatchPool();
+        using (var sparsePixels = ImageCodec.Read(sparse, pool))
+        using (var densePixels = ImageCodec.Read(dense, pool))
+        {
+            var a = sparsePixels.Pixels;
+            var b = densePixels.Pixels;
+            Assert.That(a.Length, Is.EqualTo(b.Length));
+            float worst = 0;
+            for (int i = 0; i < a.Length; i++)
+                worst = MathF.Max(worst, MathF.Abs(a[i] - b[i]));
+            Assert.That(worst, Is.LessThanOrEqualTo(1f / 255 + 1e-6f), "sparse against dense route");
+        }
+        var unknownRoute = Gpuc("run", compressed, Directory.GetFiles(input)[0], "-o", Path.Combine(directory, "fast.png"), "--layers", "fast");
+        Assert.That(unknownRoute.ExitCode, Is.EqualTo(2));
+        Assert.That(unknownRoute.Error, Does.Contain("--layers 'fast'"));
         var info = Gpuc("info", compressed, "--size", "64x48");
         Assert.That(info.ExitCode, Is.EqualTo(0));
         Assert.That(info.Output, Does.Contain("SparseShared").And.Contain("stored compressed"));

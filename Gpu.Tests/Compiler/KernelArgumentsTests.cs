@@ -1,13 +1,84 @@
 using System.Globalization;
+using System.Reflection;
+using Gpu.Conformance.Kernels;
 using Gpu.Core;
 using Gpu.Core.Compiler;
+using ILGPU.Runtime;
 
 namespace Gpu.Tests.Compiler;
 
-/// <summary>Launch arguments read from the struct in place agree with a plain reflection reading
-/// of the same fields, for every kind of field a kernel can hold.</summary>
+/// <summary>The emitted argument packer agrees with a plain reflection reading of the same fields,
+/// for every kind of field a kernel can hold and for every kernel struct of the conformance corpus
+/// and of Gpu.Ops.</summary>
 public sealed class KernelArgumentsTests
 {
+    /// <summary>Every non-generic kernel struct of the conformance corpus and of Gpu.Ops, with the shape it launches as.</summary>
+    public static IEnumerable<TestCaseData> CorpusKernels => new[] { typeof(SaxpyKernel).Assembly, typeof(Gpu.Ops.Gemm.DenseGemm).Assembly }
+        .SelectMany(assembly => assembly.GetTypes())
+        .Where(t => t.IsValueType && !t.IsGenericTypeDefinition)
+        .Select(t => (Type: t, Shape: KernelShapes.Of(t)))
+        .Where(k => k.Shape is not null)
+        .OrderBy(k => k.Type.FullName, StringComparer.Ordinal)
+        .Select(k => new TestCaseData(k.Type, k.Shape!.Value).SetArgDisplayNames(k.Type.FullName!.Replace("Gpu.", "", StringComparison.Ordinal), k.Shape.ToString()!));
+
+    [TestCaseSource(nameof(CorpusKernels))]
+    public void CorpusKernelPacksAsReflectionReadsIt(Type kernelType, KernelShape shape)
+    {
+        var kernel = KernelCompiler.Generate(kernelType, shape, KernelDialect.OpenCL, new KernelCompileOptions(Guarded: shape != KernelShape.Grouped, FastMath: false));
+        // Two fillings: distinct bits everywhere (a wrong offset or width shows), and the ILGPU view buffers left null (their handle packs as 0).
+        foreach (bool buffers in new[] { true, false })
+        {
+            object value = Fill(kernelType, new Random(kernelType.FullName!.Length), buffers);
+            int[] extent = [7, 11, 13];
+            var arguments = new KernelArgument[kernel.Parameters.Count];
+            typeof(KernelArgumentsTests).GetMethod(nameof(Pack), BindingFlags.NonPublic | BindingFlags.Static)!
+                .MakeGenericMethod(kernelType).Invoke(null, [kernel, value, extent, arguments]);
+            Assert.That(arguments.Select(a => (a.Bits, a.Size)), Is.EqualTo(ReadByReflection(value, kernel.Parameters, extent)),
+                $"{kernelType.Name} with {(buffers ? "buffers" : "null buffers")}: {string.Join(", ", kernel.Parameters.Select(p => p.Name))}");
+        }
+    }
+
+    private static void Pack<TKernel>(GeneratedKernel kernel, object value, int[] extent, KernelArgument[] arguments) where TKernel : struct
+        => kernel.Arguments.Read((TKernel)value, extent, arguments);
+
+    /// <summary>A boxed <paramref name="type"/> with every field, nested ones included, set to random bits;
+    /// ILGPU view buffers get a buffer carrying a random handle, or stay null.</summary>
+    private static object Fill(Type type, Random random, bool buffers)
+    {
+        object value = Activator.CreateInstance(type)!;
+        foreach (var field in KernelTypes.InstanceFields(type))
+        {
+            var fieldType = field.FieldType;
+            object? fieldValue = fieldType == typeof(MemoryBuffer) ? (buffers ? new EngineMemoryBuffer((nint)random.NextInt64(), 64) : null)
+                : fieldType.IsEnum ? Enum.ToObject(fieldType, random.NextInt64())
+                : fieldType == typeof(bool) ? random.Next(2) == 1
+                : fieldType == typeof(Half) ? BitConverter.UInt16BitsToHalf((ushort)random.Next())
+                : fieldType == typeof(float) ? BitConverter.Int32BitsToSingle(random.Next())
+                : fieldType == typeof(double) ? BitConverter.Int64BitsToDouble(random.NextInt64())
+                : fieldType == typeof(char) ? (char)random.Next(char.MaxValue)
+                : fieldType == typeof(nint) ? (nint)random.NextInt64(long.MinValue, long.MaxValue)
+                : fieldType == typeof(nuint) ? (nuint)(ulong)random.NextInt64(long.MinValue, long.MaxValue)
+                : fieldType.IsPrimitive ? Truncate(random.NextInt64(long.MinValue, long.MaxValue), fieldType)
+                : fieldType.IsValueType && !fieldType.IsPointer ? Fill(fieldType, random, buffers)
+                : null;
+            field.SetValue(value, fieldValue);
+        }
+        return value;
+    }
+
+    private static object Truncate(long bits, Type type) => Type.GetTypeCode(type) switch
+    {
+        TypeCode.SByte => (sbyte)bits,
+        TypeCode.Byte => (byte)bits,
+        TypeCode.Int16 => (short)bits,
+        TypeCode.UInt16 => (ushort)bits,
+        TypeCode.Int32 => (int)bits,
+        TypeCode.UInt32 => (uint)bits,
+        TypeCode.Int64 => bits,
+        TypeCode.UInt64 => (ulong)bits,
+        _ => throw new NotSupportedException(type.ToString()),
+    };
+
     [Test]
     public void EveryFieldKindReadsAsReflectionReadsIt()
     {
@@ -64,11 +135,13 @@ public sealed class KernelArgumentsTests
         var extents = new Queue<int>(extent);
         return parameters.Select(parameter => parameter.Kind == KernelParameterKind.ExtentLimit
             ? ((ulong)(uint)extents.Dequeue(), 4)
-            : Encode(parameter.FieldPath.Aggregate(kernel, (value, field) => field.GetValue(value)!))).ToArray();
+            : Encode(parameter.FieldPath.Aggregate<FieldInfo, object?>(kernel, (value, field) => field.GetValue(value)))).ToArray();
     }
 
-    private static (ulong Bits, int Size) Encode(object value) => value switch
+    private static (ulong Bits, int Size) Encode(object? value) => value switch
     {
+        null => (0, 8), // only a view's buffer field can be null
+        MemoryBuffer buffer => ((ulong)(long)buffer.NativePtr, 8),
         Enum e => Encode(Convert.ChangeType(e, e.GetTypeCode(), CultureInfo.InvariantCulture)),
         bool b => (b ? 1UL : 0UL, 4),
         sbyte v => ((byte)v, 1),

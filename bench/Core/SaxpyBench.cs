@@ -70,7 +70,8 @@ public static class SaxpyBench
             void Report(string variant, string label, Timing timing)
             {
                 double seconds = timing.Min, gbps = bytesPerCall / seconds / 1e9;
-                BenchLog.Record(new("saxpy", $"n = {length:N0}{variant}", device.Name, timing, new Work(Bytes: bytesPerCall),
+                // Two flops an element as well as the bytes, so saxpy sits on the roofline's bandwidth slope.
+                BenchLog.Record(new("saxpy", $"n = {length:N0}{variant}", device.Name, timing, new Work(Flops: 2.0 * length, Bytes: bytesPerCall),
                     peer is { } torch ? new PeerTiming("PyTorch", "y.add_(x, alpha)", PyTorchPeer.Version, torch.GetProperty("seconds").GetDouble()) : null));
                 string ratio = peerGBps is { } peerValue ? $"{gbps / peerValue:F2}" : "n/a";
                 output.WriteLine($"  {label,-10} {seconds * 1e3,9:F3} {timing.Median * 1e3,9:F3} {gbps,9:F1} {100 * gbps / device.PeakGBps,6:F0}% {ratio,10}");

@@ -56,6 +56,8 @@ public static class GemmBench
         output.WriteLine($"  sgemm C = A·B, float32, square");
         output.WriteLine($"  {"device",-10} {"size",6} {"min ms",10} {"median ms",10} {"GFLOP/s",9} {"% peak",7} {"torch ms",10} {"× torch",8}");
         var random = new Random(1);
+        if (devices.Any(d => d.Kind == DeviceKind.OpenCL) && ClBlastPeer.Unavailable is { } absent)
+            BenchLog.Note(output, $"gemm: CLBlast peer absent: {absent}");
         foreach (var device in devices)
         {
             using var accelerator = device.Open();
@@ -73,9 +75,17 @@ public static class GemmBench
                     var timing = Measure.Runs(accelerator, () => DenseGemm.Multiply(accelerator, shape, a.View, b.View, c.View),
                         warmups: 3, runs: size > 1024 ? 5 : 10);
                     double seconds = timing.Min, gflops = shape.Flops / seconds / 1e9;
-                    BenchLog.Record(new("gemm", $"sgemm {size}", device.Name, timing, Work(shape), Peer(peerSeconds, "torch.mm")));
+                    var clblast = ClBlastPeer.Supports(accelerator) ? TimeClBlast(output, accelerator, shape, a, b, c, size > 1024 ? 5 : 10) : null;
+                    BenchLog.Record(new("gemm", $"sgemm {size}", device.Name, timing, Work(shape), Peer(peerSeconds, "torch.mm"),
+                        OtherPeers: clblast is null ? null : [clblast]));
                     output.WriteLine($"  {device.Name,-10} {size,6} {seconds * 1e3,10:F2} {timing.Median * 1e3,10:F2} {gflops,9:F1} {100 * gflops / device.PeakGflops,6:F0}% " +
                         $"{(peerSeconds is { } p ? $"{p * 1e3,10:F1} {p / seconds,8:F2}" : $"{"n/a",10} {"n/a",8}")}");
+                    if (clblast is not null)
+                    {
+                        double peerGflops = shape.Flops / clblast.Seconds / 1e9;
+                        output.WriteLine($"  {"",-10} {"",6} {clblast.Seconds * 1e3,10:F2} {"",10} {peerGflops,9:F1} {100 * peerGflops / device.PeakGflops,6:F0}% " +
+                            $"CLBlast {clblast.Version} on the same queue (× CLBlast {clblast.Seconds / seconds:F2}; largest difference from ours {clblast.MaxAbsDifference:G3})");
+                    }
                 }
                 catch (Exception e) when (e is Gpu.Core.Compiler.KernelCompilationException or GpuException)
                 {
@@ -83,5 +93,34 @@ public static class GemmBench
                 }
             }
         }
+    }
+
+    /// <summary>CLBlast's sgemm on the same buffers and queue, timed as ours, after checking its
+    /// output against ours (in <paramref name="ours"/>): a wrong peer figure is worse than none,
+    /// so a result outside the bound is printed, noted and not recorded.</summary>
+    private static PeerTiming? TimeClBlast(TextWriter output, Accelerator accelerator, GemmShape shape, DeviceBuffer<float> a, DeviceBuffer<float> b,
+        DeviceBuffer<float> ours, int runs)
+    {
+        using var theirs = accelerator.Allocate<float>(ours.Length);
+        try
+        {
+            ClBlastPeer.Sgemm(accelerator, shape, a.View, b.View, theirs.View);
+            accelerator.Synchronize();
+        }
+        catch (GpuException e)
+        {
+            BenchLog.Note(output, $"gemm: CLBlast on {accelerator.Device.Name} failed: {e.Message}");
+            return null;
+        }
+        float[] expected = ours.ToArray(), actual = theirs.ToArray();
+        double difference = expected.Zip(actual, (x, y) => (double)Math.Abs(x - y)).Max();
+        double bound = GemmAgreement.Bound(shape.K, expected);
+        if (!(difference <= bound))
+        {
+            BenchLog.Note(output, $"gemm: CLBlast's sgemm {shape.M} on {accelerator.Device.Name} differs from ours by {difference:G3} (bound {bound:G3}): its time is left out");
+            return null;
+        }
+        var timing = Measure.Runs(accelerator, () => ClBlastPeer.Sgemm(accelerator, shape, a.View, b.View, theirs.View), warmups: 3, runs: runs);
+        return new PeerTiming(ClBlastPeer.Name, "CLBlastSgemm", ClBlastPeer.Version, timing.Min, OnDevice: true, MaxAbsDifference: difference);
     }
 }

@@ -12,7 +12,8 @@ namespace Gpu.Bench.Models;
 /// <summary>Whole networks on every device beside PyTorch (best of its NCHW / channels_last and
 /// eager / folded / traced variants) and OpenCV's dnn module (CAN24 exported to ONNX) on the same
 /// machine: ms and frames/s, GFLOP/s from the network's multiply-adds, % of the device's peak,
-/// and the ratio; then where the time goes inside CAN24 at 1080p, layer by layer.</summary>
+/// and the ratio; then the shipped models beside ONNX Runtime and OpenCV dnn (<see cref="ShippedModelBench"/>);
+/// then where the time goes inside CAN24 at 1080p, layer by layer.</summary>
 public static class ModelBench
 {
     private sealed record Case(string Name, string Label, int Batch, int Height, int Width, double Macs);
@@ -56,9 +57,12 @@ public static class ModelBench
                     _ => TimeCrnn(accelerator, crnn, c),
                 };
                 double seconds = timing.Min, gflops = 2 * c.Macs / seconds / 1e9;
-                // OpenCV stays in the table; the report keeps one peer per case, PyTorch as in every suite.
+                // PyTorch is the primary peer, as in every suite; OpenCV dnn (CAN24 only) is another.
+                var openCvPeer = peers.TryGetValue(Key(c.Name + "_opencv", c), out var cv) && cv.Ms is { } openCvMs
+                    ? new PeerTiming(PeerCatalog.OpenCvDnn, cv.Variant, PeerCatalog.OpenCvVersion, openCvMs / 1e3) : null;
                 BenchLog.Record(new("models", c.Label, device.Name, timing, new Work(2 * c.Macs),
-                    peers.TryGetValue(Key(c.Name, c), out var best) && best.Ms is { } torchMs ? new PeerTiming("PyTorch", best.Variant, PyTorchPeer.Version, torchMs / 1e3) : null));
+                    peers.TryGetValue(Key(c.Name, c), out var best) && best.Ms is { } torchMs ? new PeerTiming("PyTorch", best.Variant, PyTorchPeer.Version, torchMs / 1e3) : null,
+                    OtherPeers: openCvPeer is null ? null : [openCvPeer]));
                 string torch = peers.TryGetValue(Key(c.Name, c), out var p) && p.Ms is { } ms
                     ? $"{ms,11:F1} {p.Variant,-26} {ms / 1e3 / seconds,9:F2}" : $"{"n/a",11} {"",-26} {"n/a",9}";
                 string opencv = peers.TryGetValue(Key(c.Name + "_opencv", c), out var o) && o.Ms is { } cvMs
@@ -66,6 +70,7 @@ public static class ModelBench
                 output.WriteLine($"  {device.Name,-10} {c.Label,-24} {seconds * 1e3,9:F1} {c.Batch / seconds,9:F2} {gflops,8:F1} {100 * gflops / device.PeakGflops,6:F0}% {torch} {opencv}");
             }
         }
+        ShippedModelBench.Run(output, devices, threads);
         if (QuickMode.Enabled || !BenchFilter.Matches("CAN24 1920×1080 layers"))
             return;
         output.WriteLine();

@@ -39,9 +39,26 @@ public sealed record BenchReport(string Schema, IReadOnlyList<RunInfo> Runs, IRe
 /// <param name="FmaBefore">The host FMA probe before the suites, or null without FMA.</param>
 /// <param name="FmaAfter">The probe after them: far from <paramref name="FmaBefore"/>, the host's load changed meanwhile.</param>
 /// <param name="Notes">Suites or cases skipped or reduced, with the reason.</param>
+/// <param name="Peers">Every peer bench knows, present with its version or absent with the reason; null in files written before peers were listed.</param>
 public sealed record RunInfo(MachineInfo Machine, string Os, string Dotnet, IReadOnlyDictionary<string, string> Libraries, string? Commit,
     IReadOnlyList<string> Arguments, bool Quick, DateTimeOffset Started, DateTimeOffset Finished, FmaReading? FmaBefore, FmaReading? FmaAfter,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes, IReadOnlyList<PeerStatus>? Peers = null);
+
+/// <summary>A peer library in a run: present with its version, or absent with the reason.</summary>
+/// <param name="Name">The peer, e.g. <c>CLBlast</c>.</param>
+/// <param name="Role">Which suites and devices it is the peer of.</param>
+/// <param name="Version">Its version where present, else null.</param>
+/// <param name="Unavailable">Why it did not run (absent, or present with nothing to run on, such as CLBlast without an OpenCL device), or null where it could.</param>
+public sealed record PeerStatus(string Name, string Role, string? Version, string? Unavailable)
+{
+    /// <summary>"1.5.3"; "absent: why" where the library is missing; "1.5.3, not run: why" where it is present with nothing to run on.</summary>
+    public string State => (Version, Unavailable) switch
+    {
+        (_, null) => Version ?? "",
+        (null, { } reason) => $"absent: {reason}",
+        ({ } version, { } reason) => $"{version}, not run: {reason}",
+    };
+}
 
 /// <summary>The host.</summary>
 /// <param name="Host">Its host name.</param>
@@ -98,15 +115,20 @@ public sealed record MeasuredPeaks(double Gflops, double Gbps, string ComputePro
 /// <param name="PercentMeasuredBandwidth">GB/s as % of the measured bandwidth peak, or null.</param>
 /// <param name="PercentNominalCompute">GFLOP/s as % of the nominal compute peak, or null.</param>
 /// <param name="PercentNominalBandwidth">GB/s as % of the nominal bandwidth peak, or null.</param>
-/// <param name="Peer">The peer's timing, or null.</param>
+/// <param name="Peer">The primary peer's timing (PyTorch where it ran), or null.</param>
 /// <param name="PeerRatio">Peer seconds / our fastest seconds (above 1: we are faster), or null.</param>
-/// <param name="Flags">Warnings: <c>above-measured-compute-peak</c>, <c>above-measured-bandwidth-peak</c>, <c>noisy</c>.</param>
+/// <param name="Flags">Warnings: <c>above-measured-compute-peak</c>, <c>above-measured-bandwidth-peak</c>, <c>noisy</c>,
+/// <c>peer-above-measured-compute-peak</c>.</param>
 /// <param name="Note">The suite's explanation of a figure, or null.</param>
+/// <param name="Peers">Every peer of the case (the primary one first) with its rates; null in files written before peers were listed.</param>
 public sealed record BenchResult(string Suite, string Case, int Run, string Device, double MinSeconds, double MedianSeconds, double MaxSeconds,
     double Spread, IReadOnlyList<double> RunSeconds, double? Flops, double? Bytes, double? Gflops, double? Gbps, double? Intensity,
     double? PercentMeasuredCompute, double? PercentMeasuredBandwidth, double? PercentNominalCompute, double? PercentNominalBandwidth,
-    PeerTiming? Peer, double? PeerRatio, IReadOnlyList<string> Flags, string? Note)
+    PeerTiming? Peer, double? PeerRatio, IReadOnlyList<string> Flags, string? Note, IReadOnlyList<PeerResult>? Peers = null)
 {
+    /// <summary>The flag of a device peer's rate (CLBlast's) above the device's measured FMA peak.</summary>
+    public const string PeerAboveComputePeak = "peer-above-measured-compute-peak";
+
     /// <summary>The flag of a rate above the measured FMA peak.</summary>
     public const string AboveComputePeak = "above-measured-compute-peak";
 
@@ -133,12 +155,44 @@ public sealed record BenchResult(string Suite, string Case, int Run, string Devi
             flags.Add(AboveBandwidthPeak);
         if (time.Spread > NoisySpread)
             flags.Add(Noisy);
+        PeerResult[] peers = [.. measurement.Peers.Select(p => PeerResult.From(p, measurement.Work, seconds, device))];
+        if (peers.Any(p => p.PercentMeasuredCompute > 100))
+            flags.Add(PeerAboveComputePeak);
         return new(measurement.Suite, measurement.Case, device.Run, measurement.Device, seconds, time.Median, time.Max, time.Spread, time.Seconds,
             measurement.Work.Flops, measurement.Work.Bytes, gflops, gbps, measurement.Work.Intensity,
             measuredCompute, measuredBandwidth, 100 * gflops / device.NominalGflops, 100 * gbps / device.NominalGbps,
-            measurement.Peer, measurement.Peer is { } peer ? peer.Seconds / seconds : null, flags, measurement.Note);
+            measurement.Peer, measurement.Peer is { } peer ? peer.Seconds / seconds : null, flags, measurement.Note, peers);
     }
+
+    /// <summary>Every peer of the case; for files written before peers were listed, the primary one alone.</summary>
+    public IReadOnlyList<PeerResult> AllPeers => Peers ?? (Peer is { } peer ? [PeerResult.From(peer, new Work(Flops, Bytes), MinSeconds, device: null)] : []);
 
     /// <summary>Whether any figure is above a measured peak.</summary>
     public bool AbovePeak => Flags.Contains(AboveComputePeak) || Flags.Contains(AboveBandwidthPeak);
+}
+
+/// <summary>One peer's figures for a case.</summary>
+/// <param name="Name">The peer library.</param>
+/// <param name="Variant">Which of its forms was fastest, or null.</param>
+/// <param name="Version">Its version, or null.</param>
+/// <param name="Seconds">Its time for one call.</param>
+/// <param name="OnDevice">Whether it ran on the result's device (else on the host CPU).</param>
+/// <param name="MaxAbsDifference">The largest difference of its output from ours, or null where not compared.</param>
+/// <param name="Gflops">The case's counted flops over its time, or null.</param>
+/// <param name="PercentMeasuredCompute">That as % of the device's measured compute peak, only for a peer on the device.</param>
+/// <param name="Ratio">Its seconds / our fastest seconds (above 1: we are faster).</param>
+public sealed record PeerResult(string Name, string? Variant, string? Version, double Seconds, bool OnDevice, double? MaxAbsDifference,
+    double? Gflops, double? PercentMeasuredCompute, double Ratio)
+{
+    /// <summary>Judges <paramref name="peer"/>'s time by the case's work, and against <paramref name="device"/>'s
+    /// measured peak where it ran on that device.</summary>
+    public static PeerResult From(PeerTiming peer, Work work, double ourSeconds, DeviceReport? device)
+    {
+        double? gflops = work.Flops / peer.Seconds / 1e9;
+        return new(peer.Name, peer.Variant, peer.Version, peer.Seconds, peer.OnDevice, peer.MaxAbsDifference, gflops,
+            peer.OnDevice && device is not null ? 100 * gflops / device.Peaks.Gflops : null, peer.Seconds / ourSeconds);
+    }
+
+    /// <summary>The label of its bars and table entries: host peers by name, a device peer by name and device.</summary>
+    public string Label(string deviceLabel) => OnDevice ? $"{Name} on {deviceLabel}" : Name;
 }

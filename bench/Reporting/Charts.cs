@@ -35,17 +35,20 @@ public static partial class Charts
         return [svg, png];
     }
 
-    /// <summary>One group of bars per case, one bar per device and one for the peer (work over the
-    /// peer's time): GFLOP/s where the suite counts flops, GB/s where it counts only bytes, else calls per second.</summary>
+    /// <summary>One group of bars per case, one bar per device and one per peer (work over the
+    /// peer's time; a host peer once per case, a device peer once per device): GB/s for a
+    /// memory-bound suite (bytes counted everywhere, under one flop per byte), else GFLOP/s where the
+    /// suite counts flops, GB/s where it counts only bytes, else calls per second.</summary>
     private static Plot SuiteBars(BenchReport report, string suite, BenchResult[] results)
     {
-        var (unit, rate) = results.Any(r => r.Flops is not null) ? ("GFLOP/s", (Func<BenchResult, double, double?>)((r, s) => r.Flops / s / 1e9))
+        bool memoryBound = results.All(r => r.Bytes is not null && (r.Intensity ?? 0) < 1);
+        var (unit, rate) = !memoryBound && results.Any(r => r.Flops is not null) ? ("GFLOP/s", (Func<BenchResult, double, double?>)((r, s) => r.Flops / s / 1e9))
             : results.Any(r => r.Bytes is not null) ? ("GB/s", (r, s) => r.Bytes / s / 1e9)
             : ("calls/s", (_, s) => 1 / s);
         string[] cases = [.. results.Select(r => r.Case).Distinct()];
         var series = results.Select(r => report.DeviceLabel(r.Run, r.Device)).Distinct().ToList();
-        string[] peers = [.. results.Where(r => r.Peer is not null).Select(r => r.Peer!.Name).Distinct()];
-        series.AddRange(peers);
+        string PeerLabel(BenchResult result, PeerResult peer) => peer.Label(report.DeviceLabel(result.Run, result.Device));
+        series.AddRange(results.SelectMany(r => r.AllPeers.Select(p => PeerLabel(r, p))).Distinct());
         var plot = new Plot();
         var bars = new List<Bar>();
         foreach (var (label, caseIndex) in cases.Select((c, i) => (c, i)))
@@ -55,9 +58,9 @@ public static partial class Charts
                 int index = series.IndexOf(report.DeviceLabel(result.Run, result.Device));
                 bars.Add(Bar(caseIndex, index, series.Count, rate(result, result.MinSeconds), result.AbovePeak ? "above peak" : ""));
             }
-            // The peer ran once per case, whatever the devices: one bar.
-            foreach (var peer in results.Where(r => r.Case == label && r.Peer is not null).GroupBy(r => r.Peer!.Name).Select(g => g.First()))
-                bars.Add(Bar(caseIndex, series.IndexOf(peer.Peer!.Name), series.Count, rate(peer, peer.Peer!.Seconds), ""));
+            // A host peer ran once per case, whatever the devices: one bar; a device peer has its device in its label.
+            foreach (var (result, peer) in results.Where(r => r.Case == label).SelectMany(r => r.AllPeers.Select(p => (r, p))).DistinctBy(x => PeerLabel(x.r, x.p)))
+                bars.Add(Bar(caseIndex, series.IndexOf(PeerLabel(result, peer)), series.Count, rate(result, peer.Seconds), ""));
         }
         plot.Add.Bars(bars);
         plot.Axes.Bottom.SetTicks([.. cases.Select((_, i) => i * (series.Count + 1) + (series.Count - 1) / 2.0)], cases);
@@ -105,6 +108,18 @@ public static partial class Charts
             scatter.LegendText = suite.Key;
             scatter.Color = Palette.GetColor(index);
             scatter.MarkerSize = 8;
+        }
+        // Peers on this very device (CLBlast on an OpenCL one) belong under the same roofs.
+        var devicePeers = points.SelectMany(p => p.AllPeers.Where(peer => peer.OnDevice && peer.Gflops is > 0).Select(peer => (Point: p, Peer: peer)))
+            .GroupBy(x => x.Peer.Name);
+        foreach (var (peer, index) in devicePeers.Select((g, i) => (g, i)))
+        {
+            double[] intensities = [.. peer.Select(x => Math.Log10(x.Point.Intensity!.Value))], rates = [.. peer.Select(x => Math.Log10(x.Peer.Gflops!.Value))];
+            var scatter = plot.Add.ScatterPoints(intensities, rates);
+            scatter.LegendText = $"{peer.Key} (peer)";
+            scatter.Color = Palette.GetColor(points.Select(p => p.Suite).Distinct().Count() + index);
+            scatter.MarkerSize = 8;
+            scatter.MarkerShape = MarkerShape.OpenDiamond;
         }
         foreach (var above in points.Where(p => p.AbovePeak))
         {

@@ -9,12 +9,16 @@ public sealed record Work(double? Flops = null, double? Bytes = null)
     public double? Intensity => Flops is { } f && Bytes is { } b && b > 0 ? f / b : null;
 }
 
-/// <summary>The same case timed by a peer (PyTorch or OpenCV) in the same run.</summary>
+/// <summary>The same case timed by a peer (PyTorch, CLBlast, ONNX Runtime, OpenCV) in the same run.</summary>
 /// <param name="Name">The peer library, e.g. <c>PyTorch</c>.</param>
 /// <param name="Variant">Which of its forms was fastest (layout, eager or traced), or null.</param>
 /// <param name="Version">The library version the peer reported, or null.</param>
 /// <param name="Seconds">Its time for one call.</param>
-public sealed record PeerTiming(string Name, string? Variant, string? Version, double Seconds);
+/// <param name="OnDevice">Whether it ran on the result's own device (CLBlast on an OpenCL device),
+/// so that its rate is judged against that device's peaks; host peers run on the CPU whatever the device.</param>
+/// <param name="MaxAbsDifference">The largest difference of its output from ours on the same input (from the reference
+/// definition with the same weights for a peer run in Python), or null where not compared.</param>
+public sealed record PeerTiming(string Name, string? Variant, string? Version, double Seconds, bool OnDevice = false, double? MaxAbsDifference = null);
 
 /// <summary>One case on one device as a suite measured it, before peaks are applied.</summary>
 /// <param name="Suite">The suite, e.g. <c>gemm</c>.</param>
@@ -22,9 +26,15 @@ public sealed record PeerTiming(string Name, string? Variant, string? Version, d
 /// <param name="Device">The device name (<c>cpu</c>, <c>opencl:0</c>).</param>
 /// <param name="Time">Every timed run.</param>
 /// <param name="Work">What one call does.</param>
-/// <param name="Peer">The peer's time for the same case, or null.</param>
+/// <param name="Peer">The primary peer's time for the same case (PyTorch where it ran), or null.</param>
 /// <param name="Note">Why a figure may mislead (e.g. counted flops above the work done), or null.</param>
-public sealed record Measurement(string Suite, string Case, string Device, Timing Time, Work Work, PeerTiming? Peer = null, string? Note = null);
+/// <param name="OtherPeers">Further peers of the same case (CLBlast, ONNX Runtime, OpenCV), or null.</param>
+public sealed record Measurement(string Suite, string Case, string Device, Timing Time, Work Work, PeerTiming? Peer = null, string? Note = null,
+    IReadOnlyList<PeerTiming>? OtherPeers = null)
+{
+    /// <summary>Every peer of the case, the primary one first.</summary>
+    public IEnumerable<PeerTiming> Peers => (Peer is null ? [] : new[] { Peer }).Concat(OtherPeers ?? []);
+}
 
 /// <summary>What the suites measured in this process, for <c>--out</c>; the tables print as before.</summary>
 public static class BenchLog

@@ -48,7 +48,7 @@ public static class ReportWriter
     private static string Csv(BenchReport report)
     {
         var text = new StringBuilder("suite,case,run,host,device,min_s,median_s,max_s,spread,runs,flops,bytes,gflops,gbps,intensity," +
-            "pct_measured_compute,pct_measured_bandwidth,pct_nominal_compute,pct_nominal_bandwidth,peer,peer_variant,peer_version,peer_s,peer_ratio,flags,note\n");
+            "pct_measured_compute,pct_measured_bandwidth,pct_nominal_compute,pct_nominal_bandwidth,peer,peer_variant,peer_version,peer_s,peer_ratio,flags,note,peers_s\n");
         foreach (var r in report.Results)
         {
             string?[] fields =
@@ -57,6 +57,7 @@ public static class ReportWriter
                 Number(r.Spread), Number(r.RunSeconds.Count), Number(r.Flops), Number(r.Bytes), Number(r.Gflops), Number(r.Gbps), Number(r.Intensity),
                 Number(r.PercentMeasuredCompute), Number(r.PercentMeasuredBandwidth), Number(r.PercentNominalCompute), Number(r.PercentNominalBandwidth),
                 r.Peer?.Name, r.Peer?.Variant, r.Peer?.Version, Number(r.Peer?.Seconds), Number(r.PeerRatio), string.Join(';', r.Flags), r.Note,
+                string.Join(';', r.AllPeers.Select(p => $"{p.Name}={Number(p.Seconds)}")),
             ];
             text.AppendJoin(',', fields.Select(Quote)).Append('\n');
         }
@@ -83,6 +84,13 @@ public static class ReportWriter
             foreach (string note in run.Notes)
                 text.AppendLine($"- {note}");
             text.AppendLine();
+            if (run.Peers is { Count: > 0 } peers)
+            {
+                text.AppendLine("| peer | version, or why it did not run | peer of |").AppendLine("|---|---|---|");
+                foreach (var peer in peers)
+                    text.AppendLine($"| {peer.Name} | {Cell(peer.State)} | {peer.Role} |");
+                text.AppendLine();
+            }
         }
         text.AppendLine("## Devices and peaks").AppendLine();
         text.AppendLine("| device | name | engine | measured GFLOP/s | nominal GFLOP/s | measured GB/s | nominal GB/s |").AppendLine("|---|---|---|---|---|---|---|");
@@ -94,14 +102,15 @@ public static class ReportWriter
         foreach (var suite in report.Results.GroupBy(r => r.Suite))
         {
             text.AppendLine($"## {suite.Key}").AppendLine();
-            text.AppendLine("| case | device | min ms | median ms | max ms | spread | GFLOP/s | % compute | GB/s | % bandwidth | peer ms | × peer | flags |");
-            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            text.AppendLine("| case | device | min ms | median ms | max ms | spread | GFLOP/s | % compute | GB/s | % bandwidth | peer ms | × peer | other peers | flags |");
+            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var r in suite)
             {
-                string peer = r.Peer is { } p ? $"{p.Seconds * 1e3:F3} ({p.Name}{(p.Variant is { Length: > 0 } v ? $", {v}" : "")})" : "";
+                string peer = r.Peer is { } p ? $"{Ms(p.Seconds)} ({p.Name}{(p.Variant is { Length: > 0 } v ? $", {v}" : "")})" : "";
                 string flags = string.Join(" ", r.Flags.Select(f => f == BenchResult.Noisy ? f : $"**⚠ {f}**")) + (r.Note is { } n ? $" {n}" : "");
-                text.AppendLine($"| {r.Case} | {report.DeviceLabel(r.Run, r.Device)} | {r.MinSeconds * 1e3:F3} | {r.MedianSeconds * 1e3:F3} | {r.MaxSeconds * 1e3:F3} | " +
-                    $"{r.Spread:P0} | {F(r.Gflops)} | {F(r.PercentMeasuredCompute)} | {F(r.Gbps)} | {F(r.PercentMeasuredBandwidth)} | {peer} | {F(r.PeerRatio, "F2")} | {flags} |");
+                text.AppendLine($"| {r.Case} | {report.DeviceLabel(r.Run, r.Device)} | {Ms(r.MinSeconds)} | {Ms(r.MedianSeconds)} | {Ms(r.MaxSeconds)} | " +
+                    $"{r.Spread:P0} | {F(r.Gflops)} | {F(r.PercentMeasuredCompute)} | {F(r.Gbps)} | {F(r.PercentMeasuredBandwidth)} | {peer} | {F(r.PeerRatio, "F2")} | " +
+                    $"{string.Join("; ", r.AllPeers.Where(p => r.Peer is null || p.Name != r.Peer.Name).Select(OtherPeer))} | {flags} |");
             }
             text.AppendLine();
         }
@@ -111,7 +120,22 @@ public static class ReportWriter
         return text.ToString();
     }
 
+    /// <summary>A peer beside the primary one: its time, rate and (on the device) % of the measured peak, the ratio, and how far its output was from ours.</summary>
+    private static string OtherPeer(PeerResult peer)
+        => $"{peer.Name}{(peer.Version is { } version ? $" {version}" : "")}: {Ms(peer.Seconds)} ms" +
+            (peer.Gflops is { } gflops ? $", {gflops:F1} GFLOP/s" : "") + (peer.PercentMeasuredCompute is { } percent ? $" ({percent:F1} % of peak)" : "") +
+            $", × {peer.Ratio:F2}" + (peer.MaxAbsDifference is { } difference ? $", max diff {difference:G2}" : "");
+
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
+
     private static string Fma(FmaReading? reading) => reading is { } r ? $"{r.OneThread:F0} / {r.AllCores:F0}" : "n/a";
+
+    /// <summary>Seconds as milliseconds: three decimals, or three significant digits below 0.1 ms, where launch costs lie.</summary>
+    private static string Ms(double seconds)
+    {
+        double milliseconds = seconds * 1e3;
+        return milliseconds.ToString(milliseconds < 0.1 ? "G3" : "F3", CultureInfo.InvariantCulture);
+    }
 
     private static string F(double? value, string format = "F1") => value?.ToString(format, CultureInfo.InvariantCulture) ?? "";
 }

@@ -16,6 +16,12 @@ Argument 1: a JSON list of cases; argument 2: threads. Cases:
   module (its default backend, the CPU), as "onnx" (the eval-mode reference model) and
   "onnx_folded" (the folded one); the ONNX files go to a temporary directory. When export or
   loading fails the result is {"case": ..., "unavailable": "reason"} instead of figures.
+- ["opencv_shipped", NAME, ONNX, N, H, W]: the shipped model samples/models/NAME.safetensors as
+  export_onnx.py exported it to the file ONNX, run by OpenCV's dnn module on N x C x H x W
+  (C = 3 for CAN and VDSR, whose H x W is the input's, 1 for CRNN), as "onnx". Checked first
+  against the reference definition with the same weights (shipped_fixtures.rebuild) on a small
+  input ("check_max_abs_diff", beside "check_max_abs", the reference output's largest magnitude);
+  unavailable with the reason where OpenCV cannot import the file.
 
 The CAN's weights are seeded random values (model_fixtures.randomize_can): the identity
 initialisation makes many tensors equal, which torch.onnx.export then shares through Identity
@@ -170,6 +176,29 @@ def measure_can_opencv(height, width):
     return result
 
 
+def measure_opencv_shipped(name, onnx_path, batch, height, width):
+    case = ["opencv_shipped", name, onnx_path, batch, height, width]
+    try:
+        import cv2
+        from shipped_fixtures import ROOT, rebuild
+    except ImportError as error:
+        return {"case": case, "unavailable": f"cv2 cannot be imported: {error}"}
+    cv2.setNumThreads(torch.get_num_threads())
+    kind, _, model = rebuild(os.path.join(ROOT, "samples", "models", f"{name}.safetensors"))
+    channels = 1 if kind == "crnn" else 3
+    check = torch.rand(1, channels, 32, 100) * 2 - 1 if kind == "crnn" else torch.rand(1, channels, 24, 32)
+    reference = model.float()(check) if kind != "vdsr" else models.vdsr_upscale_rgb(model.float(), check, 2)
+    try:
+        dnn = cv2.dnn.readNetFromONNX(onnx_path)
+        worst = float((torch.from_numpy(opencv_forward(dnn, check)).reshape(reference.shape) - reference).abs().max())
+    except Exception as error:  # noqa: BLE001 - any import or run failure means "unavailable"
+        return {"case": case, "unavailable": f"{type(error).__name__}: {' '.join(str(error).split())[:300]}"}
+    x = torch.rand(batch, channels, height, width)
+    result = best_of(case, [("onnx", lambda image: opencv_forward(dnn, image), x)])
+    result["check_max_abs_diff"], result["check_max_abs"] = worst, float(reference.abs().max())
+    return result
+
+
 def opencv_forward(dnn, image):
     dnn.setInput(image.numpy())
     return dnn.forward()
@@ -180,6 +209,8 @@ def measure(name, *args):
         return measure_can(name, *args)
     if name == "can24_opencv":
         return measure_can_opencv(*args)
+    if name == "opencv_shipped":
+        return measure_opencv_shipped(*args)
     if name == "vdsr":
         return measure_vdsr(*args)
     if name == "crnn":

@@ -15,6 +15,37 @@ namespace Gpu.Ops.Gemm.Cpu;
 /// an int8 linear layer took 17–26 ms per call for its first dozen calls instead of 3–6 ms.</remarks>
 internal static unsafe class CpuRows
 {
+    /// <summary>Columns of Y (and of X) the wide products finish together, row after row: a tile of
+    /// Y stays in L1 while every kept weight adds to it, and the tile of X (K rows) stays in L2 for
+    /// every row, instead of whole rows of X and Y streaming through memory once per weight.</summary>
+    public const int ColumnTile = 256;
+
+    /// <summary>Work on one tile of columns: <c>tile</c> holds the tile's K rows of X packed
+    /// contiguously, <c>width</c> floats each.</summary>
+    public delegate void ColumnTileBody(int start, int width, float* tile);
+
+    /// <summary>Runs <paramref name="body"/> over the columns of X (K × <paramref name="n"/>,
+    /// row-major) in tiles of <see cref="ColumnTile"/>, spread over every core: a wide product (an
+    /// im2col matrix has as many columns as pixels) has far more tiles than rows. Each tile is first
+    /// copied into the thread's scratch, since X's rows lie a power of two apart for square images
+    /// and the same columns of K rows would otherwise evict each other from the same cache sets.</summary>
+    public static void ForEachColumnTile(View<float> x, int k, int n, ColumnTileBody body)
+    {
+        int tiles = (n + ColumnTile - 1) / ColumnTile;
+        ForEachRowRange(tiles, (first, end) =>
+        {
+            float* source = Pointer(x);
+            float* tile = ThreadScratch.PackedB((long)k * ColumnTile);
+            for (int index = first; index < end; index++)
+            {
+                int start = index * ColumnTile, width = Math.Min(ColumnTile, n - start);
+                for (int row = 0; row < k; row++)
+                    Buffer.MemoryCopy(source + (long)row * n + start, tile + (long)row * width, (long)width * sizeof(float), (long)width * sizeof(float));
+                body(start, width, tile);
+            }
+        });
+    }
+
     /// <summary>Whether the AVX2 + FMA helpers below can run.</summary>
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 

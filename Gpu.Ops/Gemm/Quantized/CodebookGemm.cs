@@ -58,8 +58,8 @@ public sealed class CodebookWeights : IDisposable
 }
 
 /// <summary>Products with codebook weights. On the CPU (AVX2 and FMA) each weight row is decoded
-/// into L1 and then run through the dense row loop, so the decode and lookup cost K per row rather
-/// than K per output. On OpenCL and CUDA devices the grouped kernel
+/// into L1 and then run through the dense row loop a tile of columns at a time, so the decode and
+/// lookup cost K per row and tile rather than K per output. On OpenCL and CUDA devices the grouped kernel
 /// (<see cref="CodebookGemmGroupedKernel"/>) runs, with the table in shared memory; on any other
 /// device the portable <see cref="CodebookGemmKernel"/>.</summary>
 public static class CodebookGemm
@@ -72,8 +72,9 @@ public static class CodebookGemm
     /// <param name="n">Columns of X and Y.</param>
     /// <param name="bias">M biases, or empty.</param>
     /// <param name="activation">The activation.</param>
+    /// <param name="scale">M factors applied before the bias (a folded norm, which a shared codebook cannot absorb), or empty.</param>
     public static void Multiply(Accelerator accelerator, CodebookWeights weights, View<float> x, View<float> y, int n,
-        View<float> bias = default, Activation activation = default)
+        View<float> bias = default, Activation activation = default, View<float> scale = default)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
@@ -83,7 +84,10 @@ public static class CodebookGemm
         accelerator.CheckView(bias);
         OperandChecks.Disjoint(x, y);
         OperandChecks.Disjoint(bias, y);
-        var epilogue = RowEpilogue.Create(bias, activation);
+        Sparse.SparseShape.CheckScale(weights.Rows, scale.Length);
+        accelerator.CheckView(scale);
+        OperandChecks.Disjoint(scale, y);
+        var epilogue = RowEpilogue.Create(scale, bias, activation);
         if (accelerator.IsHostAddressable() && CpuRows.IsSupported)
             MultiplyOnHost(CodebookGemmKernel.For(weights, x, y, n, epilogue), weights.Rows);
         else if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda)
@@ -93,21 +97,22 @@ public static class CodebookGemm
     }
 
     private static unsafe void MultiplyOnHost(CodebookGemmKernel kernel, int rows)
-        => CpuRows.ForEachRowRange(rows, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
+        => CpuRows.ForEachColumnTile(kernel.X, kernel.K, kernel.N, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, width, tile) =>
         {
             int k = kernel.K, n = kernel.N;
-            float* table = CpuRows.Pointer(kernel.Centroids), xHost = CpuRows.Pointer(kernel.X), yHost = CpuRows.Pointer(kernel.Y);
+            float* table = CpuRows.Pointer(kernel.Centroids), yHost = CpuRows.Pointer(kernel.Y);
             float* decoded = ThreadScratch.PackedA(k);
-            for (int row = first; row < end; row++)
+            // Decoding a row again per tile costs K lookups against the tile's K·ColumnTile multiply-adds.
+            for (int row = 0; row < rows; row++)
             {
                 int rowStart = row * kernel.WordsPerRow;
                 for (int t = 0; t < k; t++)
                     decoded[t] = table[CodebookIndices.At(kernel.Indices, rowStart, t, kernel.Bits)];
-                float* yRow = yHost + (long)row * n;
-                new Span<float>(yRow, n).Clear();
+                float* yTile = yHost + (long)row * n + start;
+                new Span<float>(yTile, width).Clear();
                 for (int t = 0; t < k; t++)
-                    CpuRows.Axpy(yRow, decoded[t], xHost + (long)t * n, n);
-                CpuRows.Finish(yRow, n, row, kernel.Epilogue);
+                    CpuRows.Axpy(yTile, decoded[t], tile + (long)t * width, width);
+                CpuRows.Finish(yTile, width, row, kernel.Epilogue);
             }
         });
 }

@@ -8,33 +8,40 @@ namespace Gpu.Ops.Gemm.Sparse;
 
 /// <summary>CPU paths of the sparse products. At N = 1 each output is a dot product: CSR gathers
 /// X through its indices, 1×8 blocks load eight consecutive X values as one vector. At N &gt; 1
-/// each non-zero adds a scaled row of X to the output row, vectorised over N.</summary>
+/// each non-zero adds a scaled row of X to the output row, vectorised over N; CSR does so a
+/// <see cref="CpuRows.ColumnTile"/> of columns at a time.</summary>
 internal static unsafe class CpuSparseGemm
 {
     public static bool TryMultiply(Accelerator accelerator, CsrGemmKernel kernel, int rows)
     {
         if (!CpuRows.IsSupported || !accelerator.IsHostAddressable())
             return false;
-        CpuRows.ForEachRowRange(rows, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
+        int n = kernel.N;
+        if (n == 1)
+        {
+            CpuRows.ForEachRowRange(rows, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
+            {
+                int* pointers = CpuRows.Pointer(kernel.RowPointers), columns = CpuRows.Pointer(kernel.ColumnIndices);
+                float* values = CpuRows.Pointer(kernel.Values), x = CpuRows.Pointer(kernel.X), y = CpuRows.Pointer(kernel.Y);
+                for (int row = first; row < end; row++)
+                {
+                    y[row] = GatherDot(values, columns, x, pointers[row], pointers[row + 1]);
+                    CpuRows.Finish(y + row, 1, row, kernel.Epilogue);
+                }
+            });
+            return true;
+        }
+        CpuRows.ForEachColumnTile(kernel.X, kernel.X.Length / n, n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, width, tile) =>
         {
             int* pointers = CpuRows.Pointer(kernel.RowPointers), columns = CpuRows.Pointer(kernel.ColumnIndices);
-            float* values = CpuRows.Pointer(kernel.Values), x = CpuRows.Pointer(kernel.X), y = CpuRows.Pointer(kernel.Y);
-            int n = kernel.N;
-            for (int row = first; row < end; row++)
+            float* values = CpuRows.Pointer(kernel.Values), y = CpuRows.Pointer(kernel.Y);
+            for (int row = 0; row < rows; row++)
             {
-                int p = pointers[row], stop = pointers[row + 1];
-                float* yRow = y + (long)row * n;
-                if (n == 1)
-                {
-                    *yRow = GatherDot(values, columns, x, p, stop);
-                }
-                else
-                {
-                    new Span<float>(yRow, n).Clear();
-                    for (; p < stop; p++)
-                        CpuRows.Axpy(yRow, values[p], x + (long)columns[p] * n, n);
-                }
-                CpuRows.Finish(yRow, n, row, kernel.Epilogue);
+                float* yTile = y + (long)row * n + start;
+                new Span<float>(yTile, width).Clear();
+                for (int p = pointers[row]; p < pointers[row + 1]; p++)
+                    CpuRows.Axpy(yTile, values[p], tile + (long)columns[p] * width, width);
+                CpuRows.Finish(yTile, width, row, kernel.Epilogue);
             }
         });
         return true;

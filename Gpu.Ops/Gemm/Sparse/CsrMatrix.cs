@@ -97,6 +97,26 @@ public sealed class CsrMatrix : IDisposable
         return new CsrMatrix(accelerator, rows, columns, rowPointers, [.. columnIndices], [.. values]);
     }
 
+    /// <summary>Wraps a structure already in CSR form (a pruned model's stored non-zeros), checked as
+    /// every matrix is: pointers from 0 to the non-zeros, never decreasing, columns inside W.</summary>
+    /// <param name="accelerator">Where the matrix lives.</param>
+    /// <param name="rows">Rows of W.</param>
+    /// <param name="columns">Columns of W.</param>
+    /// <param name="rowPointers">Rows + 1 offsets into the values.</param>
+    /// <param name="columnIndices">The column of each value.</param>
+    /// <param name="values">The non-zeros, row by row.</param>
+    /// <returns>The sparse matrix.</returns>
+    /// <exception cref="ArgumentException">The structure is out of range or the lengths disagree.</exception>
+    public static CsrMatrix FromRows(Accelerator accelerator, int rows, int columns, int[] rowPointers, int[] columnIndices, float[] values)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        if (rows <= 0 || columns <= 0)
+            throw new ArgumentException($"A sparse matrix needs positive dimensions, got {rows}×{columns}.");
+        if (columnIndices.Length != values.Length)
+            throw new ArgumentException($"{columnIndices.Length} column indices for {values.Length} values.", nameof(columnIndices));
+        return new CsrMatrix(accelerator, rows, columns, rowPointers, columnIndices, values);
+    }
+
     /// <summary>Magnitude pruning: keeps the elements with |w| &gt; <paramref name="threshold"/>.</summary>
     /// <param name="accelerator">Where the matrix lives.</param>
     /// <param name="dense">W, rows × columns, row-major.</param>
@@ -151,6 +171,13 @@ internal static class SparseShape
         for (int k = 0; k < count; k++)
             if ((uint)indices[k] >= (uint)columns || indices[k] % step != 0)
                 throw new ArgumentException($"{matrix}.{indicesName}[{k}] = {indices[k]} is not a column in [0, {columns}){(step > 1 ? $" on a multiple of {step}" : "")}.", "weights");
+    }
+
+    /// <summary>Throws unless a per-row scale holds one factor per row of W or none.</summary>
+    public static void CheckScale(int rows, int scaleLength)
+    {
+        if (scaleLength != 0 && scaleLength != rows)
+            throw new ArgumentException($"The scale holds {scaleLength} elements; it must hold one per row of W ({rows}) or none.");
     }
 
     /// <summary>Throws unless X (K×N) and Y (M×N) fit a product with a Rows × Columns weight.</summary>

@@ -58,8 +58,7 @@ public static class SparseConv2d
         using var columns = accelerator.Allocate<float>((long)geometry.PatchLength * geometry.OutputPositions);
         for (int image = 0; image < batch; image++)
         {
-            accelerator.Launch(geometry.OutputPositions, geometry.PatchLength,
-                Im2ColKernel.For(geometry, input.SubView(image * inputSize, inputSize), columns.View));
+            Im2Col.Unfold(accelerator, geometry, input.SubView(image * inputSize, inputSize), columns.View);
             multiply(columns.View, output.SubView(image * outputSize, outputSize));
         }
     }

@@ -15,21 +15,25 @@ public static class SparseGemm
     /// <param name="n">Columns of X and Y.</param>
     /// <param name="bias">M biases, or empty.</param>
     /// <param name="activation">The activation.</param>
+    /// <param name="scale">M factors applied before the bias (a folded norm), or empty.</param>
     /// <exception cref="ArgumentException">A view's length does not match, a view or the weights belong to
-    /// another accelerator, Y shares memory with X or the bias, or the weights' structure was written out of range.</exception>
+    /// another accelerator, Y shares memory with X, the bias or the scale, or the weights' structure was written out of range.</exception>
     /// <exception cref="ObjectDisposedException">The weights, a view's buffer or the accelerator is disposed.</exception>
     public static void Multiply(Accelerator accelerator, CsrMatrix weights, View<float> x, View<float> y, int n,
-        View<float> bias = default, Activation activation = default)
+        View<float> bias = default, Activation activation = default, View<float> scale = default)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
         SparseShape.CheckOperands(weights.Rows, weights.Columns, n, x.Length, y.Length, bias.Length);
+        SparseShape.CheckScale(weights.Rows, scale.Length);
         CheckOperands(accelerator, weights.Values.View, x, y, bias);
+        accelerator.CheckView(scale);
+        OperandChecks.Disjoint(scale, y);
         var (rowPointers, columnIndices) = weights.CheckedStructure();
         var kernel = new CsrGemmKernel
         {
             RowPointers = rowPointers, ColumnIndices = columnIndices, Values = weights.Values.View,
-            X = x, Y = y, N = n, Epilogue = RowEpilogue.Create(bias, activation),
+            X = x, Y = y, N = n, Epilogue = RowEpilogue.Create(scale, bias, activation),
         };
         if (accelerator.IsHostAddressable() && CpuSparseGemm.TryMultiply(accelerator, kernel, weights.Rows))
             return;

@@ -1,6 +1,7 @@
 using Gpu.Core;
 using Gpu.Core.Compiler;
 using Gpu.Ops.Gemm;
+using Gpu.Tests.Compiler;
 
 namespace Gpu.Tests.Ops.Gemm;
 
@@ -12,7 +13,7 @@ public sealed class GemmKernelTranslationTests
     private static IEnumerable<TestCaseData> Kernels()
         => from type in typeof(DenseGemm).Assembly.GetTypes()
            where type.IsValueType && type.Namespace is { } ns && ns.StartsWith("Gpu.Ops.Gemm", StringComparison.Ordinal)
-           let shape = ShapeOf(type)
+           let shape = KernelShapes.Of(type)
            where shape is not null
            from dialect in new[] { KernelDialect.Cuda, KernelDialect.OpenCL }
            select new TestCaseData(type, shape!.Value, dialect).SetArgDisplayNames(type.Name, dialect.ToString());
@@ -31,11 +32,4 @@ public sealed class GemmKernelTranslationTests
         => Assert.That(Kernels().Select(c => (Type)c.Arguments[0]!).Distinct(),
             Does.Contain(typeof(TiledGemmKernel)).And.Contain(typeof(SimpleGemmKernel)).And.Contain(typeof(Gpu.Ops.Gemm.Quantized.QuantizedGemmKernel))
                 .And.Contain(typeof(Gpu.Ops.Gemm.Quantized.CodebookGemmGroupedKernel)));
-
-    private static KernelShape? ShapeOf(Type type)
-        => typeof(IGroupKernel).IsAssignableFrom(type) ? KernelShape.Grouped
-            : typeof(IKernel3D).IsAssignableFrom(type) ? KernelShape.ThreeD
-            : typeof(IKernel2D).IsAssignableFrom(type) ? KernelShape.TwoD
-            : typeof(IKernel1D).IsAssignableFrom(type) ? KernelShape.OneD
-            : null;
 }

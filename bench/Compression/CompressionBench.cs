@@ -1,0 +1,96 @@
+using Gpu.Bench.Reporting;
+using Gpu.Cli;
+using Gpu.Core;
+using Gpu.Models;
+using Gpu.Models.Compression;
+using Gpu.Models.Fip;
+using Gpu.Models.Vdsr;
+
+namespace Gpu.Bench.Compression;
+
+/// <summary>The shipped models compressed in memory at a few settings, run per frame on every device
+/// dense (the decoded weights) and through the compressed routes: measured per layer (with the route
+/// each layer kept), and every layer forced sparse or codebook. GFLOP/s are effective: the dense
+/// network's multiply-adds over the time, whatever a route skips.</summary>
+public static class CompressionBench
+{
+    /// <summary>How every compressible tensor is stored: the share pruned and the bits of its shared values.</summary>
+    private sealed record Setting(string Label, double Sparsity, int Bits);
+
+    private static readonly Setting[] Settings =
+    [
+        new("shared 5 b", 0, 5),
+        new("pruned 70 %, 5 b", 0.7, 5),
+        new("pruned 90 %, 5 b", 0.9, 5),
+    ];
+
+    /// <summary>Compresses, measures and prints the table.</summary>
+    public static void Run(TextWriter output, IReadOnlyList<Device> devices)
+    {
+        string[] models = ["fip-detail", "fip-edge", "vdsr-x2"];
+        var settings = Settings;
+        int side = QuickMode.Pick(256, 48);
+        if (QuickMode.Enabled)
+        {
+            BenchLog.Note(output, "compression: --quick runs fip-detail pruned 90 % at 48×48 only");
+            (models, settings) = (["fip-detail"], [Settings[^1]]);
+        }
+        output.WriteLine($"compression: shipped models compressed in memory, one {side}×{side} frame (VDSR: the network on Y at that size); " +
+            "routes timed per call, measured = each layer the fastest of its exact routes, timed once when planned");
+        output.WriteLine("  (GFLOP/s: 2 × the dense network's multiply-adds over the time; layers: D dense, S sparse, C codebook, in network order)");
+        output.WriteLine($"  {"device",-10} {"model",-11} {"storage",-17} {"route",-9} {"ms",9} {"GFLOP/s",8} {"× dense",8}  layers");
+        foreach (string model in models)
+        {
+            var original = ModelWeights.Read(ModelCatalog.Resolve(model));
+            foreach (var setting in settings)
+            {
+                string label = $"{model} {setting.Label}";
+                if (!BenchFilter.Matches(label))
+                    continue;
+                var plan = ModelCompressor.Compressible(original).ToDictionary(name => name, _ => new TensorPlan(setting.Sparsity, setting.Bits));
+                var weights = ModelCompressor.Compress(original, plan).ToWeights(label);
+                foreach (var device in devices)
+                {
+                    using var accelerator = device.Open();
+                    LayerRouting[] routings = setting.Sparsity > 0
+                        ? [LayerRouting.Dense, LayerRouting.Measured, LayerRouting.Sparse, LayerRouting.Codebook]
+                        : [LayerRouting.Dense, LayerRouting.Measured, LayerRouting.Codebook];
+                    double? denseSeconds = null;
+                    foreach (var routing in routings)
+                    {
+                        var (timing, macs, routes) = model.StartsWith("vdsr", StringComparison.Ordinal)
+                            ? TimeVdsr(accelerator, VdsrWeights.Load(weights), routing, side)
+                            : TimeCan(accelerator, CanWeights.Load(weights), routing, side);
+                        double seconds = timing.Min;
+                        denseSeconds ??= seconds;
+                        BenchLog.Record(new("compression", $"{label}, {routing}", device.Name, timing, new Work(2 * macs), Note: $"layers {routes}"));
+                        output.WriteLine($"  {device.Name,-10} {model,-11} {setting.Label,-17} {routing.ToString().ToLowerInvariant(),-9} {seconds * 1e3,9:F1} " +
+                            $"{2 * macs / seconds / 1e9,8:F1} {denseSeconds.Value / seconds,8:F2}  {routes}");
+                    }
+                }
+            }
+        }
+    }
+
+    private static string Letters(IEnumerable<RoutedConv2d> layers) => string.Concat(layers.Select(l => l.Route.ToString()[0]));
+
+    private static (Timing, double Macs, string Routes) TimeCan(Accelerator accelerator, CanWeights weights, LayerRouting routing, int side)
+    {
+        using var network = new ContextAggregationNetwork(accelerator, weights, routing: routing);
+        var shape = new ImageShape(1, weights.Config.InputChannels, side, side);
+        using var input = accelerator.Allocate<float>(Enumerable.Repeat(0.5f, (int)shape.Length).ToArray());
+        using var result = accelerator.Allocate<float>(shape.WithChannels(weights.Config.OutputChannels).Length);
+        // The first call plans the frame size, and with it the measured routing's timing of each layer.
+        var timing = Measure.Within(accelerator, () => network.Forward(input.View, result.View, shape, network.Layout), budgetSeconds: 3, runs: 3);
+        return (timing, ModelSummary.ForCan(weights.Config, side, side).Macs, Letters(network.Convolutions));
+    }
+
+    private static (Timing, double Macs, string Routes) TimeVdsr(Accelerator accelerator, VdsrWeights weights, LayerRouting routing, int side)
+    {
+        using var network = new VdsrNetwork(accelerator, weights, routing);
+        using var luminance = accelerator.Allocate<float>(Enumerable.Repeat(0.5f, side * side).ToArray());
+        using var result = accelerator.Allocate<float>(side * side);
+        var timing = Measure.Within(accelerator, () => network.Forward(luminance.View, result.View, 1, side, side), budgetSeconds: 3, runs: 3);
+        return (timing, (double)weights.MacsPerPixel * side * side, Letters(network.Convolutions));
+    }
+}
