@@ -161,7 +161,7 @@ internal sealed class CpuAccelerator(CpuDevice device) : Accelerator(device)
         {
             if (ilgpu is null)
             {
-                var context = ILGPU.Context.Create(builder => ILGPU.Runtime.CPU.CPUContextExtensions.CPU(builder, Ilgpu.IlgpuAccelerator.CpuEmulation));
+                var context = ILGPU.Context.Create(builder => ILGPU.AlgorithmContext.EnableAlgorithms(ILGPU.Runtime.CPU.CPUContextExtensions.CPU(builder, Ilgpu.IlgpuAccelerator.CpuEmulation)));
                 var accelerator = ILGPU.Runtime.CPU.CPUContextExtensions.CreateCPUAccelerator(context, 0);
                 ilgpu = (context, accelerator, new Ilgpu.IlgpuKernelLauncher(accelerator));
             }

@@ -31,7 +31,7 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
     /// <summary>Opens ILGPU's CPU accelerator (an emulator: for correctness, not speed) in a context of its own.</summary>
     internal static IlgpuAccelerator OpenCpu(Device device)
     {
-        var context = Context.Create(builder => builder.CPU(CpuEmulation));
+        var context = Context.Create(builder => builder.CPU(CpuEmulation).EnableAlgorithms());
         return new IlgpuAccelerator(device, context.CreateCPUAccelerator(0), context);
     }
 

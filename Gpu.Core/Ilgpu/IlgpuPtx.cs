@@ -11,7 +11,7 @@ namespace Gpu.Core.Ilgpu;
 /// checks that every kernel compiles for the CUDA architectures the project supports.</summary>
 public sealed class IlgpuPtx : IDisposable
 {
-    private readonly Context context = Context.Create(builder => builder.Cuda().Optimize(OptimizationLevel.O1));
+    private readonly Context context = Context.Create(builder => builder.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O1));
 
     /// <summary>The architectures CI compiles for, each with the lowest PTX ISA that supports it.</summary>
     public static IReadOnlyDictionary<string, (CudaArchitecture Architecture, CudaInstructionSet InstructionSet)> Targets { get; } =

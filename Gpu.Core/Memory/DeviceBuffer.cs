@@ -7,7 +7,7 @@ namespace Gpu.Core;
 /// accelerator. Copies are checked: a size mismatch is an <see cref="ArgumentException"/>, use
 /// after dispose an <see cref="ObjectDisposedException"/>.</summary>
 /// <typeparam name="T">The element type.</typeparam>
-public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
+public sealed unsafe class DeviceBuffer<T> : IDisposable, IArrayViewSource where T : unmanaged
 {
     private readonly DeviceMemory memory;
     private MemoryBuffer? viewSource;
@@ -18,7 +18,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
         Accelerator = accelerator;
         this.memory = memory;
         Length = length;
-        Allocation = Allocations.Register(accelerator, memory.Borrowed);
+        Allocation = Allocations.Register(accelerator, this, memory.Borrowed);
     }
 
     /// <summary>The id its views carry (see <see cref="View{T}.Allocation"/>).</summary>
@@ -57,6 +57,17 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
         get
         {
             ThrowIfDisposed();
+            return new ArrayView<T>(ViewSource, 0, Length);
+        }
+    }
+
+    /// <summary>The ILGPU buffer its ILGPU views refer to, made at the first use.</summary>
+    MemoryBuffer IArrayViewSource.ViewSource => ViewSource;
+
+    private MemoryBuffer ViewSource
+    {
+        get
+        {
             if (viewSource is null)
             {
                 var source = memory.CreateViewSource();
@@ -65,7 +76,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
                 else if (!ReferenceEquals(source, viewSource))
                     source.Dispose();
             }
-            return new ArrayView<T>(viewSource, 0, Length);
+            return viewSource;
         }
     }
 

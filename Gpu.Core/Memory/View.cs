@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using ILGPU;
 
 namespace Gpu.Core;
 
@@ -56,6 +57,19 @@ public readonly unsafe struct View<T> where T : unmanaged
         get => ((T*)Handle)[Offset + index];
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         set => ((T*)Handle)[Offset + index] = value;
+    }
+
+    /// <summary>The same elements as an ILGPU view of the same buffer: how an op that takes <see cref="View{T}"/>
+    /// hands its operands to a kernel written with ILGPU's types (docs/ilgpu.md). An empty view made from no
+    /// buffer (an absent optional operand) becomes the empty ILGPU view.</summary>
+    /// <exception cref="ArgumentException">The view was made from a raw handle, which no ILGPU buffer backs.</exception>
+    /// <exception cref="ObjectDisposedException">Its buffer is disposed.</exception>
+    public ArrayView<T> AsArrayView()
+    {
+        if (Allocation == 0)
+            return Length == 0 ? default : throw new ArgumentException("A view made from a raw handle has no buffer an ILGPU view could refer to; take the view from a DeviceBuffer.");
+        var source = Allocations.ViewSourceOf(Allocation) ?? throw new ObjectDisposedException(nameof(View<T>), "The view's buffer has been disposed.");
+        return new ArrayView<T>(source, Offset, Length);
     }
 
     /// <summary>A view of <paramref name="length"/> elements starting at <paramref name="start"/>.</summary>

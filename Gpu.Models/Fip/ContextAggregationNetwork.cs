@@ -152,8 +152,8 @@ public sealed class ContextAggregationNetwork : IDisposable
                 Run(source.SubView(checked((int)((image + top) * inRow)), window * inRow), windowOutput.View, windowShape, TensorLayout.Nhwc, null);
                 accelerator.Launch(count * outRow, new CopyKernel
                 {
-                    Source = windowOutput.View.SubView((start - top) * outRow, count * outRow),
-                    Destination = destination.SubView(checked((int)((image + start) * outRow)), count * outRow),
+                    Source = windowOutput.View.SubView((start - top) * outRow, count * outRow).AsArrayView(),
+                    Destination = destination.SubView(checked((int)((image + start) * outRow)), count * outRow).AsArrayView(),
                 });
             }
         if (stagedOutput is not null)

@@ -96,7 +96,7 @@ public sealed class VdsrNetwork : IDisposable
         {
             var y = large.View.SubView(n * 3 * plane, plane);
             current.Run(y, current.Luminance.View, Layout);
-            accelerator.Launch(plane, new CopyKernel { Source = current.Luminance.View, Destination = y });
+            accelerator.Launch(plane, new CopyKernel { Source = current.Luminance.ArrayView, Destination = y.AsArrayView() });
         }
         if (layout == TensorLayout.RowMajor)
         {

@@ -1,3 +1,4 @@
+using ILGPU;
 using Gpu.Core;
 
 namespace Gpu.Ops.Image;
@@ -99,13 +100,13 @@ public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma
             ChannelStatisticsKernel.Launch(accelerator, input, moments.View, strides, Channels, batch, height * width);
         accelerator.Launch(Channels, new AdaptiveAffineKernel
         {
-            Moments = moments.View, Parameters = parameters.View, Affine = affine.View, Channels = Channels,
+            Moments = moments.ArrayView, Parameters = parameters.ArrayView, Affine = affine.ArrayView, Channels = Channels,
             Lambda = Lambda, Mu = Mu, Epsilon = Epsilon,
         });
         ChannelAffineKernel.Launch(accelerator, input, output, affine.View.SubView(0, Channels), affine.View.SubView(Channels, Channels),
             strides, Channels, activation, PreferPortableKernels);
         if (statistics.Length != 0)
-            accelerator.Launch(2 * Channels, new CopyKernel { Source = moments.View, Destination = statistics });
+            accelerator.Launch(2 * Channels, new CopyKernel { Source = moments.ArrayView, Destination = statistics.AsArrayView() });
         accelerator.Synchronize();
     }
 
@@ -187,11 +188,11 @@ public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma
 public struct AdaptiveAffineKernel : IKernel1D
 {
     /// <summary>Means (first C) and variances (next C).</summary>
-    public View<float> Moments;
+    public ArrayView<float> Moments;
     /// <summary>γ (first C) and β (next C).</summary>
-    public View<float> Parameters;
+    public ArrayView<float> Parameters;
     /// <summary>Receives α (first C) and β' (next C).</summary>
-    public View<float> Affine;
+    public ArrayView<float> Affine;
     /// <summary>C.</summary>
     public int Channels;
     /// <summary>λ, μ, ε.</summary>
@@ -211,7 +212,7 @@ public struct AdaptiveAffineKernel : IKernel1D
 public struct CopyKernel : IKernel1D
 {
     /// <summary>Source and destination.</summary>
-    public View<float> Source, Destination;
+    public ArrayView<float> Source, Destination;
 
     /// <summary>One element.</summary>
     /// <param name="index">The element.</param>

@@ -1,3 +1,4 @@
+using ILGPU;
 using Gpu.Core;
 
 namespace Gpu.Ops.Image;
@@ -42,7 +43,7 @@ public static class BicubicResize
         }
         accelerator.Launch(outWidth, outHeight, batch * channels, new BicubicResizeKernel
         {
-            Input = input, Output = output, InStrides = ImageStrides.Of(layout, channels, height, width),
+            Input = input.AsArrayView(), Output = output.AsArrayView(), InStrides = ImageStrides.Of(layout, channels, height, width),
             OutStrides = ImageStrides.Of(layout, channels, outHeight, outWidth), Channels = channels, Height = height, Width = width,
             ScaleY = (float)height / outHeight, ScaleX = (float)width / outWidth,
         });
@@ -100,7 +101,7 @@ public static class BicubicResize
 public struct BicubicResizeKernel : IKernel3D
 {
     /// <summary>Input and output images.</summary>
-    public View<float> Input, Output;
+    public ArrayView<float> Input, Output;
     /// <summary>Their strides.</summary>
     public ImageStrides InStrides, OutStrides;
     /// <summary>C, H, W.</summary>
@@ -122,11 +123,12 @@ public struct BicubicResizeKernel : IKernel3D
         float sum = 0f;
         for (int u = 0; u < 4; u++)
         {
-            int inY = Math.Clamp(y0 - 1 + u, 0, Height - 1);
+            // Min/Max rather than Math.Clamp: Clamp's throw for reversed bounds cannot compile for a GPU.
+            int inY = Math.Min(Math.Max(y0 - 1 + u, 0), Height - 1);
             float row = 0f;
             for (int v = 0; v < 4; v++)
             {
-                int inX = Math.Clamp(x0 - 1 + v, 0, Width - 1);
+                int inX = Math.Min(Math.Max(x0 - 1 + v, 0), Width - 1);
                 row += Weight(tx, v) * Input[ImageStrides.OffsetOf(InStrides, n, c, inY, inX)];
             }
             sum += Weight(ty, u) * row;

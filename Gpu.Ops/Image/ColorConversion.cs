@@ -1,3 +1,4 @@
+using ILGPU;
 using Gpu.Core;
 
 namespace Gpu.Ops.Image;
@@ -87,8 +88,8 @@ public static class ColorConversion
         accelerator.CheckView(output);
         // Each pixel's three channels are read before any is written, so in place is fine.
         OperandChecks.DisjointOrSame(input, output);
-        kernel.Input = input;
-        kernel.Output = output;
+        kernel.Input = input.AsArrayView();
+        kernel.Output = output.AsArrayView();
         kernel.Strides = ImageStrides.Of(layout, 3, height, width);
         if (preferPortableKernel || !ColorConversionCpu.TryRun(accelerator, kernel, batch, height, width))
             accelerator.Launch(width, height, batch, kernel);
@@ -99,7 +100,7 @@ public static class ColorConversion
 public struct ColorTransformKernel : IKernel3D
 {
     /// <summary>Input and output images (3 channels).</summary>
-    public View<float> Input, Output;
+    public ArrayView<float> Input, Output;
     /// <summary>Their strides.</summary>
     public ImageStrides Strides;
     /// <summary>The matrix, row-major.</summary>

@@ -1,3 +1,4 @@
+using ILGPU;
 using System.Numerics.Tensors;
 using Gpu.Core;
 
@@ -17,7 +18,7 @@ public static class Elementwise
     public static void Activate(Accelerator accelerator, View<float> input, View<float> output, Activation activation)
     {
         CheckLengths(input, output, input);
-        Run(accelerator, new ScaleAddActivateKernel { A = input, B = input, Output = output, ScaleA = 1f, ScaleB = 0f, Activation = activation.Kind, Slope = activation.Slope });
+        Run(accelerator, input, input, output, new ScaleAddActivateKernel { ScaleA = 1f, ScaleB = 0f, Activation = activation.Kind, Slope = activation.Slope });
     }
 
     /// <summary><c>output = factor·input</c>.</summary>
@@ -29,7 +30,7 @@ public static class Elementwise
     public static void Scale(Accelerator accelerator, View<float> input, View<float> output, float factor)
     {
         CheckLengths(input, output, input);
-        Run(accelerator, new ScaleAddActivateKernel { A = input, B = input, Output = output, ScaleA = factor, ScaleB = 0f });
+        Run(accelerator, input, input, output, new ScaleAddActivateKernel { ScaleA = factor, ScaleB = 0f });
     }
 
     /// <summary><c>output = act(scaleA·a + scaleB·b)</c>; with the defaults a plain sum.</summary>
@@ -44,7 +45,7 @@ public static class Elementwise
     public static void Add(Accelerator accelerator, View<float> a, View<float> b, View<float> output, float scaleA = 1f, float scaleB = 1f, Activation activation = default)
     {
         CheckLengths(a, output, b);
-        Run(accelerator, new ScaleAddActivateKernel { A = a, B = b, Output = output, ScaleA = scaleA, ScaleB = scaleB, Activation = activation.Kind, Slope = activation.Slope });
+        Run(accelerator, a, b, output, new ScaleAddActivateKernel { ScaleA = scaleA, ScaleB = scaleB, Activation = activation.Kind, Slope = activation.Slope });
     }
 
     /// <summary><c>output = min(max(input, min), max)</c>, NaN kept (as PyTorch's <c>clamp</c>).</summary>
@@ -63,23 +64,25 @@ public static class Elementwise
         if (accelerator.IsHostAddressable())
             TensorPrimitives.Clamp(input.AsHostSpan(accelerator), min, max, output.AsHostSpan(accelerator));
         else
-            accelerator.Launch(output.Length, new ClampKernel { Input = input, Output = output, Min = min, Max = max });
+            accelerator.Launch(output.Length, new ClampKernel { Input = input.AsArrayView(), Output = output.AsArrayView(), Min = min, Max = max });
     }
 
-    private static void Run(Accelerator accelerator, ScaleAddActivateKernel kernel)
+    /// <summary>Checks the operands, then runs <paramref name="parameters"/> (factors and activation) over them.</summary>
+    private static void Run(Accelerator accelerator, View<float> a, View<float> b, View<float> output, ScaleAddActivateKernel parameters)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        accelerator.CheckView(kernel.A, "a");
-        accelerator.CheckView(kernel.B, "b");
-        accelerator.CheckView(kernel.Output, "output");
+        accelerator.CheckView(a);
+        accelerator.CheckView(b);
+        accelerator.CheckView(output);
         // An output shifted against an operand would make each result depend on the order the
         // elements are written in, which differs between devices; exactly in place is fine.
-        OperandChecks.DisjointOrSame(kernel.A, kernel.Output, "the input", "output");
-        OperandChecks.DisjointOrSame(kernel.B, kernel.Output, "b", "output");
+        OperandChecks.DisjointOrSame(a, output, "the input", "output");
+        OperandChecks.DisjointOrSame(b, output, "b", "output");
+        var kernel = parameters with { A = a.AsArrayView(), B = b.AsArrayView(), Output = output.AsArrayView() };
         if (accelerator.IsHostAddressable())
             ElementwiseCpu.ScaleAddActivate(kernel);
         else
-            accelerator.Launch(kernel.Output.Length, kernel);
+            accelerator.Launch(output.Length, kernel);
     }
 
     private static void CheckLengths(View<float> a, View<float> output, View<float> b)
@@ -93,7 +96,7 @@ public static class Elementwise
 public struct ScaleAddActivateKernel : IKernel1D
 {
     /// <summary>Operands and result.</summary>
-    public View<float> A, B, Output;
+    public ArrayView<float> A, B, Output;
     /// <summary>Factors.</summary>
     public float ScaleA, ScaleB;
     /// <summary>The activation.</summary>
@@ -116,7 +119,7 @@ public struct ScaleAddActivateKernel : IKernel1D
 public struct ClampKernel : IKernel1D
 {
     /// <summary>Operand and result.</summary>
-    public View<float> Input, Output;
+    public ArrayView<float> Input, Output;
     /// <summary>The bounds.</summary>
     public float Min, Max;
 

@@ -44,7 +44,7 @@ internal static unsafe class ElementwiseCpu
     /// (<see cref="Elementwise"/> refuses partial overlaps, which TensorPrimitives rejects too).</summary>
     public static void ScaleAddActivate(ScaleAddActivateKernel kernel)
     {
-        int length = kernel.Output.Length;
+        int length = kernel.Output.IntLength;
         bool readsB = kernel.ScaleB != 0f;
         ForEachPart(1, length, PartLength, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (_, _, start, count) =>
         {

@@ -1,3 +1,4 @@
+using ILGPU;
 using Gpu.Core;
 
 namespace Gpu.Ops.Image;
@@ -16,9 +17,10 @@ public static class ImageLayoutConversion
     /// <param name="channels">C.</param>
     /// <param name="height">H.</param>
     /// <param name="width">W.</param>
+    /// <param name="preferPortableKernel">Run the kernel even on the CPU (to test and compare both).</param>
     /// <exception cref="ArgumentException">A view has the wrong length.</exception>
     public static void Convert(Accelerator accelerator, View<float> source, TensorLayout from, View<float> destination, TensorLayout to,
-        int batch, int channels, int height, int width)
+        int batch, int channels, int height, int width, bool preferPortableKernel = false)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         long count = (long)batch * channels * height * width;
@@ -26,14 +28,11 @@ public static class ImageLayoutConversion
             throw new ArgumentOutOfRangeException(nameof(batch), $"Image dimensions must be positive and hold under 2^31 elements: {batch}×{channels}×{height}×{width}.");
         if (source.Length != count || destination.Length != count)
             throw new ArgumentException($"A {batch}×{channels}×{height}×{width} image holds {count} elements; source has {source.Length}, destination {destination.Length}.");
-        accelerator.CheckView(source);
-        accelerator.CheckView(destination);
-        OperandChecks.Disjoint(source, destination);
-        accelerator.Launch((int)count, new RelayoutKernel
+        Run(accelerator, source, destination, new RelayoutKernel
         {
-            Source = source, Destination = destination, Channels = channels, Height = height, Width = width,
+            Channels = channels, Height = height, Width = width,
             SourceStrides = ImageStrides.Of(from, channels, height, width), DestinationStrides = ImageStrides.Of(to, channels, height, width),
-        });
+        }, batch, preferPortableKernel);
     }
 
     /// <summary>Turns a feature map one row high into a time-major sequence (as CRNN's conv stack
@@ -46,8 +45,10 @@ public static class ImageLayoutConversion
     /// <param name="batch">N.</param>
     /// <param name="channels">C.</param>
     /// <param name="steps">T, the source's width.</param>
+    /// <param name="preferPortableKernel">Run the kernel even on the CPU (to test and compare both).</param>
     /// <exception cref="ArgumentException">A view has the wrong length or a dimension is not positive.</exception>
-    public static void ToTimeMajor(Accelerator accelerator, View<float> source, TensorLayout layout, View<float> destination, int batch, int channels, int steps)
+    public static void ToTimeMajor(Accelerator accelerator, View<float> source, TensorLayout layout, View<float> destination, int batch, int channels, int steps,
+        bool preferPortableKernel = false)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         long count = (long)batch * channels * steps;
@@ -55,12 +56,26 @@ public static class ImageLayoutConversion
             throw new ArgumentOutOfRangeException(nameof(batch), $"Sequence dimensions must be positive and hold under 2^31 elements: {batch}×{channels}×{steps}.");
         if (source.Length != count || destination.Length != count)
             throw new ArgumentException($"A {batch}×{channels}×1×{steps} map holds {count} elements; source has {source.Length}, destination {destination.Length}.");
-        accelerator.Launch((int)count, new RelayoutKernel
+        Run(accelerator, source, destination, new RelayoutKernel
         {
-            Source = source, Destination = destination, Channels = channels, Height = 1, Width = steps,
+            Channels = channels, Height = 1, Width = steps,
             SourceStrides = ImageStrides.Of(layout, channels, 1, steps),
             DestinationStrides = new ImageStrides { Batch = channels, Channel = 1, Row = 0, Column = batch * channels },
-        });
+        }, batch, preferPortableKernel);
+    }
+
+    /// <summary>Runs <paramref name="geometry"/> (its strides and C, H, W; the views are set here) over
+    /// <paramref name="batch"/> images: on the CPU the host loop of <see cref="ImageLayoutConversionCpu"/>,
+    /// elsewhere one thread per element.</summary>
+    private static void Run(Accelerator accelerator, View<float> source, View<float> destination, RelayoutKernel geometry, int batch, bool preferPortableKernel)
+    {
+        accelerator.CheckView(source);
+        accelerator.CheckView(destination);
+        OperandChecks.Disjoint(source, destination);
+        if (accelerator.IsHostAddressable() && !preferPortableKernel)
+            ImageLayoutConversionCpu.Run(source.AsHostSpan(accelerator), destination.AsHostSpan(accelerator), geometry, batch);
+        else
+            accelerator.Launch(source.Length, geometry with { Source = source.AsArrayView(), Destination = destination.AsArrayView() });
     }
 }
 
@@ -68,9 +83,9 @@ public static class ImageLayoutConversion
 public struct RelayoutKernel : IKernel1D
 {
     /// <summary>The image to read.</summary>
-    public View<float> Source;
+    public ArrayView<float> Source;
     /// <summary>The image to write.</summary>
-    public View<float> Destination;
+    public ArrayView<float> Destination;
     /// <summary>Strides of each side.</summary>
     public ImageStrides SourceStrides, DestinationStrides;
     /// <summary>C, H, W.</summary>

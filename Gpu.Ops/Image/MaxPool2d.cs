@@ -1,3 +1,4 @@
+using ILGPU;
 using Gpu.Core;
 
 namespace Gpu.Ops.Image;
@@ -102,7 +103,7 @@ public static class MaxPool2d
         }
         accelerator.Launch(shape.OutWidth, shape.OutHeight, shape.Batch * shape.Channels, new MaxPool2dKernel
         {
-            Input = input, Output = output, InStrides = ImageStrides.Of(layout, shape.Channels, shape.Height, shape.Width),
+            Input = input.AsArrayView(), Output = output.AsArrayView(), InStrides = ImageStrides.Of(layout, shape.Channels, shape.Height, shape.Width),
             OutStrides = ImageStrides.Of(layout, shape.Channels, shape.OutHeight, shape.OutWidth), Channels = shape.Channels,
             Height = shape.Height, Width = shape.Width, KernelHeight = shape.KernelHeight, KernelWidth = shape.KernelWidth,
             StrideY = shape.StrideY, StrideX = shape.StrideX, PadTop = shape.Padding.Top, PadLeft = shape.Padding.Left,
@@ -144,7 +145,7 @@ public static class MaxPool2d
 public struct MaxPool2dKernel : IKernel3D
 {
     /// <summary>The input and output images.</summary>
-    public View<float> Input, Output;
+    public ArrayView<float> Input, Output;
     /// <summary>Their strides.</summary>
     public ImageStrides InStrides, OutStrides;
     /// <summary>Geometry.</summary>

@@ -1,3 +1,4 @@
+using ILGPU;
 using Gpu.Core;
 
 namespace Gpu.Ops.Sequence;
@@ -38,8 +39,8 @@ public static class CtcGreedy
         OperandChecks.Disjoint(bestPath, labels);
         OperandChecks.Disjoint(bestPath, lengths);
         OperandChecks.Disjoint(labels, lengths);
-        accelerator.Launch(steps * batch, new CtcArgmaxKernel { Scores = scores, BestPath = bestPath, Classes = classes });
-        accelerator.Launch(batch, new CtcCollapseKernel { BestPath = bestPath, Labels = labels, Lengths = lengths, Steps = steps, Batch = batch });
+        accelerator.Launch(steps * batch, new CtcArgmaxKernel { Scores = scores.AsArrayView(), BestPath = bestPath.AsArrayView(), Classes = classes });
+        accelerator.Launch(batch, new CtcCollapseKernel { BestPath = bestPath.AsArrayView(), Labels = labels.AsArrayView(), Lengths = lengths.AsArrayView(), Steps = steps, Batch = batch });
     }
 
     /// <summary>Decodes on the device and returns each sequence's labels.</summary>
@@ -105,8 +106,8 @@ public static class CtcGreedy
 /// <summary>One thread per (step, sequence): the first index of the largest score.</summary>
 internal struct CtcArgmaxKernel : IKernel1D
 {
-    public View<float> Scores;
-    public View<int> BestPath;
+    public ArrayView<float> Scores;
+    public ArrayView<int> BestPath;
     public int Classes;
 
     public void Execute(int index)
@@ -130,7 +131,7 @@ internal struct CtcArgmaxKernel : IKernel1D
 /// <summary>One thread per sequence: walks its best path, collapsing repeats and dropping blanks.</summary>
 internal struct CtcCollapseKernel : IKernel1D
 {
-    public View<int> BestPath, Labels, Lengths;
+    public ArrayView<int> BestPath, Labels, Lengths;
     public int Steps, Batch;
 
     public void Execute(int sequence)

@@ -1,3 +1,4 @@
+using ILGPU;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Gpu.Core;
@@ -8,6 +9,6 @@ namespace Gpu.Ops.Sequence;
 /// unmanaged (never moved by the GC), so the address stays valid while the buffer lives.</summary>
 internal static class HostPointers
 {
-    public static unsafe float* Of(View<float> view, Accelerator owner)
+    public static unsafe float* Of(ArrayView<float> view, Accelerator owner)
         => view.Length == 0 ? null : (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(view.AsHostSpan(owner)));
 }

@@ -156,17 +156,18 @@ public sealed class Lstm : IDisposable
                 if (finalHidden.Length != 0)
                 {
                     int lastStep = direction == 0 ? steps - 1 : 0;
-                    accelerator.Launch(batch * r, new CopyKernel
+                    accelerator.Launch(batch * r, new Image.CopyKernel
                     {
-                        Source = directionOutput.SubView(lastStep * batch * r, batch * r),
-                        Destination = finalHidden.SubView(state * batch * r, batch * r),
+                        Source = directionOutput.SubView(lastStep * batch * r, batch * r).AsArrayView(),
+                        Destination = finalHidden.SubView(state * batch * r, batch * r).AsArrayView(),
                     });
                 }
             }
             if (directions == 2)
                 accelerator.Launch(2 * r, (int)rows, new ConcatenateDirectionsKernel
                 {
-                    Forward = directionOutputs[0].Get(rows * r), Backward = directionOutputs[1].Get(rows * r), Output = layerOutput, Width = r,
+                    Forward = directionOutputs[0].Get(rows * r).AsArrayView(), Backward = directionOutputs[1].Get(rows * r).AsArrayView(),
+                    Output = layerOutput.AsArrayView(), Width = r,
                 });
             layerInput = layerOutput;
         }
@@ -195,13 +196,13 @@ public sealed class Lstm : IDisposable
             var hiddenNow = directionOutput.SubView(t * batch * r, batch * r);
             var kernel = new LstmCellKernel
             {
-                Gates = gatesNow,
-                PreviousCell = s == 0 && initialCell.Length != 0 ? initialCell : cell,
-                Cell = cell,
-                Hidden = Options.ProjectionSize > 0 ? cellOutput : hiddenNow,
-                PeepholeInput = (weights.PeepholeInput ?? noPeepholes).View,
-                PeepholeForget = (weights.PeepholeForget ?? noPeepholes).View,
-                PeepholeOutput = (weights.PeepholeOutput ?? noPeepholes).View,
+                Gates = gatesNow.AsArrayView(),
+                PreviousCell = (s == 0 && initialCell.Length != 0 ? initialCell : cell).AsArrayView(),
+                Cell = cell.AsArrayView(),
+                Hidden = (Options.ProjectionSize > 0 ? cellOutput : hiddenNow).AsArrayView(),
+                PeepholeInput = (weights.PeepholeInput ?? noPeepholes).ArrayView,
+                PeepholeForget = (weights.PeepholeForget ?? noPeepholes).ArrayView,
+                PeepholeOutput = (weights.PeepholeOutput ?? noPeepholes).ArrayView,
                 Cells = h,
                 ZeroPrevious = s == 0 && initialCell.Length == 0 ? 1 : 0,
             };

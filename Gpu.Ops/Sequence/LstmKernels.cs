@@ -1,3 +1,4 @@
+using ILGPU;
 using Gpu.Core;
 
 namespace Gpu.Ops.Sequence;
@@ -7,7 +8,7 @@ namespace Gpu.Ops.Sequence;
 /// GEMMs), the peepholes, the new cell and m = o ⊙ tanh(c). Gate blocks per row: i, f, g, o.</summary>
 internal struct LstmCellKernel : IKernel1D
 {
-    public View<float> Gates, PreviousCell, Cell, Hidden, PeepholeInput, PeepholeForget, PeepholeOutput;
+    public ArrayView<float> Gates, PreviousCell, Cell, Hidden, PeepholeInput, PeepholeForget, PeepholeOutput;
     public int Cells, ZeroPrevious;
 
     public void Execute(int index)
@@ -28,7 +29,7 @@ internal struct LstmCellKernel : IKernel1D
 /// <summary>Writes the two directions' outputs (each rows × width) side by side into rows × 2·width.</summary>
 internal struct ConcatenateDirectionsKernel : IKernel2D
 {
-    public View<float> Forward, Backward, Output;
+    public ArrayView<float> Forward, Backward, Output;
     public int Width;
 
     public void Execute(int x, int y)
@@ -36,12 +37,4 @@ internal struct ConcatenateDirectionsKernel : IKernel2D
         int j = x % Width;
         Output[y * 2 * Width + x] = x < Width ? Forward[y * Width + j] : Backward[y * Width + j];
     }
-}
-
-/// <summary>Copies one view into another of the same length.</summary>
-internal struct CopyKernel : IKernel1D
-{
-    public View<float> Source, Destination;
-
-    public void Execute(int index) => Destination[index] = Source[index];
 }

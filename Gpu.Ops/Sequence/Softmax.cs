@@ -1,3 +1,4 @@
+using ILGPU;
 using Gpu.Core;
 
 namespace Gpu.Ops.Sequence;
@@ -20,7 +21,7 @@ public static class Softmax
         Validate(input.Length, output.Length, rows, columns);
         // A row's scores are all read before its results are written, by one thread: in place is fine.
         OperandChecks.DisjointOrSame(input, output);
-        accelerator.Launch(rows, new SoftmaxRowsKernel { Input = input, Output = output, Columns = columns, Logarithm = logarithm ? 1 : 0 });
+        accelerator.Launch(rows, new SoftmaxRowsKernel { Input = input.AsArrayView(), Output = output.AsArrayView(), Columns = columns, Logarithm = logarithm ? 1 : 0 });
     }
 
     /// <summary>The plain reference, in double precision.</summary>
@@ -64,7 +65,7 @@ public static class Softmax
 /// <summary>One thread per row: maximum, sum of shifted exponentials, then the normalised row.</summary>
 internal struct SoftmaxRowsKernel : IKernel1D
 {
-    public View<float> Input, Output;
+    public ArrayView<float> Input, Output;
     public int Columns;
     public int Logarithm;
 

@@ -113,10 +113,10 @@ public sealed class Sru : IDisposable
         DenseGemm.Multiply(accelerator, new GemmShape((int)rows, columns, n), input, packedWeight, u, bias: gateBias.View);
         var kernel = new SruRecurrenceKernel
         {
-            Projections = u, Input = input, Output = output,
-            InitialCell = initialCell.Length != 0 ? initialCell : scratch,
-            FinalCell = finalCell.Length != 0 ? finalCell : scratch,
-            ForgetWeights = forgetWeights.View, ResetWeights = resetWeights.View,
+            Projections = u.AsArrayView(), Input = input.AsArrayView(), Output = output.AsArrayView(),
+            InitialCell = (initialCell.Length != 0 ? initialCell : scratch).AsArrayView(),
+            FinalCell = (finalCell.Length != 0 ? finalCell : scratch).AsArrayView(),
+            ForgetWeights = forgetWeights.ArrayView, ResetWeights = resetWeights.ArrayView,
             Steps = steps, Batch = batch, Hidden = d, InputSize = n, Directions = directions, Blocks = k,
             HasInitialCell = initialCell.Length != 0 ? 1 : 0, Tanh = Options.TanhActivation ? 1 : 0,
         };

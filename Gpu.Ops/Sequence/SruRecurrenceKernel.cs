@@ -1,3 +1,4 @@
+using ILGPU;
 using Gpu.Core;
 
 namespace Gpu.Ops.Sequence;
@@ -8,7 +9,7 @@ namespace Gpu.Ops.Sequence;
 /// were already added by the GEMM's epilogue.</summary>
 internal struct SruRecurrenceKernel : IKernel1D
 {
-    public View<float> Projections, Input, Output, InitialCell, FinalCell, ForgetWeights, ResetWeights;
+    public ArrayView<float> Projections, Input, Output, InitialCell, FinalCell, ForgetWeights, ResetWeights;
     public int Steps, Batch, Hidden, InputSize, Directions, Blocks, HasInitialCell, Tanh;
 
     public void Execute(int index)

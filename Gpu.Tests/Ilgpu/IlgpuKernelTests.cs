@@ -10,25 +10,34 @@ namespace Gpu.Tests.Ilgpu;
 /// <summary>The kernel structs written with ILGPU's types: the kernels themselves, found by reflection
 /// (a struct implementing IKernel1D/2D/3D or IGroupKernel with no field of the project's own View types
 /// and, if grouped, no use of the project's Group/SharedMemory), so a kernel that moves to ILGPU's
-/// types is checked here without being listed. The corpus grants ILGPU's runtime its internals, so
-/// internal kernel structs count.</summary>
+/// types is checked here without being listed. The corpus and Gpu.Ops grant ILGPU's runtime their
+/// internals, so internal kernel structs count.</summary>
 public static class IlgpuKernels
 {
     private static bool IsKernel(Type t) => typeof(IKernel1D).IsAssignableFrom(t) || typeof(IKernel2D).IsAssignableFrom(t)
         || typeof(IKernel3D).IsAssignableFrom(t) || typeof(IGroupKernel).IsAssignableFrom(t);
 
     /// <summary>Every ILGPU-ready kernel struct of the conformance corpus.</summary>
-    public static IEnumerable<Type> All => typeof(SaxpyKernel).Assembly.GetTypes()
-        .Where(t => t.IsValueType && !t.IsGenericTypeDefinition && IsKernel(t))
+    public static IEnumerable<Type> All => Ready(typeof(SaxpyKernel).Assembly);
+
+    /// <summary>Every kernel struct of the conformance corpus still written with the project's types.</summary>
+    public static IEnumerable<Type> NotMoved => NotReady(typeof(SaxpyKernel).Assembly);
+
+    /// <summary>Every ILGPU-ready kernel struct of Gpu.Ops.</summary>
+    public static IEnumerable<Type> Ops => Ready(typeof(Gpu.Ops.Image.Elementwise).Assembly);
+
+    /// <summary>Every kernel struct of Gpu.Ops still written with the project's types.</summary>
+    public static IEnumerable<Type> OpsNotMoved => NotReady(typeof(Gpu.Ops.Image.Elementwise).Assembly);
+
+    private static IEnumerable<Type> Kernels(Assembly assembly) => assembly.GetTypes()
+        .Where(t => t.IsValueType && !t.IsGenericTypeDefinition && IsKernel(t));
+
+    private static IEnumerable<Type> Ready(Assembly assembly) => Kernels(assembly)
         .Where(UsesIlgpuViewsOnly)
         .Where(t => !typeof(IGroupKernel).IsAssignableFrom(t) || GroupIntrinsics.Of(t) != GroupIntrinsicsKind.Project)
         .OrderBy(t => t.Name);
 
-    /// <summary>Every kernel struct of the conformance corpus still written with the project's types.</summary>
-    public static IEnumerable<Type> NotMoved => typeof(SaxpyKernel).Assembly.GetTypes()
-        .Where(t => t.IsValueType && !t.IsGenericTypeDefinition && IsKernel(t))
-        .Except(All)
-        .OrderBy(t => t.Name);
+    private static IEnumerable<Type> NotReady(Assembly assembly) => Kernels(assembly).Except(Ready(assembly)).OrderBy(t => t.Name);
 
     /// <summary>Whether the struct holds ILGPU views and none of the project's, nested structs included
     /// (views may sit only in a nested struct; a nested struct may hold no view at all).</summary>
@@ -74,9 +83,10 @@ public static class IlgpuKernels
     public static bool RunsOnIlgpu(ConformanceCase conformanceCase)
         => LaunchedBy(conformanceCase) is { Count: > 0 } kernels && kernels.IsSubsetOf(All);
 
-    /// <summary>Each kernel with each PTX target, named for the test.</summary>
+    /// <summary>Each kernel of the corpus and of Gpu.Ops with each PTX target, named for the test.</summary>
     public static IEnumerable<TestCaseData> PtxCases
-        => All.SelectMany(kernel => IlgpuPtx.Targets.Keys.Select(target => new TestCaseData(kernel, target).SetArgDisplayNames(kernel.Name, target)));
+        => All.Select(kernel => (kernel, kernel.Name)).Concat(Ops.Select(kernel => (kernel, kernel.FullName!)))
+            .SelectMany(k => IlgpuPtx.Targets.Keys.Select(target => new TestCaseData(k.kernel, target).SetArgDisplayNames(k.Item2, target)));
 }
 
 /// <summary>(c) of issue 12: every ILGPU-ready kernel compiles to PTX for sm_70, sm_80 and sm_90 with
@@ -100,9 +110,21 @@ public sealed class IlgpuPtxTests
         }));
 
     [Test]
+    public void TheMovedOpsKernelsAreWrittenWithIlgpuViews()
+        => Assert.That(IlgpuKernels.Ops, Is.SupersetOf(new[]
+        {
+            typeof(Gpu.Ops.Image.RelayoutKernel), typeof(Gpu.Ops.Sequence.SoftmaxRowsKernel), typeof(Gpu.Ops.Sequence.CtcArgmaxKernel),
+            typeof(Gpu.Ops.Sequence.CtcCollapseKernel), typeof(Gpu.Ops.Sequence.LstmCellKernel), typeof(Gpu.Ops.Sequence.ConcatenateDirectionsKernel),
+            typeof(Gpu.Ops.Sequence.SruRecurrenceKernel), typeof(Gpu.Ops.Image.CopyKernel), typeof(Gpu.Ops.Image.ScaleAddActivateKernel),
+            typeof(Gpu.Ops.Image.ClampKernel), typeof(Gpu.Ops.Image.ColorTransformKernel), typeof(Gpu.Ops.Image.BicubicResizeKernel),
+            typeof(Gpu.Ops.Image.MaxPool2dKernel), typeof(Gpu.Ops.Image.AdaptiveAffineKernel),
+        }));
+
+    [Test]
     public void ListsTheKernelsNotYetMoved()
     {
-        TestContext.Out.WriteLine($"{IlgpuKernels.All.Count()} kernel structs on ILGPU's types, {IlgpuKernels.NotMoved.Count()} not: {string.Join(", ", IlgpuKernels.NotMoved.Select(t => t.Name))}");
+        TestContext.Out.WriteLine($"corpus: {IlgpuKernels.All.Count()} kernel structs on ILGPU's types, {IlgpuKernels.NotMoved.Count()} not: {string.Join(", ", IlgpuKernels.NotMoved.Select(t => t.Name))}");
+        TestContext.Out.WriteLine($"Gpu.Ops: {IlgpuKernels.Ops.Count()} kernel structs on ILGPU's types, {IlgpuKernels.OpsNotMoved.Count()} not: {string.Join(", ", IlgpuKernels.OpsNotMoved.Select(t => t.Name))}");
         Assert.That(IlgpuKernels.All, Is.Not.Empty);
     }
 

@@ -9,6 +9,9 @@ public static class TestDevices
 {
     public const string FilterVariable = "GPUC_TEST_DEVICES";
 
+    /// <summary>The test-only engine over ILGPU's CPU accelerator (an emulator).</summary>
+    public const string IlgpuCpu = "ilgpu-cpu";
+
     public static IEnumerable<TestFixtureData> Fixtures()
     {
         string[] filter = Filter(Environment.GetEnvironmentVariable(FilterVariable), Devices.All.Select(d => d.Name).Concat(Devices.Backends.Select(b => b.Backend)));
@@ -21,6 +24,17 @@ public static class TestDevices
             yield return new TestFixtureData(backend.Backend.ToLowerInvariant())
                 .SetArgDisplayNames(backend.Backend.ToLowerInvariant())
                 .Ignore($"no {backend.Backend} device: {backend.UnavailableReason}");
+    }
+
+    /// <summary><see cref="Fixtures"/> and the test-only engine over ILGPU's CPU accelerator, unless
+    /// <c>GPUC_TEST_DEVICES</c> leaves out the CPU.</summary>
+    public static IEnumerable<TestFixtureData> FixturesWithIlgpuCpu()
+    {
+        var fixtures = Fixtures().ToList();
+        string? filter = Environment.GetEnvironmentVariable(FilterVariable);
+        if (string.IsNullOrWhiteSpace(filter) || filter.Contains("cpu", StringComparison.OrdinalIgnoreCase))
+            fixtures.Add(new TestFixtureData(IlgpuCpu).SetArgDisplayNames(IlgpuCpu));
+        return fixtures;
     }
 
     /// <summary>The entries of a <c>GPUC_TEST_DEVICES</c> value; an entry naming no device or backend
@@ -37,7 +51,9 @@ public static class TestDevices
     }
 }
 
-/// <summary>A fixture whose every test runs once per device (see <see cref="TestDevices"/>).</summary>
+/// <summary>A fixture whose every test runs once per device (see <see cref="TestDevices"/>). A fixture of ops
+/// whose kernels are written with ILGPU's types names <see cref="TestDevices.FixturesWithIlgpuCpu"/> instead, to
+/// run on ILGPU's CPU accelerator too (issue 12's check (a)); that engine is not among <see cref="Devices"/>.</summary>
 [TestFixtureSource(typeof(TestDevices), nameof(TestDevices.Fixtures))]
 public abstract class DeviceTest(string deviceName)
 {
@@ -48,7 +64,7 @@ public abstract class DeviceTest(string deviceName)
     protected Accelerator Accelerator => accelerator ?? throw new InvalidOperationException("The fixture has not opened its device.");
 
     [OneTimeSetUp]
-    public void OpenDevice() => accelerator = Devices.Open(DeviceName);
+    public void OpenDevice() => accelerator = DeviceName == TestDevices.IlgpuCpu ? Gpu.Core.Ilgpu.IlgpuCpuDevice.Instance.Open() : Devices.Open(DeviceName);
 
     [OneTimeTearDown]
     public void CloseDevice() => accelerator?.Dispose();

@@ -18,6 +18,16 @@ public static class SaxpyBench
         public void Execute(int index) => Y[index] = A * X[index] + Y[index];
     }
 
+    /// <summary>The same kernel on ILGPU's views, which the Gpu.Ops kernels move to (docs/ilgpu.md):
+    /// on the CPU engine its loop indexes through ILGPU's host indexer.</summary>
+    internal struct IlgpuSaxpy : IKernel1D
+    {
+        public ILGPU.ArrayView<float> X, Y;
+        public float A;
+
+        public void Execute(int index) => Y[index] = A * X[index] + Y[index];
+    }
+
     private struct ColdBuildProbe : IKernel1D
     {
         public View<float> Y;
@@ -53,13 +63,19 @@ public static class SaxpyBench
             using var x = accelerator.Allocate<float>(host);
             using var y = accelerator.Allocate<float>(host);
             var kernel = new Saxpy { X = x.View, Y = y.View, A = 0.5f };
-            var timing = Measure.Runs(accelerator, () => accelerator.Launch(length, kernel));
-            double seconds = timing.Min, gbps = bytesPerCall / seconds / 1e9;
-            // Two flops an element as well as the bytes, so saxpy sits on the roofline's bandwidth slope.
-            BenchLog.Record(new("saxpy", $"n = {length:N0}", device.Name, timing, new Work(Flops: 2.0 * length, Bytes: bytesPerCall),
-                peer is { } torch ? new PeerTiming("PyTorch", "y.add_(x, alpha)", PyTorchPeer.Version, torch.GetProperty("seconds").GetDouble()) : null));
-            string ratio = peerGBps is { } peerValue ? $"{gbps / peerValue:F2}" : "n/a";
-            output.WriteLine($"  {device.Name,-10} {seconds * 1e3,9:F3} {timing.Median * 1e3,9:F3} {gbps,9:F1} {100 * gbps / device.PeakGBps,6:F0}% {ratio,10}");
+            Report("", device.Name, Measure.Runs(accelerator, () => accelerator.Launch(length, kernel)));
+            var ilgpuKernel = new IlgpuSaxpy { X = x.ArrayView, Y = y.ArrayView, A = 0.5f };
+            Report(", ILGPU views", $"{device.Name} AV", Measure.Runs(accelerator, () => accelerator.Launch(length, ilgpuKernel)));
+
+            void Report(string variant, string label, Timing timing)
+            {
+                double seconds = timing.Min, gbps = bytesPerCall / seconds / 1e9;
+                // Two flops an element as well as the bytes, so saxpy sits on the roofline's bandwidth slope.
+                BenchLog.Record(new("saxpy", $"n = {length:N0}{variant}", device.Name, timing, new Work(Flops: 2.0 * length, Bytes: bytesPerCall),
+                    peer is { } torch ? new PeerTiming("PyTorch", "y.add_(x, alpha)", PyTorchPeer.Version, torch.GetProperty("seconds").GetDouble()) : null));
+                string ratio = peerGBps is { } peerValue ? $"{gbps / peerValue:F2}" : "n/a";
+                output.WriteLine($"  {label,-10} {seconds * 1e3,9:F3} {timing.Median * 1e3,9:F3} {gbps,9:F1} {100 * gbps / device.PeakGBps,6:F0}% {ratio,10}");
+            }
         }
         foreach (var device in devices.Where(d => d.Kind != DeviceKind.Cpu))
             ReportCompileCost(output, device);

@@ -1,3 +1,4 @@
+using ILGPU;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -51,6 +52,10 @@ internal static unsafe class CpuRows
     /// <summary>The host address of element 0 of a view of host-addressable memory.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T* Pointer<T>(View<T> view) where T : unmanaged => (T*)view.Handle + view.Offset;
+
+    /// <summary>The host address of element 0 of an ILGPU view of host-addressable memory (null when empty).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T* Pointer<T>(ArrayView<T> view) where T : unmanaged => view.Length == 0 ? null : (T*)Unsafe.AsPointer(ref view[0L]);
 
     /// <summary>Parallel.For otherwise runs the calling thread beside a worker per core, and the
     /// third thread on two cores evicts the others' cached panels and rows whenever they are switched.</summary>

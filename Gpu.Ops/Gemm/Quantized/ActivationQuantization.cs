@@ -42,14 +42,7 @@ public static class ActivationQuantization
     {
         // Views carry no buffer; a device-side copy kernel into a fresh buffer gets the data out.
         using var staging = accelerator.Allocate<float>(x.Length);
-        accelerator.Launch(x.Length, new CopyKernel { Source = x, Destination = staging.View });
+        accelerator.Launch(x.Length, new Image.CopyKernel { Source = x.AsArrayView(), Destination = staging.ArrayView });
         staging.CopyToHost(destination);
-    }
-
-    private struct CopyKernel : IKernel1D
-    {
-        public View<float> Source, Destination;
-
-        public void Execute(int index) => Destination[index] = Source[index];
     }
 }

@@ -4,6 +4,7 @@ using Gpu.Ops.Image;
 namespace Gpu.Tests.Ops.Image;
 
 /// <summary>Max pooling and bicubic resizing against PyTorch, in both layouts, and their plain references.</summary>
+[TestFixtureSource(typeof(TestDevices), nameof(TestDevices.FixturesWithIlgpuCpu))]
 public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
 {
     private static readonly string[] PoolCases = ["crnn_2x2_s21_p01", "k3x2_s23_p11_batch2", "square_2x2"];

@@ -2,6 +2,7 @@ using Gpu.Ops.Sequence;
 
 namespace Gpu.Tests.Ops.Sequence;
 
+[TestFixtureSource(typeof(TestDevices), nameof(TestDevices.FixturesWithIlgpuCpu))]
 public sealed class CtcGreedyTests(string deviceName) : DeviceTest(deviceName)
 {
     [Test]

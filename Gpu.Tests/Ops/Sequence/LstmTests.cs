@@ -2,6 +2,7 @@ using Gpu.Ops.Sequence;
 
 namespace Gpu.Tests.Ops.Sequence;
 
+[TestFixtureSource(typeof(TestDevices), nameof(TestDevices.FixturesWithIlgpuCpu))]
 public sealed class LstmTests(string deviceName) : DeviceTest(deviceName)
 {
     private static readonly string[] States = ["input", "h0", "c0", "output", "hn", "cn"];

@@ -2,6 +2,7 @@ using Gpu.Ops.Sequence;
 
 namespace Gpu.Tests.Ops.Sequence;
 
+[TestFixtureSource(typeof(TestDevices), nameof(TestDevices.FixturesWithIlgpuCpu))]
 public sealed class SoftmaxTests(string deviceName) : DeviceTest(deviceName)
 {
     [TestCase(false, "softmax")]
