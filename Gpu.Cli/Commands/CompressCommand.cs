@@ -29,7 +29,9 @@ internal static class CompressCommand
         int Bits, bool Structured, bool Int8, string? PlanFile, string? Decoded, string Device, string[] Calibration, bool Overwrite, bool Json);
 
     /// <summary>A quality measure, higher is better, with the floors a sensitivity schedule must meet.</summary>
-    private sealed record Quality(Func<ModelWeights, double> Measure, double ModelFloor, double LayerFloor, string Describe);
+    /// <summary>How a model's quality is measured and the floors the sensitivity schedule keeps; <paramref name="OriginalTask"/>
+    /// is set when <paramref name="Measure"/> is the task's PSNR itself (VDSR) rather than closeness to the original's outputs.</summary>
+    private sealed record Quality(Func<ModelWeights, double> Measure, double ModelFloor, double LayerFloor, string Describe, double? OriginalTask = null);
 
     public static Command Create()
     {
@@ -39,8 +41,8 @@ internal static class CompressCommand
         var structured = new Option<bool>("--structured") { Description = "Prune whole output channels by their L1 norm instead of single weights (stored compactly; they decode to zeros)." };
         var int8 = new Option<bool>("--int8") { Description = "Store weights as int8 with one scale per output channel instead of shared values; combines with --prune none or --structured." };
         var sparsity = new Option<double>("--sparsity") { Description = "With --prune magnitude: the share of each layer's weights (or channels) dropped (0 to 1).", DefaultValueFactory = _ => 0.5 };
-        var budget = new Option<string>("--budget") { Description = "With --prune sensitivity: the quality compression may cost. Image models: a loss of task PSNR, e.g. 0.5dB, turned into a floor on the PSNR against the original's outputs of task PSNR − 10·log10(10^(dB/10) − 1) (errors adding as uncorrelated). CRNN: a rise of character error rate on the calibration lines, e.g. 1% or 1pp (default 1pp)." };
-        var taskPsnr = new Option<double?>("--task-psnr") { Description = "With a dB budget: the original model's PSNR on its task; by default the held-out mean in the model card (NAME.json) beside the weights." };
+        var budget = new Option<string>("--budget") { Description = "With --prune sensitivity: the quality compression may cost. Image models: a loss of task PSNR, e.g. 0.5dB: VDSR's task PSNR is measured on the calibration images (shrunk by bicubic, upscaled back); FIP's becomes a floor on the PSNR against the original's outputs of task PSNR − 10·log10(10^(dB/10) − 1) (errors adding as uncorrelated). CRNN: a rise of character error rate on the calibration lines, e.g. 1% or 1pp (default 1pp)." };
+        var taskPsnr = new Option<double?>("--task-psnr") { Description = "With a dB budget, FIP: the original model's PSNR on its task; by default the held-out mean in the model card (NAME.json) beside the weights." };
         var minPsnr = new Option<double>("--min-psnr") { Description = "With --prune sensitivity and no --budget, image models: the least PSNR (dB) of the compressed model's outputs against the original's on the calibration images.", DefaultValueFactory = _ => 40 };
         var bits = new Option<int>("--bits") { Description = "Bits per shared weight value (k-means with 2^bits centroids), 2 to 8.", DefaultValueFactory = _ => 5 };
         var plan = new Option<string>("--plan") { Description = "Per-tensor sparsity and bits from a JSON file: the \"plan\" array of a `gpuc compress --json` report (overrides --prune and --bits; used to recompress a retrained model as it was planned)." };
@@ -95,13 +97,14 @@ internal static class CompressCommand
         Dictionary<string, TensorPlan> plan;
         IReadOnlyList<SensitivityPoint> sweep = [];
         bool floorHollow = false;
+        double? hollow = null;
         if (settings.PlanFile is not null)
             plan = ReadPlan(settings.PlanFile, template);
         else if (settings.Prune == "sensitivity")
         {
             if (quality is null)
                 throw new NotSupportedException($"{weights.Source} is a {architecture} model: sensitivity pruning measures FIP, VDSR and CRNN models; use --prune magnitude or none.");
-            double hollow = quality.Measure(SensitivityAnalysis.WithoutTensors(weights, layers));
+            hollow = quality.Measure(SensitivityAnalysis.WithoutTensors(weights, layers));
             floorHollow = hollow >= quality.ModelFloor;
             if (floorHollow)
                 Console.Error.WriteLine($"gpuc compress: warning: the model meets its floor ({quality.Describe}) even with every compressible weight zero " +
@@ -115,7 +118,8 @@ internal static class CompressCommand
         var compressed = ModelCompressor.Compress(weights, plan);
         var decoded = compressed.ToWeights(settings.Output);
         double? reached = quality?.Measure(decoded);
-        double? psnr = architecture is ModelArchitecture.Can or ModelArchitecture.Vdsr ? reached : null;
+        double? psnr = architecture is ModelArchitecture.Can or ModelArchitecture.Vdsr && quality?.OriginalTask is null ? reached : null;
+        double? taskPsnr = quality?.OriginalTask is null ? null : reached;
         var reading = architecture == ModelArchitecture.Crnn && quality is not null ? TextScore(settings, accelerator, decoded) : null;
         var denseReading = reading is null ? null : TextScore(settings, accelerator, weights);
         GpucFile.Write(settings.Output, compressed);
@@ -134,9 +138,10 @@ internal static class CompressCommand
             {
                 model = weights.Source, output = settings.Output, prune = settings.Prune, structured = settings.Structured, int8 = settings.Int8, bits = settings.Bits,
                 budget = budget?.ToString(), floor = quality?.Describe, file_bytes = fileBytes, dense_bytes = denseBytes, ratio = denseBytes / (double)fileBytes,
-                psnr_vs_original = psnr is double p && double.IsFinite(p) ? p : (double?)null,
+                psnr_vs_original = psnr is double p && double.IsFinite(p) ? p : (double?)null, task_psnr = taskPsnr, original_task_psnr = quality?.OriginalTask,
                 cer = reading?.CharacterErrorRate, word_accuracy = reading?.WordAccuracy, original_cer = denseReading?.CharacterErrorRate, original_word_accuracy = denseReading?.WordAccuracy,
-                floor_met = settings.Prune == "sensitivity" && settings.PlanFile is null ? !floorMissed : (bool?)null, floor_met_with_weights_zero = floorHollow, seconds = clock.Elapsed.TotalSeconds,
+                floor_met = settings.Prune == "sensitivity" && settings.PlanFile is null ? !floorMissed : (bool?)null, floor_met_with_weights_zero = floorHollow,
+                quality_with_weights_zero = hollow is double h && double.IsFinite(h) ? h : (double?)null, seconds = clock.Elapsed.TotalSeconds,
                 plan = plan.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new { tensor = p.Key, sparsity = p.Value.Sparsity, bits = p.Value.Bits, granularity = p.Value.Granularity.ToString(), quantization = p.Value.Quantization.ToString() }),
                 tensors = rows.Select(r => new { tensor = r.Tensor, shape = r.Shape, codec = r.Codec, zeros = r.Sparsity, value_bits = r.ValueBits, gap_bits = r.GapBits, bytes = r.Bytes }),
                 sensitivity = sweep.Select(s => new { tensor = s.Tensor, sparsity = s.Sparsity, quality = double.IsFinite(s.Quality) ? s.Quality : (double?)null }),
@@ -146,6 +151,7 @@ internal static class CompressCommand
         var console = AnsiConsole.Console;
         CompressionTable.Print(console, rows, fileBytes);
         string measured = psnr is double q ? $"; PSNR against the original's outputs on the calibration images {Db(q)}"
+            : taskPsnr is double t ? $"; task PSNR on the calibration images {Db(t)} (original {Db(quality!.OriginalTask!.Value)})"
             : reading is not null ? $"; calibration lines: CER {reading.CharacterErrorRate:P1} (original {denseReading!.CharacterErrorRate:P1}), words {reading.WordAccuracy:P1} (original {denseReading.WordAccuracy:P1})"
             : "; quality not measured";
         console.MarkupLineInterpolated(
@@ -160,6 +166,8 @@ internal static class CompressCommand
         {
             if (budget is { Unit: not BudgetUnit.Decibels })
                 throw new ArgumentException($"--budget {settings.Budget}: image models take a PSNR loss in dB, e.g. 0.5dB.");
+            if (architecture == ModelArchitecture.Vdsr && budget is not null)
+                return SuperResolutionTask(settings, budget, source, weights, layers, accelerator);
             var fidelity = new ImageModelFidelity(accelerator, weights, CompressionCalibration.Images(settings.Calibration, architecture == ModelArchitecture.Can ? CanCrop : VdsrCrop));
             double floor = budget is null ? settings.MinPsnr : budget.FidelityFloor(settings.TaskPsnr ?? CardTaskPsnr(source));
             // Errors of layers pruned together roughly add up, so each layer alone may cost a share of the floor's error: 10·log10(L) dB more.
@@ -177,6 +185,31 @@ internal static class CompressCommand
                 $"CER on the calibration lines ≤ {originalCer + allowed:F2} % (original {originalCer:F2} %)");
         }
         return null;
+    }
+
+    /// <summary>
+    /// VDSR's budget as a loss of its task PSNR, measured directly (the calibration crops shrunk and
+    /// upscaled back): its output is bicubic plus a small learned residual, so closeness to the
+    /// original's outputs says little (bicubic alone is close) and the lost residual is exactly its gain.
+    /// </summary>
+    private static Quality SuperResolutionTask(Settings settings, QualityBudget budget, string source, ModelWeights weights, int layers, Accelerator accelerator)
+    {
+        if (settings.TaskPsnr is not null)
+            throw new ArgumentException("--task-psnr: VDSR's task PSNR is measured on the calibration images, not given.");
+        int scale = CardScale(source);
+        var task = new SuperResolutionQuality(accelerator, CompressionCalibration.Images(settings.Calibration, CanCrop), scale);
+        double original = task.Psnr(weights), floor = original - budget.Amount;
+        // As for fidelity, the layers' errors roughly add: each layer alone may cost a 1/L share of the budget's squared error.
+        double originalError = Math.Pow(10, -original / 10), floorError = Math.Pow(10, -floor / 10);
+        double layerFloor = -10 * Math.Log10(originalError + (floorError - originalError) / layers);
+        return new Quality(task.Psnr, floor, layerFloor, $"task PSNR (×{scale}, calibration crops shrunk by bicubic) ≥ {floor:F2} dB (original {original:F2} dB)", original);
+    }
+
+    /// <summary>The scale a VDSR model card (NAME.json) names; 2 where there is no card.</summary>
+    private static int CardScale(string weightsPath)
+    {
+        string card = Path.ChangeExtension(weightsPath, ".json");
+        return File.Exists(card) && JsonNode.Parse(File.ReadAllText(card))?["scale"] is { } scale ? scale.GetValue<int>() : 2;
     }
 
     private static TextReadingScore TextScore(Settings settings, Accelerator accelerator, ModelWeights weights)

@@ -385,6 +385,19 @@ public sealed partial class GpucRunTests
         Assert.That(Gpuc("compress", model, "-o", Path.Combine(directory, "refused.gpuc"), "--budget", "half").ExitCode, Is.EqualTo(2));
         Assert.That(File.Exists(Path.Combine(directory, "refused.gpuc")), Is.False);
 
+        // VDSR's dB budget is a loss of its task PSNR, measured on the held-out photographs; the network's gain over bicubic must survive.
+        var vdsr = Gpuc("compress", Path.Combine(AppContext.BaseDirectory, "Shipped", "vdsr-x2.safetensors"), "-o", Path.Combine(directory, "vdsr.gpuc"),
+            "--budget", "0.5dB", "--bits", "5", "--calibration", Path.Combine(AppContext.BaseDirectory, "Shipped", "images"), "--json");
+        Assert.That(vdsr.ExitCode, Is.EqualTo(0), vdsr.Error);
+        using (var report = System.Text.Json.JsonDocument.Parse(vdsr.Output))
+        {
+            double original = report.RootElement.GetProperty("original_task_psnr").GetDouble(), reached = report.RootElement.GetProperty("task_psnr").GetDouble();
+            double bicubic = report.RootElement.GetProperty("quality_with_weights_zero").GetDouble();
+            Assert.That(reached, Is.GreaterThanOrEqualTo(original - 0.5));
+            Assert.That(bicubic, Is.LessThan(original - 0.5), "bicubic alone must miss the floor, or the budget prunes the network away");
+            Assert.That(report.RootElement.GetProperty("ratio").GetDouble(), Is.GreaterThan(4));
+        }
+
         // CRNN is measured by reading the shipped lines; 8-bit sharing, nothing pruned, against the original's readings.
         var crnn = Gpuc("compress", Path.Combine(AppContext.BaseDirectory, "Shipped", "crnn.safetensors"), "-o", Path.Combine(directory, "crnn.gpuc"),
             "--prune", "none", "--bits", "8", "--calibration", Path.Combine(AppContext.BaseDirectory, "Shipped", "text"), "--json");
