@@ -17,7 +17,7 @@ run() { # name model args...
   local name=$1 model=$2
   shift 2
   "${gpuc[@]}" compress "$model" -o "$out/$name.gpuc" --decoded "$out/$name.safetensors" --overwrite --json "$@" > "$out/$name.json"
-  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(sys.argv[2], round(d['ratio'],2), d.get('psnr_vs_original'), d.get('cer'), d.get('word_accuracy'), round(d['seconds'],1))" "$out/$name.json" "$name"
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(sys.argv[2], round(d['ratio'],2), d.get('psnr_vs_original'), d.get('task_psnr'), d.get('cer'), d.get('word_accuracy'), round(d['seconds'],1))" "$out/$name.json" "$name"
 }
 
 for model in "${models[@]}"; do
@@ -39,9 +39,7 @@ for model in "${models[@]}"; do
       run "$model-shared8" "$model" --prune none --bits 8
       run "$model-shared6" "$model" --prune none --bits 6
       run "$model-int8" "$model" --prune none --int8
-      # VDSR reaches the sweep's top sparsity at every budget (see docs/compression.md), so it runs two.
       budgets=(0.25dB 0.5dB 1dB 2dB)
-      [ "$model" = vdsr-x2 ] && budgets=(0.25dB 0.5dB)
       for budget in "${budgets[@]}"; do
         run "$model-budget$budget" "$model" --budget $budget --bits 8
       done

@@ -3,7 +3,8 @@
   python3 tools/compression/tables.py OUT [OUT...] [--per-tensor NAME ...]
 
 One table per model: configuration, file bytes, ratio to float32 and the quality gpuc compress
-measured (PSNR against the original's outputs on the calibration images, or CER and word accuracy
+measured (PSNR against the original's outputs on the calibration images, VDSR's task PSNR under a
+dB budget, or CER and word accuracy
 on the calibration lines), sorted by ratio; then the per-tensor table of each model's
 sensitivity run that met its floor with the highest ratio, or of the configurations named.
 """
@@ -16,6 +17,8 @@ import os
 def quality(report):
     if report.get("cer") is not None:
         return f"CER {100 * report['cer']:.2f} % (original {100 * report['original_cer']:.2f} %), words {100 * report['word_accuracy']:.1f} % (original {100 * report['original_word_accuracy']:.1f} %)"
+    if report.get("task_psnr") is not None:
+        return f"task {report['task_psnr']:.2f} dB (original {report['original_task_psnr']:.2f} dB)"
     psnr = report.get("psnr_vs_original")
     return "identical" if psnr is None else f"{psnr:.2f} dB"
 
