@@ -37,10 +37,10 @@ internal static class CompressCommand
     {
         var model = new Argument<string>("model") { Description = "A shipped model's name (see `gpuc models`) or a safetensors file." };
         var output = new Option<string>("--output", "-o") { Description = "The .gpuc file to write.", Required = true };
-        var prune = new Option<string>("--prune") { Description = "none, magnitude (every layer at --sparsity) or sensitivity (per-layer sparsity meeting --budget or --min-psnr).", DefaultValueFactory = _ => "sensitivity" };
+        var prune = new Option<string>("--prune") { Description = "none, magnitude (every layer at --sparsity), global (one magnitude threshold over all layers dropping --sparsity of all their weights) or sensitivity (per-layer sparsity meeting --budget or --min-psnr).", DefaultValueFactory = _ => "sensitivity" };
         var structured = new Option<bool>("--structured") { Description = "Prune whole output channels by their L1 norm instead of single weights (stored compactly; they decode to zeros)." };
         var int8 = new Option<bool>("--int8") { Description = "Store weights as int8 with one scale per output channel instead of shared values; combines with --prune none or --structured." };
-        var sparsity = new Option<double>("--sparsity") { Description = "With --prune magnitude: the share of each layer's weights (or channels) dropped (0 to 1).", DefaultValueFactory = _ => 0.5 };
+        var sparsity = new Option<double>("--sparsity") { Description = "With --prune magnitude: the share of each layer's weights (or channels) dropped; with --prune global, of all layers' weights together (0 to 1).", DefaultValueFactory = _ => 0.5 };
         var budget = new Option<string>("--budget") { Description = "With --prune sensitivity: the quality compression may cost. Image models: a loss of task PSNR, e.g. 0.5dB: VDSR's task PSNR is measured on the calibration images (shrunk by bicubic, upscaled back); FIP's becomes a floor on the PSNR against the original's outputs of task PSNR − 10·log10(10^(dB/10) − 1) (errors adding as uncorrelated). CRNN: a rise of character error rate on the calibration lines, e.g. 1% or 1pp (default 1pp)." };
         var taskPsnr = new Option<double?>("--task-psnr") { Description = "With a dB budget, FIP: the original model's PSNR on its task; by default the held-out mean in the model card (NAME.json) beside the weights." };
         var minPsnr = new Option<double>("--min-psnr") { Description = "With --prune sensitivity and no --budget, image models: the least PSNR (dB) of the compressed model's outputs against the original's on the calibration images.", DefaultValueFactory = _ => 40 };
@@ -75,8 +75,10 @@ internal static class CompressCommand
     {
         if (settings.Bits is < 2 or > 8)
             throw new ArgumentException($"--bits {settings.Bits}: 2 to 8.");
-        if (settings.Prune is not ("none" or "magnitude" or "sensitivity"))
-            throw new ArgumentException($"--prune '{settings.Prune}': none, magnitude or sensitivity.");
+        if (settings.Prune is not ("none" or "magnitude" or "global" or "sensitivity"))
+            throw new ArgumentException($"--prune '{settings.Prune}': none, magnitude, global or sensitivity.");
+        if (settings.Prune == "global" && settings.Structured)
+            throw new ArgumentException("--prune global ranks single weights across layers; --structured drops whole channels per layer: use --prune magnitude or sensitivity with it.");
         if (!(settings.Sparsity is >= 0 and < 1))
             throw new ArgumentException($"--sparsity {settings.Sparsity}: a fraction from 0 up to (not including) 1.");
         if (settings.Int8 && !settings.Structured && settings.Prune != "none" && settings.PlanFile is null)
@@ -112,6 +114,8 @@ internal static class CompressCommand
             sweep = SensitivityAnalysis.Sweep(weights, layers, SensitivityAnalysis.DefaultSparsities, quality.Measure, template.Granularity);
             plan = SensitivityAnalysis.Schedule(weights, sweep, quality.LayerFloor, quality.ModelFloor, template, quality.Measure).Plan;
         }
+        else if (settings.Prune == "global")
+            plan = GlobalPlan(weights, layers, settings.Sparsity, template);
         else
             plan = layers.ToDictionary(name => name, _ => template with { Sparsity = settings.Prune == "none" ? 0 : settings.Sparsity });
 
@@ -226,6 +230,19 @@ internal static class CompressCommand
         return value is not null ? value.GetValue<double>() : throw new ArgumentException($"{card} reports no held-out PSNR; pass --task-psnr");
     }
 
+    /// <summary>Global magnitude pruning: one threshold over every compressible layer's weights drops
+    /// <paramref name="sparsity"/> of them all, so each layer's share is what falls under it.</summary>
+    private static Dictionary<string, TensorPlan> GlobalPlan(ModelWeights weights, IReadOnlyList<string> layers, double sparsity, TensorPlan template)
+    {
+        var values = layers.ToDictionary(name => name, name => weights.Float(name, [.. weights.ShapeOf(name)]), StringComparer.Ordinal);
+        float threshold = MagnitudePruning.GlobalThreshold(values.Values.Select(v => (ReadOnlyMemory<float>)v), sparsity);
+        return layers.ToDictionary(name => name, name =>
+        {
+            var kept = MagnitudePruning.MaskByThreshold(values[name], threshold);
+            return template with { Sparsity = kept.Count(k => !k) / (double)kept.Length };
+        }, StringComparer.Ordinal);
+    }
+
     /// <summary>A per-tensor plan from the "plan" array of a <c>--json</c> report; the template gives what an entry leaves out.</summary>
     private static Dictionary<string, TensorPlan> ReadPlan(string path, TensorPlan template)
     {
@@ -239,7 +256,7 @@ internal static class CompressCommand
             int bits = entry["bits"]?.GetValue<int>() ?? template.Bits;
             var granularity = entry["granularity"] is { } g ? Enum.Parse<PruningGranularity>(g.GetValue<string>()) : template.Granularity;
             var quantization = entry["quantization"] is { } q ? Enum.Parse<ValueQuantization>(q.GetValue<string>()) : template.Quantization;
-            if (!(sparsity is >= 0 and < 1) || bits is < 2 or > 8)
+            if (!(sparsity is >= 0 and <= 1) || bits is < 2 or > 8)
                 throw new InvalidDataException($"{path}: {tensor}: sparsity {sparsity} or bits {bits} out of range");
             plan[tensor] = new TensorPlan(sparsity, bits, granularity, quantization);
         }

@@ -385,6 +385,19 @@ public sealed partial class GpucRunTests
         Assert.That(Gpuc("compress", model, "-o", Path.Combine(directory, "refused.gpuc"), "--budget", "half").ExitCode, Is.EqualTo(2));
         Assert.That(File.Exists(Path.Combine(directory, "refused.gpuc")), Is.False);
 
+        // Global magnitude pruning: one threshold over every layer drops 60 % of all their weights, unevenly across layers.
+        var global = Gpuc("compress", model, "-o", Path.Combine(directory, "global.gpuc"), "--prune", "global", "--sparsity", "0.6", "--bits", "8", "--json");
+        Assert.That(global.ExitCode, Is.EqualTo(0), global.Error);
+        using (var report = System.Text.Json.JsonDocument.Parse(global.Output))
+        {
+            var layers = report.RootElement.GetProperty("tensors").EnumerateArray().Where(t => t.GetProperty("codec").GetString() == "SparseShared")
+                .Select(t => (Zeros: t.GetProperty("zeros").GetDouble(), Count: t.GetProperty("shape").GetString()!.Split('×').Aggregate(1L, (p, d) => p * long.Parse(d)))).ToList();
+            Assert.That(layers, Has.Count.EqualTo(8));
+            Assert.That(layers.Sum(l => l.Zeros * l.Count) / layers.Sum(l => l.Count), Is.EqualTo(0.6).Within(0.005));
+            Assert.That(layers.Max(l => l.Zeros) - layers.Min(l => l.Zeros), Is.GreaterThan(0.05), "a global threshold prunes layers unevenly");
+        }
+        Assert.That(Gpuc("compress", model, "-o", Path.Combine(directory, "refused.gpuc"), "--prune", "global", "--structured").ExitCode, Is.EqualTo(2));
+
         // VDSR's dB budget is a loss of its task PSNR, measured on the held-out photographs; the network's gain over bicubic must survive.
         var vdsr = Gpuc("compress", Path.Combine(AppContext.BaseDirectory, "Shipped", "vdsr-x2.safetensors"), "-o", Path.Combine(directory, "vdsr.gpuc"),
             "--budget", "0.5dB", "--bits", "5", "--calibration", Path.Combine(AppContext.BaseDirectory, "Shipped", "images"), "--json");

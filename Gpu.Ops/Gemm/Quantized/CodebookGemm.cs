@@ -97,22 +97,41 @@ public static class CodebookGemm
     }
 
     private static unsafe void MultiplyOnHost(CodebookGemmKernel kernel, int rows)
-        => CpuRows.ForEachColumnTile(kernel.X, kernel.K, kernel.N, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, width, tile) =>
+    {
+        if (kernel.N <= CpuRows.ColumnTile)
         {
-            int k = kernel.K, n = kernel.N;
-            float* table = CpuRows.Pointer(kernel.Centroids), yHost = CpuRows.Pointer(kernel.Y);
-            float* decoded = ThreadScratch.PackedA(k);
+            // One tile of columns would leave every core but one idle, and packing X buys nothing at this width: split the rows instead.
+            CpuRows.ForEachRowRange(rows, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
+            {
+                float* decoded = ThreadScratch.PackedA(kernel.K);
+                for (int row = first; row < end; row++)
+                    AccumulateRow(kernel, row, decoded, 0, kernel.N, CpuRows.Pointer(kernel.X));
+            });
+            return;
+        }
+        CpuRows.ForEachColumnTile(kernel.X, kernel.K, kernel.N, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, width, tile) =>
+        {
+            float* decoded = ThreadScratch.PackedA(kernel.K);
             // Decoding a row again per tile costs K lookups against the tile's K·ColumnTile multiply-adds.
             for (int row = 0; row < rows; row++)
-            {
-                int rowStart = row * kernel.WordsPerRow;
-                for (int t = 0; t < k; t++)
-                    decoded[t] = table[CodebookIndices.At(kernel.Indices, rowStart, t, kernel.Bits)];
-                float* yTile = yHost + (long)row * n + start;
-                new Span<float>(yTile, width).Clear();
-                for (int t = 0; t < k; t++)
-                    CpuRows.Axpy(yTile, decoded[t], tile + (long)t * width, width);
-                CpuRows.Finish(yTile, width, row, kernel.Epilogue);
-            }
+                AccumulateRow(kernel, row, decoded, start, width, tile);
         });
+    }
+
+    /// <summary>Columns [start, start + width) of one output row: the weight row decoded into
+    /// <paramref name="decoded"/>, then each weight adds its scaled row of <paramref name="xRows"/>
+    /// (rows <paramref name="width"/> floats apart), then the epilogue.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AccumulateRow(in CodebookGemmKernel kernel, int row, float* decoded, int start, int width, float* xRows)
+    {
+        int k = kernel.K, rowStart = row * kernel.WordsPerRow;
+        float* table = CpuRows.Pointer(kernel.Centroids);
+        for (int t = 0; t < k; t++)
+            decoded[t] = table[CodebookIndices.At(kernel.Indices, rowStart, t, kernel.Bits)];
+        float* yRow = CpuRows.Pointer(kernel.Y) + (long)row * kernel.N + start;
+        new Span<float>(yRow, width).Clear();
+        for (int t = 0; t < k; t++)
+            CpuRows.Axpy(yRow, decoded[t], xRows + (long)t * width, width);
+        CpuRows.Finish(yRow, width, row, kernel.Epilogue);
+    }
 }

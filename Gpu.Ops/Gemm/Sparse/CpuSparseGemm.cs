@@ -31,20 +31,36 @@ internal static unsafe class CpuSparseGemm
             });
             return true;
         }
+        if (n <= CpuRows.ColumnTile)
+        {
+            // One tile of columns would leave every core but one idle, and packing X buys nothing at this width: split the rows instead.
+            CpuRows.ForEachRowRange(rows, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
+            {
+                for (int row = first; row < end; row++)
+                    AccumulateRow(kernel, row, 0, n, CpuRows.Pointer(kernel.X));
+            });
+            return true;
+        }
         CpuRows.ForEachColumnTile(kernel.X, kernel.X.Length / n, n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, width, tile) =>
         {
-            int* pointers = CpuRows.Pointer(kernel.RowPointers), columns = CpuRows.Pointer(kernel.ColumnIndices);
-            float* values = CpuRows.Pointer(kernel.Values), y = CpuRows.Pointer(kernel.Y);
             for (int row = 0; row < rows; row++)
-            {
-                float* yTile = y + (long)row * n + start;
-                new Span<float>(yTile, width).Clear();
-                for (int p = pointers[row]; p < pointers[row + 1]; p++)
-                    CpuRows.Axpy(yTile, values[p], tile + (long)columns[p] * width, width);
-                CpuRows.Finish(yTile, width, row, kernel.Epilogue);
-            }
+                AccumulateRow(kernel, row, start, width, tile);
         });
         return true;
+    }
+
+    /// <summary>Columns [start, start + width) of one output row: each non-zero adds its scaled row of
+    /// <paramref name="xRows"/> (rows <paramref name="width"/> floats apart), then the epilogue.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AccumulateRow(in CsrGemmKernel kernel, int row, int start, int width, float* xRows)
+    {
+        int* pointers = CpuRows.Pointer(kernel.RowPointers), columns = CpuRows.Pointer(kernel.ColumnIndices);
+        float* values = CpuRows.Pointer(kernel.Values);
+        float* yRow = CpuRows.Pointer(kernel.Y) + (long)row * kernel.N + start;
+        new Span<float>(yRow, width).Clear();
+        for (int p = pointers[row]; p < pointers[row + 1]; p++)
+            CpuRows.Axpy(yRow, values[p], xRows + (long)columns[p] * width, width);
+        CpuRows.Finish(yRow, width, row, kernel.Epilogue);
     }
 
     /// <summary>Σ values[p]·x[columns[p]] over [p, stop): eight non-zeros per gather, two
