@@ -212,8 +212,14 @@ internal static class CompressCommand
     /// <summary>The scale a VDSR model card (NAME.json) names; 2 where there is no card.</summary>
     private static int CardScale(string weightsPath)
     {
+        return Card(weightsPath).Node?["scale"] is { } scale ? scale.GetValue<int>() : 2;
+    }
+
+    /// <summary>The model card beside a weights file (NAME.json beside NAME.safetensors): its path, and its contents where it exists.</summary>
+    private static (string Path, JsonNode? Node) Card(string weightsPath)
+    {
         string card = Path.ChangeExtension(weightsPath, ".json");
-        return File.Exists(card) && JsonNode.Parse(File.ReadAllText(card))?["scale"] is { } scale ? scale.GetValue<int>() : 2;
+        return (card, File.Exists(card) ? JsonNode.Parse(File.ReadAllText(card)) : null);
     }
 
     private static TextReadingScore TextScore(Settings settings, Accelerator accelerator, ModelWeights weights)
@@ -222,10 +228,10 @@ internal static class CompressCommand
     /// <summary>The held-out mean PSNR the model card (NAME.json beside NAME.safetensors) reports: FIP's psnr_db, VDSR's psnr_rgb_vdsr_db.</summary>
     private static double CardTaskPsnr(string weightsPath)
     {
-        string card = Path.ChangeExtension(weightsPath, ".json");
-        if (!File.Exists(card))
+        var (card, node) = Card(weightsPath);
+        if (node is null)
             throw new ArgumentException($"a dB budget needs the model's task PSNR: pass --task-psnr (no model card {card})");
-        var mean = JsonNode.Parse(File.ReadAllText(card))?["held_out_mean"];
+        var mean = node["held_out_mean"];
         var value = mean?["psnr_db"] ?? mean?["psnr_rgb_vdsr_db"];
         return value is not null ? value.GetValue<double>() : throw new ArgumentException($"{card} reports no held-out PSNR; pass --task-psnr");
     }
