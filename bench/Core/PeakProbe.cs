@@ -44,7 +44,7 @@ public static class PeakProbe
         double gbps = Bandwidth(accelerator);
         var (gflops, computeProbe) = device.Kind == DeviceKind.Cpu && hostFma is { } fma
             ? (fma.AllCores, $"host FMA probe: {HostFmaProbe.Description}")
-            : (FmaKernel(accelerator, device), $"FMA-chain kernel: 8 chains × {ChainIterations} FMAs per work item");
+            : (FmaKernel(accelerator, device), $"FMA-chain kernel: 8 chains × {ChainIterations} FMAs per work item, the smallest kernel time of the timed runs (wall time where the engine has no device clock)");
         if (accelerator is OpenCLAccelerator openCL)
         {
             // The translated kernel is scalar; a vector kernel shows what the device's vector units give where its runtime vectorises poorly.
