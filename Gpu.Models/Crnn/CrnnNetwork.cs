@@ -53,9 +53,11 @@ public sealed class CrnnNetwork : IDisposable
             {
                 var layer = recurrent[i];
                 int gates = 4 * layer.HiddenSize;
-                inputProjections[i] = [.. new[] { "", "_reverse" }.Select((suffix, direction) => new RoutedLinear(accelerator, new LinearShape(layer.InputSize, gates),
-                    layer.Lstm["weight_ih_l0" + suffix], [.. layer.Lstm["bias_ih_l0" + suffix].Zip(layer.Lstm["bias_hh_l0" + suffix], (a, b) => a + b)],
-                    layer.StoredInputWeight(direction), routing, scratch))];
+                // Filled one direction at a time, so a failure leaves what was built for Dispose.
+                inputProjections[i] = new RoutedLinear[2];
+                foreach (var (suffix, direction) in new[] { ("", 0), ("_reverse", 1) })
+                    inputProjections[i][direction] = new RoutedLinear(accelerator, new LinearShape(layer.InputSize, gates), layer.Lstm["weight_ih_l0" + suffix],
+                        [.. layer.Lstm["bias_ih_l0" + suffix].Zip(layer.Lstm["bias_hh_l0" + suffix], (a, b) => a + b)], layer.StoredInputWeight(direction), routing, scratch);
                 lstms[i] = new Lstm(accelerator, new LstmOptions(layer.InputSize, layer.HiddenSize, Bidirectional: true), layer.Lstm, inputProjections[i]);
                 linears[i] = new RoutedLinear(accelerator, new LinearShape(2 * layer.HiddenSize, layer.OutputSize), layer.LinearWeight, layer.LinearBias,
                     layer.StoredLinearWeight, routing, scratch);
