@@ -1,0 +1,54 @@
+using Gpu.Core;
+using Gpu.Core.Ilgpu;
+using Gpu.Ops;
+using Gpu.Ops.Image;
+using Gpu.Tests.Ops.Image;
+
+namespace Gpu.Tests.Ilgpu;
+
+/// <summary>(a) of issue 12 for the grouped and quantized Gpu.Ops kernels: on ILGPU's CPU accelerator
+/// every op takes its host path (its memory is host memory), so the kernels are launched here directly and
+/// compared with the host references and PyTorch fixtures their ops' device tests use on <c>cpu</c> and
+/// <c>opencl:0</c>.</summary>
+[NonParallelizable]
+public sealed class IlgpuGroupedOpsKernelTests
+{
+    /// <summary>The grouped and quantized kernels moved to ILGPU's types and intrinsics.</summary>
+    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel)];
+
+    private Accelerator accelerator = null!;
+
+    [OneTimeSetUp]
+    public void Open() => accelerator = IlgpuCpuDevice.Instance.Open();
+
+    [OneTimeTearDown]
+    public void Close() => accelerator.Dispose();
+
+    [Test]
+    public void TheMovedGroupedKernelsAreWrittenWithIlgpuViewsAndIntrinsics()
+    {
+        var grouped = Moved.Where(typeof(IGroupKernel).IsAssignableFrom).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(IlgpuKernels.Ops, Is.SupersetOf(Moved));
+            Assert.That(grouped.Select(GroupIntrinsics.Of), Is.All.EqualTo(GroupIntrinsicsKind.Ilgpu), string.Join(", ", grouped.Select(t => t.Name)));
+        });
+    }
+
+    /// <summary>Channels of a few pixels, more elements per channel than the group's 256 threads, and NHWC's
+    /// interleaved strides.</summary>
+    [TestCase(2, 3, 9, 31, TensorLayout.RowMajor)]
+    [TestCase(3, 5, 1, 1, TensorLayout.RowMajor)]
+    [TestCase(2, 4, 13, 11, TensorLayout.Nhwc)]
+    public void ChannelStatisticsKernelMatchesTheHostReduction(int n, int c, int h, int w, TensorLayout layout)
+    {
+        float[] input = [.. ImageTestData.Random((long)n * c * h * w, 7, -2f, 3f).Select(x => x + 10f)];
+        var strides = ImageStrides.Of(layout, c, h, w);
+        var expected = new float[2 * c];
+        ChannelStatisticsKernel.ComputeOnHost(input, expected, strides, c, n, h * w);
+        using var buffer = accelerator.Allocate<float>(input);
+        using var moments = accelerator.Allocate<float>(2 * c);
+        ChannelStatisticsKernel.Launch(accelerator, buffer.View, moments.View, strides, c, n, h * w);
+        ImageTestData.AssertClose(expected, moments.ToArray(), 1e-5f, 1e-5f, "moments");
+    }
+}
