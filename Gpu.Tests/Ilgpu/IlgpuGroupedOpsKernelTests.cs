@@ -1,7 +1,9 @@
 using Gpu.Core;
 using Gpu.Core.Ilgpu;
 using Gpu.Ops;
+using Gpu.Ops.Gemm;
 using Gpu.Ops.Image;
+using Gpu.Tests.Ops.Gemm;
 using Gpu.Tests.Ops.Image;
 
 namespace Gpu.Tests.Ilgpu;
@@ -14,7 +16,7 @@ namespace Gpu.Tests.Ilgpu;
 public sealed class IlgpuGroupedOpsKernelTests
 {
     /// <summary>The grouped and quantized kernels moved to ILGPU's types and intrinsics.</summary>
-    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel)];
+    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(TiledGemmKernel)];
 
     private Accelerator accelerator = null!;
 
@@ -51,4 +53,38 @@ public sealed class IlgpuGroupedOpsKernelTests
         ChannelStatisticsKernel.Launch(accelerator, buffer.View, moments.View, strides, c, n, h * w);
         ImageTestData.AssertClose(expected, moments.ToArray(), 1e-5f, 1e-5f, "moments");
     }
+
+    /// <summary>The PyTorch dense cases of <see cref="GemmFixtureTests"/> small enough for the emulator
+    /// (at most four group steps along K): both transposes, edges, β and bias.</summary>
+    private static IEnumerable<string> SmallDenseCases()
+        => GemmFixture.CasesOf("dense").Where(name =>
+        {
+            var shape = DenseShape(GemmFixture.Load("dense").Parameters(name));
+            return TiledGemmKernel.ExtentOf(shape).GroupCount * ((shape.K + TiledGemmKernel.Depth - 1) / TiledGemmKernel.Depth) <= 4;
+        });
+
+    private static GemmShape DenseShape(System.Text.Json.JsonElement parameters)
+        => new(parameters.GetProperty("m").GetInt32(), parameters.GetProperty("n").GetInt32(), parameters.GetProperty("k").GetInt32(),
+            parameters.GetProperty("transpose_a").GetBoolean(), parameters.GetProperty("transpose_b").GetBoolean());
+
+    [TestCaseSource(nameof(SmallDenseCases))]
+    public void TiledGemmKernelMatchesPyTorch(string caseName)
+    {
+        var fixture = GemmFixture.Load("dense");
+        var parameters = fixture.Parameters(caseName);
+        var shape = DenseShape(parameters);
+        float alpha = parameters.GetProperty("alpha").GetSingle(), beta = parameters.GetProperty("beta").GetSingle();
+        float[]? biasHost = fixture.Find<float>(caseName, "bias");
+        using var a = accelerator.Allocate<float>(fixture.Get<float>(caseName, "a"));
+        using var b = accelerator.Allocate<float>(fixture.Get<float>(caseName, "b"));
+        using var c = accelerator.Allocate<float>(fixture.Get<float>(caseName, "c"));
+        using var bias = accelerator.Allocate<float>(biasHost ?? [0f]);
+        var epilogue = GemmEpilogue.Create(shape.N, alpha, beta, biasHost is null ? default : bias.View, GemmFixture.ActivationOf(parameters));
+        accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a.View, b.View, c.View, epilogue));
+        accelerator.Synchronize();
+        GemmTestData.AssertClose(fixture.Get<float>(caseName, "expected"), c.ToArray(), shape.K, termScale: Math.Max(1f, Math.Abs(alpha)));
+    }
+
+    [Test]
+    public void SomeDenseCasesAreSmallEnoughForTheEmulator() => Assert.That(SmallDenseCases(), Is.Not.Empty);
 }
