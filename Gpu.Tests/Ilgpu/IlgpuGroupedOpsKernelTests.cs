@@ -16,7 +16,7 @@ namespace Gpu.Tests.Ilgpu;
 public sealed class IlgpuGroupedOpsKernelTests
 {
     /// <summary>The grouped and quantized kernels moved to ILGPU's types and intrinsics.</summary>
-    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(TiledGemmKernel)];
+    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(TiledGemmKernel), typeof(Conv2dTiledKernel)];
 
     private Accelerator accelerator = null!;
 
@@ -85,6 +85,27 @@ public sealed class IlgpuGroupedOpsKernelTests
         GemmTestData.AssertClose(fixture.Get<float>(caseName, "expected"), c.ToArray(), shape.K, termScale: Math.Max(1f, Math.Abs(alpha)));
     }
 
+    /// <summary>The PyTorch conv2d cases the tiled kernel takes with at most three input channels (two
+    /// barriers per input channel over 256 emulated threads make larger ones take long here).</summary>
+    private static IEnumerable<string> SmallTiledConvCases()
+        => ConvFixtures.Cases.Where(name => ConvFixtures.Load(name).Shape is var shape && Conv2dTiledKernel.Fits(shape) && shape.InChannels <= 3);
+
+    [TestCaseSource(nameof(SmallTiledConvCases))]
+    public void Conv2dTiledKernelMatchesPyTorch(string name)
+    {
+        var (shape, input, weights, epilogue, residual, expected) = ConvFixtures.Load(name);
+        using var conv = new Conv2d(accelerator, shape, weights, epilogue);
+        using var inputBuffer = accelerator.Allocate<float>(input);
+        using var output = accelerator.Allocate<float>(shape.OutputLength);
+        using var residualBuffer = accelerator.Allocate<float>(residual ?? []);
+        conv.Forward(inputBuffer.View, output.View, TensorLayout.RowMajor, residualBuffer.View, Conv2dPath.Tiled);
+        ImageTestData.AssertClose(expected, output.ToArray(), ConvFixtures.Absolute, ConvFixtures.Relative, name);
+    }
+
     [Test]
-    public void SomeDenseCasesAreSmallEnoughForTheEmulator() => Assert.That(SmallDenseCases(), Is.Not.Empty);
+    public void SomeCasesAreSmallEnoughForTheEmulator() => Assert.Multiple(() =>
+    {
+        Assert.That(SmallDenseCases(), Is.Not.Empty);
+        Assert.That(SmallTiledConvCases(), Is.Not.Empty);
+    });
 }
