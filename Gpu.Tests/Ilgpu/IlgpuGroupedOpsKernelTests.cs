@@ -2,6 +2,7 @@ using Gpu.Core;
 using Gpu.Core.Ilgpu;
 using Gpu.Ops;
 using Gpu.Ops.Gemm;
+using Gpu.Ops.Gemm.Quantized;
 using Gpu.Ops.Image;
 using Gpu.Tests.Ops.Gemm;
 using Gpu.Tests.Ops.Image;
@@ -11,14 +12,16 @@ namespace Gpu.Tests.Ilgpu;
 /// <summary>(a) of issue 12 for the grouped and quantized Gpu.Ops kernels: on ILGPU's CPU accelerator
 /// every op takes its host path (its memory is host memory), so the kernels are launched here directly and
 /// compared with the host references and PyTorch fixtures their ops' device tests use on <c>cpu</c> and
-/// <c>opencl:0</c>. The codebook kernels run in <see cref="CodebookGemmTests"/>, whose fixture includes ILGPU's
-/// CPU accelerator.</summary>
+/// <c>opencl:0</c>. The codebook and quantized kernels run in <see cref="CodebookGemmTests"/> and
+/// <see cref="QuantizedGemmTests"/>, whose fixtures include ILGPU's CPU accelerator.</summary>
 [NonParallelizable]
 public sealed class IlgpuGroupedOpsKernelTests
 {
     /// <summary>The grouped and quantized kernels moved to ILGPU's types and intrinsics.</summary>
     private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(TiledGemmKernel), typeof(Conv2dTiledKernel),
-        typeof(Gpu.Ops.Gemm.Quantized.CodebookGemmKernel), typeof(Gpu.Ops.Gemm.Quantized.CodebookGemmGroupedKernel)];
+        typeof(CodebookGemmKernel), typeof(CodebookGemmGroupedKernel),
+        typeof(QuantizedGemmKernel), typeof(QuantizedAccumulateKernel), typeof(PackedQuantizedGemmKernel), typeof(PackedQuantizedAccumulateKernel),
+        typeof(PackActivationsKernel)];
 
     private Accelerator accelerator = null!;
 
