@@ -48,16 +48,7 @@ public sealed class IlgpuGroupedOpsKernelTests
     [TestCase(3, 5, 1, 1, TensorLayout.RowMajor)]
     [TestCase(2, 4, 13, 11, TensorLayout.Nhwc)]
     public void ChannelStatisticsKernelMatchesTheHostReduction(int n, int c, int h, int w, TensorLayout layout)
-    {
-        float[] input = [.. ImageTestData.Random((long)n * c * h * w, 7, -2f, 3f).Select(x => x + 10f)];
-        var strides = ImageStrides.Of(layout, c, h, w);
-        var expected = new float[2 * c];
-        ChannelStatisticsKernel.ComputeOnHost(input, expected, strides, c, n, h * w);
-        using var buffer = accelerator.Allocate<float>(input);
-        using var moments = accelerator.Allocate<float>(2 * c);
-        ChannelStatisticsKernel.Launch(accelerator, buffer.View, moments.View, strides, c, n, h * w);
-        ImageTestData.AssertClose(expected, moments.ToArray(), 1e-5f, 1e-5f, "moments");
-    }
+        => AdaptiveNormalizationTests.AssertStatisticsKernelMatchesTheHost(accelerator, n, c, h, w, layout, offset: 10f);
 
     /// <summary>The PyTorch dense cases of <see cref="GemmFixtureTests"/> small enough for the emulator
     /// (at most four group steps along K): both transposes, edges, β and bias.</summary>
