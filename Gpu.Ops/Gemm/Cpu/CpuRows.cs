@@ -96,6 +96,10 @@ internal static unsafe class CpuRows
     }
 
     /// <summary>Applies the row epilogue to <c>y[0..n)</c>, the finished sums of <paramref name="row"/>.</summary>
+    /// <remarks>Optimized from its first call (see the class remarks): ILGPU's host indexer, which reads the
+    /// row's scale and bias here, is a costly call in tier-0 code and free once inlined into optimized code;
+    /// without this a layer's early calls paid it on every row.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Finish(float* y, int n, int row, in RowEpilogue epilogue)
     {
         float scale = epilogue.Scale.Length != 0 ? Pointer(epilogue.Scale)[row] : 1f;
