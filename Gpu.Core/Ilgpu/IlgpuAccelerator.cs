@@ -24,9 +24,9 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
     /// they run on the library's buffers' <see cref="DeviceBuffer{T}.ArrayView"/>s.</summary>
     public ILGPU.Runtime.Accelerator Ilgpu { get; }
 
-    /// <summary>ILGPU's CPU emulation with groups of up to 128 threads (its default device stops at 16,
-    /// fewer than the grouped kernels use), in warps of 4.</summary>
-    internal static CPUDevice CpuEmulation { get; } = new(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 32, numMultiprocessors: 1);
+    /// <summary>ILGPU's CPU emulation with groups of up to 256 threads (its default device stops at 16,
+    /// fewer than the grouped kernels use: the tiled GEMM's 16×16 and the channel statistics' 256), in warps of 4.</summary>
+    internal static CPUDevice CpuEmulation { get; } = new(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 64, numMultiprocessors: 1);
 
     /// <summary>Opens ILGPU's CPU accelerator (an emulator: for correctness, not speed) in a context of its own.</summary>
     internal static IlgpuAccelerator OpenCpu(Device device)
@@ -158,7 +158,7 @@ internal sealed class IlgpuCpuDevice : Device
         Vendor = "ILGPU",
         ComputeUnits = 1,
         MemoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
-        MaxGroupSize = 128,
+        MaxGroupSize = 256,
         SharedMemoryPerGroup = 64 * 1024,
         SimdWidth = 1,
         ClockMHz = 0,

@@ -86,7 +86,7 @@ public static class DenseGemm
         OperandChecks.Disjoint(b, c);
         OperandChecks.Disjoint(bias, c);
         var epilogue = GemmEpilogue.Create(shape.N, alpha, beta, bias, activation);
-        if (accelerator.IsHostAddressable() && TryMultiplyOnHost(accelerator, shape, a, b, prepacked, c, epilogue))
+        if (accelerator.IsHostAddressable() && TryMultiplyOnHost(accelerator, shape, a, b, prepacked, c, bias, epilogue))
             return;
         if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda && TiledGemmKernel.Suits(shape))
             accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a, b, c, epilogue));
@@ -94,13 +94,13 @@ public static class DenseGemm
             accelerator.Launch(shape.N, shape.M, SimpleGemmKernel.For(shape, a, b, c, epilogue));
     }
 
-    private static unsafe bool TryMultiplyOnHost(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b, PrepackedB? prepacked, View<float> c, GemmEpilogue epilogue)
+    private static unsafe bool TryMultiplyOnHost(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b, PrepackedB? prepacked, View<float> c, View<float> bias, GemmEpilogue epilogue)
     {
-        fixed (float* aHost = a.AsHostSpan(accelerator), bHost = b.AsHostSpan(accelerator), cHost = c.AsHostSpan(accelerator), biasHost = epilogue.Bias.AsHostSpan(accelerator))
+        fixed (float* aHost = a.AsHostSpan(accelerator), bHost = b.AsHostSpan(accelerator), cHost = c.AsHostSpan(accelerator), biasHost = bias.AsHostSpan(accelerator))
         {
             var operands = new DenseOperands
             {
-                Shape = shape, A = aHost, B = bHost, C = cHost, Bias = epilogue.Bias.Length == 0 ? null : biasHost,
+                Shape = shape, A = aHost, B = bHost, C = cHost, Bias = bias.Length == 0 ? null : biasHost,
                 Alpha = epilogue.Alpha, Beta = epilogue.Beta, Kind = epilogue.Kind, Slope = epilogue.Slope,
             };
             return CpuDenseGemm.TryMultiply(operands, prepacked);

@@ -1,4 +1,8 @@
 using Gpu.Core;
+using ILGPU;
+// ILGPU's intrinsics share their names with the project's look-alikes in Gpu.Core.
+using Group = ILGPU.Group;
+using SharedMemory = ILGPU.SharedMemory;
 
 namespace Gpu.Ops.Gemm;
 
@@ -51,11 +55,11 @@ public struct TiledGemmKernel : IGroupKernel
     /// <summary>One thread: a 4×4 block of C, rows and columns strided by <see cref="Threads"/>.</summary>
     public void Execute()
     {
-        View<float> aTile = SharedMemory.Allocate<float>(Depth * Tile);
-        View<float> bTile = SharedMemory.Allocate<float>(Depth * Tile);
-        int tx = Group.ThreadX, ty = Group.ThreadY;
+        ArrayView<float> aTile = SharedMemory.Allocate<float>(Depth * Tile);
+        ArrayView<float> bTile = SharedMemory.Allocate<float>(Depth * Tile);
+        int tx = Group.IdxX, ty = Group.IdxY;
         int thread = ty * Threads + tx;
-        int row0 = Group.IndexY * Tile, column0 = Group.IndexX * Tile;
+        int row0 = Grid.IdxY * Tile, column0 = Grid.IdxX * Tile;
         float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f, c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
         float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f, c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f;
         for (int k0 = 0; k0 < Operands.K; k0 += Depth)
@@ -94,7 +98,7 @@ public struct TiledGemmKernel : IGroupKernel
     }
 
     /// <summary>Finishes and stores one row of a thread's block, skipping what lies outside C.</summary>
-    private static void StoreRow(View<float> c, GemmEpilogue epilogue, int m, int n, int row, int column,
+    private static void StoreRow(ArrayView<float> c, GemmEpilogue epilogue, int m, int n, int row, int column,
         float v0, float v1, float v2, float v3)
     {
         if (row >= m)

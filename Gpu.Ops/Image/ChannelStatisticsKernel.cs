@@ -1,4 +1,8 @@
 using Gpu.Core;
+using ILGPU;
+// ILGPU's intrinsics share their names with the project's look-alikes in Gpu.Core.
+using Group = ILGPU.Group;
+using SharedMemory = ILGPU.SharedMemory;
 
 namespace Gpu.Ops.Image;
 
@@ -12,9 +16,9 @@ public struct ChannelStatisticsKernel : IGroupKernel
     public const int GroupSize = 256;
 
     /// <summary>The image.</summary>
-    public View<float> Input;
+    public ArrayView<float> Input;
     /// <summary>Receives means (first C) and variances (next C).</summary>
-    public View<float> Moments;
+    public ArrayView<float> Moments;
     /// <summary>The image's strides.</summary>
     public ImageStrides Strides;
     /// <summary>C, N and H·W.</summary>
@@ -30,7 +34,7 @@ public struct ChannelStatisticsKernel : IGroupKernel
     /// <param name="pixels">H·W.</param>
     public static void Launch(Accelerator accelerator, View<float> input, View<float> moments, ImageStrides strides, int channels, int batch, int pixels)
         => accelerator.LaunchGrouped(new GroupedExtent(channels, GroupSize),
-            new ChannelStatisticsKernel { Input = input, Moments = moments, Strides = strides, Channels = channels, Batch = batch, Pixels = pixels });
+            new ChannelStatisticsKernel { Input = input.AsArrayView(), Moments = moments.AsArrayView(), Strides = strides, Channels = channels, Batch = batch, Pixels = pixels });
 
     /// <summary>The same two-pass statistics on host memory, in double, on one thread: the plain
     /// reference the kernel and the CPU path (<see cref="ChannelStatisticsCpu"/>) are tested against.</summary>
@@ -63,8 +67,8 @@ public struct ChannelStatisticsKernel : IGroupKernel
     /// <summary>One thread of a channel's group.</summary>
     public void Execute()
     {
-        View<float> partial = SharedMemory.Allocate<float>(GroupSize);
-        int c = Group.IndexX, thread = Group.ThreadX;
+        ArrayView<float> partial = SharedMemory.Allocate<float>(GroupSize);
+        int c = Grid.IdxX, thread = Group.IdxX;
         int count = Batch * Pixels;
         float sum = 0f;
         for (int e = thread; e < count; e += GroupSize)
@@ -91,7 +95,7 @@ public struct ChannelStatisticsKernel : IGroupKernel
     }
 
     /// <summary>The group's total of <paramref name="value"/>, seen by every thread.</summary>
-    private static float Reduce(View<float> partial, int thread, float value)
+    private static float Reduce(ArrayView<float> partial, int thread, float value)
     {
         partial[thread] = value;
         Group.Barrier();

@@ -1,4 +1,8 @@
 using Gpu.Core;
+using ILGPU;
+// ILGPU's intrinsics share their names with the project's look-alikes in Gpu.Core.
+using Group = ILGPU.Group;
+using SharedMemory = ILGPU.SharedMemory;
 
 namespace Gpu.Ops.Image;
 
@@ -19,15 +23,15 @@ public struct Conv2dTiledKernel : IGroupKernel
     public const int MaxTaps = 9;
 
     /// <summary>NCHW input.</summary>
-    public View<float> Input;
+    public ArrayView<float> Input;
     /// <summary>(O, C, KH, KW) weights.</summary>
-    public View<float> Weights;
+    public ArrayView<float> Weights;
     /// <summary>Per-output-channel epilogue scale and shift.</summary>
-    public View<float> Scale, Shift;
+    public ArrayView<float> Scale, Shift;
     /// <summary>Added after the activation when not empty.</summary>
-    public View<float> Residual;
+    public ArrayView<float> Residual;
     /// <summary>NCHW output.</summary>
-    public View<float> Output;
+    public ArrayView<float> Output;
     /// <summary>Geometry.</summary>
     public int InChannels, OutChannels, Height, Width, OutHeight, OutWidth, KernelHeight, KernelWidth, Stride, Dilation, PadTop, PadLeft, ChannelGroups;
     /// <summary>The activation.</summary>
@@ -63,7 +67,8 @@ public struct Conv2dTiledKernel : IGroupKernel
     public static Conv2dTiledKernel For(Conv2dShape shape, View<float> input, View<float> weights, View<float> scale, View<float> shift,
         View<float> residual, View<float> output, Activation activation) => new()
     {
-        Input = input, Weights = weights, Scale = scale, Shift = shift, Residual = residual, Output = output,
+        Input = input.AsArrayView(), Weights = weights.AsArrayView(), Scale = scale.AsArrayView(), Shift = shift.AsArrayView(),
+        Residual = residual.AsArrayView(), Output = output.AsArrayView(),
         InChannels = shape.InChannels, OutChannels = shape.OutChannels, Height = shape.Height, Width = shape.Width,
         OutHeight = shape.OutHeight, OutWidth = shape.OutWidth, KernelHeight = shape.KernelHeight, KernelWidth = shape.KernelWidth,
         Stride = shape.Stride, Dilation = shape.Dilation, PadTop = shape.Padding.Top, PadLeft = shape.Padding.Left,
@@ -74,14 +79,14 @@ public struct Conv2dTiledKernel : IGroupKernel
     /// <summary>One thread: one output pixel of four output channels.</summary>
     public void Execute()
     {
-        View<float> tile = SharedMemory.Allocate<float>(Span * Span);
-        View<float> taps = SharedMemory.Allocate<float>(ChannelsPerThread * MaxTaps);
-        int tx = Group.ThreadX, ty = Group.ThreadY;
+        ArrayView<float> tile = SharedMemory.Allocate<float>(Span * Span);
+        ArrayView<float> taps = SharedMemory.Allocate<float>(ChannelsPerThread * MaxTaps);
+        int tx = Group.IdxX, ty = Group.IdxY;
         int thread = ty * Tile + tx;
-        int n = Group.IndexZ / ChannelGroups;
-        int o0 = (Group.IndexZ - n * ChannelGroups) * ChannelsPerThread;
-        int outX = Group.IndexX * Tile + tx, outY = Group.IndexY * Tile + ty;
-        int originX = Group.IndexX * Tile * Stride - PadLeft, originY = Group.IndexY * Tile * Stride - PadTop;
+        int n = Grid.IdxZ / ChannelGroups;
+        int o0 = (Grid.IdxZ - n * ChannelGroups) * ChannelsPerThread;
+        int outX = Grid.IdxX * Tile + tx, outY = Grid.IdxY * Tile + ty;
+        int originX = Grid.IdxX * Tile * Stride - PadLeft, originY = Grid.IdxY * Tile * Stride - PadTop;
         int spanX = (Tile - 1) * Stride + (KernelWidth - 1) * Dilation + 1;
         int spanY = (Tile - 1) * Stride + (KernelHeight - 1) * Dilation + 1;
         int tapCount = KernelHeight * KernelWidth;

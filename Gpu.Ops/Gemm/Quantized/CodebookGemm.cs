@@ -98,6 +98,8 @@ public static class CodebookGemm
 
     private static unsafe void MultiplyOnHost(CodebookGemmKernel kernel, int rows)
     {
+        // The host decodes through the project's view of the same words: ILGPU's host indexer checks every access.
+        var indices = new View<uint>((nint)CpuRows.Pointer(kernel.Indices), 0, (int)kernel.Indices.Length);
         if (kernel.N <= CpuRows.ColumnTile)
         {
             // One tile of columns would leave every core but one idle, and packing X buys nothing at this width: split the rows instead.
@@ -105,7 +107,7 @@ public static class CodebookGemm
             {
                 float* decoded = ThreadScratch.PackedA(kernel.K);
                 for (int row = first; row < end; row++)
-                    AccumulateRow(kernel, row, decoded, 0, kernel.N, CpuRows.Pointer(kernel.X));
+                    AccumulateRow(kernel, indices, row, decoded, 0, kernel.N, CpuRows.Pointer(kernel.X));
             });
             return;
         }
@@ -114,7 +116,7 @@ public static class CodebookGemm
             float* decoded = ThreadScratch.PackedA(kernel.K);
             // Decoding a row again per tile costs K lookups against the tile's K·ColumnTile multiply-adds.
             for (int row = 0; row < rows; row++)
-                AccumulateRow(kernel, row, decoded, start, width, tile);
+                AccumulateRow(kernel, indices, row, decoded, start, width, tile);
         });
     }
 
@@ -122,12 +124,12 @@ public static class CodebookGemm
     /// <paramref name="decoded"/>, then each weight adds its scaled row of <paramref name="xRows"/>
     /// (rows <paramref name="width"/> floats apart), then the epilogue.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void AccumulateRow(in CodebookGemmKernel kernel, int row, float* decoded, int start, int width, float* xRows)
+    private static unsafe void AccumulateRow(in CodebookGemmKernel kernel, View<uint> indices, int row, float* decoded, int start, int width, float* xRows)
     {
         int k = kernel.K, rowStart = row * kernel.WordsPerRow;
         float* table = CpuRows.Pointer(kernel.Centroids);
         for (int t = 0; t < k; t++)
-            decoded[t] = table[CodebookIndices.At(kernel.Indices, rowStart, t, kernel.Bits)];
+            decoded[t] = table[CodebookIndices.At(indices, rowStart, t, kernel.Bits)];
         float* yRow = CpuRows.Pointer(kernel.Y) + (long)row * kernel.N + start;
         new Span<float>(yRow, width).Clear();
         for (int t = 0; t < k; t++)

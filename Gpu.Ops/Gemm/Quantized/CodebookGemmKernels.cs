@@ -1,4 +1,8 @@
 using Gpu.Core;
+using ILGPU;
+// ILGPU's intrinsics share their names with the project's look-alikes in Gpu.Core.
+using Group = ILGPU.Group;
+using SharedMemory = ILGPU.SharedMemory;
 
 namespace Gpu.Ops.Gemm.Quantized;
 
@@ -9,13 +13,13 @@ namespace Gpu.Ops.Gemm.Quantized;
 public struct CodebookGemmKernel : IKernel2D
 {
     /// <summary>The packed indices (<see cref="CodebookIndices"/>).</summary>
-    public View<uint> Indices;
+    public ArrayView<uint> Indices;
     /// <summary>The centroid table.</summary>
-    public View<float> Centroids;
+    public ArrayView<float> Centroids;
     /// <summary>X, K×N.</summary>
-    public View<float> X;
+    public ArrayView<float> X;
     /// <summary>Y, Rows×N.</summary>
-    public View<float> Y;
+    public ArrayView<float> Y;
     /// <summary>Columns of X and Y.</summary>
     public int N;
     /// <summary>Columns of W.</summary>
@@ -36,7 +40,7 @@ public struct CodebookGemmKernel : IKernel2D
     /// <returns>The kernel, to launch over N × Rows.</returns>
     public static CodebookGemmKernel For(CodebookWeights weights, View<float> x, View<float> y, int n, RowEpilogue epilogue) => new()
     {
-        Indices = weights.PackedIndices.View, Centroids = weights.Centroids.View, X = x, Y = y, N = n, K = weights.Columns,
+        Indices = weights.PackedIndices.ArrayView, Centroids = weights.Centroids.ArrayView, X = x.AsArrayView(), Y = y.AsArrayView(), N = n, K = weights.Columns,
         Bits = weights.Bits, WordsPerRow = weights.WordsPerRow, Epilogue = epilogue,
     };
 
@@ -69,13 +73,13 @@ public struct CodebookGemmGroupedKernel : IGroupKernel
     public const int MaxCentroids = 256;
 
     /// <summary>The packed indices (<see cref="CodebookIndices"/>).</summary>
-    public View<uint> Indices;
+    public ArrayView<uint> Indices;
     /// <summary>The centroid table, 2^<see cref="Bits"/> values.</summary>
-    public View<float> Centroids;
+    public ArrayView<float> Centroids;
     /// <summary>X, K×N.</summary>
-    public View<float> X;
+    public ArrayView<float> X;
     /// <summary>Y, M×N.</summary>
-    public View<float> Y;
+    public ArrayView<float> Y;
     /// <summary>Rows of W and Y.</summary>
     public int M;
     /// <summary>Columns of X and Y.</summary>
@@ -105,22 +109,22 @@ public struct CodebookGemmGroupedKernel : IGroupKernel
     /// <returns>The kernel, to launch over <see cref="ExtentOf"/>.</returns>
     public static CodebookGemmGroupedKernel For(CodebookWeights weights, View<float> x, View<float> y, int n, RowEpilogue epilogue) => new()
     {
-        Indices = weights.PackedIndices.View, Centroids = weights.Centroids.View, X = x, Y = y, M = weights.Rows, N = n,
+        Indices = weights.PackedIndices.ArrayView, Centroids = weights.Centroids.ArrayView, X = x.AsArrayView(), Y = y.AsArrayView(), M = weights.Rows, N = n,
         K = weights.Columns, Bits = weights.Bits, WordsPerRow = weights.WordsPerRow, Epilogue = epilogue,
     };
 
     /// <summary>One thread: one row and up to four columns of Y.</summary>
     public void Execute()
     {
-        View<float> table = SharedMemory.Allocate<float>(MaxCentroids);
-        int thread = Group.ThreadX;
+        ArrayView<float> table = SharedMemory.Allocate<float>(MaxCentroids);
+        int thread = Group.IdxX;
         for (int e = thread; e < Centroids.Length; e += RowsPerGroup)
             table[e] = Centroids[e];
         Group.Barrier();
-        int row = Group.IndexY * RowsPerGroup + thread;
+        int row = Grid.IdxY * RowsPerGroup + thread;
         if (row >= M)
             return;
-        int column = Group.IndexX * ColumnsPerThread;
+        int column = Grid.IdxX * ColumnsPerThread;
         // Columns past N read the last column instead, which keeps the inner loop free of
         // branches; their sums are never stored.
         int c1 = Math.Min(column + 1, N - 1), c2 = Math.Min(column + 2, N - 1), c3 = Math.Min(column + 3, N - 1);
@@ -155,7 +159,7 @@ public struct CodebookGemmGroupedKernel : IGroupKernel
     }
 
     /// <summary>Finishes and stores one sum unless its column lies outside Y.</summary>
-    private static void Store(View<float> y, RowEpilogue epilogue, int rowStart, int column, int n, int row, float sum)
+    private static void Store(ArrayView<float> y, RowEpilogue epilogue, int rowStart, int column, int n, int row, float sum)
     {
         if (column < n)
             y[rowStart + column] = RowEpilogue.Apply(epilogue, sum, row);

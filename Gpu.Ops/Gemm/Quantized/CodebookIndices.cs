@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm.Quantized;
 
@@ -75,7 +76,21 @@ public static class CodebookIndices
         return indices;
     }
 
-    /// <summary>One index, read at random; callable from kernels.</summary>
+    /// <summary>One index, read at random by the kernels.</summary>
+    /// <param name="packed">The packed indices.</param>
+    /// <param name="rowStart">The first word of the index's row.</param>
+    /// <param name="column">The index's column.</param>
+    /// <param name="bits">Bits per index, 1–8.</param>
+    /// <returns>The index.</returns>
+    public static int At(ArrayView<uint> packed, int rowStart, int column, int bits)
+    {
+        int bit = column * bits;
+        int word = rowStart + (bit >> 5), shift = bit & 31;
+        // Only a straddling index reads the next word, which then lies inside the row.
+        return Extract(packed[word], shift + bits > 32 ? packed[word + 1] : 0u, shift, bits);
+    }
+
+    /// <summary>One index, read at random by the host (<see cref="Unpack"/> and the CPU path, on host memory).</summary>
     /// <param name="packed">The packed indices.</param>
     /// <param name="rowStart">The first word of the index's row.</param>
     /// <param name="column">The index's column.</param>
@@ -85,11 +100,22 @@ public static class CodebookIndices
     {
         int bit = column * bits;
         int word = rowStart + (bit >> 5), shift = bit & 31;
-        uint value = packed[word] >> shift;
-        // Only a straddling index reads the next word (which then lies inside the row); the guard
-        // also keeps the shift below 32, which C# and the translated C would mask to 0.
+        return Extract(packed[word], shift + bits > 32 ? packed[word + 1] : 0u, shift, bits);
+    }
+
+    /// <summary>The index whose low bits start <paramref name="shift"/> bits into <paramref name="word"/>
+    /// and, when it straddles, continue in <paramref name="next"/>.</summary>
+    /// <param name="word">The word holding the index's first bit.</param>
+    /// <param name="next">The following word, read only for a straddling index (any value otherwise).</param>
+    /// <param name="shift">The first bit's position in <paramref name="word"/>, 0–31.</param>
+    /// <param name="bits">Bits per index, 1–8.</param>
+    /// <returns>The index.</returns>
+    public static int Extract(uint word, uint next, int shift, int bits)
+    {
+        uint value = word >> shift;
+        // The guard keeps the shift below 32, which C# and the translated C would mask to 0.
         if (shift + bits > 32)
-            value |= packed[word + 1] << (32 - shift);
+            value |= next << (32 - shift);
         return (int)(value & ((1u << bits) - 1));
     }
 

@@ -28,11 +28,11 @@ public static class QuantizedGemm
             return;
         if (accelerator.IsHostAddressable())
         {
-            accelerator.Launch(n, weights.Rows, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators, N = n });
+            accelerator.Launch(n, weights.Rows, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators.AsArrayView(), N = n });
             return;
         }
         using var packedActivations = Pack(accelerator, weights, operands, n, out var packed);
-        accelerator.Launch(n, weights.Rows, new PackedQuantizedAccumulateKernel { Operands = packed, Accumulators = accumulators, N = n });
+        accelerator.Launch(n, weights.Rows, new PackedQuantizedAccumulateKernel { Operands = packed, Accumulators = accumulators.AsArrayView(), N = n });
     }
 
     /// <summary>The dequantised product <c>Y = act(s_w[i]·activationScale·acc + bias[i])</c>.</summary>
@@ -83,7 +83,7 @@ public static class QuantizedGemm
         {
             // The packed kernel reads only ints: the packing kernel quantizes X itself rather than
             // read back bytes a quantizing kernel wrote.
-            using var packedActivations = Pack(accelerator, weights, new PackActivationsKernel { X = x, Quantizer = quantizer }, n,
+            using var packedActivations = Pack(accelerator, weights, new PackActivationsKernel { X = x.AsArrayView(), Quantizer = quantizer }, n,
                 signedActivations: false, zeroPoint, out var packed);
             accelerator.Launch(n, weights.Rows, new PackedQuantizedGemmKernel { Operands = packed, Output = output });
             return;
@@ -117,7 +117,8 @@ public static class QuantizedGemm
                     float scale = scales[row] * output.ActivationScale;
                     float* outputRow = outputRows + (long)row * n;
                     for (int j = 0; j < n; j++)
-                        outputRow[j] = RowEpilogue.Apply(output.Epilogue, scale * sums[j], row);
+                        outputRow[j] = scale * sums[j];
+                    Cpu.CpuRows.Finish(outputRow, n, row, output.Epilogue);
                 }))
                 accelerator.Launch(n, weights.Rows, new QuantizedGemmKernel { Operands = operands, Output = output });
             return;
@@ -137,7 +138,7 @@ public static class QuantizedGemm
         OperandChecks.Disjoint(bias, y);
         return new QuantizedOutput
         {
-            WeightScales = weights.Scales.View, ActivationScale = activationScale, Y = y, N = n, Epilogue = RowEpilogue.Create(bias, activation),
+            WeightScales = weights.Scales.ArrayView, ActivationScale = activationScale, Y = y.AsArrayView(), N = n, Epilogue = RowEpilogue.Create(bias, activation),
         };
     }
 
@@ -154,7 +155,7 @@ public static class QuantizedGemm
             throw new ArgumentException($"Zero point {zeroPoint} is invalid: 0 for int8 activations, 0–255 for uint8.", nameof(zeroPoint));
         return new QuantizedOperands
         {
-            Weights = weights.Values.View, RowSums = weights.RowSums.View, Activations = activations,
+            Weights = weights.Values.ArrayView, RowSums = weights.RowSums.ArrayView, Activations = activations.AsArrayView(),
             SignedActivations = signedActivations ? 1 : 0, ZeroPoint = zeroPoint, K = weights.Columns,
         };
     }
@@ -182,11 +183,11 @@ public static class QuantizedGemm
         var activations = accelerator.Allocate<int>((long)words * n);
         accelerator.Launch(words, n, source with
         {
-            Packed = activations.View, Flip = signedActivations ? 0 : 0x80, N = n, K = weights.Columns, Words = words,
+            Packed = activations.ArrayView, Flip = signedActivations ? 0 : 0x80, N = n, K = weights.Columns, Words = words,
         });
         packed = new PackedQuantizedOperands
         {
-            Weights = weights.PackedValues.View, RowSums = weights.RowSums.View, Activations = activations.View,
+            Weights = weights.PackedValues.ArrayView, RowSums = weights.RowSums.ArrayView, Activations = activations.ArrayView,
             RowSumFactor = (signedActivations ? 0 : 128) - zeroPoint, Words = words,
         };
         return activations;

@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm.Quantized;
 
@@ -7,11 +8,11 @@ namespace Gpu.Ops.Gemm.Quantized;
 public struct QuantizedOperands
 {
     /// <summary>W, M×K int8.</summary>
-    public View<sbyte> Weights;
+    public ArrayView<sbyte> Weights;
     /// <summary>Σ_k W[i, k] per row.</summary>
-    public View<int> RowSums;
+    public ArrayView<int> RowSums;
     /// <summary>Activations, N×K bytes: uint8, or int8 when <see cref="SignedActivations"/> is 1.</summary>
-    public View<byte> Activations;
+    public ArrayView<byte> Activations;
     /// <summary>1 when the activation bytes are int8 (symmetric, zero point 0).</summary>
     public int SignedActivations;
     /// <summary>The activations' zero point (uint8 only).</summary>
@@ -48,11 +49,11 @@ public struct QuantizedOperands
 public struct PackedQuantizedOperands
 {
     /// <summary>W, M × <see cref="Words"/> (<see cref="QuantizedWeights.PackedValues"/>).</summary>
-    public View<int> Weights;
+    public ArrayView<int> Weights;
     /// <summary>Σ_k W[i, k] per row.</summary>
-    public View<int> RowSums;
+    public ArrayView<int> RowSums;
     /// <summary>The activations, N × <see cref="Words"/> packed int8, zero padded like the weights.</summary>
-    public View<int> Activations;
+    public ArrayView<int> Activations;
     /// <summary>The multiple of a row's sum that completes the product: 128 − zero point for
     /// uint8 activations, 0 for int8.</summary>
     public int RowSumFactor;
@@ -79,11 +80,11 @@ public struct PackedQuantizedOperands
 public struct QuantizedOutput
 {
     /// <summary>Per-row weight scales.</summary>
-    public View<float> WeightScales;
+    public ArrayView<float> WeightScales;
     /// <summary>The activations' scale.</summary>
     public float ActivationScale;
     /// <summary>The output, M×N.</summary>
-    public View<float> Y;
+    public ArrayView<float> Y;
     /// <summary>Columns of the output.</summary>
     public int N;
     /// <summary>Bias and activation.</summary>
@@ -104,7 +105,7 @@ public struct QuantizedAccumulateKernel : IKernel2D
     /// <summary>The integer operands.</summary>
     public QuantizedOperands Operands;
     /// <summary>The accumulators, M×N.</summary>
-    public View<int> Accumulators;
+    public ArrayView<int> Accumulators;
     /// <summary>Columns of the output.</summary>
     public int N;
 
@@ -120,7 +121,7 @@ public struct PackedQuantizedAccumulateKernel : IKernel2D
     /// <summary>The packed integer operands.</summary>
     public PackedQuantizedOperands Operands;
     /// <summary>The accumulators, M×N.</summary>
-    public View<int> Accumulators;
+    public ArrayView<int> Accumulators;
     /// <summary>Columns of the output.</summary>
     public int N;
 
@@ -190,13 +191,13 @@ internal struct ActivationQuantizer
 internal struct PackActivationsKernel : IKernel2D
 {
     /// <summary>The bytes, N×K, or empty when the kernel quantizes <see cref="X"/>.</summary>
-    public View<byte> Activations;
+    public ArrayView<byte> Activations;
     /// <summary>X, K×N floats to quantize, or empty when the kernel packs <see cref="Activations"/>.</summary>
-    public View<float> X;
+    public ArrayView<float> X;
     /// <summary>Scale, zero point and range of <see cref="X"/>'s uint8 values.</summary>
     public ActivationQuantizer Quantizer;
     /// <summary>The packed ints, N × <see cref="Words"/>.</summary>
-    public View<int> Packed;
+    public ArrayView<int> Packed;
     /// <summary>0x80 for uint8 activations, 0 for int8 ones.</summary>
     public int Flip;
     /// <summary>Activation columns.</summary>

@@ -5,7 +5,9 @@ using Gpu.Ops.Gemm.Quantized;
 namespace Gpu.Tests.Ops.Gemm;
 
 /// <summary>Codebook (weight-shared) products on every device against the dense product of the
-/// decoded weight, through every path, and the packed layout of the indices.</summary>
+/// decoded weight, through every path, and the packed layout of the indices; on ILGPU's CPU
+/// accelerator too, since every codebook kernel is written with ILGPU's types.</summary>
+[TestFixtureSource(typeof(TestDevices), nameof(TestDevices.FixturesWithIlgpuCpu))]
 public sealed class CodebookGemmTests(string deviceName) : DeviceTest(deviceName)
 {
     /// <summary>Which code multiplies.</summary>

@@ -174,18 +174,18 @@ public sealed class GemmFixtureTests(string deviceName) : DeviceTest(deviceName)
         var biasView = biasHost is null ? default : bias.View;
         var operands = new QuantizedOperands
         {
-            Weights = weights.Values.View, RowSums = weights.RowSums.View, Activations = x.View,
+            Weights = weights.Values.ArrayView, RowSums = weights.RowSums.ArrayView, Activations = x.ArrayView,
             SignedActivations = signed ? 1 : 0, ZeroPoint = zeroPoint, K = k,
         };
         if (portableKernel)
         {
-            Accelerator.Launch(n, m, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators.View, N = n });
+            Accelerator.Launch(n, m, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators.ArrayView, N = n });
             Accelerator.Launch(n, m, new QuantizedGemmKernel
             {
                 Operands = operands,
                 Output = new QuantizedOutput
                 {
-                    WeightScales = weights.Scales.View, ActivationScale = activationScale, Y = y.View, N = n, Epilogue = RowEpilogue.Create(biasView, activation),
+                    WeightScales = weights.Scales.ArrayView, ActivationScale = activationScale, Y = y.ArrayView, N = n, Epilogue = RowEpilogue.Create(biasView, activation),
                 },
             });
         }

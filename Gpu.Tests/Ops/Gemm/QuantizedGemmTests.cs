@@ -6,7 +6,9 @@ using Gpu.Ops.Gemm.Quantized;
 namespace Gpu.Tests.Ops.Gemm;
 
 /// <summary>int8 × uint8/int8 products on every device against an exact integer reference, and
-/// dynamic quantization against the float product within the quantization error bound.</summary>
+/// dynamic quantization against the float product within the quantization error bound; on ILGPU's
+/// CPU accelerator too, since every quantized kernel is written with ILGPU's types.</summary>
+[TestFixtureSource(typeof(TestDevices), nameof(TestDevices.FixturesWithIlgpuCpu))]
 public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceName)
 {
     /// <summary>Which code computes the accumulators.</summary>
@@ -72,7 +74,7 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
             Accelerator.Launch(n, m, new PackedQuantizedGemmKernel
             {
                 Operands = packed,
-                Output = new QuantizedOutput { WeightScales = weights.Scales.View, ActivationScale = 1f, Y = y.View, N = n, Epilogue = RowEpilogue.Create(default, Activation.None) },
+                Output = new QuantizedOutput { WeightScales = weights.Scales.ArrayView, ActivationScale = 1f, Y = y.ArrayView, N = n, Epilogue = RowEpilogue.Create(default, Activation.None) },
             });
         Assert.That(y.ToArray(), Is.EqualTo(expected));
     }
@@ -100,11 +102,11 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
                 QuantizedGemm.Accumulate(Accelerator, weights, x.View, n, signedActivations, zeroPoint, accumulators.View);
                 break;
             case QuantizedPath.Bytes:
-                Accelerator.Launch(n, m, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators.View, N = n });
+                Accelerator.Launch(n, m, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators.ArrayView, N = n });
                 break;
             default:
                 using (QuantizedGemm.Pack(Accelerator, weights, operands, n, out var packed))
-                    Accelerator.Launch(n, m, new PackedQuantizedAccumulateKernel { Operands = packed, Accumulators = accumulators.View, N = n });
+                    Accelerator.Launch(n, m, new PackedQuantizedAccumulateKernel { Operands = packed, Accumulators = accumulators.ArrayView, N = n });
                 break;
         }
         Accelerator.Synchronize();
@@ -113,7 +115,7 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
 
     private static QuantizedOperands Operands(QuantizedWeights weights, View<byte> x, int k, bool signedActivations, int zeroPoint) => new()
     {
-        Weights = weights.Values.View, RowSums = weights.RowSums.View, Activations = x, SignedActivations = signedActivations ? 1 : 0, ZeroPoint = zeroPoint, K = k,
+        Weights = weights.Values.ArrayView, RowSums = weights.RowSums.ArrayView, Activations = x.AsArrayView(), SignedActivations = signedActivations ? 1 : 0, ZeroPoint = zeroPoint, K = k,
     };
 
     [Test]

@@ -65,18 +65,21 @@ public sealed class AdaptiveNormalizationTests(string deviceName) : DeviceTest(d
 
     [Test]
     public void StatisticsKernelMatchesTheHostReduction()
-    {
         // The grouped reduction itself, launched directly so the CPU's emulation covers it too.
-        const int n = 2, c = 3, h = 9, w = 31;
-        float[] input = ImageTestData.Random(n * c * h * w, 5, -2f, 3f);
-        var strides = ImageStrides.Of(TensorLayout.RowMajor, c, h, w);
+        => AssertStatisticsKernelMatchesTheHost(Accelerator, 2, 3, 9, 31, TensorLayout.RowMajor, offset: 0f);
+
+    /// <summary>Launches <see cref="ChannelStatisticsKernel"/> on an N·C·H·W image of random values plus
+    /// <paramref name="offset"/> and compares its moments with <see cref="ChannelStatisticsKernel.ComputeOnHost"/>.</summary>
+    internal static void AssertStatisticsKernelMatchesTheHost(Accelerator accelerator, int n, int c, int h, int w, TensorLayout layout, float offset)
+    {
+        float[] input = [.. ImageTestData.Random((long)n * c * h * w, 5, -2f, 3f).Select(x => x + offset)];
+        var strides = ImageStrides.Of(layout, c, h, w);
         var expected = new float[2 * c];
         ChannelStatisticsKernel.ComputeOnHost(input, expected, strides, c, n, h * w);
-        using var buffer = Accelerator.Allocate<float>(input);
-        using var moments = Accelerator.Allocate<float>(2 * c);
-        ChannelStatisticsKernel.Launch(Accelerator, buffer.View, moments.View, strides, c, n, h * w);
+        using var buffer = accelerator.Allocate<float>(input);
+        using var moments = accelerator.Allocate<float>(2 * c);
+        ChannelStatisticsKernel.Launch(accelerator, buffer.View, moments.View, strides, c, n, h * w);
         ImageTestData.AssertClose(expected, moments.ToArray(), 1e-5f, 1e-5f, "moments");
-
     }
 
     /// <summary>1×1 images (NCHW then interleaved like NHWC), shapes that fill no vector, and planes

@@ -1,0 +1,107 @@
+using Gpu.Core;
+using Gpu.Core.Ilgpu;
+using Gpu.Ops;
+using Gpu.Ops.Gemm;
+using Gpu.Ops.Gemm.Quantized;
+using Gpu.Ops.Image;
+using Gpu.Tests.Ops.Gemm;
+using Gpu.Tests.Ops.Image;
+
+namespace Gpu.Tests.Ilgpu;
+
+/// <summary>(a) of issue 12 for the grouped and quantized Gpu.Ops kernels: on ILGPU's CPU accelerator
+/// every op takes its host path (its memory is host memory), so the kernels are launched here directly and
+/// compared with the host references and PyTorch fixtures their ops' device tests use on <c>cpu</c> and
+/// <c>opencl:0</c>. The codebook and quantized kernels run in <see cref="CodebookGemmTests"/> and
+/// <see cref="QuantizedGemmTests"/>, whose fixtures include ILGPU's CPU accelerator.</summary>
+[NonParallelizable]
+public sealed class IlgpuGroupedOpsKernelTests
+{
+    /// <summary>The grouped and quantized kernels moved to ILGPU's types and intrinsics.</summary>
+    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(TiledGemmKernel), typeof(Conv2dTiledKernel),
+        typeof(CodebookGemmKernel), typeof(CodebookGemmGroupedKernel),
+        typeof(QuantizedGemmKernel), typeof(QuantizedAccumulateKernel), typeof(PackedQuantizedGemmKernel), typeof(PackedQuantizedAccumulateKernel),
+        typeof(PackActivationsKernel)];
+
+    private Accelerator accelerator = null!;
+
+    [OneTimeSetUp]
+    public void Open() => accelerator = IlgpuCpuDevice.Instance.Open();
+
+    [OneTimeTearDown]
+    public void Close() => accelerator.Dispose();
+
+    [Test]
+    public void TheMovedGroupedKernelsAreWrittenWithIlgpuViewsAndIntrinsics()
+    {
+        var grouped = Moved.Where(typeof(IGroupKernel).IsAssignableFrom).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(IlgpuKernels.Ops, Is.SupersetOf(Moved));
+            Assert.That(grouped.Select(GroupIntrinsics.Of), Is.All.EqualTo(GroupIntrinsicsKind.Ilgpu), string.Join(", ", grouped.Select(t => t.Name)));
+        });
+    }
+
+    /// <summary>Channels of a few pixels, more elements per channel than the group's 256 threads, and NHWC's
+    /// interleaved strides.</summary>
+    [TestCase(2, 3, 9, 31, TensorLayout.RowMajor)]
+    [TestCase(3, 5, 1, 1, TensorLayout.RowMajor)]
+    [TestCase(2, 4, 13, 11, TensorLayout.Nhwc)]
+    public void ChannelStatisticsKernelMatchesTheHostReduction(int n, int c, int h, int w, TensorLayout layout)
+        => AdaptiveNormalizationTests.AssertStatisticsKernelMatchesTheHost(accelerator, n, c, h, w, layout, offset: 10f);
+
+    /// <summary>The PyTorch dense cases of <see cref="GemmFixtureTests"/> small enough for the emulator
+    /// (at most four group steps along K): both transposes, edges, β and bias.</summary>
+    private static IEnumerable<string> SmallDenseCases()
+        => GemmFixture.CasesOf("dense").Where(name =>
+        {
+            var shape = DenseShape(GemmFixture.Load("dense").Parameters(name));
+            return TiledGemmKernel.ExtentOf(shape).GroupCount * ((shape.K + TiledGemmKernel.Depth - 1) / TiledGemmKernel.Depth) <= 4;
+        });
+
+    private static GemmShape DenseShape(System.Text.Json.JsonElement parameters)
+        => new(parameters.GetProperty("m").GetInt32(), parameters.GetProperty("n").GetInt32(), parameters.GetProperty("k").GetInt32(),
+            parameters.GetProperty("transpose_a").GetBoolean(), parameters.GetProperty("transpose_b").GetBoolean());
+
+    [TestCaseSource(nameof(SmallDenseCases))]
+    public void TiledGemmKernelMatchesPyTorch(string caseName)
+    {
+        var fixture = GemmFixture.Load("dense");
+        var parameters = fixture.Parameters(caseName);
+        var shape = DenseShape(parameters);
+        float alpha = parameters.GetProperty("alpha").GetSingle(), beta = parameters.GetProperty("beta").GetSingle();
+        float[]? biasHost = fixture.Find<float>(caseName, "bias");
+        using var a = accelerator.Allocate<float>(fixture.Get<float>(caseName, "a"));
+        using var b = accelerator.Allocate<float>(fixture.Get<float>(caseName, "b"));
+        using var c = accelerator.Allocate<float>(fixture.Get<float>(caseName, "c"));
+        using var bias = accelerator.Allocate<float>(biasHost ?? [0f]);
+        var epilogue = GemmEpilogue.Create(shape.N, alpha, beta, biasHost is null ? default : bias.View, GemmFixture.ActivationOf(parameters));
+        accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a.View, b.View, c.View, epilogue));
+        accelerator.Synchronize();
+        GemmTestData.AssertClose(fixture.Get<float>(caseName, "expected"), c.ToArray(), shape.K, termScale: Math.Max(1f, Math.Abs(alpha)));
+    }
+
+    /// <summary>The PyTorch conv2d cases the tiled kernel takes with at most three input channels (two
+    /// barriers per input channel over 256 emulated threads make larger ones take long here).</summary>
+    private static IEnumerable<string> SmallTiledConvCases()
+        => ConvFixtures.Cases.Where(name => ConvFixtures.Load(name).Shape is var shape && Conv2dTiledKernel.Fits(shape) && shape.InChannels <= 3);
+
+    [TestCaseSource(nameof(SmallTiledConvCases))]
+    public void Conv2dTiledKernelMatchesPyTorch(string name)
+    {
+        var (shape, input, weights, epilogue, residual, expected) = ConvFixtures.Load(name);
+        using var conv = new Conv2d(accelerator, shape, weights, epilogue);
+        using var inputBuffer = accelerator.Allocate<float>(input);
+        using var output = accelerator.Allocate<float>(shape.OutputLength);
+        using var residualBuffer = accelerator.Allocate<float>(residual ?? []);
+        conv.Forward(inputBuffer.View, output.View, TensorLayout.RowMajor, residualBuffer.View, Conv2dPath.Tiled);
+        ImageTestData.AssertClose(expected, output.ToArray(), ConvFixtures.Absolute, ConvFixtures.Relative, name);
+    }
+
+    [Test]
+    public void SomeCasesAreSmallEnoughForTheEmulator() => Assert.Multiple(() =>
+    {
+        Assert.That(SmallDenseCases(), Is.Not.Empty);
+        Assert.That(SmallTiledConvCases(), Is.Not.Empty);
+    });
+}
