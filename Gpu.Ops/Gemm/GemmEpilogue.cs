@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm;
 
@@ -12,7 +13,7 @@ public struct GemmEpilogue
     /// <summary>Scale of the previous C; 0 means C is not read (it may hold garbage or NaN).</summary>
     public float Beta;
     /// <summary>Per-column bias, or an empty view for none.</summary>
-    public View<float> Bias;
+    public ArrayView<float> Bias;
     /// <summary>The activation applied last.</summary>
     public ActivationKind Kind;
     /// <summary>The LeakyReLU slope.</summary>
@@ -30,7 +31,7 @@ public struct GemmEpilogue
     {
         if (bias.Length != 0 && bias.Length != columns)
             throw new ArgumentException($"The bias holds {bias.Length} elements; it must hold one per column of C ({columns}) or none.", nameof(bias));
-        return new GemmEpilogue { Alpha = alpha, Beta = beta, Bias = bias, Kind = activation.Kind, Slope = activation.Slope };
+        return new GemmEpilogue { Alpha = alpha, Beta = beta, Bias = bias.AsArrayView(), Kind = activation.Kind, Slope = activation.Slope };
     }
 
     /// <summary>The final value of C[row, column] given the dot product and the previous C.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm;
 
@@ -9,9 +10,9 @@ namespace Gpu.Ops.Gemm;
 public struct RowEpilogue
 {
     /// <summary>One factor per row of W, or an empty view for none.</summary>
-    public View<float> Scale;
+    public ArrayView<float> Scale;
     /// <summary>One bias per row of W, or an empty view for none.</summary>
-    public View<float> Bias;
+    public ArrayView<float> Bias;
     /// <summary>The activation.</summary>
     public ActivationKind Kind;
     /// <summary>The LeakyReLU slope.</summary>
@@ -21,14 +22,14 @@ public struct RowEpilogue
     /// <param name="bias">Per-row bias or empty.</param>
     /// <param name="activation">The activation.</param>
     /// <returns>The epilogue.</returns>
-    public static RowEpilogue Create(View<float> bias, Activation activation) => new() { Bias = bias, Kind = activation.Kind, Slope = activation.Slope };
+    public static RowEpilogue Create(View<float> bias, Activation activation) => new() { Bias = bias.AsArrayView(), Kind = activation.Kind, Slope = activation.Slope };
 
     /// <summary>Bundles the parameters with a per-row scale applied before the bias.</summary>
     /// <param name="scale">Per-row factor or empty.</param>
     /// <param name="bias">Per-row bias or empty.</param>
     /// <param name="activation">The activation.</param>
     /// <returns>The epilogue.</returns>
-    public static RowEpilogue Create(View<float> scale, View<float> bias, Activation activation) => Create(bias, activation) with { Scale = scale };
+    public static RowEpilogue Create(View<float> scale, View<float> bias, Activation activation) => Create(bias, activation) with { Scale = scale.AsArrayView() };
 
     /// <summary>The stored value of a finished sum in <paramref name="row"/>.</summary>
     /// <param name="epilogue">The parameters.</param>
@@ -37,11 +38,23 @@ public struct RowEpilogue
     /// <returns>The output value.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Apply(RowEpilogue epilogue, float sum, int row)
+        => Apply(epilogue, sum, epilogue.Scale.Length != 0 ? epilogue.Scale[row] : 1f, epilogue.Bias.Length != 0 ? epilogue.Bias[row] : 0f);
+
+    /// <summary>The stored value of a finished sum given its row's scale and bias, each applied only
+    /// when its view is not empty (so a missing bias leaves −0 as it is): host loops read them once a row,
+    /// since ILGPU's host indexer checks every access.</summary>
+    /// <param name="epilogue">The parameters.</param>
+    /// <param name="sum">The row's dot product.</param>
+    /// <param name="scale">The row's factor (ignored without one).</param>
+    /// <param name="bias">The row's bias (ignored without one).</param>
+    /// <returns>The output value.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Apply(RowEpilogue epilogue, float sum, float scale, float bias)
     {
         if (epilogue.Scale.Length != 0)
-            sum *= epilogue.Scale[row];
+            sum *= scale;
         if (epilogue.Bias.Length != 0)
-            sum += epilogue.Bias[row];
+            sum += bias;
         return Activation.Apply(epilogue.Kind, epilogue.Slope, sum);
     }
 }

@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm;
 
@@ -8,11 +9,11 @@ namespace Gpu.Ops.Gemm;
 public struct StridedGemmOperands
 {
     /// <summary>A as stored.</summary>
-    public View<float> A;
+    public ArrayView<float> A;
     /// <summary>B as stored.</summary>
-    public View<float> B;
+    public ArrayView<float> B;
     /// <summary>C, M×N.</summary>
-    public View<float> C;
+    public ArrayView<float> C;
     /// <summary>Rows of C.</summary>
     public int M;
     /// <summary>Columns of C.</summary>
@@ -36,7 +37,7 @@ public struct StridedGemmOperands
     /// <returns>The views with the strides of the shape's transposes.</returns>
     public static StridedGemmOperands Of(GemmShape shape, View<float> a, View<float> b, View<float> c) => new()
     {
-        A = a, B = b, C = c, M = shape.M, N = shape.N, K = shape.K,
+        A = a.AsArrayView(), B = b.AsArrayView(), C = c.AsArrayView(), M = shape.M, N = shape.N, K = shape.K,
         ARowStride = shape.TransposeA ? 1 : shape.K,
         AStepStride = shape.TransposeA ? shape.M : 1,
         BStepStride = shape.TransposeB ? 1 : shape.N,

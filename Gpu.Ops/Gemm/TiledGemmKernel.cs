@@ -94,7 +94,7 @@ public struct TiledGemmKernel : IGroupKernel
     }
 
     /// <summary>Finishes and stores one row of a thread's block, skipping what lies outside C.</summary>
-    private static void StoreRow(View<float> c, GemmEpilogue epilogue, int m, int n, int row, int column,
+    private static void StoreRow(ILGPU.ArrayView<float> c, GemmEpilogue epilogue, int m, int n, int row, int column,
         float v0, float v1, float v2, float v3)
     {
         if (row >= m)

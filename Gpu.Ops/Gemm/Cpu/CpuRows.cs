@@ -29,12 +29,17 @@ internal static unsafe class CpuRows
     /// im2col matrix has as many columns as pixels) has far more tiles than rows. Each tile is first
     /// copied into the thread's scratch, since X's rows lie a power of two apart for square images
     /// and the same columns of K rows would otherwise evict each other from the same cache sets.</summary>
-    public static void ForEachColumnTile(View<float> x, int k, int n, ColumnTileBody body)
+    public static void ForEachColumnTile(View<float> x, int k, int n, ColumnTileBody body) => ForEachColumnTile((nint)Pointer(x), k, n, body);
+
+    /// <summary>As <see cref="ForEachColumnTile(View{float}, int, int, ColumnTileBody)"/>, for X as an ILGPU view.</summary>
+    public static void ForEachColumnTile(ArrayView<float> x, int k, int n, ColumnTileBody body) => ForEachColumnTile((nint)Pointer(x), k, n, body);
+
+    private static void ForEachColumnTile(nint x, int k, int n, ColumnTileBody body)
     {
         int tiles = (n + ColumnTile - 1) / ColumnTile;
         ForEachRowRange(tiles, (first, end) =>
         {
-            float* source = Pointer(x);
+            float* source = (float*)x;
             float* tile = ThreadScratch.PackedB((long)k * ColumnTile);
             for (int index = first; index < end; index++)
             {
@@ -93,7 +98,9 @@ internal static unsafe class CpuRows
     /// <summary>Applies the row epilogue to <c>y[0..n)</c>, the finished sums of <paramref name="row"/>.</summary>
     public static void Finish(float* y, int n, int row, in RowEpilogue epilogue)
     {
+        float scale = epilogue.Scale.Length != 0 ? Pointer(epilogue.Scale)[row] : 1f;
+        float bias = epilogue.Bias.Length != 0 ? Pointer(epilogue.Bias)[row] : 0f;
         for (int j = 0; j < n; j++)
-            y[j] = RowEpilogue.Apply(epilogue, y[j], row);
+            y[j] = RowEpilogue.Apply(epilogue, y[j], scale, bias);
     }
 }

@@ -117,7 +117,8 @@ public static class QuantizedGemm
                     float scale = scales[row] * output.ActivationScale;
                     float* outputRow = outputRows + (long)row * n;
                     for (int j = 0; j < n; j++)
-                        outputRow[j] = RowEpilogue.Apply(output.Epilogue, scale * sums[j], row);
+                        outputRow[j] = scale * sums[j];
+                    Cpu.CpuRows.Finish(outputRow, n, row, output.Epilogue);
                 }))
                 accelerator.Launch(n, weights.Rows, new QuantizedGemmKernel { Operands = operands, Output = output });
             return;

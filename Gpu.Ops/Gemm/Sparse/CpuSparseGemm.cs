@@ -41,7 +41,7 @@ internal static unsafe class CpuSparseGemm
             });
             return true;
         }
-        CpuRows.ForEachColumnTile(kernel.X, kernel.X.Length / n, n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, width, tile) =>
+        CpuRows.ForEachColumnTile(kernel.X, (int)(kernel.X.Length / n), n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, width, tile) =>
         {
             for (int row = 0; row < rows; row++)
                 AccumulateRow(kernel, row, start, width, tile);
