@@ -9,10 +9,11 @@ using Gpu.Tests.Ops.Image;
 
 namespace Gpu.Tests.Ilgpu;
 
-/// <summary>(a) of issue 12 for the portable convolution, channel affine, dense, sparse and im2col kernels:
-/// on the CPU engines their ops take SIMD paths, so each kernel is launched here on ILGPU's CPU accelerator
+/// <summary>(a) of issue 12 for the portable convolution, channel affine, sparse and im2col kernels: on the
+/// CPU engines their ops take SIMD paths, so each kernel is launched here on ILGPU's CPU accelerator
 /// (directly, or through its op's portable path) and compared with an independent reference (PyTorch's
-/// convolution fixtures, the double-accumulating GEMM reference, the CPU engine's host im2col).</summary>
+/// convolution fixtures, the double-accumulating GEMM reference, the CPU engine's host im2col). The simple
+/// GEMM kernel runs there in <see cref="Ops.Gemm.SimpleGemmKernelTests"/>.</summary>
 [NonParallelizable]
 public sealed class IlgpuMovedKernelTests
 {
@@ -95,23 +96,6 @@ public sealed class IlgpuMovedKernelTests
             Assert.That(() => ChannelAffineKernel.Launch(accelerator, kernel with { Output = data.ArrayView.SubView(0, 8), Shift = foreign.ArrayView }),
                 Throws.ArgumentException.With.Message.Contains("another accelerator"));
         });
-    }
-
-    [TestCase(9, 14, 6, false, true)]
-    [TestCase(11, 5, 17, true, false)]
-    public void SimpleGemmKernelMatchesTheReference(int m, int n, int k, bool transposeA, bool transposeB)
-    {
-        var shape = new GemmShape(m, n, k, transposeA, transposeB);
-        float[] aHost = GemmTestData.Random(m * k, 5), bHost = GemmTestData.Random(k * n, 6), cHost = GemmTestData.Random(m * n, 7);
-        float[] biasHost = GemmTestData.Random(n, 8);
-        float[] expected = (float[])cHost.Clone();
-        GemmReference.Multiply(shape, aHost, bHost, expected, 2f, -1f, biasHost, Activation.Relu);
-        using var a = accelerator.Allocate<float>(aHost);
-        using var b = accelerator.Allocate<float>(bHost);
-        using var c = accelerator.Allocate<float>(cHost);
-        using var bias = accelerator.Allocate<float>(biasHost);
-        accelerator.Launch(n, m, SimpleGemmKernel.For(shape, a.View, b.View, c.View, GemmEpilogue.Create(n, 2f, -1f, bias.View, Activation.Relu)));
-        GemmTestData.AssertClose(expected, c.ToArray(), k, termScale: 2f);
     }
 
     [TestCase(SparseGemmTests.Format.Csr, 1)]
