@@ -96,11 +96,21 @@ internal static unsafe class CpuRows
     }
 
     /// <summary>Applies the row epilogue to <c>y[0..n)</c>, the finished sums of <paramref name="row"/>.</summary>
-    public static void Finish(float* y, int n, int row, in RowEpilogue epilogue)
+    public static void Finish(float* y, int n, int row, in RowEpilogue epilogue) => new HostRowEpilogue(epilogue).Finish(y, n, row);
+
+    /// <summary>A row epilogue with the host addresses of its views found once: ILGPU's host indexer checks
+    /// every access, which a loop over rows should not pay per row or per element.</summary>
+    public readonly struct HostRowEpilogue(in RowEpilogue epilogue)
     {
-        float scale = epilogue.Scale.Length != 0 ? Pointer(epilogue.Scale)[row] : 1f;
-        float bias = epilogue.Bias.Length != 0 ? Pointer(epilogue.Bias)[row] : 0f;
-        for (int j = 0; j < n; j++)
-            y[j] = RowEpilogue.Apply(epilogue, y[j], scale, bias);
+        private readonly RowEpilogue epilogue = epilogue;
+        private readonly float* scale = Pointer(epilogue.Scale), bias = Pointer(epilogue.Bias);
+
+        /// <summary>Applies the epilogue to <c>y[0..n)</c>, the finished sums of <paramref name="row"/>.</summary>
+        public void Finish(float* y, int n, int row)
+        {
+            float rowScale = scale != null ? scale[row] : 1f, rowBias = bias != null ? bias[row] : 0f;
+            for (int j = 0; j < n; j++)
+                y[j] = RowEpilogue.Apply(epilogue, y[j], rowScale, rowBias);
+        }
     }
 }
