@@ -112,14 +112,13 @@ public static class QuantizedGemm
         if (accelerator.IsHostAddressable())
         {
             float* outputRows = Cpu.CpuRows.Pointer(output.Y), scales = Cpu.CpuRows.Pointer(output.WeightScales);
-            var epilogue = new Cpu.CpuRows.HostRowEpilogue(output.Epilogue);
             if (!CpuQuantizedGemm.TryRun(accelerator, operands, weights.Rows, n, sevenBitActivations, (row, sums) =>
                 {
                     float scale = scales[row] * output.ActivationScale;
                     float* outputRow = outputRows + (long)row * n;
                     for (int j = 0; j < n; j++)
                         outputRow[j] = scale * sums[j];
-                    epilogue.Finish(outputRow, n, row);
+                    Cpu.CpuRows.Finish(outputRow, n, row, output.Epilogue);
                 }))
                 accelerator.Launch(n, weights.Rows, new QuantizedGemmKernel { Operands = operands, Output = output });
             return;
