@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops;
 
@@ -23,6 +24,18 @@ internal static class OperandChecks
         where T : unmanaged
     {
         if (output.Overlaps(input) && !output.SameMemoryAs(input))
-            throw new ArgumentException($"{outputName} partly overlaps {inputName}; pass the same view (in place) or disjoint views.", outputName);
+            throw PartialOverlap(inputName, outputName);
     }
+
+    /// <summary>Throws when <paramref name="output"/> overlaps <paramref name="input"/> other than exactly; for ILGPU views.</summary>
+    public static void DisjointOrSame<T>(ArrayView<T> input, ArrayView<T> output,
+        [CallerArgumentExpression(nameof(input))] string inputName = "", [CallerArgumentExpression(nameof(output))] string outputName = "")
+        where T : unmanaged
+    {
+        if (output.Overlaps(input) && !output.SameMemoryAs(input))
+            throw PartialOverlap(inputName, outputName);
+    }
+
+    private static ArgumentException PartialOverlap(string inputName, string outputName)
+        => new($"{outputName} partly overlaps {inputName}; pass the same view (in place) or disjoint views.", outputName);
 }

@@ -74,8 +74,8 @@ internal struct FloatArithmeticKernel : IKernel1D
 internal struct DoubleArithmeticKernel : IKernel1D
 {
     /// <summary>Pairs (a, b).</summary>
-    public View<double> Input;
-    public View<double> Output;
+    public ArrayView<double> Input;
+    public ArrayView<double> Output;
 
     public void Execute(int index)
     {
@@ -162,8 +162,8 @@ internal struct DoubleComparisonKernel : IKernel1D
 internal struct RemainderKernel : IKernel1D
 {
     /// <summary>Pairs (a, b).</summary>
-    public View<float> Input;
-    public View<double> Output;
+    public ArrayView<float> Input;
+    public ArrayView<double> Output;
 
     public void Execute(int index)
     {

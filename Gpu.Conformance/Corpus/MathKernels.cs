@@ -23,8 +23,8 @@ internal struct SqrtKernel : IKernel1D
 /// <summary>MathF.Exp and MathF.Log.</summary>
 internal struct ExpLogKernel : IKernel1D
 {
-    public View<float> Input;
-    public View<float> Output;
+    public ArrayView<float> Input;
+    public ArrayView<float> Output;
 
     public void Execute(int index)
     {
@@ -38,8 +38,8 @@ internal struct ExpLogKernel : IKernel1D
 internal struct PowKernel : IKernel1D
 {
     /// <summary>Pairs (base, exponent).</summary>
-    public View<float> Input;
-    public View<float> Output;
+    public ArrayView<float> Input;
+    public ArrayView<float> Output;
 
     public void Execute(int index) => Output[index] = MathF.Pow(Input[2 * index], Input[2 * index + 1]);
 }
@@ -47,8 +47,8 @@ internal struct PowKernel : IKernel1D
 /// <summary>MathF.Sin, Cos and Tanh.</summary>
 internal struct TrigKernel : IKernel1D
 {
-    public View<float> Input;
-    public View<float> Output;
+    public ArrayView<float> Input;
+    public ArrayView<float> Output;
 
     public void Execute(int index)
     {
@@ -62,8 +62,8 @@ internal struct TrigKernel : IKernel1D
 /// <summary>Math.Exp, Log, Pow, Sin, Cos, Tanh on double.</summary>
 internal struct DoubleTranscendentalKernel : IKernel1D
 {
-    public View<double> Input;
-    public View<double> Output;
+    public ArrayView<double> Input;
+    public ArrayView<double> Output;
 
     public void Execute(int index)
     {

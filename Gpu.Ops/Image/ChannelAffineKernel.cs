@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Image;
 
@@ -8,11 +9,11 @@ namespace Gpu.Ops.Image;
 public struct ChannelAffineKernel : IKernel1D
 {
     /// <summary>The input.</summary>
-    public View<float> Input;
+    public ArrayView<float> Input;
     /// <summary>The output (may be the input).</summary>
-    public View<float> Output;
+    public ArrayView<float> Output;
     /// <summary>Per-channel scale and shift.</summary>
-    public View<float> Scale, Shift;
+    public ArrayView<float> Scale, Shift;
     /// <summary>Elements between consecutive channels' runs, and the channel count.</summary>
     public int ChannelDivisor, Channels;
     /// <summary>The activation.</summary>
@@ -43,7 +44,7 @@ public struct ChannelAffineKernel : IKernel1D
         if (!preferPortableKernel && accelerator.IsHostAddressable())
             ElementwiseCpu.ChannelAffine(kernel);
         else
-            accelerator.Launch(kernel.Input.Length, kernel);
+            accelerator.Launch(checked((int)kernel.Input.Length), kernel);
     }
 
     /// <summary>Runs the affine over a dense image, the channel geometry taken from its strides
@@ -63,7 +64,7 @@ public struct ChannelAffineKernel : IKernel1D
         ImageStrides strides, int channels, Activation activation, bool preferPortableKernel = false)
         => Launch(accelerator, new ChannelAffineKernel
         {
-            Input = input, Output = output, Scale = scale, Shift = shift, ChannelDivisor = strides.Channel, Channels = channels,
+            Input = input.AsArrayView(), Output = output.AsArrayView(), Scale = scale.AsArrayView(), Shift = shift.AsArrayView(), ChannelDivisor = strides.Channel, Channels = channels,
             Activation = activation.Kind, Slope = activation.Slope,
         }, preferPortableKernel);
 

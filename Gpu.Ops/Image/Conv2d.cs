@@ -156,7 +156,7 @@ public sealed class Conv2d : IDisposable
 
     private Conv2dDirectKernel DirectKernel(View<float> input, View<float> output, TensorLayout layout, View<float> residual) => new()
     {
-        Input = input, Weights = weights.View, Scale = scale.View, Shift = shift.View, Residual = residual, Output = output,
+        Input = input.AsArrayView(), Weights = weights.ArrayView, Scale = scale.ArrayView, Shift = shift.ArrayView, Residual = residual.AsArrayView(), Output = output.AsArrayView(),
         InStrides = ImageStrides.Of(layout, Shape.InChannels, Shape.Height, Shape.Width),
         OutStrides = ImageStrides.Of(layout, Shape.OutChannels, Shape.OutHeight, Shape.OutWidth),
         InChannels = Shape.InChannels, OutChannels = Shape.OutChannels, Height = Shape.Height, Width = Shape.Width,

@@ -8,15 +8,15 @@ namespace Gpu.Ops.Image;
 public struct Conv2dDirectKernel : IKernel3D
 {
     /// <summary>The input image.</summary>
-    public View<float> Input;
+    public ArrayView<float> Input;
     /// <summary>(O, C, KH, KW) weights.</summary>
-    public View<float> Weights;
+    public ArrayView<float> Weights;
     /// <summary>Per-output-channel epilogue scale and shift.</summary>
-    public View<float> Scale, Shift;
+    public ArrayView<float> Scale, Shift;
     /// <summary>Added after the activation when not empty; laid out like the output.</summary>
-    public View<float> Residual;
+    public ArrayView<float> Residual;
     /// <summary>The output image.</summary>
-    public View<float> Output;
+    public ArrayView<float> Output;
     /// <summary>Strides of input and output.</summary>
     public ImageStrides InStrides, OutStrides;
     /// <summary>Geometry.</summary>
@@ -59,24 +59,6 @@ public struct Conv2dDirectKernel : IKernel3D
 public static class ConvEpilogueMath
 {
     /// <summary><c>act(sum·scale + shift)</c>, plus <c>residual[at]</c> when the residual view is not empty.</summary>
-    /// <param name="sum">The convolution sum.</param>
-    /// <param name="scale">The channel's scale.</param>
-    /// <param name="shift">The channel's shift.</param>
-    /// <param name="activation">The activation.</param>
-    /// <param name="slope">The LeakyReLU slope.</param>
-    /// <param name="residual">Residual values, or an empty view.</param>
-    /// <param name="at">The output element's offset.</param>
-    /// <returns>The value stored.</returns>
-    public static float Finish(float sum, float scale, float shift, ActivationKind activation, float slope, View<float> residual, int at)
-    {
-        float value = Gpu.Ops.Activation.Apply(activation, slope, sum * scale + shift);
-        if (residual.Length > 0)
-            value += residual[at];
-        return value;
-    }
-
-    /// <summary><c>act(sum·scale + shift)</c>, plus <c>residual[at]</c> when the residual view is not empty:
-    /// the form for kernels on ILGPU's views (the direct kernel still reads the project's, above).</summary>
     /// <param name="sum">The convolution sum.</param>
     /// <param name="scale">The channel's scale.</param>
     /// <param name="shift">The channel's shift.</param>

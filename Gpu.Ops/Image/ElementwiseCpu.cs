@@ -85,7 +85,7 @@ internal static unsafe class ElementwiseCpu
     /// The output is the input or disjoint from it (<see cref="ChannelAffineKernel.Launch(Accelerator, ChannelAffineKernel, bool)"/> refuses partial overlaps).</summary>
     public static void ChannelAffine(ChannelAffineKernel kernel)
     {
-        int length = kernel.Input.Length, channels = kernel.Channels, divisor = kernel.ChannelDivisor;
+        int length = (int)kernel.Input.Length, channels = kernel.Channels, divisor = kernel.ChannelDivisor;
         if (divisor > 1)
         {
             ForEachPart(length / divisor, divisor, PartLength, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (_, plane, start, count) =>

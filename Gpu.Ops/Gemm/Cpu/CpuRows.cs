@@ -29,17 +29,13 @@ internal static unsafe class CpuRows
     /// im2col matrix has as many columns as pixels) has far more tiles than rows. Each tile is first
     /// copied into the thread's scratch, since X's rows lie a power of two apart for square images
     /// and the same columns of K rows would otherwise evict each other from the same cache sets.</summary>
-    public static void ForEachColumnTile(View<float> x, int k, int n, ColumnTileBody body) => ForEachColumnTile((nint)Pointer(x), k, n, body);
-
-    /// <summary>As <see cref="ForEachColumnTile(View{float}, int, int, ColumnTileBody)"/>, for X as an ILGPU view.</summary>
-    public static void ForEachColumnTile(ArrayView<float> x, int k, int n, ColumnTileBody body) => ForEachColumnTile((nint)Pointer(x), k, n, body);
-
-    private static void ForEachColumnTile(nint x, int k, int n, ColumnTileBody body)
+    public static void ForEachColumnTile(ArrayView<float> x, int k, int n, ColumnTileBody body)
     {
+        nint xAddress = (nint)Pointer(x);
         int tiles = (n + ColumnTile - 1) / ColumnTile;
         ForEachRowRange(tiles, (first, end) =>
         {
-            float* source = (float*)x;
+            float* source = (float*)xAddress;
             float* tile = ThreadScratch.PackedB((long)k * ColumnTile);
             for (int index = first; index < end; index++)
             {
@@ -96,15 +92,24 @@ internal static unsafe class CpuRows
     }
 
     /// <summary>Applies the row epilogue to <c>y[0..n)</c>, the finished sums of <paramref name="row"/>.</summary>
-    /// <remarks>Optimized from its first call (see the class remarks): ILGPU's host indexer, which reads the
-    /// row's scale and bias here, is a costly call in tier-0 code and free once inlined into optimized code;
-    /// without this a layer's early calls paid it on every row.</remarks>
+    /// <remarks>Optimized from its first call: in tier-0 code ILGPU's host view members are costly calls, and a
+    /// layer's early calls would pay them on every row.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Finish(float* y, int n, int row, in RowEpilogue epilogue)
+    public static void Finish(float* y, int n, int row, in RowEpilogue epilogue) => new HostRowEpilogue(epilogue).Finish(y, n, row);
+
+    /// <summary>A row epilogue with the host addresses of its views found once: ILGPU's host indexer checks
+    /// every access, which a loop over rows should not pay per row or per element.</summary>
+    public readonly struct HostRowEpilogue(in RowEpilogue epilogue)
     {
-        float scale = epilogue.Scale.Length != 0 ? Pointer(epilogue.Scale)[row] : 1f;
-        float bias = epilogue.Bias.Length != 0 ? Pointer(epilogue.Bias)[row] : 0f;
-        for (int j = 0; j < n; j++)
-            y[j] = RowEpilogue.Apply(epilogue, y[j], scale, bias);
+        private readonly RowEpilogue epilogue = epilogue;
+        private readonly float* scale = Pointer(epilogue.Scale), bias = Pointer(epilogue.Bias);
+
+        /// <summary>Applies the epilogue to <c>y[0..n)</c>, the finished sums of <paramref name="row"/>.</summary>
+        public void Finish(float* y, int n, int row)
+        {
+            float rowScale = scale != null ? scale[row] : 1f, rowBias = bias != null ? bias[row] : 0f;
+            for (int j = 0; j < n; j++)
+                y[j] = RowEpilogue.Apply(epilogue, y[j], rowScale, rowBias);
+        }
     }
 }

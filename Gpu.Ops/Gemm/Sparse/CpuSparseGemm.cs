@@ -16,17 +16,16 @@ internal static unsafe class CpuSparseGemm
     {
         if (!CpuRows.IsSupported || !accelerator.IsHostAddressable())
             return false;
+        var csr = new CsrRows(kernel);
         int n = kernel.N;
         if (n == 1)
         {
             CpuRows.ForEachRowRange(rows, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
             {
-                int* pointers = CpuRows.Pointer(kernel.RowPointers), columns = CpuRows.Pointer(kernel.ColumnIndices);
-                float* values = CpuRows.Pointer(kernel.Values), x = CpuRows.Pointer(kernel.X), y = CpuRows.Pointer(kernel.Y);
                 for (int row = first; row < end; row++)
                 {
-                    y[row] = GatherDot(values, columns, x, pointers[row], pointers[row + 1]);
-                    CpuRows.Finish(y + row, 1, row, kernel.Epilogue);
+                    csr.Y[row] = GatherDot(csr.Values, csr.Columns, csr.X, csr.Pointers[row], csr.Pointers[row + 1]);
+                    csr.Epilogue.Finish(csr.Y + row, 1, row);
                 }
             });
             return true;
@@ -37,30 +36,38 @@ internal static unsafe class CpuSparseGemm
             CpuRows.ForEachRowRange(rows, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
             {
                 for (int row = first; row < end; row++)
-                    AccumulateRow(kernel, row, 0, n, CpuRows.Pointer(kernel.X));
+                    AccumulateRow(csr, row, 0, n, csr.X);
             });
             return true;
         }
-        CpuRows.ForEachColumnTile(kernel.X, kernel.X.Length / n, n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, width, tile) =>
+        CpuRows.ForEachColumnTile(kernel.X, (int)(kernel.X.Length / n), n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, width, tile) =>
         {
             for (int row = 0; row < rows; row++)
-                AccumulateRow(kernel, row, start, width, tile);
+                AccumulateRow(csr, row, start, width, tile);
         });
         return true;
+    }
+
+    /// <summary>The host addresses of a CSR product's views, found once per call: ILGPU's host indexer
+    /// checks every access, which the row loops should not pay per row.</summary>
+    private readonly struct CsrRows(in CsrGemmKernel kernel)
+    {
+        public readonly int* Pointers = CpuRows.Pointer(kernel.RowPointers), Columns = CpuRows.Pointer(kernel.ColumnIndices);
+        public readonly float* Values = CpuRows.Pointer(kernel.Values), X = CpuRows.Pointer(kernel.X), Y = CpuRows.Pointer(kernel.Y);
+        public readonly int N = kernel.N;
+        public readonly CpuRows.HostRowEpilogue Epilogue = new(kernel.Epilogue);
     }
 
     /// <summary>Columns [start, start + width) of one output row: each non-zero adds its scaled row of
     /// <paramref name="xRows"/> (rows <paramref name="width"/> floats apart), then the epilogue.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AccumulateRow(in CsrGemmKernel kernel, int row, int start, int width, float* xRows)
+    private static void AccumulateRow(in CsrRows csr, int row, int start, int width, float* xRows)
     {
-        int* pointers = CpuRows.Pointer(kernel.RowPointers), columns = CpuRows.Pointer(kernel.ColumnIndices);
-        float* values = CpuRows.Pointer(kernel.Values);
-        float* yRow = CpuRows.Pointer(kernel.Y) + (long)row * kernel.N + start;
+        float* yRow = csr.Y + (long)row * csr.N + start;
         new Span<float>(yRow, width).Clear();
-        for (int p = pointers[row]; p < pointers[row + 1]; p++)
-            CpuRows.Axpy(yRow, values[p], xRows + (long)columns[p] * width, width);
-        CpuRows.Finish(yRow, width, row, kernel.Epilogue);
+        for (int p = csr.Pointers[row]; p < csr.Pointers[row + 1]; p++)
+            CpuRows.Axpy(yRow, csr.Values[p], xRows + (long)csr.Columns[p] * width, width);
+        csr.Epilogue.Finish(yRow, width, row);
     }
 
     /// <summary>Σ values[p]·x[columns[p]] over [p, stop): eight non-zeros per gather, two
@@ -94,6 +101,7 @@ internal static unsafe class CpuSparseGemm
         if (!CpuRows.IsSupported || !accelerator.IsHostAddressable())
             return false;
         const int width = BlockSparseMatrix.BlockWidth;
+        var epilogue = new CpuRows.HostRowEpilogue(kernel.Epilogue);
         CpuRows.ForEachRowRange(rows, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
         {
             int* pointers = CpuRows.Pointer(kernel.BlockPointers), starts = CpuRows.Pointer(kernel.BlockColumns);
@@ -139,7 +147,7 @@ internal static unsafe class CpuSparseGemm
                             CpuRows.Axpy(yRow, w[t], x + (long)(start + t) * n, n);
                     }
                 }
-                CpuRows.Finish(yRow, n, row, kernel.Epilogue);
+                epilogue.Finish(yRow, n, row);
             }
         });
         return true;

@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm.Sparse;
 
@@ -62,9 +63,9 @@ public readonly record struct ConvGeometry(int Channels, int Height, int Width, 
 public struct Im2ColKernel : IKernel2D
 {
     /// <summary>One image, C×H×W.</summary>
-    public View<float> Input;
+    public ArrayView<float> Input;
     /// <summary>PatchLength × OutputPositions.</summary>
-    public View<float> Columns;
+    public ArrayView<float> Columns;
     /// <summary>Input height.</summary>
     public int Height;
     /// <summary>Input width.</summary>
@@ -91,7 +92,7 @@ public struct Im2ColKernel : IKernel2D
     /// <returns>The kernel.</returns>
     public static Im2ColKernel For(ConvGeometry geometry, View<float> input, View<float> columns) => new()
     {
-        Input = input, Columns = columns, Height = geometry.Height, Width = geometry.Width,
+        Input = input.AsArrayView(), Columns = columns.AsArrayView(), Height = geometry.Height, Width = geometry.Width,
         KernelHeight = geometry.KernelHeight, KernelWidth = geometry.KernelWidth, Stride = geometry.Stride,
         Padding = geometry.Padding, Dilation = geometry.Dilation, OutputWidth = geometry.OutputWidth, OutputPositions = geometry.OutputPositions,
     };

@@ -32,8 +32,8 @@ public static class SparseGemm
         var (rowPointers, columnIndices) = weights.CheckedStructure();
         var kernel = new CsrGemmKernel
         {
-            RowPointers = rowPointers, ColumnIndices = columnIndices, Values = weights.Values.View,
-            X = x, Y = y, N = n, Epilogue = RowEpilogue.Create(scale, bias, activation),
+            RowPointers = rowPointers.AsArrayView(), ColumnIndices = columnIndices.AsArrayView(), Values = weights.Values.ArrayView,
+            X = x.AsArrayView(), Y = y.AsArrayView(), N = n, Epilogue = RowEpilogue.Create(scale, bias, activation),
         };
         if (accelerator.IsHostAddressable() && CpuSparseGemm.TryMultiply(accelerator, kernel, weights.Rows))
             return;
@@ -61,8 +61,8 @@ public static class SparseGemm
         var (blockPointers, blockColumns) = weights.CheckedStructure();
         var kernel = new BlockSparseGemmKernel
         {
-            BlockPointers = blockPointers, BlockColumns = blockColumns, Values = weights.Values.View,
-            X = x, Y = y, N = n, K = weights.Columns, Epilogue = RowEpilogue.Create(bias, activation),
+            BlockPointers = blockPointers.AsArrayView(), BlockColumns = blockColumns.AsArrayView(), Values = weights.Values.ArrayView,
+            X = x.AsArrayView(), Y = y.AsArrayView(), N = n, K = weights.Columns, Epilogue = RowEpilogue.Create(bias, activation),
         };
         if (accelerator.IsHostAddressable() && CpuSparseGemm.TryMultiply(accelerator, kernel, weights.Rows))
             return;

@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm.Sparse;
 
@@ -7,15 +8,15 @@ namespace Gpu.Ops.Gemm.Sparse;
 public struct CsrGemmKernel : IKernel2D
 {
     /// <summary>Row offsets.</summary>
-    public View<int> RowPointers;
+    public ArrayView<int> RowPointers;
     /// <summary>Column of each non-zero.</summary>
-    public View<int> ColumnIndices;
+    public ArrayView<int> ColumnIndices;
     /// <summary>The non-zeros.</summary>
-    public View<float> Values;
+    public ArrayView<float> Values;
     /// <summary>X, K×N.</summary>
-    public View<float> X;
+    public ArrayView<float> X;
     /// <summary>Y, Rows×N.</summary>
-    public View<float> Y;
+    public ArrayView<float> Y;
     /// <summary>Columns of X and Y.</summary>
     public int N;
     /// <summary>Bias and activation.</summary>
@@ -39,15 +40,15 @@ public struct CsrGemmKernel : IKernel2D
 public struct BlockSparseGemmKernel : IKernel2D
 {
     /// <summary>Row offsets into the blocks.</summary>
-    public View<int> BlockPointers;
+    public ArrayView<int> BlockPointers;
     /// <summary>First column of each block.</summary>
-    public View<int> BlockColumns;
+    public ArrayView<int> BlockColumns;
     /// <summary>Eight values per block.</summary>
-    public View<float> Values;
+    public ArrayView<float> Values;
     /// <summary>X, K×N.</summary>
-    public View<float> X;
+    public ArrayView<float> X;
     /// <summary>Y, Rows×N.</summary>
-    public View<float> Y;
+    public ArrayView<float> Y;
     /// <summary>Columns of X and Y.</summary>
     public int N;
     /// <summary>Columns of W (rows of X): blocks past it are zero padding and must not read X.</summary>

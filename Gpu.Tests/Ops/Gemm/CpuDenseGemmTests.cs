@@ -57,7 +57,8 @@ public sealed class CpuDenseGemmTests
 }
 
 /// <summary>The portable kernel launched directly, so it stays covered on devices where
-/// <see cref="DenseGemm"/> picks a faster path.</summary>
+/// <see cref="DenseGemm"/> picks a faster path, and on ILGPU's CPU accelerator.</summary>
+[TestFixtureSource(typeof(TestDevices), nameof(TestDevices.FixturesWithIlgpuCpu))]
 public sealed class SimpleGemmKernelTests(string deviceName) : DeviceTest(deviceName)
 {
     [TestCase(9, 14, 6, false, true)]

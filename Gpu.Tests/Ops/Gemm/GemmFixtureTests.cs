@@ -126,7 +126,7 @@ public sealed class GemmFixtureTests(string deviceName) : DeviceTest(deviceName)
                 if (path == LinearPath.Csr)
                     SparseGemm.Multiply(Accelerator, csr, columns.View, result.View, batch, biasView, activation);
                 else
-                    Accelerator.Launch(batch, fanOut, new CsrGemmKernel { RowPointers = csr.RowPointers.View, ColumnIndices = csr.ColumnIndices.View, Values = csr.Values.View, X = columns.View, Y = result.View, N = batch, Epilogue = epilogue });
+                    Accelerator.Launch(batch, fanOut, new CsrGemmKernel { RowPointers = csr.RowPointers.ArrayView, ColumnIndices = csr.ColumnIndices.ArrayView, Values = csr.Values.ArrayView, X = columns.ArrayView, Y = result.ArrayView, N = batch, Epilogue = epilogue });
                 Accelerator.Synchronize();
                 break;
             }
@@ -136,7 +136,7 @@ public sealed class GemmFixtureTests(string deviceName) : DeviceTest(deviceName)
                 if (path == LinearPath.BlockSparse)
                     SparseGemm.Multiply(Accelerator, blocks, columns.View, result.View, batch, biasView, activation);
                 else
-                    Accelerator.Launch(batch, fanOut, new BlockSparseGemmKernel { BlockPointers = blocks.BlockPointers.View, BlockColumns = blocks.BlockColumns.View, Values = blocks.Values.View, X = columns.View, Y = result.View, N = batch, K = fanIn, Epilogue = epilogue });
+                    Accelerator.Launch(batch, fanOut, new BlockSparseGemmKernel { BlockPointers = blocks.BlockPointers.ArrayView, BlockColumns = blocks.BlockColumns.ArrayView, Values = blocks.Values.ArrayView, X = columns.ArrayView, Y = result.ArrayView, N = batch, K = fanIn, Epilogue = epilogue });
                 Accelerator.Synchronize();
                 break;
             }

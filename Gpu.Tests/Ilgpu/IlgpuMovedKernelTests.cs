@@ -1,0 +1,143 @@
+using Gpu.Core;
+using Gpu.Core.Ilgpu;
+using Gpu.Ops;
+using Gpu.Ops.Gemm;
+using Gpu.Ops.Gemm.Sparse;
+using Gpu.Ops.Image;
+using Gpu.Tests.Ops.Gemm;
+using Gpu.Tests.Ops.Image;
+
+namespace Gpu.Tests.Ilgpu;
+
+/// <summary>(a) of issue 12 for the portable convolution, channel affine, sparse and im2col kernels: on the
+/// CPU engines their ops take SIMD paths, so each kernel is launched here on ILGPU's CPU accelerator
+/// (directly, or through its op's portable path) and compared with an independent reference (PyTorch's
+/// convolution fixtures, the double-accumulating GEMM reference, the CPU engine's host im2col). The simple
+/// GEMM kernel runs there in <see cref="Ops.Gemm.SimpleGemmKernelTests"/>.</summary>
+[NonParallelizable]
+public sealed class IlgpuMovedKernelTests
+{
+    private Accelerator accelerator = null!;
+
+    [OneTimeSetUp]
+    public void Open() => accelerator = IlgpuCpuDevice.Instance.Open();
+
+    [OneTimeTearDown]
+    public void Close() => accelerator.Dispose();
+
+    [Test]
+    public void TheKernelsMovedHereAreWrittenWithIlgpuViews()
+        => Assert.Multiple(() =>
+        {
+            Assert.That(IlgpuKernels.Ops, Is.SupersetOf(new[]
+            {
+                typeof(ChannelAffineKernel), typeof(Conv2dDirectKernel), typeof(SimpleGemmKernel), typeof(Im2ColKernel),
+                typeof(CsrGemmKernel), typeof(BlockSparseGemmKernel),
+            }));
+            Assert.That(IlgpuKernels.All.Select(t => t.Name), Is.SupersetOf(new[]
+            {
+                "DoubleArithmeticKernel", "RemainderKernel", "ExpLogKernel", "PowKernel", "TrigKernel", "DoubleTranscendentalKernel",
+            }));
+        });
+
+    [TestCaseSource(typeof(ConvFixtures), nameof(ConvFixtures.Cases))]
+    public void DirectConvolutionMatchesPyTorch(string name)
+    {
+        var (shape, input, weights, epilogue, residual, expected) = ConvFixtures.Load(name);
+        foreach (var layout in new[] { TensorLayout.RowMajor, TensorLayout.Nhwc })
+        {
+            bool nhwc = layout == TensorLayout.Nhwc;
+            using var conv = new Conv2d(accelerator, shape, weights, epilogue);
+            using var inputBuffer = accelerator.Allocate<float>(nhwc ? ImageTestData.ToNhwc(input, shape.Batch, shape.InChannels, shape.Height, shape.Width) : input);
+            using var output = accelerator.Allocate<float>(shape.OutputLength);
+            using var residualBuffer = accelerator.Allocate<float>(residual is null ? [] : nhwc ? ImageTestData.ToNhwc(residual, shape.Batch, shape.OutChannels, shape.OutHeight, shape.OutWidth) : residual);
+            conv.Forward(inputBuffer.View, output.View, layout, residualBuffer.View, Conv2dPath.Direct);
+            float[] result = output.ToArray();
+            ImageTestData.AssertClose(expected, nhwc ? ImageTestData.ToNchw(result, shape.Batch, shape.OutChannels, shape.OutHeight, shape.OutWidth) : result,
+                ConvFixtures.Absolute, ConvFixtures.Relative, $"{name} {layout}");
+        }
+    }
+
+    [TestCase(TensorLayout.RowMajor, ActivationKind.LeakyRelu, false)]
+    [TestCase(TensorLayout.Nhwc, ActivationKind.Relu, true)]
+    [TestCase(TensorLayout.RowMajor, ActivationKind.Sigmoid, true)]
+    public void ChannelAffineKernelMatchesTheHost(TensorLayout layout, ActivationKind kind, bool inPlace)
+    {
+        const int n = 2, c = 3, h = 5, w = 7;
+        float[] scale = ImageTestData.Random(c, 12, -2f, 2f), shift = ImageTestData.Random(c, 13, -1f, 1f);
+        float[] input = ImageTestData.RandomWithSpecials(n * c * h * w, 14);
+        var activation = new Activation(kind, -1.5f);
+        var strides = ImageStrides.Of(layout, c, h, w);
+        int ChannelOf(int i) => layout == TensorLayout.Nhwc ? i % c : i / (h * w) % c;
+        float[] expected = [.. input.Select((x, i) => activation.Apply(x * scale[ChannelOf(i)] + shift[ChannelOf(i)]))];
+        using var source = accelerator.Allocate<float>(input);
+        using var result = accelerator.Allocate<float>(input.Length);
+        using var scales = accelerator.Allocate<float>(scale);
+        using var shifts = accelerator.Allocate<float>(shift);
+        var target = inPlace ? source : result;
+        ChannelAffineKernel.Launch(accelerator, source.View, target.View, scales.View, shifts.View, strides, c, activation, preferPortableKernel: true);
+        ImageTestData.AssertActivated(expected, target.ToArray(), kind, $"{layout} {activation}");
+    }
+
+    [Test]
+    public void ChannelAffineOnIlgpuViewsRefusesAPartialOverlapAndAForeignView()
+    {
+        using var data = accelerator.Allocate<float>(12);
+        using var scales = accelerator.Allocate<float>(2);
+        using var cpu = Devices.Open("cpu");
+        using var foreign = cpu.Allocate<float>(2);
+        var kernel = new ChannelAffineKernel
+        {
+            Input = data.ArrayView.SubView(0, 8), Output = data.ArrayView.SubView(4, 8), Scale = scales.ArrayView, Shift = scales.ArrayView, ChannelDivisor = 4, Channels = 2,
+        };
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => ChannelAffineKernel.Launch(accelerator, kernel), Throws.ArgumentException.With.Message.Contains("partly overlaps"));
+            Assert.That(() => ChannelAffineKernel.Launch(accelerator, kernel with { Output = data.ArrayView.SubView(0, 8), Shift = foreign.ArrayView }),
+                Throws.ArgumentException.With.Message.Contains("another accelerator"));
+        });
+    }
+
+    [TestCase(SparseGemmTests.Format.Csr, 1)]
+    [TestCase(SparseGemmTests.Format.Csr, 5)]
+    [TestCase(SparseGemmTests.Format.Block, 1)]
+    [TestCase(SparseGemmTests.Format.Block, 5)]
+    public void SparseKernelMatchesTheMaskedDenseReference(SparseGemmTests.Format format, int n)
+    {
+        const int m = 13, k = 37;
+        float[] dense = GemmTestData.Random(m * k, 11);
+        bool[] keep = SparseGemmTests.MaskOf(m * k, 0.7, 12);
+        float[] xHost = GemmTestData.Random(k * n, 13), biasHost = GemmTestData.Random(m, 14);
+        float[] expected = SparseGemmTests.MaskedReference(dense, keep, m, k, xHost, n, biasHost, Activation.Leaky(0.2f));
+        using var x = accelerator.Allocate<float>(xHost);
+        using var y = accelerator.Allocate<float>(m * n);
+        using var bias = accelerator.Allocate<float>(biasHost);
+        var epilogue = RowEpilogue.Create(bias.View, Activation.Leaky(0.2f));
+        if (format == SparseGemmTests.Format.Csr)
+        {
+            using var w = CsrMatrix.FromDense(accelerator, dense, m, k, keep);
+            accelerator.Launch(n, m, new CsrGemmKernel { RowPointers = w.RowPointers.ArrayView, ColumnIndices = w.ColumnIndices.ArrayView, Values = w.Values.ArrayView, X = x.ArrayView, Y = y.ArrayView, N = n, Epilogue = epilogue });
+        }
+        else
+        {
+            using var w = BlockSparseMatrix.FromDense(accelerator, dense, m, k, keep);
+            accelerator.Launch(n, m, new BlockSparseGemmKernel { BlockPointers = w.BlockPointers.ArrayView, BlockColumns = w.BlockColumns.ArrayView, Values = w.Values.ArrayView, X = x.ArrayView, Y = y.ArrayView, N = n, K = k, Epilogue = epilogue });
+        }
+        GemmTestData.AssertClose(expected, y.ToArray(), k);
+    }
+
+    [Test]
+    public void Im2ColKernelMatchesTheHostUnfold()
+    {
+        var geometry = new ConvGeometry(Channels: 3, Height: 9, Width: 11, KernelHeight: 3, KernelWidth: 3, Stride: 2, Padding: 2, Dilation: 2);
+        float[] image = GemmTestData.Random(3 * 9 * 11, 23);
+        using var cpu = Devices.Open("cpu");
+        using var hostImage = cpu.Allocate<float>(image);
+        using var hostColumns = cpu.Allocate<float>((long)geometry.PatchLength * geometry.OutputPositions);
+        Im2Col.Unfold(cpu, geometry, hostImage.View, hostColumns.View);
+        using var imageBuffer = accelerator.Allocate<float>(image);
+        using var columns = accelerator.Allocate<float>((long)geometry.PatchLength * geometry.OutputPositions);
+        accelerator.Launch(geometry.OutputPositions, geometry.PatchLength, Im2ColKernel.For(geometry, imageBuffer.View, columns.View));
+        Assert.That(columns.ToArray(), Is.EqualTo(hostColumns.ToArray()));
+    }
+}
