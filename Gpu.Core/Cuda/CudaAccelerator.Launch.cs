@@ -86,9 +86,21 @@ internal sealed unsafe partial class CudaAccelerator
             for (int i = 0; i < arguments.Length; i++)
                 parameters[i] = &values[i].Bits;
             using var scope = Context.Enter();
-            Driver.Check(Driver.cuLaunchKernel(program.Function, (uint)gridX, (uint)gridY, (uint)gridZ,
-                    (uint)geometry.LocalX, (uint)geometry.LocalY, (uint)geometry.LocalZ, 0, stream, parameters, null),
-                $"Launching {program.Kernel.EntryPoint} on {device.Name}");
+            var timer = OpenKernelTimer as CudaKernelTimer;
+            var events = timer?.Begin(stream);
+            int launched = Driver.cuLaunchKernel(program.Function, (uint)gridX, (uint)gridY, (uint)gridZ,
+                (uint)geometry.LocalX, (uint)geometry.LocalY, (uint)geometry.LocalZ, 0, stream, parameters, null);
+            if (events is { } pair)
+            {
+                if (launched == CudaResultNames.Success)
+                    timer!.End(pair, stream);
+                else
+                    timer!.Discard(pair);
+            }
+            Driver.Check(launched, $"Launching {program.Kernel.EntryPoint} on {device.Name}");
         }
     }
+
+    /// <summary>A region timed by an event pair around each launch.</summary>
+    private protected override KernelTimer CreateKernelTimer() => new CudaKernelTimer(this);
 }

@@ -85,6 +85,33 @@ public sealed class CudaAcceleratorTests(string deviceName)
     }
 
     [Test]
+    public void KernelTimerTimesLaunchesOnAStreamWithinTheStreamsEvents()
+    {
+        const int length = 1 << 20;
+        float[] y = [.. Enumerable.Range(0, length).Select(i => (i % 9) * 0.25f)];
+        using var ys = Accelerator.Allocate<float>(y);
+        var doubling = new Gpu.Conformance.Kernels.SaxpyKernel { X = ys.ArrayView, Y = ys.ArrayView, A = 1f };
+        using var stream = CudaStream.Create(Accelerator);
+        stream.Launch(length, doubling);
+        stream.Synchronize();
+
+        using var timer = Accelerator.StartKernelTimer() ?? throw new AssertionException("a CUDA device has a device clock");
+        using var start = stream.Record();
+        stream.Launch(length, doubling);
+        stream.Launch(length, doubling);
+        using var end = stream.Record();
+        var kernels = timer.Stop();
+        double around = end.MillisecondsSince(start);
+
+        TestContext.Out.WriteLine($"two kernels: {kernels.Elapsed.TotalMilliseconds:F4} ms of kernel time, {around:F4} ms between the stream's events");
+        Assert.That(kernels.Kernels, Is.EqualTo(2));
+        Assert.That(kernels.Elapsed, Is.GreaterThan(TimeSpan.Zero));
+        // Each pair lies within the outer events; 2 µs covers the event clock's 0.5 µs resolution at four readings.
+        Assert.That(kernels.Elapsed.TotalMilliseconds, Is.LessThanOrEqualTo(around + 0.002));
+        Assert.That(ys.ToArray(), Is.EqualTo(y.Select(v => v * 8f)));
+    }
+
+    [Test]
     public void StreamsOrderedByAnEventSeeEachOthersWrites()
     {
         const int length = 4096;

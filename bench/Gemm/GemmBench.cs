@@ -74,7 +74,7 @@ public static class GemmBench
                     // The peer script's counts (tools/reference/bench_gemm.py), so both sides get as many chances.
                     var timing = Measure.Runs(accelerator, () => DenseGemm.Multiply(accelerator, shape, a.View, b.View, c.View),
                         warmups: 3, runs: size > 1024 ? 5 : 10);
-                    double seconds = timing.Min, gflops = shape.Flops / seconds / 1e9;
+                    double seconds = timing.Min, gflops = shape.Flops / timing.DeviceSeconds / 1e9;
                     var clblast = ClBlastPeer.Supports(accelerator) ? TimeClBlast(output, accelerator, shape, a, b, c, size > 1024 ? 5 : 10) : null;
                     BenchLog.Record(new("gemm", $"sgemm {size}", device.Name, timing, Work(shape), Peer(peerSeconds, "torch.mm"),
                         OtherPeers: clblast is null ? null : [clblast]));
