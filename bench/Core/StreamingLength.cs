@@ -37,7 +37,8 @@ public static partial class StreamingLength
     public static long LastLevelCacheBytes { get; } = OperatingSystem.IsLinux() ? Math.Max(0, Sysconf(Level3CacheSizeName)) : 0;
 
     /// <summary>How the length was chosen, for reports.</summary>
-    public static string Description => LastLevelCacheBytes > 0
+    public static string Description => QuickMode.Enabled ? "short vectors under --quick, which the caches can hold"
+        : LastLevelCacheBytes > 0
         ? $"vectors spanning at least twice the {LastLevelCacheBytes / (1 << 20)} MiB last-level cache"
         : "vectors of at least 16 M elements (the last-level cache size is unknown)";
 
