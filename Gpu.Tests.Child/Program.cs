@@ -44,7 +44,15 @@ public static class Program
         ["view-of-other-accelerator"] = args => ViewOfOtherAccelerator(args[0], args[1]),
         ["csr-column-out-of-range"] = args => CorruptCsr(args[0], rowPointers: false),
         ["csr-last-row-pointer-past-end"] = args => CorruptCsr(args[0], rowPointers: true),
+        ["small-op-sweep"] = args => RunOn(args[0], SmallOpSweep.Run),
+        ["deliberately-wrong-kernel"] = args => RunOn(args[0], accelerator => { DeliberatelyWrongKernels.All[args[1]](accelerator); return "launched"; }),
     };
+
+    private static string RunOn(string device, Func<Accelerator, string> work)
+    {
+        using var accelerator = Devices.Open(device);
+        return work(accelerator);
+    }
 
     private static string DivideAfterDiscovery()
     {

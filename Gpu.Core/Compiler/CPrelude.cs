@@ -60,11 +60,13 @@ internal static class CPrelude
         GPUC_FN ullong gpuc_f64_to_u64(double v) { return !(v > -1.0) ? (ullong)0 : v >= 0x1p64 ? ~(ullong)0 : (ullong)v; }
         """;
 
-    /// <summary>OpenCL 1.2 has no float atomic add: a compare-exchange loop on the bits, per address space.</summary>
+    /// <summary>OpenCL 1.2 has no float atomic add: a compare-exchange loop on the bits, per address space.
+    /// The first read is atomic too (an OR of zero): a plain load racing with another item's
+    /// compare-exchange is a data race under OpenCL's memory model, which Oclgrind reports.</summary>
     public const string OpenCLFloatAtomics = """
         #define GPUC_ATOMIC_ADD_F32(space) \
             GPUC_FN float gpuc_atomic_add_f32_##space(volatile __##space float* target, float value) { \
-                uint seen = GPUC_AS_UINT(*target); \
+                uint seen = atomic_or((volatile __##space uint*)target, 0u); \
                 for (;;) { \
                     uint previous = atomic_cmpxchg((volatile __##space uint*)target, seen, GPUC_AS_UINT(GPUC_AS_FLOAT(seen) + value)); \
                     if (previous == seen) return GPUC_AS_FLOAT(seen); \

@@ -24,29 +24,37 @@ public sealed record ChildReport(int ExitCode, string Outcome, string Details, s
 /// and copied beside the tests, through the dotnet host that runs the tests.</summary>
 public static class ChildProcess
 {
-    public static ChildReport Run(string scenario, IReadOnlyList<string>? arguments = null, IReadOnlyDictionary<string, string>? environment = null)
+    public static ChildReport Run(string scenario, IReadOnlyList<string>? arguments = null, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? limit = null)
     {
-        string assembly = Path.Combine(AppContext.BaseDirectory, "Gpu.Tests.Child.dll");
+        var (exitCode, output, error) = Exec("Gpu.Tests.Child.dll", [scenario, .. arguments ?? []], environment, limit ?? TimeSpan.FromMinutes(2));
+        string[] lines = output.Split('\n', 2);
+        return new ChildReport(exitCode, lines[0].Trim(), lines.Length > 1 ? lines[1].Trim() : "", error.Trim());
+    }
+
+    /// <summary>Runs an assembly built beside the tests (the scenario host, gpuc) and returns its exit
+    /// code and output; one that runs past <paramref name="limit"/> is killed and a <see cref="TimeoutException"/>.</summary>
+    public static (int ExitCode, string Output, string Error) Exec(string assemblyFile, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment, TimeSpan limit)
+    {
         var start = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in (string[])["exec", assembly, scenario, .. arguments ?? []])
+        foreach (string argument in (string[])["exec", Path.Combine(AppContext.BaseDirectory, assemblyFile), .. arguments])
             start.ArgumentList.Add(argument);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
             start.Environment[name] = value;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("The child process did not start.");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{assemblyFile} did not start.");
+        // Both streams drain while the limit runs, so a child that hangs is killed rather than waited for.
         var error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        var output = process.StandardOutput.ReadToEndAsync();
+        if (!process.WaitForExit(limit))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"Scenario {scenario} ran past two minutes.");
+            throw new TimeoutException($"{assemblyFile} {string.Join(' ', arguments)} ran past {limit}.");
         }
-        string[] lines = output.Split('\n', 2);
-        return new ChildReport(process.ExitCode, lines[0].Trim(), lines.Length > 1 ? lines[1].Trim() : "", error.Result.Trim());
+        return (process.ExitCode, output.Result, error.Result);
     }
 
     /// <summary>The dotnet executable of the running runtime: the shared framework lives in

@@ -4,12 +4,12 @@ using System.Numerics.Tensors;
 namespace Gpu.Bench.Core;
 
 /// <summary>The streaming bandwidth the host delivers right now, as STREAM's triad measures it: y = a·x + y
-/// over 64 MiB vectors with the library's SIMD kernel (TensorPrimitives), one slice per logical core. The
+/// over vectors larger than the last-level cache (<see cref="StreamingLength"/>) with the library's SIMD kernel (TensorPrimitives), one slice per logical core. The
 /// CPU engine's saxpy kernel runs one element per call and is bound by instructions rather than memory,
 /// so it alone would put the CPU's bandwidth peak below what its own SIMD paths and PyTorch reach.</summary>
 public static class HostBandwidthProbe
 {
-    private const int Length = 1 << 24;
+    private static readonly int Length = StreamingLength.For([]);
 
     /// <summary>What the probe runs, for reports.</summary>
     public static string Description => $"host triad y = a·x + y (TensorPrimitives.MultiplyAdd), n = {Length:N0}, 12 bytes per element, one slice per logical core, fastest of 5 runs";

@@ -7,11 +7,11 @@ namespace Gpu.Bench.Core;
 /// <summary>Measures each device's peaks before the suites run, so every result can be judged
 /// against what the device delivers now rather than only against its specification: FMA
 /// throughput (the host FMA probe for the CPU device, whose kernels are .NET code; an FMA-chain
-/// kernel elsewhere, and on OpenCL devices also a hand-written kernel of explicit vectors, the larger counting) and streaming bandwidth (the saxpy kernel on 64 MiB vectors, and on the CPU also the host's SIMD triad, the larger counting; saxpy's counted
+/// kernel elsewhere, and on OpenCL devices also a hand-written kernel of explicit vectors, the larger counting) and streaming bandwidth (the saxpy kernel on vectors larger than the last-level cache, <see cref="StreamingLength"/>, and on the CPU also the host's SIMD triad, the larger counting; saxpy's counted
 /// bytes are all moved: y is read before it is written, so no write-allocate traffic goes uncounted).</summary>
 public static class PeakProbe
 {
-    private const int BandwidthLength = 1 << 24, ChainIterations = 256;
+    private const int ChainIterations = 256;
 
     private struct FmaChains : IKernel1D
     {
@@ -41,7 +41,8 @@ public static class PeakProbe
     public static MeasuredPeaks Measure(TextWriter output, Device device, FmaReading? hostFma)
     {
         using var accelerator = device.Open();
-        double gbps = Bandwidth(accelerator);
+        int bandwidthLength = StreamingLength.For([device]);
+        double gbps = Bandwidth(accelerator, bandwidthLength);
         var (gflops, computeProbe) = device.Kind == DeviceKind.Cpu && hostFma is { } fma
             ? (fma.AllCores, $"host FMA probe: {HostFmaProbe.Description}")
             : (FmaKernel(accelerator, device), $"FMA-chain kernel: 8 chains × {ChainIterations} FMAs per work item, the smallest kernel time of the timed runs (wall time where the engine has no device clock)");
@@ -52,7 +53,7 @@ public static class PeakProbe
             computeProbe = $"the larger of the {computeProbe} ({gflops:F1} GFLOP/s) and an OpenCL C kernel of 8 float{width} fma chains per work item ({vector:F1} GFLOP/s)";
             gflops = Math.Max(gflops, vector);
         }
-        string bandwidthProbe = $"saxpy kernel, n = {BandwidthLength:N0}, 12 bytes per element, the smallest kernel time of the timed runs (wall time where the engine has no device clock)";
+        string bandwidthProbe = $"saxpy kernel, n = {bandwidthLength:N0}, 12 bytes per element, the smallest kernel time of the timed runs (wall time where the engine has no device clock)";
         if (device.Kind == DeviceKind.Cpu)
         {
             double triad = HostBandwidthProbe.Measure();
@@ -64,14 +65,14 @@ public static class PeakProbe
         return new(gflops, gbps, computeProbe, bandwidthProbe);
     }
 
-    private static double Bandwidth(Accelerator accelerator)
+    private static double Bandwidth(Accelerator accelerator, int length)
     {
-        var host = new float[BandwidthLength];
+        var host = new float[length];
         using var x = accelerator.Allocate<float>(host);
         using var y = accelerator.Allocate<float>(host);
         var kernel = new SaxpyBench.Saxpy { X = x.View, Y = y.View, A = 0.5f };
-        var timing = Gpu.Bench.Measure.Runs(accelerator, () => accelerator.Launch(BandwidthLength, kernel), warmups: 2, runs: 5);
-        return 3.0 * sizeof(float) * BandwidthLength / timing.DeviceSeconds / 1e9;
+        var timing = Gpu.Bench.Measure.Runs(accelerator, () => accelerator.Launch(length, kernel), warmups: 2, runs: 5);
+        return 3.0 * sizeof(float) * length / timing.DeviceSeconds / 1e9;
     }
 
     private static double FmaKernel(Accelerator accelerator, Device device)

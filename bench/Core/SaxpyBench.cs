@@ -42,33 +42,37 @@ public static class SaxpyBench
         public void Execute(int index) => Y[index] = MathF.Sqrt(Y[index]) - 1f;
     }
 
-    /// <summary>Measures every device and the PyTorch CPU peer; prints one table.</summary>
+    /// <summary>Measures every device and the PyTorch CPU peer; prints one table. The vectors exceed
+    /// the host's last-level cache (<see cref="StreamingLength"/>), every timed run is waited for, and
+    /// the result of all runs is checked, so a figure is memory bandwidth of work that was done.</summary>
     /// <param name="output">Where the report goes.</param>
     /// <param name="devices">The devices to measure.</param>
     public static void Run(TextWriter output, IReadOnlyList<Device> devices)
     {
-        int length = QuickMode.Pick(1 << 24, 1 << 20);
+        int length = StreamingLength.For(devices);
         double bytesPerCall = 3.0 * sizeof(float) * length;
-        output.WriteLine($"saxpy: y = a·x + y, float32, n = {length:N0} ({bytesPerCall / (1 << 20):F0} MiB moved per call)");
+        output.WriteLine($"saxpy: y = a·x + y, float32, n = {length:N0} ({bytesPerCall / (1 << 20):F0} MiB moved per call; {StreamingLength.Description})");
         var (peer, unavailable) = PyTorchPeer.Run("bench_saxpy.py", [length.ToString(CultureInfo.InvariantCulture), Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)], Environment.ProcessorCount);
         double? peerGBps = peer?.GetProperty("gbps").GetDouble();
         output.WriteLine(peerGBps is { } p
             ? $"  PyTorch peer (CPU, {Environment.ProcessorCount} threads, y.add_(x, alpha)): {p:F1} GB/s"
             : $"  PyTorch peer unavailable: {unavailable}");
         output.WriteLine($"  {"device",-10} {"min ms",9} {"median ms",9} {"kernel ms",9} {"GB/s",9} {"% peak",7} {"× PyTorch",10}  (GB/s from the kernel time where the device has a clock)");
-        var host = Enumerable.Range(0, length).Select(i => (i & 1023) * 0.001f).ToArray();
+        var host = Enumerable.Range(0, length).Select(StartValue).ToArray();
         foreach (var device in devices)
         {
             using var accelerator = device.Open();
             using var x = accelerator.Allocate<float>(host);
             using var y = accelerator.Allocate<float>(host);
-            var kernel = new Saxpy { X = x.View, Y = y.View, A = 0.5f };
-            Report("", device.Name, Measure.Runs(accelerator, () => accelerator.Launch(length, kernel)));
-            var ilgpuKernel = new IlgpuSaxpy { X = x.ArrayView, Y = y.ArrayView, A = 0.5f };
-            Report(", ILGPU views", $"{device.Name} AV", Measure.Runs(accelerator, () => accelerator.Launch(length, ilgpuKernel)));
+            int calls = 0;
+            var kernel = new Saxpy { X = x.View, Y = y.View, A = Scale };
+            Report("", device.Name, Measure.Runs(accelerator, () => { accelerator.Launch(length, kernel); calls++; }));
+            var ilgpuKernel = new IlgpuSaxpy { X = x.ArrayView, Y = y.ArrayView, A = Scale };
+            Report(", ILGPU views", $"{device.Name} AV", Measure.Runs(accelerator, () => { accelerator.Launch(length, ilgpuKernel); calls++; }));
 
             void Report(string variant, string label, Timing timing)
             {
+                CheckResult(device.Name + variant, y.ToArray(), calls);
                 double gbps = bytesPerCall / timing.DeviceSeconds / 1e9;
                 // Two flops an element as well as the bytes, so saxpy sits on the roofline's bandwidth slope.
                 BenchLog.Record(new("saxpy", $"n = {length:N0}{variant}", device.Name, timing, new Work(Flops: 2.0 * length, Bytes: bytesPerCall),
@@ -81,6 +85,27 @@ public static class SaxpyBench
         }
         foreach (var device in devices.Where(d => d.Kind != DeviceKind.Cpu))
             ReportCompileCost(output, device);
+    }
+
+    private const float Scale = 0.5f;
+
+    private static float StartValue(int index) => (index & 1023) * 0.001f;
+
+    /// <summary>Checks <paramref name="y"/> after <paramref name="calls"/> saxpy calls against the host's
+    /// recurrence at a prime stride and at the last element (which a short launch would miss): a
+    /// figure of work that was skipped or cut short is no figure.</summary>
+    private static void CheckResult(string run, float[] y, int calls)
+    {
+        const int sampleStride = 4093;
+        foreach (int index in Enumerable.Range(0, (y.Length + sampleStride - 1) / sampleStride).Select(i => i * sampleStride).Append(y.Length - 1))
+        {
+            float x = StartValue(index), expected = x;
+            for (int call = 0; call < calls; call++)
+                expected = Scale * x + expected;
+            // A device may fuse the multiply-add: up to an ulp or so a call apart from the host's rounding.
+            if (Math.Abs(y[index] - expected) > 1e-6f * calls * Math.Max(1f, Math.Abs(expected)))
+                throw new InvalidOperationException($"saxpy on {run}: y[{index}] = {y[index]:R} after {calls} calls, expected {expected:R}; the timed runs did not all complete");
+        }
     }
 
     private static void ReportCompileCost(TextWriter output, Device device)

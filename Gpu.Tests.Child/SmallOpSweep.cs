@@ -1,0 +1,240 @@
+using Gpu.Core;
+using Gpu.Ops;
+using Gpu.Ops.Gemm;
+using Gpu.Ops.Gemm.Quantized;
+using Gpu.Ops.Gemm.Sparse;
+using Gpu.Ops.Image;
+using Gpu.Ops.Sequence;
+
+namespace Gpu.Tests.Child;
+
+/// <summary>Every op of Gpu.Ops once at a small size, each device kernel path it has on a GPU-class
+/// device: what a memory checker (Oclgrind) watches. Sizes are not multiples of the kernels' tiles,
+/// so the edge handling runs too. Results are checked by the op tests, not here: this sweep is for
+/// out-of-bounds accesses, uninitialised reads and races, which a right answer can hide.</summary>
+public static class SmallOpSweep
+{
+    /// <summary>The ops by name.</summary>
+    public static IReadOnlyList<(string Name, Action<Buffers> Run)> All { get; } =
+    [
+        ("dense-gemm-simple", a => Gemm(a, new GemmShape(7, 9, 5))),
+        ("dense-gemm-tiled", a => Gemm(a, new GemmShape(37, 45, 29))),
+        ("dense-gemm-tiled-transposed", a => Gemm(a, new GemmShape(33, 40, 21, TransposeA: true, TransposeB: true))),
+        ("conv2d-direct", a => Conv(a, Conv2dPath.Direct, TensorLayout.RowMajor)),
+        ("conv2d-direct-nhwc", a => Conv(a, Conv2dPath.Direct, TensorLayout.Nhwc)),
+        ("conv2d-tiled", a => Conv(a, Conv2dPath.Tiled, TensorLayout.RowMajor)),
+        ("elementwise", Elementwise_),
+        ("softmax", a => Softmax.Forward(a.Accelerator, a.Filled(5 * 11), a.Empty(5 * 11), 5, 11, logarithm: true)),
+        ("ctc-greedy", a => CtcGreedy.Decode(a.Accelerator, a.Filled(6 * 2 * 5), 6, 2, 5)),
+        ("max-pool", MaxPool),
+        ("layout-conversion", Layouts),
+        ("color-conversion", Colors),
+        ("bicubic-resize", a => BicubicResize.Forward(a.Accelerator, a.Filled(2 * 3 * 7 * 9), a.Empty(2 * 3 * 13 * 17), TensorLayout.RowMajor, 2, 3, 7, 9, 13, 17)),
+        ("adaptive-normalization", Normalization),
+        ("sparse-gemm", SparseProducts),
+        ("sparse-conv2d", SparseConvolutions),
+        ("im2col", a => Im2Col.Unfold(a.Accelerator, Geometry, a.Filled(Geometry.Channels * Geometry.Height * Geometry.Width),
+            a.Empty((long)Geometry.PatchLength * Geometry.OutputPositions))),
+        ("quantized-gemm", QuantizedProducts),
+        ("codebook-gemm", CodebookProduct),
+        ("lstm", Lstm_),
+        ("sru", Sru_),
+    ];
+
+    private static readonly ConvGeometry Geometry = new(3, 9, 7, 3, 3, Padding: 1);
+
+    /// <summary>Runs every op; a failing op is reported and the rest still run.</summary>
+    /// <returns>One line per op: its name and <c>ran</c>, or what it threw.</returns>
+    public static string Run(Accelerator accelerator)
+    {
+        var lines = new List<string>();
+        foreach (var (name, run) in All)
+        {
+            try
+            {
+                using var buffers = new Buffers(accelerator);
+                run(buffers);
+                accelerator.Synchronize();
+                lines.Add($"{name} ran");
+            }
+            catch (Exception e)
+            {
+                lines.Add($"{name} threw {e.GetType().FullName}: {e.Message.ReplaceLineEndings(" ")}");
+            }
+        }
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>Values in [−1, 1) from a fixed sequence.</summary>
+    private static float[] Values(long length) => [.. Enumerable.Range(0, (int)length).Select(i => (i * 7919 % 2003) / 1001.5f - 1f)];
+
+    private static void Gemm(Buffers buffers, GemmShape shape)
+    {
+        var accelerator = buffers.Accelerator;
+        var c = buffers.Filled((long)shape.M * shape.N);
+        DenseGemm.Multiply(accelerator, shape, buffers.Filled((long)shape.M * shape.K), buffers.Filled((long)shape.K * shape.N), c,
+            alpha: 0.5f, beta: 1f, bias: buffers.Filled(shape.N), activation: Activation.Leaky(0.1f));
+        using var packed = DenseGemm.PackB(accelerator, shape, buffers.Filled((long)shape.K * shape.N));
+        DenseGemm.Multiply(accelerator, shape, buffers.Filled((long)shape.M * shape.K), packed, c);
+    }
+
+    private static void Conv(Buffers buffers, Conv2dPath path, TensorLayout layout)
+    {
+        var accelerator = buffers.Accelerator;
+        var shape = Conv2dShape.Same(2, 5, 19, 21, 6, 3);
+        using var conv = new Conv2d(accelerator, shape, Values(shape.WeightLength), new Conv2dEpilogue { Bias = Values(shape.OutChannels), Activation = Activation.Relu });
+        conv.Forward(buffers.Filled(shape.InputLength), buffers.Empty(shape.OutputLength), layout,
+            residual: buffers.Filled(shape.OutputLength), path: path);
+        var strided = shape with { Stride = 2, Dilation = 2, Padding = Padding2d.Symmetric(2) };
+        using var stridedConv = new Conv2d(accelerator, strided, Values(strided.WeightLength));
+        stridedConv.Forward(buffers.Filled(strided.InputLength), buffers.Empty(strided.OutputLength), layout, path: path);
+    }
+
+    private static void Elementwise_(Buffers buffers)
+    {
+        var accelerator = buffers.Accelerator;
+        const int length = 1000;
+        var output = buffers.Empty(length);
+        Elementwise.Activate(accelerator, buffers.Filled(length), output, Activation.Relu);
+        Elementwise.Scale(accelerator, buffers.Filled(length), output, 3f);
+        Elementwise.Add(accelerator, buffers.Filled(length), buffers.Filled(length), output, 0.5f, 2f, Activation.Leaky(0.2f));
+        Elementwise.Clamp(accelerator, buffers.Filled(length), output, -0.5f, 0.5f);
+    }
+
+    private static void MaxPool(Buffers buffers)
+    {
+        var accelerator = buffers.Accelerator;
+        var shape = new MaxPool2dShape(2, 3, 9, 11, 3, 3, 2, 2, Padding2d.Symmetric(1));
+        foreach (var layout in new[] { TensorLayout.RowMajor, TensorLayout.Nhwc })
+            MaxPool2d.Forward(accelerator, shape, buffers.Filled(shape.InputLength), buffers.Empty(shape.OutputLength), layout, preferPortableKernel: true);
+    }
+
+    private static void Layouts(Buffers buffers)
+    {
+        var accelerator = buffers.Accelerator;
+        const int batch = 2, channels = 3, height = 5, width = 7;
+        ImageLayoutConversion.Convert(accelerator, buffers.Filled(batch * channels * height * width), TensorLayout.RowMajor,
+            buffers.Empty(batch * channels * height * width), TensorLayout.Nhwc, batch, channels, height, width, preferPortableKernel: true);
+        ImageLayoutConversion.ToTimeMajor(accelerator, buffers.Filled(batch * channels * width), TensorLayout.Nhwc,
+            buffers.Empty(batch * channels * width), batch, channels, width, preferPortableKernel: true);
+    }
+
+    private static void Colors(Buffers buffers)
+    {
+        var accelerator = buffers.Accelerator;
+        const int batch = 2, height = 5, width = 9, length = batch * 3 * height * width;
+        ColorConversion.RgbToYCbCr(accelerator, buffers.Filled(length), buffers.Empty(length), TensorLayout.RowMajor, batch, height, width, preferPortableKernel: true);
+        ColorConversion.YCbCrToRgb(accelerator, buffers.Filled(length), buffers.Empty(length), TensorLayout.Nhwc, batch, height, width, preferPortableKernel: true);
+    }
+
+    private static void Normalization(Buffers buffers)
+    {
+        var accelerator = buffers.Accelerator;
+        const int channels = 4, batch = 2, height = 5, width = 6, length = batch * channels * height * width;
+        var norm = new AdaptiveNormalization(0.7f, 0.3f, Values(channels), Values(channels), 1e-5f) { PreferPortableKernels = true };
+        norm.ForwardBatch(accelerator, buffers.Filled(length), buffers.Empty(length), TensorLayout.RowMajor, batch, height, width, Activation.Relu);
+        float[] variance = [.. Values(channels).Select(v => v * v + 0.5f)];
+        norm.ForwardFolded(accelerator, buffers.Filled(length), buffers.Empty(length), TensorLayout.Nhwc, batch, height, width, Values(channels), variance);
+    }
+
+    private static void SparseProducts(Buffers buffers)
+    {
+        var accelerator = buffers.Accelerator;
+        const int rows = 13, columns = 19, n = 5;
+        float[] dense = Values(rows * columns);
+        using var csr = CsrMatrix.FromDense(accelerator, dense, rows, columns, 0.3f);
+        SparseGemm.Multiply(accelerator, csr, buffers.Filled(columns * n), buffers.Empty(rows * n), n, buffers.Filled(rows), Activation.Relu, buffers.Filled(rows));
+        using var blocks = BlockSparseMatrix.FromDense(accelerator, dense, rows, columns, 0.3f);
+        SparseGemm.Multiply(accelerator, blocks, buffers.Filled(columns * n), buffers.Empty(rows * n), n, buffers.Filled(rows), Activation.Relu);
+    }
+
+    private static void SparseConvolutions(Buffers buffers)
+    {
+        var accelerator = buffers.Accelerator;
+        const int outChannels = 5, batch = 2;
+        float[] dense = Values(outChannels * Geometry.PatchLength);
+        long input = (long)batch * Geometry.Channels * Geometry.Height * Geometry.Width, output = (long)batch * outChannels * Geometry.OutputPositions;
+        using var csr = CsrMatrix.FromDense(accelerator, dense, outChannels, Geometry.PatchLength, 0.3f);
+        SparseConv2d.Forward(accelerator, csr, Geometry, buffers.Filled(input), buffers.Empty(output), batch, buffers.Filled(outChannels));
+        using var blocks = BlockSparseMatrix.FromDense(accelerator, dense, outChannels, Geometry.PatchLength, 0.3f);
+        SparseConv2d.Forward(accelerator, blocks, Geometry, buffers.Filled(input), buffers.Empty(output), batch, buffers.Filled(outChannels));
+    }
+
+    private static void QuantizedProducts(Buffers buffers)
+    {
+        var accelerator = buffers.Accelerator;
+        const int rows = 11, columns = 23, n = 3;
+        using var weights = QuantizedWeights.Quantize(accelerator, Values(rows * columns), rows, columns);
+        QuantizedGemm.MultiplyDynamic(accelerator, weights, buffers.Filled(columns * n), n, buffers.Empty(rows * n), buffers.Filled(rows), Activation.Relu);
+        var activations = buffers.Of<byte>([.. Enumerable.Range(0, columns * n).Select(i => (byte)(i * 37))]);
+        QuantizedGemm.Multiply(accelerator, weights, activations, n, signedActivations: false, zeroPoint: 128, activationScale: 0.01f, buffers.Empty(rows * n));
+        QuantizedGemm.Accumulate(accelerator, weights, activations, n, signedActivations: true, zeroPoint: 0, buffers.Of(new int[rows * n]));
+    }
+
+    private static void CodebookProduct(Buffers buffers)
+    {
+        var accelerator = buffers.Accelerator;
+        const int rows = 9, columns = 21, n = 4, bits = 3;
+        byte[] indices = [.. Enumerable.Range(0, rows * columns).Select(i => (byte)(i * 5 % (1 << bits)))];
+        using var weights = new CodebookWeights(accelerator, indices, Values(1 << bits), rows, columns, bits);
+        CodebookGemm.Multiply(accelerator, weights, buffers.Filled(columns * n), buffers.Empty(rows * n), n, buffers.Filled(rows), Activation.Relu, buffers.Filled(rows));
+    }
+
+    private static Dictionary<string, float[]> Weights(IEnumerable<(string Name, int Length)> names)
+        => names.ToDictionary(w => w.Name, w => Values(w.Length));
+
+    private static void Lstm_(Buffers buffers)
+    {
+        var accelerator = buffers.Accelerator;
+        const int steps = 4, batch = 2;
+        var options = new LstmOptions(InputSize: 5, HiddenSize: 6, ProjectionSize: 3, Layers: 2, Bidirectional: true, Peepholes: true);
+        var weights = Weights(Enumerable.Range(0, options.Layers).SelectMany(l => Enumerable.Range(0, options.Directions).SelectMany(d => options.WeightNames(l, d))));
+        using var lstm = new Lstm(accelerator, options, weights);
+        lstm.Forward(buffers.Filled(steps * batch * options.InputSize), steps, batch, buffers.Empty(steps * batch * options.Directions * options.OutputSize));
+    }
+
+    private static void Sru_(Buffers buffers)
+    {
+        var accelerator = buffers.Accelerator;
+        const int steps = 4, batch = 2;
+        var options = new SruOptions(InputSize: 5, HiddenSize: 6, Bidirectional: true, RecurrentWeights: true);
+        using var sru = new Sru(accelerator, options, Weights(Enumerable.Range(0, options.Directions).SelectMany(options.WeightNames)));
+        sru.Forward(buffers.Filled(steps * batch * options.InputSize), steps, batch, buffers.Empty(steps * batch * options.Directions * options.HiddenSize));
+    }
+
+    /// <summary>The buffers one op uses, freed together when it is done.</summary>
+    public sealed class Buffers(Accelerator accelerator) : IDisposable
+    {
+        private readonly List<IDisposable> owned = [];
+
+        /// <summary>The device the buffers live on.</summary>
+        public Accelerator Accelerator { get; } = accelerator;
+
+        /// <summary>A buffer holding <paramref name="values"/>.</summary>
+        public View<T> Of<T>(T[] values) where T : unmanaged
+        {
+            var buffer = Accelerator.Allocate<T>(values);
+            owned.Add(buffer);
+            return buffer.View;
+        }
+
+        /// <summary>A buffer of <paramref name="length"/> values of the sweep's fixed sequence.</summary>
+        public View<float> Filled(long length) => Of(Values(length));
+
+        /// <summary>An uninitialised buffer for an op's output, so that reading it before writing
+        /// it shows as an uninitialised read.</summary>
+        public View<float> Empty(long length)
+        {
+            var buffer = Accelerator.Allocate<float>(length);
+            owned.Add(buffer);
+            return buffer.View;
+        }
+
+        /// <inheritdoc/>
+        public void Dispose()
+        {
+            foreach (var buffer in owned)
+                buffer.Dispose();
+        }
+    }
+}
