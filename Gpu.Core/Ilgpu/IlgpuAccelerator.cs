@@ -1,6 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
 
 namespace Gpu.Core.Ilgpu;
 
@@ -13,12 +14,15 @@ namespace Gpu.Core.Ilgpu;
 /// those using the project's <see cref="Group"/> are refused.</summary>
 public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
 {
-    // Null when the user owns the context and accelerator (Wrap): disposing this engine leaves them alone.
+    // What disposing this engine disposes: nothing of a caller's (Wrap); the accelerator of a cuda:N
+    // device, whose context the process shares; the accelerator and the private context of ilgpu-cpu.
+    private readonly bool ownsAccelerator;
     private readonly Context? ownedContext;
     private readonly IlgpuKernelLauncher launcher;
+    private CuBlas? cuBlas;
 
-    private IlgpuAccelerator(Device device, ILGPU.Runtime.Accelerator accelerator, Context? ownedContext) : base(device)
-        => (Ilgpu, this.ownedContext, launcher) = (accelerator, ownedContext, new IlgpuKernelLauncher(accelerator));
+    private IlgpuAccelerator(Device device, ILGPU.Runtime.Accelerator accelerator, bool ownsAccelerator, Context? ownedContext) : base(device)
+        => (Ilgpu, this.ownsAccelerator, this.ownedContext, launcher) = (accelerator, ownsAccelerator, ownedContext, new IlgpuKernelLauncher(accelerator));
 
     /// <summary>The ILGPU accelerator it drives: the one to load the user's own ILGPU kernels on, so that
     /// they run on the library's buffers' <see cref="DeviceBuffer{T}.ArrayView"/>s.</summary>
@@ -32,8 +36,12 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
     internal static IlgpuAccelerator OpenCpu(Device device)
     {
         var context = Context.Create(builder => builder.CPU(CpuEmulation).EnableAlgorithms());
-        return new IlgpuAccelerator(device, context.CreateCPUAccelerator(0), context);
+        return new IlgpuAccelerator(device, context.CreateCPUAccelerator(0), ownsAccelerator: true, context);
     }
+
+    /// <summary>Opens an ILGPU CUDA accelerator on <paramref name="device"/>, in the process's shared CUDA context.</summary>
+    internal static IlgpuAccelerator OpenCuda(Cuda.CudaDevice device)
+        => new(device, device.Ilgpu.CreateCudaAccelerator(device.Context), ownsAccelerator: true, ownedContext: null);
 
     /// <summary>An engine over an ILGPU accelerator the caller created and keeps owning: disposing the
     /// engine frees the library's buffers on it but neither the accelerator nor its context.</summary>
@@ -43,7 +51,7 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ObjectDisposedException.ThrowIf(accelerator.IsDisposed, accelerator);
-        return new IlgpuAccelerator(new WrappedIlgpuDevice(accelerator), accelerator, ownedContext: null);
+        return new IlgpuAccelerator(new WrappedIlgpuDevice(accelerator), accelerator, ownsAccelerator: false, ownedContext: null);
     }
 
     /// <summary>The caller's ILGPU buffer as a library buffer, without a copy: ops take its <see cref="DeviceBuffer{T}.View"/>,
@@ -72,6 +80,17 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
         return adopted;
     }
 
+    /// <summary>cuBLAS on this engine's stream when it drives a CUDA accelerator (created on first use, freed with the
+    /// engine); null on other accelerators. Research code may call it too.</summary>
+    public CuBlas? CuBlas
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return Ilgpu is CudaAccelerator cuda ? cuBlas ??= new CuBlas(cuda) : null;
+        }
+    }
+
     /// <inheritdoc/>
     public override void Synchronize()
     {
@@ -79,7 +98,18 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
         Ilgpu.Synchronize();
     }
 
-    private protected override DeviceMemory AllocateMemory(long bytes) => new IlgpuMemory(Ilgpu.Allocate1D<byte>(Math.Max(bytes, 1)), bytes, owned: true);
+    /// <exception cref="DeviceOutOfMemoryException">The device has not that much memory free; the error name is the driver's.</exception>
+    private protected override DeviceMemory AllocateMemory(long bytes)
+    {
+        try
+        {
+            return new IlgpuMemory(Ilgpu.Allocate1D<byte>(Math.Max(bytes, 1)), bytes, owned: true);
+        }
+        catch (CudaException e) when (e.Error == nameof(CudaError.CUDA_ERROR_OUT_OF_MEMORY))
+        {
+            throw new DeviceOutOfMemoryException(e.Error, $"Allocating {bytes} bytes on {Device.Name} failed: {e.Message}");
+        }
+    }
 
     private protected override void Launch1D<TKernel>(int length, in TKernel kernel) => launcher.Launch1D(length, kernel);
 
@@ -91,10 +121,10 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
 
     private protected override void ReleaseDevice()
     {
-        if (ownedContext is null)
-            return;
-        Ilgpu.Dispose();
-        ownedContext.Dispose();
+        cuBlas?.Dispose();
+        if (ownsAccelerator)
+            Ilgpu.Dispose();
+        ownedContext?.Dispose();
     }
 
     /// <summary>One ILGPU buffer, the library's own or one borrowed from the caller; the project's views of it
@@ -165,6 +195,7 @@ internal sealed class IlgpuCpuDevice : Device
         PeakGflops = 0,
         PeakGBps = 0,
         PeakSource = "none: an emulator for correctness",
+        Engine = new DeviceEngine("ILGPU CPU accelerator", "the test-only emulator that checks kernels compile and run under ILGPU"),
     };
 
     public override Gpu.Core.Accelerator Open() => IlgpuAccelerator.OpenCpu(this);
@@ -199,6 +230,7 @@ internal sealed class WrappedIlgpuDevice : Device
         PeakGflops = 0;
         PeakGBps = 0;
         PeakSource = "none: not measured for a caller's accelerator";
+        Engine = new DeviceEngine($"ILGPU {accelerator.AcceleratorType}", "the caller's own ILGPU accelerator, handed in through IlgpuAccelerator.Wrap");
     }
 
     /// <summary>Another engine over the same ILGPU accelerator, still owned by the caller.</summary>
