@@ -61,7 +61,7 @@ internal sealed class CudaBackend : IDeviceBackend
             PeakSource = source,
             Engine = new DeviceEngine("ILGPU CUDA (PTX)", capability is null
                 ? $"compute capability of {device.Name} is newer than ILGPU's PTX backend knows; opening it will fail"
-                : $"ILGPU compiles the kernels to PTX for sm_{major}{minor}; dense GEMM goes through cuBLAS"),
+                : $"ILGPU compiles the kernels to PTX for sm_{major}{minor}; dense GEMM goes through cuBLAS where its library loads"),
             Ilgpu = device,
             Context = context,
             Architecture = major * 10 + minor,

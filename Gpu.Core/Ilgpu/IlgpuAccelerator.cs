@@ -80,16 +80,36 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
         return adopted;
     }
 
-    /// <summary>cuBLAS on this engine's stream when it drives a CUDA accelerator (created on first use, freed with the
-    /// engine); null on other accelerators. Research code may call it too.</summary>
+    /// <summary>cuBLAS on this engine's stream when it drives a CUDA accelerator and the cuBLAS library loads (created
+    /// on first use, freed with the engine); null otherwise, with the reason in <see cref="CuBlasUnavailableReason"/>.
+    /// Research code may call it too.</summary>
     public CuBlas? CuBlas
     {
         get
         {
             ThrowIfDisposed();
-            return Ilgpu is CudaAccelerator cuda ? cuBlas ??= new CuBlas(cuda) : null;
+            if (cuBlas is not null || CuBlasUnavailableReason is not null)
+                return cuBlas;
+            if (Ilgpu is not CudaAccelerator cuda)
+            {
+                CuBlasUnavailableReason = $"{Device.Name} is not a CUDA device";
+                return null;
+            }
+            try
+            {
+                return cuBlas = new CuBlas(cuda);
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or CuBlasException)
+            {
+                // The driver runs ILGPU's kernels; cuBLAS ships with the CUDA toolkit, which a machine may lack.
+                CuBlasUnavailableReason = $"cuBLAS did not load: {e.Message}";
+                return null;
+            }
         }
     }
+
+    /// <summary>Why <see cref="CuBlas"/> is null, once it has been asked for; null while it is available or not yet asked.</summary>
+    public string? CuBlasUnavailableReason { get; private set; }
 
     /// <inheritdoc/>
     public override void Synchronize()

@@ -12,20 +12,22 @@ namespace Gpu.Ops.Gemm;
 /// whose fused epilogue saves the second launch.</summary>
 public static class CublasGemm
 {
-    /// <summary>Whether <paramref name="accelerator"/> is an ILGPU CUDA engine, on which cuBLAS runs.</summary>
-    public static bool IsAvailable(Accelerator accelerator) => accelerator is IlgpuAccelerator { Ilgpu: CudaAccelerator };
+    /// <summary>Whether <paramref name="accelerator"/> is an ILGPU CUDA engine whose cuBLAS loads (see
+    /// <see cref="IlgpuAccelerator.CuBlasUnavailableReason"/> when not).</summary>
+    public static bool IsAvailable(Accelerator accelerator) => accelerator is IlgpuAccelerator { CuBlas: not null };
 
     /// <summary>Computes <c>C = act(α·op(A)·op(B) + β·C + bias)</c> with cuBLAS; the operands are row-major,
     /// as everywhere in the library, and checked as <see cref="DenseGemm.Multiply(Accelerator, GemmShape, View{float}, View{float}, View{float}, float, float, View{float}, Activation)"/> checks them.</summary>
-    /// <exception cref="NotSupportedException">The accelerator is not a CUDA engine.</exception>
+    /// <exception cref="NotSupportedException">The accelerator is not a CUDA engine, or cuBLAS does not load there.</exception>
     /// <exception cref="ArgumentException">A dimension is not positive, a view has the wrong length or
     /// belongs to another accelerator, or C shares memory with another operand.</exception>
     public static void Multiply(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b,
         View<float> c, float alpha = 1f, float beta = 0f, View<float> bias = default, Activation activation = default)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        if (accelerator is not IlgpuAccelerator { Ilgpu: CudaAccelerator } cuda)
-            throw new NotSupportedException($"cuBLAS runs on CUDA devices; {accelerator.Device.Name} is {accelerator.Device.Engine.Name}.");
+        if (accelerator is not IlgpuAccelerator { CuBlas: not null } cuda)
+            throw new NotSupportedException($"cuBLAS runs on CUDA devices where its library loads; {accelerator.Device.Name} is {accelerator.Device.Engine.Name}"
+                + (accelerator is IlgpuAccelerator ilgpu ? $" ({ilgpu.CuBlasUnavailableReason})." : "."));
         DenseGemm.CheckOperands(accelerator, shape, a, b, c, bias);
         MultiplyChecked(cuda, shape, a, b, c, alpha, beta, bias, activation);
     }
@@ -35,8 +37,7 @@ public static class CublasGemm
     internal static void MultiplyChecked(IlgpuAccelerator cuda, GemmShape shape, View<float> a, View<float> b,
         View<float> c, float alpha, float beta, View<float> bias, Activation activation)
     {
-        var blas = cuda.CuBlas ?? throw new NotSupportedException($"{cuda.Device.Name} has no cuBLAS.");
-        blas.Gemm(
+        cuda.CuBlas!.Gemm(
             shape.TransposeB ? CuBlasOperation.Transpose : CuBlasOperation.NonTranspose,
             shape.TransposeA ? CuBlasOperation.Transpose : CuBlasOperation.NonTranspose,
             shape.N, shape.M, shape.K,

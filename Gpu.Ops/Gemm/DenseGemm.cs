@@ -82,7 +82,7 @@ public static class DenseGemm
         var epilogue = GemmEpilogue.Create(shape.N, alpha, beta, bias, activation);
         if (accelerator.IsHostAddressable() && TryMultiplyOnHost(accelerator, shape, a, b, prepacked, c, epilogue))
             return;
-        if (accelerator is IlgpuAccelerator cuda && CublasGemm.IsAvailable(cuda) && TiledGemmKernel.Suits(shape))
+        if (accelerator is IlgpuAccelerator cuda && TiledGemmKernel.Suits(shape) && CublasGemm.IsAvailable(cuda))
         {
             CublasGemm.MultiplyChecked(cuda, shape, a, b, c, alpha, beta, bias, activation);
             return;

