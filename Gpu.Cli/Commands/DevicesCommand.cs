@@ -42,7 +42,7 @@ internal static class DevicesCommand
             console.MarkupLineInterpolated($"[grey]{device.Name}: {device.Engine.Name}, because {device.Engine.Reason}[/]");
             console.MarkupLineInterpolated($"[grey]{device.Name}: peaks from {device.PeakSource}[/]");
             if (device.ReadSensors() is { } sensors)
-                console.MarkupLineInterpolated($"[grey]{device.Name}: now {FormatSensors(sensors)}[/]");
+                console.MarkupLineInterpolated($"[grey]{device.Name}: now {sensors}[/]");
         }
         foreach (var backend in Devices.Backends.Where(b => b.UnavailableReason is not null))
             console.MarkupLineInterpolated($"[yellow]{backend.Backend}: no devices ({backend.UnavailableReason})[/]");
@@ -57,21 +57,6 @@ internal static class DevicesCommand
             return 2;
         }
         return 0;
-    }
-
-    /// <summary>The readings a driver gave, e.g. <c>SM clock 1755 MHz, memory clock 2619 MHz, 71.3 W, 34 °C</c>.</summary>
-    internal static string FormatSensors(DeviceSensors sensors)
-    {
-        var parts = new List<string>();
-        if (sensors.GraphicsClockMHz is { } sm)
-            parts.Add($"SM clock {sm.ToString("F0", CultureInfo.InvariantCulture)} MHz");
-        if (sensors.MemoryClockMHz is { } memory)
-            parts.Add($"memory clock {memory.ToString("F0", CultureInfo.InvariantCulture)} MHz");
-        if (sensors.PowerWatts is { } watts)
-            parts.Add($"{watts.ToString("F1", CultureInfo.InvariantCulture)} W");
-        if (sensors.TemperatureCelsius is { } celsius)
-            parts.Add($"{celsius.ToString("F0", CultureInfo.InvariantCulture)} °C");
-        return parts.Count == 0 ? "no sensor readings" : string.Join(", ", parts);
     }
 
     private static string Format(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Gpu.Core;
 
 /// <summary>Which runtime drives a device.</summary>
@@ -81,4 +83,20 @@ public sealed record DeviceEngine(string Name, string Reason);
 /// <param name="MemoryClockMHz">The memory clock now.</param>
 /// <param name="PowerWatts">The board's power draw now.</param>
 /// <param name="TemperatureCelsius">The GPU's temperature now.</param>
-public sealed record DeviceSensors(double? GraphicsClockMHz, double? MemoryClockMHz, double? PowerWatts, double? TemperatureCelsius);
+public sealed record DeviceSensors(double? GraphicsClockMHz, double? MemoryClockMHz, double? PowerWatts, double? TemperatureCelsius)
+{
+    /// <summary>The readings there are, e.g. <c>SM clock 1755 MHz, memory clock 2619 MHz, 71.3 W, 34 °C</c>.</summary>
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        if (GraphicsClockMHz is { } sm)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"SM clock {sm:F0} MHz"));
+        if (MemoryClockMHz is { } memory)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"memory clock {memory:F0} MHz"));
+        if (PowerWatts is { } watts)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{watts:F1} W"));
+        if (TemperatureCelsius is { } celsius)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{celsius:F0} °C"));
+        return parts.Count == 0 ? "no sensor readings" : string.Join(", ", parts);
+    }
+}

@@ -97,6 +97,10 @@ public static class ReportWriter
         foreach (var d in report.Devices)
             text.AppendLine($"| {report.DeviceLabel(d.Run, d.Name)} | {d.DisplayName} | {d.Engine} | {d.Peaks.Gflops:F1} | {d.NominalGflops:F1} | {d.Peaks.Gbps:F1} | {d.NominalGbps:F1} |");
         text.AppendLine();
+        foreach (var d in report.Devices.Where(d => d.SensorsBefore is not null || d.SensorsAfter is not null))
+            text.AppendLine($"- {report.DeviceLabel(d.Run, d.Name)} sensors (NVML): before {Cell(d.SensorsBefore?.ToString() ?? "none")}; after {Cell(d.SensorsAfter?.ToString() ?? "none")}");
+        if (report.Devices.Any(d => d.SensorsBefore is not null || d.SensorsAfter is not null))
+            text.AppendLine();
         text.AppendLine("Rates use each case's fastest run; % are of the measured peaks (nominal in results.json). A figure above a measured peak is a");
         text.AppendLine("measurement error until explained, and is marked **⚠** (the note says what the suite counts).").AppendLine();
         foreach (var suite in report.Results.GroupBy(r => r.Suite))
