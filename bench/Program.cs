@@ -68,6 +68,7 @@ Console.WriteLine($"devices: {string.Join(", ", devices.Select(d => $"{d.Name} (
 var fmaBefore = PrintFma("before the suites");
 foreach (var backend in Devices.Backends.Where(b => b.UnavailableReason is not null))
     Console.WriteLine($"{backend.Backend}: no devices ({backend.UnavailableReason})");
+Console.WriteLine("ms columns are wall times; an operation's rates on a device with its own clock (OpenCL, CUDA) use its kernel time (docs/benchmarks/README.md)");
 if (QuickMode.Enabled)
     Console.WriteLine("--quick: small sizes and at most 3 timed runs a case, a smoke check rather than figures to quote");
 var sensorsBefore = ReadSensors(devices, "before the suites");

@@ -9,6 +9,7 @@ public abstract class Accelerator : IDisposable
 {
     private readonly HashSet<IDisposable> liveBuffers = [];
     private readonly Lock gate = new();
+    private KernelTimer? openTimer;
     private bool disposed;
 
     /// <summary>Creates the accelerator of a device.</summary>
@@ -155,6 +156,33 @@ public abstract class Accelerator : IDisposable
     /// <summary>Waits until every launch and copy queued so far has finished.</summary>
     public abstract void Synchronize();
 
+    /// <summary>Opens a timed region that reads the device's own clock for every kernel this accelerator
+    /// launches until <see cref="KernelTimer.Stop"/>: the device-side kernel time, to set beside the wall
+    /// time a host stopwatch gives. OpenCL reads its queue's profiling events, CUDA records an event pair
+    /// around each launch; launches outside a region keep no record. Returns null where the engine has no
+    /// device clock (the CPU and ILGPU engines, whose kernels are host code).</summary>
+    /// <exception cref="InvalidOperationException">A region is already open on this accelerator.</exception>
+    public KernelTimer? StartKernelTimer()
+    {
+        ThrowIfDisposed();
+        var timer = CreateKernelTimer();
+        if (timer is not null && Interlocked.CompareExchange(ref openTimer, timer, null) is not null)
+        {
+            timer.Dispose();
+            throw new InvalidOperationException($"A kernel timer is already open on {Device.Name}; stop it before starting another.");
+        }
+        return timer;
+    }
+
+    /// <summary>A new timer of this engine, or null where it has no device clock.</summary>
+    private protected virtual KernelTimer? CreateKernelTimer() => null;
+
+    /// <summary>The open timed region, which launches add their device records to, or null.</summary>
+    private protected KernelTimer? OpenKernelTimer => Volatile.Read(ref openTimer);
+
+    /// <summary>Forgets <paramref name="timer"/> as the open region once it has ended.</summary>
+    internal void CloseKernelTimer(KernelTimer timer) => Interlocked.CompareExchange(ref openTimer, null, timer);
+
     /// <summary>Allocates raw device memory.</summary>
     /// <param name="bytes">Size in bytes.</param>
     private protected abstract DeviceMemory AllocateMemory(long bytes);
@@ -194,6 +222,8 @@ public abstract class Accelerator : IDisposable
         foreach (var buffer in buffers)
             buffer.Dispose();
         disposed = true;
+        // Its records are device objects of the context ReleaseDevice destroys.
+        OpenKernelTimer?.Dispose();
         ReleaseDevice();
         GC.SuppressFinalize(this);
     }

@@ -131,13 +131,47 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
         }
     }
 
-    private protected override void Launch1D<TKernel>(int length, in TKernel kernel) => launcher.Launch1D(length, kernel);
+    private protected override void Launch1D<TKernel>(int length, in TKernel kernel)
+    {
+        var start = MarkIfTimed();
+        launcher.Launch1D(length, kernel);
+        Record(start);
+    }
 
-    private protected override void Launch2D<TKernel>(int width, int height, in TKernel kernel) => launcher.Launch2D(width, height, kernel);
+    private protected override void Launch2D<TKernel>(int width, int height, in TKernel kernel)
+    {
+        var start = MarkIfTimed();
+        launcher.Launch2D(width, height, kernel);
+        Record(start);
+    }
 
-    private protected override void Launch3D<TKernel>(int width, int height, int depth, in TKernel kernel) => launcher.Launch3D(width, height, depth, kernel);
+    private protected override void Launch3D<TKernel>(int width, int height, int depth, in TKernel kernel)
+    {
+        var start = MarkIfTimed();
+        launcher.Launch3D(width, height, depth, kernel);
+        Record(start);
+    }
 
-    private protected override void LaunchGroupedCore<TKernel>(GroupedExtent extent, in TKernel kernel) => launcher.LaunchGrouped(extent, kernel);
+    private protected override void LaunchGroupedCore<TKernel>(GroupedExtent extent, in TKernel kernel)
+    {
+        var start = MarkIfTimed();
+        launcher.LaunchGrouped(extent, kernel);
+        Record(start);
+    }
+
+    /// <summary>Device timers need ILGPU's profiling markers, which its contexts only give when built with profiling:
+    /// the CUDA devices' shared context is; a caller's or the emulator's may not be, and then no timer is offered.</summary>
+    private protected override KernelTimer? CreateKernelTimer() => Ilgpu.Context.Properties.EnableProfiling ? new IlgpuKernelTimer(this) : null;
+
+    private ProfilingMarker? MarkIfTimed() => OpenKernelTimer is IlgpuKernelTimer ? Ilgpu.AddProfilingMarker() : null;
+
+    private void Record(ProfilingMarker? start)
+    {
+        if (start is { } marker && OpenKernelTimer is IlgpuKernelTimer timer)
+            timer.Add((marker, Ilgpu.AddProfilingMarker()));
+        else
+            start?.Dispose();
+    }
 
     private protected override void ReleaseDevice()
     {

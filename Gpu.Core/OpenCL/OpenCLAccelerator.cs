@@ -154,8 +154,24 @@ internal sealed unsafe class OpenCLAccelerator : TranslatingAccelerator<OpenCLPr
             if (launched != OpenCLErrorNames.Success)
                 throw LaunchFailure(program, launched, geometry);
         }
-        RememberLastKernel(completed);
+        try
+        {
+            if (OpenKernelTimer is OpenCLKernelTimer timer)
+            {
+                // Retained before the slot below holds it, since another thread's launch may release it from there.
+                OpenCLApi.Check(Api.clRetainEvent(completed), $"Keeping the event of {program.Kernel.EntryPoint} for the kernel timer");
+                timer.Add(completed);
+            }
+        }
+        finally
+        {
+            RememberLastKernel(completed);
+        }
     }
+
+    /// <summary>A region timed by the queue's profiling events (the queue always profiles, so a launch
+    /// outside a region costs what it did before).</summary>
+    private protected override KernelTimer CreateKernelTimer() => new OpenCLKernelTimer(this, context);
 
     private GpuException LaunchFailure(OpenCLProgram program, int error, in LaunchGeometry geometry)
     {

@@ -70,6 +70,9 @@ public sealed class BenchReportTests
             Assert.That(result.GetProperty("min_seconds").GetDouble(), Is.Positive);
             Assert.That(result.GetProperty("median_seconds").GetDouble(), Is.GreaterThanOrEqualTo(result.GetProperty("min_seconds").GetDouble()));
             Assert.That(result.GetProperty("flags").ValueKind, Is.EqualTo(JsonValueKind.Array));
+            // The CPU engine's kernels are host code: no device clock, so no kernel time, and rates from the wall time.
+            Assert.That(result.GetProperty("kernel_median_seconds").ValueKind, Is.EqualTo(JsonValueKind.Null));
+            Assert.That(result.GetProperty("rate_time").GetString(), Is.EqualTo("wall"));
             bool above = result.GetProperty("percent_measured_compute") is { ValueKind: JsonValueKind.Number } compute && compute.GetDouble() > 100
                 || result.GetProperty("percent_measured_bandwidth") is { ValueKind: JsonValueKind.Number } bandwidth && bandwidth.GetDouble() > 100;
             Assert.That(result.GetProperty("flags").EnumerateArray().Any(f => f.GetString()!.StartsWith("above-measured", StringComparison.Ordinal)), Is.EqualTo(above),
@@ -78,7 +81,7 @@ public sealed class BenchReportTests
         // Every peer is listed, present with its version or absent with the reason, in results.json and report.md.
         string markdown = File.ReadAllText(Path.Combine(quick, "report.md"));
         var peers = run.GetProperty("peers").EnumerateArray().ToArray();
-        Assert.That(peers.Select(p => p.GetProperty("name").GetString()), Is.EquivalentTo(new[] { "PyTorch", "CLBlast", "ONNX Runtime", "OpenCV dnn" }));
+        Assert.That(peers.Select(p => p.GetProperty("name").GetString()), Is.EquivalentTo(new[] { "PyTorch", "CLBlast", "cuBLAS", "ONNX Runtime", "OpenCV dnn" }));
         foreach (var peer in peers)
         {
             string name = peer.GetProperty("name").GetString()!;

@@ -63,7 +63,7 @@ public static class CompressionBench
                             : TimeCan(accelerator, CanWeights.Load(weights), routing, side);
                         double seconds = timing.Min;
                         denseSeconds ??= seconds;
-                        BenchLog.Record(new("compression", $"{label}, {routing}", device.Name, timing, new Work(2 * macs), Note: $"layers {routes}"));
+                        BenchLog.Record(new("compression", $"{label}, {routing}", device.Name, timing, new Work(2 * macs), Note: $"layers {routes}", Scope: CaseScope.EndToEnd));
                         output.WriteLine($"  {device.Name,-10} {model,-11} {setting.Label,-17} {routing.ToString().ToLowerInvariant(),-9} {seconds * 1e3,9:F1} " +
                             $"{2 * macs / seconds / 1e9,8:F1} {denseSeconds.Value / seconds,8:F2}  {routes}");
                     }

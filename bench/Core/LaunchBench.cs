@@ -93,7 +93,7 @@ public static class LaunchBench
     /// <summary>The timed runs of <paramref name="work"/> (followed by a wait), each divided by the launches it makes.</summary>
     private static Timing PerLaunch(Accelerator accelerator, int launches, Action work)
     {
-        var runs = Gpu.Bench.Measure.Runs(accelerator, work, warmups: 1, runs: 7);
+        var runs = Gpu.Bench.Measure.WallRuns(accelerator, work, warmups: 1, runs: 7);
         return new Timing([.. runs.Seconds.Select(seconds => seconds / launches)]);
     }
 }

@@ -44,7 +44,7 @@ public static class PeakProbe
         double gbps = Bandwidth(accelerator);
         var (gflops, computeProbe) = device.Kind == DeviceKind.Cpu && hostFma is { } fma
             ? (fma.AllCores, $"host FMA probe: {HostFmaProbe.Description}")
-            : (FmaKernel(accelerator, device), $"FMA-chain kernel: 8 chains × {ChainIterations} FMAs per work item");
+            : (FmaKernel(accelerator, device), $"FMA-chain kernel: 8 chains × {ChainIterations} FMAs per work item, the smallest kernel time of the timed runs (wall time where the engine has no device clock)");
         if (accelerator is OpenCLAccelerator openCL)
         {
             // The translated kernel is scalar; a vector kernel shows what the device's vector units give where its runtime vectorises poorly.
@@ -52,7 +52,7 @@ public static class PeakProbe
             computeProbe = $"the larger of the {computeProbe} ({gflops:F1} GFLOP/s) and an OpenCL C kernel of 8 float{width} fma chains per work item ({vector:F1} GFLOP/s)";
             gflops = Math.Max(gflops, vector);
         }
-        string bandwidthProbe = $"saxpy kernel, n = {BandwidthLength:N0}, 12 bytes per element, fastest of the timed runs";
+        string bandwidthProbe = $"saxpy kernel, n = {BandwidthLength:N0}, 12 bytes per element, the smallest kernel time of the timed runs (wall time where the engine has no device clock)";
         if (device.Kind == DeviceKind.Cpu)
         {
             double triad = HostBandwidthProbe.Measure();
@@ -71,7 +71,7 @@ public static class PeakProbe
         using var y = accelerator.Allocate<float>(host);
         var kernel = new SaxpyBench.Saxpy { X = x.ArrayView, Y = y.ArrayView, A = 0.5f };
         var timing = Gpu.Bench.Measure.Runs(accelerator, () => accelerator.Launch(BandwidthLength, kernel), warmups: 2, runs: 5);
-        return 3.0 * sizeof(float) * BandwidthLength / timing.Min / 1e9;
+        return 3.0 * sizeof(float) * BandwidthLength / timing.DeviceSeconds / 1e9;
     }
 
     private static double FmaKernel(Accelerator accelerator, Device device)
@@ -81,6 +81,6 @@ public static class PeakProbe
         using var y = accelerator.Allocate<float>(length);
         var kernel = new FmaChains { Y = y.ArrayView, A = 0.999f, B = 0.001f, Iterations = ChainIterations };
         var timing = Gpu.Bench.Measure.Runs(accelerator, () => accelerator.Launch(length, kernel), warmups: 2, runs: 5);
-        return 2.0 * 8 * ChainIterations * length / timing.Min / 1e9;
+        return 2.0 * 8 * ChainIterations * length / timing.DeviceSeconds / 1e9;
     }
 }

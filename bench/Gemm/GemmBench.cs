@@ -79,7 +79,7 @@ public static class GemmBench
                         : () => DenseGemm.Multiply(accelerator, shape, a.View, b.View, c.View);
                     // The peer script's counts (tools/reference/bench_gemm.py), so both sides get as many chances.
                     var timing = Measure.Runs(accelerator, ours, warmups: 3, runs: runs);
-                    double seconds = timing.Min, gflops = shape.Flops / seconds / 1e9;
+                    double seconds = timing.Min, gflops = shape.Flops / timing.DeviceSeconds / 1e9;
                     var devicePeer = ClBlastPeer.Supports(accelerator)
                         ? TimeOnDevicePeer(output, accelerator, shape, c, runs, new(ClBlastPeer.Name, "CLBlastSgemm", ClBlastPeer.Version ?? "?", theirs => ClBlastPeer.Sgemm(accelerator, shape, a.View, b.View, theirs.View)))
                         : cublas

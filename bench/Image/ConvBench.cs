@@ -69,7 +69,7 @@ public static class ConvBench
                 var timing = Measure.Runs(accelerator, () => conv.Forward(input.View, result.View, layout), warmups: 1, runs: 5);
                 double seconds = timing.Min;
                 double cpuMs = ProcessorMilliseconds(accelerator, () => conv.Forward(input.View, result.View, layout));
-                double gflops = shape.Flops / seconds / 1e9;
+                double gflops = shape.Flops / timing.DeviceSeconds / 1e9;
                 string label = $"{channels}→{channels} {width}×{height} d{dilation}";
                 bool peerKnown = peerMs.TryGetValue((channels, height, width, dilation), out var p);
                 BenchLog.Record(new("conv", label, device.Name, timing,

@@ -106,9 +106,9 @@ public static class ImageOpsBench
                 bool peerKnown = peerMs.TryGetValue((c.Op, c.Channels, c.Height, c.Width), out var p);
                 BenchLog.Record(new("image", $"{c.Op} {c.Label}", device.Name, timing, new Work(c.Flops > 0 ? c.Flops : null, c.Bytes),
                     peerKnown ? new PeerTiming("PyTorch", p.Format, PyTorchPeer.Version, p.Ms / 1e3) : null));
-                double gbps = c.Bytes / seconds / 1e9;
+                double gbps = c.Bytes / timing.DeviceSeconds / 1e9;
                 string layoutName = !c.LayoutDependent ? "any" : layout == TensorLayout.Nhwc ? "NHWC" : "NCHW";
-                string gflops = c.Flops > 0 ? (c.Flops / seconds / 1e9).ToString("F1", CultureInfo.InvariantCulture) : "-";
+                string gflops = c.Flops > 0 ? (c.Flops / timing.DeviceSeconds / 1e9).ToString("F1", CultureInfo.InvariantCulture) : "-";
                 string peerColumns = peerKnown
                     ? $"{p.Ms,11:F2} {p.Format,-13} {p.Ms / 1e3 / seconds,9:F2}"
                     : $"{"n/a",11} {"",-13} {"n/a",9}";

@@ -62,7 +62,7 @@ public static class ModelBench
                     ? new PeerTiming(PeerCatalog.OpenCvDnn, cv.Variant, PeerCatalog.OpenCvVersion, openCvMs / 1e3) : null;
                 BenchLog.Record(new("models", c.Label, device.Name, timing, new Work(2 * c.Macs),
                     peers.TryGetValue(Key(c.Name, c), out var best) && best.Ms is { } torchMs ? new PeerTiming("PyTorch", best.Variant, PyTorchPeer.Version, torchMs / 1e3) : null,
-                    OtherPeers: openCvPeer is null ? null : [openCvPeer]));
+                    OtherPeers: openCvPeer is null ? null : [openCvPeer], Scope: CaseScope.EndToEnd));
                 string torch = peers.TryGetValue(Key(c.Name, c), out var p) && p.Ms is { } ms
                     ? $"{ms,11:F1} {p.Variant,-26} {ms / 1e3 / seconds,9:F2}" : $"{"n/a",11} {"",-26} {"n/a",9}";
                 string opencv = peers.TryGetValue(Key(c.Name + "_opencv", c), out var o) && o.Ms is { } cvMs

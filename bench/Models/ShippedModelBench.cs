@@ -100,7 +100,7 @@ public static class ShippedModelBench
                     peers.Add(cv);
                     openCvColumns = $"{cv.Seconds * 1e3,10:F1} {cv.Seconds / timing.Min,9:F2}";
                 }
-                BenchLog.Record(new("models", c.Label, device.Name, timing, new Work(2 * macs), OtherPeers: peers));
+                BenchLog.Record(new("models", c.Label, device.Name, timing, new Work(2 * macs), OtherPeers: peers, Scope: CaseScope.EndToEnd));
                 output.WriteLine($"  {device.Name,-10} {c.Label,-34} {timing.Min * 1e3,9:F1} {2 * macs / timing.Min / 1e9,8:F1} {ortColumns} {openCvColumns}");
             }
         }

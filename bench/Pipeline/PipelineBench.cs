@@ -93,7 +93,7 @@ public static partial class PipelineBench
                 output.WriteLine($"  {"gpuc " + device.Name,-36} {r.GetProperty("frames").GetInt64(),6} {wall,8:F2} {fps,7:F3} {Share(stages, "process", wall),10} {ratio,9} {psnr,16}");
                 breakdowns.Add(($"gpuc {device.Name}", wall, stages));
                 // One timed run of the whole clip; the report's unit is its seconds per frame.
-                BenchLog.Record(new("pipeline", label, device.Name, new Timing([1 / fps]), new Work(), peerPerFrame));
+                BenchLog.Record(new("pipeline", label, device.Name, new Timing([1 / fps]), new Work(), peerPerFrame, Scope: CaseScope.EndToEnd));
             }
 
             output.WriteLine("  busy time per stage (s, and % of the runner's wall time; stages overlap, the busiest is the bottleneck):");

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Gpu.Core;
 
 namespace Gpu.Bench.Reporting;
@@ -100,7 +101,22 @@ public sealed record DeviceReport(int Run, string Name, string DisplayName, stri
 /// <param name="BandwidthProbe">What measured <paramref name="Gbps"/>.</param>
 public sealed record MeasuredPeaks(double Gflops, double Gbps, string ComputeProbe, string BandwidthProbe);
 
-/// <summary>One case on one device, judged against the device's peaks. Rates use the fastest run.</summary>
+/// <summary>Which time a result's rates (GFLOP/s, GB/s, % of peak) divide the counted work by.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RateTime>))]
+public enum RateTime
+{
+    /// <summary>The fastest wall time: engines without a device clock, and end-to-end cases.</summary>
+    [JsonStringEnumMemberName("wall")]
+    Wall,
+
+    /// <summary>The smallest device-side kernel time of the runs.</summary>
+    [JsonStringEnumMemberName("kernel")]
+    Kernel,
+}
+
+/// <summary>One case on one device, judged against the device's peaks. Rates use the smallest kernel
+/// time where the device timed its kernels and the case is not end-to-end, else the fastest wall time
+/// (<see cref="RateTime"/>); peer ratios compare wall times, as the peers are timed by the host.</summary>
 /// <param name="Suite">The suite.</param>
 /// <param name="Case">The case label.</param>
 /// <param name="Run">The index of its run in <see cref="BenchReport.Runs"/>.</param>
@@ -125,10 +141,16 @@ public sealed record MeasuredPeaks(double Gflops, double Gbps, string ComputePro
 /// <c>peer-above-measured-compute-peak</c>.</param>
 /// <param name="Note">The suite's explanation of a figure, or null.</param>
 /// <param name="Peers">Every peer of the case (the primary one first) with its rates; null in files written before peers were listed.</param>
+/// <param name="KernelMinSeconds">The smallest device-side kernel time of the runs (the device's own clock summed over the kernels a run
+/// launched, see <c>Accelerator.StartKernelTimer</c>), or null where the engine has no device clock (<c>cpu</c>) and in older files.</param>
+/// <param name="KernelMedianSeconds">The median kernel time, or null likewise.</param>
+/// <param name="KernelRunSeconds">Every run's kernel time, in the order of <paramref name="RunSeconds"/>, or null likewise.</param>
+/// <param name="RateTime">Which time the rates use; <see cref="RateTime.Wall"/> in files written before kernel times were kept.</param>
 public sealed record BenchResult(string Suite, string Case, int Run, string Device, double MinSeconds, double MedianSeconds, double MaxSeconds,
     double Spread, IReadOnlyList<double> RunSeconds, double? Flops, double? Bytes, double? Gflops, double? Gbps, double? Intensity,
     double? PercentMeasuredCompute, double? PercentMeasuredBandwidth, double? PercentNominalCompute, double? PercentNominalBandwidth,
-    PeerTiming? Peer, double? PeerRatio, IReadOnlyList<string> Flags, string? Note, IReadOnlyList<PeerResult>? Peers = null)
+    PeerTiming? Peer, double? PeerRatio, IReadOnlyList<string> Flags, string? Note, IReadOnlyList<PeerResult>? Peers = null,
+    double? KernelMinSeconds = null, double? KernelMedianSeconds = null, IReadOnlyList<double>? KernelRunSeconds = null, RateTime RateTime = RateTime.Wall)
 {
     /// <summary>The flag of a device peer's rate (CLBlast's) above the device's measured FMA peak.</summary>
     public const string PeerAboveComputePeak = "peer-above-measured-compute-peak";
@@ -149,7 +171,8 @@ public sealed record BenchResult(string Suite, string Case, int Run, string Devi
     public static BenchResult From(Measurement measurement, DeviceReport device)
     {
         var time = measurement.Time;
-        double seconds = time.Min;
+        var rateTime = measurement.Scope == CaseScope.Operation && time.KernelMin is not null ? RateTime.Kernel : RateTime.Wall;
+        double seconds = rateTime == RateTime.Kernel ? time.DeviceSeconds : time.Min;
         double? gflops = measurement.Work.Flops / seconds / 1e9, gbps = measurement.Work.Bytes / seconds / 1e9;
         double? measuredCompute = 100 * gflops / device.Peaks.Gflops, measuredBandwidth = 100 * gbps / device.Peaks.Gbps;
         var flags = new List<string>();
@@ -159,13 +182,14 @@ public sealed record BenchResult(string Suite, string Case, int Run, string Devi
             flags.Add(AboveBandwidthPeak);
         if (time.Spread > NoisySpread)
             flags.Add(Noisy);
-        PeerResult[] peers = [.. measurement.Peers.Select(p => PeerResult.From(p, measurement.Work, seconds, device))];
+        PeerResult[] peers = [.. measurement.Peers.Select(p => PeerResult.From(p, measurement.Work, time.Min, device))];
         if (peers.Any(p => p.PercentMeasuredCompute > 100))
             flags.Add(PeerAboveComputePeak);
-        return new(measurement.Suite, measurement.Case, device.Run, measurement.Device, seconds, time.Median, time.Max, time.Spread, time.Seconds,
+        return new(measurement.Suite, measurement.Case, device.Run, measurement.Device, time.Min, time.Median, time.Max, time.Spread, time.Seconds,
             measurement.Work.Flops, measurement.Work.Bytes, gflops, gbps, measurement.Work.Intensity,
             measuredCompute, measuredBandwidth, 100 * gflops / device.NominalGflops, 100 * gbps / device.NominalGbps,
-            measurement.Peer, measurement.Peer is { } peer ? peer.Seconds / seconds : null, flags, measurement.Note, peers);
+            measurement.Peer, measurement.Peer is { } peer ? peer.Seconds / time.Min : null, flags, measurement.Note, peers,
+            time.KernelMin, time.KernelMedian, time.KernelSeconds, rateTime);
     }
 
     /// <summary>Every peer of the case; for files written before peers were listed, the primary one alone.</summary>

@@ -71,7 +71,7 @@ public static partial class Charts
         foreach (var (name, index) in series.Select((s, i) => (s, i)))
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = name, FillColor = Palette.GetColor(index) });
         plot.ShowLegend(Alignment.UpperRight);
-        plot.Title($"{suite}: {unit} by device and peer (fastest run){Smoke(report)}");
+        plot.Title($"{suite}: {unit} by device and peer (fastest wall time, as the peers are timed){Smoke(report)}");
         plot.YLabel(unit);
         return plot;
     }

@@ -9,6 +9,16 @@ public sealed record Work(double? Flops = null, double? Bytes = null)
     public double? Intensity => Flops is { } f && Bytes is { } b && b > 0 ? f / b : null;
 }
 
+/// <summary>What a measured case covers, which decides the time its rates use.</summary>
+public enum CaseScope
+{
+    /// <summary>Kernels of one operation: rates use the device-side kernel time where there is one.</summary>
+    Operation,
+
+    /// <summary>A model or pipeline end to end, host work and launch gaps included: rates use the wall time.</summary>
+    EndToEnd,
+}
+
 /// <summary>The same case timed by a peer (PyTorch, CLBlast, ONNX Runtime, OpenCV) in the same run.</summary>
 /// <param name="Name">The peer library, e.g. <c>PyTorch</c>.</param>
 /// <param name="Variant">Which of its forms was fastest (layout, eager or traced), or null.</param>
@@ -29,8 +39,10 @@ public sealed record PeerTiming(string Name, string? Variant, string? Version, d
 /// <param name="Peer">The primary peer's time for the same case (PyTorch where it ran), or null.</param>
 /// <param name="Note">Why a figure may mislead (e.g. counted flops above the work done), or null.</param>
 /// <param name="OtherPeers">Further peers of the same case (CLBlast, ONNX Runtime, OpenCV), or null.</param>
+/// <param name="Scope">Whether the case is one operation, judged by its kernel time where the device has a clock,
+/// or a whole model end to end, judged by its wall time.</param>
 public sealed record Measurement(string Suite, string Case, string Device, Timing Time, Work Work, PeerTiming? Peer = null, string? Note = null,
-    IReadOnlyList<PeerTiming>? OtherPeers = null)
+    IReadOnlyList<PeerTiming>? OtherPeers = null, CaseScope Scope = CaseScope.Operation)
 {
     /// <summary>Every peer of the case, the primary one first.</summary>
     public IEnumerable<PeerTiming> Peers => (Peer is null ? [] : new[] { Peer }).Concat(OtherPeers ?? []);

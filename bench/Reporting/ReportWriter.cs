@@ -48,7 +48,7 @@ public static class ReportWriter
     private static string Csv(BenchReport report)
     {
         var text = new StringBuilder("suite,case,run,host,device,min_s,median_s,max_s,spread,runs,flops,bytes,gflops,gbps,intensity," +
-            "pct_measured_compute,pct_measured_bandwidth,pct_nominal_compute,pct_nominal_bandwidth,peer,peer_variant,peer_version,peer_s,peer_ratio,flags,note,peers_s\n");
+            "pct_measured_compute,pct_measured_bandwidth,pct_nominal_compute,pct_nominal_bandwidth,peer,peer_variant,peer_version,peer_s,peer_ratio,flags,note,peers_s,kernel_min_s,kernel_median_s,rate_time\n");
         foreach (var r in report.Results)
         {
             string?[] fields =
@@ -58,6 +58,7 @@ public static class ReportWriter
                 Number(r.PercentMeasuredCompute), Number(r.PercentMeasuredBandwidth), Number(r.PercentNominalCompute), Number(r.PercentNominalBandwidth),
                 r.Peer?.Name, r.Peer?.Variant, r.Peer?.Version, Number(r.Peer?.Seconds), Number(r.PeerRatio), string.Join(';', r.Flags), r.Note,
                 string.Join(';', r.AllPeers.Select(p => $"{p.Name}={Number(p.Seconds)}")),
+                Number(r.KernelMinSeconds), Number(r.KernelMedianSeconds), r.RateTime.ToString().ToLowerInvariant(),
             ];
             text.AppendJoin(',', fields.Select(Quote)).Append('\n');
         }
@@ -101,19 +102,24 @@ public static class ReportWriter
             text.AppendLine($"- {report.DeviceLabel(d.Run, d.Name)} sensors (NVML): before {Cell(d.SensorsBefore?.ToString() ?? "none")}; after {Cell(d.SensorsAfter?.ToString() ?? "none")}");
         if (report.Devices.Any(d => d.SensorsBefore is not null || d.SensorsAfter is not null))
             text.AppendLine();
-        text.AppendLine("Rates use each case's fastest run; % are of the measured peaks (nominal in results.json). A figure above a measured peak is a");
-        text.AppendLine("measurement error until explained, and is marked **⚠** (the note says what the suite counts).").AppendLine();
+        text.AppendLine("min / median / max ms are wall times (host stopwatch, device waited for). kernel ms is the device's own clock summed over the");
+        text.AppendLine("kernels a run launched (smallest / median of the runs; empty where the engine has no device clock, such as `cpu`). Rates use the");
+        text.AppendLine("smallest kernel time where there is one, except for end-to-end suites (models, compression, pipeline), which use the fastest wall");
+        text.AppendLine("time; a rate from kernel time is marked ᵏ. × peer compares wall times. % are of the measured peaks (nominal in results.json).");
+        text.AppendLine("A figure above a measured peak is a measurement error until explained, and is marked **⚠** (the note says what the suite counts).").AppendLine();
         foreach (var suite in report.Results.GroupBy(r => r.Suite))
         {
             text.AppendLine($"## {suite.Key}").AppendLine();
-            text.AppendLine("| case | device | min ms | median ms | max ms | spread | GFLOP/s | % compute | GB/s | % bandwidth | peer ms | × peer | other peers | flags |");
-            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            text.AppendLine("| case | device | min ms | median ms | max ms | kernel ms | spread | GFLOP/s | % compute | GB/s | % bandwidth | peer ms | × peer | other peers | flags |");
+            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var r in suite)
             {
                 string peer = r.Peer is { } p ? $"{Ms(p.Seconds)} ({p.Name}{(p.Variant is { Length: > 0 } v ? $", {v}" : "")})" : "";
                 string flags = string.Join(" ", r.Flags.Select(f => f == BenchResult.Noisy ? f : $"**⚠ {f}**")) + (r.Note is { } n ? $" {n}" : "");
-                text.AppendLine($"| {r.Case} | {report.DeviceLabel(r.Run, r.Device)} | {Ms(r.MinSeconds)} | {Ms(r.MedianSeconds)} | {Ms(r.MaxSeconds)} | " +
-                    $"{r.Spread:P0} | {F(r.Gflops)} | {F(r.PercentMeasuredCompute)} | {F(r.Gbps)} | {F(r.PercentMeasuredBandwidth)} | {peer} | {F(r.PeerRatio, "F2")} | " +
+                string kernel = r is { KernelMinSeconds: { } kernelMin, KernelMedianSeconds: { } kernelMedian } ? $"{Ms(kernelMin)} / {Ms(kernelMedian)}" : "";
+                string fromKernel = r.RateTime == RateTime.Kernel ? "ᵏ" : "";
+                text.AppendLine($"| {r.Case} | {report.DeviceLabel(r.Run, r.Device)} | {Ms(r.MinSeconds)} | {Ms(r.MedianSeconds)} | {Ms(r.MaxSeconds)} | {kernel} | " +
+                    $"{r.Spread:P0} | {Rate(r.Gflops, fromKernel)} | {F(r.PercentMeasuredCompute)} | {Rate(r.Gbps, fromKernel)} | {F(r.PercentMeasuredBandwidth)} | {peer} | {F(r.PeerRatio, "F2")} | " +
                     $"{string.Join("; ", r.AllPeers.Where(p => r.Peer is null || p.Name != r.Peer.Name).Select(OtherPeer))} | {flags} |");
             }
             text.AppendLine();
@@ -142,4 +148,7 @@ public static class ReportWriter
     }
 
     private static string F(double? value, string format = "F1") => value?.ToString(format, CultureInfo.InvariantCulture) ?? "";
+
+    /// <summary>A rate with the mark of the time it divides by.</summary>
+    private static string Rate(double? value, string mark) => value is null ? "" : F(value) + mark;
 }

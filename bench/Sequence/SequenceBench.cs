@@ -64,7 +64,7 @@ public static class SequenceBench
                         peerMs is { } torch ? new PeerTiming("PyTorch", layerCase.PeerKey == "sru_ms" ? "SRU in torch ops" : "nn.LSTM", PyTorchPeer.Version, torch / 1e3) : null));
                     milliseconds[layerCase.PeerKey] = seconds * 1e3;
                     string ratio = peerMs is { } pm ? (pm / (seconds * 1e3)).ToString("F2", invariant) : "n/a";
-                    output.WriteLine($"  {layerCase.Name,-26} {device.Name,-10} {seconds * 1e3,9:F1} {layer.Flops / seconds / 1e9,9:F1} {layer.Flops / seconds / 1e9 / device.PeakGflops,7:P0} {gemmSeconds * 1e3,14:F1} {peerText,11} {ratio,10}");
+                    output.WriteLine($"  {layerCase.Name,-26} {device.Name,-10} {seconds * 1e3,9:F1} {layer.Flops / timing.DeviceSeconds / 1e9,9:F1} {layer.Flops / timing.DeviceSeconds / 1e9 / device.PeakGflops,7:P0} {gemmSeconds * 1e3,14:F1} {peerText,11} {ratio,10}");
                 }
                 catch (KernelCompilationException e)
                 {

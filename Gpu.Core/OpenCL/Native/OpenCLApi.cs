@@ -65,6 +65,7 @@ internal sealed unsafe class OpenCLApi
     public readonly delegate* unmanaged<nint, nint, uint, nuint*, nuint*, nuint*, uint, nint*, nint*, int> clEnqueueNDRangeKernel;
     public readonly delegate* unmanaged<uint, nint*, int> clWaitForEvents;
     public readonly delegate* unmanaged<nint, uint, nuint, void*, nuint*, int> clGetEventProfilingInfo;
+    public readonly delegate* unmanaged<nint, int> clRetainEvent;
     public readonly delegate* unmanaged<nint, int> clReleaseEvent;
 
     private OpenCLApi(NativeExports library)
@@ -96,6 +97,7 @@ internal sealed unsafe class OpenCLApi
         clEnqueueNDRangeKernel = (delegate* unmanaged<nint, nint, uint, nuint*, nuint*, nuint*, uint, nint*, nint*, int>)library.Get("clEnqueueNDRangeKernel");
         clWaitForEvents = (delegate* unmanaged<uint, nint*, int>)library.Get("clWaitForEvents");
         clGetEventProfilingInfo = (delegate* unmanaged<nint, uint, nuint, void*, nuint*, int>)library.Get("clGetEventProfilingInfo");
+        clRetainEvent = (delegate* unmanaged<nint, int>)library.Get("clRetainEvent");
         clReleaseEvent = (delegate* unmanaged<nint, int>)library.Get("clReleaseEvent");
     }
 
