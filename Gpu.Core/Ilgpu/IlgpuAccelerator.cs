@@ -39,6 +39,11 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
         return new IlgpuAccelerator(device, context.CreateCPUAccelerator(0), ownsAccelerator: true, context);
     }
 
+    /// <summary>Opens ILGPU's OpenCL accelerator on <paramref name="device"/> (one with the generic address space), in the
+    /// process's shared ILGPU OpenCL context.</summary>
+    internal static IlgpuAccelerator OpenOpenCL(OpenCL.OpenCLDevice device)
+        => new(device, OpenCL.IlgpuOpenCL.Open(device), ownsAccelerator: true, ownedContext: null);
+
     /// <summary>Opens an ILGPU CUDA accelerator on <paramref name="device"/>, in the process's shared CUDA context.</summary>
     internal static IlgpuAccelerator OpenCuda(Cuda.CudaDevice device)
         => new(device, device.Ilgpu.CreateCudaAccelerator(device.Context), ownsAccelerator: true, ownedContext: null);

@@ -99,6 +99,7 @@ internal sealed unsafe class OpenCLBackend : IDeviceBackend
             ? (Cpu.CpuBackend.HostBandwidthGBps, "bandwidth of host memory (the device is the host CPU), measured by a STREAM triad")
             : OpenCLBandwidth.Measure(api, handle, name, maxAllocation);
         string version = api.DeviceString(handle, OpenCLApi.DeviceVersion);
+        var (engine, usesIlgpu) = IlgpuOpenCL.Choose(version, HasGenericAddressSpace(api, handle, version));
         return new OpenCLDevice
         {
             Name = name,
@@ -119,24 +120,21 @@ internal sealed unsafe class OpenCLBackend : IDeviceBackend
             PlatformName = platformName,
             Handle = handle,
             Version = version,
-            Engine = EngineFor(api, handle, version),
+            Engine = engine,
+            RunsOnIlgpu = usesIlgpu,
             MaxAllocationBytes = maxAllocation,
             SupportsDouble = api.DeviceValue<ulong>(handle, OpenCLApi.DeviceDoubleFpConfig) != 0,
             CorrectlyRoundedDivideSqrt = (api.DeviceValue<ulong>(handle, OpenCLApi.DeviceSingleFpConfig) & OpenCLApi.FpCorrectlyRoundedDivideSqrt) != 0,
         };
     }
 
-    /// <summary>The OpenCL 1.2 engine runs every OpenCL device; the reason says whether ILGPU's OpenCL
-    /// accelerator could, which needs the generic address space (mandatory in OpenCL 2.x, optional in 3.0).</summary>
-    private static DeviceEngine EngineFor(OpenCLApi api, nint handle, string version)
+    /// <summary>Whether the device has the generic address space: mandatory in OpenCL 2.x, a queried feature in 3.0, absent in 1.x.</summary>
+    private static bool HasGenericAddressSpace(OpenCLApi api, nint handle, string version)
     {
         // The version string reads "OpenCL <major>.<minor> <vendor text>".
         string[] words = version.Split(' ');
         int major = words.Length > 1 && Version.TryParse(words[1], out var number) ? number.Major : 1;
-        bool generic = major == 2 || (major >= 3 && api.OptionalDeviceValue<uint>(handle, OpenCLApi.DeviceGenericAddressSpaceSupport) is > 0);
-        return new DeviceEngine("OpenCL 1.2 engine (the project's translator)", generic
-            ? $"{version.Trim()} has the generic address space ILGPU's OpenCL accelerator needs, but this build runs every OpenCL device through the translator"
-            : $"{version.Trim()} lacks the generic address space ILGPU's OpenCL accelerator needs; the translator emits OpenCL C 1.2");
+        return major == 2 || (major >= 3 && api.OptionalDeviceValue<uint>(handle, OpenCLApi.DeviceGenericAddressSpaceSupport) is > 0);
     }
 
     /// <summary>The lanes that run together: the warp or wavefront a vendor extension reports,

@@ -48,8 +48,13 @@ public sealed class DeviceTests
         {
             Assert.That(device.Engine.Name, Is.Not.Empty, device.Name);
             Assert.That(device.Engine.Reason, Is.Not.Empty, device.Name);
-            var expected = device.Kind switch { DeviceKind.Cpu => "CPU engine", DeviceKind.OpenCL => "OpenCL 1.2 engine", _ => "ILGPU CUDA" };
-            Assert.That(device.Engine.Name, Does.Contain(expected), device.Name);
+            var expected = device.Kind switch
+            {
+                DeviceKind.Cpu => Does.Contain("CPU engine"),
+                DeviceKind.OpenCL => Does.Contain("OpenCL 1.2 engine").Or.Contains("ILGPU OpenCL"),
+                _ => Does.Contain("ILGPU CUDA"),
+            };
+            Assert.That(device.Engine.Name, expected, device.Name);
         }
     }
 
