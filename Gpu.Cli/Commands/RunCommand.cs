@@ -286,7 +286,7 @@ internal static class RunCommand
         IReadOnlyList<string> files = folder
             ? [.. MediaFiles.Shard(MediaFiles.List(settings.Input, MediaKind.Image), settings.Shard.Index, settings.Shard.Count).Select(f => Path.Combine(settings.Input, f))]
             : File.Exists(settings.Input) ? [settings.Input] : throw new FileNotFoundException($"{settings.Input}: no such file or folder.", settings.Input);
-        using var network = new CrnnNetwork(accelerator, weights);
+        using var network = new CrnnNetwork(accelerator, weights, settings.Layers);
         var pool = new FrameBatchPool();
         var results = new List<(string File, string Text)>();
         foreach (var group in files.Chunk(settings.Batch))

@@ -5,39 +5,30 @@ using Gpu.Ops.Image;
 
 namespace Gpu.Models.Compression;
 
-/// <summary>The weight side of a compressed convolution route: the (O × C·KH·KW) weight matrix in a
-/// sparse, codebook or int8 form built from the stored tensor without a dense copy, with the layer's
-/// epilogue, multiplied by one image's im2col matrix.</summary>
+/// <summary>The weight side of a compressed route: a layer's weight matrix (O × C·KH·KW for a
+/// convolution, outputs × inputs for a linear layer) in a sparse, codebook or int8 form built from
+/// the stored tensor without a dense copy, with the layer's per-row epilogue, multiplied by a
+/// column-major operand (one image's im2col matrix, or a linear layer's transposed rows).</summary>
 internal sealed class CompressedProduct : IDisposable
 {
     private readonly IDisposable weights;
     private readonly DeviceBuffer<float> scale, shift;
     private readonly Action<View<float>, View<float>, int> multiply;
 
-    private CompressedProduct(Conv2dShape shape, ConvGeometry geometry, IDisposable weights, DeviceBuffer<float> scale, DeviceBuffer<float> shift,
-        Action<View<float>, View<float>, int> multiply)
+    private CompressedProduct(IDisposable weights, DeviceBuffer<float> scale, DeviceBuffer<float> shift, Action<View<float>, View<float>, int> multiply)
     {
-        Shape = shape;
-        Geometry = geometry;
         this.weights = weights;
         this.scale = scale;
         this.shift = shift;
         this.multiply = multiply;
     }
 
-    /// <summary>The layer's geometry.</summary>
-    public Conv2dShape Shape { get; }
-
-    /// <summary>The convolution as im2col sees it.</summary>
-    public ConvGeometry Geometry { get; }
-
-    /// <summary>Builds the route's weights from <paramref name="stored"/> (whose shape <see cref="RoutedConv2d.RoutesFor"/> checked).</summary>
+    /// <summary>Builds the route's <paramref name="rows"/> × <paramref name="columns"/> weights from
+    /// <paramref name="stored"/> (whose shape the caller checked: its first dimension the rows, the rest the columns).</summary>
     /// <exception cref="InvalidDataException">The payload is corrupt.</exception>
     /// <exception cref="ArgumentException">The stored values cannot form the route's matrix (an int8 value of −128).</exception>
-    public static CompressedProduct Build(Accelerator accelerator, ConvRoute route, CompressedTensor stored, Conv2dShape shape, Conv2dEpilogue epilogue)
+    public static CompressedProduct Build(Accelerator accelerator, ConvRoute route, CompressedTensor stored, int rows, int columns, Conv2dEpilogue epilogue)
     {
-        var geometry = new ConvGeometry(shape.InChannels, shape.Height, shape.Width, shape.KernelHeight, shape.KernelWidth, shape.Stride, shape.Padding.Top, shape.Dilation);
-        int rows = shape.OutChannels, columns = geometry.PatchLength;
         var (hostScale, hostShift) = epilogue.PerChannelAffine(rows);
         var activation = epilogue.Activation;
         // A scale of one everywhere (no folded norm) is left out, sparing the kernels a load and a multiply.
@@ -52,7 +43,7 @@ internal sealed class CompressedProduct : IDisposable
                 case ConvRoute.Sparse:
                 {
                     var csr = SparseRows(accelerator, stored.DecodeSparse(), rows, columns);
-                    return new(shape, geometry, csr, scale, shift, (x, y, n) => SparseGemm.Multiply(accelerator, csr, x, y, n, shift.View, activation, Scale()));
+                    return new(csr, scale, shift, (x, y, n) => SparseGemm.Multiply(accelerator, csr, x, y, n, shift.View, activation, Scale()));
                 }
                 case ConvRoute.Codebook:
                 {
@@ -60,7 +51,7 @@ internal sealed class CompressedProduct : IDisposable
                     // The product indexes a full table of 2^bits entries; a codebook k-means left short is padded.
                     float[] table = [.. entries.Centroids, .. new float[(1 << entries.Bits) - entries.Centroids.Length]];
                     var codebook = new CodebookWeights(accelerator, entries.Indices, table, rows, columns, entries.Bits);
-                    return new(shape, geometry, codebook, scale, shift, (x, y, n) => CodebookGemm.Multiply(accelerator, codebook, x, y, n, shift.View, activation, Scale()));
+                    return new(codebook, scale, shift, (x, y, n) => CodebookGemm.Multiply(accelerator, codebook, x, y, n, shift.View, activation, Scale()));
                 }
                 case ConvRoute.Int8:
                 {
@@ -68,7 +59,7 @@ internal sealed class CompressedProduct : IDisposable
                     // A per-channel factor folds exactly into the per-channel weight scale.
                     float[] scales = [.. entries.Scales.Select((s, o) => s * hostScale[o])];
                     var quantized = QuantizedWeights.FromQuantized(accelerator, entries.Values, scales, rows, columns);
-                    return new(shape, geometry, quantized, scale, shift, (x, y, n) => QuantizedGemm.MultiplyDynamic(accelerator, quantized, x, n, y, shift.View, activation));
+                    return new(quantized, scale, shift, (x, y, n) => QuantizedGemm.MultiplyDynamic(accelerator, quantized, x, n, y, shift.View, activation));
                 }
                 default:
                     throw new ArgumentOutOfRangeException(nameof(route), route, "Only the sparse, codebook and int8 routes have a compressed product.");
@@ -82,7 +73,7 @@ internal sealed class CompressedProduct : IDisposable
         }
     }
 
-    /// <summary><c>y = epilogue(W · x)</c> for one image: x the PatchLength × <paramref name="n"/> im2col matrix, y O × n.</summary>
+    /// <summary><c>y = epilogue(W · x)</c>: x the columns × <paramref name="n"/> operand, y rows × n.</summary>
     public void Multiply(View<float> x, View<float> y, int n) => multiply(x, y, n);
 
     /// <summary>Frees the weights and the epilogue's buffers.</summary>

@@ -1,6 +1,6 @@
 namespace Gpu.Models.Compression;
 
-/// <summary>How one convolution layer computes.</summary>
+/// <summary>How one convolution or linear layer computes (for a linear layer, "im2col" below is a transpose of its rows).</summary>
 public enum ConvRoute
 {
     /// <summary>The dense convolution on the decoded float32 weights (<see cref="Gpu.Ops.Image.Conv2d"/>, Winograd or SIMD on the CPU).</summary>
@@ -16,7 +16,7 @@ public enum ConvRoute
     Int8,
 }
 
-/// <summary>Which routes the convolutions of a network built from a compressed model take.</summary>
+/// <summary>Which routes the convolutions (and CRNN's LSTM input projections and linear layers) of a network built from a compressed model take.</summary>
 public enum LayerRouting
 {
     /// <summary>Every layer dense on the decoded weights: the reference the compressed routes are checked against.</summary>

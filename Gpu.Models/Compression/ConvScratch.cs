@@ -4,7 +4,8 @@ namespace Gpu.Models.Compression;
 
 /// <summary>Device memory that the compressed routes of one network's layers share, since the
 /// layers run one after another: the im2col matrix and, in an NHWC network, the NCHW copies of a
-/// layer's input and output. Each region grows to the largest layer's need and stays.</summary>
+/// layer's input and output (for a <see cref="RoutedLinear"/>, its transposed input and output).
+/// Each region grows to the largest layer's need and stays.</summary>
 public sealed class ConvScratch(Accelerator accelerator) : IDisposable
 {
     private readonly DeviceBuffer<float>?[] regions = new DeviceBuffer<float>?[Enum.GetValues<ScratchRegion>().Length];

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Gpu.Core;
 using Gpu.Ops.Gemm.Sparse;
 using Gpu.Ops.Image;
@@ -15,9 +14,6 @@ namespace Gpu.Models.Compression;
 /// </summary>
 public sealed class RoutedConv2d : IDisposable
 {
-    /// <summary>Runs of each route timed when <see cref="LayerRouting.Measured"/> chooses (after one untimed run); the fastest counts.</summary>
-    private const int TimedRuns = 3;
-
     /// <summary>Rows of the one image the routes are timed on: enough rows that the per-pixel cost
     /// shows, few enough that timing every route stays cheap next to planning a large frame.</summary>
     public const int ProbeRows = 32;
@@ -46,20 +42,12 @@ public sealed class RoutedConv2d : IDisposable
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(scratch);
-        if (!Enum.IsDefined(routing))
-            throw new ArgumentOutOfRangeException(nameof(routing), routing, "Unknown layer routing.");
+        var candidates = LayerRoutes.Candidates(routing, RoutesFor(stored, shape));
         shape.Validate();
         this.accelerator = accelerator;
         this.scratch = scratch;
         Shape = shape;
         epilogue ??= Conv2dEpilogue.None;
-        var available = RoutesFor(stored, shape);
-        ConvRoute[] candidates = routing switch
-        {
-            LayerRouting.Dense => [ConvRoute.Dense],
-            LayerRouting.Measured => [.. available.Where(r => r != ConvRoute.Int8)],
-            _ => available.Contains(Forced(routing)) ? [Forced(routing)] : [ConvRoute.Dense],
-        };
         Route = candidates.Length == 1 ? candidates[0] : Fastest(candidates, weights, epilogue, stored, layout);
         var layer = Build(Route, shape, weights, epilogue, stored);
         dense = layer as Conv2d;
@@ -88,15 +76,8 @@ public sealed class RoutedConv2d : IDisposable
         if (!stored.Shape.SequenceEqual(expected))
             throw new ArgumentException($"tensor '{stored.Name}' has shape [{string.Join(", ", stored.Shape)}]; the layer {shape} needs [{string.Join(", ", expected)}].", nameof(stored));
         var padding = shape.Padding;
-        if (padding.Top != padding.Bottom || padding.Top != padding.Left || padding.Top != padding.Right)
-            return [ConvRoute.Dense];
-        return stored.Codec switch
-        {
-            TensorCodec.SparseShared => [ConvRoute.Dense, ConvRoute.Sparse, ConvRoute.Codebook],
-            TensorCodec.Shared => [ConvRoute.Dense, ConvRoute.Codebook],
-            TensorCodec.Int8 => [ConvRoute.Dense, ConvRoute.Int8],
-            _ => [ConvRoute.Dense],
-        };
+        bool even = padding.Top == padding.Bottom && padding.Top == padding.Left && padding.Top == padding.Right;
+        return even ? LayerRoutes.Offered(stored) : [ConvRoute.Dense];
     }
 
     /// <summary>Runs the layer: <c>output = act(conv(input)·scale + shift) [+ residual]</c>, as <see cref="Conv2d.Forward"/>.</summary>
@@ -110,12 +91,11 @@ public sealed class RoutedConv2d : IDisposable
         if (dense is not null)
             dense.Forward(input, output, layout, residual);
         else
-            ForwardCompressed(compressed!, input, output, layout, residual);
+            ForwardCompressed(compressed!, Shape, input, output, layout, residual);
     }
 
-    private void ForwardCompressed(CompressedProduct product, View<float> input, View<float> output, TensorLayout layout, View<float> residual)
+    private void ForwardCompressed(CompressedProduct product, Conv2dShape shape, View<float> input, View<float> output, TensorLayout layout, View<float> residual)
     {
-        var shape = product.Shape;
         if (input.Length != shape.InputLength || output.Length != shape.OutputLength || (residual.Length != 0 && residual.Length != shape.OutputLength))
             throw new ArgumentException($"{shape} needs {shape.InputLength} input and {shape.OutputLength} output (and residual) elements; got {input.Length}, {output.Length} and {residual.Length}.");
         if (input.Overlaps(output))
@@ -131,7 +111,7 @@ public sealed class RoutedConv2d : IDisposable
             nchwOutput = scratch.Get(ScratchRegion.Output, shape.OutputLength);
             ImageLayoutConversion.Convert(accelerator, input, layout, nchwInput, TensorLayout.RowMajor, n, c, h, w);
         }
-        var geometry = product.Geometry;
+        var geometry = Geometry(shape);
         var columns = scratch.Get(ScratchRegion.Columns, (long)geometry.PatchLength * geometry.OutputPositions);
         int inputSize = c * h * w, outputSize = o * oh * ow;
         for (int image = 0; image < n; image++)
@@ -152,16 +132,14 @@ public sealed class RoutedConv2d : IDisposable
         compressed?.Dispose();
     }
 
-    private static ConvRoute Forced(LayerRouting routing) => routing switch
-    {
-        LayerRouting.Sparse => ConvRoute.Sparse,
-        LayerRouting.Codebook => ConvRoute.Codebook,
-        LayerRouting.Int8 => ConvRoute.Int8,
-        _ => ConvRoute.Dense,
-    };
+    /// <summary>The convolution as im2col sees it.</summary>
+    private static ConvGeometry Geometry(Conv2dShape shape)
+        => new(shape.InChannels, shape.Height, shape.Width, shape.KernelHeight, shape.KernelWidth, shape.Stride, shape.Padding.Top, shape.Dilation);
 
     private IDisposable Build(ConvRoute route, Conv2dShape shape, float[] weights, Conv2dEpilogue epilogue, CompressedTensor? stored)
-        => route == ConvRoute.Dense ? new Conv2d(accelerator, shape, weights, epilogue) : CompressedProduct.Build(accelerator, route, stored!, shape, epilogue);
+        => route == ConvRoute.Dense
+            ? new Conv2d(accelerator, shape, weights, epilogue)
+            : CompressedProduct.Build(accelerator, route, stored!, shape.OutChannels, Geometry(shape).PatchLength, epilogue);
 
     /// <summary>Times each candidate on one image of up to <see cref="ProbeRows"/> rows at the layer's
     /// width, a constant input in the network's layout, and returns the fastest.</summary>
@@ -170,27 +148,12 @@ public sealed class RoutedConv2d : IDisposable
         var probe = Shape with { Batch = 1, Height = Math.Min(Shape.Height, ProbeRows) };
         using var input = accelerator.Allocate<float>(Enumerable.Repeat(0.5f, checked((int)probe.InputLength)).ToArray());
         using var output = accelerator.Allocate<float>(probe.OutputLength);
-        foreach (var route in candidates)
+        return LayerRoutes.Fastest(accelerator, candidates, route => Build(route, probe, weights, epilogue, stored), layer =>
         {
-            using var layer = Build(route, probe, weights, epilogue, stored);
-            void Run()
-            {
-                if (layer is CompressedProduct product)
-                    ForwardCompressed(product, input.View, output.View, layout, default);
-                else
-                    ((Conv2d)layer).Forward(input.View, output.View, layout);
-                accelerator.Synchronize();
-            }
-            Run();
-            double best = double.PositiveInfinity;
-            for (int run = 0; run < TimedRuns; run++)
-            {
-                long start = Stopwatch.GetTimestamp();
-                Run();
-                best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            }
-            measured[route] = best;
-        }
-        return measured.MinBy(pair => pair.Value).Key;
+            if (layer is CompressedProduct product)
+                ForwardCompressed(product, probe, input.View, output.View, layout, default);
+            else
+                ((Conv2d)layer).Forward(input.View, output.View, layout);
+        }, measured);
     }
 }

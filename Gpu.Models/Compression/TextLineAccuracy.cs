@@ -34,12 +34,13 @@ public sealed class TextLineAccuracy
         this.lines = lines;
     }
 
-    /// <summary>The readings of <paramref name="weights"/> (a CRNN) scored against the truths.</summary>
+    /// <summary>The readings of <paramref name="weights"/> (a CRNN) scored against the truths, its
+    /// compressed layers (from a <c>.gpuc</c> model) run as <paramref name="routing"/> says.</summary>
     /// <exception cref="InvalidDataException">The weights are no CRNN's.</exception>
-    public TextReadingScore Score(ModelWeights weights)
+    public TextReadingScore Score(ModelWeights weights, LayerRouting routing = LayerRouting.Dense)
     {
         var crnn = CrnnWeights.Load(weights);
-        using var network = new CrnnNetwork(accelerator, crnn);
+        using var network = new CrnnNetwork(accelerator, crnn, routing);
         var readings = new string[lines.Count];
         var prepared = lines.Select((line, i) => (Index: i, Width: crnn.Input.LineWidth(line.Width, line.Height), Values: crnn.Input.FromRgb(line.Rgb, line.Width, line.Height)));
         // Lines of one width run as one batch.

@@ -1,5 +1,5 @@
 using Gpu.Core;
-using Gpu.Ops.Gemm;
+using Gpu.Models.Compression;
 using Gpu.Ops.Image;
 using Gpu.Ops.Sequence;
 
@@ -8,8 +8,10 @@ namespace Gpu.Models.Crnn;
 /// <summary>CRNN text recognition on one accelerator: the conv stack (batch norms folded, ReLU in
 /// each epilogue) on N × 1 × 32 × W grayscale lines, the one-row feature map turned into a
 /// sequence of T = W/4 + 1 steps, BiLSTM → linear → BiLSTM → linear, log-softmax and CTC greedy
-/// decoding. Layers and buffers are planned for one (N, W) and re-planned when it changes. Not safe
-/// for concurrent calls.</summary>
+/// decoding. From a compressed model, each convolution (<see cref="RoutedConv2d"/>), each LSTM
+/// direction's input projection and each linear layer (<see cref="RoutedLinear"/>) runs the route
+/// its <see cref="LayerRouting"/> picks; the LSTMs' recurrent products stay dense. Layers and
+/// buffers are planned for one (N, W) and re-planned when it changes. Not safe for concurrent calls.</summary>
 public sealed class CrnnNetwork : IDisposable
 {
     /// <summary>The input height the conv stack reduces to one row.</summary>
@@ -17,33 +19,48 @@ public sealed class CrnnNetwork : IDisposable
 
     private readonly Accelerator accelerator;
     private readonly Lstm[] lstms;
-    private readonly DeviceBuffer<float>[] linearWeights, linearBiases;
-    private readonly PackedGemmWeights[] packedLinear;
+    private readonly RoutedLinear[][] inputProjections;
+    private readonly RoutedLinear[] linears;
+    private readonly ConvScratch scratch;
     private Plan? plan;
     private bool disposed;
 
-    /// <summary>Uploads the weights.</summary>
-    public CrnnNetwork(Accelerator accelerator, CrnnWeights weights)
+    /// <summary>Uploads the weights; with a measured routing, each LSTM input projection and linear
+    /// layer stored compressed is timed on its routes here.</summary>
+    /// <param name="accelerator">Where it runs.</param>
+    /// <param name="weights">The weights.</param>
+    /// <param name="routing">Which route each convolution, LSTM input projection and linear layer takes
+    /// where the weights came from a compressed model; dense by default.</param>
+    /// <exception cref="InvalidDataException">A stored payload is corrupt.</exception>
+    public CrnnNetwork(Accelerator accelerator, CrnnWeights weights, LayerRouting routing = LayerRouting.Dense)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
+        if (!Enum.IsDefined(routing))
+            throw new ArgumentOutOfRangeException(nameof(routing), routing, "Unknown layer routing.");
         this.accelerator = accelerator;
         Weights = weights;
+        Routing = routing;
         Layout = Conv2d.PreferredLayout(accelerator);
         var recurrent = weights.Recurrent;
         lstms = new Lstm[recurrent.Count];
-        linearWeights = new DeviceBuffer<float>[recurrent.Count];
-        linearBiases = new DeviceBuffer<float>[recurrent.Count];
-        packedLinear = new PackedGemmWeights[recurrent.Count];
+        inputProjections = new RoutedLinear[recurrent.Count][];
+        linears = new RoutedLinear[recurrent.Count];
+        scratch = new ConvScratch(accelerator);
         try
         {
             for (int i = 0; i < recurrent.Count; i++)
             {
                 var layer = recurrent[i];
-                lstms[i] = new Lstm(accelerator, new LstmOptions(layer.InputSize, layer.HiddenSize, Bidirectional: true), layer.Lstm);
-                linearWeights[i] = accelerator.Allocate<float>(layer.LinearWeight);
-                linearBiases[i] = accelerator.Allocate<float>(layer.LinearBias);
-                packedLinear[i] = DenseGemm.PackB(accelerator, LinearShape(layer, 1), linearWeights[i].View);
+                int gates = 4 * layer.HiddenSize;
+                // Filled one direction at a time, so a failure leaves what was built for Dispose.
+                inputProjections[i] = new RoutedLinear[2];
+                foreach (var (suffix, direction) in new[] { ("", 0), ("_reverse", 1) })
+                    inputProjections[i][direction] = new RoutedLinear(accelerator, new LinearShape(layer.InputSize, gates), layer.Lstm["weight_ih_l0" + suffix],
+                        [.. layer.Lstm["bias_ih_l0" + suffix].Zip(layer.Lstm["bias_hh_l0" + suffix], (a, b) => a + b)], layer.StoredInputWeight(direction), routing, scratch);
+                lstms[i] = new Lstm(accelerator, new LstmOptions(layer.InputSize, layer.HiddenSize, Bidirectional: true), layer.Lstm, inputProjections[i]);
+                linears[i] = new RoutedLinear(accelerator, new LinearShape(2 * layer.HiddenSize, layer.OutputSize), layer.LinearWeight, layer.LinearBias,
+                    layer.StoredLinearWeight, routing, scratch);
             }
         }
         catch
@@ -55,6 +72,17 @@ public sealed class CrnnNetwork : IDisposable
 
     /// <summary>The weights.</summary>
     public CrnnWeights Weights { get; }
+
+    /// <summary>Which route each compressed layer takes.</summary>
+    public LayerRouting Routing { get; }
+
+    /// <summary>The convolutions of the current plan (the last batch and width run), with the route
+    /// each took; empty before the first run.</summary>
+    public IReadOnlyList<RoutedConv2d> Convolutions => plan?.Convolutions ?? [];
+
+    /// <summary>The linear products of the recurrent layers with the route each took, in running
+    /// order: per BiLSTM layer its forward and reverse input projections, then the linear layer after it.</summary>
+    public IReadOnlyList<RoutedLinear> Linears => [.. inputProjections.Zip(linears, (projections, linear) => projections.Append(linear)).SelectMany(l => l)];
 
     /// <summary>The layout the conv stack runs in.</summary>
     public TensorLayout Layout { get; }
@@ -98,7 +126,7 @@ public sealed class CrnnNetwork : IDisposable
             var recurrentOutput = current.Sequence(1, (long)steps * batch * 2 * layer.HiddenSize);
             lstms[i].Forward(sequence, steps, batch, recurrentOutput);
             var linearOutput = i == lstms.Length - 1 ? logits : current.Sequence(0, (long)steps * batch * layer.OutputSize);
-            DenseGemm.Multiply(accelerator, LinearShape(layer, steps * batch), recurrentOutput, packedLinear[i], linearOutput, bias: linearBiases[i].View);
+            linears[i].Multiply(recurrentOutput, linearOutput, steps * batch);
             sequence = linearOutput;
         }
     }
@@ -137,12 +165,10 @@ public sealed class CrnnNetwork : IDisposable
         {
             plan?.Dispose();
             plan = null;
-            plan = new Plan(accelerator, Weights, batch, width);
+            plan = new Plan(accelerator, Weights, batch, width, Routing, Layout, scratch);
         }
         return plan;
     }
-
-    private static GemmShape LinearShape(CrnnRecurrentLayer layer, int rows) => new(rows, layer.OutputSize, 2 * layer.HiddenSize, TransposeB: true);
 
     /// <summary>Frees the weights, layers and buffers.</summary>
     public void Dispose()
@@ -150,23 +176,25 @@ public sealed class CrnnNetwork : IDisposable
         disposed = true;
         plan?.Dispose();
         plan = null;
-        foreach (var resource in lstms.Concat<IDisposable?>(packedLinear).Concat(linearWeights).Concat(linearBiases))
+        foreach (var resource in lstms.Concat<IDisposable?>(linears).Concat(inputProjections.SelectMany(p => p ?? [])))
             resource?.Dispose();
+        scratch.Dispose();
     }
 
-    /// <summary>Convolutions, pools and buffers for N lines of width W.</summary>
+    /// <summary>Convolutions, pools and buffers for N lines of width W; with a measured routing the
+    /// compressed convolutions are timed for this size when it is planned.</summary>
     private sealed class Plan : OwnedResources
     {
         private readonly DeviceBuffer<float>[] activations = new DeviceBuffer<float>[2], sequences = new DeviceBuffer<float>[2];
         private (DeviceBuffer<float> Logits, DeviceBuffer<float> LogProbabilities)? scores;
         private readonly Accelerator accelerator;
 
-        public Plan(Accelerator accelerator, CrnnWeights weights, int batch, int width)
+        public Plan(Accelerator accelerator, CrnnWeights weights, int batch, int width, LayerRouting routing, TensorLayout layout, ConvScratch scratch)
         {
             this.accelerator = accelerator;
             Batch = batch;
             Width = width;
-            var convolutions = new List<Conv2d>();
+            var convolutions = new List<RoutedConv2d>();
             var pools = new List<MaxPool2dShape?>();
             int height = Height;
             long largest = 0;
@@ -176,7 +204,7 @@ public sealed class CrnnNetwork : IDisposable
                 {
                     var shape = new Conv2dShape(batch, layer.InChannels, height, width, layer.OutChannels, layer.KernelSize, layer.KernelSize, 1, 1,
                         Padding2d.Symmetric(layer.Padding));
-                    convolutions.Add(Own(new Conv2d(accelerator, shape, layer.Weights, layer.Epilogue)));
+                    convolutions.Add(Own(new RoutedConv2d(accelerator, shape, layer.Weights, layer.Epilogue, layer.Stored, routing, layout, scratch)));
                     (height, width) = (shape.OutHeight, shape.OutWidth);
                     largest = Math.Max(largest, shape.OutputLength);
                     MaxPool2dShape? pool = i switch
@@ -214,7 +242,7 @@ public sealed class CrnnNetwork : IDisposable
 
         public int Width { get; }
 
-        public Conv2d[] Convolutions { get; } = [];
+        public RoutedConv2d[] Convolutions { get; } = [];
 
         public MaxPool2dShape?[] Pools { get; } = [];
 

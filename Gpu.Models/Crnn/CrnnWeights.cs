@@ -1,3 +1,4 @@
+using Gpu.Models.Compression;
 using Gpu.Ops.Image;
 
 namespace Gpu.Models.Crnn;
@@ -9,7 +10,9 @@ namespace Gpu.Models.Crnn;
 /// <param name="Padding">1, or 0 for the last.</param>
 /// <param name="Weights">(O, C, k, k) weights.</param>
 /// <param name="Epilogue">Bias, the folded batch norm and ReLU.</param>
-public sealed record CrnnConvLayer(int InChannels, int OutChannels, int KernelSize, int Padding, float[] Weights, Conv2dEpilogue Epilogue);
+/// <param name="Stored">The weights' compressed form, as a <c>.gpuc</c> model stores them; null where stored raw or read from safetensors.</param>
+public sealed record CrnnConvLayer(int InChannels, int OutChannels, int KernelSize, int Padding, float[] Weights, Conv2dEpilogue Epilogue,
+    CompressedTensor? Stored = null);
 
 /// <summary>One bidirectional LSTM and the linear layer after it (crnn.pytorch's <c>BidirectionalLSTM</c>).</summary>
 /// <param name="InputSize">Features in.</param>
@@ -18,12 +21,21 @@ public sealed record CrnnConvLayer(int InChannels, int OutChannels, int KernelSi
 /// <param name="Lstm">The LSTM's weights by PyTorch name (<c>weight_ih_l0</c>, …, <c>bias_hh_l0_reverse</c>).</param>
 /// <param name="LinearWeight">(OutputSize, 2·HiddenSize) weights.</param>
 /// <param name="LinearBias">OutputSize biases.</param>
-public sealed record CrnnRecurrentLayer(int InputSize, int HiddenSize, int OutputSize, IReadOnlyDictionary<string, float[]> Lstm, float[] LinearWeight, float[] LinearBias);
+/// <param name="StoredInputWeights">The compressed forms of <c>weight_ih_l0</c> and <c>weight_ih_l0_reverse</c>
+/// (by direction), as a <c>.gpuc</c> model stores them; null (or a null entry) where stored raw or read from safetensors.</param>
+/// <param name="StoredLinearWeight">The compressed form of the linear layer's weight, or null.</param>
+public sealed record CrnnRecurrentLayer(int InputSize, int HiddenSize, int OutputSize, IReadOnlyDictionary<string, float[]> Lstm, float[] LinearWeight, float[] LinearBias,
+    IReadOnlyList<CompressedTensor?>? StoredInputWeights = null, CompressedTensor? StoredLinearWeight = null)
+{
+    /// <summary>The stored form of one direction's input weight (0 forward, 1 reverse), or null.</summary>
+    public CompressedTensor? StoredInputWeight(int direction) => StoredInputWeights is { } stored && direction < stored.Count ? stored[direction] : null;
+}
 
 /// <summary>The weights of CRNN (Shi, Bai and Yao 2015) in the public crnn.pytorch layout:
 /// <c>cnn.conv{0..6}.weight/bias</c>, <c>cnn.batchnorm{2,4,6}.*</c>, then <c>rnn.{0,1}.rnn.*</c> (each a
 /// bidirectional <c>nn.LSTM</c>) and <c>rnn.{0,1}.embedding.weight/bias</c>. Channel counts come
-/// from the tensors, so narrower variants load too; batch norms are folded into their convolutions.</summary>
+/// from the tensors, so narrower variants load too; batch norms are folded into their convolutions' epilogues (not their weights, so a compressed
+/// model's stored weights stay as they were shared).</summary>
 public sealed class CrnnWeights
 {
     /// <summary>The convolutions followed by a batch norm.</summary>
@@ -132,7 +144,7 @@ public sealed class CrnnWeights
                 }
             }
             convolutions.Add(new CrnnConvLayer(channels, outputs, kernel, i == 6 ? 0 : 1, kernelWeights,
-                new Conv2dEpilogue(bias, scale, shift, Ops.Activation.Relu)));
+                new Conv2dEpilogue(bias, scale, shift, Ops.Activation.Relu), weights.Stored(name)));
             channels = outputs;
         }
         var recurrent = new List<CrnnRecurrentLayer>();
@@ -157,7 +169,8 @@ public sealed class CrnnWeights
                 throw weights.Error($"'{prefix}embedding.weight' has shape [{string.Join(", ", embedding)}]; (outputs, {2 * hidden}) is needed");
             int outputs = checked((int)embedding[0]);
             var layer = new CrnnRecurrentLayer(features, hidden, outputs, lstm,
-                weights.Float(prefix + "embedding.weight", outputs, 2 * hidden), weights.Float(prefix + "embedding.bias", outputs));
+                weights.Float(prefix + "embedding.weight", outputs, 2 * hidden), weights.Float(prefix + "embedding.bias", outputs),
+                [weights.Stored(prefix + "rnn.weight_ih_l0"), weights.Stored(prefix + "rnn.weight_ih_l0_reverse")], weights.Stored(prefix + "embedding.weight"));
             parameters += lstm.Values.Sum(v => (long)v.Length) + layer.LinearWeight.Length + layer.LinearBias.Length;
             recurrent.Add(layer);
             features = outputs;

@@ -22,8 +22,11 @@ public sealed class Lstm : IDisposable
     /// per-step GEMMs (packed on the CPU, so 2·T products do not re-pack them).</summary>
     private readonly PackedGemmWeights[,] packedRecurrent;
     private readonly PackedGemmWeights?[,] packedProjection;
+    /// <summary>Per layer and direction, the caller's product replacing the dense input GEMM, or null.</summary>
+    private readonly ILinearProduct?[,] callerProducts;
 
-    private sealed record DirectionWeights(DeviceBuffer<float> InputWeight, DeviceBuffer<float> RecurrentWeight, DeviceBuffer<float> Bias,
+    /// <summary>The dense input weight and the summed biases are null where a caller's product replaces them.</summary>
+    private sealed record DirectionWeights(DeviceBuffer<float>? InputWeight, DeviceBuffer<float> RecurrentWeight, DeviceBuffer<float>? Bias,
         DeviceBuffer<float>? Projection, DeviceBuffer<float>? PeepholeInput, DeviceBuffer<float>? PeepholeForget, DeviceBuffer<float>? PeepholeOutput)
     {
         public IEnumerable<DeviceBuffer<float>> Buffers =>
@@ -36,11 +39,30 @@ public sealed class Lstm : IDisposable
     /// <param name="weights">Weights by PyTorch name (<c>weight_ih_l0</c>, <c>bias_hh_l1_reverse</c>, …; see <see cref="LstmOptions.WeightNames"/>).</param>
     /// <exception cref="ArgumentException">A weight is missing or has the wrong size.</exception>
     public Lstm(Accelerator accelerator, LstmOptions options, IReadOnlyDictionary<string, float[]> weights)
+        : this(accelerator, options, weights, [])
+    {
+    }
+
+    /// <summary>Uploads the weights, with the input projections of some layers and directions
+    /// computed by the caller's products (sparse or quantized forms of <c>weight_ih</c>) instead of
+    /// the dense GEMM; the recurrent products stay dense.</summary>
+    /// <param name="accelerator">The device to run on.</param>
+    /// <param name="options">The network's shape.</param>
+    /// <param name="weights">Weights by PyTorch name, as for the other constructor.</param>
+    /// <param name="inputProducts">Empty for none, or one entry per layer and direction (index
+    /// layer · directions + direction): a product of the layer's input size to 4·hidden outputs
+    /// that adds <c>bias_ih + bias_hh</c> itself, or null for the dense GEMM. The caller keeps
+    /// ownership; each must outlive the network.</param>
+    /// <exception cref="ArgumentException">A weight is missing or has the wrong size, or a product has the wrong count or width.</exception>
+    public Lstm(Accelerator accelerator, LstmOptions options, IReadOnlyDictionary<string, float[]> weights, IReadOnlyList<ILinearProduct?> inputProducts)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(inputProducts);
         options.Validate();
+        if (inputProducts.Count != 0 && inputProducts.Count != options.Layers * options.Directions)
+            throw new ArgumentException($"Give no input products or one per layer and direction ({options.Layers * options.Directions}); got {inputProducts.Count}.", nameof(inputProducts));
         this.accelerator = accelerator;
         Options = options;
         foreach (var (name, length) in Enumerable.Range(0, options.Layers)
@@ -52,13 +74,20 @@ public sealed class Lstm : IDisposable
         parameters = new DirectionWeights[options.Layers, options.Directions];
         packedRecurrent = new PackedGemmWeights[options.Layers, options.Directions];
         packedProjection = new PackedGemmWeights?[options.Layers, options.Directions];
+        callerProducts = new ILinearProduct?[options.Layers, options.Directions];
         for (int layer = 0; layer < options.Layers; layer++)
             for (int direction = 0; direction < options.Directions; direction++)
             {
+                var product = inputProducts.Count == 0 ? null : inputProducts[layer * options.Directions + direction];
+                if (product is not null && (product.Inputs != options.LayerInputSize(layer) || product.Outputs != 4 * h))
+                    throw new ArgumentException($"The input product of layer {layer}, direction {direction} maps {product.Inputs} to {product.Outputs} features; " +
+                        $"{options.LayerInputSize(layer)} to {4 * h} are needed.", nameof(inputProducts));
+                callerProducts[layer, direction] = product;
                 DeviceBuffer<float> Upload(string parameter) => accelerator.Allocate<float>(weights[LstmOptions.Name(parameter, layer, direction)]);
                 var bias = weights[LstmOptions.Name("bias_ih", layer, direction)]
                     .Zip(weights[LstmOptions.Name("bias_hh", layer, direction)], (a, b) => a + b).ToArray();
-                parameters[layer, direction] = new DirectionWeights(Upload("weight_ih"), Upload("weight_hh"), accelerator.Allocate<float>(bias),
+                parameters[layer, direction] = new DirectionWeights(product is null ? Upload("weight_ih") : null, Upload("weight_hh"),
+                    product is null ? accelerator.Allocate<float>(bias) : null,
                     options.ProjectionSize > 0 ? Upload("weight_hr") : null,
                     options.Peepholes ? Upload("weight_ic") : null, options.Peepholes ? Upload("weight_fc") : null, options.Peepholes ? Upload("weight_oc") : null);
                 // M (the batch) is not known yet and packing does not depend on it.
@@ -180,8 +209,11 @@ public sealed class Lstm : IDisposable
         int h = Options.HiddenSize, r = Options.OutputSize, n = Options.LayerInputSize(layer);
         var weights = parameters[layer, direction];
         var stepGates = gates[direction].Get((long)steps * batch * 4 * h);
-        DenseGemm.Multiply(accelerator, new GemmShape(steps * batch, 4 * h, n, TransposeB: true), layerInput, weights.InputWeight.View, stepGates,
-            bias: weights.Bias.View);
+        if (callerProducts[layer, direction] is { } product)
+            product.Multiply(layerInput, stepGates, steps * batch);
+        else
+            DenseGemm.Multiply(accelerator, new GemmShape(steps * batch, 4 * h, n, TransposeB: true), layerInput, weights.InputWeight!.View, stepGates,
+                bias: weights.Bias!.View);
         var cellOutput = Options.ProjectionSize > 0 ? cellOutputs.Get((long)batch * h) : default;
         var recurrent = new GemmShape(batch, 4 * h, r, TransposeB: true);
         for (int s = 0; s < steps; s++)

@@ -420,4 +420,25 @@ public sealed partial class GpucRunTests
         Assert.That(crnnReport.RootElement.GetProperty("cer").GetDouble(), Is.InRange(0, 1));
         Assert.That(crnnReport.RootElement.GetProperty("ratio").GetDouble(), Is.GreaterThan(3.5));
     }
+
+    [Test]
+    public void ACompressedCrnnReadsTheSameTextOnEveryRoute()
+    {
+        string text = Path.Combine(AppContext.BaseDirectory, "Shipped", "text"), compressed = Path.Combine(directory, "crnn.gpuc");
+        var compress = Gpuc("compress", Path.Combine(AppContext.BaseDirectory, "Shipped", "crnn.safetensors"), "-o", compressed,
+            "--prune", "magnitude", "--sparsity", "0.3", "--bits", "5", "--calibration", text);
+        Assert.That(compress.ExitCode, Is.EqualTo(0), compress.Error);
+        string Read(string layers)
+        {
+            var run = Gpuc("run", compressed, text, "--layers", layers, "-d", "cpu", "--json");
+            Assert.That(run.ExitCode, Is.EqualTo(0), $"--layers {layers}: {run.Error}");
+            return run.Output;
+        }
+        // Sparse and codebook hold the decoded weights exactly: the readings of the decoded model, line for line.
+        string dense = Read("dense");
+        using (var readings = System.Text.Json.JsonDocument.Parse(dense))
+            Assert.That(readings.RootElement.EnumerateArray().Count(r => r.GetProperty("text").GetString()!.Length > 0), Is.EqualTo(8), "every shipped line is read as something");
+        foreach (string layers in new[] { "measured", "sparse", "codebook" })
+            Assert.That(Read(layers), Is.EqualTo(dense), $"--layers {layers}");
+    }
 }

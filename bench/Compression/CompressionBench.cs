@@ -3,6 +3,7 @@ using Gpu.Cli;
 using Gpu.Core;
 using Gpu.Models;
 using Gpu.Models.Compression;
+using Gpu.Models.Crnn;
 using Gpu.Models.Fip;
 using Gpu.Models.Vdsr;
 
@@ -24,20 +25,24 @@ public static class CompressionBench
         new("pruned 90 %, 5 b", 0.9, 5),
     ];
 
+    /// <summary>Width of the CRNN line timed: the shipped model's input width.</summary>
+    private const int LineWidth = 100;
+
     /// <summary>Compresses, measures and prints the table.</summary>
     public static void Run(TextWriter output, IReadOnlyList<Device> devices)
     {
-        string[] models = ["fip-detail", "fip-edge", "vdsr-x2"];
+        string[] models = ["fip-detail", "fip-edge", "vdsr-x2", "crnn"];
         var settings = Settings;
         int side = QuickMode.Pick(256, 48);
         if (QuickMode.Enabled)
         {
-            BenchLog.Note(output, "compression: --quick runs fip-detail pruned 90 % at 48×48 only");
-            (models, settings) = (["fip-detail"], [Settings[^1]]);
+            BenchLog.Note(output, "compression: --quick runs fip-detail (at 48×48) and crnn pruned 90 % only");
+            (models, settings) = (["fip-detail", "crnn"], [Settings[^1]]);
         }
-        output.WriteLine($"compression: shipped models compressed in memory, one {side}×{side} frame (VDSR: the network on Y at that size); " +
-            "routes timed per call, measured = each layer the fastest of its exact routes, timed once when planned");
-        output.WriteLine("  (GFLOP/s: 2 × the dense network's multiply-adds over the time; layers: D dense, S sparse, C codebook, in network order)");
+        output.WriteLine($"compression: shipped models compressed in memory, one {side}×{side} frame (VDSR: the network on Y at that size; CRNN: one 32×{LineWidth} line); " +
+            "routes timed per call, measured = each layer the fastest of its exact routes, timed once when planned (CRNN's LSTM input projections and linear layers: when loaded)");
+        output.WriteLine("  (GFLOP/s: 2 × the dense network's multiply-adds over the time; layers: D dense, S sparse, C codebook, in network order; " +
+            "CRNN: 7 convolutions, then per BiLSTM its two input projections and the linear layer)");
         output.WriteLine($"  {"device",-10} {"model",-11} {"storage",-17} {"route",-9} {"ms",9} {"GFLOP/s",8} {"× dense",8}  layers");
         foreach (string model in models)
         {
@@ -58,9 +63,12 @@ public static class CompressionBench
                     double? denseSeconds = null;
                     foreach (var routing in routings)
                     {
-                        var (timing, macs, routes) = model.StartsWith("vdsr", StringComparison.Ordinal)
-                            ? TimeVdsr(accelerator, VdsrWeights.Load(weights), routing, side)
-                            : TimeCan(accelerator, CanWeights.Load(weights), routing, side);
+                        var (timing, macs, routes) = model switch
+                        {
+                            "vdsr-x2" => TimeVdsr(accelerator, VdsrWeights.Load(weights), routing, side),
+                            "crnn" => TimeCrnn(accelerator, CrnnWeights.Load(weights), routing),
+                            _ => TimeCan(accelerator, CanWeights.Load(weights), routing, side),
+                        };
                         double seconds = timing.Min;
                         denseSeconds ??= seconds;
                         BenchLog.Record(new("compression", $"{label}, {routing}", device.Name, timing, new Work(2 * macs), Note: $"layers {routes}", Scope: CaseScope.EndToEnd));
@@ -72,7 +80,7 @@ public static class CompressionBench
         }
     }
 
-    private static string Letters(IEnumerable<RoutedConv2d> layers) => string.Concat(layers.Select(l => l.Route.ToString()[0]));
+    private static string Letters(IEnumerable<ConvRoute> routes) => string.Concat(routes.Select(r => r.ToString()[0]));
 
     private static (Timing, double Macs, string Routes) TimeCan(Accelerator accelerator, CanWeights weights, LayerRouting routing, int side)
     {
@@ -82,7 +90,7 @@ public static class CompressionBench
         using var result = accelerator.Allocate<float>(shape.WithChannels(weights.Config.OutputChannels).Length);
         // The first call plans the frame size, and with it the measured routing's timing of each layer.
         var timing = Measure.Within(accelerator, () => network.Forward(input.View, result.View, shape, network.Layout), budgetSeconds: 3, runs: 3);
-        return (timing, ModelSummary.ForCan(weights.Config, side, side).Macs, Letters(network.Convolutions));
+        return (timing, ModelSummary.ForCan(weights.Config, side, side).Macs, Letters(network.Convolutions.Select(c => c.Route)));
     }
 
     private static (Timing, double Macs, string Routes) TimeVdsr(Accelerator accelerator, VdsrWeights weights, LayerRouting routing, int side)
@@ -91,6 +99,16 @@ public static class CompressionBench
         using var luminance = accelerator.Allocate<float>(Enumerable.Repeat(0.5f, side * side).ToArray());
         using var result = accelerator.Allocate<float>(side * side);
         var timing = Measure.Within(accelerator, () => network.Forward(luminance.View, result.View, 1, side, side), budgetSeconds: 3, runs: 3);
-        return (timing, (double)weights.MacsPerPixel * side * side, Letters(network.Convolutions));
+        return (timing, (double)weights.MacsPerPixel * side * side, Letters(network.Convolutions.Select(c => c.Route)));
+    }
+
+    private static (Timing, double Macs, string Routes) TimeCrnn(Accelerator accelerator, CrnnWeights weights, LayerRouting routing)
+    {
+        // Loading times the recurrent layers' routes (measured routing); the first call plans the line size and times the convolutions'.
+        using var network = new CrnnNetwork(accelerator, weights, routing);
+        using var line = accelerator.Allocate<float>(Enumerable.Repeat(0.5f, CrnnNetwork.Height * LineWidth).ToArray());
+        using var logits = accelerator.Allocate<float>((long)CrnnNetwork.StepsFor(LineWidth) * weights.Classes);
+        var timing = Measure.Within(accelerator, () => network.Forward(line.View, 1, LineWidth, logits.View), budgetSeconds: 3, runs: 5);
+        return (timing, ModelSummary.ForCrnn(weights, LineWidth).Macs, Letters(network.Convolutions.Select(c => c.Route).Concat(network.Linears.Select(l => l.Route))));
     }
 }

@@ -14,52 +14,13 @@ namespace Gpu.Tests.Models.Compression;
 /// (the reference route); each test also checks that the route it asked for is the one that ran.</summary>
 public sealed class CompressedInferenceTests(string deviceName) : DeviceTest(deviceName)
 {
-    /// <summary>Sparse and codebook routes hold exactly the decoded weights and differ from the dense
-    /// route only in the order of float32 sums (and the CPU's Winograd rounding) through 9 to 20 layers.</summary>
-    private const double ExactRouteTolerance = 2e-4;
-
-    /// <summary>The int8 route also quantizes each layer's activations to 7 bits per tensor, so it
-    /// differs from the dense model by up to a few activation steps; bounded here on outputs of order 1.</summary>
-    private const double Int8RouteTolerance = 0.08;
-
-    public enum Storage
+    [TestCase(CompressedStorage.PrunedAndShared, LayerRouting.Sparse)]
+    [TestCase(CompressedStorage.PrunedAndShared, LayerRouting.Codebook)]
+    [TestCase(CompressedStorage.Shared, LayerRouting.Codebook)]
+    [TestCase(CompressedStorage.Int8, LayerRouting.Int8)]
+    public void CanOnACompressedRouteMatchesTheDecodedModel(CompressedStorage storage, LayerRouting routing)
     {
-        PrunedAndShared,
-        Shared,
-        Int8,
-    }
-
-    private static string ShippedModel(string name) => Path.Combine(AppContext.BaseDirectory, "Shipped", name + ".safetensors");
-
-    /// <summary>Every compressible tensor of the model stored as <paramref name="storage"/>: pruned to 70 % and shared at 5 bits, shared at 5 bits, or int8.</summary>
-    private static ModelWeights Compressed(string model, Storage storage)
-    {
-        var weights = ModelWeights.Read(ShippedModel(model));
-        var layers = ModelCompressor.Compressible(weights);
-        var plan = layers.ToDictionary(name => name, _ => new TensorPlan(storage == Storage.PrunedAndShared ? 0.7 : 0, 5));
-        var compressed = ModelCompressor.Compress(weights, plan);
-        if (storage == Storage.Int8)
-            compressed = compressed with
-            {
-                Tensors = [.. compressed.Tensors.Select(t => layers.Contains(t.Name) ? CompressedTensor.Int8(t.Name, t.Shape, weights.Float(t.Name, t.Shape)) : t)],
-            };
-        return compressed.ToWeights($"{model} ({storage})");
-    }
-
-    private static ConvRoute Expected(LayerRouting routing) => routing switch
-    {
-        LayerRouting.Sparse => ConvRoute.Sparse,
-        LayerRouting.Codebook => ConvRoute.Codebook,
-        _ => ConvRoute.Int8,
-    };
-
-    [TestCase(Storage.PrunedAndShared, LayerRouting.Sparse)]
-    [TestCase(Storage.PrunedAndShared, LayerRouting.Codebook)]
-    [TestCase(Storage.Shared, LayerRouting.Codebook)]
-    [TestCase(Storage.Int8, LayerRouting.Int8)]
-    public void CanOnACompressedRouteMatchesTheDecodedModel(Storage storage, LayerRouting routing)
-    {
-        var weights = CanWeights.Load(Compressed("fip-detail", storage));
+        var weights = CanWeights.Load(CompressedModels.Load("fip-detail", storage));
         var shape = new ImageShape(2, 3, 23, 30);
         float[] input = ImageTestData.Random((int)shape.Length, seed: 3, low: 0f, high: 1f);
         using var reference = new ContextAggregationNetwork(Accelerator, weights);
@@ -68,20 +29,20 @@ public sealed class CompressedInferenceTests(string deviceName) : DeviceTest(dev
         foreach (var layout in new[] { TensorLayout.RowMajor, TensorLayout.Nhwc })
         {
             float[] actual = RunCan(routed, input, shape, layout);
-            ModelFixture.AssertClose(expected, actual, routing == LayerRouting.Int8 ? Int8RouteTolerance : ExactRouteTolerance, $"fip-detail {storage} via {routing}, {layout}");
+            ModelFixture.AssertClose(expected, actual, routing == LayerRouting.Int8 ? CompressedModels.Int8RouteTolerance : CompressedModels.ExactRouteTolerance, $"fip-detail {storage} via {routing}, {layout}");
         }
         Assert.That(reference.Convolutions.Select(c => c.Route), Is.All.EqualTo(ConvRoute.Dense), "the reference");
         // The eight 3×3 layers are compressed; the 72 weights of the 1×1 output layer are stored raw, so it runs dense.
-        Assert.That(routed.Convolutions.Take(8).Select(c => c.Route), Is.All.EqualTo(Expected(routing)), "the 3×3 layers");
+        Assert.That(routed.Convolutions.Take(8).Select(c => c.Route), Is.All.EqualTo(CompressedModels.Route(routing)), "the 3×3 layers");
         Assert.That(routed.Convolutions[^1].Route, Is.EqualTo(ConvRoute.Dense), "the raw 1×1 layer");
     }
 
-    [TestCase(Storage.PrunedAndShared, LayerRouting.Sparse)]
-    [TestCase(Storage.Shared, LayerRouting.Codebook)]
-    [TestCase(Storage.Int8, LayerRouting.Int8)]
-    public void VdsrOnACompressedRouteMatchesTheDecodedModelWithItsResidual(Storage storage, LayerRouting routing)
+    [TestCase(CompressedStorage.PrunedAndShared, LayerRouting.Sparse)]
+    [TestCase(CompressedStorage.Shared, LayerRouting.Codebook)]
+    [TestCase(CompressedStorage.Int8, LayerRouting.Int8)]
+    public void VdsrOnACompressedRouteMatchesTheDecodedModelWithItsResidual(CompressedStorage storage, LayerRouting routing)
     {
-        var weights = VdsrWeights.Load(Compressed("vdsr-x2", storage));
+        var weights = VdsrWeights.Load(CompressedModels.Load("vdsr-x2", storage));
         var (n, h, w) = (2, 17, 22);
         using var luminance = Accelerator.Allocate<float>(ImageTestData.Random(n * h * w, seed: 4, low: 0f, high: 1f));
         using var expected = Accelerator.Allocate<float>(n * h * w);
@@ -90,22 +51,22 @@ public sealed class CompressedInferenceTests(string deviceName) : DeviceTest(dev
         using var routed = new VdsrNetwork(Accelerator, weights, routing);
         reference.Forward(luminance.View, expected.View, n, h, w);
         routed.Forward(luminance.View, actual.View, n, h, w);
-        ModelFixture.AssertClose(expected.ToArray(), actual.ToArray(), routing == LayerRouting.Int8 ? Int8RouteTolerance : ExactRouteTolerance, $"vdsr-x2 {storage} via {routing}");
+        ModelFixture.AssertClose(expected.ToArray(), actual.ToArray(), routing == LayerRouting.Int8 ? CompressedModels.Int8RouteTolerance : CompressedModels.ExactRouteTolerance, $"vdsr-x2 {storage} via {routing}");
         // Every layer, the residual-fused last one included, is compressed and runs the route asked for.
-        Assert.That(routed.Convolutions.Select(c => c.Route), Is.All.EqualTo(Expected(routing)));
+        Assert.That(routed.Convolutions.Select(c => c.Route), Is.All.EqualTo(CompressedModels.Route(routing)));
         Assert.That(routed.Convolutions, Has.Count.EqualTo(weights.Depth));
     }
 
     [Test]
     public void MeasuredRoutingTimesEachExactRouteAndKeepsTheFastest()
     {
-        var weights = CanWeights.Load(Compressed("fip-detail", Storage.PrunedAndShared));
+        var weights = CanWeights.Load(CompressedModels.Load("fip-detail", CompressedStorage.PrunedAndShared));
         var shape = new ImageShape(1, 3, 20, 26);
         float[] input = ImageTestData.Random((int)shape.Length, seed: 5, low: 0f, high: 1f);
         using var reference = new ContextAggregationNetwork(Accelerator, weights);
         using var measured = new ContextAggregationNetwork(Accelerator, weights, routing: LayerRouting.Measured);
         ModelFixture.AssertClose(RunCan(reference, input, shape, TensorLayout.RowMajor), RunCan(measured, input, shape, TensorLayout.RowMajor),
-            ExactRouteTolerance, "fip-detail measured");
+            CompressedModels.ExactRouteTolerance, "fip-detail measured");
         foreach (var layer in measured.Convolutions.Take(8))
         {
             Assert.That(layer.MeasuredMilliseconds.Keys, Is.EquivalentTo(new[] { ConvRoute.Dense, ConvRoute.Sparse, ConvRoute.Codebook }), "every exact route was timed");

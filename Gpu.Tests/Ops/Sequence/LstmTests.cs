@@ -1,3 +1,5 @@
+using Gpu.Core;
+using Gpu.Ops.Gemm;
 using Gpu.Ops.Sequence;
 
 namespace Gpu.Tests.Ops.Sequence;
@@ -68,6 +70,37 @@ public sealed class LstmTests(string deviceName) : DeviceTest(deviceName)
     }
 
     [Test]
+    public void CallerInputProductsStandInForTheDenseInputGemm()
+    {
+        // Two bidirectional layers of different input widths, one direction left to the dense GEMM:
+        // a product given to the wrong layer or direction would fail the width check or the comparison.
+        var options = new LstmOptions(7, 6, Layers: 2, Bidirectional: true);
+        var weights = RandomWeights(options, seed: 31);
+        const int steps = 5, batch = 2;
+        float[] x = SruTests.Random(steps * batch * options.InputSize, 6);
+        var products = new List<BiasedProduct?>();
+        for (int layer = 0; layer < options.Layers; layer++)
+            for (int direction = 0; direction < options.Directions; direction++)
+                products.Add(layer == 1 && direction == 0 ? null : new BiasedProduct(Accelerator, options.LayerInputSize(layer), 4 * options.HiddenSize,
+                    weights[LstmOptions.Name("weight_ih", layer, direction)],
+                    [.. weights[LstmOptions.Name("bias_ih", layer, direction)].Zip(weights[LstmOptions.Name("bias_hh", layer, direction)], (a, b) => a + b)]));
+        try
+        {
+            using var lstm = new Lstm(Accelerator, options, weights, products);
+            using var input = Accelerator.Allocate<float>(x);
+            using var output = Accelerator.Allocate<float>(steps * batch * 2 * options.OutputSize);
+            lstm.Forward(input.View, steps, batch, output.View);
+            Close.Elementwise(LstmReference.Run(options, weights, x, steps, batch).Output, output.ToArray(), 2e-5f, 2e-5f, "output");
+            Assert.That(products.Where(p => p is not null).Select(p => p!.Calls), Is.All.EqualTo(1), "each product ran once, for all the steps");
+        }
+        finally
+        {
+            foreach (var product in products)
+                product?.Dispose();
+        }
+    }
+
+    [Test]
     public void MissingWeightIsNamed()
     {
         var options = new LstmOptions(3, 4, Layers: 2, Bidirectional: true);
@@ -100,5 +133,29 @@ public sealed class LstmTests(string deviceName) : DeviceTest(deviceName)
                 foreach (var (name, length) in options.WeightNames(layer, direction))
                     weights[name] = SruTests.Random(length, seed++);
         return weights;
+    }
+
+    /// <summary>A caller's input product as a plain GEMM with its own weight and the summed biases, counting its calls.</summary>
+    private sealed class BiasedProduct(Accelerator accelerator, int inputs, int outputs, float[] weight, float[] bias) : ILinearProduct, IDisposable
+    {
+        private readonly DeviceBuffer<float> weights = accelerator.Allocate<float>(weight), biases = accelerator.Allocate<float>(bias);
+
+        public int Inputs => inputs;
+
+        public int Outputs => outputs;
+
+        public int Calls { get; private set; }
+
+        public void Multiply(View<float> x, View<float> y, int rows)
+        {
+            Calls++;
+            DenseGemm.Multiply(accelerator, new GemmShape(rows, outputs, inputs, TransposeB: true), x, weights.View, y, bias: biases.View);
+        }
+
+        public void Dispose()
+        {
+            weights.Dispose();
+            biases.Dispose();
+        }
     }
 }

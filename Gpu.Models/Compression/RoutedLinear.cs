@@ -1,0 +1,146 @@
+using Gpu.Core;
+using Gpu.Ops.Gemm;
+using Gpu.Ops.Image;
+
+namespace Gpu.Models.Compression;
+
+/// <summary>
+/// A linear layer, <c>y (rows × Outputs) = x (rows × Inputs)·Wᵀ + bias</c>, that runs on whichever of
+/// its routes its <see cref="LayerRouting"/> picks (the rule <see cref="RoutedConv2d"/> follows): dense,
+/// the packed GEMM on the decoded weights; or the sparse, codebook or int8 product built straight
+/// from the stored tensor. Those products take the activations column-major, so the compressed routes
+/// transpose x into the shared <see cref="ConvScratch"/> and the result back, a cost their measured
+/// time includes. As an <see cref="ILinearProduct"/> it can stand in for an LSTM's input projection.
+/// </summary>
+public sealed class RoutedLinear : ILinearProduct, IDisposable
+{
+    /// <summary>Rows the routes are timed on: a batch of one 100-pixel CRNN line has 26 steps, so
+    /// this is the order of a typical call, and timing every route stays cheap at load.</summary>
+    public const int ProbeRows = 32;
+
+    private readonly Accelerator accelerator;
+    private readonly ConvScratch scratch;
+    private readonly IDisposable layer;
+    private readonly Dictionary<ConvRoute, double> measured = [];
+
+    /// <summary>Builds the layer's route: <paramref name="routing"/> names it, or, when measured,
+    /// each exact route is built and timed once on <see cref="ProbeRows"/> rows.</summary>
+    /// <param name="accelerator">Where the layer runs.</param>
+    /// <param name="shape">The widths.</param>
+    /// <param name="weights">Outputs × Inputs float32 weights, as decoded; the dense route and the reference.</param>
+    /// <param name="bias">Outputs biases (the sum of both biases for an LSTM's gates).</param>
+    /// <param name="stored">The weights' compressed form, or null (then only the dense route exists).</param>
+    /// <param name="routing">Which route to take.</param>
+    /// <param name="scratch">Memory shared with the network's other layers.</param>
+    /// <exception cref="ArgumentException">A length disagrees with the shape, or the stored form's shape is not [Outputs, Inputs].</exception>
+    /// <exception cref="InvalidDataException">The stored payload is corrupt.</exception>
+    public RoutedLinear(Accelerator accelerator, LinearShape shape, float[] weights, float[] bias, CompressedTensor? stored, LayerRouting routing, ConvScratch scratch)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(bias);
+        ArgumentNullException.ThrowIfNull(scratch);
+        shape.Validate();
+        if (weights.Length != shape.WeightLength || bias.Length != shape.Outputs)
+            throw new ArgumentException($"A {shape} needs {shape.WeightLength} weights and {shape.Outputs} biases; got {weights.Length} and {bias.Length}.");
+        var candidates = LayerRoutes.Candidates(routing, RoutesFor(stored, shape));
+        this.accelerator = accelerator;
+        this.scratch = scratch;
+        Shape = shape;
+        var epilogue = new Conv2dEpilogue(Bias: bias);
+        IDisposable Build(ConvRoute route) => route == ConvRoute.Dense
+            ? new DenseLinear(accelerator, shape, weights, bias)
+            : CompressedProduct.Build(accelerator, route, stored!, shape.Outputs, shape.Inputs, epilogue);
+        if (candidates.Length > 1)
+        {
+            using var input = accelerator.Allocate<float>(Enumerable.Repeat(0.5f, checked(ProbeRows * shape.Inputs)).ToArray());
+            using var output = accelerator.Allocate<float>((long)ProbeRows * shape.Outputs);
+            Route = LayerRoutes.Fastest(accelerator, candidates, Build, probe => Run(probe, input.View, output.View, ProbeRows), measured);
+        }
+        else
+        {
+            Route = candidates[0];
+        }
+        layer = Build(Route);
+    }
+
+    /// <summary>The widths.</summary>
+    public LinearShape Shape { get; }
+
+    /// <inheritdoc/>
+    public int Inputs => Shape.Inputs;
+
+    /// <inheritdoc/>
+    public int Outputs => Shape.Outputs;
+
+    /// <summary>The route this layer runs.</summary>
+    public ConvRoute Route { get; }
+
+    /// <summary>Milliseconds of one run of each route timed by <see cref="LayerRouting.Measured"/> on
+    /// <see cref="ProbeRows"/> rows; empty when nothing was timed.</summary>
+    public IReadOnlyDictionary<ConvRoute, double> MeasuredMilliseconds => measured;
+
+    /// <summary>The routes a layer of <paramref name="shape"/> stored as <paramref name="stored"/> can take (as <see cref="RoutedConv2d.RoutesFor"/>).</summary>
+    /// <exception cref="ArgumentException">The stored form's shape is not [Outputs, Inputs].</exception>
+    public static IReadOnlyList<ConvRoute> RoutesFor(CompressedTensor? stored, LinearShape shape)
+    {
+        if (stored is not null && !stored.Shape.SequenceEqual([shape.Outputs, shape.Inputs]))
+            throw new ArgumentException($"tensor '{stored.Name}' has shape [{string.Join(", ", stored.Shape)}]; the {shape} needs [{shape.Outputs}, {shape.Inputs}].", nameof(stored));
+        return LayerRoutes.Offered(stored);
+    }
+
+    /// <inheritdoc/>
+    public void Multiply(View<float> x, View<float> y, int rows) => Run(layer, x, y, rows);
+
+    /// <summary>Frees the route's device memory.</summary>
+    public void Dispose() => layer.Dispose();
+
+    private void Run(IDisposable route, View<float> x, View<float> y, int rows)
+    {
+        var (k, m) = (Shape.Inputs, Shape.Outputs);
+        if (rows <= 0 || x.Length != (long)rows * k || y.Length != (long)rows * m)
+            throw new ArgumentException($"{rows} rows of a {Shape} need {(long)rows * k} input and {(long)rows * m} output elements; got {x.Length} and {y.Length}.");
+        if (x.Overlaps(y))
+            throw new ArgumentException("The output must not overlap the input.", nameof(y));
+        if (route is DenseLinear dense)
+        {
+            dense.Multiply(x, y, rows);
+            return;
+        }
+        // rows × K row-major is the NHWC layout of a 1 × K × 1 × rows image, and K × rows its NCHW layout.
+        var columns = scratch.Get(ScratchRegion.Input, (long)k * rows);
+        var product = scratch.Get(ScratchRegion.Output, (long)m * rows);
+        ImageLayoutConversion.Convert(accelerator, x, TensorLayout.Nhwc, columns, TensorLayout.RowMajor, 1, k, 1, rows);
+        ((CompressedProduct)route).Multiply(columns, product, rows);
+        ImageLayoutConversion.Convert(accelerator, product, TensorLayout.RowMajor, y, TensorLayout.Nhwc, 1, m, 1, rows);
+    }
+
+    /// <summary>The dense route: the decoded weights packed once for the GEMM, the bias in its epilogue.</summary>
+    private sealed class DenseLinear : IDisposable
+    {
+        private readonly Accelerator accelerator;
+        private readonly LinearShape shape;
+        private readonly DeviceBuffer<float> weights, bias;
+        private readonly PackedGemmWeights packed;
+
+        public DenseLinear(Accelerator accelerator, LinearShape shape, float[] hostWeights, float[] hostBias)
+        {
+            this.accelerator = accelerator;
+            this.shape = shape;
+            weights = accelerator.Allocate<float>(hostWeights);
+            bias = accelerator.Allocate<float>(hostBias);
+            packed = DenseGemm.PackB(accelerator, Gemm(1), weights.View);
+        }
+
+        public void Multiply(View<float> x, View<float> y, int rows) => DenseGemm.Multiply(accelerator, Gemm(rows), x, packed, y, bias: bias.View);
+
+        public void Dispose()
+        {
+            packed.Dispose();
+            weights.Dispose();
+            bias.Dispose();
+        }
+
+        private GemmShape Gemm(int rows) => new(rows, shape.Outputs, shape.Inputs, TransposeB: true);
+    }
+}

@@ -1,0 +1,167 @@
+using System.Text.Json;
+using Gpu.Media.Frames;
+using Gpu.Media.Images;
+using Gpu.Models;
+using Gpu.Models.Compression;
+using Gpu.Models.Crnn;
+using Gpu.Ops.Gemm;
+using Gpu.Ops.Sequence;
+using Gpu.Tests.Ops.Image;
+
+namespace Gpu.Tests.Models.Compression;
+
+/// <summary>The shipped CRNN compressed in memory runs its convolutions (batch norm as the products'
+/// per-channel epilogue), its LSTM input projections and its linear layers through the sparse,
+/// codebook and int8 routes built from the stored tensors, and agrees with the same model decoded to
+/// dense float32; each test also checks that the route it asked for is the one that ran.</summary>
+public sealed class CompressedCrnnTests(string deviceName) : DeviceTest(deviceName)
+{
+    /// <summary>The exact routes hold the decoded weights, so only the order of float32 sums differs
+    /// (the CPU's dense convolutions also round through Winograd), through seven convolutions and two
+    /// BiLSTMs to logits of magnitude about 10; seen: 1e-5 on the CPU, none on PoCL.</summary>
+    private const double ExactLogitTolerance = 2e-3;
+
+    /// <summary>The int8 route quantizes the activations of each of the 13 products to 7 bits per
+    /// tensor; seen: the logits move by 0.2 at most on these inputs.</summary>
+    private const double Int8LogitTolerance = 0.5;
+
+    private const string Model = "crnn";
+
+    private static readonly string ShippedText = Path.Combine(AppContext.BaseDirectory, "Shipped", "text");
+
+    [TestCase(CompressedStorage.PrunedAndShared, LayerRouting.Sparse)]
+    [TestCase(CompressedStorage.PrunedAndShared, LayerRouting.Codebook)]
+    [TestCase(CompressedStorage.Shared, LayerRouting.Codebook)]
+    [TestCase(CompressedStorage.Int8, LayerRouting.Int8)]
+    public void CrnnOnACompressedRouteMatchesTheDecodedModel(CompressedStorage storage, LayerRouting routing)
+    {
+        var weights = CrnnWeights.Load(CompressedModels.Load(Model, storage));
+        using var reference = new CrnnNetwork(Accelerator, weights);
+        using var routed = new CrnnNetwork(Accelerator, weights, routing);
+        var (expected, actual) = (Logits(reference), Logits(routed));
+        TestContext.Out.WriteLine($"largest |logit| {expected.Max(MathF.Abs):F2}");
+        ModelFixture.AssertClose(expected, actual, routing == LayerRouting.Int8 ? Int8LogitTolerance : ExactLogitTolerance, $"crnn {storage} via {routing}");
+        Assert.That(reference.Convolutions.Select(c => c.Route).Concat(reference.Linears.Select(l => l.Route)), Is.All.EqualTo(ConvRoute.Dense), "the reference");
+        // Every convolution, LSTM input weight and linear weight is compressible (256 values or more), so each runs the route asked for.
+        Assert.That(routed.Convolutions.Select(c => c.Route), Is.All.EqualTo(CompressedModels.Route(routing)), "the convolutions");
+        Assert.That(routed.Convolutions, Has.Count.EqualTo(7));
+        Assert.That(routed.Linears.Select(l => l.Route), Is.All.EqualTo(CompressedModels.Route(routing)), "the LSTM input projections and linear layers");
+        Assert.That(routed.Linears, Has.Count.EqualTo(6));
+    }
+
+    [Test]
+    public void MeasuredRoutingTimesEachExactRouteOfEveryLayerAndKeepsTheFastest()
+    {
+        var weights = CrnnWeights.Load(CompressedModels.Load(Model, CompressedStorage.PrunedAndShared));
+        using var reference = new CrnnNetwork(Accelerator, weights);
+        using var measured = new CrnnNetwork(Accelerator, weights, LayerRouting.Measured);
+        ModelFixture.AssertClose(Logits(reference), Logits(measured), ExactLogitTolerance, "crnn measured");
+        var layers = measured.Convolutions.Select(c => (c.Route, c.MeasuredMilliseconds)).Concat(measured.Linears.Select(l => (l.Route, l.MeasuredMilliseconds))).ToList();
+        Assert.That(layers, Has.Count.EqualTo(13));
+        foreach (var (route, milliseconds) in layers)
+        {
+            Assert.That(milliseconds.Keys, Is.EquivalentTo(new[] { ConvRoute.Dense, ConvRoute.Sparse, ConvRoute.Codebook }), "every exact route was timed");
+            Assert.That(route, Is.EqualTo(milliseconds.MinBy(pair => pair.Value).Key), "the fastest was kept");
+        }
+    }
+
+    [TestCase(CompressedStorage.PrunedAndShared, LayerRouting.Measured)]
+    [TestCase(CompressedStorage.PrunedAndShared, LayerRouting.Sparse)]
+    [TestCase(CompressedStorage.PrunedAndShared, LayerRouting.Codebook)]
+    [TestCase(CompressedStorage.Shared, LayerRouting.Codebook)]
+    [TestCase(CompressedStorage.Int8, LayerRouting.Int8)]
+    public void TheShippedLinesReadAsTheDecodedModelReadsThem(CompressedStorage storage, LayerRouting routing)
+    {
+        // Pruned 30 %, so the compressed model still reads some lines right and the comparison can fail.
+        var weights = CompressedModels.Load(Model, storage, sparsity: 0.3);
+        var accuracy = new TextLineAccuracy(Accelerator, ShippedLines());
+        var decoded = accuracy.Score(weights);
+        var routed = accuracy.Score(weights, routing);
+        TestContext.Out.WriteLine($"crnn {storage}: decoded CER {decoded.CharacterErrorRate:P2}, words {decoded.WordAccuracy:P1}; via {routing} CER {routed.CharacterErrorRate:P2}, words {routed.WordAccuracy:P1}");
+        Assert.That(decoded.WordAccuracy, Is.GreaterThan(0), "the compressed model reads some line right, or equal scores would show nothing");
+        Assert.That(routed.CharacterErrorRate, Is.EqualTo(decoded.CharacterErrorRate).Within(1e-12), "CER");
+        Assert.That(routed.WordAccuracy, Is.EqualTo(decoded.WordAccuracy).Within(1e-12), "word accuracy");
+    }
+
+    [TestCase(LayerRouting.Sparse)]
+    [TestCase(LayerRouting.Codebook)]
+    [TestCase(LayerRouting.Int8)]
+    public void ALinearRouteComputesFromTheStoredTensorAsAPlainProductDoes(LayerRouting routing)
+    {
+        var shape = new LinearShape(Inputs: 40, Outputs: 24);
+        const int rows = 7;
+        float[] values = ImageTestData.Random((int)shape.WeightLength, seed: 21, low: -0.5f, high: 0.5f);
+        var stored = routing == LayerRouting.Int8
+            ? CompressedTensor.Int8("w", [24, 40], values)
+            : CompressedTensor.SparseShared("w", [24, 40], values, MagnitudePruning.MaskBySparsity(values, 0.6), valueBits: 4, gapBits: 4);
+        float[] bias = ImageTestData.Random(shape.Outputs, seed: 22, low: -1f, high: 1f);
+        float[] x = ImageTestData.Random(rows * shape.Inputs, seed: 23, low: -1f, high: 1f);
+        // The plain product on the stored tensor's own decoding: y[r, o] = Σ_k x[r, k]·W[o, k] + b[o].
+        float[] w = stored.Decode();
+        float[] expected = new float[rows * shape.Outputs];
+        for (int r = 0; r < rows; r++)
+            for (int o = 0; o < shape.Outputs; o++)
+            {
+                double sum = bias[o];
+                for (int k = 0; k < shape.Inputs; k++)
+                    sum += (double)x[r * shape.Inputs + k] * w[o * shape.Inputs + k];
+                expected[r * shape.Outputs + o] = (float)sum;
+            }
+        using var scratch = new ConvScratch(Accelerator);
+        // The dense floats handed over are all zero: only the stored tensor can give the expected output.
+        using var layer = new RoutedLinear(Accelerator, shape, new float[shape.WeightLength], bias, stored, routing, scratch);
+        Assert.That(layer.Route, Is.EqualTo(CompressedModels.Route(routing)));
+        using var input = Accelerator.Allocate<float>(x);
+        using var output = Accelerator.Allocate<float>(rows * shape.Outputs);
+        layer.Multiply(input.View, output.View, rows);
+        // int8: x is quantized to 7 bits over [−1, 1] (steps of 1/127) against 40 weights of up to 0.5.
+        ModelFixture.AssertClose(expected, output.ToArray(), routing == LayerRouting.Int8 ? 0.08 : 1e-5, $"linear via {routing}");
+        Assert.That(expected.Select((v, i) => Math.Abs(v - bias[i % shape.Outputs])).Max(), Is.GreaterThan(0.1), "the output must depend on the weights, or the test shows nothing");
+    }
+
+    [Test]
+    public void MalformedLinearLayersAreRefusedClearly()
+    {
+        using var scratch = new ConvScratch(Accelerator);
+        var shape = new LinearShape(Inputs: 16, Outputs: 32);
+        float[] values = ImageTestData.Random((int)shape.WeightLength, seed: 24, low: -1f, high: 1f);
+        var transposed = CompressedTensor.Shared("rnn.0.embedding.weight", [16, 32], values, 4);
+        var error = Assert.Throws<ArgumentException>(() => new RoutedLinear(Accelerator, shape, values, new float[32], transposed, LayerRouting.Codebook, scratch))!;
+        Assert.That(error.Message, Does.Contain("rnn.0.embedding.weight").And.Contain("[32, 16]"));
+        Assert.That(() => new RoutedLinear(Accelerator, shape, values, new float[31], null, LayerRouting.Dense, scratch), Throws.ArgumentException.With.Message.Contain("32 biases"));
+        Assert.That(() => new RoutedLinear(Accelerator, new LinearShape(0, 4), [], new float[4], null, LayerRouting.Dense, scratch), Throws.InstanceOf<ArgumentOutOfRangeException>());
+
+        using var layer = new RoutedLinear(Accelerator, shape, values, new float[32], null, LayerRouting.Dense, scratch);
+        using var x = Accelerator.Allocate<float>(3 * 16);
+        using var y = Accelerator.Allocate<float>(2 * 32);
+        Assert.That(() => layer.Multiply(x.View, y.View, 3), Throws.ArgumentException.With.Message.Contain("96 output"));
+
+        // An LSTM refuses an input product of the wrong width before running anything.
+        var options = new LstmOptions(InputSize: 32, HiddenSize: 8, Bidirectional: true);
+        var lstmWeights = options.WeightNames(0, 0).Concat(options.WeightNames(0, 1)).ToDictionary(p => p.Name, p => new float[p.Length]);
+        Assert.That(() => new Lstm(Accelerator, options, lstmWeights, [layer, layer]),
+            Throws.ArgumentException.With.Message.Contain("maps 16 to 32 features; 32 to 32 are needed"));
+        Assert.That(() => new Lstm(Accelerator, options, lstmWeights, [null]), Throws.ArgumentException.With.Message.Contain("one per layer and direction (2)"));
+    }
+
+    /// <summary>Logits of a batch of two 37-pixel lines (an odd width, so the pools' edges count) of random grey values.</summary>
+    private float[] Logits(CrnnNetwork network)
+    {
+        const int batch = 2, width = 37;
+        using var images = Accelerator.Allocate<float>(ImageTestData.Random(batch * CrnnNetwork.Height * width, seed: 25, low: -1f, high: 1f));
+        using var logits = Accelerator.Allocate<float>((long)CrnnNetwork.StepsFor(width) * batch * network.Weights.Classes);
+        network.Forward(images.View, batch, width, logits.View);
+        return logits.ToArray();
+    }
+
+    /// <summary>The shipped text lines (samples/images/text) with their truths.</summary>
+    private static List<TextLine> ShippedLines()
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(ShippedText, "lines.json")));
+        return [.. document.RootElement.GetProperty("lines").EnumerateArray().Select(e =>
+        {
+            using var image = ImageCodec.Read(Path.Combine(ShippedText, e.GetProperty("file").GetString()!), new FrameBatchPool());
+            return new TextLine(image.Frame(0).ToArray(), image.Format.Size.Width, image.Format.Size.Height, e.GetProperty("text").GetString()!);
+        })];
+    }
+}
