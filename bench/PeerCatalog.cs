@@ -33,10 +33,21 @@ public static class PeerCatalog
         [
             Status("PyTorch", "every suite's CPU peer (tools/reference/bench_*.py)", pytorch, pytorch is null ? PyTorchPeer.Version[UnavailablePrefix.Length..] : null),
             Status(ClBlastPeer.Name, "gemm on each OpenCL device, on our own queue and buffers", ClBlastPeer.Version, ClBlastPeer.Unavailable ?? noOpenCl),
+            CuBlasStatus(devices),
             Status(OnnxRuntimePeer.Name, "models: the shipped models exported to ONNX, CPU provider, in process", OnnxRuntimePeer.Version, OnnxRuntimePeer.Unavailable),
             Status(OpenCvDnn, "models: CAN24 and the shipped models exported to ONNX, CPU, through Python", OpenCvVersion,
                 OpenCvVersion is null ? openCv.Value[UnavailablePrefix.Length..] : null),
         ];
+    }
+
+    /// <summary>cuBLAS as the first CUDA device of the run reports it: its version, or why it is absent.</summary>
+    private static PeerStatus CuBlasStatus(IReadOnlyList<Device> devices)
+    {
+        const string role = "gemm on each CUDA device, against the own tiled kernel (DenseGemm itself routes tile-filling products to it)";
+        if (devices.FirstOrDefault(d => d.Kind == DeviceKind.Cuda) is not { } cuda)
+            return Status("cuBLAS", role, null, "no CUDA device in this run");
+        using var accelerator = (Gpu.Core.Ilgpu.IlgpuAccelerator)cuda.Open();
+        return Status("cuBLAS", role, accelerator.CuBlas?.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), accelerator.CuBlasUnavailableReason);
     }
 
     private static PeerStatus Status(string name, string role, string? version, string? unavailable)

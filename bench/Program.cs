@@ -71,6 +71,7 @@ foreach (var backend in Devices.Backends.Where(b => b.UnavailableReason is not n
 Console.WriteLine("ms columns are wall times; an operation's rates on a device with its own clock (OpenCL, CUDA) use its kernel time (docs/benchmarks/README.md)");
 if (QuickMode.Enabled)
     Console.WriteLine("--quick: small sizes and at most 3 timed runs a case, a smoke check rather than figures to quote");
+var sensorsBefore = ReadSensors(devices, "before the suites");
 var peaks = devices.ToDictionary(d => d.Name, d => PeakProbe.Measure(Console.Out, d, fmaBefore));
 foreach (string suite in requested.Count > 0 ? requested : [.. suites.Keys])
 {
@@ -79,13 +80,14 @@ foreach (string suite in requested.Count > 0 ? requested : [.. suites.Keys])
 }
 Console.WriteLine();
 var fmaAfter = PrintFma("after the suites");
+var sensorsAfter = ReadSensors(devices, "after the suites");
 var peers = PeerCatalog.Survey(devices);
 foreach (var peer in peers)
     Console.WriteLine($"peer {peer.Name} ({peer.Role}): {peer.State}");
 if (outDirectory is not null)
 {
-    var deviceReports = devices.Select(d => new DeviceReport(0, d.Name, d.DisplayName, d.Vendor, $"{d.Kind} ({d.Hardware})", d.ComputeUnits, d.MemoryBytes,
-        d.PeakGflops, d.PeakGBps, d.PeakSource, peaks[d.Name])).ToList();
+    var deviceReports = devices.Select(d => new DeviceReport(0, d.Name, d.DisplayName, d.Vendor, $"{d.Engine.Name} ({d.Hardware})", d.ComputeUnits, d.MemoryBytes,
+        d.PeakGflops, d.PeakGBps, d.PeakSource, peaks[d.Name], sensorsBefore.GetValueOrDefault(d.Name), sensorsAfter.GetValueOrDefault(d.Name))).ToList();
     var run = new RunInfo(RunEnvironment.Machine(), RunEnvironment.Os, RunEnvironment.Dotnet, RunEnvironment.Libraries(), RunEnvironment.Commit(),
         args, QuickMode.Enabled, started, DateTimeOffset.UtcNow, fmaBefore, fmaAfter, BenchLog.Notes, peers);
     var results = BenchLog.Measurements.Select(m => BenchResult.From(m, deviceReports.First(d => d.Name == m.Device))).ToList();
@@ -102,6 +104,19 @@ static FmaReading? PrintFma(string when)
         Console.WriteLine($"host FMA throughput {when}: {fma.OneThread:F0} GFLOP/s on one thread, {fma.AllCores:F0} on {Environment.ProcessorCount} " +
             "(the CPU's nominal peak assumes every core at two FMAs a cycle)");
     return reading;
+}
+
+// GPU clocks, power and temperature (NVML) before and after: a clock that fell or a temperature that rose means throttling.
+static Dictionary<string, DeviceSensors> ReadSensors(IReadOnlyList<Device> devices, string when)
+{
+    var readings = new Dictionary<string, DeviceSensors>();
+    foreach (var device in devices)
+        if (device.ReadSensors() is { } sensors)
+        {
+            readings[device.Name] = sensors;
+            Console.WriteLine($"{device.Name} {when}: {sensors}");
+        }
+    return readings;
 }
 
 static void PrintWritten(IReadOnlyList<string> files, int abovePeak)

@@ -25,6 +25,7 @@ internal static class DevicesCommand
         void Row(string property, Func<Device, string> value)
             => table.AddRow([property, .. devices.Select(d => Markup.Escape(value(d)))]);
         Row("device", d => d.DisplayName);
+        Row("engine", d => d.Engine.Name);
         Row("hardware", d => d.Hardware.ToString());
         Row("vendor", d => d.Vendor);
         Row("compute units", d => Format(d.ComputeUnits));
@@ -36,8 +37,13 @@ internal static class DevicesCommand
         Row("peak fp32", d => $"{d.PeakGflops.ToString("F1", CultureInfo.InvariantCulture)} GFLOP/s");
         Row("peak bandwidth", d => $"{d.PeakGBps.ToString("F1", CultureInfo.InvariantCulture)} GB/s");
         console.Write(table);
-        foreach (var device in Devices.All)
+        foreach (var device in devices)
+        {
+            console.MarkupLineInterpolated($"[grey]{device.Name}: {device.Engine.Name}, because {device.Engine.Reason}[/]");
             console.MarkupLineInterpolated($"[grey]{device.Name}: peaks from {device.PeakSource}[/]");
+            if (device.ReadSensors() is { } sensors)
+                console.MarkupLineInterpolated($"[grey]{device.Name}: now {sensors}[/]");
+        }
         foreach (var backend in Devices.Backends.Where(b => b.UnavailableReason is not null))
             console.MarkupLineInterpolated($"[yellow]{backend.Backend}: no devices ({backend.UnavailableReason})[/]");
         string? chosen = Environment.GetEnvironmentVariable(Devices.DefaultDeviceVariable);

@@ -7,8 +7,10 @@ namespace Gpu.Core.Compiler;
 /// prelude, struct typedefs, the device functions (callees first), then the entry point; each
 /// function declares every variable at its top (no jump crosses an initialisation) and has one
 /// label per block.</summary>
-internal sealed class CEmitter(CDialect dialect)
+internal sealed class CEmitter
 {
+    private static readonly CDialect dialect = CDialect.OpenCL;
+
     private readonly StringBuilder text = new();
 
     public string Emit(KernelTranslator.Result program, KernelCompileOptions options)
@@ -17,8 +19,7 @@ internal sealed class CEmitter(CDialect dialect)
         text.AppendLine(CPrelude.Common);
         if (program.UsesDouble)
             text.AppendLine(CPrelude.Double);
-        if (dialect.Kind == KernelDialect.OpenCL)
-            text.AppendLine(CPrelude.OpenCLFloatAtomics);
+        text.AppendLine(CPrelude.OpenCLFloatAtomics);
         text.AppendLine();
         text.Append("/* the kernel ").Append(program.Function.Name).AppendLine(" */");
         var functions = program.DeviceFunctions.Append(program.Function).ToList();
@@ -113,11 +114,10 @@ internal sealed class CEmitter(CDialect dialect)
         IRBinary binary => $"({Expression(binary.Left)} {BinaryOperator(binary.Op)} {Expression(binary.Right)})",
         IRConvert convert => $"(({CDialect.TypeName(convert.Type)}){Expression(convert.Operand)})",
         IRBitCast cast => BitCast(cast),
-        IRCall call => $"{dialect.MathFunction(call.Function, call.Type)}({string.Join(", ", call.Arguments.Select(Expression))})",
+        IRCall call => $"{call.Function}({string.Join(", ", call.Arguments.Select(Expression))})",
         IRIndex index => dialect.Index(index.Kind, index.Dimension),
         IRLoad load => $"{load.Pointer.Name}[{Expression(load.Offset)} + {Expression(load.Index)}]{load.Member}",
         IRAtomic atomic => Atomic(atomic),
-        IRShuffle shuffle => Shuffle(shuffle),
         _ => throw new InvalidOperationException($"no C for {expression.GetType().Name}"),
     };
 
@@ -133,32 +133,17 @@ internal sealed class CEmitter(CDialect dialect)
     {
         string address = $"&{atomic.Pointer.Name}[{Expression(atomic.Offset)} + {Expression(atomic.Index)}]";
         var operands = atomic.Operands.Select(Expression);
-        bool cuda = dialect.Kind == KernelDialect.Cuda;
         string function = atomic.Op switch
         {
-            AtomicOp.Add when atomic.Type == CType.F32 && !cuda
+            AtomicOp.Add when atomic.Type == CType.F32
                 => atomic.Pointer.Space.Resolved == AddressSpace.Shared ? "gpuc_atomic_add_f32_local" : "gpuc_atomic_add_f32_global",
-            AtomicOp.Add => cuda ? "atomicAdd" : "atomic_add",
-            AtomicOp.Min => cuda ? "atomicMin" : "atomic_min",
-            AtomicOp.Max => cuda ? "atomicMax" : "atomic_max",
-            AtomicOp.Exchange => cuda ? "atomicExch" : "atomic_xchg",
-            _ => cuda ? "atomicCAS" : "atomic_cmpxchg",
+            AtomicOp.Add => "atomic_add",
+            AtomicOp.Min => "atomic_min",
+            AtomicOp.Max => "atomic_max",
+            AtomicOp.Exchange => "atomic_xchg",
+            _ => "atomic_cmpxchg",
         };
         return $"{function}({string.Join(", ", [address, .. operands])})";
-    }
-
-    private string Shuffle(IRShuffle shuffle)
-    {
-        if (dialect.Kind != KernelDialect.Cuda)
-            throw new InvalidOperationException("warp shuffles reached the OpenCL emitter");
-        string function = shuffle.Kind switch
-        {
-            ShuffleKind.Down => "__shfl_down_sync",
-            ShuffleKind.Up => "__shfl_up_sync",
-            ShuffleKind.Xor => "__shfl_xor_sync",
-            _ => "__shfl_sync",
-        };
-        return $"{function}(0xffffffffu, {Expression(shuffle.Value)}, {Expression(shuffle.Lane)})";
     }
 
     private static string UnaryOperator(UnaryOp op) => op switch

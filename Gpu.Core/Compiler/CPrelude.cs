@@ -34,19 +34,14 @@ internal static class CPrelude
         GPUC_FN ullong gpuc_f32_to_u64(float v) { return !(v > -1.0f) ? (ullong)0 : v >= 0x1p64f ? ~(ullong)0 : (ullong)v; }
         """ + PackedInt8;
 
-    /// <summary>PackedInt8.Dot4. dp4a (signed × signed, int32 accumulate, no saturation) arrived
-    /// with compute capability 6.1; elsewhere, and in OpenCL 1.2 (no integer dot product in its
-    /// core), four sign-extending multiplies: each product below 2^14 and their sum below 2^16 in
+    /// <summary>PackedInt8.Dot4. OpenCL 1.2 has no integer dot product in its core, so four
+    /// sign-extending multiplies: each product below 2^14 and their sum below 2^16 in
     /// magnitude, so only the accumulation can overflow, and it wraps through uint as in C#.</summary>
     private const string PackedInt8 = """
 
         GPUC_FN int gpuc_dot4_i8(int a, int b, int c)
         {
-        #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 610
-            return __dp4a(a, b, c);
-        #else
             return (int)((uint)c + (uint)((schar)a * (schar)b + (schar)(a >> 8) * (schar)(b >> 8) + (schar)(a >> 16) * (schar)(b >> 16) + (schar)(a >> 24) * (schar)(b >> 24)));
-        #endif
         }
         """;
 

@@ -4,7 +4,7 @@ namespace Gpu.Core.Compiler;
 
 /// <summary>Builds one C function (the kernel, or a device function): the methods expanded into
 /// it add their variables, blocks and shared arrays here.</summary>
-internal sealed class FunctionBuilder(KernelShape shape, KernelDialect dialect, DeviceFunctions functions, IRFunction function, string kernelName)
+internal sealed class FunctionBuilder(KernelShape shape, DeviceFunctions functions, IRFunction function, string kernelName)
 {
     private int nextVariable;
     private int nextBlock;
@@ -16,7 +16,6 @@ internal sealed class FunctionBuilder(KernelShape shape, KernelDialect dialect, 
     /// <summary>False while building a device function.</summary>
     public bool IsKernel => Function.Name == KernelName;
     public KernelShape Shape { get; } = shape;
-    public KernelDialect Dialect { get; } = dialect;
 
     /// <summary>The block statements go to.</summary>
     public IRBlock Current { get; set; } = null!;

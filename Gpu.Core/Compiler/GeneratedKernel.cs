@@ -1,14 +1,5 @@
 namespace Gpu.Core.Compiler;
 
-/// <summary>The C dialects the kernel compiler emits.</summary>
-public enum KernelDialect
-{
-    /// <summary>OpenCL C 1.2.</summary>
-    OpenCL,
-    /// <summary>CUDA C, compiled by NVRTC.</summary>
-    Cuda,
-}
-
 /// <summary>Which kernel interface a struct implements, and so how its indices are formed.</summary>
 public enum KernelShape
 {
@@ -50,7 +41,7 @@ public readonly record struct KernelCompileOptions(bool Guarded, bool FastMath);
 /// <param name="FieldPath">The chain of fields from the kernel struct to the value (empty for extent limits).</param>
 public sealed record KernelParameter(string Name, KernelParameterKind Kind, Type ValueType, IReadOnlyList<System.Reflection.FieldInfo> FieldPath);
 
-/// <summary>A kernel struct translated to C for one dialect.</summary>
+/// <summary>A kernel struct translated to OpenCL C 1.2.</summary>
 public sealed class GeneratedKernel
 {
     /// <summary>The kernel struct it came from.</summary>
@@ -59,8 +50,6 @@ public sealed class GeneratedKernel
     public required string EntryPoint { get; init; }
     /// <summary>The complete translation unit.</summary>
     public required string Source { get; init; }
-    /// <summary>The dialect of <see cref="Source"/>.</summary>
-    public required KernelDialect Dialect { get; init; }
     /// <summary>The interface the struct implements.</summary>
     public required KernelShape Shape { get; init; }
     /// <summary>The options it was generated with.</summary>

@@ -81,10 +81,10 @@ internal sealed record IRConvert(CType Type, IRExpr Operand) : IRExpr(Type);
 /// <summary>Reinterprets the bits of a 32- or 64-bit value as the other type of the same size.</summary>
 internal sealed record IRBitCast(CType Type, IRExpr Operand) : IRExpr(Type);
 
-/// <summary>A call of a prelude helper (<c>gpuc_*</c>) or a C maths function, by dialect-neutral name.</summary>
+/// <summary>A call of a prelude helper (<c>gpuc_*</c>) or an OpenCL C maths function.</summary>
 internal sealed record IRCall(CType Type, string Function, IRExpr[] Arguments) : IRExpr(Type);
 
-internal enum IndexKind { GlobalId, GroupId, LocalId, LocalSize, GroupCount, WarpLane, WarpSize }
+internal enum IndexKind { GlobalId, GroupId, LocalId, LocalSize, GroupCount }
 
 internal sealed record IRIndex(IndexKind Kind, int Dimension) : IRExpr(CType.I32);
 
@@ -95,11 +95,6 @@ internal enum AtomicOp { Add, Min, Max, Exchange, CompareExchange }
 
 /// <summary>An atomic on <c>pointer[offset + index]</c>, yielding the previous value.</summary>
 internal sealed record IRAtomic(CType Type, AtomicOp Op, IRVariable Pointer, IRExpr Offset, IRExpr Index, IRExpr[] Operands) : IRExpr(Type);
-
-internal enum ShuffleKind { Down, Up, Xor, Index }
-
-/// <summary>A warp shuffle (CUDA only).</summary>
-internal sealed record IRShuffle(CType Type, ShuffleKind Kind, IRExpr Value, IRExpr Lane) : IRExpr(Type);
 
 internal abstract record IRStatement;
 

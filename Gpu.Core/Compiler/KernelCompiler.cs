@@ -2,44 +2,41 @@ using System.Collections.Concurrent;
 
 namespace Gpu.Core.Compiler;
 
-/// <summary>Translates kernel structs from their IL into C for a device compiler.</summary>
+/// <summary>Translates kernel structs from their IL into OpenCL C 1.2 for the OpenCL engine.</summary>
 public static class KernelCompiler
 {
     /// <summary>The environment variable naming a directory where every generated translation
     /// unit is written, for inspection.</summary>
     public const string DumpVariable = "GPUC_DUMP_KERNELS";
 
-    private static readonly ConcurrentDictionary<(Type Kernel, KernelShape Shape, KernelDialect Dialect, KernelCompileOptions Options), Lazy<GeneratedKernel>> Cache = new();
+    private static readonly ConcurrentDictionary<(Type Kernel, KernelShape Shape, KernelCompileOptions Options), Lazy<GeneratedKernel>> Cache = new();
 
     /// <summary>Translates the <c>Execute</c> method of <paramref name="kernelType"/> and every
-    /// method it calls into one C translation unit. Results are cached per (type, shape, dialect,
+    /// method it calls into one OpenCL C translation unit. Results are cached per (type, shape,
     /// options); with <see cref="DumpVariable"/> set, the source is written to that directory.</summary>
     /// <param name="kernelType">A struct implementing the interface named by <paramref name="shape"/>.</param>
     /// <param name="shape">The kernel interface.</param>
-    /// <param name="dialect">The C dialect to emit.</param>
     /// <param name="options">Options that change the code.</param>
     /// <returns>The generated kernel.</returns>
     /// <exception cref="KernelCompilationException">The kernel uses something that cannot run on a device.</exception>
-    public static GeneratedKernel Generate(Type kernelType, KernelShape shape, KernelDialect dialect, KernelCompileOptions options)
+    public static GeneratedKernel Generate(Type kernelType, KernelShape shape, KernelCompileOptions options)
     {
         ArgumentNullException.ThrowIfNull(kernelType);
-        var kernel = Cache.GetOrAdd((kernelType, shape, dialect, options),
-            key => new Lazy<GeneratedKernel>(() => Translate(key.Kernel, key.Shape, key.Dialect, key.Options))).Value;
+        var kernel = Cache.GetOrAdd((kernelType, shape, options),
+            key => new Lazy<GeneratedKernel>(() => Translate(key.Kernel, key.Shape, key.Options))).Value;
         Dump(kernel);
         return kernel;
     }
 
-    private static GeneratedKernel Translate(Type kernelType, KernelShape shape, KernelDialect dialect, KernelCompileOptions options)
+    private static GeneratedKernel Translate(Type kernelType, KernelShape shape, KernelCompileOptions options)
     {
-        var translated = KernelTranslator.Translate(kernelType, shape, dialect, options);
+        var translated = KernelTranslator.Translate(kernelType, shape, options);
         string entryPoint = translated.Function.Name;
-        var cDialect = CDialect.For(dialect);
         return new GeneratedKernel
         {
             KernelType = kernelType,
             EntryPoint = entryPoint,
-            Source = new CEmitter(cDialect).Emit(translated, options),
-            Dialect = dialect,
+            Source = new CEmitter().Emit(translated, options),
             Shape = shape,
             Options = options,
             Parameters = translated.Parameters,
@@ -58,7 +55,6 @@ public static class KernelCompiler
         if (string.IsNullOrWhiteSpace(directory))
             return;
         Directory.CreateDirectory(directory);
-        string extension = CDialect.For(kernel.Dialect).FileExtension;
-        File.WriteAllText(Path.Combine(directory, $"{kernel.EntryPoint}.{extension}"), kernel.Source);
+        File.WriteAllText(Path.Combine(directory, $"{kernel.EntryPoint}.cl"), kernel.Source);
     }
 }

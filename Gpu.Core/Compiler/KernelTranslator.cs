@@ -14,11 +14,11 @@ internal static class KernelTranslator
         public bool UsesDouble => Function.UsesDouble || DeviceFunctions.Any(f => f.UsesDouble);
     }
 
-    public static Result Translate(Type kernelType, KernelShape shape, KernelDialect dialect, KernelCompileOptions options)
+    public static Result Translate(Type kernelType, KernelShape shape, KernelCompileOptions options)
     {
         var execute = FindExecute(kernelType, shape);
         string entryPoint = KernelCompiler.EntryPointName(kernelType, options);
-        var builder = new FunctionBuilder(shape, dialect, new DeviceFunctions(), new IRFunction(entryPoint), entryPoint);
+        var builder = new FunctionBuilder(shape, new DeviceFunctions(), new IRFunction(entryPoint), entryPoint);
         var parameters = new List<KernelParameter>();
         var kernel = Flatten(kernelType, [], "p", builder, parameters,
             reason => new KernelCompilationException(KernelTypes.Describe(execute), 0, SourceLocator.Find(execute, 0), $"the kernel's fields cannot be passed to a device: {reason}"));

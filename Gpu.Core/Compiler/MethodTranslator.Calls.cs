@@ -74,7 +74,7 @@ internal sealed partial class MethodTranslator
         {
             ReturnType = callee.ReturnType == typeof(void) ? null : KernelTypes.Primitive(callee.ReturnType),
         };
-        var inner = new FunctionBuilder(builder.Shape, builder.Dialect, functions, function, builder.KernelName);
+        var inner = new FunctionBuilder(builder.Shape, functions, function, builder.KernelName);
         var parameters = callee.GetParameters()
             .Select((p, i) => (StackValue)new ScalarValue(new IRVar(inner.NewParameter($"p{i}", KernelTypes.Primitive(p.ParameterType)!.Value))))
             .ToList();

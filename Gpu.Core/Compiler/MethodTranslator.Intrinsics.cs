@@ -35,7 +35,7 @@ internal sealed partial class MethodTranslator
         else if (declaring == typeof(Atomic) || declaring == typeof(global::ILGPU.Atomic))
             AtomicCall(callee);
         else if (declaring == typeof(Warp) || declaring == typeof(global::ILGPU.Warp))
-            WarpMember(callee);
+            throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} needs warp shuffles, which OpenCL 1.2 does not have; the kernel runs on ILGPU engines (cuda:N) only");
         else if (declaring == typeof(PackedInt8))
             PackedInt8Call(callee);
         else if (declaring == typeof(Math) || declaring == typeof(MathF) || declaring == typeof(float) || declaring == typeof(double))
@@ -235,40 +235,10 @@ internal sealed partial class MethodTranslator
         Push(Widen(new IRAtomic(pointer.ElementType, op, pointer, offset, index, operands)));
     }
 
-    /// <summary>Warp lane, size and shuffles (the project's <c>Warp</c> and ILGPU's): CUDA only.</summary>
-    private void WarpMember(MethodBase callee)
-    {
-        if (builder.Dialect != KernelDialect.Cuda)
-            throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} needs warp shuffles, which OpenCL 1.2 does not have; it runs on CUDA devices only");
-        switch (callee.Name)
-        {
-            case "get_" + nameof(Warp.Lane) or "get_LaneIdx":
-                Push(new IRIndex(IndexKind.WarpLane, 0));
-                return;
-            case "get_" + nameof(Warp.Size) or "get_WarpSize":
-                Push(new IRIndex(IndexKind.WarpSize, 0));
-                return;
-        }
-        ShuffleKind? kind = callee.GetParameters().Length != 2 ? null : callee.Name switch
-        {
-            nameof(Warp.ShuffleDown) => ShuffleKind.Down,
-            nameof(Warp.ShuffleUp) => ShuffleKind.Up,
-            nameof(Warp.ShuffleXor) => ShuffleKind.Xor,
-            nameof(Warp.Shuffle) => ShuffleKind.Index,
-            _ => null,
-        };
-        if (kind is null)
-            throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} is not a known intrinsic (warps: lane, size, Shuffle, ShuffleDown, ShuffleUp, ShuffleXor over the whole warp)");
-        var lane = PopScalar();
-        var value = PopScalar();
-        Push(new IRShuffle(value.Type, kind.Value, value, lane));
-    }
-
     private void PackedInt8Call(MethodBase callee)
     {
         if (callee.Name != nameof(PackedInt8.Dot4))
             throw Fail(currentOffset, $"PackedInt8.{callee.Name} is not a known intrinsic");
-        // The prelude's helper is dp4a on CUDA devices that have it and exact multiplies elsewhere.
         Push(HelperCall(CType.I32, "gpuc_dot4_i8", 3));
     }
 

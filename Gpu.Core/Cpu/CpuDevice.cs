@@ -58,6 +58,7 @@ internal sealed class CpuBackend : IDeviceBackend
                 ClockMHz = clock,
                 PeakGflops = threads * flopsPerCycle * clock / 1000.0,
                 PeakGBps = bandwidth,
+                Engine = new DeviceEngine("CPU engine", "the ops' SIMD paths, other kernels as JIT-specialised loops over the kernel struct; ILGPU's CPU accelerator (an emulator, for debugging) is reached through IlgpuAccelerator.Wrap"),
                 PeakSource = $"{threads} cores × {simd} lanes × {(fma ? $"{fmaUnits} FMA units × 2" : "1")} × {clock:F0} MHz; bandwidth measured by a {threads}-thread STREAM triad with streaming stores",
             },
         ];

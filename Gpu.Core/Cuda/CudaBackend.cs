@@ -1,79 +1,72 @@
 using System.Runtime.InteropServices;
-using Gpu.Core.Cuda.Native;
+using ILGPU;
+using ILGPU.Runtime.Cuda;
 
 namespace Gpu.Core.Cuda;
 
-/// <summary>Finds NVIDIA GPUs through the CUDA driver API. No driver library, a failing
-/// <c>cuInit</c> (e.g. <c>CUDA_ERROR_NO_DEVICE</c>) or no NVRTC means no devices, with the reason.</summary>
-internal sealed unsafe class CudaBackend : IDeviceBackend
+/// <summary>Finds NVIDIA GPUs through ILGPU's CUDA runtime, which also compiles their kernels to PTX.
+/// No driver library, or a driver that reports no device, means no devices, with the reason.</summary>
+internal sealed class CudaBackend : IDeviceBackend
 {
+    // One ILGPU context for every CUDA device of the process: ILGPU caches compiled kernels per context,
+    // so two accelerators on one GPU share the compiler's work, and the context outlives every accelerator.
+    // Profiling gives the bench's kernel timer its markers (CUDA events), recorded only inside a timed region.
+    private static readonly Lazy<Context> context = new(() => Context.Create(builder => builder.Cuda().EnableAlgorithms().Profiling()));
+
     public string Name => "CUDA";
 
     public string DevicePrefix => "cuda";
 
     public IReadOnlyList<Device> Discover(out string? unavailableReason)
     {
-        var driver = CudaDriverApi.TryGet(out unavailableReason);
-        if (driver is null)
-            return [];
-        int count;
-        driver.Check(driver.cuDeviceGetCount(&count), "Counting CUDA devices");
-        if (count == 0)
+        unavailableReason = null;
+        // ILGPU swallows a missing driver and lists no devices; the driver's absence is the likelier reason to name.
+        if (!NativeLibrary.TryLoad(OperatingSystem.IsWindows() ? "nvcuda.dll" : "libcuda.so.1", out var driver))
         {
-            unavailableReason = "the CUDA driver reports no devices";
+            unavailableReason = "no NVIDIA driver library (libcuda.so.1 / nvcuda.dll) on this machine";
             return [];
         }
-        var nvrtc = NvrtcApi.TryGet(driver.DriverVersion > 0 ? driver.DriverVersion / 1000 : null, out unavailableReason);
-        if (nvrtc is null)
+        NativeLibrary.Free(driver);
+        var found = context.Value.GetCudaDevices();
+        if (found.Count == 0)
+        {
+            unavailableReason = "the CUDA driver reports no devices ILGPU can use";
             return [];
-        var devices = new List<Device>(count);
-        for (int ordinal = 0; ordinal < count; ordinal++)
-            devices.Add(Describe(driver, nvrtc, ordinal));
+        }
+        var devices = new List<Device>(found.Count);
+        for (int ordinal = 0; ordinal < found.Count; ordinal++)
+            devices.Add(Describe(context.Value, found[ordinal], ordinal));
         return devices;
     }
 
-    private static CudaDevice Describe(CudaDriverApi driver, NvrtcApi nvrtc, int ordinal)
+    private static CudaDevice Describe(Context context, ILGPU.Runtime.Cuda.CudaDevice device, int ordinal)
     {
-        int found;
-        driver.Check(driver.cuDeviceGet(&found, ordinal), $"Getting CUDA device {ordinal}");
-        int handle = found;
-        int Attribute(CudaDeviceAttribute attribute)
-        {
-            int value;
-            // Attributes a driver has retired read as unknown (0) rather than hiding the device.
-            return driver.cuDeviceGetAttribute(&value, attribute, handle) == CudaResultNames.Success ? value : 0;
-        }
-        const int nameCapacity = 256;
-        byte* name = stackalloc byte[nameCapacity];
-        driver.Check(driver.cuDeviceGetName(name, nameCapacity, handle), $"Reading the name of CUDA device {ordinal}");
-        nuint memory;
-        driver.Check(driver.cuDeviceTotalMem(&memory, handle), $"Reading the memory size of CUDA device {ordinal}");
-        int major = Attribute(CudaDeviceAttribute.ComputeCapabilityMajor), minor = Attribute(CudaDeviceAttribute.ComputeCapabilityMinor);
-        int multiprocessors = Attribute(CudaDeviceAttribute.MultiprocessorCount);
-        int clockKHz = Attribute(CudaDeviceAttribute.ClockRate);
-        var (gflops, gbps, source) = CudaPeak.Estimate(multiprocessors, major, minor, clockKHz,
-            Attribute(CudaDeviceAttribute.MemoryClockRate), Attribute(CudaDeviceAttribute.GlobalMemoryBusWidth));
+        var capability = device.Architecture;
+        int major = capability?.Major ?? 0, minor = capability?.Minor ?? 0;
+        var (gflops, gbps, source) = CudaPeak.Estimate(device.NumMultiprocessors, major, minor, device.ClockRate, device.MemoryClockRate, device.MemoryBusWidth);
         return new CudaDevice
         {
             Name = $"cuda:{ordinal}",
             Kind = DeviceKind.Cuda,
             Hardware = DeviceHardware.Gpu,
-            DisplayName = Marshal.PtrToStringUTF8((nint)name) ?? $"CUDA device {ordinal}",
+            DisplayName = device.Name,
             Vendor = "NVIDIA",
-            ComputeUnits = multiprocessors,
-            MemoryBytes = (long)memory,
-            MaxGroupSize = Attribute(CudaDeviceAttribute.MaxThreadsPerBlock),
-            SharedMemoryPerGroup = Attribute(CudaDeviceAttribute.MaxSharedMemoryPerBlock),
-            SimdWidth = Attribute(CudaDeviceAttribute.WarpSize),
-            ClockMHz = clockKHz / 1000.0,
+            ComputeUnits = device.NumMultiprocessors,
+            MemoryBytes = device.MemorySize,
+            MaxGroupSize = device.MaxNumThreadsPerGroup,
+            SharedMemoryPerGroup = device.MaxSharedMemoryPerGroup,
+            SimdWidth = device.WarpSize,
+            ClockMHz = device.ClockRate / 1000.0,
             PeakGflops = gflops,
             PeakGBps = gbps,
             PeakSource = source,
-            Driver = driver,
-            Nvrtc = nvrtc,
-            Handle = handle,
+            Engine = new DeviceEngine("ILGPU CUDA (PTX)", capability is null
+                ? $"compute capability of {device.Name} is newer than ILGPU's PTX backend knows; opening it will fail"
+                : $"ILGPU compiles the kernels to PTX for sm_{major}{minor}; dense GEMM goes through cuBLAS where its library loads"),
+            Ilgpu = device,
+            Context = context,
             Architecture = major * 10 + minor,
-            L2CacheBytes = Attribute(CudaDeviceAttribute.L2CacheSize),
+            L2CacheBytes = device.L2CacheSize,
         };
     }
 }

@@ -1,24 +1,23 @@
-using Gpu.Core.Cuda.Native;
+using ILGPU;
 
 namespace Gpu.Core.Cuda;
 
-/// <summary>An NVIDIA GPU seen through the CUDA driver API.</summary>
+/// <summary>An NVIDIA GPU driven by ILGPU's CUDA accelerator.</summary>
 internal sealed class CudaDevice : Device
 {
-    /// <summary>The driver.</summary>
-    public required CudaDriverApi Driver { get; init; }
+    /// <summary>ILGPU's description of the GPU.</summary>
+    public required ILGPU.Runtime.Cuda.CudaDevice Ilgpu { get; init; }
 
-    /// <summary>NVRTC, which builds this device's kernels.</summary>
-    public required NvrtcApi Nvrtc { get; init; }
+    /// <summary>The process's ILGPU context for CUDA, which owns the compiled kernels.</summary>
+    public required Context Context { get; init; }
 
-    /// <summary>The <c>CUdevice</c> handle.</summary>
-    public required int Handle { get; init; }
-
-    /// <summary>Compute capability major × 10 + minor, e.g. 90 for an H100.</summary>
+    /// <summary>Compute capability major × 10 + minor, e.g. 90 for an H100 (0 when ILGPU does not know it).</summary>
     public required int Architecture { get; init; }
 
     /// <summary>L2 cache size in bytes.</summary>
     public required long L2CacheBytes { get; init; }
 
-    public override Accelerator Open() => new CudaAccelerator(this);
+    public override DeviceSensors? ReadSensors() => NvmlSensors.Read(Ilgpu);
+
+    public override Accelerator Open() => Gpu.Core.Ilgpu.IlgpuAccelerator.OpenCuda(this);
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Gpu.Core;
 
 /// <summary>Which runtime drives a device.</summary>
@@ -7,7 +9,7 @@ public enum DeviceKind
     Cpu,
     /// <summary>An OpenCL device of any vendor, running kernels translated to OpenCL C.</summary>
     OpenCL,
-    /// <summary>An NVIDIA GPU through the CUDA driver API, running kernels translated to CUDA C.</summary>
+    /// <summary>An NVIDIA GPU through ILGPU's CUDA accelerator, running kernels ILGPU compiles to PTX.</summary>
     Cuda,
 }
 
@@ -56,10 +58,45 @@ public abstract class Device
     /// <summary>How the two peak figures were obtained, for reports.</summary>
     public required string PeakSource { get; init; }
 
+    /// <summary>Which engine runs this device's kernels and why that one, for <c>gpuc devices</c> and reports.</summary>
+    public required DeviceEngine Engine { get; init; }
+
+    /// <summary>The device's clocks, power and temperature now, where its driver reports them (NVML on
+    /// NVIDIA GPUs); null elsewhere.</summary>
+    public virtual DeviceSensors? ReadSensors() => null;
+
     /// <summary>Opens the device for work. Each call makes a new, independent accelerator.</summary>
     /// <returns>An accelerator the caller disposes.</returns>
     public abstract Accelerator Open();
 
     /// <inheritdoc/>
     public override string ToString() => $"{Name} ({DisplayName})";
+}
+
+/// <summary>The engine that runs a device's kernels, e.g. ILGPU's CUDA accelerator or the OpenCL 1.2 translator.</summary>
+/// <param name="Name">The engine, e.g. <c>ILGPU CUDA (PTX)</c>.</param>
+/// <param name="Reason">Why this engine runs the device.</param>
+public sealed record DeviceEngine(string Name, string Reason);
+
+/// <summary>A reading of a GPU's sensors; a value the driver does not report is null.</summary>
+/// <param name="GraphicsClockMHz">The graphics (SM) clock now.</param>
+/// <param name="MemoryClockMHz">The memory clock now.</param>
+/// <param name="PowerWatts">The board's power draw now.</param>
+/// <param name="TemperatureCelsius">The GPU's temperature now.</param>
+public sealed record DeviceSensors(double? GraphicsClockMHz, double? MemoryClockMHz, double? PowerWatts, double? TemperatureCelsius)
+{
+    /// <summary>The readings there are, e.g. <c>SM clock 1755 MHz, memory clock 2619 MHz, 71.3 W, 34 °C</c>.</summary>
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        if (GraphicsClockMHz is { } sm)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"SM clock {sm:F0} MHz"));
+        if (MemoryClockMHz is { } memory)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"memory clock {memory:F0} MHz"));
+        if (PowerWatts is { } watts)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{watts:F1} W"));
+        if (TemperatureCelsius is { } celsius)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{celsius:F0} °C"));
+        return parts.Count == 0 ? "no sensor readings" : string.Join(", ", parts);
+    }
 }

@@ -1,6 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
 
 namespace Gpu.Core.Ilgpu;
 
@@ -13,12 +14,15 @@ namespace Gpu.Core.Ilgpu;
 /// those using the project's <see cref="Group"/> are refused.</summary>
 public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
 {
-    // Null when the user owns the context and accelerator (Wrap): disposing this engine leaves them alone.
+    // What disposing this engine disposes: nothing of a caller's (Wrap); the accelerator of a cuda:N
+    // device, whose context the process shares; the accelerator and the private context of ilgpu-cpu.
+    private readonly bool ownsAccelerator;
     private readonly Context? ownedContext;
     private readonly IlgpuKernelLauncher launcher;
+    private CuBlas? cuBlas;
 
-    private IlgpuAccelerator(Device device, ILGPU.Runtime.Accelerator accelerator, Context? ownedContext) : base(device)
-        => (Ilgpu, this.ownedContext, launcher) = (accelerator, ownedContext, new IlgpuKernelLauncher(accelerator));
+    private IlgpuAccelerator(Device device, ILGPU.Runtime.Accelerator accelerator, bool ownsAccelerator, Context? ownedContext) : base(device)
+        => (Ilgpu, this.ownsAccelerator, this.ownedContext, launcher) = (accelerator, ownsAccelerator, ownedContext, new IlgpuKernelLauncher(accelerator));
 
     /// <summary>The ILGPU accelerator it drives: the one to load the user's own ILGPU kernels on, so that
     /// they run on the library's buffers' <see cref="DeviceBuffer{T}.ArrayView"/>s.</summary>
@@ -32,8 +36,17 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
     internal static IlgpuAccelerator OpenCpu(Device device)
     {
         var context = Context.Create(builder => builder.CPU(CpuEmulation).EnableAlgorithms());
-        return new IlgpuAccelerator(device, context.CreateCPUAccelerator(0), context);
+        return new IlgpuAccelerator(device, context.CreateCPUAccelerator(0), ownsAccelerator: true, context);
     }
+
+    /// <summary>Opens ILGPU's OpenCL accelerator on <paramref name="device"/> (one with the generic address space), in the
+    /// process's shared ILGPU OpenCL context.</summary>
+    internal static IlgpuAccelerator OpenOpenCL(OpenCL.OpenCLDevice device)
+        => new(device, OpenCL.IlgpuOpenCL.Open(device), ownsAccelerator: true, ownedContext: null);
+
+    /// <summary>Opens an ILGPU CUDA accelerator on <paramref name="device"/>, in the process's shared CUDA context.</summary>
+    internal static IlgpuAccelerator OpenCuda(Cuda.CudaDevice device)
+        => new(device, device.Ilgpu.CreateCudaAccelerator(device.Context), ownsAccelerator: true, ownedContext: null);
 
     /// <summary>An engine over an ILGPU accelerator the caller created and keeps owning: disposing the
     /// engine frees the library's buffers on it but neither the accelerator nor its context.</summary>
@@ -43,7 +56,7 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ObjectDisposedException.ThrowIf(accelerator.IsDisposed, accelerator);
-        return new IlgpuAccelerator(new WrappedIlgpuDevice(accelerator), accelerator, ownedContext: null);
+        return new IlgpuAccelerator(new WrappedIlgpuDevice(accelerator), accelerator, ownsAccelerator: false, ownedContext: null);
     }
 
     /// <summary>The caller's ILGPU buffer as a library buffer, without a copy: ops take its <see cref="DeviceBuffer{T}.View"/>,
@@ -72,6 +85,37 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
         return adopted;
     }
 
+    /// <summary>cuBLAS on this engine's stream when it drives a CUDA accelerator and the cuBLAS library loads (created
+    /// on first use, freed with the engine); null otherwise, with the reason in <see cref="CuBlasUnavailableReason"/>.
+    /// Research code may call it too.</summary>
+    public CuBlas? CuBlas
+    {
+        get
+        {
+            ThrowIfDisposed();
+            if (cuBlas is not null || CuBlasUnavailableReason is not null)
+                return cuBlas;
+            if (Ilgpu is not CudaAccelerator cuda)
+            {
+                CuBlasUnavailableReason = $"{Device.Name} is not a CUDA device";
+                return null;
+            }
+            try
+            {
+                return cuBlas = new CuBlas(cuda);
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or CuBlasException)
+            {
+                // The driver runs ILGPU's kernels; cuBLAS ships with the CUDA toolkit, which a machine may lack.
+                CuBlasUnavailableReason = $"cuBLAS did not load: {e.Message}";
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Why <see cref="CuBlas"/> is null, once it has been asked for; null while it is available or not yet asked.</summary>
+    public string? CuBlasUnavailableReason { get; private set; }
+
     /// <inheritdoc/>
     public override void Synchronize()
     {
@@ -79,22 +123,67 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
         Ilgpu.Synchronize();
     }
 
-    private protected override DeviceMemory AllocateMemory(long bytes) => new IlgpuMemory(Ilgpu.Allocate1D<byte>(Math.Max(bytes, 1)), bytes, owned: true);
+    /// <exception cref="DeviceOutOfMemoryException">The device has not that much memory free; the error name is the driver's.</exception>
+    private protected override DeviceMemory AllocateMemory(long bytes)
+    {
+        try
+        {
+            return new IlgpuMemory(Ilgpu.Allocate1D<byte>(Math.Max(bytes, 1)), bytes, owned: true);
+        }
+        catch (CudaException e) when (e.Error == nameof(CudaError.CUDA_ERROR_OUT_OF_MEMORY))
+        {
+            throw new DeviceOutOfMemoryException(e.Error, $"Allocating {bytes} bytes on {Device.Name} failed: {e.Message}");
+        }
+    }
 
-    private protected override void Launch1D<TKernel>(int length, in TKernel kernel) => launcher.Launch1D(length, kernel);
+    private protected override void Launch1D<TKernel>(int length, in TKernel kernel)
+    {
+        var start = MarkIfTimed();
+        launcher.Launch1D(length, kernel);
+        Record(start);
+    }
 
-    private protected override void Launch2D<TKernel>(int width, int height, in TKernel kernel) => launcher.Launch2D(width, height, kernel);
+    private protected override void Launch2D<TKernel>(int width, int height, in TKernel kernel)
+    {
+        var start = MarkIfTimed();
+        launcher.Launch2D(width, height, kernel);
+        Record(start);
+    }
 
-    private protected override void Launch3D<TKernel>(int width, int height, int depth, in TKernel kernel) => launcher.Launch3D(width, height, depth, kernel);
+    private protected override void Launch3D<TKernel>(int width, int height, int depth, in TKernel kernel)
+    {
+        var start = MarkIfTimed();
+        launcher.Launch3D(width, height, depth, kernel);
+        Record(start);
+    }
 
-    private protected override void LaunchGroupedCore<TKernel>(GroupedExtent extent, in TKernel kernel) => launcher.LaunchGrouped(extent, kernel);
+    private protected override void LaunchGroupedCore<TKernel>(GroupedExtent extent, in TKernel kernel)
+    {
+        var start = MarkIfTimed();
+        launcher.LaunchGrouped(extent, kernel);
+        Record(start);
+    }
+
+    /// <summary>Device timers need ILGPU's profiling markers, which its contexts only give when built with profiling:
+    /// the CUDA devices' shared context is; a caller's or the emulator's may not be, and then no timer is offered.</summary>
+    private protected override KernelTimer? CreateKernelTimer() => Ilgpu.Context.Properties.EnableProfiling ? new IlgpuKernelTimer(this) : null;
+
+    private ProfilingMarker? MarkIfTimed() => OpenKernelTimer is IlgpuKernelTimer ? Ilgpu.AddProfilingMarker() : null;
+
+    private void Record(ProfilingMarker? start)
+    {
+        if (start is { } marker && OpenKernelTimer is IlgpuKernelTimer timer)
+            timer.Add((marker, Ilgpu.AddProfilingMarker()));
+        else
+            start?.Dispose();
+    }
 
     private protected override void ReleaseDevice()
     {
-        if (ownedContext is null)
-            return;
-        Ilgpu.Dispose();
-        ownedContext.Dispose();
+        cuBlas?.Dispose();
+        if (ownsAccelerator)
+            Ilgpu.Dispose();
+        ownedContext?.Dispose();
     }
 
     /// <summary>One ILGPU buffer, the library's own or one borrowed from the caller; the project's views of it
@@ -165,6 +254,7 @@ internal sealed class IlgpuCpuDevice : Device
         PeakGflops = 0,
         PeakGBps = 0,
         PeakSource = "none: an emulator for correctness",
+        Engine = new DeviceEngine("ILGPU CPU accelerator", "the test-only emulator that checks kernels compile and run under ILGPU"),
     };
 
     public override Gpu.Core.Accelerator Open() => IlgpuAccelerator.OpenCpu(this);
@@ -199,6 +289,7 @@ internal sealed class WrappedIlgpuDevice : Device
         PeakGflops = 0;
         PeakGBps = 0;
         PeakSource = "none: not measured for a caller's accelerator";
+        Engine = new DeviceEngine($"ILGPU {accelerator.AcceleratorType}", "the caller's own ILGPU accelerator, handed in through IlgpuAccelerator.Wrap");
     }
 
     /// <summary>Another engine over the same ILGPU accelerator, still owned by the caller.</summary>

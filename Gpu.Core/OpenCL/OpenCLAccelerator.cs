@@ -20,7 +20,7 @@ internal sealed unsafe class OpenCLAccelerator : TranslatingAccelerator<OpenCLPr
     /// <param name="wholeGroups">Whether ungrouped launches run in whole groups of the shared
     /// block sizes (guarded where padded) rather than over the exact extent; by default only on
     /// GPUs (see <see cref="PlanLaunch"/>). Tests force it to run the GPU path on a CPU device.</param>
-    public OpenCLAccelerator(OpenCLDevice device, bool? wholeGroups = null) : base(device, KernelDialect.OpenCL)
+    public OpenCLAccelerator(OpenCLDevice device, bool? wholeGroups = null) : base(device)
     {
         this.device = device;
         this.wholeGroups = (wholeGroups ?? device.Hardware != DeviceHardware.Cpu) && device.MaxGroupSize >= BlockX1D;

@@ -98,6 +98,8 @@ internal sealed unsafe class OpenCLBackend : IDeviceBackend
         var (gbps, bandwidthSource) = hardware == DeviceHardware.Cpu
             ? (Cpu.CpuBackend.HostBandwidthGBps, "bandwidth of host memory (the device is the host CPU), measured by a STREAM triad")
             : OpenCLBandwidth.Measure(api, handle, name, maxAllocation);
+        string version = api.DeviceString(handle, OpenCLApi.DeviceVersion);
+        var (engine, usesIlgpu) = IlgpuOpenCL.Choose(version, HasGenericAddressSpace(api, handle, version));
         return new OpenCLDevice
         {
             Name = name,
@@ -117,11 +119,22 @@ internal sealed unsafe class OpenCLBackend : IDeviceBackend
             Api = api,
             PlatformName = platformName,
             Handle = handle,
-            Version = api.DeviceString(handle, OpenCLApi.DeviceVersion),
+            Version = version,
+            Engine = engine,
+            RunsOnIlgpu = usesIlgpu,
             MaxAllocationBytes = maxAllocation,
             SupportsDouble = api.DeviceValue<ulong>(handle, OpenCLApi.DeviceDoubleFpConfig) != 0,
             CorrectlyRoundedDivideSqrt = (api.DeviceValue<ulong>(handle, OpenCLApi.DeviceSingleFpConfig) & OpenCLApi.FpCorrectlyRoundedDivideSqrt) != 0,
         };
+    }
+
+    /// <summary>Whether the device has the generic address space: mandatory in OpenCL 2.x, a queried feature in 3.0, absent in 1.x.</summary>
+    private static bool HasGenericAddressSpace(OpenCLApi api, nint handle, string version)
+    {
+        // The version string reads "OpenCL <major>.<minor> <vendor text>".
+        string[] words = version.Split(' ');
+        int major = words.Length > 1 && Version.TryParse(words[1], out var number) ? number.Major : 1;
+        return major == 2 || (major >= 3 && api.OptionalDeviceValue<uint>(handle, OpenCLApi.DeviceGenericAddressSpaceSupport) is > 0);
     }
 
     /// <summary>The lanes that run together: the warp or wavefront a vendor extension reports,

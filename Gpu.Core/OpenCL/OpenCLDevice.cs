@@ -27,5 +27,8 @@ internal sealed class OpenCLDevice : Device
     /// (<c>-cl-fp32-correctly-rounded-divide-sqrt</c>), as C# computes them.</summary>
     public required bool CorrectlyRoundedDivideSqrt { get; init; }
 
-    public override Accelerator Open() => new OpenCLAccelerator(this);
+    /// <summary>Whether ILGPU's OpenCL accelerator runs it rather than the OpenCL 1.2 engine (<see cref="IlgpuOpenCL.Choose"/>).</summary>
+    public required bool RunsOnIlgpu { get; init; }
+
+    public override Accelerator Open() => RunsOnIlgpu ? Ilgpu.IlgpuAccelerator.OpenOpenCL(this) : new OpenCLAccelerator(this);
 }

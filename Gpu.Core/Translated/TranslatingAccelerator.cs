@@ -17,16 +17,13 @@ internal interface ICompiledProgram : IDisposable
 /// <summary>The part shared by accelerators that run kernels through the kernel compiler
 /// (OpenCL, CUDA): plan the launch, translate and build once per (kernel, shape, options), read
 /// the arguments, dispatch.</summary>
-internal abstract class TranslatingAccelerator<TProgram>(Device device, KernelDialect dialect) : Accelerator(device)
+internal abstract class TranslatingAccelerator<TProgram>(Device device) : Accelerator(device)
     where TProgram : class, ICompiledProgram
 {
     private readonly ConcurrentDictionary<(Type Kernel, KernelShape Shape, KernelCompileOptions Options), Lazy<TProgram>> programs = new();
 
     /// <summary>Threads per group of ungrouped launches, per dimension count.</summary>
     internal const int BlockX1D = 256, BlockX2D = 32, BlockY2D = 8, BlockX3D = 32, BlockY3D = 4, BlockZ3D = 2;
-
-    /// <summary>The dialect this device's compiler takes.</summary>
-    public KernelDialect Dialect { get; } = dialect;
 
     /// <summary>Chooses the thread and group sizes for an ungrouped launch of the given extent:
     /// by default whole groups of <see cref="BlockX1D"/> (1D), <see cref="BlockX2D"/> ×
@@ -82,7 +79,7 @@ internal abstract class TranslatingAccelerator<TProgram>(Device device, KernelDi
     /// <summary>The program for a kernel, translating and building it on first use.</summary>
     internal TProgram GetProgram(Type kernelType, KernelShape shape, KernelCompileOptions options)
         => programs.GetOrAdd((kernelType, shape, options),
-            key => new Lazy<TProgram>(() => Build(KernelCompiler.Generate(key.Kernel, key.Shape, Dialect, key.Options)))).Value;
+            key => new Lazy<TProgram>(() => Build(KernelCompiler.Generate(key.Kernel, key.Shape, key.Options)))).Value;
 
     /// <summary>Makes every launch of <paramref name="kernel"/>'s kernel type, shape and options
     /// run <paramref name="kernel"/> instead of the compiler's translation, built on first launch:

@@ -1,13 +1,14 @@
 using Gpu.Core;
+using Gpu.Core.Ilgpu;
 using Gpu.Ops.Gemm.Cpu;
 
 namespace Gpu.Ops.Gemm;
 
 /// <summary>Dense single-precision GEMM with a fused epilogue:
 /// <c>C = act(α·op(A)·op(B) + β·C + bias)</c>, row-major, any M, N, K. On the CPU it runs the
-/// packed AVX2/AVX-512 path; on GPUs (OpenCL, CUDA) the shared-memory tiled kernel
-/// (<see cref="TiledGemmKernel"/>) when C is large enough to fill its tiles, otherwise (and on any
-/// other device) the one-thread-per-element portable kernel.</summary>
+/// packed AVX2/AVX-512 path; on CUDA devices cuBLAS (<see cref="CublasGemm"/>) and on OpenCL devices
+/// the shared-memory tiled kernel (<see cref="TiledGemmKernel"/>) when C is large enough to fill its
+/// tiles, otherwise (and on any other device) the one-thread-per-element portable kernel.</summary>
 public static class DenseGemm
 {
     /// <summary>Computes <c>C = act(α·op(A)·op(B) + β·C + bias)</c> on <paramref name="accelerator"/>.</summary>
@@ -77,6 +78,24 @@ public static class DenseGemm
     private static void MultiplyCore(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b, PrepackedB? prepacked, View<float> c,
         float alpha, float beta, View<float> bias, Activation activation)
     {
+        CheckOperands(accelerator, shape, a, b, c, bias);
+        var epilogue = GemmEpilogue.Create(shape.N, alpha, beta, bias, activation);
+        if (accelerator.IsHostAddressable() && TryMultiplyOnHost(accelerator, shape, a, b, prepacked, c, bias, epilogue))
+            return;
+        if (accelerator is IlgpuAccelerator cuda && TiledGemmKernel.Suits(shape) && CublasGemm.IsAvailable(cuda))
+        {
+            CublasGemm.MultiplyChecked(cuda, shape, a, b, c, alpha, beta, bias, activation);
+            return;
+        }
+        if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda && TiledGemmKernel.Suits(shape))
+            accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a, b, c, epilogue));
+        else
+            accelerator.Launch(shape.N, shape.M, SimpleGemmKernel.For(shape, a, b, c, epilogue));
+    }
+
+    /// <summary>The operand checks every dense route shares: lengths for the shape, views of this accelerator, C apart from the inputs.</summary>
+    internal static void CheckOperands(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b, View<float> c, View<float> bias)
+    {
         shape.Validate(a.Length, b.Length, c.Length);
         accelerator.CheckView(a);
         accelerator.CheckView(b);
@@ -85,13 +104,6 @@ public static class DenseGemm
         OperandChecks.Disjoint(a, c);
         OperandChecks.Disjoint(b, c);
         OperandChecks.Disjoint(bias, c);
-        var epilogue = GemmEpilogue.Create(shape.N, alpha, beta, bias, activation);
-        if (accelerator.IsHostAddressable() && TryMultiplyOnHost(accelerator, shape, a, b, prepacked, c, bias, epilogue))
-            return;
-        if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda && TiledGemmKernel.Suits(shape))
-            accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a, b, c, epilogue));
-        else
-            accelerator.Launch(shape.N, shape.M, SimpleGemmKernel.For(shape, a, b, c, epilogue));
     }
 
     private static unsafe bool TryMultiplyOnHost(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b, PrepackedB? prepacked, View<float> c, View<float> bias, GemmEpilogue epilogue)

@@ -81,7 +81,7 @@ public sealed class BenchReportTests
         // Every peer is listed, present with its version or absent with the reason, in results.json and report.md.
         string markdown = File.ReadAllText(Path.Combine(quick, "report.md"));
         var peers = run.GetProperty("peers").EnumerateArray().ToArray();
-        Assert.That(peers.Select(p => p.GetProperty("name").GetString()), Is.EquivalentTo(new[] { "PyTorch", "CLBlast", "ONNX Runtime", "OpenCV dnn" }));
+        Assert.That(peers.Select(p => p.GetProperty("name").GetString()), Is.EquivalentTo(new[] { "PyTorch", "CLBlast", "cuBLAS", "ONNX Runtime", "OpenCV dnn" }));
         foreach (var peer in peers)
         {
             string name = peer.GetProperty("name").GetString()!;

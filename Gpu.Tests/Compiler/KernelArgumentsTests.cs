@@ -24,7 +24,7 @@ public sealed class KernelArgumentsTests
     [TestCaseSource(nameof(CorpusKernels))]
     public void CorpusKernelPacksAsReflectionReadsIt(Type kernelType, KernelShape shape)
     {
-        var kernel = KernelCompiler.Generate(kernelType, shape, KernelDialect.OpenCL, new KernelCompileOptions(Guarded: shape != KernelShape.Grouped, FastMath: false));
+        var kernel = KernelCompiler.Generate(kernelType, shape, new KernelCompileOptions(Guarded: shape != KernelShape.Grouped, FastMath: false));
         // Two fillings: distinct bits everywhere (a wrong offset or width shows), and the ILGPU view buffers left null (their handle packs as 0).
         foreach (bool buffers in new[] { true, false })
         {
@@ -97,7 +97,7 @@ public sealed class KernelArgumentsTests
                 Hidden = long.MinValue + 1,
             },
         };
-        var kernel = KernelCompiler.Generate(typeof(EveryArgumentKindKernel), KernelShape.ThreeD, KernelDialect.OpenCL, new KernelCompileOptions(Guarded: true, FastMath: false));
+        var kernel = KernelCompiler.Generate(typeof(EveryArgumentKindKernel), KernelShape.ThreeD, new KernelCompileOptions(Guarded: true, FastMath: false));
         int[] extent = [5, 6, 7];
 
         var arguments = new KernelArgument[kernel.Parameters.Count];
@@ -123,7 +123,7 @@ public sealed class KernelArgumentsTests
     [Test]
     public void ReadingAnotherStructTypeIsRefused()
     {
-        var kernel = KernelCompiler.Generate(typeof(NestedParametersKernel), KernelShape.OneD, KernelDialect.OpenCL, new KernelCompileOptions(Guarded: false, FastMath: false));
+        var kernel = KernelCompiler.Generate(typeof(NestedParametersKernel), KernelShape.OneD, new KernelCompileOptions(Guarded: false, FastMath: false));
         var arguments = new KernelArgument[kernel.Parameters.Count];
         Assert.That(() => kernel.Arguments.Read(new HalfField(), [], arguments), Throws.ArgumentException);
     }

@@ -4,14 +4,14 @@ using Gpu.Core.Compiler;
 
 namespace Gpu.Tests.Compiler;
 
-/// <summary>What the translator generates, read as text: pragmas, dialect differences, parameter
+/// <summary>What the translator generates, read as text: pragmas, OpenCL spellings, parameter
 /// order, literals, caching and the dump directory.</summary>
 public sealed class TranslationTests
 {
     private static readonly KernelCompileOptions Exact = new(Guarded: false, FastMath: false);
 
-    private static GeneratedKernel Generate<TKernel>(KernelShape shape, KernelDialect dialect = KernelDialect.OpenCL, KernelCompileOptions? options = null)
-        => KernelCompiler.Generate(typeof(TKernel), shape, dialect, options ?? Exact);
+    private static GeneratedKernel Generate<TKernel>(KernelShape shape, KernelCompileOptions? options = null)
+        => KernelCompiler.Generate(typeof(TKernel), shape, options ?? Exact);
 
     [Test]
     public void OpenCLSourceTurnsContractionOffUnlessTheKernelAsksForFastMath()
@@ -22,18 +22,9 @@ public sealed class TranslationTests
     }
 
     [Test]
-    public void NvrtcIsToldNotToContractUnlessFastMath()
-    {
-        var target = new Gpu.Core.Cuda.CudaTarget(75, Cubin: false);
-        Assert.That(Gpu.Core.Cuda.NvrtcCompiler.Options(target, Exact), Does.Contain("--fmad=false"));
-        Assert.That(Gpu.Core.Cuda.NvrtcCompiler.Options(target, new KernelCompileOptions(false, true)), Does.Not.Contain("--fmad=false"));
-    }
-
-    [Test]
-    public void DialectsDifferInQualifiersIndicesBarriersAndAtomics()
+    public void OpenCLSpellsQualifiersIndicesBarriersAndAtomics()
     {
         string openCL = Generate<SharedAtomicsKernel>(KernelShape.Grouped).Source;
-        string cuda = Generate<SharedAtomicsKernel>(KernelShape.Grouped, KernelDialect.Cuda).Source;
         Assert.Multiple(() =>
         {
             Assert.That(openCL, Does.Contain("__kernel void gpuc_"));
@@ -43,42 +34,23 @@ public sealed class TranslationTests
             Assert.That(openCL, Does.Contain("atomic_add(&"));
             Assert.That(openCL, Does.Match(@"gpuc_atomic_add_f32_global\(&\w+\["));
             Assert.That(openCL, Does.Contain("__global float* p_Sums"));
-            Assert.That(cuda, Does.Contain("extern \"C\" __global__ void gpuc_"));
-            Assert.That(cuda, Does.Contain("__shared__ float shared"));
-            Assert.That(cuda, Does.Contain("(int)threadIdx.x"));
-            Assert.That(cuda, Does.Contain("__syncthreads();"));
-            Assert.That(cuda, Does.Match(@"atomicAdd\(&\w+\[.*, 1\)"));
-            Assert.That(cuda, Does.Not.Contain("__global float*"));
-            Assert.That(cuda, Does.Not.Contain("#pragma OPENCL"));
         });
     }
 
     [Test]
-    public void GlobalIndicesComeFromTheDialectsRegisters()
-    {
-        Assert.That(Generate<IndexGrid3DKernel>(KernelShape.ThreeD).Source,
+    public void GlobalIndicesComeFromOpenCLsRegisters()
+        => Assert.That(Generate<IndexGrid3DKernel>(KernelShape.ThreeD).Source,
             Does.Contain("get_global_id(0)").And.Contain("get_global_id(1)").And.Contain("get_global_id(2)"));
-        Assert.That(Generate<IndexGrid3DKernel>(KernelShape.ThreeD, KernelDialect.Cuda).Source,
-            Does.Contain("blockIdx.z * blockDim.z + threadIdx.z"));
-    }
 
     [Test]
-    public void WarpShufflesAreCudaOnly()
-    {
-        Assert.That(Generate<WarpSumKernel>(KernelShape.Grouped, KernelDialect.Cuda).Source,
-            Does.Contain("__shfl_down_sync(0xffffffffu, ").And.Contain("warpSize"));
-        Assert.That(() => Generate<WarpSumKernel>(KernelShape.Grouped),
+    public void WarpShufflesAreRefusedByTheOpenCLEngine()
+        => Assert.That(() => Generate<WarpSumKernel>(KernelShape.Grouped),
             Throws.InstanceOf<KernelCompilationException>().With.Message.Contains("OpenCL 1.2 does not have"));
-    }
 
     [Test]
-    public void IlgpuWarpShufflesAreCudaOnlyAndTheRefusalNamesTheMethod()
-    {
-        Assert.That(Generate<IlgpuWarpSumKernel>(KernelShape.Grouped, KernelDialect.Cuda).Source,
-            Does.Contain("__shfl_down_sync(0xffffffffu, ").And.Contain("warpSize"));
-        Assert.That(() => Generate<IlgpuWarpSumKernel>(KernelShape.Grouped),
+    public void IlgpuWarpShufflesAreRefusedNamingTheMethod()
+        => Assert.That(() => Generate<IlgpuWarpSumKernel>(KernelShape.Grouped),
             Throws.InstanceOf<KernelCompilationException>().With.Message.Contains("ILGPU.Warp.get_WarpSize").And.Message.Contains("OpenCL 1.2 does not have"));
-    }
 
     [Test]
     public void IlgpuDynamicSharedMemoryIsRefusedByName()
@@ -86,14 +58,11 @@ public sealed class TranslationTests
             Throws.InstanceOf<KernelCompilationException>().With.Message.Contains("ILGPU.SharedMemory.GetDynamic"));
 
     [Test]
-    public void PackedDot4IsDp4aOnCudaAndExactMultipliesOnOpenCL()
+    public void PackedDot4IsExactMultipliesOnOpenCL()
     {
-        string cuda = Generate<Dot4AccumulateKernel>(KernelShape.OneD, KernelDialect.Cuda).Source;
         string openCL = Generate<Dot4AccumulateKernel>(KernelShape.OneD).Source;
         Assert.Multiple(() =>
         {
-            Assert.That(KernelBody(cuda), Does.Contain("gpuc_dot4_i8("));
-            Assert.That(cuda, Does.Contain("#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 610\n    return __dp4a(a, b, c);"));
             Assert.That(KernelBody(openCL), Does.Contain("gpuc_dot4_i8("));
             Assert.That(openCL, Does.Contain("(schar)(a >> 24) * (schar)(b >> 24)"));
         });
@@ -172,7 +141,6 @@ public sealed class TranslationTests
             Assert.That(source, Does.Contain("2147483647;"));
             Assert.That(source, Does.Contain("(-9223372036854775807L - 1)"));
         });
-        Assert.That(Generate<ExactLiteralsKernel>(KernelShape.OneD, KernelDialect.Cuda).Source, Does.Contain("(-9223372036854775807LL - 1)"));
     }
 
     [TestCase(0.1f)]
@@ -208,12 +176,11 @@ public sealed class TranslationTests
     }
 
     [Test]
-    public void GenerationIsCachedPerTypeShapeDialectAndOptions()
+    public void GenerationIsCachedPerTypeShapeAndOptions()
     {
         var first = Generate<SaxpyKernel>(KernelShape.OneD);
         Assert.That(Generate<SaxpyKernel>(KernelShape.OneD), Is.SameAs(first));
         Assert.That(Generate<SaxpyKernel>(KernelShape.OneD, options: new KernelCompileOptions(true, false)), Is.Not.SameAs(first));
-        Assert.That(Generate<SaxpyKernel>(KernelShape.OneD, KernelDialect.Cuda), Is.Not.SameAs(first));
     }
 
     [Test]
@@ -255,9 +222,7 @@ public sealed class TranslationTests
         {
             Environment.SetEnvironmentVariable(KernelCompiler.DumpVariable, directory);
             var openCL = Generate<SaxpyKernel>(KernelShape.OneD);
-            var cuda = Generate<SaxpyKernel>(KernelShape.OneD, KernelDialect.Cuda);
             Assert.That(File.ReadAllText(Path.Combine(directory, openCL.EntryPoint + ".cl")), Is.EqualTo(openCL.Source));
-            Assert.That(File.ReadAllText(Path.Combine(directory, cuda.EntryPoint + ".cu")), Is.EqualTo(cuda.Source));
         }
         finally
         {

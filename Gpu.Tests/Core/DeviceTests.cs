@@ -40,4 +40,32 @@ public sealed class DeviceTests
         foreach (var backend in Devices.Backends)
             Assert.That(backend.DeviceCount > 0 || !string.IsNullOrWhiteSpace(backend.UnavailableReason), backend.Backend);
     }
+
+    [Test]
+    public void EveryDeviceNamesItsEngineAndWhy()
+    {
+        foreach (var device in Devices.All)
+        {
+            Assert.That(device.Engine.Name, Is.Not.Empty, device.Name);
+            Assert.That(device.Engine.Reason, Is.Not.Empty, device.Name);
+            var expected = device.Kind switch
+            {
+                DeviceKind.Cpu => Does.Contain("CPU engine"),
+                DeviceKind.OpenCL => Does.Contain("OpenCL 1.2 engine").Or.Contains("ILGPU OpenCL"),
+                _ => Does.Contain("ILGPU CUDA"),
+            };
+            Assert.That(device.Engine.Name, expected, device.Name);
+        }
+    }
+
+    [Test]
+    public void OnlyGpusWithADriverReportSensors()
+        => Assert.That(Devices.All.Where(d => d.Kind != DeviceKind.Cuda).Select(d => d.ReadSensors()), Is.All.Null);
+
+    [Test]
+    public void SensorReadingsPrintOnlyWhatTheDriverGave()
+    {
+        Assert.That(new DeviceSensors(1755, null, 71.25, 34).ToString(), Is.EqualTo("SM clock 1755 MHz, 71.2 W, 34 °C"));
+        Assert.That(new DeviceSensors(null, null, null, null).ToString(), Is.EqualTo("no sensor readings"));
+    }
 }

@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using Gpu.Core;
 using Gpu.Core.Cuda;
-using Gpu.Core.Cuda.Native;
 
 namespace Gpu.Tests.Cuda;
 
@@ -9,19 +8,23 @@ public sealed class CudaDiscoveryTests
 {
     private static BackendStatus CudaStatus => Devices.Backends.Single(b => b.Backend == "CUDA");
 
+    private const string DriverLibrary = "libcuda.so.1";
+
     [Test]
     public void WithoutTheDriverLibraryThereAreNoDevicesAndTheReasonNamesIt()
     {
-        if (NativeLibrary.TryLoad(CudaDriverApi.LibraryName, out nint handle))
+        if (!OperatingSystem.IsLinux())
+            Assert.Ignore("The driver library's name here is Linux's.");
+        if (NativeLibrary.TryLoad(DriverLibrary, out nint handle))
         {
             NativeLibrary.Free(handle);
-            Assert.Ignore($"{CudaDriverApi.LibraryName} is installed here, so discovery without it cannot be observed.");
+            Assert.Ignore($"{DriverLibrary} is installed here, so discovery without it cannot be observed.");
         }
         Assert.That(Devices.All.Where(d => d.Kind == DeviceKind.Cuda), Is.Empty);
         Assert.That(CudaStatus.DeviceCount, Is.Zero);
-        Assert.That(CudaStatus.UnavailableReason, Does.Contain(CudaDriverApi.LibraryName).And.Not.Contain("\n"));
+        Assert.That(CudaStatus.UnavailableReason, Does.Contain(DriverLibrary).And.Not.Contain("\n"));
         Assert.That(new CudaBackend().Discover(out string? reason), Is.Empty);
-        Assert.That(reason, Does.Contain(CudaDriverApi.LibraryName));
+        Assert.That(reason, Does.Contain(DriverLibrary));
     }
 
     [Test]
@@ -45,12 +48,5 @@ public sealed class CudaDiscoveryTests
         if (CudaStatus.UnavailableReason is { } reason)
             expected = expected.And.Message.Contains(reason);
         Assert.That(() => Devices.Get("cuda:99"), expected);
-    }
-
-    [Test]
-    public void StreamsAreRefusedOnOtherAccelerators()
-    {
-        using var cpu = Devices.Open("cpu");
-        Assert.That(() => CudaStream.Create(cpu), Throws.ArgumentException.With.Message.Contains("not a CUDA device"));
     }
 }

@@ -71,20 +71,29 @@ public static class GemmBench
                 double? peerSeconds = PeerSeconds(peer, "sgemm", size);
                 try
                 {
+                    int runs = size > 1024 ? 5 : 10;
+                    // On CUDA DenseGemm itself routes this product to cuBLAS, so "ours" is the own tiled kernel and cuBLAS the peer.
+                    bool cublas = CublasGemm.IsAvailable(accelerator);
+                    Action ours = cublas
+                        ? () => accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a.View, b.View, c.View, GemmEpilogue.Create(shape.N, 1f, 0f, default, default)))
+                        : () => DenseGemm.Multiply(accelerator, shape, a.View, b.View, c.View);
                     // The peer script's counts (tools/reference/bench_gemm.py), so both sides get as many chances.
-                    var timing = Measure.Runs(accelerator, () => DenseGemm.Multiply(accelerator, shape, a.View, b.View, c.View),
-                        warmups: 3, runs: size > 1024 ? 5 : 10);
+                    var timing = Measure.Runs(accelerator, ours, warmups: 3, runs: runs);
                     double seconds = timing.Min, gflops = shape.Flops / timing.DeviceSeconds / 1e9;
-                    var clblast = ClBlastPeer.Supports(accelerator) ? TimeClBlast(output, accelerator, shape, a, b, c, size > 1024 ? 5 : 10) : null;
+                    var devicePeer = ClBlastPeer.Supports(accelerator)
+                        ? TimeOnDevicePeer(output, accelerator, shape, c, runs, new(ClBlastPeer.Name, "CLBlastSgemm", ClBlastPeer.Version ?? "?", theirs => ClBlastPeer.Sgemm(accelerator, shape, a.View, b.View, theirs.View)))
+                        : cublas
+                            ? TimeOnDevicePeer(output, accelerator, shape, c, runs, new("cuBLAS", "cublasSgemm", CuBlasVersion(accelerator), theirs => CublasGemm.Multiply(accelerator, shape, a.View, b.View, theirs.View)))
+                            : null;
                     BenchLog.Record(new("gemm", $"sgemm {size}", device.Name, timing, Work(shape), Peer(peerSeconds, "torch.mm"),
-                        OtherPeers: clblast is null ? null : [clblast]));
+                        OtherPeers: devicePeer is null ? null : [devicePeer]));
                     output.WriteLine($"  {device.Name,-10} {size,6} {seconds * 1e3,10:F2} {timing.Median * 1e3,10:F2} {gflops,9:F1} {100 * gflops / device.PeakGflops,6:F0}% " +
-                        $"{(peerSeconds is { } p ? $"{p * 1e3,10:F1} {p / seconds,8:F2}" : $"{"n/a",10} {"n/a",8}")}");
-                    if (clblast is not null)
+                        $"{(peerSeconds is { } p ? $"{p * 1e3,10:F1} {p / seconds,8:F2}" : $"{"n/a",10} {"n/a",8}")}{(cublas ? " (own tiled kernel)" : "")}");
+                    if (devicePeer is not null)
                     {
-                        double peerGflops = shape.Flops / clblast.Seconds / 1e9;
-                        output.WriteLine($"  {"",-10} {"",6} {clblast.Seconds * 1e3,10:F2} {"",10} {peerGflops,9:F1} {100 * peerGflops / device.PeakGflops,6:F0}% " +
-                            $"CLBlast {clblast.Version} on the same queue (× CLBlast {clblast.Seconds / seconds:F2}; largest difference from ours {clblast.MaxAbsDifference:G3})");
+                        double peerGflops = shape.Flops / devicePeer.Seconds / 1e9;
+                        output.WriteLine($"  {"",-10} {"",6} {devicePeer.Seconds * 1e3,10:F2} {"",10} {peerGflops,9:F1} {100 * peerGflops / device.PeakGflops,6:F0}% " +
+                            $"{devicePeer.Name} {devicePeer.Version} on the same device and buffers (× {devicePeer.Name} {devicePeer.Seconds / seconds:F2}; largest difference from ours {devicePeer.MaxAbsDifference:G3})");
                     }
                 }
                 catch (Exception e) when (e is Gpu.Core.Compiler.KernelCompilationException or GpuException)
@@ -95,21 +104,26 @@ public static class GemmBench
         }
     }
 
-    /// <summary>CLBlast's sgemm on the same buffers and queue, timed as ours, after checking its
-    /// output against ours (in <paramref name="ours"/>): a wrong peer figure is worse than none,
+    /// <summary>A vendor GEMM on the device's own buffers: its name and version for the report, and its sgemm writing C into the buffer given.</summary>
+    private sealed record DevicePeer(string Name, string Variant, string Version, Action<DeviceBuffer<float>> Sgemm);
+
+    private static string CuBlasVersion(Accelerator accelerator)
+        => ((Gpu.Core.Ilgpu.IlgpuAccelerator)accelerator).CuBlas!.Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A vendor's sgemm (CLBlast on OpenCL, cuBLAS on CUDA) on the same buffers, timed as ours, after
+    /// checking its output against ours (in <paramref name="ours"/>): a wrong peer figure is worse than none,
     /// so a result outside the bound is printed, noted and not recorded.</summary>
-    private static PeerTiming? TimeClBlast(TextWriter output, Accelerator accelerator, GemmShape shape, DeviceBuffer<float> a, DeviceBuffer<float> b,
-        DeviceBuffer<float> ours, int runs)
+    private static PeerTiming? TimeOnDevicePeer(TextWriter output, Accelerator accelerator, GemmShape shape, DeviceBuffer<float> ours, int runs, DevicePeer peer)
     {
         using var theirs = accelerator.Allocate<float>(ours.Length);
         try
         {
-            ClBlastPeer.Sgemm(accelerator, shape, a.View, b.View, theirs.View);
+            peer.Sgemm(theirs);
             accelerator.Synchronize();
         }
-        catch (GpuException e)
+        catch (Exception e) when (e is GpuException or ILGPU.Runtime.Cuda.CuBlasException)
         {
-            BenchLog.Note(output, $"gemm: CLBlast on {accelerator.Device.Name} failed: {e.Message}");
+            BenchLog.Note(output, $"gemm: {peer.Name} on {accelerator.Device.Name} failed: {e.Message}");
             return null;
         }
         float[] expected = ours.ToArray(), actual = theirs.ToArray();
@@ -117,10 +131,10 @@ public static class GemmBench
         double bound = GemmAgreement.Bound(shape.K, expected);
         if (!(difference <= bound))
         {
-            BenchLog.Note(output, $"gemm: CLBlast's sgemm {shape.M} on {accelerator.Device.Name} differs from ours by {difference:G3} (bound {bound:G3}): its time is left out");
+            BenchLog.Note(output, $"gemm: {peer.Name}'s sgemm {shape.M} on {accelerator.Device.Name} differs from ours by {difference:G3} (bound {bound:G3}): its time is left out");
             return null;
         }
-        var timing = Measure.Runs(accelerator, () => ClBlastPeer.Sgemm(accelerator, shape, a.View, b.View, theirs.View), warmups: 3, runs: runs);
-        return new PeerTiming(ClBlastPeer.Name, "CLBlastSgemm", ClBlastPeer.Version, timing.Min, OnDevice: true, MaxAbsDifference: difference);
+        var timing = Measure.Runs(accelerator, () => peer.Sgemm(theirs), warmups: 3, runs: runs);
+        return new PeerTiming(peer.Name, peer.Variant, peer.Version, timing.Min, OnDevice: true, MaxAbsDifference: difference);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Gpu.Core;
 
 namespace Gpu.Bench.Reporting;
 
@@ -81,15 +82,17 @@ public sealed record FmaReading(double OneThread, double AllCores);
 /// <param name="Name">Its selecting name (<c>cpu</c>, <c>opencl:0</c>, <c>cuda:0</c>).</param>
 /// <param name="DisplayName">The product name the driver reports.</param>
 /// <param name="Vendor">The vendor the driver reports.</param>
-/// <param name="Engine">The runtime that drives it (Cpu, OpenCL, Cuda) and the hardware behind it.</param>
+/// <param name="Engine">The engine that runs its kernels (e.g. ILGPU CUDA, the OpenCL 1.2 engine) and the hardware behind it.</param>
 /// <param name="ComputeUnits">Cores, compute units or multiprocessors.</param>
 /// <param name="MemoryBytes">Memory it can allocate from.</param>
 /// <param name="NominalGflops">The float32 peak estimated from its specification.</param>
 /// <param name="NominalGbps">The bandwidth estimated or measured by the library at start-up.</param>
 /// <param name="NominalSource">How the nominal figures were obtained.</param>
 /// <param name="Peaks">The peaks measured in this run.</param>
+/// <param name="SensorsBefore">The GPU's clocks, power and temperature before the suites (NVML), or null where the driver reports none.</param>
+/// <param name="SensorsAfter">The same after the suites: a lower clock or a higher temperature means the GPU throttled during the run.</param>
 public sealed record DeviceReport(int Run, string Name, string DisplayName, string Vendor, string Engine, int ComputeUnits, long MemoryBytes,
-    double NominalGflops, double NominalGbps, string NominalSource, MeasuredPeaks Peaks);
+    double NominalGflops, double NominalGbps, string NominalSource, MeasuredPeaks Peaks, DeviceSensors? SensorsBefore = null, DeviceSensors? SensorsAfter = null);
 
 /// <summary>Peaks measured on a device at the start of a run; every result is judged against them.</summary>
 /// <param name="Gflops">float32 FMA throughput in GFLOP/s.</param>

@@ -98,6 +98,10 @@ public static class ReportWriter
         foreach (var d in report.Devices)
             text.AppendLine($"| {report.DeviceLabel(d.Run, d.Name)} | {d.DisplayName} | {d.Engine} | {d.Peaks.Gflops:F1} | {d.NominalGflops:F1} | {d.Peaks.Gbps:F1} | {d.NominalGbps:F1} |");
         text.AppendLine();
+        foreach (var d in report.Devices.Where(d => d.SensorsBefore is not null || d.SensorsAfter is not null))
+            text.AppendLine($"- {report.DeviceLabel(d.Run, d.Name)} sensors (NVML): before {Cell(d.SensorsBefore?.ToString() ?? "none")}; after {Cell(d.SensorsAfter?.ToString() ?? "none")}");
+        if (report.Devices.Any(d => d.SensorsBefore is not null || d.SensorsAfter is not null))
+            text.AppendLine();
         text.AppendLine("min / median / max ms are wall times (host stopwatch, device waited for). kernel ms is the device's own clock summed over the");
         text.AppendLine("kernels a run launched (smallest / median of the runs; empty where the engine has no device clock, such as `cpu`). Rates use the");
         text.AppendLine("smallest kernel time where there is one, except for end-to-end suites (models, compression, pipeline), which use the fastest wall");

@@ -9,12 +9,13 @@
 #
 #   tools/gpu/run.sh run    (on the GPU machine, in a copy of the repository carrying tools/gpu/pack)
 #       Unpacks the archive into tools/gpu/pack/unpacked, runs the tests with GPUC_TEST_DEVICES=cuda
-#       (device fixtures on CUDA devices only; the device-free tests run too) and then the bench.
+#       (device fixtures on CUDA devices only, i.e. ILGPU's CUDA engine and cuBLAS; the device-free
+#       tests run too) and then the bench.
 #       Logs go to $OUT when it is set, else to ./gpu-results: device.txt (nvidia-smi, if
 #       present), tests.log, bench.log. Exits non-zero when the tests fail.
 #
-# Environment: GPUC_BENCH_DEVICES lists the devices benchmarked (default cuda:0); GPUC_CACHE_DIR places the NVRTC kernel cache (default: under $OUT or ./gpu-results);
-# CUDA_PATH / PYTHONPATH help the CUDA backend find NVRTC.
+# Environment: GPUC_BENCH_DEVICES lists the devices benchmarked (default cuda:0). Nothing else is
+# needed on the GPU machine beyond the NVIDIA driver (libcuda, NVML) and cuBLAS for the GEMM route.
 set -euo pipefail
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -58,7 +59,6 @@ run() {
     trap 'rm -rf "$work"' EXIT
     tar -C "$work" -xzf "$archive"
     { command -v nvidia-smi > /dev/null && nvidia-smi || echo "nvidia-smi not found"; } > "$out/device.txt" 2>&1
-    export GPUC_CACHE_DIR="${GPUC_CACHE_DIR:-$out/kernel-cache}"
     export GPUC_TEST_DEVICES=cuda
     local tests_status=0
     (cd "$work" && ./Gpu.Tests --results-directory "$out/test-results" --output detailed) > "$out/tests.log" 2>&1 || tests_status=$?
@@ -74,5 +74,5 @@ run() {
 case "${1:-}" in
     pack) pack ;;
     run) run ;;
-    *) sed -n '2,17p' "$0"; exit 2 ;;
+    *) sed -n '2,18p' "$0"; exit 2 ;;
 esac

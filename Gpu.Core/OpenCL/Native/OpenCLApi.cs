@@ -31,7 +31,7 @@ internal sealed unsafe class OpenCLApi
         DeviceMaxClockFrequency = 0x100C, DeviceMaxMemAllocSize = 0x1010, DeviceSingleFpConfig = 0x101B,
         DeviceGlobalMemSize = 0x101F, DeviceLocalMemSize = 0x1023,
         DeviceName = 0x102B, DeviceVendor = 0x102C, DeviceVersion = 0x102F, DeviceDoubleFpConfig = 0x1032,
-        DeviceNativeVectorWidthFloat = 0x103A, DeviceWarpSizeNv = 0x4003, DeviceWavefrontWidthAmd = 0x4043;
+        DeviceNativeVectorWidthFloat = 0x103A, DeviceGenericAddressSpaceSupport = 0x1069, DeviceWarpSizeNv = 0x4003, DeviceWavefrontWidthAmd = 0x4043;
 
     public const uint ProgramBuildLog = 0x1183;
     public const uint KernelWorkGroupSize = 0x11B0;
