@@ -23,30 +23,6 @@ public static class IlgpuKernels
     /// <summary>Every kernel struct of the conformance corpus still written with the project's types.</summary>
     public static IEnumerable<Type> NotMoved => NotReady(typeof(SaxpyKernel).Assembly);
 
-    /// <summary>Corpus kernels on ILGPU's types that ILGPU 1.5.3 itself refuses, with where and why. They keep
-    /// running on the CPU engine and through the translator (the semantics they test are .NET's); here they are
-    /// left out of the ILGPU CPU-accelerator cases and, where compilation fails, of the PTX cases.
-    /// <see cref="IlgpuRefusalTests"/> checks each refusal still happens, so an entry cannot outlive its reason.
-    /// Keyed by the struct's name: the corpus kernels are internal to their assembly.</summary>
-    public static IReadOnlyDictionary<string, IlgpuRefusal> Refused { get; } = new Dictionary<string, IlgpuRefusal>
-    {
-        ["AbsClampKernel"] = new(RefusedAt.Compilation, ClampThrows),
-        ["IntegerMathKernel"] = new(RefusedAt.Compilation, ClampThrows),
-        ["CharKernel"] = new(RefusedAt.Launch, NotBlittable("char views")),
-        ["CharSwitchKernel"] = new(RefusedAt.Launch, NotBlittable("a char view")),
-        ["BoolKernel"] = new(RefusedAt.Launch, NotBlittable("a bool field")),
-        ["BoolViewKernel"] = new(RefusedAt.Launch, NotBlittable("bool views")),
-    };
-
-    /// <summary>Why ILGPU refuses <paramref name="kernel"/>, or null where it does not (or it is not a corpus kernel).</summary>
-    public static IlgpuRefusal? RefusalOf(Type kernel)
-        => kernel.Assembly == typeof(SaxpyKernel).Assembly ? Refused.GetValueOrDefault(kernel.Name) : null;
-
-    private const string ClampThrows = "Math.Clamp calls Math.ThrowMinMaxException, and ILGPU cannot compile a throw: "
-        + "InternalCompilerException for PTX and on the CPU accelerator alike";
-
-    private static string NotBlittable(string what) => $"ILGPU's launcher refuses kernel parameters that are not blittable ({what}); the kernel compiles to PTX";
-
     /// <summary>Every ILGPU-ready kernel struct of Gpu.Ops.</summary>
     public static IEnumerable<Type> Ops => Ready(typeof(Gpu.Ops.Image.Elementwise).Assembly);
 
@@ -107,14 +83,14 @@ public static class IlgpuKernels
     public static bool RunsOnIlgpu(ConformanceCase conformanceCase)
         => LaunchedBy(conformanceCase) is { Count: > 0 } kernels && kernels.IsSubsetOf(All);
 
-    /// <summary>Whether the case runs on ILGPU's types and launches no kernel ILGPU refuses (<see cref="Refused"/>).</summary>
+    /// <summary>Whether the case runs on ILGPU's types and launches no kernel ILGPU refuses (<see cref="IlgpuRefusals"/>).</summary>
     public static bool IlgpuAccepts(ConformanceCase conformanceCase)
-        => RunsOnIlgpu(conformanceCase) && !LaunchedBy(conformanceCase).Any(kernel => RefusalOf(kernel) is not null);
+        => RunsOnIlgpu(conformanceCase) && !LaunchedBy(conformanceCase).Any(kernel => IlgpuRefusals.Of(kernel) is not null);
 
     /// <summary>Each kernel of the corpus and of Gpu.Ops with each PTX target, named for the test, less the
-    /// kernels ILGPU fails to compile (<see cref="Refused"/> at <see cref="RefusedAt.Compilation"/>).</summary>
+    /// kernels ILGPU fails to compile (<see cref="IlgpuRefusals"/> at <see cref="RefusedAt.Compilation"/>).</summary>
     public static IEnumerable<TestCaseData> PtxCases
-        => All.Where(kernel => RefusalOf(kernel)?.At != RefusedAt.Compilation).Select(kernel => (kernel, kernel.Name)).Concat(Ops.Select(kernel => (kernel, kernel.FullName!)))
+        => All.Where(kernel => IlgpuRefusals.Of(kernel)?.At != RefusedAt.Compilation).Select(kernel => (kernel, kernel.Name)).Concat(Ops.Select(kernel => (kernel, kernel.FullName!)))
             .SelectMany(k => IlgpuPtx.Targets.Keys.Select(target => new TestCaseData(k.kernel, target).SetArgDisplayNames(k.Item2, target)));
 }
 
@@ -202,7 +178,7 @@ public sealed class IlgpuCpuConformanceTests
     private static readonly HashSet<string> TooLarge = ["launch/saxpy-1d-length-100003"];
 
     /// <summary>Every conformance case whose kernels are all on ILGPU's types (<see cref="IlgpuKernels.All"/>)
-    /// and none refused by ILGPU (<see cref="IlgpuKernels.Refused"/>), found from the kernels each case launches
+    /// and none refused by ILGPU (<see cref="IlgpuRefusals"/>), found from the kernels each case launches
     /// (<see cref="IlgpuKernels.LaunchedBy"/>), less the large ones. Other cases are left out here, before anything launches.</summary>
     public static IEnumerable<string> Cases => ConformanceSuite.All
         .Where(c => !TooLarge.Contains(c.Name) && IlgpuKernels.IlgpuAccepts(c))
@@ -224,7 +200,7 @@ public sealed class IlgpuCpuConformanceTests
         var left = ConformanceSuite.All.Where(c => !IlgpuKernels.RunsOnIlgpu(c))
             .Select(c => $"{c.Name} ({string.Join(", ", IlgpuKernels.LaunchedBy(c).Except(IlgpuKernels.All).Select(t => t.Name))})").ToList();
         var refused = ConformanceSuite.All.Where(c => IlgpuKernels.RunsOnIlgpu(c) && !IlgpuKernels.IlgpuAccepts(c))
-            .Select(c => $"{c.Name} ({string.Join(", ", IlgpuKernels.LaunchedBy(c).Where(t => IlgpuKernels.RefusalOf(t) is not null).Select(t => t.Name))})").ToList();
+            .Select(c => $"{c.Name} ({string.Join(", ", IlgpuKernels.LaunchedBy(c).Where(t => IlgpuRefusals.Of(t) is not null).Select(t => t.Name))})").ToList();
         TestContext.Out.WriteLine($"{Cases.Count()} of {ConformanceSuite.All.Count} cases run here; not on ILGPU's types: {string.Join("; ", left)}; "
             + $"refused by ILGPU: {string.Join("; ", refused)}");
         Assert.Multiple(() =>
