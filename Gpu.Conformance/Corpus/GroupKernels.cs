@@ -215,7 +215,9 @@ internal struct CompareExchangeKernel : IKernel1D
     {
         Seen[index] = Atomic.CompareExchange(ref Claims[index % Slots], -1, index);
         uint factor = (uint)(index % 3 + 1);
-        uint observed = Product[0];
+        // Read through the atomic too: a plain load would race with the other threads' exchanges.
+        // A compare-exchange of 0 by 0 changes nothing, whatever the cell holds.
+        uint observed = Atomic.CompareExchange(ref Product[0], 0u, 0u);
         while (true)
         {
             uint previous = Atomic.CompareExchange(ref Product[0], observed, observed * factor);

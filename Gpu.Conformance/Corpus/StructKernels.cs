@@ -191,13 +191,15 @@ internal struct GenericHelperKernel : IKernel1D
     public ArrayView<int> Ints;
     public ArrayView<double> Doubles;
     public ArrayView<long> Longs;
+    // Read apart from Longs, since one thread's mirror element is another's output.
+    public ArrayView<long> LongSources;
 
     public void Execute(int index)
     {
         int i = Ints[index];
         Ints[index] = Pick(i > 0, i, -i);
         Doubles[index] = Pick(Doubles[index] < 0.5, Doubles[index], 0.5);
-        Longs[index] = Pick(index % 2 == 0, Mirror(Longs, index), Longs[index]);
+        Longs[index] = Pick(index % 2 == 0, Mirror(LongSources, index), LongSources[index]);
     }
 
     private static T Pick<T>(bool first, T a, T b) => first ? a : b;
