@@ -44,24 +44,25 @@ public sealed record CompressedModel(IReadOnlyDictionary<string, string> Metadat
     /// <summary>Bytes of all payloads (the file adds its header).</summary>
     public long PayloadBytes => Tensors.Sum(t => (long)t.Payload.Length);
 
-    /// <summary>The model with every tensor decoded to float32, as the networks load it, and each
-    /// tensor's compressed form kept for the networks' sparse and codebook layers; <paramref name="source"/> names it in errors.</summary>
-    /// <exception cref="InvalidDataException">A tensor's payload is corrupt.</exception>
+    /// <summary>The model as the networks load it: raw tensors read now, compressed ones kept in their
+    /// stored form (for the networks' sparse, codebook and int8 layers) and decoded to float32 only
+    /// when something first reads them; <paramref name="source"/> names it in errors.</summary>
+    /// <exception cref="InvalidDataException">A raw tensor's payload is corrupt.</exception>
     public ModelWeights ToWeights(string source)
     {
-        var decoded = new Dictionary<string, SafetensorsTensor>(StringComparer.Ordinal);
-        foreach (var tensor in Tensors)
+        var raw = new Dictionary<string, SafetensorsTensor>(StringComparer.Ordinal);
+        foreach (var tensor in Tensors.Where(t => t.Codec == TensorCodec.Raw))
         {
             try
             {
-                decoded[tensor.Name] = SafetensorsFile.Tensor<float>(tensor.Name, tensor.Decode(), tensor.Shape);
+                raw[tensor.Name] = SafetensorsFile.Tensor<float>(tensor.Name, tensor.Decode(), tensor.Shape);
             }
             catch (InvalidDataException e)
             {
                 throw new InvalidDataException($"{source}: {e.Message}", e);
             }
         }
-        return new ModelWeights(decoded, Metadata, source, Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal));
+        return new ModelWeights(raw, Metadata, source, Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal));
     }
 }
 

@@ -84,6 +84,30 @@ public sealed class GpucFileTests
         Assert.That(Directory.GetFiles(directory), Has.Length.EqualTo(1), "no temporary left behind");
     }
 
+    [Test]
+    public void ACompressedTensorIsDecodedOnlyWhenFirstRead()
+    {
+        string path = Path.Combine(directory, "lazy.gpuc");
+        float[] w = Weights(300, 3);
+        var shared = CompressedTensor.Shared("weight", [10, 30], w, 4);
+        // The file's CRC covers the cut payload, so only decoding can find it short.
+        var cut = shared with { Name = "cut", Payload = shared.Payload[..8] };
+        GpucFile.Write(path, new CompressedModel(new Dictionary<string, string>(), [CompressedTensor.Raw("bias", [300], w), shared, cut]));
+        var weights = Gpu.Models.ModelWeights.Read(path);
+
+        var view = weights.Weights("weight", 10, 30);
+        Assert.That(view.IsMaterialized, Is.False, "loading decodes nothing");
+        Assert.That(weights.Weights("weight", 10, 30), Is.SameAs(view), "every layer shares one view, so the tensor decodes once");
+        Assert.That(weights.Float("weight", 10, 30), Is.EqualTo(shared.Decode()));
+        Assert.That(view.IsMaterialized, Is.False, "Float hands out its own copy");
+        Assert.That(view.Values, Is.EqualTo(shared.Decode()));
+        Assert.That(view.IsMaterialized, Is.True);
+        Assert.That(weights.Weights("bias", 300).IsMaterialized, Is.True, "raw tensors are read at load");
+        Assert.That(() => weights.Weights("weight", 30, 10), Throws.InstanceOf<InvalidDataException>().With.Message.Contain("[10, 30]"));
+        var error = Assert.Throws<InvalidDataException>(() => _ = weights.Weights("cut", 10, 30).Values)!;
+        Assert.That(error.Message, Does.Contain(path).And.Contain("'cut'"));
+    }
+
     private static byte[] ValidFile(string directory)
     {
         string path = Path.Combine(directory, "valid.gpuc");
