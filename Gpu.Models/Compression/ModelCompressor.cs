@@ -44,18 +44,22 @@ public sealed record CompressedModel(IReadOnlyDictionary<string, string> Metadat
     /// <summary>Bytes of all payloads (the file adds its header).</summary>
     public long PayloadBytes => Tensors.Sum(t => (long)t.Payload.Length);
 
-    /// <summary>The model as the networks load it: raw tensors read now, compressed ones kept in their
-    /// stored form (for the networks' sparse, codebook and int8 layers) and decoded to float32 only
-    /// when something first reads them; <paramref name="source"/> names it in errors.</summary>
-    /// <exception cref="InvalidDataException">A raw tensor's payload is corrupt.</exception>
+    /// <summary>The model as the networks load it: raw tensors read now, compressed ones checked whole
+    /// (<see cref="CompressedTensor.Validate"/>) but kept in their stored form (for the networks' sparse,
+    /// codebook and int8 layers) and decoded to float32 only when something first reads them;
+    /// <paramref name="source"/> names it in errors.</summary>
+    /// <exception cref="InvalidDataException">A tensor's payload is corrupt.</exception>
     public ModelWeights ToWeights(string source)
     {
         var raw = new Dictionary<string, SafetensorsTensor>(StringComparer.Ordinal);
-        foreach (var tensor in Tensors.Where(t => t.Codec == TensorCodec.Raw))
+        foreach (var tensor in Tensors)
         {
             try
             {
-                raw[tensor.Name] = SafetensorsFile.Tensor<float>(tensor.Name, tensor.Decode(), tensor.Shape);
+                if (tensor.Codec == TensorCodec.Raw)
+                    raw[tensor.Name] = SafetensorsFile.Tensor<float>(tensor.Name, tensor.Decode(), tensor.Shape);
+                else
+                    tensor.Validate();
             }
             catch (InvalidDataException e)
             {
