@@ -1,7 +1,5 @@
 using Gpu.Core;
 using ILGPU;
-using Group = ILGPU.Group;
-using SharedMemory = ILGPU.SharedMemory;
 
 namespace Gpu.Tests.Child;
 

@@ -1,10 +1,6 @@
 using Gpu.Core;
 using ILGPU;
 using ILGPU.Runtime;
-// ILGPU's intrinsics share their names with the project's (Gpu.Core), which other kernels still use.
-using Atomic = ILGPU.Atomic;
-using Group = ILGPU.Group;
-using SharedMemory = ILGPU.SharedMemory;
 
 namespace Gpu.Conformance.Kernels;
 

@@ -176,7 +176,7 @@ internal sealed partial class MethodTranslator
             case var _ when name is "newarr" or "ldlen" || name.StartsWith("ldelem") || name.StartsWith("stelem"):
                 throw Fail(instruction.Offset, "arrays are reference types and cannot be used on a device; use View<T>");
             case "localloc":
-                throw Fail(instruction.Offset, "stackalloc cannot be used on a device; use SharedMemory.Allocate or locals");
+                throw Fail(instruction.Offset, "stackalloc cannot be used on a device; use ILGPU's SharedMemory.Allocate or locals");
             case "leave" or "leave.s" or "endfinally" or "endfilter":
                 throw Fail(instruction.Offset, "exception handling (try/catch/finally/using) cannot run on a device");
             default:

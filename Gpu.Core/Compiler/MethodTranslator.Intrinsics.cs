@@ -28,13 +28,13 @@ internal sealed partial class MethodTranslator
             ArrayViewNDMethod(callee);
         else if (KernelTypes.IsView(declaring))
             ViewMethod(callee);
-        else if (declaring == typeof(Group) || declaring == typeof(global::ILGPU.Group) || declaring == typeof(global::ILGPU.Grid))
+        else if (declaring == typeof(global::ILGPU.Group) || declaring == typeof(global::ILGPU.Grid))
             return GroupMember(callee);
-        else if (declaring == typeof(SharedMemory) || declaring == typeof(global::ILGPU.SharedMemory))
+        else if (declaring == typeof(global::ILGPU.SharedMemory))
             AllocateShared(callee);
-        else if (declaring == typeof(Atomic) || declaring == typeof(global::ILGPU.Atomic))
+        else if (declaring == typeof(global::ILGPU.Atomic))
             AtomicCall(callee);
-        else if (declaring == typeof(Warp) || declaring == typeof(global::ILGPU.Warp))
+        else if (declaring == typeof(global::ILGPU.Warp))
             throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} needs warp shuffles, which OpenCL 1.2 does not have; the kernel runs on ILGPU engines (cuda:N) only");
         else if (declaring == typeof(PackedInt8))
             PackedInt8Call(callee);
@@ -136,16 +136,11 @@ internal sealed partial class MethodTranslator
             throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} is only valid inside an IGroupKernel");
     }
 
-    /// <summary>The index registers, by declaring type and property stem: the project's <c>Group</c>
-    /// (<c>IndexX</c> group, <c>ThreadX</c> thread in the group, <c>SizeX</c>, <c>CountX</c>), ILGPU's
-    /// <c>Group</c> (<c>IdxX</c> thread in the group, <c>DimX</c> threads per group) and ILGPU's
-    /// <c>Grid</c> (<c>IdxX</c> group, <c>DimX</c> groups).</summary>
+    /// <summary>The index registers, by declaring type and property stem: ILGPU's <c>Group</c>
+    /// (<c>IdxX</c> thread in the group, <c>DimX</c> threads per group) and <c>Grid</c>
+    /// (<c>IdxX</c> group, <c>DimX</c> groups).</summary>
     private static IndexKind? IndexKindOf(Type declaring, string stem) => stem switch
     {
-        "Index" when declaring == typeof(Group) => IndexKind.GroupId,
-        "Thread" when declaring == typeof(Group) => IndexKind.LocalId,
-        "Size" when declaring == typeof(Group) => IndexKind.LocalSize,
-        "Count" when declaring == typeof(Group) => IndexKind.GroupCount,
         "Idx" when declaring == typeof(global::ILGPU.Group) => IndexKind.LocalId,
         "Dim" when declaring == typeof(global::ILGPU.Group) => IndexKind.LocalSize,
         "Idx" when declaring == typeof(global::ILGPU.Grid) => IndexKind.GroupId,
@@ -163,15 +158,13 @@ internal sealed partial class MethodTranslator
     /// intrinsics (expanded by the caller).</summary>
     private bool GroupMember(MethodBase callee)
     {
-        var declaring = callee.DeclaringType!;
-        bool isIlgpu = declaring != typeof(Group);
         string name = callee.Name.StartsWith("get_", StringComparison.Ordinal) ? callee.Name[4..] : callee.Name;
-        IndexKind? kind = name.Length > 1 && name[^1] is 'X' or 'Y' or 'Z' ? IndexKindOf(declaring, name[..^1]) : null;
-        if (kind is null && name != nameof(Group.Barrier))
+        IndexKind? kind = name.Length > 1 && name[^1] is 'X' or 'Y' or 'Z' ? IndexKindOf(callee.DeclaringType!, name[..^1]) : null;
+        if (kind is null && name != nameof(global::ILGPU.Group.Barrier))
         {
-            if (isIlgpu && !IsIlgpuIntrinsic(callee))
+            if (!IsIlgpuIntrinsic(callee))
                 return false;
-            throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} is not a known intrinsic{(isIlgpu ? " of the OpenCL 1.2 engine (it knows Group.IdxX/Y/Z, DimX/Y/Z, Barrier and Grid.IdxX/Y/Z, DimX/Y/Z)" : "")}");
+            throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} is not a known intrinsic of the OpenCL 1.2 engine (it knows Group.IdxX/Y/Z, DimX/Y/Z, Barrier and Grid.IdxX/Y/Z, DimX/Y/Z)");
         }
         RequireGrouped(callee);
         if (kind is { } index)
@@ -181,11 +174,10 @@ internal sealed partial class MethodTranslator
         return true;
     }
 
-    /// <summary>Shared memory of a constant length: the project's <c>SharedMemory.Allocate</c> (a
-    /// <see cref="View{T}"/>) and ILGPU's <c>SharedMemory.Allocate&lt;T&gt;(int)</c> (an <c>ArrayView&lt;T&gt;</c>).</summary>
+    /// <summary>Shared memory of a constant length: ILGPU's <c>SharedMemory.Allocate&lt;T&gt;(int)</c> (an <c>ArrayView&lt;T&gt;</c>).</summary>
     private void AllocateShared(MethodBase callee)
     {
-        if (callee.Name != nameof(SharedMemory.Allocate) || callee.GetParameters() is not [{ ParameterType: var lengthType }] || lengthType != typeof(int))
+        if (callee.Name != nameof(global::ILGPU.SharedMemory.Allocate) || callee.GetParameters() is not [{ ParameterType: var lengthType }] || lengthType != typeof(int))
             throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} is not available on the OpenCL 1.2 engine: shared memory must be SharedMemory.Allocate<T>(n) with a constant n (no dynamic shared memory)");
         RequireGrouped(callee);
         if (!builder.IsKernel)
@@ -202,37 +194,24 @@ internal sealed partial class MethodTranslator
         Push(new ViewValue(((MethodInfo)callee).ReturnType, array, new IRConst(CType.I64, 0L), new IRConst(CType.I32, constant)));
     }
 
-    /// <summary>Atomics on a view element: the project's <c>Atomic.Op(view, index, operands…)</c> and
-    /// ILGPU's <c>Atomic.Op(ref view[index], operands…)</c>; both yield the previous value.</summary>
+    /// <summary>ILGPU's atomics on a view element, <c>Atomic.Op(ref view[index], operands…)</c>; each
+    /// yields the previous value.</summary>
     private void AtomicCall(MethodBase callee)
     {
         var op = callee.Name switch
         {
-            nameof(Atomic.Add) => AtomicOp.Add,
-            nameof(Atomic.Min) => AtomicOp.Min,
-            nameof(Atomic.Max) => AtomicOp.Max,
-            nameof(Atomic.Exchange) => AtomicOp.Exchange,
-            nameof(Atomic.CompareExchange) => AtomicOp.CompareExchange,
+            nameof(global::ILGPU.Atomic.Add) => AtomicOp.Add,
+            nameof(global::ILGPU.Atomic.Min) => AtomicOp.Min,
+            nameof(global::ILGPU.Atomic.Max) => AtomicOp.Max,
+            nameof(global::ILGPU.Atomic.Exchange) => AtomicOp.Exchange,
+            nameof(global::ILGPU.Atomic.CompareExchange) => AtomicOp.CompareExchange,
             _ => throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} is not a known intrinsic (atomics: Add, Min, Max, Exchange, CompareExchange)"),
         };
         var values = PopArguments(callee.GetParameters().Length);
-        IRVariable pointer;
-        IRExpr offset, index;
-        int firstOperand;
-        if (values[0] is RefValue { Target: var target } && target is not ViewStorage)
-        {
-            if (target is not ElementStorage { Member.Length: 0 } element || element.MemoryType is null)
-                throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} needs a reference to a primitive view element (ref view[i]), found a {Describe(values[0])}");
-            (pointer, offset, index, firstOperand) = (element.Pointer, element.Offset, element.Index, 1);
-        }
-        else
-        {
-            (pointer, offset) = ViewParts(values[0]);
-            index = values[1] is ScalarValue scalar ? scalar.Expression : throw Fail(currentOffset, "an atomic's index must be an integer");
-            firstOperand = 2;
-        }
-        var operands = values.Skip(firstOperand).Select(v => v is ScalarValue s ? Narrow(s.Expression, pointer.ElementType) : throw Fail(currentOffset, "an atomic's operand must be a primitive")).ToArray();
-        Push(Widen(new IRAtomic(pointer.ElementType, op, pointer, offset, index, operands)));
+        if (values[0] is not RefValue { Target: ElementStorage { Member.Length: 0, MemoryType: not null } element })
+            throw Fail(currentOffset, $"{KernelTypes.Describe(callee)} needs a reference to a primitive view element (ref view[i]), found a {Describe(values[0])}");
+        var operands = values.Skip(1).Select(v => v is ScalarValue s ? Narrow(s.Expression, element.Pointer.ElementType) : throw Fail(currentOffset, "an atomic's operand must be a primitive")).ToArray();
+        Push(Widen(new IRAtomic(element.Pointer.ElementType, op, element.Pointer, element.Offset, element.Index, operands)));
     }
 
     private void PackedInt8Call(MethodBase callee)

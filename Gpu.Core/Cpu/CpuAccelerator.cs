@@ -1,15 +1,12 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 
 namespace Gpu.Core.Cpu;
 
 /// <summary>Runs kernels as compiled .NET code. Each launch is specialised for its kernel struct by
 /// the JIT (the struct is a generic argument), so <c>Execute</c> inlines into a tight loop; work is
-/// split into chunks across the worker threads. Grouped kernels run in an emulation with one OS
-/// thread per group member, which honours barriers and shared memory and is for correctness only;
-/// grouped kernels written with ILGPU's <c>Group</c>/<c>SharedMemory</c> run on ILGPU's CPU accelerator
-/// instead (opened at the first such launch), since only it sets the state ILGPU's intrinsics read.</summary>
+/// split into chunks across the worker threads. Grouped kernels, written with ILGPU's <c>Group</c>,
+/// <c>Grid</c> and <c>SharedMemory</c>, run on ILGPU's CPU accelerator (opened at the first grouped
+/// launch), an emulation for correctness only.</summary>
 internal sealed class CpuAccelerator(CpuDevice device) : Accelerator(device)
 {
     /// <summary>Chunks per worker, so uneven chunks still balance.</summary>
@@ -88,70 +85,9 @@ internal sealed class CpuAccelerator(CpuDevice device) : Accelerator(device)
         ForEachChunk(checked(height * depth), (start, end) => Run3D(copy, width, height, start, end), width);
     }
 
+    // Only ILGPU's CPU accelerator sets the per-thread state that ILGPU's Group, Grid and SharedMemory read.
     private protected override void LaunchGroupedCore<TKernel>(GroupedExtent extent, in TKernel kernel)
-    {
-        if (Ilgpu.GroupIntrinsics.Of(typeof(TKernel)) == Ilgpu.GroupIntrinsicsKind.Ilgpu)
-        {
-            IlgpuLauncher().LaunchGrouped(extent, kernel);
-            return;
-        }
-        var copy = kernel;
-        int size = extent.GroupSize;
-        using var arena = new SharedMemoryArena();
-        using var cancellation = new CancellationTokenSource();
-        using var barrier = new Barrier(size);
-        void WaitForGroup() => barrier.SignalAndWait(cancellation.Token);
-        var failures = new ConcurrentQueue<Exception>();
-
-        void RunMember(int member)
-        {
-            var state = new GroupThreadState(extent, WaitForGroup, arena)
-            {
-                ThreadX = member % extent.GroupSizeX,
-                ThreadY = member / extent.GroupSizeX % extent.GroupSizeY,
-                ThreadZ = member / (extent.GroupSizeX * extent.GroupSizeY),
-            };
-            Group.Enter(state);
-            try
-            {
-                for (int group = 0; group < extent.GroupCount; group++)
-                {
-                    state.GroupX = group % extent.GroupsX;
-                    state.GroupY = group / extent.GroupsX % extent.GroupsY;
-                    state.GroupZ = group / (extent.GroupsX * extent.GroupsY);
-                    state.AllocationOrdinal = 0;
-                    var local = copy;
-                    local.Execute();
-                    // The shared arena is reused by the next group: nobody may start it early.
-                    WaitForGroup();
-                }
-            }
-            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-            {
-            }
-            catch (Exception e)
-            {
-                failures.Enqueue(e);
-                cancellation.Cancel();
-            }
-            finally
-            {
-                Group.Leave();
-            }
-        }
-
-        var members = new Thread[size];
-        for (int member = 0; member < size; member++)
-        {
-            int captured = member;
-            members[member] = new Thread(() => RunMember(captured), 256 * 1024) { IsBackground = true, Name = $"gpuc group member {member}" };
-            members[member].Start();
-        }
-        foreach (var member in members)
-            member.Join();
-        if (failures.TryDequeue(out var failure))
-            ExceptionDispatchInfo.Throw(failure);
-    }
+        => IlgpuLauncher().LaunchGrouped(extent, kernel);
 
     /// <summary>ILGPU's CPU accelerator, whose views of this engine's memory (buffers with no accelerator)
     /// index the host memory directly.</summary>

@@ -10,8 +10,7 @@ namespace Gpu.Core.Ilgpu;
 /// through its generic entry (<see cref="IlgpuEntries"/>). Research code hands it its own ILGPU
 /// accelerator (<see cref="Wrap"/>) and buffers (<see cref="Adopt{T}"/>), and runs its own ILGPU kernels on
 /// the library's buffers through <see cref="DeviceBuffer{T}.ArrayView"/> on <see cref="Ilgpu"/>; no data is
-/// copied either way. Grouped kernels run when written with ILGPU's <c>Group</c>/<c>Grid</c>/<c>SharedMemory</c>;
-/// those using the project's <see cref="Group"/> are refused.</summary>
+/// copied either way. Grouped kernels are written with ILGPU's <c>Group</c>/<c>Grid</c>/<c>SharedMemory</c>.</summary>
 public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
 {
     // What disposing this engine disposes: nothing of a caller's (Wrap); the accelerator of a cuda:N

@@ -6,7 +6,7 @@ namespace Gpu.Core.Ilgpu;
 
 /// <summary>Launches the project's kernel structs on one ILGPU accelerator: each struct is loaded once
 /// through its generic entry (<see cref="IlgpuEntries"/>) and cached. Used by the ILGPU engine and by the
-/// CPU engine for grouped kernels written with ILGPU's <c>Group</c>/<c>SharedMemory</c>.</summary>
+/// CPU engine for grouped kernels.</summary>
 internal sealed class IlgpuKernelLauncher(ILGPU.Runtime.Accelerator accelerator)
 {
     private readonly ConcurrentDictionary<Type, Delegate> kernels = new();
@@ -22,11 +22,8 @@ internal sealed class IlgpuKernelLauncher(ILGPU.Runtime.Accelerator accelerator)
 
     /// <summary>A grouped launch: ILGPU's <see cref="KernelConfig"/> of the extent's groups and group size;
     /// shared memory is the kernel's own static <c>SharedMemory.Allocate</c>s.</summary>
-    /// <exception cref="NotSupportedException">The kernel uses the project's <see cref="Group"/>, which ILGPU cannot compile.</exception>
     public void LaunchGrouped<TKernel>(GroupedExtent extent, in TKernel kernel) where TKernel : struct, IGroupKernel
     {
-        if (GroupIntrinsics.Of(typeof(TKernel)) == GroupIntrinsicsKind.Project)
-            throw new NotSupportedException($"{typeof(TKernel).Name} uses the project's Group/SharedMemory; ILGPU engines run grouped kernels written with ILGPU's Group, Grid and SharedMemory (docs/ilgpu.md).");
         var config = new KernelConfig(
             new Index3D(extent.GroupsX, extent.GroupsY, extent.GroupsZ),
             new Index3D(extent.GroupSizeX, extent.GroupSizeY, extent.GroupSizeZ));

@@ -28,9 +28,9 @@ public interface IKernel3D
     void Execute(int x, int y, int z);
 }
 
-/// <summary>A kernel run by groups of cooperating threads. A thread finds itself through
-/// <see cref="Group"/>, shares data through <see cref="SharedMemory"/>, and waits for its group
-/// at <see cref="Group.Barrier"/>; every thread of a group must reach every barrier.</summary>
+/// <summary>A kernel run by groups of cooperating threads. A thread finds itself through ILGPU's
+/// <see cref="ILGPU.Group"/> and <see cref="ILGPU.Grid"/>, shares data through <see cref="ILGPU.SharedMemory"/>,
+/// and waits for its group at <see cref="ILGPU.Group.Barrier"/>; every thread of a group must reach every barrier.</summary>
 public interface IGroupKernel
 {
     /// <summary>The work of one thread.</summary>

@@ -209,10 +209,15 @@ public sealed partial record CompressedTensor(string Name, long[] Shape, TensorC
             throw new InvalidOperationException($"tensor '{Name}' is stored as {Codec}, not {codec}");
     }
 
-    private float[] DecodeRaw(PayloadReader input, int count)
+    private void CheckRawLength(int count)
     {
         if (Payload.Length != 4L * count)
             throw Invalid($"raw payload of {Payload.Length} bytes for {count} values");
+    }
+
+    private float[] DecodeRaw(PayloadReader input, int count)
+    {
+        CheckRawLength(count);
         var values = new float[count];
         for (int i = 0; i < count; i++)
             values[i] = input.Single();
@@ -230,6 +235,15 @@ public sealed partial record CompressedTensor(string Name, long[] Shape, TensorC
                 expanded[stored.Positions[e]] = (byte)stored.Symbols[e];
             return new CodebookEntries(expanded, stored.Centroids, stored.ValueBits);
         }
+        var (bits, centroids, code, stream) = ReadShared(input, count);
+        var indices = new int[count];
+        var reader = new BitReader(stream);
+        code.Decode(ref reader, indices);
+        return new CodebookEntries([.. indices.Select(i => (byte)i)], centroids, bits);
+    }
+
+    private (int Bits, float[] Centroids, HuffmanCode Code, byte[] Stream) ReadShared(PayloadReader input, int count)
+    {
         int bits = input.Byte();
         if (bits is < 1 or > 8)
             throw Invalid($"{bits}-bit weight sharing; 1 to 8 bits are allowed");
@@ -238,13 +252,33 @@ public sealed partial record CompressedTensor(string Name, long[] Shape, TensorC
         // Every code is at least one bit long, so the stream bounds the count before anything is allocated.
         if (count > 8L * stream.Length)
             throw Invalid($"{count} values cannot fit a {stream.Length}-byte index stream");
-        var indices = new int[count];
-        var reader = new BitReader(stream);
-        code.Decode(ref reader, indices);
-        return new CodebookEntries([.. indices.Select(i => (byte)i)], centroids, bits);
+        return (bits, centroids, code, stream);
     }
 
     private (int[] Positions, int[] Symbols, float[] Centroids, int ValueBits) ReadSparseShared(PayloadReader input, int count)
+    {
+        var sparse = ReadSparseHeader(input, count);
+        var symbols = new int[sparse.Entries];
+        var gaps = new int[sparse.Entries];
+        var valueReader = new BitReader(sparse.ValueStream);
+        sparse.ValueCode.Decode(ref valueReader, symbols);
+        var gapReader = new BitReader(sparse.GapStream);
+        sparse.GapCode.Decode(ref gapReader, gaps);
+        try
+        {
+            return (SparseGaps.Positions(gaps, sparse.GapBits, count), symbols, sparse.Centroids, sparse.ValueBits);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Invalid(e.Message);
+        }
+    }
+
+    private sealed record SparseHeader(int ValueBits, int GapBits, long Entries, float[] Centroids, HuffmanCode ValueCode, HuffmanCode GapCode,
+        byte[] ValueStream, byte[] GapStream);
+
+    // A pruned payload's fields and streams, checked against each other and the count before any entry is decoded.
+    private SparseHeader ReadSparseHeader(PayloadReader input, int count)
     {
         int valueBits = input.Byte(), gapBits = input.Byte();
         if (valueBits is < 2 or > 8 || gapBits is < 1 or > 12)
@@ -260,28 +294,13 @@ public sealed partial record CompressedTensor(string Name, long[] Shape, TensorC
         var gapStream = input.Rest();
         if (entries > 8L * valueStream.Length || entries > 8L * gapStream.Length)
             throw Invalid($"{entries} entries cannot fit streams of {valueStream.Length} and {gapStream.Length} bytes");
-        var symbols = new int[entries];
-        var gaps = new int[entries];
-        var valueReader = new BitReader(valueStream);
-        valueCode.Decode(ref valueReader, symbols);
-        var gapReader = new BitReader(gapStream);
-        gapCode.Decode(ref gapReader, gaps);
-        try
-        {
-            return (SparseGaps.Positions(gaps, gapBits, count), symbols, centroids, valueBits);
-        }
-        catch (InvalidDataException e)
-        {
-            throw Invalid(e.Message);
-        }
+        return new SparseHeader(valueBits, gapBits, entries, centroids, valueCode, gapCode, valueStream, gapStream);
     }
 
     private Int8Entries DecodeInt8(int count)
     {
         var input = new PayloadReader(Payload, Name);
-        long channels = input.UInt32();
-        if (Shape.Length == 0 || channels != Shape[0] || Payload.Length != 4 + 4 * channels + count)
-            throw Invalid($"int8 payload of {Payload.Length} bytes for {channels} channels and {count} values");
+        long channels = ReadInt8Channels(input, count);
         var scales = new float[channels];
         for (int c = 0; c < channels; c++)
             scales[c] = input.Single();
@@ -289,6 +308,14 @@ public sealed partial record CompressedTensor(string Name, long[] Shape, TensorC
         for (int i = 0; i < count; i++)
             values[i] = (sbyte)input.Byte();
         return new Int8Entries(values, scales);
+    }
+
+    private long ReadInt8Channels(PayloadReader input, int count)
+    {
+        long channels = input.UInt32();
+        if (Shape.Length == 0 || channels != Shape[0] || Payload.Length != 4 + 4 * channels + count)
+            throw Invalid($"int8 payload of {Payload.Length} bytes for {channels} channels and {count} values");
+        return channels;
     }
 
     private static void WriteCodebook(PayloadWriter output, float[] centroids, int[] symbols, out byte[] stream)

@@ -81,7 +81,8 @@ public static class GpucFile
         }
     }
 
-    /// <summary>The model as <see cref="ModelWeights"/> with every tensor decoded to float32, so each network loads it as it loads a safetensors file.</summary>
+    /// <summary>The model as <see cref="ModelWeights"/>, each compressed tensor decoded to float32 only when
+    /// first read, so each network loads it as it loads a safetensors file.</summary>
     public static ModelWeights Load(string path) => Read(path).ToWeights(path);
 
     /// <summary>Whether <paramref name="path"/> starts with the <c>.gpuc</c> magic.</summary>

@@ -44,24 +44,29 @@ public sealed record CompressedModel(IReadOnlyDictionary<string, string> Metadat
     /// <summary>Bytes of all payloads (the file adds its header).</summary>
     public long PayloadBytes => Tensors.Sum(t => (long)t.Payload.Length);
 
-    /// <summary>The model with every tensor decoded to float32, as the networks load it, and each
-    /// tensor's compressed form kept for the networks' sparse and codebook layers; <paramref name="source"/> names it in errors.</summary>
+    /// <summary>The model as the networks load it: raw tensors read now, compressed ones checked whole
+    /// (<see cref="CompressedTensor.Validate"/>) but kept in their stored form (for the networks' sparse,
+    /// codebook and int8 layers) and decoded to float32 only when something first reads them;
+    /// <paramref name="source"/> names it in errors.</summary>
     /// <exception cref="InvalidDataException">A tensor's payload is corrupt.</exception>
     public ModelWeights ToWeights(string source)
     {
-        var decoded = new Dictionary<string, SafetensorsTensor>(StringComparer.Ordinal);
+        var raw = new Dictionary<string, SafetensorsTensor>(StringComparer.Ordinal);
         foreach (var tensor in Tensors)
         {
             try
             {
-                decoded[tensor.Name] = SafetensorsFile.Tensor<float>(tensor.Name, tensor.Decode(), tensor.Shape);
+                if (tensor.Codec == TensorCodec.Raw)
+                    raw[tensor.Name] = SafetensorsFile.Tensor<float>(tensor.Name, tensor.Decode(), tensor.Shape);
+                else
+                    tensor.Validate();
             }
             catch (InvalidDataException e)
             {
                 throw new InvalidDataException($"{source}: {e.Message}", e);
             }
         }
-        return new ModelWeights(decoded, Metadata, source, Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal));
+        return new ModelWeights(raw, Metadata, source, Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal));
     }
 }
 

@@ -28,7 +28,7 @@ public sealed class RoutedConv2d : IDisposable
     /// each exact route is built and timed once on <paramref name="shape"/> in <paramref name="layout"/>.</summary>
     /// <param name="accelerator">Where the layer runs.</param>
     /// <param name="shape">The geometry.</param>
-    /// <param name="weights">(O, C, KH, KW) float32 weights, as decoded; the dense route and the reference.</param>
+    /// <param name="weights">(O, C, KH, KW) float32 weights, read (and so decoded) only by the dense route.</param>
     /// <param name="epilogue">Bias, folded affine and activation; null for none.</param>
     /// <param name="stored">The weights' compressed form, or null (then only the dense route exists).</param>
     /// <param name="routing">Which route to take.</param>
@@ -36,7 +36,7 @@ public sealed class RoutedConv2d : IDisposable
     /// <param name="scratch">Memory shared with the network's other layers.</param>
     /// <exception cref="ArgumentException">The stored form's shape is not the layer's weight shape.</exception>
     /// <exception cref="InvalidDataException">The stored payload is corrupt.</exception>
-    public RoutedConv2d(Accelerator accelerator, Conv2dShape shape, float[] weights, Conv2dEpilogue? epilogue, CompressedTensor? stored,
+    public RoutedConv2d(Accelerator accelerator, Conv2dShape shape, WeightValues weights, Conv2dEpilogue? epilogue, CompressedTensor? stored,
         LayerRouting routing, TensorLayout layout, ConvScratch scratch)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
@@ -136,14 +136,14 @@ public sealed class RoutedConv2d : IDisposable
     private static ConvGeometry Geometry(Conv2dShape shape)
         => new(shape.InChannels, shape.Height, shape.Width, shape.KernelHeight, shape.KernelWidth, shape.Stride, shape.Padding.Top, shape.Dilation);
 
-    private IDisposable Build(ConvRoute route, Conv2dShape shape, float[] weights, Conv2dEpilogue epilogue, CompressedTensor? stored)
+    private IDisposable Build(ConvRoute route, Conv2dShape shape, WeightValues weights, Conv2dEpilogue epilogue, CompressedTensor? stored)
         => route == ConvRoute.Dense
-            ? new Conv2d(accelerator, shape, weights, epilogue)
+            ? new Conv2d(accelerator, shape, weights.Values, epilogue)
             : CompressedProduct.Build(accelerator, route, stored!, shape.OutChannels, Geometry(shape).PatchLength, epilogue);
 
     /// <summary>Times each candidate on one image of up to <see cref="ProbeRows"/> rows at the layer's
     /// width, a constant input in the network's layout, and returns the fastest.</summary>
-    private ConvRoute Fastest(ConvRoute[] candidates, float[] weights, Conv2dEpilogue epilogue, CompressedTensor? stored, TensorLayout layout)
+    private ConvRoute Fastest(ConvRoute[] candidates, WeightValues weights, Conv2dEpilogue epilogue, CompressedTensor? stored, TensorLayout layout)
     {
         var probe = Shape with { Batch = 1, Height = Math.Min(Shape.Height, ProbeRows) };
         using var input = accelerator.Allocate<float>(Enumerable.Repeat(0.5f, checked((int)probe.InputLength)).ToArray());

@@ -27,14 +27,14 @@ public sealed class RoutedLinear : ILinearProduct, IDisposable
     /// each exact route is built and timed once on <see cref="ProbeRows"/> rows.</summary>
     /// <param name="accelerator">Where the layer runs.</param>
     /// <param name="shape">The widths.</param>
-    /// <param name="weights">Outputs × Inputs float32 weights, as decoded; the dense route and the reference.</param>
+    /// <param name="weights">Outputs × Inputs float32 weights, read (and so decoded) only by the dense route.</param>
     /// <param name="bias">Outputs biases (the sum of both biases for an LSTM's gates).</param>
     /// <param name="stored">The weights' compressed form, or null (then only the dense route exists).</param>
     /// <param name="routing">Which route to take.</param>
     /// <param name="scratch">Memory shared with the network's other layers.</param>
     /// <exception cref="ArgumentException">A length disagrees with the shape, or the stored form's shape is not [Outputs, Inputs].</exception>
     /// <exception cref="InvalidDataException">The stored payload is corrupt.</exception>
-    public RoutedLinear(Accelerator accelerator, LinearShape shape, float[] weights, float[] bias, CompressedTensor? stored, LayerRouting routing, ConvScratch scratch)
+    public RoutedLinear(Accelerator accelerator, LinearShape shape, WeightValues weights, float[] bias, CompressedTensor? stored, LayerRouting routing, ConvScratch scratch)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
@@ -49,7 +49,7 @@ public sealed class RoutedLinear : ILinearProduct, IDisposable
         Shape = shape;
         var epilogue = new Conv2dEpilogue(Bias: bias);
         IDisposable Build(ConvRoute route) => route == ConvRoute.Dense
-            ? new DenseLinear(accelerator, shape, weights, bias)
+            ? new DenseLinear(accelerator, shape, weights.Values, bias)
             : CompressedProduct.Build(accelerator, route, stored!, shape.Outputs, shape.Inputs, epilogue);
         if (candidates.Length > 1)
         {

@@ -51,18 +51,23 @@ public sealed record SparseGaps(int Bits, int[] Gaps, int[] Sources)
     /// <exception cref="InvalidDataException">A gap is out of range or the positions run past the layer.</exception>
     public static int[] Positions(ReadOnlySpan<int> gaps, int bits, int length)
     {
-        int maxGap = (1 << bits) - 1;
         var positions = new int[gaps.Length];
         long position = -1;
         for (int i = 0; i < gaps.Length; i++)
-        {
-            if ((uint)gaps[i] > (uint)maxGap)
-                throw new InvalidDataException($"gap {i} is {gaps[i]}, beyond the {bits}-bit field");
-            position += gaps[i] + 1L;
-            if (position >= length)
-                throw new InvalidDataException($"entry {i} lands at weight {position} of a layer of {length}");
-            positions[i] = (int)position;
-        }
+            positions[i] = (int)(position = Next(position, gaps[i], i, bits, length));
         return positions;
+    }
+
+    /// <summary>The position entry <paramref name="entry"/> reaches from the previous entry's
+    /// <paramref name="position"/> (−1 before the first) by its <paramref name="gap"/>, with the checks of <see cref="Positions"/>.</summary>
+    /// <exception cref="InvalidDataException">The gap exceeds the field or the position runs past the layer.</exception>
+    public static long Next(long position, int gap, long entry, int bits, int length)
+    {
+        if ((uint)gap > (uint)((1 << bits) - 1))
+            throw new InvalidDataException($"gap {entry} is {gap}, beyond the {bits}-bit field");
+        position += gap + 1L;
+        if (position >= length)
+            throw new InvalidDataException($"entry {entry} lands at weight {position} of a layer of {length}");
+        return position;
     }
 }

@@ -57,8 +57,10 @@ public sealed class CrnnNetwork : IDisposable
                 inputProjections[i] = new RoutedLinear[2];
                 foreach (var (suffix, direction) in new[] { ("", 0), ("_reverse", 1) })
                     inputProjections[i][direction] = new RoutedLinear(accelerator, new LinearShape(layer.InputSize, gates), layer.Lstm["weight_ih_l0" + suffix],
-                        [.. layer.Lstm["bias_ih_l0" + suffix].Zip(layer.Lstm["bias_hh_l0" + suffix], (a, b) => a + b)], layer.StoredInputWeight(direction), routing, scratch);
-                lstms[i] = new Lstm(accelerator, new LstmOptions(layer.InputSize, layer.HiddenSize, Bidirectional: true), layer.Lstm, inputProjections[i]);
+                        [.. layer.Lstm["bias_ih_l0" + suffix].Values.Zip(layer.Lstm["bias_hh_l0" + suffix].Values, (a, b) => a + b)], layer.StoredInputWeight(direction), routing, scratch);
+                // The input projections above own weight_ih, so the LSTM is given only what it runs itself.
+                var recurrentWeights = layer.Lstm.Where(p => !p.Key.StartsWith("weight_ih", StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value.Values, StringComparer.Ordinal);
+                lstms[i] = new Lstm(accelerator, new LstmOptions(layer.InputSize, layer.HiddenSize, Bidirectional: true), recurrentWeights, inputProjections[i]);
                 linears[i] = new RoutedLinear(accelerator, new LinearShape(2 * layer.HiddenSize, layer.OutputSize), layer.LinearWeight, layer.LinearBias,
                     layer.StoredLinearWeight, routing, scratch);
             }

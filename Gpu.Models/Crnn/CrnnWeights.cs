@@ -8,23 +8,24 @@ namespace Gpu.Models.Crnn;
 /// <param name="OutChannels">O.</param>
 /// <param name="KernelSize">3, or 2 for the last.</param>
 /// <param name="Padding">1, or 0 for the last.</param>
-/// <param name="Weights">(O, C, k, k) weights.</param>
+/// <param name="Weights">(O, C, k, k) weights, decoded from a compressed model only when read.</param>
 /// <param name="Epilogue">Bias, the folded batch norm and ReLU.</param>
 /// <param name="Stored">The weights' compressed form, as a <c>.gpuc</c> model stores them; null where stored raw or read from safetensors.</param>
-public sealed record CrnnConvLayer(int InChannels, int OutChannels, int KernelSize, int Padding, float[] Weights, Conv2dEpilogue Epilogue,
+public sealed record CrnnConvLayer(int InChannels, int OutChannels, int KernelSize, int Padding, WeightValues Weights, Conv2dEpilogue Epilogue,
     CompressedTensor? Stored = null);
 
 /// <summary>One bidirectional LSTM and the linear layer after it (crnn.pytorch's <c>BidirectionalLSTM</c>).</summary>
 /// <param name="InputSize">Features in.</param>
 /// <param name="HiddenSize">Cells per direction.</param>
 /// <param name="OutputSize">Features out of the linear layer.</param>
-/// <param name="Lstm">The LSTM's weights by PyTorch name (<c>weight_ih_l0</c>, …, <c>bias_hh_l0_reverse</c>).</param>
-/// <param name="LinearWeight">(OutputSize, 2·HiddenSize) weights.</param>
+/// <param name="Lstm">The LSTM's weights by PyTorch name (<c>weight_ih_l0</c>, …, <c>bias_hh_l0_reverse</c>); the
+/// input weights are decoded from a compressed model only when read.</param>
+/// <param name="LinearWeight">(OutputSize, 2·HiddenSize) weights, decoded from a compressed model only when read.</param>
 /// <param name="LinearBias">OutputSize biases.</param>
 /// <param name="StoredInputWeights">The compressed forms of <c>weight_ih_l0</c> and <c>weight_ih_l0_reverse</c>
 /// (by direction), as a <c>.gpuc</c> model stores them; null (or a null entry) where stored raw or read from safetensors.</param>
 /// <param name="StoredLinearWeight">The compressed form of the linear layer's weight, or null.</param>
-public sealed record CrnnRecurrentLayer(int InputSize, int HiddenSize, int OutputSize, IReadOnlyDictionary<string, float[]> Lstm, float[] LinearWeight, float[] LinearBias,
+public sealed record CrnnRecurrentLayer(int InputSize, int HiddenSize, int OutputSize, IReadOnlyDictionary<string, WeightValues> Lstm, WeightValues LinearWeight, float[] LinearBias,
     IReadOnlyList<CompressedTensor?>? StoredInputWeights = null, CompressedTensor? StoredLinearWeight = null)
 {
     /// <summary>The stored form of one direction's input weight (0 forward, 1 reverse), or null.</summary>
@@ -99,10 +100,10 @@ public sealed class CrnnWeights
             {
                 ("weight_ih_l0" + suffix, Values(4 * hidden * inputs, scale)), ("weight_hh_l0" + suffix, Values(4 * hidden * hidden, scale)),
                 ("bias_ih_l0" + suffix, Values(4 * hidden, scale)), ("bias_hh_l0" + suffix, Values(4 * hidden, scale)),
-            }).ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal);
+            }).ToDictionary(p => p.Item1, p => (WeightValues)p.Item2, StringComparer.Ordinal);
             var layer = new CrnnRecurrentLayer(inputs, hidden, outputs, lstm, Values(outputs * 2 * hidden, scale), Values(outputs, scale));
             recurrent.Add(layer);
-            parameters += lstm.Values.Sum(v => (long)v.Length) + layer.LinearWeight.Length + layer.LinearBias.Length;
+            parameters += lstm.Values.Sum(v => v.Length) + layer.LinearWeight.Length + layer.LinearBias.Length;
         }
         return new CrnnWeights(convolutions, recurrent, DefaultAlphabet, parameters, new CrnnInput(100, Symmetric: true));
     }
@@ -125,7 +126,7 @@ public sealed class CrnnWeights
             if (shape.Count != 4 || shape[1] != channels || shape[2] != kernel || shape[3] != kernel)
                 throw weights.Error($"'{name}' has shape [{string.Join(", ", shape)}]; (O, {channels}, {kernel}, {kernel}) is needed");
             int outputs = checked((int)shape[0]);
-            float[] kernelWeights = weights.Float(name, outputs, channels, kernel, kernel);
+            var kernelWeights = weights.Weights(name, outputs, channels, kernel, kernel);
             float[] bias = weights.Float($"cnn.conv{i}.bias", outputs);
             parameters += kernelWeights.Length + bias.Length;
             float[]? scale = null, shift = null;
@@ -156,10 +157,10 @@ public sealed class CrnnWeights
             if (ih.Count != 2 || ih[1] != features || ih[0] % 4 != 0)
                 throw weights.Error($"'{prefix}rnn.weight_ih_l0' has shape [{string.Join(", ", ih)}]; (4·hidden, {features}) is needed");
             int hidden = checked((int)ih[0] / 4);
-            var lstm = new Dictionary<string, float[]>(StringComparer.Ordinal);
+            var lstm = new Dictionary<string, WeightValues>(StringComparer.Ordinal);
             foreach (string suffix in new[] { "", "_reverse" })
             {
-                lstm["weight_ih_l0" + suffix] = weights.Float($"{prefix}rnn.weight_ih_l0{suffix}", 4 * hidden, features);
+                lstm["weight_ih_l0" + suffix] = weights.Weights($"{prefix}rnn.weight_ih_l0{suffix}", 4 * hidden, features);
                 lstm["weight_hh_l0" + suffix] = weights.Float($"{prefix}rnn.weight_hh_l0{suffix}", 4 * hidden, hidden);
                 lstm["bias_ih_l0" + suffix] = weights.Float($"{prefix}rnn.bias_ih_l0{suffix}", 4 * hidden);
                 lstm["bias_hh_l0" + suffix] = weights.Float($"{prefix}rnn.bias_hh_l0{suffix}", 4 * hidden);
@@ -169,9 +170,9 @@ public sealed class CrnnWeights
                 throw weights.Error($"'{prefix}embedding.weight' has shape [{string.Join(", ", embedding)}]; (outputs, {2 * hidden}) is needed");
             int outputs = checked((int)embedding[0]);
             var layer = new CrnnRecurrentLayer(features, hidden, outputs, lstm,
-                weights.Float(prefix + "embedding.weight", outputs, 2 * hidden), weights.Float(prefix + "embedding.bias", outputs),
+                weights.Weights(prefix + "embedding.weight", outputs, 2 * hidden), weights.Float(prefix + "embedding.bias", outputs),
                 [weights.Stored(prefix + "rnn.weight_ih_l0"), weights.Stored(prefix + "rnn.weight_ih_l0_reverse")], weights.Stored(prefix + "embedding.weight"));
-            parameters += lstm.Values.Sum(v => (long)v.Length) + layer.LinearWeight.Length + layer.LinearBias.Length;
+            parameters += lstm.Values.Sum(v => v.Length) + layer.LinearWeight.Length + layer.LinearBias.Length;
             recurrent.Add(layer);
             features = outputs;
         }

@@ -5,12 +5,12 @@ namespace Gpu.Models.Fip;
 
 /// <summary>One 3×3 layer of a context aggregation network: its (O, C, 3, 3) weights, its adaptive
 /// norm and the norm's stored statistics.</summary>
-/// <param name="Weights">(Width, C, 3, 3) convolution weights.</param>
+/// <param name="Weights">(Width, C, 3, 3) convolution weights, decoded from a compressed model only when read.</param>
 /// <param name="Dilation">The dilation.</param>
 /// <param name="Norm">λ, μ, γ, β and ε of the adaptive norm.</param>
 /// <param name="RunningMean">The batch norm's stored means.</param>
 /// <param name="RunningVariance">The batch norm's stored variances.</param>
-public sealed record CanLayer(float[] Weights, int Dilation, AdaptiveNormalization Norm, float[] RunningMean, float[] RunningVariance);
+public sealed record CanLayer(WeightValues Weights, int Dilation, AdaptiveNormalization Norm, float[] RunningMean, float[] RunningVariance);
 
 /// <summary>The weights of a context aggregation network, named as the reference definition's
 /// <c>state_dict()</c> (tools/reference/models.py): <c>layers.{i}.conv.weight</c>,
@@ -18,7 +18,7 @@ public sealed record CanLayer(float[] Weights, int Dilation, AdaptiveNormalizati
 /// <c>.bn.running_mean</c>, <c>.bn.running_var</c>, then <c>output.weight</c> and <c>output.bias</c>.</summary>
 public sealed class CanWeights
 {
-    private CanWeights(CanConfig config, IReadOnlyList<CanLayer> layers, float[] outputWeights, float[] outputBias, IReadOnlyList<CompressedTensor?>? stored = null)
+    private CanWeights(CanConfig config, IReadOnlyList<CanLayer> layers, WeightValues outputWeights, float[] outputBias, IReadOnlyList<CompressedTensor?>? stored = null)
     {
         Config = config;
         Layers = layers;
@@ -37,8 +37,8 @@ public sealed class CanWeights
     /// <summary>The 3×3 layers in order.</summary>
     public IReadOnlyList<CanLayer> Layers { get; }
 
-    /// <summary>(OutputChannels, Width, 1, 1) weights of the last layer.</summary>
-    public float[] OutputWeights { get; }
+    /// <summary>(OutputChannels, Width, 1, 1) weights of the last layer, decoded from a compressed model only when read.</summary>
+    public WeightValues OutputWeights { get; }
 
     /// <summary>Bias of the last layer.</summary>
     public float[] OutputBias { get; }
@@ -72,11 +72,11 @@ public sealed class CanWeights
             int channels = i == 0 ? inputChannels : width;
             var norm = new AdaptiveNormalization(weights.Scalar(prefix + "norm.lam"), weights.Scalar(prefix + "norm.mu"),
                 weights.Float(prefix + "norm.bn.weight", width), weights.Float(prefix + "norm.bn.bias", width), config.NormEpsilon);
-            layers.Add(new CanLayer(weights.Float(prefix + "conv.weight", width, channels, 3, 3), config.Dilations[i], norm,
+            layers.Add(new CanLayer(weights.Weights(prefix + "conv.weight", width, channels, 3, 3), config.Dilations[i], norm,
                 weights.Float(prefix + "norm.bn.running_mean", width), weights.Float(prefix + "norm.bn.running_var", width)));
         }
         CompressedTensor?[] stored = [.. Enumerable.Range(0, depth).Select(i => weights.Stored($"layers.{i}.conv.weight")), weights.Stored("output.weight")];
-        var result = new CanWeights(config, layers, weights.Float("output.weight", outputChannels, width, 1, 1), weights.Float("output.bias", outputChannels), stored);
+        var result = new CanWeights(config, layers, weights.Weights("output.weight", outputChannels, width, 1, 1), weights.Float("output.bias", outputChannels), stored);
         weights.RequireAllUsed(config.ToString());
         return result;
     }

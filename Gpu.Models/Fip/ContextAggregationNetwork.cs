@@ -26,7 +26,7 @@ public enum NormalizationMode
 public sealed class ContextAggregationNetwork : IDisposable
 {
     private readonly Accelerator accelerator;
-    private readonly (float[] Weights, Conv2dEpilogue Epilogue)[] hidden;
+    private readonly (WeightValues Weights, Conv2dEpilogue Epilogue)[] hidden;
     private readonly Conv2dEpilogue outputEpilogue;
     private Plan? plan;
     private bool disposed;
@@ -255,7 +255,7 @@ public sealed class ContextAggregationNetwork : IDisposable
     {
         private (DeviceBuffer<float> Input, DeviceBuffer<float> Output)? staging;
 
-        public Plan(Accelerator accelerator, CanWeights weights, (float[] Weights, Conv2dEpilogue Epilogue)[] hidden, Conv2dEpilogue outputEpilogue,
+        public Plan(Accelerator accelerator, CanWeights weights, (WeightValues Weights, Conv2dEpilogue Epilogue)[] hidden, Conv2dEpilogue outputEpilogue,
             LayerRouting routing, TensorLayout layout, ImageShape shape)
         {
             Shape = shape;

@@ -10,7 +10,7 @@ public sealed class VdsrWeights
     /// <summary>Channels of every hidden layer in the public layout.</summary>
     public const int Width = 64;
 
-    private VdsrWeights(float[] input, IReadOnlyList<float[]> middle, float[] output, IReadOnlyList<CompressedTensor?>? stored = null)
+    private VdsrWeights(WeightValues input, IReadOnlyList<WeightValues> middle, WeightValues output, IReadOnlyList<CompressedTensor?>? stored = null)
     {
         Input = input;
         Middle = middle;
@@ -22,14 +22,14 @@ public sealed class VdsrWeights
     /// <c>.gpuc</c> model stores them; null where stored raw or read from safetensors.</summary>
     public IReadOnlyList<CompressedTensor?> StoredConvolutions { get; }
 
-    /// <summary>(64, 1, 3, 3) weights of the first layer.</summary>
-    public float[] Input { get; }
+    /// <summary>(64, 1, 3, 3) weights of the first layer; like the others, decoded from a compressed model only when read.</summary>
+    public WeightValues Input { get; }
 
     /// <summary>(64, 64, 3, 3) weights of each middle layer (18 in the paper).</summary>
-    public IReadOnlyList<float[]> Middle { get; }
+    public IReadOnlyList<WeightValues> Middle { get; }
 
     /// <summary>(1, 64, 3, 3) weights of the last layer.</summary>
-    public float[] Output { get; }
+    public WeightValues Output { get; }
 
     /// <summary>Convolution layers in all.</summary>
     public int Depth => Middle.Count + 2;
@@ -45,11 +45,11 @@ public sealed class VdsrWeights
     public static VdsrWeights Load(ModelWeights weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        var middle = new List<float[]>();
+        var middle = new List<WeightValues>();
         while (weights.Contains($"residual_layer.{middle.Count}.conv.weight"))
-            middle.Add(weights.Float($"residual_layer.{middle.Count}.conv.weight", Width, Width, 3, 3));
+            middle.Add(weights.Weights($"residual_layer.{middle.Count}.conv.weight", Width, Width, 3, 3));
         CompressedTensor?[] stored = [weights.Stored("input.weight"), .. Enumerable.Range(0, middle.Count).Select(i => weights.Stored($"residual_layer.{i}.conv.weight")), weights.Stored("output.weight")];
-        var result = new VdsrWeights(weights.Float("input.weight", Width, 1, 3, 3), middle, weights.Float("output.weight", 1, Width, 3, 3), stored);
+        var result = new VdsrWeights(weights.Weights("input.weight", Width, 1, 3, 3), middle, weights.Weights("output.weight", 1, Width, 3, 3), stored);
         weights.RequireAllUsed($"VDSR of {result.Depth} layers");
         return result;
     }
@@ -64,6 +64,6 @@ public sealed class VdsrWeights
             float scale = MathF.Sqrt(2f / (9 * inputs));
             return [.. Enumerable.Range(0, outputs * inputs * 9).Select(_ => (float)(random.NextDouble() * 2 - 1) * scale)];
         }
-        return new VdsrWeights(Kernel(Width, 1), [.. Enumerable.Range(0, middleLayers).Select(_ => Kernel(Width, Width))], Kernel(1, Width));
+        return new VdsrWeights(Kernel(Width, 1), [.. Enumerable.Range(0, middleLayers).Select(_ => (WeightValues)Kernel(Width, Width))], Kernel(1, Width));
     }
 }

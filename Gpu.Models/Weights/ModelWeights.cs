@@ -11,6 +11,9 @@ public sealed class ModelWeights
 {
     private readonly IReadOnlyDictionary<string, SafetensorsTensor> tensors;
     private readonly IReadOnlyDictionary<string, Compression.CompressedTensor> stored;
+    // Compressed tensors not decoded at load: each decodes when a dense route or a caller first needs it.
+    private readonly Dictionary<string, WeightValues> deferred = new(StringComparer.Ordinal);
+    private readonly List<string> names;
     private readonly HashSet<string> used = new(StringComparer.Ordinal);
 
     /// <summary>Wraps tensors already read; <paramref name="source"/> names them in messages.</summary>
@@ -18,7 +21,8 @@ public sealed class ModelWeights
     /// <param name="metadata">The file's metadata strings.</param>
     /// <param name="source">Where the weights came from.</param>
     /// <param name="stored">For a compressed model, the compressed form of its tensors by name, from
-    /// which the networks build sparse and codebook layers; null for none.</param>
+    /// which the networks build sparse and codebook layers; those absent from <paramref name="tensors"/>
+    /// are decoded only when first read. Null for none.</param>
     public ModelWeights(IReadOnlyDictionary<string, SafetensorsTensor> tensors, IReadOnlyDictionary<string, string> metadata, string source,
         IReadOnlyDictionary<string, Compression.CompressedTensor>? stored = null)
     {
@@ -28,6 +32,11 @@ public sealed class ModelWeights
         this.stored = stored ?? new Dictionary<string, Compression.CompressedTensor>();
         Metadata = metadata;
         Source = source;
+        foreach (var (name, tensor) in this.stored)
+            if (!tensors.ContainsKey(name))
+                deferred[name] = new WeightValues(tensor.ElementCount, () => Decode(tensor));
+        // A compressed model's tensors keep the file's order, for the tables and files made from them.
+        names = [.. this.stored.Keys, .. tensors.Keys.Where(name => !this.stored.ContainsKey(name))];
     }
 
     /// <summary>The file's <c>__metadata__</c> strings.</summary>
@@ -37,10 +46,11 @@ public sealed class ModelWeights
     public string Source { get; }
 
     /// <summary>Every tensor name.</summary>
-    public IEnumerable<string> Names => tensors.Keys;
+    public IEnumerable<string> Names => names;
 
     /// <summary>Reads a safetensors file (memory-mapped while it is parsed; F16 and BF16 are widened on use),
-    /// or a compressed <c>.gpuc</c> model (known by its magic), decoded to float32.</summary>
+    /// or a compressed <c>.gpuc</c> model (known by its magic): its raw tensors read, its compressed
+    /// ones checked and decoded to float32 only when first read.</summary>
     /// <param name="path">The file.</param>
     /// <exception cref="InvalidDataException">The file is not well-formed safetensors or .gpuc.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -53,27 +63,48 @@ public sealed class ModelWeights
     }
 
     /// <summary>Whether a tensor of that name exists.</summary>
-    public bool Contains(string name) => tensors.ContainsKey(name);
+    public bool Contains(string name) => tensors.ContainsKey(name) || deferred.ContainsKey(name);
 
     /// <summary>The dimensions of a tensor.</summary>
     /// <exception cref="InvalidDataException">The tensor is missing.</exception>
-    public IReadOnlyList<long> ShapeOf(string name) => Get(name).Shape;
+    public IReadOnlyList<long> ShapeOf(string name)
+    {
+        if (deferred.ContainsKey(name))
+        {
+            used.Add(name);
+            return stored[name].Shape;
+        }
+        return Get(name).Shape;
+    }
 
-    /// <summary>A float tensor of exactly <paramref name="shape"/>, widened to float32.</summary>
+    /// <summary>A float tensor of exactly <paramref name="shape"/>, widened to float32; a new array
+    /// the caller may change.</summary>
     /// <exception cref="InvalidDataException">The tensor is missing, not a float tensor, or of another shape.</exception>
     public float[] Float(string name, params ReadOnlySpan<long> shape)
     {
-        var tensor = Get(name);
-        if (!tensor.Shape.SequenceEqual(shape.ToArray()))
-            throw Error($"tensor '{name}' has shape [{string.Join(", ", tensor.Shape)}]; [{string.Join(", ", shape.ToArray())}] is needed");
+        RequireShape(name, shape);
+        if (deferred.TryGetValue(name, out var values))
+            return values.IsMaterialized ? (float[])values.Values.Clone() : Decode(stored[name]);
         try
         {
-            return tensor.ToFloat32();
+            return Get(name).ToFloat32();
         }
         catch (InvalidDataException e)
         {
             throw new InvalidDataException($"{Source}: {e.Message}", e);
         }
+    }
+
+    /// <summary>A layer's weights of exactly <paramref name="shape"/>: for a compressed tensor, a view
+    /// shared by every caller that decodes on its first read, so layers that run from the
+    /// compressed form (<see cref="Stored"/>) never hold the dense values.</summary>
+    /// <exception cref="InvalidDataException">The tensor is missing, not a float tensor, or of another shape.</exception>
+    public WeightValues Weights(string name, params ReadOnlySpan<long> shape)
+    {
+        if (!deferred.TryGetValue(name, out var values))
+            return new WeightValues(Float(name, shape));
+        RequireShape(name, shape);
+        return values;
     }
 
     /// <summary>The compressed form of a tensor read from a <c>.gpuc</c> model, or null where it
@@ -85,10 +116,10 @@ public sealed class ModelWeights
     /// <exception cref="InvalidDataException">The tensor is missing, not a float tensor, or not one value.</exception>
     public float Scalar(string name)
     {
-        var tensor = Get(name);
-        if (tensor.ElementCount != 1 || tensor.Shape.Count > 1)
-            throw Error($"tensor '{name}' has shape [{string.Join(", ", tensor.Shape)}]; a scalar is needed");
-        return Float(name, [.. tensor.Shape])[0];
+        var shape = ShapeOf(name);
+        if (shape.Aggregate(1L, (product, dimension) => product * dimension) != 1 || shape.Count > 1)
+            throw Error($"tensor '{name}' has shape [{string.Join(", ", shape)}]; a scalar is needed");
+        return Float(name, [.. shape])[0];
     }
 
     /// <summary>A metadata value parsed as a float, or <paramref name="fallback"/> when absent.</summary>
@@ -106,7 +137,7 @@ public sealed class ModelWeights
     /// <exception cref="InvalidDataException">Some tensors belong to no layer of the architecture.</exception>
     public void RequireAllUsed(string architecture)
     {
-        var unused = tensors.Keys.Where(n => !used.Contains(n) && !n.EndsWith(".num_batches_tracked", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        var unused = Names.Where(n => !used.Contains(n) && !n.EndsWith(".num_batches_tracked", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
         if (unused.Count > 0)
             throw Error($"{unused.Count} tensors belong to no layer of the {architecture} read from it ({string.Join(", ", unused.Take(5))}{(unused.Count > 5 ? ", …" : "")}); is it another model's file?");
     }
@@ -114,7 +145,7 @@ public sealed class ModelWeights
     /// <summary>These weights with one tensor's values replaced by float32 <paramref name="values"/> of the same shape, for trying a change such as pruning it.</summary>
     public ModelWeights With(string name, float[] values)
     {
-        var shape = Get(name).Shape;
+        var shape = ShapeOf(name);
         var replaced = new Dictionary<string, SafetensorsTensor>(tensors, StringComparer.Ordinal)
         {
             [name] = SafetensorsFile.Tensor<float>(name, values, [.. shape]),
@@ -126,6 +157,25 @@ public sealed class ModelWeights
 
     /// <summary>An <see cref="InvalidDataException"/> naming the file.</summary>
     public InvalidDataException Error(string message) => new($"{Source}: {message}{(message.EndsWith('?') ? "" : ".")}");
+
+    private void RequireShape(string name, ReadOnlySpan<long> shape)
+    {
+        var actual = ShapeOf(name);
+        if (!actual.SequenceEqual(shape.ToArray()))
+            throw Error($"tensor '{name}' has shape [{string.Join(", ", actual)}]; [{string.Join(", ", shape.ToArray())}] is needed");
+    }
+
+    private float[] Decode(Compression.CompressedTensor tensor)
+    {
+        try
+        {
+            return tensor.Decode();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{Source}: {e.Message}", e);
+        }
+    }
 
     private SafetensorsTensor Get(string name)
     {

@@ -1,8 +1,5 @@
 using Gpu.Core;
 using ILGPU;
-// ILGPU's intrinsics share their names with the project's look-alikes in Gpu.Core.
-using Group = ILGPU.Group;
-using SharedMemory = ILGPU.SharedMemory;
 
 namespace Gpu.Ops.Image;
 

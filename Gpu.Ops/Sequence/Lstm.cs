@@ -48,7 +48,8 @@ public sealed class Lstm : IDisposable
     /// the dense GEMM; the recurrent products stay dense.</summary>
     /// <param name="accelerator">The device to run on.</param>
     /// <param name="options">The network's shape.</param>
-    /// <param name="weights">Weights by PyTorch name, as for the other constructor.</param>
+    /// <param name="weights">Weights by PyTorch name, as for the other constructor; <c>weight_ih</c> may
+    /// be left out for a layer and direction whose input product is given, since it is never read.</param>
     /// <param name="inputProducts">Empty for none, or one entry per layer and direction (index
     /// layer · directions + direction): a product of the layer's input size to 4·hidden outputs
     /// that adds <c>bias_ih + bias_hh</c> itself, or null for the dense GEMM. The caller keeps
@@ -66,7 +67,8 @@ public sealed class Lstm : IDisposable
         this.accelerator = accelerator;
         Options = options;
         foreach (var (name, length) in Enumerable.Range(0, options.Layers)
-                     .SelectMany(layer => Enumerable.Range(0, options.Directions).SelectMany(direction => options.WeightNames(layer, direction))))
+                     .SelectMany(layer => Enumerable.Range(0, options.Directions).SelectMany(direction => options.WeightNames(layer, direction)
+                         .Where(w => inputProducts.Count == 0 || inputProducts[layer * options.Directions + direction] is null || w.Name != LstmOptions.Name("weight_ih", layer, direction)))))
             NamedWeights.Get(weights, name, length);
 
         int h = options.HiddenSize;

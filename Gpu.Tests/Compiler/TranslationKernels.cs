@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Tests.Compiler;
 
@@ -73,31 +74,32 @@ public struct FastMultiplyAddKernel : IKernel1D
 
 public struct SharedAtomicsKernel : IGroupKernel
 {
-    public View<float> Sums;
+    public ArrayView<float> Sums;
 
     public void Execute()
     {
         var local = SharedMemory.Allocate<float>(64);
         var counts = SharedMemory.Allocate<int>(16);
-        local[Group.ThreadX] = Group.ThreadX;
-        counts[Group.ThreadX % 16] = 0;
+        local[Group.IdxX] = Group.IdxX;
+        counts[Group.IdxX % 16] = 0;
         Group.Barrier();
-        Atomic.Add(counts, Group.ThreadX % 16, 1);
-        Atomic.Add(Sums, Group.IndexX, local[Group.ThreadX]);
+        Atomic.Add(ref counts[Group.IdxX % 16], 1);
+        Atomic.Add(ref Sums[Grid.IdxX], local[Group.IdxX]);
     }
 }
 
+/// <summary>A warp sum, which the OpenCL 1.2 engine refuses: it has no shuffles.</summary>
 public struct WarpSumKernel : IGroupKernel
 {
-    public View<float> Values;
+    public ArrayView<float> Values;
 
     public void Execute()
     {
-        int index = Group.IndexX * Group.SizeX + Group.ThreadX;
+        int index = Grid.IdxX * Group.DimX + Group.IdxX;
         float value = Values[index];
-        for (int delta = Warp.Size / 2; delta > 0; delta /= 2)
+        for (int delta = Warp.WarpSize / 2; delta > 0; delta /= 2)
             value += Warp.ShuffleDown(value, delta);
-        if (Warp.Lane == 0)
+        if (Warp.LaneIdx == 0)
             Values[index] = value;
     }
 }
@@ -118,7 +120,7 @@ public static class DeviceHelpers
     public static int SharedScratch(int value)
     {
         var scratch = SharedMemory.Allocate<int>(32);
-        scratch[Group.ThreadX] = value;
+        scratch[Group.IdxX] = value;
         Group.Barrier();
         return scratch[0];
     }
@@ -141,7 +143,7 @@ public struct SharedHelperKernel : IGroupKernel
 {
     public View<int> Values;
 
-    public void Execute() => Values[Group.ThreadX] = DeviceHelpers.SharedScratch(Values[Group.ThreadX]);
+    public void Execute() => Values[Group.IdxX] = DeviceHelpers.SharedScratch(Values[Group.IdxX]);
 }
 
 public struct ThreeShorts
@@ -218,39 +220,23 @@ public struct EveryArgumentKindKernel : IKernel3D
     public void Execute(int x, int y, int z) => Output[x] = F32;
 }
 
-/// <summary>The translator takes no <see cref="Half"/> field, but a parameter list may name one.</summary>
+/// <summary>The translator takes no <see cref="System.Half"/> field, but a parameter list may name one.</summary>
 public struct HalfField
 {
     public byte Pad;
-    public Half Value;
+    public System.Half Value;
 }
 
-/// <summary>The warp sum in ILGPU's terms (Grid, Group, Warp).</summary>
-public struct IlgpuWarpSumKernel : IGroupKernel
+/// <summary>Dynamic shared memory, which the OpenCL 1.2 engine cannot size.</summary>
+public struct DynamicSharedKernel : IGroupKernel
 {
-    public ILGPU.ArrayView<float> Values;
+    public ArrayView<int> Values;
 
     public void Execute()
     {
-        int index = ILGPU.Grid.IdxX * ILGPU.Group.DimX + ILGPU.Group.IdxX;
-        float value = Values[index];
-        for (int delta = ILGPU.Warp.WarpSize / 2; delta > 0; delta /= 2)
-            value += ILGPU.Warp.ShuffleDown(value, delta);
-        if (ILGPU.Warp.LaneIdx == 0)
-            Values[index] = value;
-    }
-}
-
-/// <summary>ILGPU's dynamic shared memory, which the OpenCL 1.2 engine cannot size.</summary>
-public struct IlgpuDynamicSharedKernel : IGroupKernel
-{
-    public ILGPU.ArrayView<int> Values;
-
-    public void Execute()
-    {
-        var shared = ILGPU.SharedMemory.GetDynamic<int>();
-        shared[ILGPU.Group.IdxX] = 1;
-        ILGPU.Group.Barrier();
-        Values[ILGPU.Group.IdxX] = shared[0];
+        var shared = SharedMemory.GetDynamic<int>();
+        shared[Group.IdxX] = 1;
+        Group.Barrier();
+        Values[Group.IdxX] = shared[0];
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Tests.Compiler;
 
@@ -153,7 +154,7 @@ public struct NonConstantSharedMemoryKernel : IGroupKernel
     public void Execute()
     {
         var scratch = SharedMemory.Allocate<float>(Length);
-        Output[Group.ThreadX] = scratch[0];
+        Output[Group.IdxX] = scratch[0];
     }
 }
 
@@ -216,6 +217,6 @@ public struct GroupIntrinsicOutsideGroupKernel : IKernel1D
 
     public void Execute(int index)
     {
-        Output[index] = Group.ThreadX;
+        Output[index] = Group.IdxX;
     }
 }

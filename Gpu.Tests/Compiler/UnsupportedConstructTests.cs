@@ -95,5 +95,5 @@ public sealed partial class UnsupportedConstructTests
 
     [Test]
     public void GroupIntrinsicOutsideAGroupKernel() => AssertRefused<GroupIntrinsicOutsideGroupKernel>(KernelShape.OneD,
-        "GroupIntrinsicOutsideGroupKernel.Execute", "Group.ThreadX", "only valid inside an IGroupKernel");
+        "GroupIntrinsicOutsideGroupKernel.Execute", "Group.IdxX", "only valid inside an IGroupKernel");
 }

@@ -105,29 +105,4 @@ public sealed class AcceleratorLifetimeTests
         Assert.That(() => accelerator.Allocate<int>(1), Throws.InstanceOf<ObjectDisposedException>());
         Assert.That(() => accelerator.Launch(1, new SaxpyKernel()), Throws.InstanceOf<ObjectDisposedException>());
     }
-
-    [Test]
-    public void AnExceptionInOneEmulatedThreadReachesTheCallerWhileTheOthersWaitAtABarrier()
-    {
-        using var accelerator = Devices.Open("cpu");
-        Assert.That(() => accelerator.LaunchGrouped(new GroupedExtent(3, 8), new ThrowingGroupKernel { FailingGroup = 1, FailingThread = 5 }),
-            Throws.InstanceOf<InvalidOperationException>().With.Message.EqualTo("group 1 thread 5"));
-    }
-
-    [Test]
-    public void GroupIntrinsicsOutsideAGroupedLaunchAreAClearError()
-        => Assert.That(() => SharedMemory.Allocate<int>(4), Throws.InvalidOperationException.With.Message.Contains("LaunchGrouped"));
-
-    private struct ThrowingGroupKernel : IGroupKernel
-    {
-        public int FailingGroup;
-        public int FailingThread;
-
-        public readonly void Execute()
-        {
-            if (Group.IndexX == FailingGroup && Group.ThreadX == FailingThread)
-                throw new InvalidOperationException($"group {Group.IndexX} thread {Group.ThreadX}");
-            Group.Barrier();
-        }
-    }
 }

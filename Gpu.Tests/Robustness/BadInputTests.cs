@@ -13,7 +13,7 @@ namespace Gpu.Tests.Robustness;
 public sealed class BadInputTests(string deviceName) : DeviceTest(deviceName)
 {
     /// <summary>Every convolution path this device runs, with its layout. The tiled kernel runs on the
-    /// translated devices only: the CPU emulates its groups with one OS thread per member, and two
+    /// translated devices only: the CPU runs grouped kernels on ILGPU's CPU accelerator, an emulator, and two
     /// barriers per input channel make 8 channels take seconds there (Conv2dTests covers it on the CPU).</summary>
     private (Conv2dPath Path, TensorLayout Layout)[] ConvPaths() => Accelerator.IsHostAddressable()
         ? [(Conv2dPath.Direct, TensorLayout.RowMajor), (Conv2dPath.Direct, TensorLayout.Nhwc),

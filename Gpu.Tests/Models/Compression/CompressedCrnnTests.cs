@@ -36,9 +36,12 @@ public sealed class CompressedCrnnTests(string deviceName) : DeviceTest(deviceNa
     public void CrnnOnACompressedRouteMatchesTheDecodedModel(CompressedStorage storage, LayerRouting routing)
     {
         var weights = CrnnWeights.Load(CompressedModels.Load(Model, storage));
-        using var reference = new CrnnNetwork(Accelerator, weights);
         using var routed = new CrnnNetwork(Accelerator, weights, routing);
-        var (expected, actual) = (Logits(reference), Logits(routed));
+        float[] actual = Logits(routed);
+        Assert.That(RoutedWeights(weights).Select(w => w.IsMaterialized), Is.All.False, "the routed layers ran without their dense weights");
+        using var reference = new CrnnNetwork(Accelerator, weights);
+        float[] expected = Logits(reference);
+        Assert.That(RoutedWeights(weights).Select(w => w.IsMaterialized), Is.All.True, "the dense reference decoded them");
         TestContext.Out.WriteLine($"largest |logit| {expected.Max(MathF.Abs):F2}");
         ModelFixture.AssertClose(expected, actual, routing == LayerRouting.Int8 ? Int8LogitTolerance : ExactLogitTolerance, $"crnn {storage} via {routing}");
         Assert.That(reference.Convolutions.Select(c => c.Route).Concat(reference.Linears.Select(l => l.Route)), Is.All.EqualTo(ConvRoute.Dense), "the reference");
@@ -129,7 +132,7 @@ public sealed class CompressedCrnnTests(string deviceName) : DeviceTest(deviceNa
         var error = Assert.Throws<ArgumentException>(() => new RoutedLinear(Accelerator, shape, values, new float[32], transposed, LayerRouting.Codebook, scratch))!;
         Assert.That(error.Message, Does.Contain("rnn.0.embedding.weight").And.Contain("[32, 16]"));
         Assert.That(() => new RoutedLinear(Accelerator, shape, values, new float[31], null, LayerRouting.Dense, scratch), Throws.ArgumentException.With.Message.Contain("32 biases"));
-        Assert.That(() => new RoutedLinear(Accelerator, new LinearShape(0, 4), [], new float[4], null, LayerRouting.Dense, scratch), Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => new RoutedLinear(Accelerator, new LinearShape(0, 4), Array.Empty<float>(), new float[4], null, LayerRouting.Dense, scratch), Throws.InstanceOf<ArgumentOutOfRangeException>());
 
         using var layer = new RoutedLinear(Accelerator, shape, values, new float[32], null, LayerRouting.Dense, scratch);
         using var x = Accelerator.Allocate<float>(3 * 16);
@@ -143,6 +146,10 @@ public sealed class CompressedCrnnTests(string deviceName) : DeviceTest(deviceNa
             Throws.ArgumentException.With.Message.Contain("maps 16 to 32 features; 32 to 32 are needed"));
         Assert.That(() => new Lstm(Accelerator, options, lstmWeights, [null]), Throws.ArgumentException.With.Message.Contain("one per layer and direction (2)"));
     }
+
+    /// <summary>The weights of every layer with a compressed route: the convolutions, the LSTM input weights and the linear layers.</summary>
+    private static IEnumerable<WeightValues> RoutedWeights(CrnnWeights weights)
+        => weights.Convolutions.Select(c => c.Weights).Concat(weights.Recurrent.SelectMany(r => new[] { r.Lstm["weight_ih_l0"], r.Lstm["weight_ih_l0_reverse"], r.LinearWeight }));
 
     /// <summary>Logits of a batch of two 37-pixel lines (an odd width, so the pools' edges count) of random grey values.</summary>
     private float[] Logits(CrnnNetwork network)

@@ -23,14 +23,14 @@ public sealed class CompressedInferenceTests(string deviceName) : DeviceTest(dev
         var weights = CanWeights.Load(CompressedModels.Load("fip-detail", storage));
         var shape = new ImageShape(2, 3, 23, 30);
         float[] input = ImageTestData.Random((int)shape.Length, seed: 3, low: 0f, high: 1f);
-        using var reference = new ContextAggregationNetwork(Accelerator, weights);
         using var routed = new ContextAggregationNetwork(Accelerator, weights, routing: routing);
+        var actual = new[] { TensorLayout.RowMajor, TensorLayout.Nhwc }.ToDictionary(layout => layout, layout => RunCan(routed, input, shape, layout));
+        Assert.That(weights.Layers.Select(l => l.Weights.IsMaterialized), Is.All.False, "the routed 3×3 layers ran without their dense weights");
+        using var reference = new ContextAggregationNetwork(Accelerator, weights);
         float[] expected = RunCan(reference, input, shape, TensorLayout.RowMajor);
-        foreach (var layout in new[] { TensorLayout.RowMajor, TensorLayout.Nhwc })
-        {
-            float[] actual = RunCan(routed, input, shape, layout);
-            ModelFixture.AssertClose(expected, actual, routing == LayerRouting.Int8 ? CompressedModels.Int8RouteTolerance : CompressedModels.ExactRouteTolerance, $"fip-detail {storage} via {routing}, {layout}");
-        }
+        Assert.That(weights.Layers.Select(l => l.Weights.IsMaterialized), Is.All.True, "the dense reference decoded them");
+        foreach (var (layout, output) in actual)
+            ModelFixture.AssertClose(expected, output, routing == LayerRouting.Int8 ? CompressedModels.Int8RouteTolerance : CompressedModels.ExactRouteTolerance, $"fip-detail {storage} via {routing}, {layout}");
         Assert.That(reference.Convolutions.Select(c => c.Route), Is.All.EqualTo(ConvRoute.Dense), "the reference");
         // The eight 3×3 layers are compressed; the 72 weights of the 1×1 output layer are stored raw, so it runs dense.
         Assert.That(routed.Convolutions.Take(8).Select(c => c.Route), Is.All.EqualTo(CompressedModels.Route(routing)), "the 3×3 layers");
@@ -47,10 +47,13 @@ public sealed class CompressedInferenceTests(string deviceName) : DeviceTest(dev
         using var luminance = Accelerator.Allocate<float>(ImageTestData.Random(n * h * w, seed: 4, low: 0f, high: 1f));
         using var expected = Accelerator.Allocate<float>(n * h * w);
         using var actual = Accelerator.Allocate<float>(n * h * w);
-        using var reference = new VdsrNetwork(Accelerator, weights);
         using var routed = new VdsrNetwork(Accelerator, weights, routing);
-        reference.Forward(luminance.View, expected.View, n, h, w);
         routed.Forward(luminance.View, actual.View, n, h, w);
+        WeightValues[] convolutions = [weights.Input, .. weights.Middle, weights.Output];
+        Assert.That(convolutions.Select(c => c.IsMaterialized), Is.All.False, "the routed layers ran without their dense weights");
+        using var reference = new VdsrNetwork(Accelerator, weights);
+        reference.Forward(luminance.View, expected.View, n, h, w);
+        Assert.That(convolutions.Select(c => c.IsMaterialized), Is.All.True, "the dense reference decoded them");
         ModelFixture.AssertClose(expected.ToArray(), actual.ToArray(), routing == LayerRouting.Int8 ? CompressedModels.Int8RouteTolerance : CompressedModels.ExactRouteTolerance, $"vdsr-x2 {storage} via {routing}");
         // Every layer, the residual-fused last one included, is compressed and runs the route asked for.
         Assert.That(routed.Convolutions.Select(c => c.Route), Is.All.EqualTo(CompressedModels.Route(routing)));
@@ -63,10 +66,11 @@ public sealed class CompressedInferenceTests(string deviceName) : DeviceTest(dev
         var weights = CanWeights.Load(CompressedModels.Load("fip-detail", CompressedStorage.PrunedAndShared));
         var shape = new ImageShape(1, 3, 20, 26);
         float[] input = ImageTestData.Random((int)shape.Length, seed: 5, low: 0f, high: 1f);
-        using var reference = new ContextAggregationNetwork(Accelerator, weights);
         using var measured = new ContextAggregationNetwork(Accelerator, weights, routing: LayerRouting.Measured);
-        ModelFixture.AssertClose(RunCan(reference, input, shape, TensorLayout.RowMajor), RunCan(measured, input, shape, TensorLayout.RowMajor),
-            CompressedModels.ExactRouteTolerance, "fip-detail measured");
+        float[] actual = RunCan(measured, input, shape, TensorLayout.RowMajor);
+        Assert.That(weights.Layers.Select(l => l.Weights.IsMaterialized), Is.All.True, "timing the dense route decoded each layer");
+        using var reference = new ContextAggregationNetwork(Accelerator, weights);
+        ModelFixture.AssertClose(RunCan(reference, input, shape, TensorLayout.RowMajor), actual, CompressedModels.ExactRouteTolerance, "fip-detail measured");
         foreach (var layer in measured.Convolutions.Take(8))
         {
             Assert.That(layer.MeasuredMilliseconds.Keys, Is.EquivalentTo(new[] { ConvRoute.Dense, ConvRoute.Sparse, ConvRoute.Codebook }), "every exact route was timed");

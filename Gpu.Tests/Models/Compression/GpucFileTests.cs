@@ -84,6 +84,33 @@ public sealed class GpucFileTests
         Assert.That(Directory.GetFiles(directory), Has.Length.EqualTo(1), "no temporary left behind");
     }
 
+    [Test]
+    public void ACompressedTensorIsCheckedAtLoadButDecodedOnlyWhenFirstRead()
+    {
+        string path = Path.Combine(directory, "lazy.gpuc");
+        float[] w = Weights(300, 3);
+        var shared = CompressedTensor.Shared("weight", [10, 30], w, 4);
+        GpucFile.Write(path, new CompressedModel(new Dictionary<string, string>(), [CompressedTensor.Raw("bias", [300], w), shared]));
+        var weights = Gpu.Models.ModelWeights.Read(path);
+
+        var view = weights.Weights("weight", 10, 30);
+        Assert.That(view.IsMaterialized, Is.False, "loading decodes nothing");
+        Assert.That(weights.Weights("weight", 10, 30), Is.SameAs(view), "every layer shares one view, so the tensor decodes once");
+        Assert.That(weights.Float("weight", 10, 30), Is.EqualTo(shared.Decode()));
+        Assert.That(view.IsMaterialized, Is.False, "Float hands out its own copy");
+        Assert.That(view.Values, Is.EqualTo(shared.Decode()));
+        Assert.That(view.IsMaterialized, Is.True);
+        Assert.That(weights.Weights("bias", 300).IsMaterialized, Is.True, "raw tensors are read at load");
+        Assert.That(() => weights.Weights("weight", 30, 10), Throws.InstanceOf<InvalidDataException>().With.Message.Contain("[10, 30]"));
+
+        // The file's CRC covers the cut payload, so only the payload's own checks can find it short; they run at load.
+        var cut = shared with { Payload = shared.Payload[..^2] };
+        GpucFile.Write(path, new CompressedModel(new Dictionary<string, string>(), [cut]));
+        Assert.That(() => cut.Decode(), Throws.InstanceOf<InvalidDataException>(), "the cut must be one decoding finds");
+        var error = Assert.Throws<InvalidDataException>(() => Gpu.Models.ModelWeights.Read(path))!;
+        Assert.That(error.Message, Does.Contain(path).And.Contain("'weight'"));
+    }
+
     private static byte[] ValidFile(string directory)
     {
         string path = Path.Combine(directory, "valid.gpuc");
@@ -164,7 +191,7 @@ public sealed class GpucFileTests
         var (_, tensors) = GpucFile.Parse(valid);
         var random = new Random(7);
         var clock = Stopwatch.StartNew();
-        long files = 0, payloads = 0, refused = 0;
+        long files = 0, payloads = 0, refused = 0, disagreements = 0;
         while (clock.Elapsed.TotalSeconds < seconds || files < 2000)
         {
             // Whole files: the CRCs catch most flips, so truncations and length fields are mutated too.
@@ -172,19 +199,31 @@ public sealed class GpucFileTests
                 refused++;
             files++;
             // Payloads past the CRC: what a decoder meets if a file's checksums were recomputed over garbage.
-            var tensor = tensors[random.Next(tensors.Count)];
-            try
-            {
-                (tensor with { Payload = Mutate(tensor.Payload, random) }).Decode();
-            }
-            catch (InvalidDataException)
-            {
+            // The loader checks a payload with Validate and decodes it later, so both must refuse alike.
+            var mutated = tensors[random.Next(tensors.Count)] with { Payload = Mutate(tensors[random.Next(tensors.Count)].Payload, random) };
+            bool decodeRefused = Refuses(() => mutated.Decode());
+            if (decodeRefused)
                 refused++;
-            }
+            if (Refuses(mutated.Validate) != decodeRefused)
+                disagreements++;
             payloads++;
         }
         TestContext.Out.WriteLine($"{files} mutated files and {payloads} mutated payloads in {clock.Elapsed.TotalSeconds:F1} s; {refused} refused, the rest decoded");
         Assert.That(refused, Is.GreaterThan(files / 2), "most mutations must be caught");
+        Assert.That(disagreements, Is.Zero, "Validate refuses exactly the payloads Decode refuses");
+    }
+
+    private static bool Refuses(Action read)
+    {
+        try
+        {
+            read();
+            return false;
+        }
+        catch (InvalidDataException)
+        {
+            return true;
+        }
     }
 
     private static byte[] Mutate(byte[] source, Random random)

@@ -28,7 +28,7 @@ public sealed class GemmFixtureTests(string deviceName) : DeviceTest(deviceName)
     public enum LinearPath { Dense, Csr, CsrPortable, BlockSparse, BlockSparsePortable, Codebook }
 
     /// <summary>Dispatched and portable paths on every case; the tiled kernel explicitly only where
-    /// it costs few group launches, since the CPU emulates a group with one OS thread per member
+    /// it costs few group launches, since the CPU runs grouped kernels on ILGPU's CPU accelerator, an emulator
     /// (on GPUs the dispatched path is the tiled kernel, so they run it on every case anyway).</summary>
     private static IEnumerable<TestCaseData> DenseCases()
         => from name in GemmFixture.CasesOf("dense")

@@ -88,7 +88,7 @@ public sealed class Conv2dTests(string deviceName) : DeviceTest(deviceName)
         if (path == Conv2dPath.Tiled && !Conv2dTiledKernel.Fits(shape))
             Assert.Ignore($"the dilated footprint of {name} does not fit the tiled kernel; Auto runs it with the direct kernel");
         if (path == Conv2dPath.Tiled && Accelerator.IsHostAddressable() && shape.InChannels > 3)
-            Assert.Ignore("the CPU emulates grouped kernels with one OS thread per group member: two barriers per input channel make this case take seconds; the cases with ≤ 3 input channels cover the kernel here, translated devices run them all");
+            Assert.Ignore("the CPU runs grouped kernels on ILGPU's CPU accelerator, an emulator: two barriers per input channel make this case take seconds; the cases with ≤ 3 input channels cover the kernel here, translated devices run them all");
         float[] actual = Run(shape, input, weights, epilogue, residual, layout, path);
         var (absolute, relative) = ConvFixtures.Tolerance(path);
         ImageTestData.AssertClose(expected, actual, absolute, relative, $"{name} {path} {layout}");

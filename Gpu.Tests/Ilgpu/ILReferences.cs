@@ -1,12 +1,13 @@
 using System.Reflection;
 using System.Reflection.Emit;
+using Gpu.Core.Compiler;
 
-namespace Gpu.Core.Compiler;
+namespace Gpu.Tests.Ilgpu;
 
 /// <summary>What a method's IL names: the methods it calls, constructs with or takes the address of, and the
 /// types its type-token instructions name (<c>initobj</c>, <c>box</c>, <c>ldtoken</c> …), resolved in the
 /// method's generic context; and the same for every method reached through those calls that the caller
-/// chooses to follow. Used to tell what a kernel calls and which kernels a piece of host code launches.</summary>
+/// chooses to follow. Used to tell which kernels a piece of host code launches.</summary>
 internal static class ILReferences
 {
     /// <summary>The methods and types <paramref name="method"/>'s body names; none for a method without IL.
