@@ -9,26 +9,16 @@ internal static class CorpusDriver
 {
     /// <summary>Launches a 1D kernel over <paramref name="length"/> indices (default: one per input element).</summary>
     /// <returns>The output after the launch.</returns>
-    public static TOut[] Map<TIn, TOut, TKernel>(Accelerator accelerator, TIn[] input, TOut[] initialOutput,
-        Func<View<TIn>, View<TOut>, TKernel> kernel, int? length = null)
-        where TIn : unmanaged where TOut : unmanaged where TKernel : struct, IKernel1D
-        => RoundTrip(accelerator, input, initialOutput, (x, y) => accelerator.Launch(length ?? input.Length, kernel(x.View, y.View)));
-
-    /// <summary>Launches a grouped kernel over <paramref name="extent"/>.</summary>
-    /// <returns>The output after the launch.</returns>
-    public static TOut[] Grouped<TIn, TOut, TKernel>(Accelerator accelerator, TIn[] input, GroupedExtent extent, TOut[] initialOutput,
-        Func<View<TIn>, View<TOut>, TKernel> kernel)
-        where TIn : unmanaged where TOut : unmanaged where TKernel : struct, IGroupKernel
-        => RoundTrip(accelerator, input, initialOutput, (x, y) => accelerator.LaunchGrouped(extent, kernel(x.View, y.View)));
-
-    /// <summary>Launches a 1D kernel written with ILGPU's views over <paramref name="length"/> indices (default: one per input element).</summary>
-    /// <returns>The output after the launch.</returns>
+    /// <exception cref="ConformanceSkippedException">ILGPU refuses the kernel and runs this device (<see cref="IlgpuRefusals"/>).</exception>
     public static TOut[] Map<TIn, TOut, TKernel>(Accelerator accelerator, TIn[] input, TOut[] initialOutput,
         Func<ArrayView<TIn>, ArrayView<TOut>, TKernel> kernel, int? length = null)
         where TIn : unmanaged where TOut : unmanaged where TKernel : struct, IKernel1D
-        => RoundTrip(accelerator, input, initialOutput, (x, y) => accelerator.Launch(length ?? input.Length, kernel(x.ArrayView, y.ArrayView)));
+    {
+        IlgpuRefusals.SkipOnIlgpuDevices<TKernel>(accelerator);
+        return RoundTrip(accelerator, input, initialOutput, (x, y) => accelerator.Launch(length ?? input.Length, kernel(x.ArrayView, y.ArrayView)));
+    }
 
-    /// <summary>Launches a grouped kernel written with ILGPU's views over <paramref name="extent"/>.</summary>
+    /// <summary>Launches a grouped kernel over <paramref name="extent"/>.</summary>
     /// <returns>The output after the launch.</returns>
     public static TOut[] Grouped<TIn, TOut, TKernel>(Accelerator accelerator, TIn[] input, GroupedExtent extent, TOut[] initialOutput,
         Func<ArrayView<TIn>, ArrayView<TOut>, TKernel> kernel)

@@ -130,8 +130,8 @@ internal struct SmallIntegerKernel : IKernel1D
 /// <summary>char as an unsigned 16-bit type: range tests, arithmetic, a stored char.</summary>
 internal struct CharKernel : IKernel1D
 {
-    public View<char> Input;
-    public View<char> Output;
+    public ArrayView<char> Input;
+    public ArrayView<char> Output;
 
     public void Execute(int index)
     {
@@ -250,8 +250,8 @@ internal struct IntegerComparisonKernel : IKernel1D
 /// <summary>bool locals, a bool kernel parameter, logical operators on bools, bools stored as bytes.</summary>
 internal struct BoolKernel : IKernel1D
 {
-    public View<int> Input;
-    public View<byte> Output;
+    public ArrayView<int> Input;
+    public ArrayView<byte> Output;
     /// <summary>Flips every answer when set.</summary>
     public bool Invert;
 
@@ -299,8 +299,8 @@ internal struct ConstantDivisorKernel : IKernel1D
 internal struct BoolViewKernel : IKernel1D
 {
     /// <summary>Pairs of flags.</summary>
-    public View<bool> Flags;
-    public View<bool> Output;
+    public ArrayView<bool> Flags;
+    public ArrayView<bool> Output;
 
     public void Execute(int index)
     {
@@ -314,8 +314,8 @@ internal struct BoolViewKernel : IKernel1D
 /// <summary>A switch on char (a jump table over a 16-bit unsigned value).</summary>
 internal struct CharSwitchKernel : IKernel1D
 {
-    public View<char> Input;
-    public View<int> Output;
+    public ArrayView<char> Input;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {

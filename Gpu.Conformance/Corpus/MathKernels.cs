@@ -124,9 +124,9 @@ internal struct MinMaxKernel : IKernel1D
 /// <summary>Abs and Clamp on float, double and int.</summary>
 internal struct AbsClampKernel : IKernel1D
 {
-    public View<float> Input;
-    public View<float> Output;
-    public View<int> IntOutput;
+    public ArrayView<float> Input;
+    public ArrayView<float> Output;
+    public ArrayView<int> IntOutput;
 
     public void Execute(int index)
     {
@@ -160,8 +160,8 @@ internal struct FusedMultiplyAddKernel : IKernel1D
 internal struct IntegerMathKernel : IKernel1D
 {
     /// <summary>Pairs (a, b).</summary>
-    public View<long> Input;
-    public View<long> Output;
+    public ArrayView<long> Input;
+    public ArrayView<long> Output;
 
     public void Execute(int index)
     {
