@@ -22,10 +22,14 @@ internal static unsafe class CpuSparseGemm
         {
             CpuRows.ForEachRowRange(rows, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
             {
+                // Locals, not the captured struct's fields: stores through y would otherwise make the JIT reload every field per row.
+                int* pointers = csr.Pointers, columns = csr.Columns;
+                float* values = csr.Values, x = csr.X, y = csr.Y;
+                var epilogue = csr.Epilogue;
                 for (int row = first; row < end; row++)
                 {
-                    csr.Y[row] = GatherDot(csr.Values, csr.Columns, csr.X, csr.Pointers[row], csr.Pointers[row + 1]);
-                    csr.Epilogue.Finish(csr.Y + row, 1, row);
+                    y[row] = GatherDot(values, columns, x, pointers[row], pointers[row + 1]);
+                    epilogue.Finish(y + row, 1, row);
                 }
             });
             return true;
