@@ -13,23 +13,15 @@ namespace Gpu.Tests.Ilgpu;
 /// every op takes its host path (its memory is host memory), so the kernels are launched here directly and
 /// compared with the host references and PyTorch fixtures their ops' device tests use on <c>cpu</c> and
 /// <c>opencl:0</c>. The codebook and quantized kernels run in <see cref="CodebookGemmTests"/> and
-/// <see cref="QuantizedGemmTests"/>, whose fixtures include ILGPU's CPU accelerator.</summary>
+/// <see cref="QuantizedGemmTests"/>, whose fixtures include ILGPU's CPU Accelerator.</summary>
 [NonParallelizable]
-public sealed class IlgpuGroupedOpsKernelTests
+public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
 {
     /// <summary>The grouped and quantized kernels moved to ILGPU's types and intrinsics.</summary>
     private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(TiledGemmKernel), typeof(Conv2dTiledKernel),
         typeof(CodebookGemmKernel), typeof(CodebookGemmGroupedKernel),
         typeof(QuantizedGemmKernel), typeof(QuantizedAccumulateKernel), typeof(PackedQuantizedGemmKernel), typeof(PackedQuantizedAccumulateKernel),
         typeof(PackActivationsKernel)];
-
-    private Accelerator accelerator = null!;
-
-    [OneTimeSetUp]
-    public void Open() => accelerator = IlgpuCpuDevice.Instance.Open();
-
-    [OneTimeTearDown]
-    public void Close() => accelerator.Dispose();
 
     [Test]
     public void TheMovedKernelsAreWrittenWithIlgpuViews()
@@ -41,7 +33,7 @@ public sealed class IlgpuGroupedOpsKernelTests
     [TestCase(3, 5, 1, 1, TensorLayout.RowMajor)]
     [TestCase(2, 4, 13, 11, TensorLayout.Nhwc)]
     public void ChannelStatisticsKernelMatchesTheHostReduction(int n, int c, int h, int w, TensorLayout layout)
-        => AdaptiveNormalizationTests.AssertStatisticsKernelMatchesTheHost(accelerator, n, c, h, w, layout, offset: 10f);
+        => AdaptiveNormalizationTests.AssertStatisticsKernelMatchesTheHost(Accelerator, n, c, h, w, layout, offset: 10f);
 
     /// <summary>The PyTorch dense cases of <see cref="GemmFixtureTests"/> small enough for the emulator
     /// (at most four group steps along K): both transposes, edges, β and bias.</summary>
@@ -64,13 +56,13 @@ public sealed class IlgpuGroupedOpsKernelTests
         var shape = DenseShape(parameters);
         float alpha = parameters.GetProperty("alpha").GetSingle(), beta = parameters.GetProperty("beta").GetSingle();
         float[]? biasHost = fixture.Find<float>(caseName, "bias");
-        using var a = accelerator.Allocate<float>(fixture.Get<float>(caseName, "a"));
-        using var b = accelerator.Allocate<float>(fixture.Get<float>(caseName, "b"));
-        using var c = accelerator.Allocate<float>(fixture.Get<float>(caseName, "c"));
-        using var bias = accelerator.Allocate<float>(biasHost ?? [0f]);
+        using var a = Accelerator.Allocate<float>(fixture.Get<float>(caseName, "a"));
+        using var b = Accelerator.Allocate<float>(fixture.Get<float>(caseName, "b"));
+        using var c = Accelerator.Allocate<float>(fixture.Get<float>(caseName, "c"));
+        using var bias = Accelerator.Allocate<float>(biasHost ?? [0f]);
         var epilogue = GemmEpilogue.Create(shape.N, alpha, beta, biasHost is null ? default : bias.View, GemmFixture.ActivationOf(parameters));
-        accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a.View, b.View, c.View, epilogue));
-        accelerator.Synchronize();
+        Accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a.View, b.View, c.View, epilogue));
+        Accelerator.Synchronize();
         GemmTestData.AssertClose(fixture.Get<float>(caseName, "expected"), c.ToArray(), shape.K, termScale: Math.Max(1f, Math.Abs(alpha)));
     }
 
@@ -83,10 +75,10 @@ public sealed class IlgpuGroupedOpsKernelTests
     public void Conv2dTiledKernelMatchesPyTorch(string name)
     {
         var (shape, input, weights, epilogue, residual, expected) = ConvFixtures.Load(name);
-        using var conv = new Conv2d(accelerator, shape, weights, epilogue);
-        using var inputBuffer = accelerator.Allocate<float>(input);
-        using var output = accelerator.Allocate<float>(shape.OutputLength);
-        using var residualBuffer = accelerator.Allocate<float>(residual ?? []);
+        using var conv = new Conv2d(Accelerator, shape, weights, epilogue);
+        using var inputBuffer = Accelerator.Allocate<float>(input);
+        using var output = Accelerator.Allocate<float>(shape.OutputLength);
+        using var residualBuffer = Accelerator.Allocate<float>(residual ?? []);
         conv.Forward(inputBuffer.View, output.View, TensorLayout.RowMajor, residualBuffer.View, Conv2dPath.Tiled);
         ImageTestData.AssertClose(expected, output.ToArray(), ConvFixtures.Absolute, ConvFixtures.Relative, name);
     }

@@ -15,16 +15,8 @@ namespace Gpu.Tests.Ilgpu;
 /// convolution fixtures, the double-accumulating GEMM reference, the CPU engine's host im2col). The simple
 /// GEMM kernel runs there in <see cref="Ops.Gemm.SimpleGemmKernelTests"/>.</summary>
 [NonParallelizable]
-public sealed class IlgpuMovedKernelTests
+public sealed class IlgpuMovedKernelTests : IlgpuCpuTest
 {
-    private Accelerator accelerator = null!;
-
-    [OneTimeSetUp]
-    public void Open() => accelerator = IlgpuCpuDevice.Instance.Open();
-
-    [OneTimeTearDown]
-    public void Close() => accelerator.Dispose();
-
     [Test]
     public void TheKernelsMovedHereAreWrittenWithIlgpuViews()
         => Assert.Multiple(() =>
@@ -47,10 +39,10 @@ public sealed class IlgpuMovedKernelTests
         foreach (var layout in new[] { TensorLayout.RowMajor, TensorLayout.Nhwc })
         {
             bool nhwc = layout == TensorLayout.Nhwc;
-            using var conv = new Conv2d(accelerator, shape, weights, epilogue);
-            using var inputBuffer = accelerator.Allocate<float>(nhwc ? ImageTestData.ToNhwc(input, shape.Batch, shape.InChannels, shape.Height, shape.Width) : input);
-            using var output = accelerator.Allocate<float>(shape.OutputLength);
-            using var residualBuffer = accelerator.Allocate<float>(residual is null ? [] : nhwc ? ImageTestData.ToNhwc(residual, shape.Batch, shape.OutChannels, shape.OutHeight, shape.OutWidth) : residual);
+            using var conv = new Conv2d(Accelerator, shape, weights, epilogue);
+            using var inputBuffer = Accelerator.Allocate<float>(nhwc ? ImageTestData.ToNhwc(input, shape.Batch, shape.InChannels, shape.Height, shape.Width) : input);
+            using var output = Accelerator.Allocate<float>(shape.OutputLength);
+            using var residualBuffer = Accelerator.Allocate<float>(residual is null ? [] : nhwc ? ImageTestData.ToNhwc(residual, shape.Batch, shape.OutChannels, shape.OutHeight, shape.OutWidth) : residual);
             conv.Forward(inputBuffer.View, output.View, layout, residualBuffer.View, Conv2dPath.Direct);
             float[] result = output.ToArray();
             ImageTestData.AssertClose(expected, nhwc ? ImageTestData.ToNchw(result, shape.Batch, shape.OutChannels, shape.OutHeight, shape.OutWidth) : result,
@@ -70,20 +62,20 @@ public sealed class IlgpuMovedKernelTests
         var strides = ImageStrides.Of(layout, c, h, w);
         int ChannelOf(int i) => layout == TensorLayout.Nhwc ? i % c : i / (h * w) % c;
         float[] expected = [.. input.Select((x, i) => activation.Apply(x * scale[ChannelOf(i)] + shift[ChannelOf(i)]))];
-        using var source = accelerator.Allocate<float>(input);
-        using var result = accelerator.Allocate<float>(input.Length);
-        using var scales = accelerator.Allocate<float>(scale);
-        using var shifts = accelerator.Allocate<float>(shift);
+        using var source = Accelerator.Allocate<float>(input);
+        using var result = Accelerator.Allocate<float>(input.Length);
+        using var scales = Accelerator.Allocate<float>(scale);
+        using var shifts = Accelerator.Allocate<float>(shift);
         var target = inPlace ? source : result;
-        ChannelAffineKernel.Launch(accelerator, source.View, target.View, scales.View, shifts.View, strides, c, activation, preferPortableKernel: true);
+        ChannelAffineKernel.Launch(Accelerator, source.View, target.View, scales.View, shifts.View, strides, c, activation, preferPortableKernel: true);
         ImageTestData.AssertActivated(expected, target.ToArray(), kind, $"{layout} {activation}");
     }
 
     [Test]
     public void ChannelAffineOnIlgpuViewsRefusesAPartialOverlapAndAForeignView()
     {
-        using var data = accelerator.Allocate<float>(12);
-        using var scales = accelerator.Allocate<float>(2);
+        using var data = Accelerator.Allocate<float>(12);
+        using var scales = Accelerator.Allocate<float>(2);
         using var cpu = Devices.Open("cpu");
         using var foreign = cpu.Allocate<float>(2);
         var kernel = new ChannelAffineKernel
@@ -92,8 +84,8 @@ public sealed class IlgpuMovedKernelTests
         };
         Assert.Multiple(() =>
         {
-            Assert.That(() => ChannelAffineKernel.Launch(accelerator, kernel), Throws.ArgumentException.With.Message.Contains("partly overlaps"));
-            Assert.That(() => ChannelAffineKernel.Launch(accelerator, kernel with { Output = data.ArrayView.SubView(0, 8), Shift = foreign.ArrayView }),
+            Assert.That(() => ChannelAffineKernel.Launch(Accelerator, kernel), Throws.ArgumentException.With.Message.Contains("partly overlaps"));
+            Assert.That(() => ChannelAffineKernel.Launch(Accelerator, kernel with { Output = data.ArrayView.SubView(0, 8), Shift = foreign.ArrayView }),
                 Throws.ArgumentException.With.Message.Contains("another accelerator"));
         });
     }
@@ -109,19 +101,19 @@ public sealed class IlgpuMovedKernelTests
         bool[] keep = SparseGemmTests.MaskOf(m * k, 0.7, 12);
         float[] xHost = GemmTestData.Random(k * n, 13), biasHost = GemmTestData.Random(m, 14);
         float[] expected = SparseGemmTests.MaskedReference(dense, keep, m, k, xHost, n, biasHost, Activation.Leaky(0.2f));
-        using var x = accelerator.Allocate<float>(xHost);
-        using var y = accelerator.Allocate<float>(m * n);
-        using var bias = accelerator.Allocate<float>(biasHost);
+        using var x = Accelerator.Allocate<float>(xHost);
+        using var y = Accelerator.Allocate<float>(m * n);
+        using var bias = Accelerator.Allocate<float>(biasHost);
         var epilogue = RowEpilogue.Create(bias.View, Activation.Leaky(0.2f));
         if (format == SparseGemmTests.Format.Csr)
         {
-            using var w = CsrMatrix.FromDense(accelerator, dense, m, k, keep);
-            accelerator.Launch(n, m, new CsrGemmKernel { RowPointers = w.RowPointers.ArrayView, ColumnIndices = w.ColumnIndices.ArrayView, Values = w.Values.ArrayView, X = x.ArrayView, Y = y.ArrayView, N = n, Epilogue = epilogue });
+            using var w = CsrMatrix.FromDense(Accelerator, dense, m, k, keep);
+            Accelerator.Launch(n, m, new CsrGemmKernel { RowPointers = w.RowPointers.ArrayView, ColumnIndices = w.ColumnIndices.ArrayView, Values = w.Values.ArrayView, X = x.ArrayView, Y = y.ArrayView, N = n, Epilogue = epilogue });
         }
         else
         {
-            using var w = BlockSparseMatrix.FromDense(accelerator, dense, m, k, keep);
-            accelerator.Launch(n, m, new BlockSparseGemmKernel { BlockPointers = w.BlockPointers.ArrayView, BlockColumns = w.BlockColumns.ArrayView, Values = w.Values.ArrayView, X = x.ArrayView, Y = y.ArrayView, N = n, K = k, Epilogue = epilogue });
+            using var w = BlockSparseMatrix.FromDense(Accelerator, dense, m, k, keep);
+            Accelerator.Launch(n, m, new BlockSparseGemmKernel { BlockPointers = w.BlockPointers.ArrayView, BlockColumns = w.BlockColumns.ArrayView, Values = w.Values.ArrayView, X = x.ArrayView, Y = y.ArrayView, N = n, K = k, Epilogue = epilogue });
         }
         GemmTestData.AssertClose(expected, y.ToArray(), k);
     }
@@ -135,9 +127,9 @@ public sealed class IlgpuMovedKernelTests
         using var hostImage = cpu.Allocate<float>(image);
         using var hostColumns = cpu.Allocate<float>((long)geometry.PatchLength * geometry.OutputPositions);
         Im2Col.Unfold(cpu, geometry, hostImage.View, hostColumns.View);
-        using var imageBuffer = accelerator.Allocate<float>(image);
-        using var columns = accelerator.Allocate<float>((long)geometry.PatchLength * geometry.OutputPositions);
-        accelerator.Launch(geometry.OutputPositions, geometry.PatchLength, Im2ColKernel.For(geometry, imageBuffer.View, columns.View));
+        using var imageBuffer = Accelerator.Allocate<float>(image);
+        using var columns = Accelerator.Allocate<float>((long)geometry.PatchLength * geometry.OutputPositions);
+        Accelerator.Launch(geometry.OutputPositions, geometry.PatchLength, Im2ColKernel.For(geometry, imageBuffer.View, columns.View));
         Assert.That(columns.ToArray(), Is.EqualTo(hostColumns.ToArray()));
     }
 }

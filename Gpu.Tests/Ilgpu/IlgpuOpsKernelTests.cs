@@ -10,16 +10,8 @@ namespace Gpu.Tests.Ilgpu;
 /// and compared with the host's arithmetic. The other moved kernels run through their ops' fixtures
 /// (<see cref="TestDevices.FixturesWithIlgpuCpu"/>).</summary>
 [NonParallelizable]
-public sealed class IlgpuOpsKernelTests
+public sealed class IlgpuOpsKernelTests : IlgpuCpuTest
 {
-    private Accelerator accelerator = null!;
-
-    [OneTimeSetUp]
-    public void Open() => accelerator = IlgpuCpuDevice.Instance.Open();
-
-    [OneTimeTearDown]
-    public void Close() => accelerator.Dispose();
-
     private static float[] Values(int length, int seed)
     {
         var random = new Random(seed);
@@ -32,10 +24,10 @@ public sealed class IlgpuOpsKernelTests
     public void ScaleAddActivateKernelMatchesTheHost(ActivationKind activation)
     {
         float[] a = Values(97, 1), b = Values(97, 2);
-        using var aBuffer = accelerator.Allocate<float>(a);
-        using var bBuffer = accelerator.Allocate<float>(b);
-        using var output = accelerator.Allocate<float>(a.Length);
-        accelerator.Launch(a.Length, new ScaleAddActivateKernel
+        using var aBuffer = Accelerator.Allocate<float>(a);
+        using var bBuffer = Accelerator.Allocate<float>(b);
+        using var output = Accelerator.Allocate<float>(a.Length);
+        Accelerator.Launch(a.Length, new ScaleAddActivateKernel
         {
             A = aBuffer.ArrayView, B = bBuffer.ArrayView, Output = output.ArrayView, ScaleA = 0.5f, ScaleB = -2f, Activation = activation, Slope = 0.2f,
         });
@@ -51,9 +43,9 @@ public sealed class IlgpuOpsKernelTests
     public void ClampKernelMatchesTheHostAndKeepsNaN()
     {
         float[] input = [.. Values(64, 3), float.NaN, float.PositiveInfinity, float.NegativeInfinity];
-        using var inputBuffer = accelerator.Allocate<float>(input);
-        using var output = accelerator.Allocate<float>(input.Length);
-        accelerator.Launch(input.Length, new ClampKernel { Input = inputBuffer.ArrayView, Output = output.ArrayView, Min = -1f, Max = 2f });
+        using var inputBuffer = Accelerator.Allocate<float>(input);
+        using var output = Accelerator.Allocate<float>(input.Length);
+        Accelerator.Launch(input.Length, new ClampKernel { Input = inputBuffer.ArrayView, Output = output.ArrayView, Min = -1f, Max = 2f });
         Assert.That(output.ToArray(), Is.EqualTo(input.Select(x => float.IsNaN(x) ? x : Math.Min(Math.Max(x, -1f), 2f)).ToArray()));
     }
 
@@ -61,9 +53,9 @@ public sealed class IlgpuOpsKernelTests
     public void CopyKernelCopiesASubView()
     {
         float[] source = Values(50, 4);
-        using var sourceBuffer = accelerator.Allocate<float>(source);
-        using var destination = accelerator.Allocate<float>(20);
-        accelerator.Launch(20, new CopyKernel { Source = sourceBuffer.ArrayView.SubView(30, 20), Destination = destination.ArrayView });
+        using var sourceBuffer = Accelerator.Allocate<float>(source);
+        using var destination = Accelerator.Allocate<float>(20);
+        Accelerator.Launch(20, new CopyKernel { Source = sourceBuffer.ArrayView.SubView(30, 20), Destination = destination.ArrayView });
         Assert.That(destination.ToArray(), Is.EqualTo(source[30..]));
     }
 }
