@@ -57,19 +57,19 @@ public static class SaxpyBench
             using var y = accelerator.Allocate<float>(host);
             int calls = 0;
             var kernel = new Saxpy { X = x.ArrayView, Y = y.ArrayView, A = Scale };
-            Report("", device.Name, Measure.Runs(accelerator, () => { accelerator.Launch(length, kernel); calls++; }));
+            Report(Measure.Runs(accelerator, () => { accelerator.Launch(length, kernel); calls++; }));
 
-            void Report(string variant, string label, Timing timing)
+            void Report(Timing timing)
             {
-                CheckResult(device.Name + variant, y.ToArray(), calls);
+                CheckResult(device.Name, y.ToArray(), calls);
                 double gbps = bytesPerCall / timing.DeviceSeconds / 1e9;
                 // Two flops an element as well as the bytes, so saxpy sits on the roofline's bandwidth slope.
-                BenchLog.Record(new("saxpy", $"n = {length:N0}{variant}", device.Name, timing, new Work(Flops: 2.0 * length, Bytes: bytesPerCall),
+                BenchLog.Record(new("saxpy", $"n = {length:N0}", device.Name, timing, new Work(Flops: 2.0 * length, Bytes: bytesPerCall),
                     peer is { } torch ? new PeerTiming("PyTorch", "y.add_(x, alpha)", PyTorchPeer.Version, torch.GetProperty("seconds").GetDouble()) : null));
                 // Against the peer's wall-time rate, our wall time too.
                 string ratio = peerGBps is { } peerValue ? $"{bytesPerCall / timing.Min / 1e9 / peerValue:F2}" : "n/a";
                 string kernel = timing.KernelMedian is { } median ? (median * 1e3).ToString("F3", CultureInfo.InvariantCulture) : "-";
-                output.WriteLine($"  {label,-10} {timing.Min * 1e3,9:F3} {timing.Median * 1e3,9:F3} {kernel,9} {gbps,9:F1} {100 * gbps / device.PeakGBps,6:F0}% {ratio,10}");
+                output.WriteLine($"  {device.Name,-10} {timing.Min * 1e3,9:F3} {timing.Median * 1e3,9:F3} {kernel,9} {gbps,9:F1} {100 * gbps / device.PeakGBps,6:F0}% {ratio,10}");
             }
         }
         foreach (var device in devices.Where(d => d.Kind != DeviceKind.Cpu))
