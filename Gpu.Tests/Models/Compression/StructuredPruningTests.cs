@@ -77,7 +77,7 @@ public sealed class StructuredPruningTests(string deviceName) : DeviceTest(devic
         {
             using var small = new ContextAggregationNetwork(Accelerator, narrowed, mode);
             using var full = new ContextAggregationNetwork(Accelerator, zeroed, mode);
-            float[] actual = RunCan(small, input, shape), expected = RunCan(full, input, shape);
+            float[] actual = NetworkRuns.Can(Accelerator, small, input, shape, TensorLayout.RowMajor), expected = NetworkRuns.Can(Accelerator, full, input, shape, TensorLayout.RowMajor);
             Assert.That(small.Convolutions.Take(8).Select(c => c.Shape.OutChannels), Is.All.EqualTo(KeptOf(24)), "the layers that ran are narrower");
             ModelFixture.AssertClose(expected, actual, ImageTolerance, $"narrowed fip-detail, {mode}");
         }
@@ -129,7 +129,7 @@ public sealed class StructuredPruningTests(string deviceName) : DeviceTest(devic
 
         using var small = new CrnnNetwork(Accelerator, narrowed);
         using var full = new CrnnNetwork(Accelerator, zeroed);
-        ModelFixture.AssertClose(Logits(full), Logits(small), LogitTolerance, "narrowed crnn");
+        ModelFixture.AssertClose(NetworkRuns.CrnnLogits(Accelerator, full), NetworkRuns.CrnnLogits(Accelerator, small), LogitTolerance, "narrowed crnn");
     }
 
     [Test]
@@ -149,31 +149,14 @@ public sealed class StructuredPruningTests(string deviceName) : DeviceTest(devic
             var shape = new ImageShape(1, 3, 21, 26);
             float[] input = ImageTestData.Random((int)shape.Length, seed: 9, low: 0f, high: 1f);
             using var codebook = new ContextAggregationNetwork(Accelerator, loaded, routing: LayerRouting.Codebook);
-            float[] actual = RunCan(codebook, input, shape);
+            float[] actual = NetworkRuns.Can(Accelerator, codebook, input, shape, TensorLayout.RowMajor);
             using var dense = new ContextAggregationNetwork(Accelerator, loaded);
-            ModelFixture.AssertClose(RunCan(dense, input, shape), actual, CompressedModels.ExactRouteTolerance, "narrowed fip-detail via codebook");
+            ModelFixture.AssertClose(NetworkRuns.Can(Accelerator, dense, input, shape, TensorLayout.RowMajor), actual, CompressedModels.ExactRouteTolerance, "narrowed fip-detail via codebook");
             Assert.That(codebook.Convolutions.Take(8).Select(c => (c.Route, c.Shape.OutChannels)), Is.All.EqualTo((ConvRoute.Codebook, KeptOf(24))));
         }
         finally
         {
             File.Delete(path);
         }
-    }
-
-    private float[] RunCan(ContextAggregationNetwork network, float[] input, ImageShape shape)
-    {
-        using var images = Accelerator.Allocate<float>(input);
-        using var output = Accelerator.Allocate<float>(shape.WithChannels(network.Weights.Config.OutputChannels).Length);
-        network.Forward(images.View, output.View, shape, TensorLayout.RowMajor);
-        return output.ToArray();
-    }
-
-    private float[] Logits(CrnnNetwork network)
-    {
-        const int batch = 2, width = 41;
-        using var images = Accelerator.Allocate<float>(ImageTestData.Random(batch * CrnnNetwork.Height * width, seed: 26, low: -1f, high: 1f));
-        using var logits = Accelerator.Allocate<float>((long)CrnnNetwork.StepsFor(width) * batch * network.Weights.Classes);
-        network.Forward(images.View, batch, width, logits.View);
-        return logits.ToArray();
     }
 }
