@@ -37,6 +37,7 @@ public static class ChannelRemoval
         Dictionary<string, ChannelGroup> groups = sparsities.Values.Any(s => s > 0)
             ? ChannelGroup.Of(weights).ToDictionary(g => g.Producer, StringComparer.Ordinal)
             : [];
+        // PyTorch's integer batch counters are read by nothing at inference, so they are left out.
         var names = weights.Names.Where(name => !name.EndsWith(".num_batches_tracked", StringComparison.Ordinal)).ToList();
         var tensors = names.ToDictionary(name => name, name =>
         {
