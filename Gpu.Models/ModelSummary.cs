@@ -83,11 +83,11 @@ public sealed record ModelSummary(ModelArchitecture Architecture, string Descrip
         long pixels = (long)width * height;
         var layers = config.Dilations.Select((d, i) =>
         {
-            int inputs = i == 0 ? config.InputChannels : config.Width;
-            long weights = 9L * inputs * config.Width;
-            return new LayerSummary($"layers.{i}", $"3×3 d{d} {inputs}→{config.Width}, adaptive norm, LeakyReLU({config.Slope})", weights + 2 + 2L * config.Width, weights * pixels);
-        }).Append(new LayerSummary("output", $"1×1 {config.Width}→{config.OutputChannels} + bias", (long)config.Width * config.OutputChannels + config.OutputChannels,
-            (long)config.Width * config.OutputChannels * pixels));
+            int inputs = config.InputsOf(i), outputs = config.WidthOf(i);
+            long weights = 9L * inputs * outputs;
+            return new LayerSummary($"layers.{i}", $"3×3 d{d} {inputs}→{outputs}, adaptive norm, LeakyReLU({config.Slope})", weights + 2 + 2L * outputs, weights * pixels);
+        }).Append(new LayerSummary("output", $"1×1 {config.InputsOf(config.Dilations.Count)}→{config.OutputChannels} + bias",
+            (long)config.InputsOf(config.Dilations.Count) * config.OutputChannels + config.OutputChannels, (long)config.InputsOf(config.Dilations.Count) * config.OutputChannels * pixels));
         return new ModelSummary(ModelArchitecture.Can, config.ToString(), $"{width}×{height}", [.. layers]);
     }
 
@@ -97,10 +97,12 @@ public sealed record ModelSummary(ModelArchitecture Architecture, string Descrip
     {
         ArgumentNullException.ThrowIfNull(weights);
         (width, height) = (width * scale, height * scale);
-        long pixels = (long)width * height, hidden = VdsrWeights.Width;
-        var layers = new List<LayerSummary> { new("input", $"3×3 1→{hidden}, ReLU", 9 * hidden, 9 * hidden * pixels) };
-        layers.AddRange(weights.Middle.Select((_, i) => new LayerSummary($"residual_layer.{i}", $"3×3 {hidden}→{hidden}, ReLU", 9 * hidden * hidden, 9 * hidden * hidden * pixels)));
-        layers.Add(new LayerSummary("output", $"3×3 {hidden}→1 + input (residual)", 9 * hidden, 9 * hidden * pixels));
+        long pixels = (long)width * height;
+        var widths = weights.Widths;
+        var layers = new List<LayerSummary> { new("input", $"3×3 1→{widths[0]}, ReLU", 9L * widths[0], 9L * widths[0] * pixels) };
+        layers.AddRange(weights.Middle.Select((_, i) => new LayerSummary($"residual_layer.{i}", $"3×3 {widths[i]}→{widths[i + 1]}, ReLU",
+            9L * widths[i] * widths[i + 1], 9L * widths[i] * widths[i + 1] * pixels)));
+        layers.Add(new LayerSummary("output", $"3×3 {widths[^1]}→1 + input (residual)", 9L * widths[^1], 9L * widths[^1] * pixels));
         return new ModelSummary(ModelArchitecture.Vdsr, $"VDSR, {weights.Depth} layers", $"{width / scale}×{height / scale} upscaled ×{scale} to {width}×{height} (network on Y)", layers);
     }
 

@@ -38,7 +38,7 @@ internal static class CompressCommand
         var model = new Argument<string>("model") { Description = "A shipped model's name (see `gpuc models`) or a safetensors file." };
         var output = new Option<string>("--output", "-o") { Description = "The .gpuc file to write.", Required = true };
         var prune = new Option<string>("--prune") { Description = "none, magnitude (every layer at --sparsity), global (one magnitude threshold over all layers dropping --sparsity of all their weights) or sensitivity (per-layer sparsity meeting --budget or --min-psnr).", DefaultValueFactory = _ => "sensitivity" };
-        var structured = new Option<bool>("--structured") { Description = "Prune whole output channels by their L1 norm instead of single weights (stored compactly; they decode to zeros)." };
+        var structured = new Option<bool>("--structured") { Description = "Prune whole output channels by their L1 norm instead of single weights: each pruned channel leaves its layer (weights, bias, norm) and the next layer's input, so the network runs narrower. Only layers whose output feeds just the next layer are pruned (not the last layer, nor the LSTMs); the others are only shared." };
         var int8 = new Option<bool>("--int8") { Description = "Store weights as int8 with one scale per output channel instead of shared values; combines with --prune none or --structured." };
         var sparsity = new Option<double>("--sparsity") { Description = "With --prune magnitude: the share of each layer's weights (or channels) dropped; with --prune global, of all layers' weights together (0 to 1).", DefaultValueFactory = _ => 0.5 };
         var budget = new Option<string>("--budget") { Description = "With --prune sensitivity: the quality compression may cost. Image models: a loss of task PSNR, e.g. 0.5dB: VDSR's task PSNR is measured on the calibration images (shrunk by bicubic, upscaled back); FIP's becomes a floor on the PSNR against the original's outputs of task PSNR − 10·log10(10^(dB/10) − 1) (errors adding as uncorrelated). CRNN: a rise of character error rate on the calibration lines, e.g. 1% or 1pp (default 1pp)." };
@@ -92,7 +92,9 @@ internal static class CompressCommand
         var architecture = ModelSummary.Recognize(weights);
         var layers = ModelCompressor.Compressible(weights);
         using var accelerator = Devices.Open(settings.Device);
-        var quality = Measure(settings, budget, source, weights, architecture, layers.Count, accelerator);
+        // Structured pruning removes the output channels of layers that feed only the next layer; the other tensors are only shared.
+        IReadOnlyList<string> prunable = settings.Structured ? [.. layers.Intersect(ChannelGroup.Of(weights).Select(g => g.Producer))] : layers;
+        var quality = Measure(settings, budget, source, weights, architecture, prunable.Count, accelerator);
         var template = new TensorPlan(0, settings.Bits, settings.Structured ? PruningGranularity.Channels : PruningGranularity.Weights,
             settings.Int8 ? ValueQuantization.Int8 : ValueQuantization.Shared);
 
@@ -111,13 +113,14 @@ internal static class CompressCommand
             if (floorHollow)
                 Console.Error.WriteLine($"gpuc compress: warning: the model meets its floor ({quality.Describe}) even with every compressible weight zero " +
                     $"(quality {hollow:F2}), so the schedule may prune what the network adds away; raise the floor (--min-psnr, or --task-psnr with --budget).");
-            sweep = SensitivityAnalysis.Sweep(weights, layers, SensitivityAnalysis.DefaultSparsities, quality.Measure, template.Granularity);
-            plan = SensitivityAnalysis.Schedule(weights, sweep, quality.LayerFloor, quality.ModelFloor, template, quality.Measure).Plan;
+            sweep = SensitivityAnalysis.Sweep(weights, prunable, SensitivityAnalysis.DefaultSparsities, quality.Measure, template.Granularity);
+            var unpruned = layers.Except(prunable).ToDictionary(name => name, _ => template, StringComparer.Ordinal);
+            plan = SensitivityAnalysis.Schedule(weights, sweep, quality.LayerFloor, quality.ModelFloor, template, quality.Measure, unpruned).Plan;
         }
         else if (settings.Prune == "global")
             plan = GlobalPlan(weights, layers, settings.Sparsity, template);
         else
-            plan = layers.ToDictionary(name => name, _ => template with { Sparsity = settings.Prune == "none" ? 0 : settings.Sparsity });
+            plan = layers.ToDictionary(name => name, name => template with { Sparsity = settings.Prune == "none" || !prunable.Contains(name) ? 0 : settings.Sparsity });
 
         var compressed = ModelCompressor.Compress(weights, plan);
         var decoded = compressed.ToWeights(settings.Output);

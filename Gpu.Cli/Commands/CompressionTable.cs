@@ -9,15 +9,23 @@ internal static class CompressionTable
 {
     public sealed record Row(string Tensor, string Shape, string Codec, double Sparsity, int ValueBits, int GapBits, long Bytes, long DenseBytes);
 
-    public static IReadOnlyList<Row> Rows(CompressedModel model) =>
-    [
-        .. model.Tensors.Select(t =>
-        {
-            float[] values = t.Decode();
-            double sparsity = values.Length == 0 ? 0 : values.Count(v => v == 0) / (double)values.Length;
-            return new Row(t.Name, string.Join("×", t.Shape), t.Codec.ToString(), sparsity, t.ValueBits, t.GapBits, t.Payload.Length, 4 * t.ElementCount);
-        }),
-    ];
+    /// <summary>One row per tensor; a tensor that structured pruning made smaller shows its shape before
+    /// (<c>18×24×3×3 of 24×24×3×3</c>) and is counted at that size in the dense bytes, so the ratio is against the original model.</summary>
+    public static IReadOnlyList<Row> Rows(CompressedModel model)
+    {
+        var original = ChannelRemoval.OriginalShapes(model);
+        return
+        [
+            .. model.Tensors.Select(t =>
+            {
+                float[] values = t.Decode();
+                double sparsity = values.Length == 0 ? 0 : values.Count(v => v == 0) / (double)values.Length;
+                long[] before = original[t.Name];
+                string shape = string.Join("×", t.Shape) + (before.SequenceEqual(t.Shape) ? "" : $" of {string.Join("×", before)}");
+                return new Row(t.Name, shape, t.Codec.ToString(), sparsity, t.ValueBits, t.GapBits, t.Payload.Length, 4 * before.Aggregate(1L, (p, d) => p * d));
+            }),
+        ];
+    }
 
     public static void Print(IAnsiConsole console, IReadOnlyList<Row> rows, long fileBytes)
     {

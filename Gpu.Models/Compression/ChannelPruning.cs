@@ -28,15 +28,4 @@ public static class ChannelPruning
             kept[c] = true;
         return kept;
     }
-
-    /// <summary>The per-weight mask of <see cref="KeptChannels"/>: every weight of a dropped channel false.</summary>
-    public static bool[] Mask(ReadOnlySpan<float> weights, int channels, double sparsity)
-    {
-        bool[] kept = KeptChannels(weights, channels, sparsity);
-        int perChannel = weights.Length / channels;
-        var keep = new bool[weights.Length];
-        for (int i = 0; i < keep.Length; i++)
-            keep[i] = kept[i / perChannel];
-        return keep;
-    }
 }

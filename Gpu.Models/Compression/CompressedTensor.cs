@@ -39,6 +39,10 @@ public sealed partial record CompressedTensor(string Name, long[] Shape, TensorC
     /// <summary>The most elements a tensor may have (what one .NET array holds).</summary>
     public const long MaxElements = int.MaxValue;
 
+    /// <summary>For a layer that structured pruning made smaller (<see cref="ChannelRemoval"/>), which of
+    /// its original output channels this tensor holds; null otherwise.</summary>
+    public ChannelSelection? ChannelSelection { get; init; }
+
     /// <summary>Number of values.</summary>
     public long ElementCount => Shape.Aggregate(1L, (product, dimension) => product * dimension);
 

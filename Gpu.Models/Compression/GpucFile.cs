@@ -16,19 +16,24 @@ public static class GpucFile
     /// <summary>The file's first four bytes.</summary>
     public static ReadOnlySpan<byte> Magic => "GPUC"u8;
 
-    /// <summary>The format version this code writes and reads.</summary>
-    public const ushort Version = 1;
+    /// <summary>The newest format version this code writes and reads: 2 adds <c>kept_channels</c> to
+    /// a tensor's entry. A file that needs no version-2 field is written as version 1, which older readers read.</summary>
+    public const ushort Version = 2;
 
     /// <summary>The largest header accepted, so a corrupt length cannot demand a huge buffer.</summary>
     public const int MaxHeaderBytes = 16 << 20;
 
     private const int PreambleBytes = 16;
 
-    private sealed record TensorEntry(string Name, long[] Shape, string Codec, long Offset, long Length, uint Crc32);
+    private sealed record TensorEntry(string Name, long[] Shape, string Codec, long Offset, long Length, uint Crc32, ChannelSelection? KeptChannels = null);
 
     private sealed record Header(Dictionary<string, string> Metadata, List<TensorEntry> Tensors);
 
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 
     /// <summary>Writes a compressed model atomically (a temporary beside <paramref name="path"/>, then a rename).</summary>
     public static void Write(string path, CompressedModel model)
@@ -38,7 +43,7 @@ public static class GpucFile
         long offset = 0;
         foreach (var tensor in tensors)
         {
-            entries.Add(new TensorEntry(tensor.Name, tensor.Shape, tensor.Codec.ToString(), offset, tensor.Payload.Length, Crc32.HashToUInt32(tensor.Payload)));
+            entries.Add(new TensorEntry(tensor.Name, tensor.Shape, tensor.Codec.ToString(), offset, tensor.Payload.Length, Crc32.HashToUInt32(tensor.Payload), tensor.ChannelSelection));
             offset += tensor.Payload.Length;
         }
         byte[] header = JsonSerializer.SerializeToUtf8Bytes(new Header(new Dictionary<string, string>(metadata), entries), Json);
@@ -49,7 +54,7 @@ public static class GpucFile
             {
                 Span<byte> preamble = stackalloc byte[PreambleBytes];
                 Magic.CopyTo(preamble);
-                BinaryPrimitives.WriteUInt16LittleEndian(preamble[4..], Version);
+                BinaryPrimitives.WriteUInt16LittleEndian(preamble[4..], entries.Any(e => e.KeptChannels is not null) ? Version : (ushort)1);
                 BinaryPrimitives.WriteUInt32LittleEndian(preamble[8..], (uint)header.Length);
                 BinaryPrimitives.WriteUInt32LittleEndian(preamble[12..], Crc32.HashToUInt32(header));
                 stream.Write(preamble);
@@ -99,8 +104,8 @@ public static class GpucFile
         if (file.Length < PreambleBytes || !file[..4].SequenceEqual(Magic))
             throw new InvalidDataException("not a .gpuc file (no GPUC magic)");
         int version = BinaryPrimitives.ReadUInt16LittleEndian(file[4..]);
-        if (version != Version)
-            throw new InvalidDataException($"format version {version}; this build reads version {Version}");
+        if (version is < 1 or > Version)
+            throw new InvalidDataException($"format version {version}; this build reads versions 1 to {Version}");
         long headerBytes = BinaryPrimitives.ReadUInt32LittleEndian(file[8..]);
         if (headerBytes > MaxHeaderBytes || headerBytes > file.Length - PreambleBytes)
             throw new InvalidDataException($"the header claims {headerBytes} bytes; the file has {file.Length - PreambleBytes} after the preamble");
@@ -135,7 +140,13 @@ public static class GpucFile
             var payload = payloads.Slice((int)entry.Offset, (int)entry.Length);
             if (Crc32.HashToUInt32(payload) != entry.Crc32)
                 throw new InvalidDataException($"tensor '{entry.Name}': CRC-32 mismatch, the payload is corrupt");
-            tensors.Add(new CompressedTensor(entry.Name, entry.Shape, codec, payload.ToArray()));
+            if (entry.KeptChannels is { } selection)
+            {
+                if (version < 2)
+                    throw new InvalidDataException($"tensor '{entry.Name}': kept_channels needs format version 2; the file says {version}");
+                selection.Check(entry.Name, entry.Shape);
+            }
+            tensors.Add(new CompressedTensor(entry.Name, entry.Shape, codec, payload.ToArray()) { ChannelSelection = entry.KeptChannels });
         }
         return new CompressedModel(header.Metadata, tensors);
     }

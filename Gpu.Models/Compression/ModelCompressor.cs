@@ -28,13 +28,7 @@ public enum ValueQuantization
 /// <param name="Granularity">Whether single weights or whole output channels are dropped.</param>
 /// <param name="Quantization">Weight sharing or int8; int8 stores every weight, so it combines only with channel pruning.</param>
 public sealed record TensorPlan(double Sparsity, int Bits, PruningGranularity Granularity = PruningGranularity.Weights,
-    ValueQuantization Quantization = ValueQuantization.Shared)
-{
-    /// <summary>The mask of the weights this plan keeps in <paramref name="values"/> of <paramref name="shape"/>.</summary>
-    public bool[] Mask(ReadOnlySpan<float> values, long[] shape) => Granularity == PruningGranularity.Channels
-        ? ChannelPruning.Mask(values, (int)shape[0], Sparsity)
-        : MagnitudePruning.MaskBySparsity(values, Sparsity);
-}
+    ValueQuantization Quantization = ValueQuantization.Shared);
 
 /// <summary>A compressed model: the source's metadata and every tensor in its stored form.</summary>
 /// <param name="Metadata">The source model's metadata (architecture, preprocessing …), kept so networks load it as before.</param>
@@ -80,18 +74,31 @@ public static class ModelCompressor
     public static IReadOnlyList<string> Compressible(ModelWeights weights)
         => [.. weights.Names.Where(name => weights.ShapeOf(name) is { Count: >= 2 } shape && shape.Aggregate(1L, (p, d) => p * d) >= MinCompressibleElements)];
 
-    /// <summary>Compresses every tensor named in <paramref name="plan"/>; all others are stored raw.</summary>
+    /// <summary>
+    /// Compresses every tensor named in <paramref name="plan"/>; all others are stored raw. A layer
+    /// planned with <see cref="PruningGranularity.Channels"/> that has a <see cref="ChannelGroup"/> is
+    /// made smaller first (<see cref="ChannelRemoval"/>: its dropped channels leave it, its bias and
+    /// norm, and the next layer's input), then stored with its kept values shared or int8; a layer
+    /// without one keeps its shape, its dropped channels stored as zeros (<see cref="TensorCodec.ChannelPruned"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The plan names a tensor the model does not hold.</exception>
     public static CompressedModel Compress(ModelWeights weights, IReadOnlyDictionary<string, TensorPlan> plan)
     {
         foreach (string name in plan.Keys)
             if (!weights.Contains(name))
                 throw new ArgumentException($"the plan names '{name}', which {weights.Source} does not hold", nameof(plan));
-        // PyTorch's integer batch counters are read by nothing at inference, so they are left out.
-        var tensors = weights.Names.Where(name => !name.EndsWith(".num_batches_tracked", StringComparison.Ordinal)).Select(name =>
+        var removable = plan.Any(p => p.Value is { Granularity: PruningGranularity.Channels, Sparsity: > 0 })
+            ? ChannelGroup.Of(weights).Select(g => g.Producer).ToHashSet(StringComparer.Ordinal)
+            : [];
+        var shrunk = ChannelRemoval.Remove(weights, plan.Where(p => p.Value.Granularity == PruningGranularity.Channels && removable.Contains(p.Key))
+            .ToDictionary(p => p.Key, p => p.Value.Sparsity, StringComparer.Ordinal));
+        var tensors = shrunk.Tensors.Select(t =>
         {
-            long[] shape = [.. weights.ShapeOf(name)];
-            float[] values = weights.Float(name, shape);
-            return plan.TryGetValue(name, out var p) ? Compress(name, shape, values, p) : CompressedTensor.Raw(name, shape, values);
+            if (!plan.TryGetValue(t.Name, out var p))
+                return CompressedTensor.Raw(t.Name, t.Shape, t.Values);
+            if (!shrunk.Selections.TryGetValue(t.Name, out var selection))
+                return Compress(t.Name, t.Shape, t.Values, p);
+            return Compress(t.Name, t.Shape, t.Values, p with { Sparsity = 0 }) with { ChannelSelection = selection };
         }).ToList();
         return new CompressedModel(weights.Metadata, tensors);
     }

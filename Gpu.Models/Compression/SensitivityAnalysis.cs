@@ -21,7 +21,9 @@ public static class SensitivityAnalysis
     /// <summary>
     /// Measures <paramref name="quality"/> with each of <paramref name="tensors"/> pruned alone (by
     /// magnitude, values unshared) at each sparsity, dropping single weights or, with
-    /// <see cref="PruningGranularity.Channels"/>, whole output channels.
+    /// <see cref="PruningGranularity.Channels"/>, whole output channels: then each tensor must be a
+    /// <see cref="ChannelGroup.Producer"/>, and the quality is that of the narrower network
+    /// (<see cref="ChannelRemoval"/>) that would run.
     /// </summary>
     public static IReadOnlyList<SensitivityPoint> Sweep(ModelWeights weights, IEnumerable<string> tensors, IReadOnlyList<double> sparsities, Func<ModelWeights, double> quality,
         PruningGranularity granularity = PruningGranularity.Weights)
@@ -33,7 +35,13 @@ public static class SensitivityAnalysis
             float[] values = weights.Float(name, shape);
             foreach (double sparsity in sparsities)
             {
-                bool[] keep = new TensorPlan(sparsity, 8, granularity).Mask(values, shape);
+                if (granularity == PruningGranularity.Channels)
+                {
+                    var narrower = ChannelRemoval.Remove(weights, new Dictionary<string, double> { [name] = sparsity }).ToWeights(weights.Metadata, weights.Source);
+                    points.Add(new SensitivityPoint(name, sparsity, quality(narrower)));
+                    continue;
+                }
+                bool[] keep = MagnitudePruning.MaskBySparsity(values, sparsity);
                 float[] pruned = [.. values.Select((v, i) => keep[i] ? v : 0f)];
                 points.Add(new SensitivityPoint(name, sparsity, quality(weights.With(name, pruned))));
             }
@@ -56,10 +64,11 @@ public static class SensitivityAnalysis
     /// <paramref name="modelFloor"/>, every tensor steps back to the next lower sparsity of the sweep;
     /// then each tensor in turn, the one whose next sparsity cost least alone first, steps up one
     /// sparsity of the sweep and keeps it when the model still meets the floor. Returns the plan and
-    /// the quality it reached.
+    /// the quality it reached; <paramref name="unswept"/> (tensors compressed but not pruned) is part
+    /// of every model measured and of the plan returned.
     /// </summary>
     public static (Dictionary<string, TensorPlan> Plan, double Quality) Schedule(ModelWeights weights, IReadOnlyList<SensitivityPoint> sweep,
-        double tensorFloor, double modelFloor, TensorPlan template, Func<ModelWeights, double> quality)
+        double tensorFloor, double modelFloor, TensorPlan template, Func<ModelWeights, double> quality, IReadOnlyDictionary<string, TensorPlan>? unswept = null)
     {
         var levels = sweep.Select(p => p.Sparsity).Append(0).Distinct().Order().ToList();
         var alone = sweep.ToDictionary(p => (p.Tensor, p.Sparsity), p => p.Quality);
@@ -92,7 +101,8 @@ public static class SensitivityAnalysis
         }
         return (Plan(), reached);
 
-        Dictionary<string, TensorPlan> Plan() => chosen.ToDictionary(c => c.Key, c => template with { Sparsity = levels[c.Value] });
+        Dictionary<string, TensorPlan> Plan() => (unswept ?? new Dictionary<string, TensorPlan>()).Concat(chosen.Select(c => KeyValuePair.Create(c.Key, template with { Sparsity = levels[c.Value] })))
+            .ToDictionary(StringComparer.Ordinal);
 
         double Measure() => quality(ModelCompressor.Compress(weights, Plan()).ToWeights(weights.Source));
     }

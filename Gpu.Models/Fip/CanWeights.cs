@@ -5,7 +5,7 @@ namespace Gpu.Models.Fip;
 
 /// <summary>One 3×3 layer of a context aggregation network: its (O, C, 3, 3) weights, its adaptive
 /// norm and the norm's stored statistics.</summary>
-/// <param name="Weights">(Width, C, 3, 3) convolution weights, decoded from a compressed model only when read.</param>
+/// <param name="Weights">(O, C, 3, 3) convolution weights, decoded from a compressed model only when read.</param>
 /// <param name="Dilation">The dilation.</param>
 /// <param name="Norm">λ, μ, γ, β and ε of the adaptive norm.</param>
 /// <param name="RunningMean">The batch norm's stored means.</param>
@@ -54,29 +54,39 @@ public sealed class CanWeights
             depth++;
         if (depth == 0)
             throw weights.Error("no 'layers.0.conv.weight': not a context aggregation network");
-        var first = weights.ShapeOf("layers.0.conv.weight");
-        if (first.Count != 4 || first[2] != 3 || first[3] != 3)
-            throw weights.Error($"'layers.0.conv.weight' has shape [{string.Join(", ", first)}]; a (width, channels, 3, 3) kernel is needed");
-        int width = checked((int)first[0]), inputChannels = checked((int)first[1]);
+        var widths = new int[depth];
+        int inputChannels = 0;
+        for (int i = 0; i < depth; i++)
+        {
+            string name = $"layers.{i}.conv.weight";
+            var shape = weights.ShapeOf(name);
+            if (shape.Count != 4 || shape[2] != 3 || shape[3] != 3 || (i > 0 && shape[1] != widths[i - 1]))
+                throw weights.Error($"'{name}' has shape [{string.Join(", ", shape)}]; a (width, {(i == 0 ? "channels" : widths[i - 1].ToString())}, 3, 3) kernel is needed");
+            widths[i] = checked((int)shape[0]);
+            if (i == 0)
+                inputChannels = checked((int)shape[1]);
+        }
+        int width = widths.Max();
         var outputShape = weights.ShapeOf("output.weight");
         if (outputShape.Count != 4)
-            throw weights.Error($"'output.weight' has shape [{string.Join(", ", outputShape)}]; a (channels, width, 1, 1) kernel is needed");
+            throw weights.Error($"'output.weight' has shape [{string.Join(", ", outputShape)}]; a (channels, {widths[^1]}, 1, 1) kernel is needed");
         int outputChannels = checked((int)outputShape[0]);
+        // A model that structured pruning narrowed (ChannelRemoval) has layers of different widths.
         var config = new CanConfig(inputChannels, width, DilationsOf(weights, depth), outputChannels,
-            weights.MetadataFloat("norm_eps", 1e-3f), weights.MetadataFloat("slope", 0.2f));
+            weights.MetadataFloat("norm_eps", 1e-3f), weights.MetadataFloat("slope", 0.2f), widths.All(w => w == width) ? null : widths);
         config.Validate();
         var layers = new List<CanLayer>(depth);
         for (int i = 0; i < depth; i++)
         {
             string prefix = $"layers.{i}.";
-            int channels = i == 0 ? inputChannels : width;
+            int channels = config.InputsOf(i), outputs = config.WidthOf(i);
             var norm = new AdaptiveNormalization(weights.Scalar(prefix + "norm.lam"), weights.Scalar(prefix + "norm.mu"),
-                weights.Float(prefix + "norm.bn.weight", width), weights.Float(prefix + "norm.bn.bias", width), config.NormEpsilon);
-            layers.Add(new CanLayer(weights.Weights(prefix + "conv.weight", width, channels, 3, 3), config.Dilations[i], norm,
-                weights.Float(prefix + "norm.bn.running_mean", width), weights.Float(prefix + "norm.bn.running_var", width)));
+                weights.Float(prefix + "norm.bn.weight", outputs), weights.Float(prefix + "norm.bn.bias", outputs), config.NormEpsilon);
+            layers.Add(new CanLayer(weights.Weights(prefix + "conv.weight", outputs, channels, 3, 3), config.Dilations[i], norm,
+                weights.Float(prefix + "norm.bn.running_mean", outputs), weights.Float(prefix + "norm.bn.running_var", outputs)));
         }
         CompressedTensor?[] stored = [.. Enumerable.Range(0, depth).Select(i => weights.Stored($"layers.{i}.conv.weight")), weights.Stored("output.weight")];
-        var result = new CanWeights(config, layers, weights.Weights("output.weight", outputChannels, width, 1, 1), weights.Float("output.bias", outputChannels), stored);
+        var result = new CanWeights(config, layers, weights.Weights("output.weight", outputChannels, config.InputsOf(depth), 1, 1), weights.Float("output.bias", outputChannels), stored);
         weights.RequireAllUsed(config.ToString());
         return result;
     }

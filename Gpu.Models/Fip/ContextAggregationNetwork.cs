@@ -202,21 +202,21 @@ public sealed class ContextAggregationNetwork : IDisposable
         var activation = Activation.Leaky(config.Slope);
         for (int i = 0; i < current.Hidden.Length; i++)
         {
-            var y = current.PingPong[i % 2].View;
+            var y = current.PingPong[i % 2].View.SubView(0, checked((int)shape.WithChannels(config.WidthOf(i)).Length));
             current.Hidden[i].Forward(x, y, Layout);
             if (Mode == NormalizationMode.BatchStatistics)
                 Weights.Layers[i].Norm.ForwardBatch(accelerator, y, y, Layout, shape.Batch, shape.Height, shape.Width, activation);
             x = y;
-            Mark($"3×3 d{config.Dilations[i]} {current.Hidden[i].Shape.InChannels}→{config.Width}");
+            Mark($"3×3 d{config.Dilations[i]} {config.InputsOf(i)}→{config.WidthOf(i)}");
         }
         if (layout == Layout)
         {
             current.Output.Forward(x, output, Layout);
-            Mark($"1×1 {config.Width}→{config.OutputChannels}");
+            Mark($"1×1 {config.InputsOf(config.Dilations.Count)}→{config.OutputChannels}");
             return;
         }
         current.Output.Forward(x, staging.Output.View, Layout);
-        Mark($"1×1 {config.Width}→{config.OutputChannels}");
+        Mark($"1×1 {config.InputsOf(config.Dilations.Count)}→{config.OutputChannels}");
         ImageLayoutConversion.Convert(accelerator, staging.Output.View, Layout, output, layout, shape.Batch, config.OutputChannels, shape.Height, shape.Width);
         Mark("output layout");
     }
@@ -265,10 +265,11 @@ public sealed class ContextAggregationNetwork : IDisposable
                 var (n, h, w) = (shape.Batch, shape.Height, shape.Width);
                 var scratch = Own(new ConvScratch(accelerator));
                 Hidden = [.. hidden.Select((layer, i) => Own(new RoutedConv2d(accelerator,
-                    Conv2dShape.Same(n, i == 0 ? config.InputChannels : config.Width, h, w, config.Width, 3, config.Dilations[i]), layer.Weights, layer.Epilogue,
+                    Conv2dShape.Same(n, config.InputsOf(i), h, w, config.WidthOf(i), 3, config.Dilations[i]), layer.Weights, layer.Epilogue,
                     weights.StoredConvolutions[i], routing, layout, scratch)))];
-                Output = Own(new RoutedConv2d(accelerator, Conv2dShape.Same(n, config.Width, h, w, config.OutputChannels, 1), weights.OutputWeights, outputEpilogue,
+                Output = Own(new RoutedConv2d(accelerator, Conv2dShape.Same(n, config.InputsOf(config.Dilations.Count), h, w, config.OutputChannels, 1), weights.OutputWeights, outputEpilogue,
                     weights.StoredConvolutions[^1], routing, layout, scratch));
+                // Sized for the widest layer; each layer uses the front of it.
                 long activations = (long)n * config.Width * h * w;
                 PingPong = [Own(accelerator.Allocate<float>(activations)), Own(accelerator.Allocate<float>(activations))];
             }

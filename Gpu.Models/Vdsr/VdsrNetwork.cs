@@ -146,11 +146,13 @@ public sealed class VdsrNetwork : IDisposable
                 var relu = new Conv2dEpilogue(Activation: Activation.Relu);
                 var stored = weights.StoredConvolutions;
                 var scratch = Own(new ConvScratch(accelerator));
-                first = Own(new RoutedConv2d(accelerator, Conv2dShape.Same(1, 1, height, width, VdsrWeights.Width, 3), weights.Input, relu, stored[0], routing, layout, scratch));
-                middle = [.. weights.Middle.Select((w, i) => Own(new RoutedConv2d(accelerator, Conv2dShape.Same(1, VdsrWeights.Width, height, width, VdsrWeights.Width, 3), w, relu,
+                var widths = weights.Widths;
+                first = Own(new RoutedConv2d(accelerator, Conv2dShape.Same(1, 1, height, width, widths[0], 3), weights.Input, relu, stored[0], routing, layout, scratch));
+                middle = [.. weights.Middle.Select((w, i) => Own(new RoutedConv2d(accelerator, Conv2dShape.Same(1, widths[i], height, width, widths[i + 1], 3), w, relu,
                     stored[i + 1], routing, layout, scratch)))];
-                last = Own(new RoutedConv2d(accelerator, Conv2dShape.Same(1, VdsrWeights.Width, height, width, 1, 3), weights.Output, null, stored[^1], routing, layout, scratch));
-                long activations = (long)VdsrWeights.Width * height * width;
+                last = Own(new RoutedConv2d(accelerator, Conv2dShape.Same(1, widths[^1], height, width, 1, 3), weights.Output, null, stored[^1], routing, layout, scratch));
+                // Sized for the widest layer; each layer uses the front of it.
+                long activations = (long)widths.Max() * height * width;
                 pingPong = [Own(accelerator.Allocate<float>(activations)), Own(accelerator.Allocate<float>(activations))];
                 Luminance = Own(accelerator.Allocate<float>((long)height * width));
             }
@@ -173,16 +175,19 @@ public sealed class VdsrNetwork : IDisposable
         /// <summary>y → output = y + residual(y), one image; output must not be y.</summary>
         public void Run(View<float> y, View<float> output, TensorLayout layout)
         {
-            first.Forward(y, pingPong[0].View, layout);
-            var x = pingPong[0].View;
+            first.Forward(y, Activations(0, first), layout);
+            var x = Activations(0, first);
             for (int i = 0; i < middle.Length; i++)
             {
-                var next = pingPong[(i + 1) % 2].View;
+                var next = Activations((i + 1) % 2, middle[i]);
                 middle[i].Forward(x, next, layout);
                 x = next;
             }
             last.Forward(x, output, layout, residual: y);
         }
+
+        // The front of a ping-pong buffer that holds one layer's output.
+        private View<float> Activations(int buffer, RoutedConv2d layer) => pingPong[buffer].View.SubView(0, checked((int)layer.Shape.OutputLength));
 
         /// <summary>The YCbCr buffers at input and output size for a batch, kept while the shape repeats.</summary>
         public (DeviceBuffer<float> Small, DeviceBuffer<float> Large) Colour(Accelerator accelerator, ImageShape small, ImageShape large)

@@ -10,8 +10,10 @@ public sealed class VdsrWeights
     /// <summary>Channels of every hidden layer in the public layout.</summary>
     public const int Width = 64;
 
-    private VdsrWeights(WeightValues input, IReadOnlyList<WeightValues> middle, WeightValues output, IReadOnlyList<CompressedTensor?>? stored = null)
+    private VdsrWeights(WeightValues input, IReadOnlyList<WeightValues> middle, WeightValues output, IReadOnlyList<CompressedTensor?>? stored = null,
+        IReadOnlyList<int>? widths = null)
     {
+        Widths = widths ?? [.. Enumerable.Repeat(Width, middle.Count + 1)];
         Input = input;
         Middle = middle;
         Output = output;
@@ -31,11 +33,15 @@ public sealed class VdsrWeights
     /// <summary>(1, 64, 3, 3) weights of the last layer.</summary>
     public WeightValues Output { get; }
 
+    /// <summary>Output channels of the input layer and of each middle layer: <see cref="Width"/> each,
+    /// fewer where structured pruning narrowed a layer.</summary>
+    public IReadOnlyList<int> Widths { get; }
+
     /// <summary>Convolution layers in all.</summary>
     public int Depth => Middle.Count + 2;
 
     /// <summary>Multiply-adds per output pixel.</summary>
-    public long MacsPerPixel => 9L * Width * (2 + (long)Width * Middle.Count);
+    public long MacsPerPixel => 9L * (Widths[0] + Widths[^1] + Enumerable.Range(0, Middle.Count).Sum(i => (long)Widths[i] * Widths[i + 1]));
 
     /// <summary>Learned parameters (all convolution weights).</summary>
     public long ParameterCount => MacsPerPixel;
@@ -45,13 +51,26 @@ public sealed class VdsrWeights
     public static VdsrWeights Load(ModelWeights weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
+        // Widths come from the shapes: a model narrowed by structured pruning (ChannelRemoval) has fewer than 64 in some layers.
+        var widths = new List<int> { OutputsOf(weights, "input.weight", 1) };
         var middle = new List<WeightValues>();
-        while (weights.Contains($"residual_layer.{middle.Count}.conv.weight"))
-            middle.Add(weights.Weights($"residual_layer.{middle.Count}.conv.weight", Width, Width, 3, 3));
+        for (string name; weights.Contains(name = $"residual_layer.{middle.Count}.conv.weight");)
+        {
+            widths.Add(OutputsOf(weights, name, widths[^1]));
+            middle.Add(weights.Weights(name, widths[^1], widths[^2], 3, 3));
+        }
         CompressedTensor?[] stored = [weights.Stored("input.weight"), .. Enumerable.Range(0, middle.Count).Select(i => weights.Stored($"residual_layer.{i}.conv.weight")), weights.Stored("output.weight")];
-        var result = new VdsrWeights(weights.Weights("input.weight", Width, 1, 3, 3), middle, weights.Weights("output.weight", 1, Width, 3, 3), stored);
+        var result = new VdsrWeights(weights.Weights("input.weight", widths[0], 1, 3, 3), middle, weights.Weights("output.weight", 1, widths[^1], 3, 3), stored, widths);
         weights.RequireAllUsed($"VDSR of {result.Depth} layers");
         return result;
+    }
+
+    private static int OutputsOf(ModelWeights weights, string name, int inputs)
+    {
+        var shape = weights.ShapeOf(name);
+        if (shape.Count != 4 || shape[0] is < 1 or > Width || shape[1] != inputs || shape[2] != 3 || shape[3] != 3)
+            throw weights.Error($"'{name}' has shape [{string.Join(", ", shape)}]; (1 to {Width}, {inputs}, 3, 3) is needed");
+        return (int)shape[0];
     }
 
     /// <summary>Seeded He-initialised weights, for measuring speed and memory without a trained file.</summary>

@@ -368,13 +368,16 @@ public sealed partial class GpucRunTests
         using (var report = System.Text.Json.JsonDocument.Parse(output))
         {
             var tensors = report.RootElement.GetProperty("tensors").EnumerateArray().ToList();
-            Assert.That(tensors.Count(t => t.GetProperty("codec").GetString() == "ChannelPruned"), Is.EqualTo(8));
-            // 6 of each layer's 24 channels are dropped whole: a quarter of its weights are zero.
-            Assert.That(tensors.Where(t => t.GetProperty("codec").GetString() == "ChannelPruned").Select(t => t.GetProperty("zeros").GetDouble()), Is.All.GreaterThanOrEqualTo(0.25));
+            // 6 of each 3×3 layer's 24 channels leave it, and the next layer's matching inputs leave that one.
+            var narrowed = tensors.Where(t => t.GetProperty("tensor").GetString()!.EndsWith(".conv.weight", StringComparison.Ordinal)).ToList();
+            Assert.That(narrowed.Select(t => t.GetProperty("shape").GetString()),
+                Is.EqualTo(new[] { "18×3×3×3 of 24×3×3×3" }.Concat(Enumerable.Repeat("18×18×3×3 of 24×24×3×3", 7))));
+            Assert.That(narrowed.Select(t => t.GetProperty("codec").GetString()), Is.All.EqualTo("Int8"));
+            Assert.That(tensors.Single(t => t.GetProperty("tensor").GetString() == "output.weight").GetProperty("shape").GetString(), Is.EqualTo("3×18×1×1 of 3×24×1×1"));
         }
         string input = MakeImages("in", 1), result = Path.Combine(directory, "structured.png");
         Assert.That(Gpuc("run", structured, Directory.GetFiles(input)[0], "-o", result).ExitCode, Is.EqualTo(0));
-        Assert.That(Gpuc("info", structured, "--size", "64x48").Output, Does.Contain("ChannelPruned"));
+        Assert.That(Gpuc("info", structured, "--size", "64x48").Output, Does.Contain("3×3 d2 18→18").And.Contain("1×1 18→3"));
 
         var int8Pruned = Gpuc("compress", model, "-o", Path.Combine(directory, "refused.gpuc"), "--prune", "magnitude", "--int8");
         Assert.That(int8Pruned.ExitCode, Is.EqualTo(2));

@@ -68,7 +68,8 @@ def main():
                 continue
             bits = f"{t['value_bits']} ({t['gap_bits']})" if t["gap_bits"] else str(t["value_bits"])
             count = 1
-            for d in t["shape"].split("\u00d7"):
+            # A layer narrowed by structured pruning reads "18×24×3×3 of 24×24×3×3": count the original.
+            for d in t["shape"].split(" of ")[-1].split("\u00d7"):
                 count *= int(d)
             print(f"| {t['tensor']} | {t['shape']} | {t['codec']} | {100 * t['zeros']:.1f} % | {bits} | {t['bytes']:,} | {4 * count / t['bytes']:.1f} |")
         raw = [t for t in r["tensors"] if t["codec"] == "Raw"]

@@ -37,10 +37,10 @@ public sealed class CompressedCrnnTests(string deviceName) : DeviceTest(deviceNa
     {
         var weights = CrnnWeights.Load(CompressedModels.Load(Model, storage));
         using var routed = new CrnnNetwork(Accelerator, weights, routing);
-        float[] actual = Logits(routed);
+        float[] actual = NetworkRuns.CrnnLogits(Accelerator, routed);
         Assert.That(RoutedWeights(weights).Select(w => w.IsMaterialized), Is.All.False, "the routed layers ran without their dense weights");
         using var reference = new CrnnNetwork(Accelerator, weights);
-        float[] expected = Logits(reference);
+        float[] expected = NetworkRuns.CrnnLogits(Accelerator, reference);
         Assert.That(RoutedWeights(weights).Select(w => w.IsMaterialized), Is.All.True, "the dense reference decoded them");
         TestContext.Out.WriteLine($"largest |logit| {expected.Max(MathF.Abs):F2}");
         ModelFixture.AssertClose(expected, actual, routing == LayerRouting.Int8 ? Int8LogitTolerance : ExactLogitTolerance, $"crnn {storage} via {routing}");
@@ -58,7 +58,7 @@ public sealed class CompressedCrnnTests(string deviceName) : DeviceTest(deviceNa
         var weights = CrnnWeights.Load(CompressedModels.Load(Model, CompressedStorage.PrunedAndShared));
         using var reference = new CrnnNetwork(Accelerator, weights);
         using var measured = new CrnnNetwork(Accelerator, weights, LayerRouting.Measured);
-        ModelFixture.AssertClose(Logits(reference), Logits(measured), ExactLogitTolerance, "crnn measured");
+        ModelFixture.AssertClose(NetworkRuns.CrnnLogits(Accelerator, reference), NetworkRuns.CrnnLogits(Accelerator, measured), ExactLogitTolerance, "crnn measured");
         var layers = measured.Convolutions.Select(c => (c.Route, c.MeasuredMilliseconds)).Concat(measured.Linears.Select(l => (l.Route, l.MeasuredMilliseconds))).ToList();
         Assert.That(layers, Has.Count.EqualTo(13));
         foreach (var (route, milliseconds) in layers)
@@ -150,16 +150,6 @@ public sealed class CompressedCrnnTests(string deviceName) : DeviceTest(deviceNa
     /// <summary>The weights of every layer with a compressed route: the convolutions, the LSTM input weights and the linear layers.</summary>
     private static IEnumerable<WeightValues> RoutedWeights(CrnnWeights weights)
         => weights.Convolutions.Select(c => c.Weights).Concat(weights.Recurrent.SelectMany(r => new[] { r.Lstm["weight_ih_l0"], r.Lstm["weight_ih_l0_reverse"], r.LinearWeight }));
-
-    /// <summary>Logits of a batch of two 37-pixel lines (an odd width, so the pools' edges count) of random grey values.</summary>
-    private float[] Logits(CrnnNetwork network)
-    {
-        const int batch = 2, width = 37;
-        using var images = Accelerator.Allocate<float>(ImageTestData.Random(batch * CrnnNetwork.Height * width, seed: 25, low: -1f, high: 1f));
-        using var logits = Accelerator.Allocate<float>((long)CrnnNetwork.StepsFor(width) * batch * network.Weights.Classes);
-        network.Forward(images.View, batch, width, logits.View);
-        return logits.ToArray();
-    }
 
     /// <summary>The shipped text lines (samples/images/text) with their truths.</summary>
     private static List<TextLine> ShippedLines()

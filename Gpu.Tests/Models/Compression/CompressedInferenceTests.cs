@@ -24,10 +24,10 @@ public sealed class CompressedInferenceTests(string deviceName) : DeviceTest(dev
         var shape = new ImageShape(2, 3, 23, 30);
         float[] input = ImageTestData.Random((int)shape.Length, seed: 3, low: 0f, high: 1f);
         using var routed = new ContextAggregationNetwork(Accelerator, weights, routing: routing);
-        var actual = new[] { TensorLayout.RowMajor, TensorLayout.Nhwc }.ToDictionary(layout => layout, layout => RunCan(routed, input, shape, layout));
+        var actual = new[] { TensorLayout.RowMajor, TensorLayout.Nhwc }.ToDictionary(layout => layout, layout => NetworkRuns.Can(Accelerator, routed, input, shape, layout));
         Assert.That(weights.Layers.Select(l => l.Weights.IsMaterialized), Is.All.False, "the routed 3×3 layers ran without their dense weights");
         using var reference = new ContextAggregationNetwork(Accelerator, weights);
-        float[] expected = RunCan(reference, input, shape, TensorLayout.RowMajor);
+        float[] expected = NetworkRuns.Can(Accelerator, reference, input, shape, TensorLayout.RowMajor);
         Assert.That(weights.Layers.Select(l => l.Weights.IsMaterialized), Is.All.True, "the dense reference decoded them");
         foreach (var (layout, output) in actual)
             ModelFixture.AssertClose(expected, output, routing == LayerRouting.Int8 ? CompressedModels.Int8RouteTolerance : CompressedModels.ExactRouteTolerance, $"fip-detail {storage} via {routing}, {layout}");
@@ -67,10 +67,10 @@ public sealed class CompressedInferenceTests(string deviceName) : DeviceTest(dev
         var shape = new ImageShape(1, 3, 20, 26);
         float[] input = ImageTestData.Random((int)shape.Length, seed: 5, low: 0f, high: 1f);
         using var measured = new ContextAggregationNetwork(Accelerator, weights, routing: LayerRouting.Measured);
-        float[] actual = RunCan(measured, input, shape, TensorLayout.RowMajor);
+        float[] actual = NetworkRuns.Can(Accelerator, measured, input, shape, TensorLayout.RowMajor);
         Assert.That(weights.Layers.Select(l => l.Weights.IsMaterialized), Is.All.True, "timing the dense route decoded each layer");
         using var reference = new ContextAggregationNetwork(Accelerator, weights);
-        ModelFixture.AssertClose(RunCan(reference, input, shape, TensorLayout.RowMajor), actual, CompressedModels.ExactRouteTolerance, "fip-detail measured");
+        ModelFixture.AssertClose(NetworkRuns.Can(Accelerator, reference, input, shape, TensorLayout.RowMajor), actual, CompressedModels.ExactRouteTolerance, "fip-detail measured");
         foreach (var layer in measured.Convolutions.Take(8))
         {
             Assert.That(layer.MeasuredMilliseconds.Keys, Is.EquivalentTo(new[] { ConvRoute.Dense, ConvRoute.Sparse, ConvRoute.Codebook }), "every exact route was timed");
@@ -133,13 +133,4 @@ public sealed class CompressedInferenceTests(string deviceName) : DeviceTest(dev
     }
 
     private static float[] Filled(int length, float value) => Enumerable.Repeat(value, length).ToArray();
-
-    private float[] RunCan(ContextAggregationNetwork network, float[] nchw, ImageShape shape, TensorLayout layout)
-    {
-        int outputs = network.Weights.Config.OutputChannels;
-        using var input = Accelerator.Allocate<float>(layout == TensorLayout.RowMajor ? nchw : ImageTestData.ToNhwc(nchw, shape.Batch, shape.Channels, shape.Height, shape.Width));
-        using var output = Accelerator.Allocate<float>(shape.WithChannels(outputs).Length);
-        network.Forward(input.View, output.View, shape, layout);
-        return layout == TensorLayout.RowMajor ? output.ToArray() : ImageTestData.ToNchw(output.ToArray(), shape.Batch, outputs, shape.Height, shape.Width);
-    }
 }

@@ -24,9 +24,35 @@ public sealed class CompressionOptionsTests
         Assert.That(ChannelPruning.KeptChannels(w, 5, 1), Is.All.False);
         // Ties go by channel index: the earlier of two equal norms is dropped first.
         Assert.That(ChannelPruning.KeptChannels([1, 1, 1, 1], 4, 0.5), Is.EqualTo(new[] { false, false, true, true }));
-        Assert.That(ChannelPruning.Mask(w, 5, 0.4).Chunk(4).Select(c => c.Distinct().Single()), Is.EqualTo(new[] { true, true, false, true, false }));
         Assert.Throws<ArgumentException>(() => ChannelPruning.KeptChannels(w, 3, 0.5));
         Assert.Throws<ArgumentOutOfRangeException>(() => ChannelPruning.KeptChannels(w, 5, 1.5));
+    }
+
+    [Test]
+    public void ChannelRemovalNarrowsOnlyRemovableLayersAndTheSweepMeasuresTheNarrowerModel()
+    {
+        var weights = ModelWeights.Read(Path.Combine(AppContext.BaseDirectory, "Shipped", "fip-detail.safetensors"));
+        Assert.That(ChannelGroup.Of(weights).Select(g => g.Producer), Is.EqualTo(Enumerable.Range(0, 8).Select(i => $"layers.{i}.conv.weight")), "the 1×1 output layer is never pruned");
+        var removeOutput = Assert.Throws<ArgumentException>(() => ChannelRemoval.Remove(weights, new Dictionary<string, double> { ["output.weight"] = 0.5 }))!;
+        Assert.That(removeOutput.Message, Does.Contain("output.weight"));
+        var removeAll = Assert.Throws<ArgumentException>(() => ChannelRemoval.Remove(weights, new Dictionary<string, double> { ["layers.2.conv.weight"] = 1 }))!;
+        Assert.That(removeAll.Message, Does.Contain("all 24"));
+
+        var shrunk = ChannelRemoval.Remove(weights, new Dictionary<string, double> { ["layers.2.conv.weight"] = 0.25 });
+        var shapes = shrunk.Tensors.ToDictionary(t => t.Name, t => t.Shape);
+        Assert.That(shapes["layers.2.conv.weight"], Is.EqualTo(new long[] { 18, 24, 3, 3 }));
+        Assert.That(shapes["layers.2.norm.bn.running_var"], Is.EqualTo(new long[] { 18 }));
+        Assert.That(shapes["layers.3.conv.weight"], Is.EqualTo(new long[] { 24, 18, 3, 3 }));
+        Assert.That(shapes["layers.1.conv.weight"], Is.EqualTo(new long[] { 24, 24, 3, 3 }), "other layers keep their shape");
+        // Weight (7, 3) of the narrowed layer 3 is weight (7, the fourth kept channel) of the original.
+        int fourth = shrunk.Selections["layers.2.conv.weight"].Kept[3];
+        float[] original = weights.Float("layers.3.conv.weight", 24, 24, 3, 3), narrowed = shrunk.Tensors.Single(t => t.Name == "layers.3.conv.weight").Values;
+        Assert.That(narrowed.AsSpan((7 * 18 + 3) * 9, 9).ToArray(), Is.EqualTo(original.AsSpan((7 * 24 + fourth) * 9, 9).ToArray()));
+
+        // The sweep hands the quality measure the narrower model: here the "quality" is the layer's width.
+        var sweep = SensitivityAnalysis.Sweep(weights, ["layers.4.conv.weight"], [0.25, 0.5], w => w.ShapeOf("layers.4.conv.weight")[0] + w.ShapeOf("layers.5.conv.weight")[1],
+            PruningGranularity.Channels);
+        Assert.That(sweep.Select(p => p.Quality), Is.EqualTo(new double[] { 36, 24 }));
     }
 
     [Test]

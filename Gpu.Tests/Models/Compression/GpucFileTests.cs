@@ -85,6 +85,47 @@ public sealed class GpucFileTests
     }
 
     [Test]
+    public void KeptChannelsRoundTripInVersion2AndAreCheckedAgainstTheShape()
+    {
+        string path = Path.Combine(directory, "narrow.gpuc");
+        float[] w = Weights(12, 5);
+        var narrowed = CompressedTensor.Raw("weight", [3, 4], w) with { ChannelSelection = new ChannelSelection(5, [0, 2, 3]) };
+        GpucFile.Write(path, new CompressedModel(new Dictionary<string, string>(), [narrowed]));
+        byte[] valid = File.ReadAllBytes(path);
+        Assert.That(BinaryPrimitives.ReadUInt16LittleEndian(valid.AsSpan(4)), Is.EqualTo(2), "a file that records kept channels is version 2");
+        var read = GpucFile.Parse(valid).Tensors.Single();
+        Assert.That((read.ChannelSelection!.Original, read.ChannelSelection.Kept), Is.EqualTo((5, new[] { 0, 2, 3 })));
+
+        GpucFile.Write(path, new CompressedModel(new Dictionary<string, string>(), [narrowed with { ChannelSelection = null }]));
+        Assert.That(BinaryPrimitives.ReadUInt16LittleEndian(File.ReadAllBytes(path).AsSpan(4)), Is.EqualTo(1), "one that needs nothing of version 2 stays readable by older readers");
+
+        byte[] older = (byte[])valid.Clone();
+        older[4] = 1;
+        Assert.That(Refusal(older), Does.Contain("kept_channels needs format version 2"));
+        byte[] newer = (byte[])valid.Clone();
+        newer[4] = 3;
+        Assert.That(Refusal(newer), Does.Contain("version 3").And.Contain("versions 1 to 2"));
+        Assert.That(Refusal(EditHeader(valid, "\"kept\":[0,2,3]", "\"kept\":[0,3,2]")), Does.Contain("out of order"));
+        Assert.That(Refusal(EditHeader(valid, "\"kept\":[0,2,3]", "\"kept\":[0,2,9]")), Does.Contain("not below 5"));
+        Assert.That(Refusal(EditHeader(valid, "\"kept\":[0,2,3]", "\"kept\":[0,2]  ")), Does.Contain("do not match its shape"));
+        Assert.That(Refusal(EditHeader(valid, "\"original\":5", "\"original\":2")), Does.Contain("do not match its shape"));
+        Assert.That(Refusal(EditHeader(valid, "\"kept\":[0,2,3]", "\"kept\":null   ")), Does.Contain("do not match its shape"));
+    }
+
+    // The file with one string of its JSON header replaced by another of the same length, and the header's CRC made right again.
+    private static byte[] EditHeader(byte[] file, string from, string to)
+    {
+        Assert.That(to, Has.Length.EqualTo(from.Length));
+        int length = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(8));
+        string header = System.Text.Encoding.UTF8.GetString(file, 16, length);
+        Assert.That(header, Does.Contain(from));
+        byte[] edited = (byte[])file.Clone();
+        System.Text.Encoding.UTF8.GetBytes(header.Replace(from, to)).CopyTo(edited, 16);
+        BinaryPrimitives.WriteUInt32LittleEndian(edited.AsSpan(12), System.IO.Hashing.Crc32.HashToUInt32(edited.AsSpan(16, length)));
+        return edited;
+    }
+
+    [Test]
     public void ACompressedTensorIsCheckedAtLoadButDecodedOnlyWhenFirstRead()
     {
         string path = Path.Combine(directory, "lazy.gpuc");
@@ -116,7 +157,9 @@ public sealed class GpucFileTests
         string path = Path.Combine(directory, "valid.gpuc");
         float[] w = Weights(400, 4);
         GpucFile.Write(path, new CompressedModel(new Dictionary<string, string> { ["architecture"] = "vdsr" },
-            [CompressedTensor.SparseShared("a", [20, 20], w, MagnitudePruning.MaskBySparsity(w, 0.8), 4, 3), CompressedTensor.Int8("b", [4, 100], w),
+            // "a" records kept channels, so the fuzz mutates a version-2 header field too.
+            [CompressedTensor.SparseShared("a", [20, 20], w, MagnitudePruning.MaskBySparsity(w, 0.8), 4, 3) with { ChannelSelection = new ChannelSelection(23, [.. Enumerable.Range(2, 20)]) },
+             CompressedTensor.Int8("b", [4, 100], w),
              ModelCompressor.Compress("c", [20, 20], w, new TensorPlan(0.3, 3, PruningGranularity.Channels))]));
         return File.ReadAllBytes(path);
     }
