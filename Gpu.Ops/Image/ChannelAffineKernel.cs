@@ -6,7 +6,7 @@ namespace Gpu.Ops.Image;
 /// <summary><c>y = act(x·scale[c] + shift[c])</c> element-wise, the channel found from the flat
 /// index (<c>c = (i / ChannelDivisor) % Channels</c>: H·W for NCHW, 1 for NHWC). Applies a
 /// batch-mode normalisation and its activation in one pass; may run in place.</summary>
-public struct ChannelAffineKernel : IKernel1D
+public struct ChannelAffineKernel : IKernel1D, IActivationSpecializedLaunch
 {
     /// <summary>The input.</summary>
     public ArrayView<float> Input;
@@ -43,6 +43,8 @@ public struct ChannelAffineKernel : IKernel1D
         OperandChecks.DisjointOrSame(kernel.Input, kernel.Output, "input", "output");
         if (!preferPortableKernel && accelerator.IsHostAddressable())
             ElementwiseCpu.ChannelAffine(kernel);
+        else if (accelerator.Device.PrefersBarrierFreeSchedule())
+            ActivationFunctions.Launch(accelerator, kernel.Activation, kernel);
         else
             accelerator.Launch(checked((int)kernel.Input.Length), kernel);
     }
@@ -70,9 +72,31 @@ public struct ChannelAffineKernel : IKernel1D
 
     /// <summary>One element.</summary>
     /// <param name="index">Flat index.</param>
-    public void Execute(int index)
+    public void Execute(int index) => Output[index] = Gpu.Ops.Activation.Apply(Activation, Slope, Affine(index));
+
+    /// <summary>The affine of element <paramref name="index"/>, before the activation.</summary>
+    /// <param name="index">Flat index.</param>
+    /// <returns>x·scale + shift of its channel.</returns>
+    public readonly float Affine(int index)
     {
         int c = index / ChannelDivisor % Channels;
-        Output[index] = Gpu.Ops.Activation.Apply(Activation, Slope, Input[index] * Scale[c] + Shift[c]);
+        return Input[index] * Scale[c] + Shift[c];
     }
+
+    readonly void IActivationSpecializedLaunch.Launch<TActivation>(Accelerator accelerator)
+        => accelerator.Launch(checked((int)Input.Length), new ChannelAffineKernel<TActivation> { Parameters = this });
+}
+
+/// <summary><see cref="ChannelAffineKernel"/> with its activation a type, for devices that prefer
+/// barrier-free schedules: there the activation's switch would keep PoCL from vectorising.</summary>
+public struct ChannelAffineKernel<TActivation> : IKernel1D where TActivation : struct, IActivationFunction
+{
+    /// <summary>The views, channel geometry and slope (its <see cref="ChannelAffineKernel.Activation"/> is unused).</summary>
+    public ChannelAffineKernel Parameters;
+    /// <summary>The activation.</summary>
+    public TActivation Function;
+
+    /// <summary>One element.</summary>
+    /// <param name="index">Flat index.</param>
+    public void Execute(int index) => Parameters.Output[index] = Function.Apply(Parameters.Slope, Parameters.Affine(index));
 }
