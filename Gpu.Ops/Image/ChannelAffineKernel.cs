@@ -77,19 +77,27 @@ public struct ChannelAffineKernel : IKernel1D, IActivationSpecializedLaunch
     /// <summary>The affine of element <paramref name="index"/>, before the activation.</summary>
     /// <param name="index">Flat index.</param>
     /// <returns>x·scale + shift of its channel.</returns>
-    public readonly float Affine(int index)
-    {
-        int c = index / ChannelDivisor % Channels;
-        return Input[index] * Scale[c] + Shift[c];
-    }
+    public readonly float Affine(int index) => Affine(index, index / ChannelDivisor % Channels);
+
+    /// <summary>The affine of element <paramref name="index"/> of channel <paramref name="c"/>.</summary>
+    /// <param name="index">Flat index.</param>
+    /// <param name="c">Its channel.</param>
+    /// <returns>x·scale + shift.</returns>
+    public readonly float Affine(int index, int c) => Input[index] * Scale[c] + Shift[c];
+
+    /// <summary>The row length of <see cref="ChannelAffineKernel{TActivation}"/>'s 2D launch: a channel's
+    /// run (the divisor), or all channels of a pixel where the divisor is 1 (NHWC).</summary>
+    internal readonly int RowLength => ChannelDivisor == 1 ? Channels : ChannelDivisor;
 
     readonly void IActivationSpecializedLaunch.Launch<TActivation>(Accelerator accelerator)
-        => accelerator.Launch(checked((int)Input.Length), new ChannelAffineKernel<TActivation> { Parameters = this });
+        => accelerator.Launch(RowLength, checked((int)(Input.Length / RowLength)), new ChannelAffineKernel<TActivation> { Parameters = this });
 }
 
-/// <summary><see cref="ChannelAffineKernel"/> with its activation a type, for devices that prefer
-/// barrier-free schedules: there the activation's switch would keep PoCL from vectorising.</summary>
-public struct ChannelAffineKernel<TActivation> : IKernel1D where TActivation : struct, IActivationFunction
+/// <summary><see cref="ChannelAffineKernel"/> for devices that prefer barrier-free schedules: the
+/// activation a type (its switch would keep PoCL from vectorising), and a 2D launch over rows of
+/// one channel (or, in NHWC, of one pixel's channels), so the channel is found once per row rather
+/// than by two integer divisions per element.</summary>
+public struct ChannelAffineKernel<TActivation> : IKernel2D where TActivation : struct, IActivationFunction
 {
     /// <summary>The views, channel geometry and slope (its <see cref="ChannelAffineKernel.Activation"/> is unused).</summary>
     public ChannelAffineKernel Parameters;
@@ -97,6 +105,13 @@ public struct ChannelAffineKernel<TActivation> : IKernel1D where TActivation : s
     public TActivation Function;
 
     /// <summary>One element.</summary>
-    /// <param name="index">Flat index.</param>
-    public void Execute(int index) => Parameters.Output[index] = Function.Apply(Parameters.Slope, Parameters.Affine(index));
+    /// <param name="x">Position in the row.</param>
+    /// <param name="y">The row.</param>
+    public void Execute(int x, int y)
+    {
+        int index = y * Parameters.RowLength + x;
+        int rowChannel = y % Parameters.Channels;
+        int c = Parameters.ChannelDivisor == 1 ? x : rowChannel;
+        Parameters.Output[index] = Function.Apply(Parameters.Slope, Parameters.Affine(index, c));
+    }
 }
