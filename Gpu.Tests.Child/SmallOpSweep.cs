@@ -31,6 +31,7 @@ public static class SmallOpSweep
         ("color-conversion", Colors),
         ("bicubic-resize", a => BicubicResize.Forward(a.Accelerator, a.Filled(2 * 3 * 7 * 9), a.Empty(2 * 3 * 13 * 17), TensorLayout.RowMajor, 2, 3, 7, 9, 13, 17)),
         ("adaptive-normalization", Normalization),
+        ("barrier-free-schedules", BarrierFreeSchedules),
         ("sparse-gemm", SparseProducts),
         ("sparse-conv2d", SparseConvolutions),
         ("im2col", a => Im2Col.Unfold(a.Accelerator, Geometry, a.Filled(Geometry.Channels * Geometry.Height * Geometry.Width),
@@ -135,6 +136,32 @@ public static class SmallOpSweep
         norm.ForwardBatch(accelerator, buffers.Filled(length), buffers.Empty(length), TensorLayout.RowMajor, batch, height, width, Activation.Relu);
         float[] variance = [.. Values(channels).Select(v => v * v + 0.5f)];
         norm.ForwardFolded(accelerator, buffers.Filled(length), buffers.Empty(length), TensorLayout.Nhwc, batch, height, width, Values(channels), variance);
+    }
+
+    /// <summary>The kernels ops take only where a device prefers barrier-free schedules (an OpenCL CPU
+    /// runtime, which Oclgrind, reporting every device type, is not), launched directly.</summary>
+    private static void BarrierFreeSchedules(Buffers buffers)
+    {
+        var accelerator = buffers.Accelerator;
+        // 33×33 pixels: a run longer than one block of the statistics kernel, ending in a part lane set.
+        const int channels = 2, batch = 1, height = 33, width = 33, length = batch * channels * height * width;
+        accelerator.LaunchGrouped(ChannelStatisticsRowKernel.ExtentOf(channels), new ChannelStatisticsRowKernel
+        {
+            Input = buffers.Filled(length).AsArrayView(), Moments = buffers.Empty(2 * channels).AsArrayView(),
+            Strides = ImageStrides.Of(TensorLayout.RowMajor, channels, height, width), Channels = channels, Batch = batch, Pixels = height * width,
+        });
+        var sum = new ScaleAddActivateKernel
+        {
+            A = buffers.Filled(length).AsArrayView(), B = buffers.Filled(length).AsArrayView(), Output = buffers.Empty(length).AsArrayView(),
+            ScaleA = 0.5f, ScaleB = 2f, Slope = 0.2f,
+        };
+        accelerator.Launch(length, new ScaleAddActivateKernel<LeakyReluFunction> { Parameters = sum });
+        var affine = new ChannelAffineKernel
+        {
+            Input = buffers.Filled(length).AsArrayView(), Output = buffers.Empty(length).AsArrayView(), Scale = buffers.Filled(channels).AsArrayView(),
+            Shift = buffers.Filled(channels).AsArrayView(), ChannelDivisor = height * width, Channels = channels,
+        };
+        accelerator.Launch(height * width, batch * channels, new ChannelAffineKernel<TanhFunction> { Parameters = affine });
     }
 
     private static void SparseProducts(Buffers buffers)

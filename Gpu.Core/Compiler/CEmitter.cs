@@ -159,6 +159,7 @@ internal sealed class CEmitter
         BinaryOp.Subtract => "-",
         BinaryOp.Multiply => "*",
         BinaryOp.Divide => "/",
+        BinaryOp.Remainder => "%",
         BinaryOp.And => "&",
         BinaryOp.Or => "|",
         BinaryOp.Xor => "^",

@@ -71,7 +71,7 @@ internal enum UnaryOp { Negate, BitwiseNot, LogicalNot }
 
 internal sealed record IRUnary(CType Type, UnaryOp Op, IRExpr Operand) : IRExpr(Type);
 
-internal enum BinaryOp { Add, Subtract, Multiply, Divide, And, Or, Xor, ShiftLeft, ShiftRight, Equal, NotEqual, Less, LessOrEqual, Greater, GreaterOrEqual }
+internal enum BinaryOp { Add, Subtract, Multiply, Divide, Remainder, And, Or, Xor, ShiftLeft, ShiftRight, Equal, NotEqual, Less, LessOrEqual, Greater, GreaterOrEqual }
 
 internal sealed record IRBinary(CType Type, BinaryOp Op, IRExpr Left, IRExpr Right) : IRExpr(Type);
 

@@ -51,6 +51,10 @@ internal sealed partial class MethodTranslator
             "add" => Wrapping(BinaryOp.Add, left, right),
             "sub" => Wrapping(BinaryOp.Subtract, left, right),
             "mul" => Wrapping(BinaryOp.Multiply, left, right),
+            "div" when IsPlainSignedDivisor(right) => new IRBinary(type, BinaryOp.Divide, left, right),
+            "rem" when IsPlainSignedDivisor(right) => new IRBinary(type, BinaryOp.Remainder, left, right),
+            "div.un" when IsNonzeroConstant(right) => new IRConvert(type, new IRBinary(UnsignedOf(type), BinaryOp.Divide, AsUnsigned(left), AsUnsigned(right))),
+            "rem.un" when IsNonzeroConstant(right) => new IRConvert(type, new IRBinary(UnsignedOf(type), BinaryOp.Remainder, AsUnsigned(left), AsUnsigned(right))),
             "div" => new IRCall(type, $"gpuc_div_i{width}", [left, right]),
             "rem" => new IRCall(type, $"gpuc_rem_i{width}", [left, right]),
             "div.un" => new IRConvert(type, new IRCall(UnsignedOf(type), $"gpuc_div_u{width}", [AsUnsigned(left), AsUnsigned(right)])),
@@ -60,6 +64,26 @@ internal sealed partial class MethodTranslator
             _ => new IRBinary(type, BinaryOp.Xor, left, right),
         };
     }
+
+    /// <summary>A constant divisor other than 0 and −1 needs none of the helper's guards: C's
+    /// truncating <c>/</c> and <c>%</c> then agree with C# and cannot overflow, and the C compiler
+    /// can turn the division into a multiplication.</summary>
+    private static bool IsPlainSignedDivisor(IRExpr divisor)
+        => divisor is IRConst { Value: var value } && IntegerBits(value) is { } bits && bits is not (0 or -1);
+
+    /// <summary>An unsigned division's only guard is against a zero divisor.</summary>
+    private static bool IsNonzeroConstant(IRExpr divisor)
+        => divisor is IRConst { Value: var value } && IntegerBits(value) is { } bits && bits != 0;
+
+    /// <summary>An integer constant as the signed value of its bits (an all-ones unsigned long is −1), or null for other constants.</summary>
+    private static long? IntegerBits(object value) => value switch
+    {
+        int i => i,
+        long l => l,
+        uint u => u,
+        ulong u => unchecked((long)u),
+        _ => null,
+    };
 
     /// <summary>Signed overflow is undefined in C: compute in unsigned and convert back.</summary>
     private static IRExpr Wrapping(BinaryOp op, IRExpr left, IRExpr right)

@@ -6,7 +6,7 @@ namespace Gpu.Ops.Image;
 /// <summary><c>y = act(x·scale[c] + shift[c])</c> element-wise, the channel found from the flat
 /// index (<c>c = (i / ChannelDivisor) % Channels</c>: H·W for NCHW, 1 for NHWC). Applies a
 /// batch-mode normalisation and its activation in one pass; may run in place.</summary>
-public struct ChannelAffineKernel : IKernel1D
+public struct ChannelAffineKernel : IKernel1D, IActivationSpecializedLaunch
 {
     /// <summary>The input.</summary>
     public ArrayView<float> Input;
@@ -43,6 +43,8 @@ public struct ChannelAffineKernel : IKernel1D
         OperandChecks.DisjointOrSame(kernel.Input, kernel.Output, "input", "output");
         if (!preferPortableKernel && accelerator.IsHostAddressable())
             ElementwiseCpu.ChannelAffine(kernel);
+        else if (accelerator.Device.PrefersBarrierFreeSchedule())
+            ActivationFunctions.Launch(accelerator, kernel.Activation, kernel);
         else
             accelerator.Launch(checked((int)kernel.Input.Length), kernel);
     }
@@ -70,9 +72,46 @@ public struct ChannelAffineKernel : IKernel1D
 
     /// <summary>One element.</summary>
     /// <param name="index">Flat index.</param>
-    public void Execute(int index)
+    public void Execute(int index) => Output[index] = Gpu.Ops.Activation.Apply(Activation, Slope, Affine(index));
+
+    /// <summary>The affine of element <paramref name="index"/>, before the activation.</summary>
+    /// <param name="index">Flat index.</param>
+    /// <returns>x·scale + shift of its channel.</returns>
+    public readonly float Affine(int index) => Affine(index, index / ChannelDivisor % Channels);
+
+    /// <summary>The affine of element <paramref name="index"/> of channel <paramref name="c"/>.</summary>
+    /// <param name="index">Flat index.</param>
+    /// <param name="c">Its channel.</param>
+    /// <returns>x·scale + shift.</returns>
+    public readonly float Affine(int index, int c) => Input[index] * Scale[c] + Shift[c];
+
+    /// <summary>The row length of <see cref="ChannelAffineKernel{TActivation}"/>'s 2D launch: a channel's
+    /// run (the divisor), or all channels of a pixel where the divisor is 1 (NHWC).</summary>
+    internal readonly int RowLength => ChannelDivisor == 1 ? Channels : ChannelDivisor;
+
+    readonly void IActivationSpecializedLaunch.Launch<TActivation>(Accelerator accelerator)
+        => accelerator.Launch(RowLength, checked((int)(Input.Length / RowLength)), new ChannelAffineKernel<TActivation> { Parameters = this });
+}
+
+/// <summary><see cref="ChannelAffineKernel"/> for devices that prefer barrier-free schedules: the
+/// activation a type (its switch would keep PoCL from vectorising), and a 2D launch over rows of
+/// one channel (or, in NHWC, of one pixel's channels), so the channel is found once per row rather
+/// than by two integer divisions per element.</summary>
+public struct ChannelAffineKernel<TActivation> : IKernel2D where TActivation : struct, IActivationFunction
+{
+    /// <summary>The views, channel geometry and slope (its <see cref="ChannelAffineKernel.Activation"/> is unused).</summary>
+    public ChannelAffineKernel Parameters;
+    /// <summary>The activation.</summary>
+    public TActivation Function;
+
+    /// <summary>One element.</summary>
+    /// <param name="x">Position in the row.</param>
+    /// <param name="y">The row.</param>
+    public void Execute(int x, int y)
     {
-        int c = index / ChannelDivisor % Channels;
-        Output[index] = Gpu.Ops.Activation.Apply(Activation, Slope, Input[index] * Scale[c] + Shift[c]);
+        int index = y * Parameters.RowLength + x;
+        int rowChannel = y % Parameters.Channels;
+        int c = Parameters.ChannelDivisor == 1 ? x : rowChannel;
+        Parameters.Output[index] = Function.Apply(Parameters.Slope, Parameters.Affine(index, c));
     }
 }

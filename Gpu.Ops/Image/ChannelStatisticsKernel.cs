@@ -21,7 +21,8 @@ public struct ChannelStatisticsKernel : IGroupKernel
     /// <summary>C, N and H·W.</summary>
     public int Channels, Batch, Pixels;
 
-    /// <summary>Reduces every channel of an image.</summary>
+    /// <summary>Reduces every channel of an image: with this kernel, or with
+    /// <see cref="ChannelStatisticsRowKernel"/> where the device prefers barrier-free schedules.</summary>
     /// <param name="accelerator">The accelerator.</param>
     /// <param name="input">The image.</param>
     /// <param name="moments">2·C outputs.</param>
@@ -30,8 +31,16 @@ public struct ChannelStatisticsKernel : IGroupKernel
     /// <param name="batch">N.</param>
     /// <param name="pixels">H·W.</param>
     public static void Launch(Accelerator accelerator, View<float> input, View<float> moments, ImageStrides strides, int channels, int batch, int pixels)
-        => accelerator.LaunchGrouped(new GroupedExtent(channels, GroupSize),
-            new ChannelStatisticsKernel { Input = input.AsArrayView(), Moments = moments.AsArrayView(), Strides = strides, Channels = channels, Batch = batch, Pixels = pixels });
+    {
+        if (accelerator.Device.PrefersBarrierFreeSchedule())
+            accelerator.LaunchGrouped(ChannelStatisticsRowKernel.ExtentOf(channels), new ChannelStatisticsRowKernel
+            {
+                Input = input.AsArrayView(), Moments = moments.AsArrayView(), Strides = strides, Channels = channels, Batch = batch, Pixels = pixels,
+            });
+        else
+            accelerator.LaunchGrouped(new GroupedExtent(channels, GroupSize),
+                new ChannelStatisticsKernel { Input = input.AsArrayView(), Moments = moments.AsArrayView(), Strides = strides, Channels = channels, Batch = batch, Pixels = pixels });
+    }
 
     /// <summary>The same two-pass statistics on host memory, in double, on one thread: the plain
     /// reference the kernel and the CPU path (<see cref="ChannelStatisticsCpu"/>) are tested against.</summary>

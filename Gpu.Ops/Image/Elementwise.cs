@@ -81,6 +81,8 @@ public static class Elementwise
         var kernel = parameters with { A = a.AsArrayView(), B = b.AsArrayView(), Output = output.AsArrayView() };
         if (accelerator.IsHostAddressable())
             ElementwiseCpu.ScaleAddActivate(kernel);
+        else if (accelerator.Device.PrefersBarrierFreeSchedule())
+            ActivationFunctions.Launch(accelerator, kernel.Activation, kernel);
         else
             accelerator.Launch(output.Length, kernel);
     }
@@ -93,7 +95,7 @@ public static class Elementwise
 }
 
 /// <summary><c>output[i] = act(ScaleA·A[i] + ScaleB·B[i])</c>; B is not read when ScaleB is 0.</summary>
-public struct ScaleAddActivateKernel : IKernel1D
+public struct ScaleAddActivateKernel : IKernel1D, IActivationSpecializedLaunch
 {
     /// <summary>Operands and result.</summary>
     public ArrayView<float> A, B, Output;
@@ -106,13 +108,35 @@ public struct ScaleAddActivateKernel : IKernel1D
 
     /// <summary>One element.</summary>
     /// <param name="index">The element.</param>
-    public void Execute(int index)
+    public void Execute(int index) => Output[index] = Gpu.Ops.Activation.Apply(Activation, Slope, Combined(index));
+
+    /// <summary>The scaled sum at <paramref name="index"/>, before the activation.</summary>
+    /// <param name="index">Flat index.</param>
+    /// <returns>a·A + b·B (B unread where b is 0).</returns>
+    public readonly float Combined(int index)
     {
         float value = ScaleA * A[index];
         if (ScaleB != 0f)
             value += ScaleB * B[index];
-        Output[index] = Gpu.Ops.Activation.Apply(Activation, Slope, value);
+        return value;
     }
+
+    readonly void IActivationSpecializedLaunch.Launch<TActivation>(Accelerator accelerator)
+        => accelerator.Launch(Output.IntLength, new ScaleAddActivateKernel<TActivation> { Parameters = this });
+}
+
+/// <summary><see cref="ScaleAddActivateKernel"/> with its activation a type, for devices that prefer
+/// barrier-free schedules: there the activation's switch would keep PoCL from vectorising.</summary>
+public struct ScaleAddActivateKernel<TActivation> : IKernel1D where TActivation : struct, IActivationFunction
+{
+    /// <summary>The operands, factors and slope (its <see cref="ScaleAddActivateKernel.Activation"/> is unused).</summary>
+    public ScaleAddActivateKernel Parameters;
+    /// <summary>The activation.</summary>
+    public TActivation Function;
+
+    /// <summary>One element.</summary>
+    /// <param name="index">Flat index.</param>
+    public void Execute(int index) => Parameters.Output[index] = Function.Apply(Parameters.Slope, Parameters.Combined(index));
 }
 
 /// <summary><c>Output[i] = min(max(Input[i], Min), Max)</c>, NaN kept.</summary>

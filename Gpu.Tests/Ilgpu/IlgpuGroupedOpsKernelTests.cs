@@ -35,6 +35,12 @@ public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
     public void ChannelStatisticsKernelMatchesTheHostReduction(int n, int c, int h, int w, TensorLayout layout)
         => AdaptiveNormalizationTests.AssertStatisticsKernelMatchesTheHost(Accelerator, n, c, h, w, layout, offset: 10f);
 
+    /// <summary>The barrier-free schedule of the same reduction: a run longer than one block, one that fills no lane set.</summary>
+    [TestCase(2, 3, 37, 41, TensorLayout.RowMajor)]
+    [TestCase(2, 4, 13, 11, TensorLayout.Nhwc)]
+    public void ChannelStatisticsRowKernelMatchesTheHostReduction(int n, int c, int h, int w, TensorLayout layout)
+        => AdaptiveNormalizationTests.AssertStatisticsKernelMatchesTheHost(Accelerator, n, c, h, w, layout, offset: 10f, rowSchedule: true);
+
     /// <summary>The PyTorch dense cases of <see cref="GemmFixtureTests"/> small enough for the emulator
     /// (at most four group steps along K): both transposes, edges, β and bias.</summary>
     private static IEnumerable<string> SmallDenseCases()

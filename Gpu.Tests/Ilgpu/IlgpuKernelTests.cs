@@ -30,7 +30,19 @@ public static class IlgpuKernels
     public static IEnumerable<Type> OpsNotMoved => NotReady(typeof(Gpu.Ops.Image.Elementwise).Assembly);
 
     private static IEnumerable<Type> Kernels(Assembly assembly) => assembly.GetTypes()
-        .Where(t => t.IsValueType && !t.IsGenericTypeDefinition && IsKernel(t));
+        .Where(t => t.IsValueType && IsKernel(t))
+        .SelectMany(t => t.IsGenericTypeDefinition ? Closed(t, assembly) : [t]);
+
+    /// <summary>A generic kernel (one per activation type, say) closed over each struct of its assembly
+    /// that meets its one type parameter's constraints; none for other generic kernels.</summary>
+    private static IEnumerable<Type> Closed(Type definition, Assembly assembly)
+    {
+        if (definition.GetGenericArguments() is not [var parameter] || parameter.GetGenericParameterConstraints() is not { Length: > 0 } constraints)
+            return [];
+        return assembly.GetTypes()
+            .Where(t => t.IsValueType && !t.IsGenericTypeDefinition && constraints.All(c => c.IsAssignableFrom(t)))
+            .Select(t => definition.MakeGenericType(t));
+    }
 
     private static IEnumerable<Type> Ready(Assembly assembly) => Kernels(assembly)
         .Where(UsesIlgpuViewsOnly)

@@ -68,9 +68,18 @@ public sealed class AdaptiveNormalizationTests(string deviceName) : DeviceTest(d
         // The grouped reduction itself, launched directly so the CPU's emulation covers it too.
         => AssertStatisticsKernelMatchesTheHost(Accelerator, 2, 3, 9, 31, TensorLayout.RowMajor, offset: 0f);
 
-    /// <summary>Launches <see cref="ChannelStatisticsKernel"/> on an N·C·H·W image of random values plus
+    /// <summary>The barrier-free schedule launched directly, so every device runs it (the op takes it only on
+    /// OpenCL CPU runtimes): rows that fill no lane set, rows longer than one block, both layouts.</summary>
+    [Test]
+    public void RowStatisticsKernelMatchesTheHostReduction([Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout,
+        [Values(new[] { 2, 3, 9, 31 }, new[] { 1, 2, 1, 5 }, new[] { 2, 3, 37, 41 })] int[] shape)
+        => AssertStatisticsKernelMatchesTheHost(Accelerator, shape[0], shape[1], shape[2], shape[3], layout, offset: 40f, rowSchedule: true);
+
+    /// <summary>Launches <see cref="ChannelStatisticsKernel"/> (or, with <paramref name="rowSchedule"/>,
+    /// <see cref="ChannelStatisticsRowKernel"/> directly) on an N·C·H·W image of random values plus
     /// <paramref name="offset"/> and compares its moments with <see cref="ChannelStatisticsKernel.ComputeOnHost"/>.</summary>
-    internal static void AssertStatisticsKernelMatchesTheHost(Accelerator accelerator, int n, int c, int h, int w, TensorLayout layout, float offset)
+    internal static void AssertStatisticsKernelMatchesTheHost(Accelerator accelerator, int n, int c, int h, int w, TensorLayout layout, float offset,
+        bool rowSchedule = false)
     {
         float[] input = [.. ImageTestData.Random((long)n * c * h * w, 5, -2f, 3f).Select(x => x + offset)];
         var strides = ImageStrides.Of(layout, c, h, w);
@@ -78,7 +87,13 @@ public sealed class AdaptiveNormalizationTests(string deviceName) : DeviceTest(d
         ChannelStatisticsKernel.ComputeOnHost(input, expected, strides, c, n, h * w);
         using var buffer = accelerator.Allocate<float>(input);
         using var moments = accelerator.Allocate<float>(2 * c);
-        ChannelStatisticsKernel.Launch(accelerator, buffer.View, moments.View, strides, c, n, h * w);
+        if (rowSchedule)
+            accelerator.LaunchGrouped(ChannelStatisticsRowKernel.ExtentOf(c), new ChannelStatisticsRowKernel
+            {
+                Input = buffer.ArrayView, Moments = moments.ArrayView, Strides = strides, Channels = c, Batch = n, Pixels = h * w,
+            });
+        else
+            ChannelStatisticsKernel.Launch(accelerator, buffer.View, moments.View, strides, c, n, h * w);
         ImageTestData.AssertClose(expected, moments.ToArray(), 1e-5f, 1e-5f, "moments");
     }
 

@@ -62,6 +62,42 @@ public sealed class ElementwiseTests(string deviceName) : DeviceTest(deviceName)
         Assert.That(() => Elementwise.Add(Accelerator, shortBuffer.View, longBuffer.View, shortBuffer.View), Throws.ArgumentException);
     }
 
+    /// <summary>The activation-typed kernels (the schedule of OpenCL CPU runtimes) launched directly, so
+    /// every device runs them: each kind against the run-time-kind kernels, bit for bit, specials included.</summary>
+    [Test]
+    public void ActivationTypedKernelsMatchTheRunTimeKind([Values] ActivationKind kind)
+    {
+        // 49 runs of 7 elements for each of 3 channels: a length that fills no vector.
+        const int channels = 3, divisor = 7, length = 49 * channels * divisor;
+        using var a = Accelerator.Allocate<float>(ImageTestData.RandomWithSpecials(length, 21));
+        using var b = Accelerator.Allocate<float>(ImageTestData.RandomWithSpecials(length, 22));
+        using var scale = Accelerator.Allocate<float>(ImageTestData.Random(channels, 23, -2f, 2f));
+        using var shift = Accelerator.Allocate<float>(ImageTestData.Random(channels, 24, -1f, 1f));
+        using var expected = Accelerator.Allocate<float>(length);
+        using var actual = Accelerator.Allocate<float>(length);
+        var sum = new ScaleAddActivateKernel
+        {
+            A = a.ArrayView, B = b.ArrayView, Output = expected.ArrayView, ScaleA = 0.5f, ScaleB = -2f, Activation = kind, Slope = -1.5f,
+        };
+        var affine = new ChannelAffineKernel
+        {
+            Input = a.ArrayView, Output = expected.ArrayView, Scale = scale.ArrayView, Shift = shift.ArrayView, ChannelDivisor = divisor,
+            Channels = channels, Activation = kind, Slope = -1.5f,
+        };
+        Accelerator.Launch(length, sum);
+        ActivationFunctions.Launch(Accelerator, kind, sum with { Output = actual.ArrayView });
+        Assert.That(Bits(actual.ToArray()), Is.EqualTo(Bits(expected.ToArray())), "scale-add");
+        // Divisor 1 is NHWC's interleaved channels, which the typed kernel lays out as rows of one pixel.
+        foreach (int channelDivisor in new[] { divisor, 1 })
+        {
+            Accelerator.Launch(length, affine with { ChannelDivisor = channelDivisor });
+            ActivationFunctions.Launch(Accelerator, kind, affine with { ChannelDivisor = channelDivisor, Output = actual.ArrayView });
+            Assert.That(Bits(actual.ToArray()), Is.EqualTo(Bits(expected.ToArray())), $"channel affine, divisor {channelDivisor}");
+        }
+    }
+
+    private static int[] Bits(float[] values) => [.. values.Select(BitConverter.SingleToInt32Bits)];
+
     /// <summary>Lengths around the CPU path's vector width and its 16K-element parts, the factor
     /// pairs it treats apart (a factor of 1 left out, b not read, two products), and every place the
     /// result may go: a separate output, either operand, or one view as both operands.</summary>
