@@ -9,7 +9,7 @@ using Gpu.Tests.Ops.Image;
 
 namespace Gpu.Tests.Ilgpu;
 
-/// <summary>(a) of issue 12 for the portable convolution, channel affine, sparse and im2col kernels: on the
+/// <summary>(a) of issue 12 for the portable and register-blocked convolutions, channel affine, sparse and im2col kernels: on the
 /// CPU engines their ops take SIMD paths, so each kernel is launched here on ILGPU's CPU accelerator
 /// (directly, or through its op's portable path) and compared with an independent reference (PyTorch's
 /// convolution fixtures, the double-accumulating GEMM reference, the CPU engine's host im2col). The simple
@@ -23,7 +23,7 @@ public sealed class IlgpuMovedKernelTests : IlgpuCpuTest
         {
             Assert.That(IlgpuKernels.Ops, Is.SupersetOf(new[]
             {
-                typeof(ChannelAffineKernel), typeof(Conv2dDirectKernel), typeof(SimpleGemmKernel), typeof(Im2ColKernel),
+                typeof(ChannelAffineKernel), typeof(Conv2dDirectKernel), typeof(Conv2dRegisterBlockedKernel), typeof(SimpleGemmKernel), typeof(Im2ColKernel),
                 typeof(CsrGemmKernel), typeof(BlockSparseGemmKernel),
             }));
             Assert.That(IlgpuKernels.All.Select(t => t.Name), Is.SupersetOf(new[]
@@ -48,6 +48,18 @@ public sealed class IlgpuMovedKernelTests : IlgpuCpuTest
             ImageTestData.AssertClose(expected, nhwc ? ImageTestData.ToNchw(result, shape.Batch, shape.OutChannels, shape.OutHeight, shape.OutWidth) : result,
                 ConvFixtures.Absolute, ConvFixtures.Relative, $"{name} {layout}");
         }
+    }
+
+    [TestCaseSource(typeof(ConvFixtures), nameof(ConvFixtures.Cases))]
+    public void RegisterBlockedConvolutionMatchesPyTorch(string name)
+    {
+        var (shape, input, weights, epilogue, residual, expected) = ConvFixtures.Load(name);
+        using var conv = new Conv2d(Accelerator, shape, weights, epilogue);
+        using var inputBuffer = Accelerator.Allocate<float>(input);
+        using var output = Accelerator.Allocate<float>(shape.OutputLength);
+        using var residualBuffer = Accelerator.Allocate<float>(residual ?? []);
+        conv.Forward(inputBuffer.View, output.View, TensorLayout.RowMajor, residualBuffer.View, Conv2dPath.RegisterBlocked);
+        ImageTestData.AssertClose(expected, output.ToArray(), ConvFixtures.Absolute, ConvFixtures.Relative, name);
     }
 
     [TestCase(TensorLayout.RowMajor, ActivationKind.LeakyRelu, false)]
