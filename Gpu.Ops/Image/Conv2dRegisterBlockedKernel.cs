@@ -183,7 +183,10 @@ internal struct PixelRun
     public float P0, P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12, P13, P14, P15;
 
     /// <summary>Elements <c>at … at+15</c>, all inside the view.</summary>
-    public static PixelRun Load(ArrayView<float> source, int at) => new()
+    /// <remarks>The index is 64-bit on purpose: the translator keeps C#'s wrapping 32-bit adds, and a
+    /// compiler cannot tell that <c>(int)(at + 1)</c> follows <c>at</c> in memory (it could wrap), so it
+    /// would gather the lanes one by one; <c>at + 1</c> in 64 bits follows <c>at</c> exactly.</remarks>
+    public static PixelRun Load(ArrayView<float> source, long at) => new()
     {
         P0 = source[at], P1 = source[at + 1], P2 = source[at + 2], P3 = source[at + 3],
         P4 = source[at + 4], P5 = source[at + 5], P6 = source[at + 6], P7 = source[at + 7],
@@ -232,8 +235,9 @@ internal struct ChannelBlock
     /// <summary>The runs of channels o0 … o0+3.</summary>
     public PixelRun C0, C1, C2, C3;
 
-    /// <summary>Adds one tap: <paramref name="x"/> times each channel's weight, the four weights adjacent at <paramref name="at"/>.</summary>
-    public void MultiplyAdd(ArrayView<float> weights, int at, in PixelRun x)
+    /// <summary>Adds one tap: <paramref name="x"/> times each channel's weight, the four weights adjacent at
+    /// <paramref name="at"/> (a 64-bit index for the reason given at <see cref="PixelRun.Load"/>).</summary>
+    public void MultiplyAdd(ArrayView<float> weights, long at, in PixelRun x)
     {
         C0.MultiplyAdd(weights[at], x);
         C1.MultiplyAdd(weights[at + 1], x);
