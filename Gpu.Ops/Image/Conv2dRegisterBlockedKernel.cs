@@ -141,6 +141,9 @@ public struct Conv2dRegisterBlockedKernel : IKernel3D
 
     /// <summary>The loop for items at the image border or with stride above 1: each lane is read only
     /// inside the image (zero padding outside), tap rows outside are skipped.</summary>
+    /// <remarks>The same loop as <see cref="AccumulateInside"/> but for its loads, kept separate on
+    /// purpose: one loop choosing the load per tap puts a branch between the loads and the sums, and
+    /// the hand-written yardstick of that form ran an order of magnitude slower on PoCL (no vectorisation).</remarks>
     private readonly void AccumulateChecked(ref ChannelBlock sums, int n, int block, int inX, int inY)
     {
         int taps = KernelHeight * KernelWidth;

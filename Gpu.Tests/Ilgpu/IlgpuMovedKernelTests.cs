@@ -33,33 +33,21 @@ public sealed class IlgpuMovedKernelTests : IlgpuCpuTest
         });
 
     [TestCaseSource(typeof(ConvFixtures), nameof(ConvFixtures.Cases))]
-    public void DirectConvolutionMatchesPyTorch(string name)
+    public void PortableAndRegisterBlockedConvolutionsMatchPyTorch(string name)
     {
         var (shape, input, weights, epilogue, residual, expected) = ConvFixtures.Load(name);
-        foreach (var layout in new[] { TensorLayout.RowMajor, TensorLayout.Nhwc })
+        foreach (var (path, layout) in new[] { (Conv2dPath.Direct, TensorLayout.RowMajor), (Conv2dPath.Direct, TensorLayout.Nhwc), (Conv2dPath.RegisterBlocked, TensorLayout.RowMajor) })
         {
             bool nhwc = layout == TensorLayout.Nhwc;
             using var conv = new Conv2d(Accelerator, shape, weights, epilogue);
             using var inputBuffer = Accelerator.Allocate<float>(nhwc ? ImageTestData.ToNhwc(input, shape.Batch, shape.InChannels, shape.Height, shape.Width) : input);
             using var output = Accelerator.Allocate<float>(shape.OutputLength);
             using var residualBuffer = Accelerator.Allocate<float>(residual is null ? [] : nhwc ? ImageTestData.ToNhwc(residual, shape.Batch, shape.OutChannels, shape.OutHeight, shape.OutWidth) : residual);
-            conv.Forward(inputBuffer.View, output.View, layout, residualBuffer.View, Conv2dPath.Direct);
+            conv.Forward(inputBuffer.View, output.View, layout, residualBuffer.View, path);
             float[] result = output.ToArray();
             ImageTestData.AssertClose(expected, nhwc ? ImageTestData.ToNchw(result, shape.Batch, shape.OutChannels, shape.OutHeight, shape.OutWidth) : result,
-                ConvFixtures.Absolute, ConvFixtures.Relative, $"{name} {layout}");
+                ConvFixtures.Absolute, ConvFixtures.Relative, $"{name} {path} {layout}");
         }
-    }
-
-    [TestCaseSource(typeof(ConvFixtures), nameof(ConvFixtures.Cases))]
-    public void RegisterBlockedConvolutionMatchesPyTorch(string name)
-    {
-        var (shape, input, weights, epilogue, residual, expected) = ConvFixtures.Load(name);
-        using var conv = new Conv2d(Accelerator, shape, weights, epilogue);
-        using var inputBuffer = Accelerator.Allocate<float>(input);
-        using var output = Accelerator.Allocate<float>(shape.OutputLength);
-        using var residualBuffer = Accelerator.Allocate<float>(residual ?? []);
-        conv.Forward(inputBuffer.View, output.View, TensorLayout.RowMajor, residualBuffer.View, Conv2dPath.RegisterBlocked);
-        ImageTestData.AssertClose(expected, output.ToArray(), ConvFixtures.Absolute, ConvFixtures.Relative, name);
     }
 
     [TestCase(TensorLayout.RowMajor, ActivationKind.LeakyRelu, false)]

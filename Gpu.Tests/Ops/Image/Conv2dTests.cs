@@ -129,17 +129,6 @@ public sealed class Conv2dTests(string deviceName) : DeviceTest(deviceName)
         ImageTestData.AssertClose(expected, actual, ConvFixtures.Absolute, ConvFixtures.Relative, $"{activation.Kind} {shape}");
     }
 
-    [Test]
-    public void TheRegisterBlockedPathRefusesNhwc()
-    {
-        var shape = Conv2dShape.Same(1, 2, 4, 4, 3, 3);
-        using var conv = new Conv2d(Accelerator, shape, new float[shape.WeightLength]);
-        using var input = Accelerator.Allocate<float>(shape.InputLength);
-        using var output = Accelerator.Allocate<float>(shape.OutputLength);
-        Assert.That(() => conv.Forward(input.View, output.View, TensorLayout.Nhwc, path: Conv2dPath.RegisterBlocked),
-            Throws.InstanceOf<NotSupportedException>().With.Message.Contains("NCHW"));
-    }
-
     /// <summary>CPU OpenCL runtimes (PoCL) take the register-blocked kernel for NCHW; GPUs keep the tiled one.</summary>
     [Test]
     public void AutoPicksTheRegisterBlockedKernelOnCpuOpenClDevices()
@@ -165,14 +154,15 @@ public sealed class Conv2dTests(string deviceName) : DeviceTest(deviceName)
             Throws.ArgumentException.With.Message.Contains("Bias"));
     }
 
-    [Test]
-    public void TheSimdPathRefusesNchw()
+    [TestCase(Conv2dPath.CpuSimd, TensorLayout.RowMajor, "NHWC")]
+    [TestCase(Conv2dPath.RegisterBlocked, TensorLayout.Nhwc, "NCHW")]
+    public void APathRefusesTheOtherLayout(Conv2dPath path, TensorLayout layout, string needed)
     {
         var shape = Conv2dShape.Same(1, 2, 4, 4, 3, 3);
         using var conv = new Conv2d(Accelerator, shape, new float[shape.WeightLength]);
         using var input = Accelerator.Allocate<float>(shape.InputLength);
         using var output = Accelerator.Allocate<float>(shape.OutputLength);
-        Assert.That(() => conv.Forward(input.View, output.View, TensorLayout.RowMajor, path: Conv2dPath.CpuSimd), Throws.InstanceOf<NotSupportedException>());
+        Assert.That(() => conv.Forward(input.View, output.View, layout, path: path), Throws.InstanceOf<NotSupportedException>().With.Message.Contains(needed));
     }
 
     [TestCase(2, 1)]
