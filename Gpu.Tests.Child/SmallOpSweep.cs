@@ -23,6 +23,8 @@ public static class SmallOpSweep
         ("conv2d-direct", a => Conv(a, Conv2dPath.Direct, TensorLayout.RowMajor)),
         ("conv2d-direct-nhwc", a => Conv(a, Conv2dPath.Direct, TensorLayout.Nhwc)),
         ("conv2d-tiled", a => Conv(a, Conv2dPath.Tiled, TensorLayout.RowMajor)),
+        // 45 columns: the register-blocked kernel's middle 16-pixel run takes its unchecked loop, the others the checked one.
+        ("conv2d-register-blocked", a => Conv(a, Conv2dPath.RegisterBlocked, TensorLayout.RowMajor, width: 45)),
         ("elementwise", Elementwise_),
         ("softmax", a => Softmax.Forward(a.Accelerator, a.Filled(5 * 11), a.Empty(5 * 11), 5, 11, logarithm: true)),
         ("ctc-greedy", a => CtcGreedy.Decode(a.Accelerator, a.Filled(6 * 2 * 5), 6, 2, 5)),
@@ -79,10 +81,10 @@ public static class SmallOpSweep
         DenseGemm.Multiply(accelerator, shape, buffers.Filled((long)shape.M * shape.K), packed, c);
     }
 
-    private static void Conv(Buffers buffers, Conv2dPath path, TensorLayout layout)
+    private static void Conv(Buffers buffers, Conv2dPath path, TensorLayout layout, int width = 21)
     {
         var accelerator = buffers.Accelerator;
-        var shape = Conv2dShape.Same(2, 5, 19, 21, 6, 3);
+        var shape = Conv2dShape.Same(2, 5, 19, width, 6, 3);
         using var conv = new Conv2d(accelerator, shape, Values(shape.WeightLength), new Conv2dEpilogue { Bias = Values(shape.OutChannels), Activation = Activation.Relu });
         conv.Forward(buffers.Filled(shape.InputLength), buffers.Empty(shape.OutputLength), layout,
             residual: buffers.Filled(shape.OutputLength), path: path);

@@ -25,6 +25,9 @@ public enum Conv2dPath
     /// about ten times as much (absolute errors ~1e-5 on outputs of order 1 at 24–64 channels).
     /// Non-finite inputs are handled as in <see cref="CpuWinograd"/>.</summary>
     CpuWinograd4x4,
+    /// <summary>The barrier-free kernel for CPU-like OpenCL devices (NCHW, any geometry): each work item
+    /// keeps a register block of 16 pixels × 4 output channels (<see cref="Conv2dRegisterBlockedKernel"/>).</summary>
+    RegisterBlocked,
 }
 
 /// <summary>A convolution layer on one accelerator: its geometry, its weights (packed once for
@@ -38,6 +41,8 @@ public sealed class Conv2d : IDisposable
     private readonly float[] zeros;
     /// <summary>Weights packed for each CPU algorithm at the vector width they were packed for, made on first use.</summary>
     private readonly Dictionary<Conv2dPath, (float[] Weights, int Lanes)> packedForCpu = [];
+    /// <summary>Weights packed for <see cref="Conv2dRegisterBlockedKernel"/> on the device, made on first use.</summary>
+    private DeviceBuffer<float>? registerBlockedWeights;
 
     /// <summary>Uploads the weights and the epilogue.</summary>
     /// <param name="accelerator">Where the layer runs.</param>
@@ -70,8 +75,9 @@ public sealed class Conv2d : IDisposable
     public Activation Activation { get; }
 
     /// <summary>The layout in which this device's fastest convolutions run: NHWC on the CPU with
-    /// AVX2 or AVX-512 (its SIMD and Winograd paths), NCHW elsewhere (the tiled kernel). A network
-    /// runs every layer in it and converts only its input and output.</summary>
+    /// AVX2 or AVX-512 (its SIMD and Winograd paths), NCHW elsewhere (the tiled kernel, or the
+    /// register-blocked one on CPU-like OpenCL devices). A network runs every layer in it and
+    /// converts only its input and output.</summary>
     public static TensorLayout PreferredLayout(Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
@@ -94,11 +100,11 @@ public sealed class Conv2d : IDisposable
             bool wide = Math.Min(Shape.InChannels, Shape.OutChannels) >= Conv2dCpuWinograd.AutoMinChannels;
             return wide && Conv2dCpuWinograd.Supports(Shape) && Conv2dCpuWinograd.PaysOff(Shape) ? Conv2dPath.CpuWinograd4x4 : Conv2dPath.CpuSimd;
         }
-        // Tiled wins on GPUs (shared-memory reuse) and also where the OpenCL device is a CPU
-        // (DeviceHardware.Cpu, e.g. PoCL): there its work-group tiles stay in cache and each work
-        // item computes several output channels, and measured on PoCL it takes about half the
-        // processor time of the direct kernel (3×3 24→24 at 128², d1 and d4; 64→64 at 64²; d8).
-        // So the choice does not depend on the hardware type, only on layout and fit.
+        // Where work items run as loops on a host processor (PoCL), the tiled kernel's barriers keep
+        // its sums in memory; the register-blocked kernel has none (docs/opencl-engine.md).
+        if (accelerator.Device.PrefersBarrierFreeSchedule())
+            return layout == TensorLayout.RowMajor ? Conv2dPath.RegisterBlocked : Conv2dPath.Direct;
+        // Tiled wins on GPUs: shared-memory reuse of the input and weights.
         return layout == TensorLayout.RowMajor && Conv2dTiledKernel.Fits(Shape) ? Conv2dPath.Tiled : Conv2dPath.Direct;
     }
 
@@ -141,6 +147,13 @@ public sealed class Conv2d : IDisposable
                     throw new NotSupportedException($"The tiled convolution needs NCHW and a kernel whose dilated footprint fits its tile; {Shape} in {layout} does not.");
                 accelerator.LaunchGrouped(Conv2dTiledKernel.ExtentOf(Shape), Conv2dTiledKernel.For(Shape, input, weights.View, scale.View, shift.View, residual, output, Activation));
                 break;
+            case Conv2dPath.RegisterBlocked:
+                if (layout != TensorLayout.RowMajor)
+                    throw new NotSupportedException($"The register-blocked convolution needs NCHW; this run has {layout}.");
+                var (runs, rows, blocks) = Conv2dRegisterBlockedKernel.ExtentOf(Shape);
+                accelerator.Launch(runs, rows, blocks, Conv2dRegisterBlockedKernel.For(Shape, input.AsArrayView(), RegisterBlockedWeights().ArrayView,
+                    scale.ArrayView, shift.ArrayView, residual.AsArrayView(), output.AsArrayView(), Activation));
+                break;
             case Conv2dPath.CpuSimd:
                 ForwardCpuSimd(input, output, layout, residual, path);
                 break;
@@ -163,6 +176,13 @@ public sealed class Conv2d : IDisposable
         KernelHeight = Shape.KernelHeight, KernelWidth = Shape.KernelWidth, Stride = Shape.Stride, Dilation = Shape.Dilation,
         PadTop = Shape.Padding.Top, PadLeft = Shape.Padding.Left, Activation = Activation.Kind, Slope = Activation.Slope,
     };
+
+    private DeviceBuffer<float> RegisterBlockedWeights()
+    {
+        // Runs on several threads at once may share a layer: the buffer is made under the cache's lock.
+        lock (packedForCpu)
+            return registerBlockedWeights ??= accelerator.Allocate<float>(Conv2dRegisterBlockedKernel.Pack(Shape, hostWeights));
+    }
 
     private unsafe void ForwardCpuSimd(View<float> input, View<float> output, TensorLayout layout, View<float> residual, Conv2dPath algorithm)
     {
@@ -195,6 +215,7 @@ public sealed class Conv2d : IDisposable
     public void Dispose()
     {
         weights.Dispose();
+        registerBlockedWeights?.Dispose();
         scale.Dispose();
         shift.Dispose();
     }

@@ -9,7 +9,7 @@ using Gpu.Tests.Ops.Image;
 
 namespace Gpu.Tests.Ilgpu;
 
-/// <summary>(a) of issue 12 for the portable convolution, channel affine, sparse and im2col kernels: on the
+/// <summary>(a) of issue 12 for the portable and register-blocked convolutions, channel affine, sparse and im2col kernels: on the
 /// CPU engines their ops take SIMD paths, so each kernel is launched here on ILGPU's CPU accelerator
 /// (directly, or through its op's portable path) and compared with an independent reference (PyTorch's
 /// convolution fixtures, the double-accumulating GEMM reference, the CPU engine's host im2col). The simple
@@ -23,7 +23,7 @@ public sealed class IlgpuMovedKernelTests : IlgpuCpuTest
         {
             Assert.That(IlgpuKernels.Ops, Is.SupersetOf(new[]
             {
-                typeof(ChannelAffineKernel), typeof(Conv2dDirectKernel), typeof(SimpleGemmKernel), typeof(Im2ColKernel),
+                typeof(ChannelAffineKernel), typeof(Conv2dDirectKernel), typeof(Conv2dRegisterBlockedKernel), typeof(SimpleGemmKernel), typeof(Im2ColKernel),
                 typeof(CsrGemmKernel), typeof(BlockSparseGemmKernel),
             }));
             Assert.That(IlgpuKernels.All.Select(t => t.Name), Is.SupersetOf(new[]
@@ -33,20 +33,20 @@ public sealed class IlgpuMovedKernelTests : IlgpuCpuTest
         });
 
     [TestCaseSource(typeof(ConvFixtures), nameof(ConvFixtures.Cases))]
-    public void DirectConvolutionMatchesPyTorch(string name)
+    public void PortableAndRegisterBlockedConvolutionsMatchPyTorch(string name)
     {
         var (shape, input, weights, epilogue, residual, expected) = ConvFixtures.Load(name);
-        foreach (var layout in new[] { TensorLayout.RowMajor, TensorLayout.Nhwc })
+        foreach (var (path, layout) in new[] { (Conv2dPath.Direct, TensorLayout.RowMajor), (Conv2dPath.Direct, TensorLayout.Nhwc), (Conv2dPath.RegisterBlocked, TensorLayout.RowMajor) })
         {
             bool nhwc = layout == TensorLayout.Nhwc;
             using var conv = new Conv2d(Accelerator, shape, weights, epilogue);
             using var inputBuffer = Accelerator.Allocate<float>(nhwc ? ImageTestData.ToNhwc(input, shape.Batch, shape.InChannels, shape.Height, shape.Width) : input);
             using var output = Accelerator.Allocate<float>(shape.OutputLength);
             using var residualBuffer = Accelerator.Allocate<float>(residual is null ? [] : nhwc ? ImageTestData.ToNhwc(residual, shape.Batch, shape.OutChannels, shape.OutHeight, shape.OutWidth) : residual);
-            conv.Forward(inputBuffer.View, output.View, layout, residualBuffer.View, Conv2dPath.Direct);
+            conv.Forward(inputBuffer.View, output.View, layout, residualBuffer.View, path);
             float[] result = output.ToArray();
             ImageTestData.AssertClose(expected, nhwc ? ImageTestData.ToNchw(result, shape.Batch, shape.OutChannels, shape.OutHeight, shape.OutWidth) : result,
-                ConvFixtures.Absolute, ConvFixtures.Relative, $"{name} {layout}");
+                ConvFixtures.Absolute, ConvFixtures.Relative, $"{name} {path} {layout}");
         }
     }
 

@@ -19,7 +19,8 @@ public sealed class BadInputTests(string deviceName) : DeviceTest(deviceName)
         ? [(Conv2dPath.Direct, TensorLayout.RowMajor), (Conv2dPath.Direct, TensorLayout.Nhwc),
            (Conv2dPath.CpuSimd, TensorLayout.Nhwc), (Conv2dPath.CpuWinograd, TensorLayout.Nhwc), (Conv2dPath.CpuWinograd4x4, TensorLayout.Nhwc),
            (Conv2dPath.Auto, TensorLayout.Nhwc)]
-        : [(Conv2dPath.Direct, TensorLayout.RowMajor), (Conv2dPath.Direct, TensorLayout.Nhwc), (Conv2dPath.Tiled, TensorLayout.RowMajor), (Conv2dPath.Auto, TensorLayout.Nhwc)];
+        : [(Conv2dPath.Direct, TensorLayout.RowMajor), (Conv2dPath.Direct, TensorLayout.Nhwc), (Conv2dPath.Tiled, TensorLayout.RowMajor),
+           (Conv2dPath.RegisterBlocked, TensorLayout.RowMajor), (Conv2dPath.Auto, TensorLayout.Nhwc)];
 
     private float[] RunConv(Conv2dShape shape, float[] nchwInput, float[] weights, Conv2dEpilogue epilogue, Conv2dPath path, TensorLayout layout)
     {

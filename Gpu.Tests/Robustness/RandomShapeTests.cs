@@ -50,7 +50,8 @@ public sealed class RandomShapeTests(string deviceName) : DeviceTest(deviceName)
             // The tiled kernel's CPU emulation takes a thread per group member: Conv2dTests covers it.
             ? [(Conv2dPath.Auto, TensorLayout.RowMajor), (Conv2dPath.Auto, TensorLayout.Nhwc), (Conv2dPath.Direct, TensorLayout.Nhwc),
                (Conv2dPath.CpuSimd, TensorLayout.Nhwc), (Conv2dPath.CpuWinograd, TensorLayout.Nhwc), (Conv2dPath.CpuWinograd4x4, TensorLayout.Nhwc)]
-            : [(Conv2dPath.Auto, TensorLayout.RowMajor), (Conv2dPath.Auto, TensorLayout.Nhwc), (Conv2dPath.Direct, TensorLayout.RowMajor), (Conv2dPath.Tiled, TensorLayout.RowMajor)];
+            : [(Conv2dPath.Auto, TensorLayout.RowMajor), (Conv2dPath.Auto, TensorLayout.Nhwc), (Conv2dPath.Direct, TensorLayout.RowMajor), (Conv2dPath.Tiled, TensorLayout.RowMajor),
+               (Conv2dPath.RegisterBlocked, TensorLayout.RowMajor)];
         Sample(p =>
         {
             var shape = new Conv2dShape(Pick(p[0], 1, 2), Pick(p[1], 1, 9), Pick(p[2], 1, 9), Pick(p[3], 1, 9), Pick(p[4], 1, 9),

@@ -28,8 +28,9 @@ public static class ConvBench
     public static void Run(TextWriter output, IReadOnlyList<Device> devices)
     {
         int threads = Environment.ProcessorCount;
+        var shapes = Shapes.Where(s => BenchFilter.Matches(Label(s))).ToList();
         output.WriteLine($"conv: 3×3, bias + LeakyReLU(0.2) epilogue, batch 1, float32; PyTorch peer on the CPU with {threads} threads, best of NCHW and channels_last");
-        string shapesJson = JsonSerializer.Serialize(Shapes.Select(s => new[] { s.Channels, s.Height, s.Width, s.Dilation }));
+        string shapesJson = JsonSerializer.Serialize(shapes.Select(s => new[] { s.Channels, s.Height, s.Width, s.Dilation }));
         var (peer, unavailable) = PyTorchPeer.Run("bench_image.py", [shapesJson, threads.ToString(CultureInfo.InvariantCulture)], threads);
         var peerMs = new Dictionary<(int, int, int, int), (double Ms, double CpuMs, string Note)>();
         if (peer is { } peerResult)
@@ -52,7 +53,7 @@ public static class ConvBench
         foreach (var device in devices)
         {
             using var accelerator = device.Open();
-            foreach (var (channels, height, width, dilation) in Shapes)
+            foreach (var (channels, height, width, dilation) in shapes)
             {
                 var shape = Conv2dShape.Same(1, channels, height, width, channels, 3, dilation);
                 var layout = device.Kind == DeviceKind.Cpu ? TensorLayout.Nhwc : TensorLayout.RowMajor;
@@ -70,7 +71,7 @@ public static class ConvBench
                 double seconds = timing.Min;
                 double cpuMs = ProcessorMilliseconds(accelerator, () => conv.Forward(input.View, result.View, layout));
                 double gflops = shape.Flops / timing.DeviceSeconds / 1e9;
-                string label = $"{channels}→{channels} {width}×{height} d{dilation}";
+                string label = Label((channels, height, width, dilation));
                 bool peerKnown = peerMs.TryGetValue((channels, height, width, dilation), out var p);
                 BenchLog.Record(new("conv", label, device.Name, timing,
                     new Work(shape.Flops, sizeof(float) * ((double)shape.InputLength + shape.OutputLength + shape.WeightLength)),
@@ -84,6 +85,9 @@ public static class ConvBench
             }
         }
     }
+
+    /// <summary>The case's name in the report, which <c>--filter</c> matches.</summary>
+    private static string Label((int Channels, int Height, int Width, int Dilation) s) => $"{s.Channels}→{s.Channels} {s.Width}×{s.Height} d{s.Dilation}";
 
     /// <summary>Least processor time (all threads of this process) of one synchronised call, in ms.</summary>
     private static double ProcessorMilliseconds(Accelerator accelerator, Action work, int runs = 3)

@@ -70,6 +70,7 @@ public sealed class Conv2dTests(string deviceName) : DeviceTest(deviceName)
             yield return new TestCaseData(name, Conv2dPath.Direct, TensorLayout.RowMajor);
             yield return new TestCaseData(name, Conv2dPath.Direct, TensorLayout.Nhwc);
             yield return new TestCaseData(name, Conv2dPath.Tiled, TensorLayout.RowMajor);
+            yield return new TestCaseData(name, Conv2dPath.RegisterBlocked, TensorLayout.RowMajor);
             yield return new TestCaseData(name, Conv2dPath.CpuSimd, TensorLayout.Nhwc);
             if (Conv2dCpuWinograd.Supports(ConvFixtures.Load(name).Shape))
             {
@@ -95,6 +96,51 @@ public sealed class Conv2dTests(string deviceName) : DeviceTest(deviceName)
 
     }
 
+    /// <summary>Geometries that cross the register-blocked kernel's 16-pixel runs and 4-channel blocks
+    /// (widths and channel counts off those multiples, a row narrower than a run), stride 2 and 3,
+    /// asymmetric padding, non-square kernels, and dilations from 1 to beyond the image.</summary>
+    private static readonly (int N, int C, int H, int W, int O, int KH, int KW, int Stride, int Dilation, Padding2d Padding)[] BlockedGeometries =
+    [
+        (1, 24, 13, 37, 24, 3, 3, 1, 1, Padding2d.Symmetric(1)), (2, 5, 9, 50, 7, 3, 3, 1, 2, Padding2d.Symmetric(2)),
+        (1, 3, 6, 11, 6, 3, 3, 1, 1, Padding2d.Symmetric(1)), (1, 8, 21, 45, 5, 3, 3, 2, 1, new Padding2d(1, 0, 1, 2)),
+        (1, 6, 17, 40, 9, 3, 3, 3, 2, Padding2d.Symmetric(2)), (1, 4, 30, 70, 4, 3, 3, 1, 16, Padding2d.Symmetric(16)),
+        (1, 4, 12, 33, 3, 3, 3, 1, 24, Padding2d.Symmetric(24)), (1, 2, 19, 29, 5, 2, 4, 1, 3, new Padding2d(2, 1, 0, 3)),
+        (1, 7, 8, 64, 8, 1, 1, 1, 1, Padding2d.Symmetric(0)), (2, 3, 10, 19, 6, 5, 5, 2, 1, Padding2d.Symmetric(2)),
+    ];
+
+    private static readonly Activation[] Activations =
+        [Activation.None, Activation.Relu, Activation.Leaky(0.2f), new(ActivationKind.Sigmoid, 0f), new(ActivationKind.Tanh, 0f)];
+
+    public static IEnumerable<TestCaseData> BlockedCases()
+        => BlockedGeometries.Select((g, i) => new TestCaseData(i, g.N, g.C, g.H, g.W, g.O, g.KH, g.KW, g.Stride, g.Dilation, g.Padding));
+
+    /// <summary>The register-blocked kernel against the plain reference with bias, scale, shift, a
+    /// residual, and each activation in turn, on every device (it is the OpenCL CPU devices' NCHW path).</summary>
+    [TestCaseSource(nameof(BlockedCases))]
+    public void RegisterBlockedMatchesTheReference(int index, int n, int c, int h, int w, int o, int kh, int kw, int stride, int dilation, Padding2d padding)
+    {
+        var shape = new Conv2dShape(n, c, h, w, o, kh, kw, stride, dilation, padding);
+        float[] input = ImageTestData.Random(shape.InputLength, 31 + index), weights = ImageTestData.Random(shape.WeightLength, 32 + index, -0.3f, 0.3f);
+        float[] residual = ImageTestData.Random(shape.OutputLength, 33 + index);
+        var activation = Activations[index % Activations.Length];
+        var epilogue = new Conv2dEpilogue(ImageTestData.Random(o, 34), ImageTestData.Random(o, 35, 0.5f, 2f), ImageTestData.Random(o, 36), activation);
+        float[] expected = Conv2dReference.Forward(shape, input, weights, epilogue, residual);
+        float[] actual = Run(shape, input, weights, epilogue, residual, TensorLayout.RowMajor, Conv2dPath.RegisterBlocked);
+        ImageTestData.AssertClose(expected, actual, ConvFixtures.Absolute, ConvFixtures.Relative, $"{activation.Kind} {shape}");
+    }
+
+    /// <summary>CPU OpenCL runtimes (PoCL) take the register-blocked kernel for NCHW; GPUs keep the tiled one.</summary>
+    [Test]
+    public void AutoPicksTheRegisterBlockedKernelOnCpuOpenClDevices()
+    {
+        var shape = Conv2dShape.Same(1, 24, 32, 32, 24, 3, 4);
+        using var conv = new Conv2d(Accelerator, shape, new float[shape.WeightLength]);
+        if (Accelerator.IsHostAddressable())
+            Assert.Ignore("the CPU engine has its own paths");
+        bool cpuLike = Accelerator.Device.Kind == DeviceKind.OpenCL && Accelerator.Device.Hardware == DeviceHardware.Cpu;
+        Assert.That(conv.AutoPath(TensorLayout.RowMajor), Is.EqualTo(cpuLike ? Conv2dPath.RegisterBlocked : Conv2dPath.Tiled));
+    }
+
     [Test]
     public void WrongLengthsAreRejected()
     {
@@ -108,14 +154,15 @@ public sealed class Conv2dTests(string deviceName) : DeviceTest(deviceName)
             Throws.ArgumentException.With.Message.Contains("Bias"));
     }
 
-    [Test]
-    public void TheSimdPathRefusesNchw()
+    [TestCase(Conv2dPath.CpuSimd, TensorLayout.RowMajor, "NHWC")]
+    [TestCase(Conv2dPath.RegisterBlocked, TensorLayout.Nhwc, "NCHW")]
+    public void APathRefusesTheOtherLayout(Conv2dPath path, TensorLayout layout, string needed)
     {
         var shape = Conv2dShape.Same(1, 2, 4, 4, 3, 3);
         using var conv = new Conv2d(Accelerator, shape, new float[shape.WeightLength]);
         using var input = Accelerator.Allocate<float>(shape.InputLength);
         using var output = Accelerator.Allocate<float>(shape.OutputLength);
-        Assert.That(() => conv.Forward(input.View, output.View, TensorLayout.RowMajor, path: Conv2dPath.CpuSimd), Throws.InstanceOf<NotSupportedException>());
+        Assert.That(() => conv.Forward(input.View, output.View, layout, path: path), Throws.InstanceOf<NotSupportedException>().With.Message.Contains(needed));
     }
 
     [TestCase(2, 1)]
