@@ -20,6 +20,7 @@ public static class SmallOpSweep
         ("dense-gemm-simple", a => Gemm(a, new GemmShape(7, 9, 5))),
         ("dense-gemm-tiled", a => Gemm(a, new GemmShape(37, 45, 29))),
         ("dense-gemm-tiled-transposed", a => Gemm(a, new GemmShape(33, 40, 21, TransposeA: true, TransposeB: true))),
+        ("dense-gemm-register-blocked", RegisterBlockedGemm),
         ("conv2d-direct", a => Conv(a, Conv2dPath.Direct, TensorLayout.RowMajor)),
         ("conv2d-direct-nhwc", a => Conv(a, Conv2dPath.Direct, TensorLayout.Nhwc)),
         ("conv2d-tiled", a => Conv(a, Conv2dPath.Tiled, TensorLayout.RowMajor)),
@@ -67,6 +68,21 @@ public static class SmallOpSweep
 
     /// <summary>Values in [−1, 1) from a fixed sequence.</summary>
     private static float[] Values(long length) => [.. Enumerable.Range(0, (int)length).Select(i => (i * 7919 % 2003) / 1001.5f - 1f)];
+
+    /// <summary>The CPU-runtime GEMM kernel, launched directly: DenseGemm picks it only on OpenCL
+    /// devices of CPU type, and the simulator is not one. Every transpose, edges in M, N and K.</summary>
+    private static void RegisterBlockedGemm(Buffers buffers)
+    {
+        foreach (bool transposeA in (bool[])[false, true])
+            foreach (bool transposeB in (bool[])[false, true])
+            {
+                var shape = new GemmShape(17, 35, 9, transposeA, transposeB);
+                var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, buffers.Filled(shape.N), Activation.Leaky(0.1f));
+                var kernel = RegisterBlockedGemmKernel.For(shape, buffers.Filled((long)shape.M * shape.K), buffers.Filled((long)shape.K * shape.N),
+                    buffers.Filled((long)shape.M * shape.N), epilogue);
+                buffers.Accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape), kernel);
+            }
+    }
 
     private static void Gemm(Buffers buffers, GemmShape shape)
     {

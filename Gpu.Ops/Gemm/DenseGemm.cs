@@ -6,9 +6,11 @@ namespace Gpu.Ops.Gemm;
 
 /// <summary>Dense single-precision GEMM with a fused epilogue:
 /// <c>C = act(α·op(A)·op(B) + β·C + bias)</c>, row-major, any M, N, K. On the CPU it runs the
-/// packed AVX2/AVX-512 path; on CUDA devices cuBLAS (<see cref="CublasGemm"/>) and on OpenCL devices
-/// the shared-memory tiled kernel (<see cref="TiledGemmKernel"/>) when C is large enough to fill its
-/// tiles, otherwise (and on any other device) the one-thread-per-element portable kernel.</summary>
+/// packed AVX2/AVX-512 path; on OpenCL runtimes on a host CPU (PoCL) the barrier-free
+/// register-blocked kernel (<see cref="RegisterBlockedGemmKernel"/>); on CUDA devices cuBLAS
+/// (<see cref="CublasGemm"/>) and on other OpenCL devices the shared-memory tiled kernel
+/// (<see cref="TiledGemmKernel"/>) when C is large enough to fill its tiles, otherwise (and on any
+/// other device) the one-thread-per-element portable kernel.</summary>
 public static class DenseGemm
 {
     /// <summary>Computes <c>C = act(α·op(A)·op(B) + β·C + bias)</c> on <paramref name="accelerator"/>.</summary>
@@ -87,7 +89,9 @@ public static class DenseGemm
             CublasGemm.MultiplyChecked(cuda, shape, a, b, c, alpha, beta, bias, activation);
             return;
         }
-        if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda && TiledGemmKernel.Suits(shape))
+        if (accelerator.Device.PrefersBarrierFreeSchedule())
+            accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape), RegisterBlockedGemmKernel.For(shape, a, b, c, epilogue));
+        else if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda && TiledGemmKernel.Suits(shape))
             accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a, b, c, epilogue));
         else
             accelerator.Launch(shape.N, shape.M, SimpleGemmKernel.For(shape, a, b, c, epilogue));

@@ -18,7 +18,7 @@ namespace Gpu.Tests.Ilgpu;
 public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
 {
     /// <summary>The grouped and quantized kernels moved to ILGPU's types and intrinsics.</summary>
-    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(TiledGemmKernel), typeof(Conv2dTiledKernel),
+    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(TiledGemmKernel), typeof(RegisterBlockedGemmKernel), typeof(Conv2dTiledKernel),
         typeof(CodebookGemmKernel), typeof(CodebookGemmGroupedKernel),
         typeof(QuantizedGemmKernel), typeof(QuantizedAccumulateKernel), typeof(PackedQuantizedGemmKernel), typeof(PackedQuantizedAccumulateKernel),
         typeof(PackActivationsKernel)];
@@ -50,6 +50,16 @@ public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
 
     [TestCaseSource(nameof(SmallDenseCases))]
     public void TiledGemmKernelMatchesPyTorch(string caseName)
+        => AssertDenseKernelMatchesPyTorch(caseName, (shape, a, b, c, epilogue)
+            => Accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a, b, c, epilogue)));
+
+    /// <summary>Every PyTorch dense case: the kernel has no groups to emulate, so none is too large here.</summary>
+    [TestCaseSource(typeof(GemmFixture), nameof(GemmFixture.CasesOf), new object[] { "dense" })]
+    public void RegisterBlockedGemmKernelMatchesPyTorch(string caseName)
+        => AssertDenseKernelMatchesPyTorch(caseName, (shape, a, b, c, epilogue)
+            => Accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape), RegisterBlockedGemmKernel.For(shape, a, b, c, epilogue)));
+
+    private void AssertDenseKernelMatchesPyTorch(string caseName, Action<GemmShape, View<float>, View<float>, View<float>, GemmEpilogue> launch)
     {
         var fixture = GemmFixture.Load("dense");
         var parameters = fixture.Parameters(caseName);
@@ -61,7 +71,7 @@ public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
         using var c = Accelerator.Allocate<float>(fixture.Get<float>(caseName, "c"));
         using var bias = Accelerator.Allocate<float>(biasHost ?? [0f]);
         var epilogue = GemmEpilogue.Create(shape.N, alpha, beta, biasHost is null ? default : bias.View, GemmFixture.ActivationOf(parameters));
-        Accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a.View, b.View, c.View, epilogue));
+        launch(shape, a.View, b.View, c.View, epilogue);
         Accelerator.Synchronize();
         GemmTestData.AssertClose(fixture.Get<float>(caseName, "expected"), c.ToArray(), shape.K, termScale: Math.Max(1f, Math.Abs(alpha)));
     }
