@@ -1,6 +1,7 @@
 using Gpu.Core;
 using Gpu.Core.Ilgpu;
 using Gpu.Ops.Gemm.Cpu;
+using Gpu.Ops.Image;
 
 namespace Gpu.Ops.Gemm;
 
@@ -89,12 +90,27 @@ public static class DenseGemm
             CublasGemm.MultiplyChecked(cuda, shape, a, b, c, alpha, beta, bias, activation);
             return;
         }
-        if (accelerator.Device.PrefersBarrierFreeSchedule())
-            accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape), RegisterBlockedGemmKernel.For(shape, a, b, c, epilogue));
+        if (accelerator.Device.PrefersBarrierFreeSchedule() && RegisterBlockedGemmKernel.Suits(shape))
+            MultiplyRegisterBlocked(accelerator, shape, a, b, c, epilogue);
         else if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda && TiledGemmKernel.Suits(shape))
             accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a, b, c, epilogue));
         else
             accelerator.Launch(shape.N, shape.M, SimpleGemmKernel.For(shape, a, b, c, epilogue));
+    }
+
+    /// <summary>The CPU-runtime kernel, which reads B's rows as vectors: a transposed B (a linear
+    /// layer's weight) is first transposed into a scratch buffer, K·N moves beside M·N·K multiply-adds.</summary>
+    private static void MultiplyRegisterBlocked(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b, View<float> c, GemmEpilogue epilogue)
+    {
+        if (!shape.TransposeB)
+        {
+            accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape), RegisterBlockedGemmKernel.For(shape, a, b, c, epilogue));
+            return;
+        }
+        // B stored N×K is an image of N channels of one K-pixel row; its NHWC form is K×N.
+        using var transposed = accelerator.Allocate<float>((long)shape.K * shape.N);
+        ImageLayoutConversion.Convert(accelerator, b, TensorLayout.RowMajor, transposed.View, TensorLayout.Nhwc, 1, shape.N, 1, shape.K);
+        MultiplyRegisterBlocked(accelerator, shape with { TransposeB = false }, a, transposed.View, c, epilogue);
     }
 
     /// <summary>The operand checks every dense route shares: lengths for the shape, views of this accelerator, C apart from the inputs.</summary>

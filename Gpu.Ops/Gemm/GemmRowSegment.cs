@@ -14,9 +14,11 @@ internal struct GemmRowSegment
     /// <summary>The columns, first to last.</summary>
     public float V0, V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15;
 
-    /// <summary>The 16 elements of <paramref name="source"/> from <paramref name="index"/> on: one contiguous load.</summary>
+    /// <summary>The 16 elements of <paramref name="source"/> from <paramref name="index"/> on: one contiguous
+    /// load. The index is 64-bit because the views' offsets are: a 32-bit index that may wrap before
+    /// it is widened hides from the compiler that the 16 addresses are adjacent (it gathers instead).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static GemmRowSegment Load(ArrayView<float> source, int index) => new()
+    public static GemmRowSegment Load(ArrayView<float> source, long index) => new()
     {
         V0 = source[index + 0],
         V1 = source[index + 1],
@@ -34,35 +36,6 @@ internal struct GemmRowSegment
         V13 = source[index + 13],
         V14 = source[index + 14],
         V15 = source[index + 15],
-    };
-
-    /// <summary>Row <paramref name="step"/> of a matrix whose columns are <paramref name="columnStride"/>
-    /// apart, columns <paramref name="column"/> on; columns past <paramref name="last"/> repeat it, so
-    /// every read stays inside the matrix.</summary>
-    /// <param name="source">The matrix.</param>
-    /// <param name="step">Index of the row's first element.</param>
-    /// <param name="column">The first column.</param>
-    /// <param name="last">The matrix's last column.</param>
-    /// <param name="columnStride">Elements between neighbouring columns.</param>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static GemmRowSegment LoadClamped(ArrayView<float> source, int step, int column, int last, int columnStride) => new()
-    {
-        V0 = source[step + Math.Min(column + 0, last) * columnStride],
-        V1 = source[step + Math.Min(column + 1, last) * columnStride],
-        V2 = source[step + Math.Min(column + 2, last) * columnStride],
-        V3 = source[step + Math.Min(column + 3, last) * columnStride],
-        V4 = source[step + Math.Min(column + 4, last) * columnStride],
-        V5 = source[step + Math.Min(column + 5, last) * columnStride],
-        V6 = source[step + Math.Min(column + 6, last) * columnStride],
-        V7 = source[step + Math.Min(column + 7, last) * columnStride],
-        V8 = source[step + Math.Min(column + 8, last) * columnStride],
-        V9 = source[step + Math.Min(column + 9, last) * columnStride],
-        V10 = source[step + Math.Min(column + 10, last) * columnStride],
-        V11 = source[step + Math.Min(column + 11, last) * columnStride],
-        V12 = source[step + Math.Min(column + 12, last) * columnStride],
-        V13 = source[step + Math.Min(column + 13, last) * columnStride],
-        V14 = source[step + Math.Min(column + 14, last) * columnStride],
-        V15 = source[step + Math.Min(column + 15, last) * columnStride],
     };
 
     /// <summary><c>a·b + c</c> lane by lane, each rounded once.</summary>

@@ -3,15 +3,16 @@ using Gpu.Core;
 namespace Gpu.Ops.Gemm;
 
 /// <summary>The dense GEMM for OpenCL runtimes on a host CPU (PoCL): one work item per
-/// 8×{<see cref="Columns"/>} block of C, K looped inside the item, no shared memory and no
-/// barriers. Such runtimes run a group's items as loops and spill every value that lives across a
-/// barrier to memory, so the GPU schedule (<see cref="TiledGemmKernel"/>) pays for its staging
-/// more than it gains; here the 8 rows of accumulators stay in registers. Per step along K the item
-/// loads one row segment of op(B) (contiguous when B is not transposed, the compiler's vector
-/// load), broadcasts 8 elements of op(A) and does 8×{<see cref="Columns"/>} fused multiply-adds,
-/// which the SLP vectoriser packs into vector FMAs. Rows past M repeat the last row and columns
-/// past N the last column, so the K loop reads inside the operands without masks; the extra
-/// results are dropped at the store, where the epilogue is fused.</summary>
+/// 8×16 block of C, K looped inside the item, no shared memory and no barriers. Such runtimes run
+/// a group's items as loops and keep every value that lives across a barrier in memory, so the GPU
+/// schedule (<see cref="TiledGemmKernel"/>) pays more for its staging than it gains; here the block's
+/// accumulators stay in registers. Per step along K the item loads one 16-wide row segment of B
+/// (contiguous: one vector load), broadcasts 8 elements of op(A) and does 8×16 fused
+/// multiply-adds, which the compiler's SLP vectoriser packs into vector FMAs. B must not be
+/// transposed (<see cref="DenseGemm"/> transposes it first), and C must hold at least one whole
+/// block (<see cref="Suits"/>): the last blocks slide back inside C, so every block is whole and
+/// its loads need no masks; the rows and columns a slid block shares with its neighbour are
+/// stored by the neighbour alone. The epilogue is fused into the store.</summary>
 public struct RegisterBlockedGemmKernel : IKernel2D
 {
     /// <summary>Rows of C per work item.</summary>
@@ -24,6 +25,10 @@ public struct RegisterBlockedGemmKernel : IKernel2D
     /// <summary>The epilogue.</summary>
     public GemmEpilogue Epilogue;
 
+    /// <summary>Whether C holds a whole block, which the sliding edge blocks need.</summary>
+    /// <param name="shape">The product's shape.</param>
+    public static bool Suits(GemmShape shape) => shape.M >= Rows && shape.N >= Columns;
+
     /// <summary>The work items across C's columns.</summary>
     /// <param name="shape">The product's shape.</param>
     public static int ColumnBlocks(GemmShape shape) => (shape.N + Columns - 1) / Columns;
@@ -32,42 +37,43 @@ public struct RegisterBlockedGemmKernel : IKernel2D
     /// <param name="shape">The product's shape.</param>
     public static int RowBlocks(GemmShape shape) => (shape.M + Rows - 1) / Rows;
 
-    /// <summary>The kernel for <paramref name="shape"/>: transposes become strides.</summary>
+    /// <summary>The kernel for <paramref name="shape"/>: A's transpose becomes strides.</summary>
     /// <param name="shape">The product's shape.</param>
     /// <param name="a">A.</param>
-    /// <param name="b">B.</param>
+    /// <param name="b">B, K×N.</param>
     /// <param name="c">C.</param>
     /// <param name="epilogue">The epilogue.</param>
     /// <returns>The kernel, to launch over <see cref="ColumnBlocks"/> × <see cref="RowBlocks"/>.</returns>
-    public static RegisterBlockedGemmKernel For(GemmShape shape, View<float> a, View<float> b, View<float> c, GemmEpilogue epilogue) => new()
+    /// <exception cref="ArgumentException">B is transposed or C is smaller than a block.</exception>
+    public static RegisterBlockedGemmKernel For(GemmShape shape, View<float> a, View<float> b, View<float> c, GemmEpilogue epilogue)
     {
-        Operands = StridedGemmOperands.Of(shape, a, b, c), Epilogue = epilogue,
-    };
+        if (shape.TransposeB || !Suits(shape))
+            throw new ArgumentException($"The register-blocked GEMM takes B untransposed and C of at least {Rows}×{Columns}; got {shape}.", nameof(shape));
+        return new() { Operands = StridedGemmOperands.Of(shape, a, b, c), Epilogue = epilogue };
+    }
 
     /// <summary>One work item: the block of C at column block <paramref name="x"/>, row block <paramref name="y"/>.</summary>
     /// <param name="x">Column block.</param>
     /// <param name="y">Row block.</param>
     public void Execute(int x, int y)
     {
-        int row0 = y * Rows, column0 = x * Columns;
-        int lastRow = Operands.M - 1, lastColumn = Operands.N - 1;
-        int a0 = Math.Min(row0 + 0, lastRow) * Operands.ARowStride;
-        int a1 = Math.Min(row0 + 1, lastRow) * Operands.ARowStride;
-        int a2 = Math.Min(row0 + 2, lastRow) * Operands.ARowStride;
-        int a3 = Math.Min(row0 + 3, lastRow) * Operands.ARowStride;
-        int a4 = Math.Min(row0 + 4, lastRow) * Operands.ARowStride;
-        int a5 = Math.Min(row0 + 5, lastRow) * Operands.ARowStride;
-        int a6 = Math.Min(row0 + 6, lastRow) * Operands.ARowStride;
-        int a7 = Math.Min(row0 + 7, lastRow) * Operands.ARowStride;
-        // One B row segment is a single vector load only when its columns are adjacent and all inside C.
-        bool contiguous = Operands.BColumnStride == 1 && column0 + Columns <= Operands.N;
+        int firstRow = y * Rows, firstColumn = x * Columns;
+        int row0 = Math.Min(firstRow, Operands.M - Rows), column0 = Math.Min(firstColumn, Operands.N - Columns);
+        // 64-bit indices: a 32-bit index that may wrap before the view's 64-bit offset is added hides
+        // from the compiler that a row segment's 16 addresses are adjacent, and it gathers them.
+        long a0 = (long)(row0 + 0) * Operands.ARowStride;
+        long a1 = (long)(row0 + 1) * Operands.ARowStride;
+        long a2 = (long)(row0 + 2) * Operands.ARowStride;
+        long a3 = (long)(row0 + 3) * Operands.ARowStride;
+        long a4 = (long)(row0 + 4) * Operands.ARowStride;
+        long a5 = (long)(row0 + 5) * Operands.ARowStride;
+        long a6 = (long)(row0 + 6) * Operands.ARowStride;
+        long a7 = (long)(row0 + 7) * Operands.ARowStride;
         GemmRowSegment c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-        for (int k = 0; k < Operands.K; k++)
+        long aStep = 0, bStep = column0;
+        for (int k = 0; k < Operands.K; k++, aStep += Operands.AStepStride, bStep += Operands.BStepStride)
         {
-            int aStep = k * Operands.AStepStride, bStep = k * Operands.BStepStride;
-            var b = contiguous
-                ? GemmRowSegment.Load(Operands.B, bStep + column0)
-                : GemmRowSegment.LoadClamped(Operands.B, bStep, column0, lastColumn, Operands.BColumnStride);
+            var b = GemmRowSegment.Load(Operands.B, bStep);
             c0 = GemmRowSegment.MultiplyAdd(Operands.A[a0 + aStep], b, c0);
             c1 = GemmRowSegment.MultiplyAdd(Operands.A[a1 + aStep], b, c1);
             c2 = GemmRowSegment.MultiplyAdd(Operands.A[a2 + aStep], b, c2);
@@ -77,43 +83,44 @@ public struct RegisterBlockedGemmKernel : IKernel2D
             c6 = GemmRowSegment.MultiplyAdd(Operands.A[a6 + aStep], b, c6);
             c7 = GemmRowSegment.MultiplyAdd(Operands.A[a7 + aStep], b, c7);
         }
-        StoreRow(Operands, Epilogue, row0 + 0, column0, c0);
-        StoreRow(Operands, Epilogue, row0 + 1, column0, c1);
-        StoreRow(Operands, Epilogue, row0 + 2, column0, c2);
-        StoreRow(Operands, Epilogue, row0 + 3, column0, c3);
-        StoreRow(Operands, Epilogue, row0 + 4, column0, c4);
-        StoreRow(Operands, Epilogue, row0 + 5, column0, c5);
-        StoreRow(Operands, Epilogue, row0 + 6, column0, c6);
-        StoreRow(Operands, Epilogue, row0 + 7, column0, c7);
+        StoreRow(Operands, Epilogue, row0 + 0, firstRow, column0, firstColumn, c0);
+        StoreRow(Operands, Epilogue, row0 + 1, firstRow, column0, firstColumn, c1);
+        StoreRow(Operands, Epilogue, row0 + 2, firstRow, column0, firstColumn, c2);
+        StoreRow(Operands, Epilogue, row0 + 3, firstRow, column0, firstColumn, c3);
+        StoreRow(Operands, Epilogue, row0 + 4, firstRow, column0, firstColumn, c4);
+        StoreRow(Operands, Epilogue, row0 + 5, firstRow, column0, firstColumn, c5);
+        StoreRow(Operands, Epilogue, row0 + 6, firstRow, column0, firstColumn, c6);
+        StoreRow(Operands, Epilogue, row0 + 7, firstRow, column0, firstColumn, c7);
     }
 
-    /// <summary>Finishes and stores one row of an item's block, skipping what lies outside C.</summary>
-    private static void StoreRow(StridedGemmOperands operands, GemmEpilogue epilogue, int row, int column, GemmRowSegment values)
+    /// <summary>Finishes and stores one row of an item's block, leaving the rows and columns before the
+    /// item's own (<paramref name="firstRow"/>, <paramref name="firstColumn"/>) to the neighbour they belong to.</summary>
+    private static void StoreRow(StridedGemmOperands operands, GemmEpilogue epilogue, int row, int firstRow, int column0, int firstColumn, GemmRowSegment values)
     {
-        if (row >= operands.M)
+        if (row < firstRow)
             return;
         int at = row * operands.N;
-        Store(operands, epilogue, at, column + 0, values.V0);
-        Store(operands, epilogue, at, column + 1, values.V1);
-        Store(operands, epilogue, at, column + 2, values.V2);
-        Store(operands, epilogue, at, column + 3, values.V3);
-        Store(operands, epilogue, at, column + 4, values.V4);
-        Store(operands, epilogue, at, column + 5, values.V5);
-        Store(operands, epilogue, at, column + 6, values.V6);
-        Store(operands, epilogue, at, column + 7, values.V7);
-        Store(operands, epilogue, at, column + 8, values.V8);
-        Store(operands, epilogue, at, column + 9, values.V9);
-        Store(operands, epilogue, at, column + 10, values.V10);
-        Store(operands, epilogue, at, column + 11, values.V11);
-        Store(operands, epilogue, at, column + 12, values.V12);
-        Store(operands, epilogue, at, column + 13, values.V13);
-        Store(operands, epilogue, at, column + 14, values.V14);
-        Store(operands, epilogue, at, column + 15, values.V15);
+        Store(operands, epilogue, at, column0 + 0, firstColumn, values.V0);
+        Store(operands, epilogue, at, column0 + 1, firstColumn, values.V1);
+        Store(operands, epilogue, at, column0 + 2, firstColumn, values.V2);
+        Store(operands, epilogue, at, column0 + 3, firstColumn, values.V3);
+        Store(operands, epilogue, at, column0 + 4, firstColumn, values.V4);
+        Store(operands, epilogue, at, column0 + 5, firstColumn, values.V5);
+        Store(operands, epilogue, at, column0 + 6, firstColumn, values.V6);
+        Store(operands, epilogue, at, column0 + 7, firstColumn, values.V7);
+        Store(operands, epilogue, at, column0 + 8, firstColumn, values.V8);
+        Store(operands, epilogue, at, column0 + 9, firstColumn, values.V9);
+        Store(operands, epilogue, at, column0 + 10, firstColumn, values.V10);
+        Store(operands, epilogue, at, column0 + 11, firstColumn, values.V11);
+        Store(operands, epilogue, at, column0 + 12, firstColumn, values.V12);
+        Store(operands, epilogue, at, column0 + 13, firstColumn, values.V13);
+        Store(operands, epilogue, at, column0 + 14, firstColumn, values.V14);
+        Store(operands, epilogue, at, column0 + 15, firstColumn, values.V15);
     }
 
-    private static void Store(StridedGemmOperands operands, GemmEpilogue epilogue, int rowStart, int column, float product)
+    private static void Store(StridedGemmOperands operands, GemmEpilogue epilogue, int rowStart, int column, int firstColumn, float product)
     {
-        if (column < operands.N)
+        if (column >= firstColumn)
             operands.C[rowStart + column] = GemmEpilogue.Apply(epilogue, product, operands.C[rowStart + column], column);
     }
 }
