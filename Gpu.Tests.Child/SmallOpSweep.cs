@@ -82,6 +82,10 @@ public static class SmallOpSweep
                 buffers.Filled((long)shape.M * shape.N), epilogue);
             buffers.Accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape), kernel);
         }
+        // The transpose DenseGemm runs first there when B is transposed.
+        const int rows = 35, columns = 9;
+        buffers.Accelerator.Launch(BlockTransposeKernel.Tiles(columns), BlockTransposeKernel.Tiles(rows),
+            BlockTransposeKernel.For(buffers.Filled(rows * columns), buffers.Empty(rows * columns), rows, columns));
     }
 
     private static void Gemm(Buffers buffers, GemmShape shape)

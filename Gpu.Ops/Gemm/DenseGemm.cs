@@ -1,7 +1,6 @@
 using Gpu.Core;
 using Gpu.Core.Ilgpu;
 using Gpu.Ops.Gemm.Cpu;
-using Gpu.Ops.Image;
 
 namespace Gpu.Ops.Gemm;
 
@@ -107,9 +106,8 @@ public static class DenseGemm
             accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape), RegisterBlockedGemmKernel.For(shape, a, b, c, epilogue));
             return;
         }
-        // B stored N×K is an image of N channels of one K-pixel row; its NHWC form is K×N.
         using var transposed = accelerator.Allocate<float>((long)shape.K * shape.N);
-        ImageLayoutConversion.Convert(accelerator, b, TensorLayout.RowMajor, transposed.View, TensorLayout.Nhwc, 1, shape.N, 1, shape.K);
+        accelerator.Launch(BlockTransposeKernel.Tiles(shape.K), BlockTransposeKernel.Tiles(shape.N), BlockTransposeKernel.For(b, transposed.View, shape.N, shape.K));
         MultiplyRegisterBlocked(accelerator, shape with { TransposeB = false }, a, transposed.View, c, epilogue);
     }
 

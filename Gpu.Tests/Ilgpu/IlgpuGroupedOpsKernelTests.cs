@@ -18,7 +18,7 @@ namespace Gpu.Tests.Ilgpu;
 public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
 {
     /// <summary>The grouped and quantized kernels moved to ILGPU's types and intrinsics.</summary>
-    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(TiledGemmKernel), typeof(RegisterBlockedGemmKernel), typeof(Conv2dTiledKernel),
+    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(TiledGemmKernel), typeof(RegisterBlockedGemmKernel), typeof(BlockTransposeKernel), typeof(Conv2dTiledKernel),
         typeof(CodebookGemmKernel), typeof(CodebookGemmGroupedKernel),
         typeof(QuantizedGemmKernel), typeof(QuantizedAccumulateKernel), typeof(PackedQuantizedGemmKernel), typeof(PackedQuantizedAccumulateKernel),
         typeof(PackActivationsKernel)];
@@ -63,6 +63,25 @@ public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
     public void RegisterBlockedGemmKernelMatchesPyTorch(string caseName)
         => AssertDenseKernelMatchesPyTorch(caseName, (shape, a, b, c, epilogue)
             => Accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape), RegisterBlockedGemmKernel.For(shape, a, b, c, epilogue)));
+
+    /// <summary>Whole and partial tiles, one row, one column.</summary>
+    [TestCase(35, 9)]
+    [TestCase(16, 32)]
+    [TestCase(1, 17)]
+    [TestCase(17, 1)]
+    public void BlockTransposeKernelTransposes(int rows, int columns)
+    {
+        float[] host = GemmTestData.Random(rows * columns, rows + columns);
+        using var source = Accelerator.Allocate<float>(host);
+        using var destination = Accelerator.Allocate<float>(host.Length);
+        Accelerator.Launch(BlockTransposeKernel.Tiles(columns), BlockTransposeKernel.Tiles(rows), BlockTransposeKernel.For(source.View, destination.View, rows, columns));
+        Accelerator.Synchronize();
+        float[] expected = new float[host.Length];
+        for (int row = 0; row < rows; row++)
+            for (int column = 0; column < columns; column++)
+                expected[column * rows + row] = host[row * columns + column];
+        Assert.That(destination.ToArray(), Is.EqualTo(expected));
+    }
 
     private void AssertDenseKernelMatchesPyTorch(string caseName, Action<GemmShape, View<float>, View<float>, View<float>, GemmEpilogue> launch)
     {
