@@ -37,6 +37,27 @@ public sealed class DenseGemmTests(string deviceName) : DeviceTest(deviceName)
     public void EpilogueIsFusedForEveryTranspose(bool transposeA, bool transposeB)
         => CheckAgainstReference(new GemmShape(17, 35, 13, transposeA, transposeB), 1.5f, 0.25f, withBias: true, Activation.Leaky(0.1f), seed: 40);
 
+    /// <summary>The register-blocked kernel launched directly, so it runs on every device (DenseGemm
+    /// picks it on CPU OpenCL runtimes only): its fused multiply-adds against the plain reference.</summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public void RegisterBlockedKernelMatchesTheReferenceOnEveryDevice(bool transposeA)
+    {
+        var shape = new GemmShape(17, 35, 13, transposeA);
+        float[] aHost = GemmTestData.Random(shape.M * shape.K, 50), bHost = GemmTestData.Random(shape.K * shape.N, 51);
+        float[] cHost = GemmTestData.Random(shape.M * shape.N, 52), biasHost = GemmTestData.Random(shape.N, 53);
+        float[] expected = (float[])cHost.Clone();
+        GemmReference.Multiply(shape, aHost, bHost, expected, 0.5f, 1f, biasHost, Activation.Relu);
+        using var a = Accelerator.Allocate<float>(aHost);
+        using var b = Accelerator.Allocate<float>(bHost);
+        using var c = Accelerator.Allocate<float>(cHost);
+        using var bias = Accelerator.Allocate<float>(biasHost);
+        var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, bias.View, Activation.Relu);
+        Accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape),
+            RegisterBlockedGemmKernel.For(shape, a.View, b.View, c.View, epilogue));
+        GemmTestData.AssertClose(expected, c.ToArray(), shape.K);
+    }
+
     [TestCase(0)]
     [TestCase(1)]
     [TestCase(2)]
