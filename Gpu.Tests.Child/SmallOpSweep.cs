@@ -20,6 +20,7 @@ public static class SmallOpSweep
         ("dense-gemm-simple", a => Gemm(a, new GemmShape(7, 9, 5))),
         ("dense-gemm-tiled", a => Gemm(a, new GemmShape(37, 45, 29))),
         ("dense-gemm-tiled-transposed", a => Gemm(a, new GemmShape(33, 40, 21, TransposeA: true, TransposeB: true))),
+        ("dense-gemm-register-blocked", RegisterBlockedGemm),
         ("conv2d-direct", a => Conv(a, Conv2dPath.Direct, TensorLayout.RowMajor)),
         ("conv2d-direct-nhwc", a => Conv(a, Conv2dPath.Direct, TensorLayout.Nhwc)),
         ("conv2d-tiled", a => Conv(a, Conv2dPath.Tiled, TensorLayout.RowMajor)),
@@ -70,6 +71,25 @@ public static class SmallOpSweep
 
     /// <summary>Values in [−1, 1) from a fixed sequence.</summary>
     private static float[] Values(long length) => [.. Enumerable.Range(0, (int)length).Select(i => (i * 7919 % 2003) / 1001.5f - 1f)];
+
+    /// <summary>The CPU-runtime GEMM kernel, launched directly: DenseGemm picks it only on OpenCL
+    /// devices of CPU type, and the simulator is not one. Both forms of A (B is never transposed
+    /// there), blocks sliding back at the edges in M and N.</summary>
+    private static void RegisterBlockedGemm(Buffers buffers)
+    {
+        foreach (bool transposeA in (bool[])[false, true])
+        {
+            var shape = new GemmShape(17, 35, 9, transposeA);
+            var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, buffers.Filled(shape.N), Activation.Leaky(0.1f));
+            var kernel = RegisterBlockedGemmKernel.For(shape, buffers.Filled((long)shape.M * shape.K), buffers.Filled((long)shape.K * shape.N),
+                buffers.Filled((long)shape.M * shape.N), epilogue);
+            buffers.Accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape), kernel);
+        }
+        // The transpose DenseGemm runs first there when B is transposed.
+        const int rows = 35, columns = 9;
+        buffers.Accelerator.Launch(BlockTransposeKernel.Tiles(columns), BlockTransposeKernel.Tiles(rows),
+            BlockTransposeKernel.For(buffers.Filled(rows * columns), buffers.Empty(rows * columns), rows, columns));
+    }
 
     private static void Gemm(Buffers buffers, GemmShape shape)
     {

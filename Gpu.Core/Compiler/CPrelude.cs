@@ -6,7 +6,7 @@ namespace Gpu.Core.Compiler;
 /// Written once in C common to both dialects; <see cref="CDialect"/> supplies the macros.</summary>
 internal static class CPrelude
 {
-    public const string Common = """
+    public static readonly string Common = """
         GPUC_FN int gpuc_div_i32(int a, int b) { return b == 0 ? 0 : b == -1 ? (int)(0u - (uint)a) : a / b; }
         GPUC_FN int gpuc_rem_i32(int a, int b) { return b == 0 || b == -1 ? 0 : a % b; }
         GPUC_FN uint gpuc_div_u32(uint a, uint b) { return b == 0u ? 0u : a / b; }
@@ -32,7 +32,25 @@ internal static class CPrelude
         GPUC_FN uint gpuc_f32_to_u32(float v) { return !(v > -1.0f) ? 0u : v >= 0x1p32f ? 4294967295u : (uint)v; }
         GPUC_FN llong gpuc_f32_to_i64(float v) { return v != v ? 0 : v >= 0x1p63f ? (llong)(~(ullong)0 >> 1) : v <= -0x1p63f ? -(llong)(~(ullong)0 >> 1) - 1 : (llong)v; }
         GPUC_FN ullong gpuc_f32_to_u64(float v) { return !(v > -1.0f) ? (ullong)0 : v >= 0x1p64f ? ~(ullong)0 : (ullong)v; }
-        """ + PackedInt8;
+        """ + FusedMultiplyAdd("f32", "float") + PackedInt8;
+
+    /// <summary>MathF/Math.FusedMultiplyAdd. PoCL 3.1 compiles <c>fma()</c> to a call that is never
+    /// inlined, one per operation; where the target has FMA instructions (<c>__FMA__</c>, x86) a
+    /// product and sum contracted under <c>FP_CONTRACT ON</c> becomes one <c>vfmadd</c>, rounded
+    /// once as <c>fma()</c> is, and vectorises. Elsewhere contraction may leave two roundings, so
+    /// those targets keep <c>fma()</c>.</summary>
+    private static string FusedMultiplyAdd(string suffix, string type) => $$"""
+
+        #if defined(__FMA__)
+        GPUC_FN {{type}} gpuc_fma_{{suffix}}({{type}} a, {{type}} b, {{type}} c)
+        {
+            #pragma OPENCL FP_CONTRACT ON
+            return a * b + c;
+        }
+        #else
+        #define gpuc_fma_{{suffix}} fma
+        #endif
+        """;
 
     /// <summary>PackedInt8.Dot4. OpenCL 1.2 has no integer dot product in its core, so four
     /// sign-extending multiplies: each product below 2^14 and their sum below 2^16 in
@@ -45,7 +63,7 @@ internal static class CPrelude
         }
         """;
 
-    public const string Double = """
+    public static readonly string Double = """
         GPUC_FN double gpuc_clamp_f64(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
         GPUC_FN double gpuc_max_f64(double a, double b) { if (a != b) return a == a ? (b < a ? a : b) : a; return (GPUC_AS_ULLONG(b) >> 63) != 0 ? a : b; }
         GPUC_FN double gpuc_min_f64(double a, double b) { if (a != b) return a == a ? (a < b ? a : b) : a; return (GPUC_AS_ULLONG(a) >> 63) != 0 ? a : b; }
@@ -53,7 +71,7 @@ internal static class CPrelude
         GPUC_FN uint gpuc_f64_to_u32(double v) { return !(v > -1.0) ? 0u : v >= 0x1p32 ? 4294967295u : (uint)v; }
         GPUC_FN llong gpuc_f64_to_i64(double v) { return v != v ? 0 : v >= 0x1p63 ? (llong)(~(ullong)0 >> 1) : v <= -0x1p63 ? -(llong)(~(ullong)0 >> 1) - 1 : (llong)v; }
         GPUC_FN ullong gpuc_f64_to_u64(double v) { return !(v > -1.0) ? (ullong)0 : v >= 0x1p64 ? ~(ullong)0 : (ullong)v; }
-        """;
+        """ + FusedMultiplyAdd("f64", "double");
 
     /// <summary>OpenCL 1.2 has no float atomic add: a compare-exchange loop on the bits, per address space.
     /// The first read is atomic too (an OR of zero): a plain load racing with another item's

@@ -271,7 +271,7 @@ internal sealed partial class MethodTranslator
             {
                 var addend = PopScalar();
                 var multiplier = PopScalar();
-                Push(new IRCall(type, "fma", [PopScalar(), multiplier, addend]));
+                Push(new IRCall(type, $"gpuc_fma_{suffix}", [PopScalar(), multiplier, addend]));
                 return true;
             }
             case "Abs" when isFloat:

@@ -6,9 +6,11 @@ namespace Gpu.Ops.Gemm;
 
 /// <summary>Dense single-precision GEMM with a fused epilogue:
 /// <c>C = act(α·op(A)·op(B) + β·C + bias)</c>, row-major, any M, N, K. On the CPU it runs the
-/// packed AVX2/AVX-512 path; on CUDA devices cuBLAS (<see cref="CublasGemm"/>) and on OpenCL devices
-/// the shared-memory tiled kernel (<see cref="TiledGemmKernel"/>) when C is large enough to fill its
-/// tiles, otherwise (and on any other device) the one-thread-per-element portable kernel.</summary>
+/// packed AVX2/AVX-512 path; on OpenCL runtimes on a host CPU (PoCL) the barrier-free
+/// register-blocked kernel (<see cref="RegisterBlockedGemmKernel"/>); on CUDA devices cuBLAS
+/// (<see cref="CublasGemm"/>) and on other OpenCL devices the shared-memory tiled kernel
+/// (<see cref="TiledGemmKernel"/>) when C is large enough to fill its tiles, otherwise (and on any
+/// other device) the one-thread-per-element portable kernel.</summary>
 public static class DenseGemm
 {
     /// <summary>Computes <c>C = act(α·op(A)·op(B) + β·C + bias)</c> on <paramref name="accelerator"/>.</summary>
@@ -87,10 +89,26 @@ public static class DenseGemm
             CublasGemm.MultiplyChecked(cuda, shape, a, b, c, alpha, beta, bias, activation);
             return;
         }
-        if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda && TiledGemmKernel.Suits(shape))
+        if (accelerator.Device.PrefersBarrierFreeSchedule() && RegisterBlockedGemmKernel.Suits(shape))
+            MultiplyRegisterBlocked(accelerator, shape, a, b, c, epilogue);
+        else if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda && TiledGemmKernel.Suits(shape))
             accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a, b, c, epilogue));
         else
             accelerator.Launch(shape.N, shape.M, SimpleGemmKernel.For(shape, a, b, c, epilogue));
+    }
+
+    /// <summary>The CPU-runtime kernel, which reads B's rows as vectors: a transposed B (a linear
+    /// layer's weight) is first transposed into a scratch buffer, K·N moves beside M·N·K multiply-adds.</summary>
+    private static void MultiplyRegisterBlocked(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b, View<float> c, GemmEpilogue epilogue)
+    {
+        if (!shape.TransposeB)
+        {
+            accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape), RegisterBlockedGemmKernel.For(shape, a, b, c, epilogue));
+            return;
+        }
+        using var transposed = accelerator.Allocate<float>((long)shape.K * shape.N);
+        accelerator.Launch(BlockTransposeKernel.Tiles(shape.K), BlockTransposeKernel.Tiles(shape.N), BlockTransposeKernel.For(b, transposed.View, shape.N, shape.K));
+        MultiplyRegisterBlocked(accelerator, shape with { TransposeB = false }, a, transposed.View, c, epilogue);
     }
 
     /// <summary>The operand checks every dense route shares: lengths for the shape, views of this accelerator, C apart from the inputs.</summary>

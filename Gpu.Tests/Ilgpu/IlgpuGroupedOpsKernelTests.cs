@@ -18,7 +18,7 @@ namespace Gpu.Tests.Ilgpu;
 public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
 {
     /// <summary>The grouped and quantized kernels moved to ILGPU's types and intrinsics.</summary>
-    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(TiledGemmKernel), typeof(Conv2dTiledKernel),
+    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(TiledGemmKernel), typeof(RegisterBlockedGemmKernel), typeof(BlockTransposeKernel), typeof(Conv2dTiledKernel),
         typeof(CodebookGemmKernel), typeof(CodebookGemmGroupedKernel),
         typeof(QuantizedGemmKernel), typeof(QuantizedAccumulateKernel), typeof(PackedQuantizedGemmKernel), typeof(PackedQuantizedAccumulateKernel),
         typeof(PackActivationsKernel)];
@@ -56,6 +56,40 @@ public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
 
     [TestCaseSource(nameof(SmallDenseCases))]
     public void TiledGemmKernelMatchesPyTorch(string caseName)
+        => AssertDenseKernelMatchesPyTorch(caseName, (shape, a, b, c, epilogue)
+            => Accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a, b, c, epilogue)));
+
+    /// <summary>The PyTorch dense cases the kernel takes (B not transposed, C of a whole block at least);
+    /// it has no groups to emulate, so none is too large here.</summary>
+    private static IEnumerable<string> RegisterBlockedDenseCases()
+        => GemmFixture.CasesOf("dense").Where(name => DenseShape(GemmFixture.Load("dense").Parameters(name)) is var shape
+            && !shape.TransposeB && RegisterBlockedGemmKernel.Suits(shape));
+
+    [TestCaseSource(nameof(RegisterBlockedDenseCases))]
+    public void RegisterBlockedGemmKernelMatchesPyTorch(string caseName)
+        => AssertDenseKernelMatchesPyTorch(caseName, (shape, a, b, c, epilogue)
+            => Accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape), RegisterBlockedGemmKernel.For(shape, a, b, c, epilogue)));
+
+    /// <summary>Whole and partial tiles, one row, one column.</summary>
+    [TestCase(35, 9)]
+    [TestCase(16, 32)]
+    [TestCase(1, 17)]
+    [TestCase(17, 1)]
+    public void BlockTransposeKernelTransposes(int rows, int columns)
+    {
+        float[] host = GemmTestData.Random(rows * columns, rows + columns);
+        using var source = Accelerator.Allocate<float>(host);
+        using var destination = Accelerator.Allocate<float>(host.Length);
+        Accelerator.Launch(BlockTransposeKernel.Tiles(columns), BlockTransposeKernel.Tiles(rows), BlockTransposeKernel.For(source.View, destination.View, rows, columns));
+        Accelerator.Synchronize();
+        float[] expected = new float[host.Length];
+        for (int row = 0; row < rows; row++)
+            for (int column = 0; column < columns; column++)
+                expected[column * rows + row] = host[row * columns + column];
+        Assert.That(destination.ToArray(), Is.EqualTo(expected));
+    }
+
+    private void AssertDenseKernelMatchesPyTorch(string caseName, Action<GemmShape, View<float>, View<float>, View<float>, GemmEpilogue> launch)
     {
         var fixture = GemmFixture.Load("dense");
         var parameters = fixture.Parameters(caseName);
@@ -67,7 +101,7 @@ public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
         using var c = Accelerator.Allocate<float>(fixture.Get<float>(caseName, "c"));
         using var bias = Accelerator.Allocate<float>(biasHost ?? [0f]);
         var epilogue = GemmEpilogue.Create(shape.N, alpha, beta, biasHost is null ? default : bias.View, GemmFixture.ActivationOf(parameters));
-        Accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a.View, b.View, c.View, epilogue));
+        launch(shape, a.View, b.View, c.View, epilogue);
         Accelerator.Synchronize();
         GemmTestData.AssertClose(fixture.Get<float>(caseName, "expected"), c.ToArray(), shape.K, termScale: Math.Max(1f, Math.Abs(alpha)));
     }

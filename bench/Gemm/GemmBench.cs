@@ -11,7 +11,7 @@ namespace Gpu.Bench.Gemm;
 /// Linear, all in the same run.</summary>
 public static class GemmBench
 {
-    private static int[] SquareSizes => QuickMode.Pick<int[]>([512, 2048], [256]);
+    private static int[] SquareSizes => QuickMode.Pick<int[]>([512, 1024, 2048], [256]);
 
     /// <summary>Measures every device and the PyTorch CPU peer; prints the tables.</summary>
     /// <param name="output">Where the report goes.</param>

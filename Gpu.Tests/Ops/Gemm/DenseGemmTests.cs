@@ -17,6 +17,47 @@ public sealed class DenseGemmTests(string deviceName) : DeviceTest(deviceName)
     public void ProductMatchesTheReference(int m, int n, int k, bool transposeA, bool transposeB)
         => CheckAgainstReference(new GemmShape(m, n, k, transposeA, transposeB), 1f, 0f, withBias: false, Activation.None, seed: m * 31 + n);
 
+    /// <summary>Sizes off the register-blocked kernel's 8×16 blocks (and the tiled kernel's 64×64), exactly
+    /// one block, one row or column, K of 1: every transpose, since each reads op(A) and op(B) differently.</summary>
+    private static IEnumerable<TestCaseData> BlockEdgeCases()
+        => from size in (int[][])[[1, 17, 63], [17, 1, 65], [8, 16, 5], [63, 65, 1], [65, 129, 17], [129, 63, 65], [9, 33, 129]]
+           from transposeA in (bool[])[false, true]
+           from transposeB in (bool[])[false, true]
+           select new TestCaseData(size[0], size[1], size[2], transposeA, transposeB);
+
+    [TestCaseSource(nameof(BlockEdgeCases))]
+    public void ProductAtBlockEdgesMatchesTheReference(int m, int n, int k, bool transposeA, bool transposeB)
+        => CheckAgainstReference(new GemmShape(m, n, k, transposeA, transposeB), 1f, 0f, withBias: false, Activation.None, seed: m * 7 + n * 3 + k);
+
+    /// <summary>α, β, bias and an activation fused into the store, for each transpose, at a shape with partial blocks.</summary>
+    [TestCase(false, false)]
+    [TestCase(false, true)]
+    [TestCase(true, false)]
+    [TestCase(true, true)]
+    public void EpilogueIsFusedForEveryTranspose(bool transposeA, bool transposeB)
+        => CheckAgainstReference(new GemmShape(17, 35, 13, transposeA, transposeB), 1.5f, 0.25f, withBias: true, Activation.Leaky(0.1f), seed: 40);
+
+    /// <summary>The register-blocked kernel launched directly, so it runs on every device (DenseGemm
+    /// picks it on CPU OpenCL runtimes only): its fused multiply-adds against the plain reference.</summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public void RegisterBlockedKernelMatchesTheReferenceOnEveryDevice(bool transposeA)
+    {
+        var shape = new GemmShape(17, 35, 13, transposeA);
+        float[] aHost = GemmTestData.Random(shape.M * shape.K, 50), bHost = GemmTestData.Random(shape.K * shape.N, 51);
+        float[] cHost = GemmTestData.Random(shape.M * shape.N, 52), biasHost = GemmTestData.Random(shape.N, 53);
+        float[] expected = (float[])cHost.Clone();
+        GemmReference.Multiply(shape, aHost, bHost, expected, 0.5f, 1f, biasHost, Activation.Relu);
+        using var a = Accelerator.Allocate<float>(aHost);
+        using var b = Accelerator.Allocate<float>(bHost);
+        using var c = Accelerator.Allocate<float>(cHost);
+        using var bias = Accelerator.Allocate<float>(biasHost);
+        var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, bias.View, Activation.Relu);
+        Accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape),
+            RegisterBlockedGemmKernel.For(shape, a.View, b.View, c.View, epilogue));
+        GemmTestData.AssertClose(expected, c.ToArray(), shape.K);
+    }
+
     [TestCase(0)]
     [TestCase(1)]
     [TestCase(2)]

@@ -1,0 +1,62 @@
+using System.Runtime.CompilerServices;
+using ILGPU;
+
+namespace Gpu.Ops.Gemm;
+
+/// <summary>16 consecutive columns of one row of C or of op(B), held as separate scalars rather than
+/// an array: private arrays go to memory on OpenCL CPU runtimes, scalars stay in registers, where
+/// the compiler's SLP vectoriser packs the lanes into vector registers (<see cref="RegisterBlockedGemmKernel"/>).</summary>
+internal struct GemmRowSegment
+{
+    /// <summary>Columns per segment.</summary>
+    public const int Width = 16;
+
+    /// <summary>The columns, first to last.</summary>
+    public float V0, V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15;
+
+    /// <summary>The 16 elements of <paramref name="source"/> from <paramref name="index"/> on: one contiguous
+    /// load. The index is 64-bit because the views' offsets are: a 32-bit index that may wrap before
+    /// it is widened hides from the compiler that the 16 addresses are adjacent (it gathers instead).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static GemmRowSegment Load(ArrayView<float> source, long index) => new()
+    {
+        V0 = source[index + 0],
+        V1 = source[index + 1],
+        V2 = source[index + 2],
+        V3 = source[index + 3],
+        V4 = source[index + 4],
+        V5 = source[index + 5],
+        V6 = source[index + 6],
+        V7 = source[index + 7],
+        V8 = source[index + 8],
+        V9 = source[index + 9],
+        V10 = source[index + 10],
+        V11 = source[index + 11],
+        V12 = source[index + 12],
+        V13 = source[index + 13],
+        V14 = source[index + 14],
+        V15 = source[index + 15],
+    };
+
+    /// <summary><c>a·b + c</c> lane by lane, each rounded once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static GemmRowSegment MultiplyAdd(float a, GemmRowSegment b, GemmRowSegment c) => new()
+    {
+        V0 = MathF.FusedMultiplyAdd(a, b.V0, c.V0),
+        V1 = MathF.FusedMultiplyAdd(a, b.V1, c.V1),
+        V2 = MathF.FusedMultiplyAdd(a, b.V2, c.V2),
+        V3 = MathF.FusedMultiplyAdd(a, b.V3, c.V3),
+        V4 = MathF.FusedMultiplyAdd(a, b.V4, c.V4),
+        V5 = MathF.FusedMultiplyAdd(a, b.V5, c.V5),
+        V6 = MathF.FusedMultiplyAdd(a, b.V6, c.V6),
+        V7 = MathF.FusedMultiplyAdd(a, b.V7, c.V7),
+        V8 = MathF.FusedMultiplyAdd(a, b.V8, c.V8),
+        V9 = MathF.FusedMultiplyAdd(a, b.V9, c.V9),
+        V10 = MathF.FusedMultiplyAdd(a, b.V10, c.V10),
+        V11 = MathF.FusedMultiplyAdd(a, b.V11, c.V11),
+        V12 = MathF.FusedMultiplyAdd(a, b.V12, c.V12),
+        V13 = MathF.FusedMultiplyAdd(a, b.V13, c.V13),
+        V14 = MathF.FusedMultiplyAdd(a, b.V14, c.V14),
+        V15 = MathF.FusedMultiplyAdd(a, b.V15, c.V15),
+    };
+}
