@@ -5,6 +5,7 @@ using Gpu.Ops.Gemm.Quantized;
 using Gpu.Ops.Gemm.Sparse;
 using Gpu.Ops.Image;
 using Gpu.Ops.Sequence;
+using ILGPU;
 
 namespace Gpu.Tests.Child;
 
@@ -211,7 +212,7 @@ public static class SmallOpSweep
         public Accelerator Accelerator { get; } = accelerator;
 
         /// <summary>A buffer holding <paramref name="values"/>.</summary>
-        public View<T> Of<T>(T[] values) where T : unmanaged
+        public ArrayView<T> Of<T>(T[] values) where T : unmanaged
         {
             var buffer = Accelerator.Allocate<T>(values);
             owned.Add(buffer);
@@ -219,11 +220,11 @@ public static class SmallOpSweep
         }
 
         /// <summary>A buffer of <paramref name="length"/> values of the sweep's fixed sequence.</summary>
-        public View<float> Filled(long length) => Of(Values(length));
+        public ArrayView<float> Filled(long length) => Of(Values(length));
 
         /// <summary>An uninitialised buffer for an op's output, so that reading it before writing
         /// it shows as an uninitialised read.</summary>
-        public View<float> Empty(long length)
+        public ArrayView<float> Empty(long length)
         {
             var buffer = Accelerator.Allocate<float>(length);
             owned.Add(buffer);

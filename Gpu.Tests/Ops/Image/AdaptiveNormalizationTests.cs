@@ -127,7 +127,7 @@ public sealed class AdaptiveNormalizationTests(string deviceName) : DeviceTest(d
         var target = inPlace ? source : result;
         ChannelAffineKernel.Launch(Accelerator, new ChannelAffineKernel
         {
-            Input = source.ArrayView, Output = target.ArrayView, Scale = scales.ArrayView, Shift = shifts.ArrayView,
+            Input = source.View, Output = target.View, Scale = scales.View, Shift = shifts.View,
             ChannelDivisor = strides.Channel == 1 ? 1 : h * w, Channels = c, Activation = kind, Slope = activation.Slope,
         });
         ImageTestData.AssertActivated(expected, target.ToArray(), kind, $"{layout} {activation}");

@@ -1,6 +1,7 @@
 using Gpu.Core;
 using Gpu.Ops;
 using Gpu.Ops.Image;
+using ILGPU;
 
 namespace Gpu.Tests.Ops.Image;
 
@@ -36,7 +37,7 @@ public sealed class ElementwiseTests(string deviceName) : DeviceTest(deviceName)
         float[] image = ImageTestData.Random(n * 3 * h * w, 21, 0f, 1f);
         using var kernelResult = Accelerator.Allocate<float>(image);
         using var inPlace = Accelerator.Allocate<float>(image);
-        var convert = inverse ? (Action<View<float>, bool>)((view, portable) => ColorConversion.YCbCrToRgb(Accelerator, view, view, layout, n, h, w, portable))
+        var convert = inverse ? (Action<ArrayView<float>, bool>)((view, portable) => ColorConversion.YCbCrToRgb(Accelerator, view, view, layout, n, h, w, portable))
             : (view, portable) => ColorConversion.RgbToYCbCr(Accelerator, view, view, layout, n, h, w, portable);
         convert(kernelResult.View, true);
         convert(inPlace.View, false);
