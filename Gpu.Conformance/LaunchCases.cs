@@ -29,7 +29,7 @@ public static class LaunchCases
         var y = Enumerable.Range(0, length).Select(i => 1f - i).ToArray();
         using var xBuffer = accelerator.Allocate<float>(x);
         using var yBuffer = accelerator.Allocate<float>(y);
-        accelerator.Launch(length, new SaxpyKernel { X = xBuffer.ArrayView, Y = yBuffer.ArrayView, A = 3f });
+        accelerator.Launch(length, new SaxpyKernel { X = xBuffer.View, Y = yBuffer.View, A = 3f });
         Check.Exact("y", x.Zip(y, (xi, yi) => 3f * xi + yi).ToArray(), yBuffer.ToArray());
     }
 
@@ -37,7 +37,7 @@ public static class LaunchCases
     {
         using var x = accelerator.Allocate<float>(Enumerable.Range(0, 8).Select(i => (float)i).ToArray());
         using var y = accelerator.Allocate<float>(new float[8]);
-        accelerator.Launch(3, new SaxpyKernel { X = x.ArrayView.SubView(5, 3), Y = y.ArrayView.SubView(2, 3), A = 2f });
+        accelerator.Launch(3, new SaxpyKernel { X = x.View.SubView(5, 3), Y = y.View.SubView(2, 3), A = 2f });
         Check.Exact("y", [0f, 0f, 10f, 12f, 14f, 0f, 0f, 0f], y.ToArray());
     }
 
@@ -45,7 +45,7 @@ public static class LaunchCases
     {
         const int width = 37, height = 19, stride = 40;
         using var buffer = accelerator.Allocate<int>(Enumerable.Repeat(-1, stride * height).ToArray());
-        accelerator.Launch(width, height, new IndexGrid2DKernel { Output = ((ArrayView1D<int, Stride1D.Dense>)buffer.ArrayView).As2DView(new LongIndex2D(width, height), new Stride2D.DenseX(stride)) });
+        accelerator.Launch(width, height, new IndexGrid2DKernel { Output = ((ArrayView1D<int, Stride1D.Dense>)buffer.View).As2DView(new LongIndex2D(width, height), new Stride2D.DenseX(stride)) });
         var expected = new int[stride * height];
         for (int y = 0; y < height; y++)
             for (int x = 0; x < stride; x++)
@@ -57,7 +57,7 @@ public static class LaunchCases
     {
         const int width = 5, height = 7, depth = 3;
         using var buffer = accelerator.Allocate<int>(width * height * depth);
-        accelerator.Launch(width, height, depth, new IndexGrid3DKernel { Output = ((ArrayView1D<int, Stride1D.Dense>)buffer.ArrayView).As3DDenseXYView(new LongIndex3D(width, height, depth)) });
+        accelerator.Launch(width, height, depth, new IndexGrid3DKernel { Output = ((ArrayView1D<int, Stride1D.Dense>)buffer.View).As3DDenseXYView(new LongIndex3D(width, height, depth)) });
         var expected = new int[width * height * depth];
         for (int z = 0; z < depth; z++)
             for (int y = 0; y < height; y++)
@@ -74,7 +74,7 @@ public static class LaunchCases
         using var inputBuffer = accelerator.Allocate<int>(input);
         using var sums = accelerator.Allocate<int>(groups);
         accelerator.LaunchGrouped(new GroupedExtent(groups, TreeReductionKernel.GroupSize),
-            new TreeReductionKernel { Input = inputBuffer.ArrayView, GroupSums = sums.ArrayView });
+            new TreeReductionKernel { Input = inputBuffer.View, GroupSums = sums.View });
         var expected = Enumerable.Range(0, groups)
             .Select(g => input.Skip(g * TreeReductionKernel.GroupSize).Take(TreeReductionKernel.GroupSize).Sum()).ToArray();
         Check.Exact("group sums", expected, sums.ToArray());
@@ -89,7 +89,7 @@ public static class LaunchCases
         using var floatSum = accelerator.Allocate<float>([0f]);
         accelerator.Launch(length, new ContendedAtomicsKernel
         {
-            Counters = counterBuffer.ArrayView, Minimum = minimum.ArrayView, Maximum = maximum.ArrayView, FloatSum = floatSum.ArrayView,
+            Counters = counterBuffer.View, Minimum = minimum.View, Maximum = maximum.View, FloatSum = floatSum.View,
         });
         var expectedCounts = Enumerable.Range(0, counters).Select(c => Enumerable.Range(0, length).Count(i => i % counters == c)).ToArray();
         Check.Exact("counters", expectedCounts, counterBuffer.ToArray());

@@ -10,7 +10,7 @@ namespace Gpu.Ops;
 internal static class OperandChecks
 {
     /// <summary>Throws when <paramref name="output"/> shares any memory with <paramref name="input"/>.</summary>
-    public static void Disjoint<TIn, TOut>(View<TIn> input, View<TOut> output,
+    public static void Disjoint<TIn, TOut>(ArrayView<TIn> input, ArrayView<TOut> output,
         [CallerArgumentExpression(nameof(input))] string inputName = "", [CallerArgumentExpression(nameof(output))] string outputName = "")
         where TIn : unmanaged where TOut : unmanaged
     {
@@ -19,15 +19,6 @@ internal static class OperandChecks
     }
 
     /// <summary>Throws when <paramref name="output"/> overlaps <paramref name="input"/> other than exactly.</summary>
-    public static void DisjointOrSame<T>(View<T> input, View<T> output,
-        [CallerArgumentExpression(nameof(input))] string inputName = "", [CallerArgumentExpression(nameof(output))] string outputName = "")
-        where T : unmanaged
-    {
-        if (output.Overlaps(input) && !output.SameMemoryAs(input))
-            throw PartialOverlap(inputName, outputName);
-    }
-
-    /// <summary>Throws when <paramref name="output"/> overlaps <paramref name="input"/> other than exactly; for ILGPU views.</summary>
     public static void DisjointOrSame<T>(ArrayView<T> input, ArrayView<T> output,
         [CallerArgumentExpression(nameof(input))] string inputName = "", [CallerArgumentExpression(nameof(output))] string outputName = "")
         where T : unmanaged
@@ -35,6 +26,12 @@ internal static class OperandChecks
         if (output.Overlaps(input) && !output.SameMemoryAs(input))
             throw PartialOverlap(inputName, outputName);
     }
+
+    /// <summary>The elements of <paramref name="view"/> as the thread count of a launch over it, which an
+    /// <see cref="int"/> counts; a longer view is refused here rather than wrapped.</summary>
+    public static int LaunchCount<T>(ArrayView<T> view, [CallerArgumentExpression(nameof(view))] string name = "") where T : unmanaged
+        => view.Length <= int.MaxValue ? (int)view.Length
+            : throw new ArgumentException($"{name} holds {view.Length} elements; one launch covers at most {int.MaxValue}.", name);
 
     private static ArgumentException PartialOverlap(string inputName, string outputName)
         => new($"{outputName} partly overlaps {inputName}; pass the same view (in place) or disjoint views.", outputName);

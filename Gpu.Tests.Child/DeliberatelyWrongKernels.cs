@@ -13,13 +13,13 @@ public static class DeliberatelyWrongKernels
         ["out-of-bounds-write"] = accelerator =>
         {
             using var output = accelerator.Allocate<float>(OutOfBoundsWriteKernel.Length);
-            accelerator.Launch(OutOfBoundsWriteKernel.Length, new OutOfBoundsWriteKernel { Output = output.ArrayView });
+            accelerator.Launch(OutOfBoundsWriteKernel.Length, new OutOfBoundsWriteKernel { Output = output.View });
             accelerator.Synchronize();
         },
         ["missing-barrier"] = accelerator =>
         {
             using var output = accelerator.Allocate<int>(MissingBarrierKernel.GroupSize);
-            accelerator.LaunchGrouped(new GroupedExtent(1, MissingBarrierKernel.GroupSize), new MissingBarrierKernel { Output = output.ArrayView });
+            accelerator.LaunchGrouped(new GroupedExtent(1, MissingBarrierKernel.GroupSize), new MissingBarrierKernel { Output = output.View });
             accelerator.Synchronize();
         },
     };

@@ -5,6 +5,7 @@ using Gpu.Ops.Gemm.Quantized;
 using Gpu.Ops.Gemm.Sparse;
 using Gpu.Ops.Image;
 using Gpu.Ops.Sequence;
+using ILGPU;
 
 namespace Gpu.Tests.Child;
 
@@ -169,19 +170,19 @@ public static class SmallOpSweep
         const int channels = 2, batch = 1, height = 33, width = 33, length = batch * channels * height * width;
         accelerator.LaunchGrouped(ChannelStatisticsRowKernel.ExtentOf(channels), new ChannelStatisticsRowKernel
         {
-            Input = buffers.Filled(length).AsArrayView(), Moments = buffers.Empty(2 * channels).AsArrayView(),
+            Input = buffers.Filled(length), Moments = buffers.Empty(2 * channels),
             Strides = ImageStrides.Of(TensorLayout.RowMajor, channels, height, width), Channels = channels, Batch = batch, Pixels = height * width,
         });
         var sum = new ScaleAddActivateKernel
         {
-            A = buffers.Filled(length).AsArrayView(), B = buffers.Filled(length).AsArrayView(), Output = buffers.Empty(length).AsArrayView(),
+            A = buffers.Filled(length), B = buffers.Filled(length), Output = buffers.Empty(length),
             ScaleA = 0.5f, ScaleB = 2f, Slope = 0.2f,
         };
         accelerator.Launch(length, new ScaleAddActivateKernel<LeakyReluFunction> { Parameters = sum });
         var affine = new ChannelAffineKernel
         {
-            Input = buffers.Filled(length).AsArrayView(), Output = buffers.Empty(length).AsArrayView(), Scale = buffers.Filled(channels).AsArrayView(),
-            Shift = buffers.Filled(channels).AsArrayView(), ChannelDivisor = height * width, Channels = channels,
+            Input = buffers.Filled(length), Output = buffers.Empty(length), Scale = buffers.Filled(channels),
+            Shift = buffers.Filled(channels), ChannelDivisor = height * width, Channels = channels,
         };
         accelerator.Launch(height * width, batch * channels, new ChannelAffineKernel<TanhFunction> { Parameters = affine });
     }
@@ -260,7 +261,7 @@ public static class SmallOpSweep
         public Accelerator Accelerator { get; } = accelerator;
 
         /// <summary>A buffer holding <paramref name="values"/>.</summary>
-        public View<T> Of<T>(T[] values) where T : unmanaged
+        public ArrayView<T> Of<T>(T[] values) where T : unmanaged
         {
             var buffer = Accelerator.Allocate<T>(values);
             owned.Add(buffer);
@@ -268,11 +269,11 @@ public static class SmallOpSweep
         }
 
         /// <summary>A buffer of <paramref name="length"/> values of the sweep's fixed sequence.</summary>
-        public View<float> Filled(long length) => Of(Values(length));
+        public ArrayView<float> Filled(long length) => Of(Values(length));
 
         /// <summary>An uninitialised buffer for an op's output, so that reading it before writing
         /// it shows as an uninitialised read.</summary>
-        public View<float> Empty(long length)
+        public ArrayView<float> Empty(long length)
         {
             var buffer = Accelerator.Allocate<float>(length);
             owned.Add(buffer);

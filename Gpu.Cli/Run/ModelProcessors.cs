@@ -5,6 +5,7 @@ using Gpu.Models;
 using Gpu.Models.Compression;
 using Gpu.Models.Fip;
 using Gpu.Models.Vdsr;
+using ILGPU;
 
 namespace Gpu.Cli.Run;
 
@@ -36,9 +37,9 @@ internal abstract class ModelProcessor(Accelerator accelerator) : IFrameProcesso
     protected abstract FrameBatch OutputFor(FrameBatch batch, FrameBatchPool pool);
 
     /// <summary>Runs the model on N × 3 × H × W planar frames.</summary>
-    protected abstract void Run(View<float> input, View<float> output, ImageShape shape);
+    protected abstract void Run(ArrayView<float> input, ArrayView<float> output, ImageShape shape);
 
-    private View<float> Buffer(ref DeviceBuffer<float>? buffer, int length)
+    private ArrayView<float> Buffer(ref DeviceBuffer<float>? buffer, int length)
     {
         if (buffer is null || buffer.Length != length)
         {
@@ -63,7 +64,7 @@ internal sealed class CanProcessor(Accelerator accelerator, CanWeights weights, 
 
     protected override FrameBatch OutputFor(FrameBatch batch, FrameBatchPool pool) => batch;
 
-    protected override void Run(View<float> input, View<float> output, ImageShape shape) => network.Forward(input, output, shape, TensorLayout.RowMajor);
+    protected override void Run(ArrayView<float> input, ArrayView<float> output, ImageShape shape) => network.Forward(input, output, shape, TensorLayout.RowMajor);
 
     public override void Dispose()
     {
@@ -82,7 +83,7 @@ internal sealed class VdsrProcessor(Accelerator accelerator, VdsrWeights weights
     protected override FrameBatch OutputFor(FrameBatch batch, FrameBatchPool pool)
         => pool.Rent(batch.Format with { Size = new FrameSize(checked(batch.Format.Size.Width * Scale), checked(batch.Format.Size.Height * Scale)) }, batch.Count);
 
-    protected override void Run(View<float> input, View<float> output, ImageShape shape) => network.Upscale(input, output, shape, Scale, TensorLayout.RowMajor);
+    protected override void Run(ArrayView<float> input, ArrayView<float> output, ImageShape shape) => network.Upscale(input, output, shape, Scale, TensorLayout.RowMajor);
 
     public override void Dispose()
     {

@@ -126,7 +126,7 @@ internal static class ControlFlowCases
         using var inputBuffer = accelerator.Allocate<int>(pairs);
         using var tableBuffer = accelerator.Allocate<int>(table);
         using var output = accelerator.Allocate<int>(pairs.Length / 2);
-        accelerator.Launch(pairs.Length / 2, new ShortCircuitKernel { Input = inputBuffer.ArrayView, Table = tableBuffer.ArrayView, Output = output.ArrayView });
+        accelerator.Launch(pairs.Length / 2, new ShortCircuitKernel { Input = inputBuffer.View, Table = tableBuffer.View, Output = output.View });
         var expected = pairs.Chunk(2).Select(p =>
         {
             int position = p[0], divisor = p[1];

@@ -15,7 +15,7 @@ internal static class CorpusDriver
         where TIn : unmanaged where TOut : unmanaged where TKernel : struct, IKernel1D
     {
         IlgpuRefusals.SkipOnIlgpuDevices<TKernel>(accelerator);
-        return RoundTrip(accelerator, input, initialOutput, (x, y) => accelerator.Launch(length ?? input.Length, kernel(x.ArrayView, y.ArrayView)));
+        return RoundTrip(accelerator, input, initialOutput, (x, y) => accelerator.Launch(length ?? input.Length, kernel(x.View, y.View)));
     }
 
     /// <summary>Launches a grouped kernel over <paramref name="extent"/>.</summary>
@@ -23,7 +23,7 @@ internal static class CorpusDriver
     public static TOut[] Grouped<TIn, TOut, TKernel>(Accelerator accelerator, TIn[] input, GroupedExtent extent, TOut[] initialOutput,
         Func<ArrayView<TIn>, ArrayView<TOut>, TKernel> kernel)
         where TIn : unmanaged where TOut : unmanaged where TKernel : struct, IGroupKernel
-        => RoundTrip(accelerator, input, initialOutput, (x, y) => accelerator.LaunchGrouped(extent, kernel(x.ArrayView, y.ArrayView)));
+        => RoundTrip(accelerator, input, initialOutput, (x, y) => accelerator.LaunchGrouped(extent, kernel(x.View, y.View)));
 
     // Uploads the input and the output's initial contents, launches, reads the output back.
     private static TOut[] RoundTrip<TIn, TOut>(Accelerator accelerator, TIn[] input, TOut[] initialOutput, Action<DeviceBuffer<TIn>, DeviceBuffer<TOut>> launch)

@@ -141,7 +141,7 @@ internal static class IntegerCases
         using var output = accelerator.Allocate<int>(s8.Length * 6);
         accelerator.Launch(s8.Length, new SmallIntegerKernel
         {
-            Signed8 = s8Buffer.ArrayView, Unsigned8 = u8Buffer.ArrayView, Signed16 = s16Buffer.ArrayView, Unsigned16 = u16Buffer.ArrayView, Output = output.ArrayView,
+            Signed8 = s8Buffer.View, Unsigned8 = u8Buffer.View, Signed16 = s16Buffer.View, Unsigned16 = u16Buffer.View, Output = output.View,
         });
         static int Wrap(int value, int bits, bool signed)
         {

@@ -102,7 +102,7 @@ internal static class MathCases
         using var output = accelerator.Allocate<float>(pairs.Length);
         using var doubles = accelerator.Allocate<double>(pairs.Length);
         using var ints = accelerator.Allocate<int>(pairs.Length);
-        accelerator.Launch(count, new MinMaxKernel { Input = input.ArrayView, Output = output.ArrayView, DoubleOutput = doubles.ArrayView, IntOutput = ints.ArrayView });
+        accelerator.Launch(count, new MinMaxKernel { Input = input.View, Output = output.View, DoubleOutput = doubles.View, IntOutput = ints.View });
         // .NET: a NaN operand gives NaN; between equal values the negative zero is the smaller.
         static float Pick(float a, float b, bool max)
         {
@@ -131,7 +131,7 @@ internal static class MathCases
         using var inputBuffer = accelerator.Allocate<float>(input);
         using var output = accelerator.Allocate<float>(input.Length * 3);
         using var ints = accelerator.Allocate<int>(input.Length * 2);
-        accelerator.Launch(input.Length, new AbsClampKernel { Input = inputBuffer.ArrayView, Output = output.ArrayView, IntOutput = ints.ArrayView });
+        accelerator.Launch(input.Length, new AbsClampKernel { Input = inputBuffer.View, Output = output.View, IntOutput = ints.View });
         static float Abs(float x) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(x) & int.MaxValue);
         var expected = input.SelectMany(x => new[] { Abs(x), float.IsNaN(x) ? x : x < -2.5f ? -2.5f : x > 100f ? 100f : x, Abs(x) }).ToArray();
         CorpusCheck.Floats("abs, clamp", expected, output.ToArray(), 0);
@@ -155,7 +155,7 @@ internal static class MathCases
         using var input = accelerator.Allocate<float>(triples);
         using var output = accelerator.Allocate<float>(count);
         using var doubles = accelerator.Allocate<double>(count);
-        accelerator.Launch(count, new FusedMultiplyAddKernel { Input = input.ArrayView, Output = output.ArrayView, DoubleOutput = doubles.ArrayView });
+        accelerator.Launch(count, new FusedMultiplyAddKernel { Input = input.View, Output = output.View, DoubleOutput = doubles.View });
         var chunks = triples.Chunk(3).ToArray();
         CorpusCheck.Floats("MathF.FusedMultiplyAdd", chunks.Select(t => MathF.FusedMultiplyAdd(t[0], t[1], t[2])).ToArray(), output.ToArray(), 0);
         CorpusCheck.Doubles("Math.FusedMultiplyAdd", chunks.Select(t => Math.FusedMultiplyAdd(t[0] * 1.0000000000000002, t[1], t[2])).ToArray(), doubles.ToArray(), 0);

@@ -63,7 +63,7 @@ internal static class NumericCases
         using var inputBuffer = accelerator.Allocate<long>(input);
         using var singles = accelerator.Allocate<float>(input.Length * 4);
         using var doubles = accelerator.Allocate<double>(input.Length * 4);
-        accelerator.Launch(input.Length, new IntegerToFloatKernel { Input = inputBuffer.ArrayView, Singles = singles.ArrayView, Doubles = doubles.ArrayView });
+        accelerator.Launch(input.Length, new IntegerToFloatKernel { Input = inputBuffer.View, Singles = singles.View, Doubles = doubles.View });
         var sources = input.SelectMany(x => new BigInteger[]
         {
             Wrap(x, 32, signed: true), Wrap(x, 32, signed: false), x, (ulong)x,

@@ -72,8 +72,8 @@ internal static class StructCases
         rightTarget.Clear();
         accelerator.Launch(left.Length, new StructOfViewsKernel
         {
-            Left = new Channel { Source = leftSource.ArrayView, Target = leftTarget.ArrayView, Shift = 3 },
-            Right = new Channel { Source = rightSource.ArrayView, Target = rightTarget.ArrayView.SubView(2, right.Length), Shift = 1000 },
+            Left = new Channel { Source = leftSource.View, Target = leftTarget.View, Shift = 3 },
+            Right = new Channel { Source = rightSource.View, Target = rightTarget.View.SubView(2, right.Length), Shift = 1000 },
         });
         Check.Exact("left", left.Select(v => (int)((long)v * 8 & 0xFFFF_FFFF)).ToArray(), leftTarget.ToArray());
         Check.Exact("right", [0, 0, .. right.Reverse().Zip(left, (r, l) => r + l + 1000)], rightTarget.ToArray());
@@ -89,7 +89,7 @@ internal static class StructCases
             new Particle { X = 0f, Velocity = 0f, Bounces = -1, Tag = 0 },
         };
         using var buffer = accelerator.Allocate<Particle>(particles);
-        accelerator.Launch(particles.Length, new StructElementKernel { Particles = buffer.ArrayView, Step = 0.5f });
+        accelerator.Launch(particles.Length, new StructElementKernel { Particles = buffer.View, Step = 0.5f });
         var actual = buffer.ToArray();
         float[] expectedVelocity = [0.25f, -0.5f, 0.5f, 0f];
         int[] expectedBounces = [0, 4, 8, -1];
@@ -145,7 +145,7 @@ internal static class StructCases
         using var longSources = accelerator.Allocate<long>(longs);
         accelerator.Launch(ints.Length, new GenericHelperKernel
         {
-            Ints = intBuffer.ArrayView, Doubles = doubleBuffer.ArrayView, Longs = longBuffer.ArrayView, LongSources = longSources.ArrayView,
+            Ints = intBuffer.View, Doubles = doubleBuffer.View, Longs = longBuffer.View, LongSources = longSources.View,
         });
         Check.Exact("ints", [5, 5, 0, int.MinValue, 7], intBuffer.ToArray());
         CorpusCheck.Doubles("doubles", [0.25, 0.5, 0.5, -1, 0.5], doubleBuffer.ToArray(), 0);
@@ -157,7 +157,7 @@ internal static class StructCases
     {
         int[] values = [4, 3, 2, 1, 1, 2, 3, 4, 0, -1, int.MaxValue, int.MinValue, 7, 7, 7, 7, 9, -9, 9, -9];
         using var buffer = accelerator.Allocate<int>(values);
-        accelerator.Launch(values.Length / 4, new RefSwapKernel { Values = buffer.ArrayView });
+        accelerator.Launch(values.Length / 4, new RefSwapKernel { Values = buffer.View });
         Check.Exact("sorted quads", values.Chunk(4).SelectMany(q => q.Order()).ToArray(), buffer.ToArray());
     }
 

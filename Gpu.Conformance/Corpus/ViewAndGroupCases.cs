@@ -33,7 +33,7 @@ internal static class ViewAndGroupCases
         short[] data = [.. Enumerable.Range(0, 20).Select(i => (short)(i * 1000 - 3000))];
         using var input = accelerator.Allocate<short>(data);
         using var output = accelerator.Allocate<short>(Enumerable.Repeat((short)-1, 20).ToArray());
-        accelerator.Launch(7, new ReverseKernel { Input = input.ArrayView.SubView(11, 7), Output = output.ArrayView.SubView(3, 7) });
+        accelerator.Launch(7, new ReverseKernel { Input = input.View.SubView(11, 7), Output = output.View.SubView(3, 7) });
         var expected = Enumerable.Repeat((short)-1, 20).ToArray();
         for (int i = 0; i < 7; i++)
             expected[3 + 6 - i] = (short)(data[11 + i] + 7);
@@ -71,8 +71,8 @@ internal static class ViewAndGroupCases
         using var output = accelerator.Allocate<float>(volume);
         accelerator.Launch(columns, rows, depth, new StencilKernel
         {
-            Input = ((ArrayView1D<float, Stride1D.Dense>)input.ArrayView.SubView(offset, volume)).As3DDenseXYView(new LongIndex3D(columns, rows, depth)),
-            Output = ((ArrayView1D<float, Stride1D.Dense>)output.ArrayView).As3DDenseXYView(new LongIndex3D(columns, rows, depth)),
+            Input = ((ArrayView1D<float, Stride1D.Dense>)input.View.SubView(offset, volume)).As3DDenseXYView(new LongIndex3D(columns, rows, depth)),
+            Output = ((ArrayView1D<float, Stride1D.Dense>)output.View).As3DDenseXYView(new LongIndex3D(columns, rows, depth)),
         });
         float At(int z, int y, int x) => z < 0 || z >= depth || y < 0 || y >= rows || x < 0 || x >= columns ? float.NaN : data[offset + (z * rows + y) * columns + x];
         var expected = new float[volume];
@@ -98,8 +98,8 @@ internal static class ViewAndGroupCases
         using var sums = accelerator.Allocate<long>(rows);
         // The 2D view's base is the whole padded buffer: ILGPU's As2DView would end it at the last row's last
         // column, leaving that row's padding outside the view.
-        var padded = new ArrayView2D<long, Stride2D.DenseX>(matrix.ArrayView, new LongIndex2D(columns, rows), new Stride2D.DenseX(stride));
-        accelerator.Launch(rows, new RowSumKernel { Matrix = padded, Sums = sums.ArrayView });
+        var padded = new ArrayView2D<long, Stride2D.DenseX>(matrix.View, new LongIndex2D(columns, rows), new Stride2D.DenseX(stride));
+        accelerator.Launch(rows, new RowSumKernel { Matrix = padded, Sums = sums.View });
         // Each row's sum plus the first padding element after it.
         var expected = Enumerable.Range(0, rows).Select(r => data.Skip(r * stride).Take(columns + 1).Sum()).ToArray();
         Check.Exact("row sums", expected, sums.ToArray());
@@ -185,7 +185,7 @@ internal static class ViewAndGroupCases
         using var output = accelerator.Allocate<int>([.. Enumerable.Repeat(0, bins), .. Enumerable.Repeat(int.MaxValue, bins), .. Enumerable.Repeat(int.MinValue, bins)]);
         using var returned = accelerator.Allocate<int>(bins);
         returned.Clear();
-        accelerator.Launch(input.Length, new IntAtomicsKernel { Input = inputBuffer.ArrayView, Output = output.ArrayView, Returned = returned.ArrayView });
+        accelerator.Launch(input.Length, new IntAtomicsKernel { Input = inputBuffer.View, Output = output.View, Returned = returned.View });
         var groups = Enumerable.Range(0, bins).Select(b => input.Where(v => ((long)v % bins + bins) % bins == b).ToArray()).ToArray();
         Check.Exact("counts, minima, maxima",
             [.. groups.Select(g => g.Length), .. groups.Select(g => g.Min()), .. groups.Select(g => g.Max())], output.ToArray());
@@ -198,7 +198,7 @@ internal static class ViewAndGroupCases
         uint[] input = [.. Enumerable.Range(0, 2000).Select(i => (uint)((ulong)i * 2_654_435_761UL % 4_294_967_291UL) | 0x1000u), 0x8000_0000u, 0xFFFF_FFFEu];
         using var inputBuffer = accelerator.Allocate<uint>(input);
         using var output = accelerator.Allocate<uint>([0u, uint.MaxValue, 0u]);
-        accelerator.Launch(input.Length, new UIntAtomicsKernel { Input = inputBuffer.ArrayView, Output = output.ArrayView });
+        accelerator.Launch(input.Length, new UIntAtomicsKernel { Input = inputBuffer.View, Output = output.View });
         ulong sum = input.Aggregate(0UL, (total, v) => total + v);
         Check.Exact("sum, min, max", [(uint)(sum % (1UL << 32)), input.Min(), input.Max()], output.ToArray());
     }
@@ -214,8 +214,8 @@ internal static class ViewAndGroupCases
         using var floatDisplaced = accelerator.Allocate<float>(length);
         accelerator.Launch(length, new ExchangeChainKernel
         {
-            Cell = cell.ArrayView, Displaced = displaced.ArrayView, UnsignedCell = unsignedCell.ArrayView, UnsignedDisplaced = unsignedDisplaced.ArrayView,
-            FloatCell = floatCell.ArrayView, FloatDisplaced = floatDisplaced.ArrayView,
+            Cell = cell.View, Displaced = displaced.View, UnsignedCell = unsignedCell.View, UnsignedDisplaced = unsignedDisplaced.View,
+            FloatCell = floatCell.View, FloatDisplaced = floatDisplaced.View,
         });
         // Whatever the order, the displaced values and the final cell are the initial value and every id once.
         Check.Exact("int chain", [-1, .. Enumerable.Range(0, length)], displaced.ToArray().Append(cell.ToArray()[0]).Order().ToArray());
@@ -231,7 +231,7 @@ internal static class ViewAndGroupCases
         using var claims = accelerator.Allocate<int>(Enumerable.Repeat(-1, slots).ToArray());
         using var seen = accelerator.Allocate<int>(length);
         using var product = accelerator.Allocate<uint>([1u]);
-        accelerator.Launch(length, new CompareExchangeKernel { Claims = claims.ArrayView, Seen = seen.ArrayView, Product = product.ArrayView });
+        accelerator.Launch(length, new CompareExchangeKernel { Claims = claims.View, Seen = seen.View, Product = product.View });
         int[] winners = claims.ToArray(), observed = seen.ToArray();
         for (int slot = 0; slot < slots; slot++)
             if (winners[slot] < 0 || winners[slot] % slots != slot)
@@ -262,5 +262,5 @@ internal static class ViewAndGroupCases
     /// <summary>A <paramref name="width"/> × <paramref name="height"/> ILGPU 2D view (x the column) of a buffer whose rows
     /// are <paramref name="rowStride"/> elements apart (dense by default).</summary>
     internal static ArrayView2D<T, Stride2D.DenseX> AsMatrix<T>(DeviceBuffer<T> buffer, int width, int height, int? rowStride = null) where T : unmanaged
-        => ((ArrayView1D<T, Stride1D.Dense>)buffer.ArrayView).As2DView(new LongIndex2D(width, height), new Stride2D.DenseX(rowStride ?? width));
+        => ((ArrayView1D<T, Stride1D.Dense>)buffer.View).As2DView(new LongIndex2D(width, height), new Stride2D.DenseX(rowStride ?? width));
 }

@@ -126,7 +126,7 @@ internal sealed class FunctionBuilder(KernelShape shape, DeviceFunctions functio
         if (KernelTypes.IsView(type))
         {
             var pointer = NewPointer(prefix, KernelTypes.ElementOf(type), new PointerSpace(), parameter: false, unsupported);
-            return new ViewStorage(type, pointer, NewVariable(prefix, CType.I64), NewVariable(prefix, KernelTypes.ViewLengthType(type)));
+            return new ViewStorage(type, pointer, NewVariable(prefix, CType.I64), NewVariable(prefix, CType.I64));
         }
         if (KernelTypes.IsUserStruct(type))
         {
@@ -136,7 +136,7 @@ internal sealed class FunctionBuilder(KernelShape shape, DeviceFunctions functio
             return new StructStorage(type, fields);
         }
         if (type.IsPointer)
-            throw unsupported($"the pointer type {type} (use View<T>)");
+            throw unsupported($"the pointer type {type} (use ArrayView<T>)");
         throw unsupported($"the type {KernelTypes.Describe(type)}: reference types (classes, arrays, strings, delegates) cannot be used on devices");
     }
 }

@@ -16,11 +16,11 @@ public enum KernelShape
 /// <summary>What a flattened kernel parameter carries.</summary>
 public enum KernelParameterKind
 {
-    /// <summary>A view's <see cref="View{T}.Handle"/>: a <c>cl_mem</c> or device pointer, typed <c>T*</c> in C.</summary>
+    /// <summary>A view's buffer handle (<see cref="ILGPU.Runtime.MemoryBuffer.NativePtr"/>): a <c>cl_mem</c> or host pointer, typed <c>T*</c> in C.</summary>
     ViewHandle,
-    /// <summary>A view's <see cref="View{T}.Offset"/> in elements (64-bit).</summary>
+    /// <summary>A view's element offset into its buffer (64-bit).</summary>
     ViewOffset,
-    /// <summary>A view's <see cref="View{T}.Length"/> (32-bit).</summary>
+    /// <summary>A view's length in elements (64-bit).</summary>
     ViewLength,
     /// <summary>A primitive field passed by value (bool as 32-bit int).</summary>
     Scalar,

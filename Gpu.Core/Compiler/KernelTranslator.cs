@@ -104,12 +104,11 @@ internal static class KernelTranslator
                 var element = KernelTypes.ElementOf(fieldType);
                 var pointer = builder.NewPointer(fieldName, element, new PointerSpace(AddressSpace.Global), parameter: true, unsupported);
                 var offset = builder.NewParameter(fieldName + "_offset", CType.I64);
-                var lengthType = KernelTypes.ViewLengthType(fieldType);
-                var length = builder.NewParameter(fieldName + "_length", lengthType);
+                var length = builder.NewParameter(fieldName + "_length", CType.I64);
                 var (handleField, offsetField, lengthField) = KernelTypes.ViewFields(fieldType);
                 parameters.Add(new KernelParameter(pointer.Name, KernelParameterKind.ViewHandle, element, [.. fieldPath, handleField]));
                 parameters.Add(new KernelParameter(offset.Name, KernelParameterKind.ViewOffset, typeof(long), [.. fieldPath, offsetField]));
-                parameters.Add(new KernelParameter(length.Name, KernelParameterKind.ViewLength, lengthType == CType.I64 ? typeof(long) : typeof(int), [.. fieldPath, lengthField]));
+                parameters.Add(new KernelParameter(length.Name, KernelParameterKind.ViewLength, typeof(long), [.. fieldPath, lengthField]));
                 fields[field] = new ViewStorage(fieldType, pointer, offset, length);
             }
             else if (KernelTypes.Primitive(fieldType) is { } primitive)

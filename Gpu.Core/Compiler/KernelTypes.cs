@@ -6,23 +6,14 @@ namespace Gpu.Core.Compiler;
 /// structs to their fields.</summary>
 internal static class KernelTypes
 {
-    /// <summary>Whether <paramref name="type"/> is a <see cref="View{T}"/> or an ILGPU <see cref="ILGPU.ArrayView{T}"/>:
-    /// both are a pointer, an element offset and a length on a device.</summary>
-    public static bool IsView(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() is var definition
-        && (definition == typeof(View<>) || definition == typeof(ILGPU.ArrayView<>));
+    /// <summary>Whether <paramref name="type"/> is an ILGPU <see cref="ILGPU.ArrayView{T}"/>: a pointer, a
+    /// 64-bit element offset and a 64-bit length on a device.</summary>
+    public static bool IsView(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(ILGPU.ArrayView<>);
 
-    /// <summary>Whether <paramref name="type"/> is an ILGPU <see cref="ILGPU.ArrayView{T}"/>.</summary>
-    public static bool IsArrayView(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(ILGPU.ArrayView<>);
-
-    /// <summary>The C type of a view's length: <see cref="View{T}.Length"/> is an int, ILGPU's a long.</summary>
-    public static CType ViewLengthType(Type viewType) => IsArrayView(viewType) ? CType.I64 : CType.I32;
-
-    /// <summary>The fields of a view type that hold its handle, element offset and length. An ILGPU
-    /// view holds its buffer, whose <see cref="ILGPU.Runtime.MemoryBuffer.NativePtr"/> is the handle.</summary>
+    /// <summary>The fields of a view type that hold its buffer (whose <see cref="ILGPU.Runtime.MemoryBuffer.NativePtr"/>
+    /// is the handle), element offset and length.</summary>
     public static (FieldInfo Handle, FieldInfo Offset, FieldInfo Length) ViewFields(Type viewType)
     {
-        if (!IsArrayView(viewType))
-            return (viewType.GetField(nameof(View<int>.Handle))!, viewType.GetField(nameof(View<int>.Offset))!, viewType.GetField(nameof(View<int>.Length))!);
         const BindingFlags instance = BindingFlags.Instance | BindingFlags.NonPublic;
         return (viewType.GetField("<Buffer>k__BackingField", instance) ?? throw MissingArrayViewField("Buffer"),
             viewType.GetField("<Index>k__BackingField", instance) ?? throw MissingArrayViewField("Index"),

@@ -3,7 +3,7 @@ using System.Reflection;
 namespace Gpu.Core.Compiler;
 
 /// <summary>ILGPU's views: <see cref="ILGPU.ArrayView{T}"/> is a pointer, an element offset and a
-/// 64-bit length, like <see cref="View{T}"/>; its indexer returns a reference to the element, which
+/// 64-bit length; its indexer returns a reference to the element, which
 /// becomes an <see cref="ElementStorage"/> that <c>ldind</c>/<c>stind</c>/<c>ldobj</c>/<c>stobj</c>/<c>ldflda</c>
 /// read and write in place. <c>ArrayView2D/3D</c> are structs of a base view, an extent and a stride,
 /// flattened like any struct; their indexers compute the element index from the stride's fields.</summary>

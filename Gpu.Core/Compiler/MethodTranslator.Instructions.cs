@@ -174,7 +174,7 @@ internal sealed partial class MethodTranslator
             case "box" or "unbox" or "unbox.any" or "castclass" or "isinst":
                 throw Fail(instruction.Offset, $"{name} involves a reference type (boxing or casts of objects), which cannot be used on a device");
             case var _ when name is "newarr" or "ldlen" || name.StartsWith("ldelem") || name.StartsWith("stelem"):
-                throw Fail(instruction.Offset, "arrays are reference types and cannot be used on a device; use View<T>");
+                throw Fail(instruction.Offset, "arrays are reference types and cannot be used on a device; use ArrayView<T>");
             case "localloc":
                 throw Fail(instruction.Offset, "stackalloc cannot be used on a device; use ILGPU's SharedMemory.Allocate or locals");
             case "leave" or "leave.s" or "endfinally" or "endfilter":
@@ -235,13 +235,6 @@ internal sealed partial class MethodTranslator
             return storage;
         if (owner is ElementStorage element && element.Type == field.DeclaringType)
             return new ElementStorage(field.FieldType, element.Pointer, element.Offset, element.Index, $"{element.Member}.{KernelTypes.FieldName(field)}");
-        if (owner is ViewStorage view && KernelTypes.IsView(field.DeclaringType!))
-            return field.Name switch
-            {
-                nameof(View<int>.Offset) => new ScalarStorage(typeof(long), view.Offset),
-                nameof(View<int>.Length) => new ScalarStorage(typeof(int), view.Length),
-                _ => throw Fail(currentOffset, $"a view's {field.Name} has no meaning on a device"),
-            };
         throw Fail(currentOffset, $"the field {KernelTypes.Describe(field.DeclaringType)}.{field.Name} does not belong to the value it is read from");
     }
 
@@ -255,12 +248,6 @@ internal sealed partial class MethodTranslator
                 break;
             case StructValue structure when structure.Fields.TryGetValue(field, out var value):
                 Push(value);
-                break;
-            case ViewValue view when field.Name == nameof(View<int>.Length):
-                Push(view.Length);
-                break;
-            case ViewValue view when field.Name == nameof(View<int>.Offset):
-                Push(view.Offset);
                 break;
             case ObjectValue objectValue:
                 throw Fail(currentOffset, $"reading {field.Name} from an object of class {KernelTypes.Describe(objectValue.Type)}; objects cannot be used on a device");

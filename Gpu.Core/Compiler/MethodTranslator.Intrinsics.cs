@@ -22,12 +22,10 @@ internal sealed partial class MethodTranslator
     private bool TryIntrinsic(MethodBase callee)
     {
         var declaring = callee.DeclaringType!;
-        if (KernelTypes.IsArrayView(declaring))
+        if (KernelTypes.IsView(declaring))
             ArrayViewMethod(callee);
         else if (IsArrayViewND(declaring))
             ArrayViewNDMethod(callee);
-        else if (KernelTypes.IsView(declaring))
-            ViewMethod(callee);
         else if (declaring == typeof(global::ILGPU.Group) || declaring == typeof(global::ILGPU.Grid))
             return GroupMember(callee);
         else if (declaring == typeof(global::ILGPU.SharedMemory))
@@ -53,45 +51,6 @@ internal sealed partial class MethodTranslator
         ViewValue view => (view.Pointer, view.Offset),
         _ => throw Fail(currentOffset, $"expected a view, found a {Describe(value)}"),
     };
-
-    private void ViewMethod(MethodBase callee)
-    {
-        switch (callee.Name)
-        {
-            case "get_Item":
-            {
-                var index = PopScalar();
-                var (pointer, offset) = ViewParts(Pop());
-                Push(pointer.ElementStruct is { } structure
-                    ? LoadElement(structure, pointer, offset, index, "")
-                    : new ScalarValue(builder.Temp(Widen(new IRLoad(pointer.ElementType, pointer, offset, index)))));
-                break;
-            }
-            case "set_Item":
-            {
-                var value = Pop();
-                var index = PopScalar();
-                var (pointer, offset) = ViewParts(Pop());
-                StoreElement(value, pointer, offset, index, "");
-                break;
-            }
-            case nameof(View<int>.SubView):
-            {
-                // No range check on a device: like the indexer, a sub-view is trusted.
-                var length = PopScalar();
-                var start = PopScalar();
-                var view = Pop();
-                var (pointer, offset) = ViewParts(view);
-                var copy = builder.CopyPointer(pointer);
-                builder.Emit(new IRAssign(copy, new IRVar(pointer)));
-                var newOffset = builder.Temp(new IRBinary(CType.I64, BinaryOp.Add, offset, Promote(start, CType.I64)));
-                Push(new ViewValue(callee.DeclaringType!, copy, newOffset, builder.Temp(length)));
-                break;
-            }
-            default:
-                throw Fail(currentOffset, $"View<T>.{callee.Name} is not available on devices");
-        }
-    }
 
     /// <summary>Reads a struct element of a view member by member.</summary>
     private StructValue LoadElement(Type structure, IRVariable pointer, IRExpr offset, IRExpr index, string member)

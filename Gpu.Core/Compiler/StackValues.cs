@@ -16,7 +16,7 @@ internal sealed class ScalarValue(IRExpr expression) : StackValue
     public CType Type => Expression.Type;
 }
 
-/// <summary>A <see cref="View{T}"/>: pointer, element offset (I64) and length (I32).</summary>
+/// <summary>An ILGPU <see cref="ILGPU.ArrayView{T}"/>: pointer, element offset (I64) and length.</summary>
 internal sealed class ViewValue(Type viewType, IRVariable pointer, IRExpr offset, IRExpr length) : StackValue
 {
     public Type ViewType { get; } = viewType;

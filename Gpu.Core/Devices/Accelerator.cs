@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ILGPU;
 
 namespace Gpu.Core;
 
@@ -134,19 +135,19 @@ public abstract class Accelerator : IDisposable
     /// <param name="view">The view.</param>
     /// <param name="name">The argument's name for the message.</param>
     /// <exception cref="ObjectDisposedException">This accelerator, or the view's buffer, is disposed.</exception>
-    /// <exception cref="ArgumentException">The view belongs to another accelerator, or was made from a raw handle.</exception>
-    public void CheckView<T>(View<T> view, [CallerArgumentExpression(nameof(view))] string? name = null) where T : unmanaged
+    /// <exception cref="ArgumentException">The view belongs to another accelerator, or to no <see cref="DeviceBuffer{T}"/>.</exception>
+    public void CheckView<T>(ArrayView<T> view, [CallerArgumentExpression(nameof(view))] string? name = null) where T : unmanaged
     {
         ThrowIfDisposed();
         if (view.Length != 0)
-            CheckAllocation(view.Allocation, name ?? nameof(view));
+            CheckAllocation(Allocations.SourceOf(ArrayViewParts<T>.Buffer(ref view)), name ?? nameof(view));
     }
 
     /// <summary>Throws unless <paramref name="allocation"/> is a live buffer of this accelerator.</summary>
     internal void CheckAllocation(int allocation, string name)
     {
         if (allocation == 0)
-            throw new ArgumentException($"{name} was made from a raw handle, not taken from a DeviceBuffer; only buffers' views can be passed to {Device.Name}.", name);
+            throw new ArgumentException($"{name} is not a view of a DeviceBuffer (nor of an ILGPU buffer adopted by the engine); only such views can be passed to {Device.Name}.", name);
         var owner = Allocations.OwnerOf(allocation)
             ?? throw new ObjectDisposedException(name, $"{name} is a view of a buffer that has been disposed (or whose accelerator has).");
         if (!ReferenceEquals(owner, this))

@@ -5,16 +5,13 @@ using ILGPU.Runtime;
 
 namespace Gpu.Core;
 
-/// <summary>The view fields of a kernel struct (<see cref="View{T}"/>s and ILGPU
-/// <see cref="ILGPU.ArrayView{T}"/>s, nested structs included), found once per type, and the check
+/// <summary>The view fields of a kernel struct (ILGPU <see cref="ILGPU.ArrayView{T}"/>s, nested structs
+/// included, so also the base views of 2D/3D views), found once per type, and the check
 /// every launch makes of them: a kernel handed a view of a disposed buffer or of another accelerator
 /// would otherwise read freed or foreign memory on the CPU, or pass a dead <c>cl_mem</c> to the driver.</summary>
 internal static class KernelViews<TKernel> where TKernel : struct
 {
-    private static readonly (int Offset, int LengthOffset, bool IsArrayView, string Name)[] views = Find();
-
-    /// <summary>The first field (its path) that is one of the project's own views rather than ILGPU's, or null.</summary>
-    public static string? ProjectView { get; } = views.FirstOrDefault(v => !v.IsArrayView).Name;
+    private static readonly (int BufferOffset, int LengthOffset, string Name)[] views = Find();
 
     /// <summary>Checks each non-empty view field against <paramref name="accelerator"/>'s live buffers.</summary>
     public static void Check(Accelerator accelerator, in TKernel kernel)
@@ -22,32 +19,23 @@ internal static class KernelViews<TKernel> where TKernel : struct
         if (views.Length == 0)
             return;
         ref byte start = ref Unsafe.As<TKernel, byte>(ref Unsafe.AsRef(in kernel));
-        foreach (var (offset, lengthOffset, isArrayView, name) in views)
+        foreach (var (bufferOffset, lengthOffset, name) in views)
         {
-            if (isArrayView)
-            {
-                // An ILGPU view is known by its buffer, which a DeviceBuffer registered.
-                if (Unsafe.ReadUnaligned<long>(ref Unsafe.Add(ref start, lengthOffset)) != 0)
-                    accelerator.CheckAllocation(Allocations.SourceOf(Unsafe.As<byte, MemoryBuffer?>(ref Unsafe.Add(ref start, offset))), name);
-                continue;
-            }
-            // Every View<T> has the same layout, so any one reads the handle fields of all.
-            var view = Unsafe.ReadUnaligned<View<byte>>(ref Unsafe.Add(ref start, offset));
-            if (view.Length != 0)
-                accelerator.CheckAllocation(view.Allocation, name);
+            // A view is known by its buffer, which a DeviceBuffer registered.
+            if (Unsafe.ReadUnaligned<long>(ref Unsafe.Add(ref start, lengthOffset)) != 0)
+                accelerator.CheckAllocation(Allocations.SourceOf(Unsafe.As<byte, MemoryBuffer?>(ref Unsafe.Add(ref start, bufferOffset))), name);
         }
     }
 
-    private static (int, int, bool, string)[] Find()
+    private static (int, int, string)[] Find()
     {
         var paths = new List<IReadOnlyList<FieldInfo>>();
         Collect(typeof(TKernel), [], paths);
-        // An ILGPU view is read at its buffer field and its length field; a View<T> as a whole.
-        var readPaths = paths.SelectMany(path => KernelTypes.IsArrayView(path[^1].FieldType)
-            ? [[.. path, KernelTypes.ViewFields(path[^1].FieldType).Handle], [.. path, KernelTypes.ViewFields(path[^1].FieldType).Length]]
-            : new IReadOnlyList<FieldInfo>[] { path, path }).ToArray();
+        // A view is read at its buffer field and its length field.
+        var readPaths = paths.SelectMany(path => new IReadOnlyList<FieldInfo>[]
+            { [.. path, KernelTypes.ViewFields(path[^1].FieldType).Handle], [.. path, KernelTypes.ViewFields(path[^1].FieldType).Length] }).ToArray();
         int[] offsets = FieldOffsets.Of(typeof(TKernel), readPaths);
-        return [.. paths.Select((path, i) => (offsets[2 * i], offsets[2 * i + 1], KernelTypes.IsArrayView(path[^1].FieldType),
+        return [.. paths.Select((path, i) => (offsets[2 * i], offsets[2 * i + 1],
             $"{typeof(TKernel).Name}.{string.Join('.', path.Select(f => KernelTypes.FieldName(f)))}"))];
     }
 

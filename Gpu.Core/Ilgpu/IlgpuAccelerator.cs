@@ -9,7 +9,7 @@ namespace Gpu.Core.Ilgpu;
 /// buffers (their views are the kernels' <see cref="ArrayView{T}"/>s), each kernel struct is loaded once
 /// through its generic entry (<see cref="IlgpuEntries"/>). Research code hands it its own ILGPU
 /// accelerator (<see cref="Wrap"/>) and buffers (<see cref="Adopt{T}"/>), and runs its own ILGPU kernels on
-/// the library's buffers through <see cref="DeviceBuffer{T}.ArrayView"/> on <see cref="Ilgpu"/>; no data is
+/// the library's buffers through <see cref="DeviceBuffer{T}.View"/> on <see cref="Ilgpu"/>; no data is
 /// copied either way. Grouped kernels are written with ILGPU's <c>Group</c>/<c>Grid</c>/<c>SharedMemory</c>.</summary>
 public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
 {
@@ -24,7 +24,7 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
         => (Ilgpu, this.ownsAccelerator, this.ownedContext, launcher) = (accelerator, ownsAccelerator, ownedContext, new IlgpuKernelLauncher(accelerator));
 
     /// <summary>The ILGPU accelerator it drives: the one to load the user's own ILGPU kernels on, so that
-    /// they run on the library's buffers' <see cref="DeviceBuffer{T}.ArrayView"/>s.</summary>
+    /// they run on the library's buffers' <see cref="DeviceBuffer{T}.View"/>s.</summary>
     public ILGPU.Runtime.Accelerator Ilgpu { get; }
 
     /// <summary>ILGPU's CPU emulation with groups of up to 256 threads (its default device stops at 16,
@@ -58,8 +58,8 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
         return new IlgpuAccelerator(new WrappedIlgpuDevice(accelerator), accelerator, ownsAccelerator: false, ownedContext: null);
     }
 
-    /// <summary>The caller's ILGPU buffer as a library buffer, without a copy: ops take its <see cref="DeviceBuffer{T}.View"/>,
-    /// kernels its <see cref="DeviceBuffer{T}.ArrayView"/>, and launches accept the caller's own ILGPU views of the
+    /// <summary>The caller's ILGPU buffer as a library buffer, without a copy: ops and kernels take its <see cref="DeviceBuffer{T}.View"/>,
+    /// and launches accept the caller's own ILGPU views of the
     /// buffer as well. The caller keeps owning the ILGPU buffer; disposing the returned one only ends the
     /// adoption, and once the caller disposes the ILGPU buffer every view of it is refused as disposed.</summary>
     /// <typeparam name="T">The element type.</typeparam>
@@ -74,13 +74,13 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
         if (!ReferenceEquals(buffer.Accelerator, Ilgpu))
             throw new ArgumentException($"The buffer was allocated on {buffer.Accelerator?.Name ?? "no accelerator"}, not on {Ilgpu.Name}, which this engine drives.", nameof(buffer));
         // The caller's views carry the raw buffer inside the typed one; the adoption's views carry it too, and
-        // registering it (through the DeviceBuffer's first ArrayView) makes the caller's views pass the launch check.
+        // registering it (through the DeviceBuffer's first View) makes the caller's views pass the launch check.
         var raw = ((IArrayView)buffer.View.BaseView).Buffer;
         // One buffer, one adoption: launches know an ILGPU view's buffer by its MemoryBuffer, which can name one DeviceBuffer.
-        if (Allocations.SourceOf(raw) != 0)
-            throw new ArgumentException("The buffer is already adopted; use the DeviceBuffer that adoption returned (its views, sub-views and ArrayView).", nameof(buffer));
+        if (Allocations.OwnerOf(Allocations.SourceOf(raw)) is not null)
+            throw new ArgumentException("The buffer is already adopted; use the DeviceBuffer that adoption returned (its View and sub-views of it).", nameof(buffer));
         var adopted = Register<T>(new IlgpuMemory(raw, raw.LengthInBytes, owned: false), buffer.Length);
-        _ = adopted.ArrayView;
+        _ = adopted.View;
         return adopted;
     }
 
@@ -185,8 +185,8 @@ public sealed class IlgpuAccelerator : Gpu.Core.Accelerator
         ownedContext?.Dispose();
     }
 
-    /// <summary>One ILGPU buffer, the library's own or one borrowed from the caller; the project's views of it
-    /// are ILGPU views of the same buffer.</summary>
+    /// <summary>One ILGPU buffer, the library's own or one borrowed from the caller; the views of its DeviceBuffer
+    /// are views of this same buffer.</summary>
     private sealed unsafe class IlgpuMemory(MemoryBuffer buffer, long bytes, bool owned) : DeviceMemory(bytes)
     {
         private ArrayView<byte> Range(long offset, long count) => new ArrayView<byte>(buffer, 0, buffer.LengthInBytes).SubView(offset, count);

@@ -30,12 +30,6 @@ internal sealed class IlgpuKernelLauncher(ILGPU.Runtime.Accelerator accelerator)
         Load<Action<KernelConfig, TKernel>, TKernel>(() => accelerator.LoadStreamKernel<TKernel>(IlgpuEntries.ExecuteGrouped))(config, kernel);
     }
 
-    /// <exception cref="NotSupportedException">The kernel holds one of the project's own views, which ILGPU
-    /// compiles as a raw pointer: refused before anything runs.</exception>
     private TDelegate Load<TDelegate, TKernel>(Func<TDelegate> load) where TDelegate : Delegate where TKernel : struct
-    {
-        if (KernelViews<TKernel>.ProjectView is { } field)
-            throw new NotSupportedException($"{field} is a project view (View/View2D/View3D); ILGPU engines run kernels written with ILGPU's ArrayView types (docs/ilgpu.md).");
-        return (TDelegate)kernels.GetOrAdd(typeof(TKernel), _ => load());
-    }
+        => (TDelegate)kernels.GetOrAdd(typeof(TKernel), _ => load());
 }

@@ -1,7 +1,7 @@
 namespace Gpu.Core;
 
 /// <summary>A kernel run once per index of a 1D extent. Its fields are its parameters:
-/// <see cref="View{T}"/>s, 2D/3D views, scalars and structs of those.</summary>
+/// ILGPU's <see cref="ILGPU.ArrayView{T}"/>s, its 2D/3D views, scalars and structs of those.</summary>
 public interface IKernel1D
 {
     /// <summary>The work of one index.</summary>

@@ -7,7 +7,7 @@ namespace Gpu.Core;
 /// accelerator. Copies are checked: a size mismatch is an <see cref="ArgumentException"/>, use
 /// after dispose an <see cref="ObjectDisposedException"/>.</summary>
 /// <typeparam name="T">The element type.</typeparam>
-public sealed unsafe class DeviceBuffer<T> : IDisposable, IArrayViewSource where T : unmanaged
+public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
 {
     private readonly DeviceMemory memory;
     private MemoryBuffer? viewSource;
@@ -18,10 +18,10 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable, IArrayViewSource where
         Accelerator = accelerator;
         this.memory = memory;
         Length = length;
-        Allocation = Allocations.Register(accelerator, this, memory.Borrowed);
+        Allocation = Allocations.Register(accelerator, memory.Borrowed);
     }
 
-    /// <summary>The id its views carry (see <see cref="View{T}.Allocation"/>).</summary>
+    /// <summary>The id its views' ILGPU buffer is registered under (<see cref="Allocations.SourceOf"/>).</summary>
     internal int Allocation { get; }
 
     /// <summary>The accelerator that owns the memory.</summary>
@@ -36,23 +36,10 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable, IArrayViewSource where
     /// <summary>Whether <see cref="Dispose"/> has run, or the user's ILGPU buffer it borrows is disposed.</summary>
     public bool IsDisposed => disposed || memory.Borrowed is { IsDisposed: true };
 
-    /// <summary>The whole buffer as a kernel parameter.</summary>
-    /// <exception cref="InvalidOperationException">More than <see cref="int.MaxValue"/> elements: use <see cref="SubView"/>.</exception>
-    public View<T> View
-    {
-        get
-        {
-            ThrowIfDisposed();
-            if (Length > int.MaxValue)
-                throw new InvalidOperationException($"A buffer of {Length} elements is too long for one view; take sub-views.");
-            return new View<T>(memory.Handle, 0, (int)Length, Allocation);
-        }
-    }
-
-    /// <summary>The whole buffer as an ILGPU view: the kernel parameter of kernels written with
-    /// ILGPU's types, which every engine accepts (docs/ilgpu.md). Sub-views, 2D and 3D views are
-    /// taken from it with ILGPU's own methods.</summary>
-    public ArrayView<T> ArrayView
+    /// <summary>The whole buffer as an ILGPU view, named as ILGPU names a buffer's view: what ops take and
+    /// kernels hold on every engine (docs/ilgpu.md). Sub-views, 2D and 3D views are taken from it with
+    /// ILGPU's own methods (<c>SubView</c>, <c>As2DView</c>, <c>As3DDenseXYView</c>).</summary>
+    public ArrayView<T> View
     {
         get
         {
@@ -61,9 +48,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable, IArrayViewSource where
         }
     }
 
-    /// <summary>The ILGPU buffer its ILGPU views refer to, made at the first use.</summary>
-    MemoryBuffer IArrayViewSource.ViewSource => ViewSource;
-
+    /// <summary>The ILGPU buffer its views refer to, made at the first use.</summary>
     private MemoryBuffer ViewSource
     {
         get
@@ -78,17 +63,6 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable, IArrayViewSource where
             }
             return viewSource;
         }
-    }
-
-    /// <summary>Elements [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>) as a kernel parameter.</summary>
-    /// <param name="start">First element.</param>
-    /// <param name="length">Number of elements.</param>
-    /// <exception cref="ArgumentOutOfRangeException">The range lies outside the buffer.</exception>
-    public View<T> SubView(long start, int length)
-    {
-        ThrowIfDisposed();
-        CheckRange(start, length, nameof(length));
-        return new View<T>(memory.Handle, start, length, Allocation);
     }
 
     /// <summary>Copies host elements into the buffer starting at element <paramref name="destinationOffset"/>.</summary>
@@ -158,9 +132,10 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable, IArrayViewSource where
         Allocations.Release(Allocation);
         if (viewSource is not null)
         {
-            Allocations.ReleaseSource(viewSource);
-            // A borrowed ILGPU buffer is its owner's to dispose.
-            if (!ReferenceEquals(viewSource, memory.Borrowed))
+            // A borrowed ILGPU buffer is its owner's to dispose, and its views are the owner's again.
+            if (ReferenceEquals(viewSource, memory.Borrowed))
+                Allocations.ForgetSource(viewSource);
+            else
                 viewSource.Dispose();
         }
         memory.Dispose();

@@ -8,7 +8,7 @@ internal abstract unsafe class DeviceMemory : IDisposable
 {
     protected DeviceMemory(long bytes) => Bytes = bytes;
 
-    /// <summary>The value a <see cref="View{T}"/> carries: host address, device address or cl_mem.</summary>
+    /// <summary>The engine's handle of the memory, which its views' buffer carries as <see cref="ILGPU.Runtime.MemoryBuffer.NativePtr"/>: host address, device address or cl_mem.</summary>
     public abstract nint Handle { get; }
 
     public long Bytes { get; }

@@ -46,8 +46,8 @@ public sealed class DeviceTensor<T> : IDisposable where T : unmanaged
     /// <summary>The elements, in memory order.</summary>
     public DeviceBuffer<T> Buffer { get; }
 
-    /// <summary>The elements as a kernel parameter.</summary>
-    public View<T> View => Buffer.View;
+    /// <summary>The elements as an ILGPU view, what ops and kernels take.</summary>
+    public ILGPU.ArrayView<T> View => Buffer.View;
 
     /// <summary>An uninitialised tensor.</summary>
     /// <param name="accelerator">Where it lives.</param>

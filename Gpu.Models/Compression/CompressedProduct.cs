@@ -2,6 +2,7 @@ using Gpu.Core;
 using Gpu.Ops.Gemm.Quantized;
 using Gpu.Ops.Gemm.Sparse;
 using Gpu.Ops.Image;
+using ILGPU;
 
 namespace Gpu.Models.Compression;
 
@@ -13,9 +14,9 @@ internal sealed class CompressedProduct : IDisposable
 {
     private readonly IDisposable weights;
     private readonly DeviceBuffer<float> scale, shift;
-    private readonly Action<View<float>, View<float>, int> multiply;
+    private readonly Action<ArrayView<float>, ArrayView<float>, int> multiply;
 
-    private CompressedProduct(IDisposable weights, DeviceBuffer<float> scale, DeviceBuffer<float> shift, Action<View<float>, View<float>, int> multiply)
+    private CompressedProduct(IDisposable weights, DeviceBuffer<float> scale, DeviceBuffer<float> shift, Action<ArrayView<float>, ArrayView<float>, int> multiply)
     {
         this.weights = weights;
         this.scale = scale;
@@ -35,7 +36,7 @@ internal sealed class CompressedProduct : IDisposable
         bool scaled = hostScale.Any(s => s != 1f);
         var scale = accelerator.Allocate<float>(scaled ? hostScale : [0f]);
         var shift = accelerator.Allocate<float>(hostShift);
-        View<float> Scale() => scaled ? scale.View : default;
+        ArrayView<float> Scale() => scaled ? scale.View : default;
         try
         {
             switch (route)
@@ -74,7 +75,7 @@ internal sealed class CompressedProduct : IDisposable
     }
 
     /// <summary><c>y = epilogue(W · x)</c>: x the columns × <paramref name="n"/> operand, y rows × n.</summary>
-    public void Multiply(View<float> x, View<float> y, int n) => multiply(x, y, n);
+    public void Multiply(ArrayView<float> x, ArrayView<float> y, int n) => multiply(x, y, n);
 
     /// <summary>Frees the weights and the epilogue's buffers.</summary>
     public void Dispose()

@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Models.Compression;
 
@@ -14,7 +15,7 @@ public sealed class ConvScratch(Accelerator accelerator) : IDisposable
     public long Bytes => regions.Sum(r => r is null ? 0L : r.Length * sizeof(float));
 
     /// <summary>The first <paramref name="length"/> floats of a region, grown (and its old contents dropped) when too small.</summary>
-    internal View<float> Get(ScratchRegion region, long length)
+    internal ArrayView<float> Get(ScratchRegion region, long length)
     {
         ref var buffer = ref regions[(int)region];
         if (buffer is null || buffer.Length < length)
@@ -23,7 +24,7 @@ public sealed class ConvScratch(Accelerator accelerator) : IDisposable
             buffer = null;
             buffer = accelerator.Allocate<float>(length);
         }
-        return buffer.View.SubView(0, checked((int)length));
+        return buffer.View.SubView(0, length);
     }
 
     /// <summary>Frees every region.</summary>

@@ -1,6 +1,7 @@
 using Gpu.Core;
 using Gpu.Models.Fip;
 using Gpu.Models.Vdsr;
+using ILGPU;
 
 namespace Gpu.Models.Compression;
 
@@ -71,7 +72,7 @@ public sealed class ImageModelFidelity
         return [.. images.Select(image => Run(image.Pixels, image.Shape.Length * scale * scale, (input, output) => network.Upscale(input, output, image.Shape, scale, TensorLayout.RowMajor)))];
     }
 
-    private float[] Run(float[] pixels, long outputLength, Action<View<float>, View<float>> forward)
+    private float[] Run(float[] pixels, long outputLength, Action<ArrayView<float>, ArrayView<float>> forward)
     {
         using var input = accelerator.Allocate<float>(pixels);
         using var output = accelerator.Allocate<float>(outputLength);

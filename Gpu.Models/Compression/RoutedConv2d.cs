@@ -1,6 +1,7 @@
 using Gpu.Core;
 using Gpu.Ops.Gemm.Sparse;
 using Gpu.Ops.Image;
+using ILGPU;
 
 namespace Gpu.Models.Compression;
 
@@ -86,7 +87,7 @@ public sealed class RoutedConv2d : IDisposable
     /// <param name="layout">NCHW or NHWC.</param>
     /// <param name="residual">Added after the activation, shaped like the output; empty for none.</param>
     /// <exception cref="ArgumentException">A view has the wrong length or overlaps another.</exception>
-    public void Forward(View<float> input, View<float> output, TensorLayout layout, View<float> residual = default)
+    public void Forward(ArrayView<float> input, ArrayView<float> output, TensorLayout layout, ArrayView<float> residual = default)
     {
         if (dense is not null)
             dense.Forward(input, output, layout, residual);
@@ -94,7 +95,7 @@ public sealed class RoutedConv2d : IDisposable
             ForwardCompressed(compressed!, Shape, input, output, layout, residual);
     }
 
-    private void ForwardCompressed(CompressedProduct product, Conv2dShape shape, View<float> input, View<float> output, TensorLayout layout, View<float> residual)
+    private void ForwardCompressed(CompressedProduct product, Conv2dShape shape, ArrayView<float> input, ArrayView<float> output, TensorLayout layout, ArrayView<float> residual)
     {
         if (input.Length != shape.InputLength || output.Length != shape.OutputLength || (residual.Length != 0 && residual.Length != shape.OutputLength))
             throw new ArgumentException($"{shape} needs {shape.InputLength} input and {shape.OutputLength} output (and residual) elements; got {input.Length}, {output.Length} and {residual.Length}.");

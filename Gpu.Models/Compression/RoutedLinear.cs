@@ -1,6 +1,7 @@
 using Gpu.Core;
 using Gpu.Ops.Gemm;
 using Gpu.Ops.Image;
+using ILGPU;
 
 namespace Gpu.Models.Compression;
 
@@ -90,12 +91,12 @@ public sealed class RoutedLinear : ILinearProduct, IDisposable
     }
 
     /// <inheritdoc/>
-    public void Multiply(View<float> x, View<float> y, int rows) => Run(layer, x, y, rows);
+    public void Multiply(ArrayView<float> x, ArrayView<float> y, int rows) => Run(layer, x, y, rows);
 
     /// <summary>Frees the route's device memory.</summary>
     public void Dispose() => layer.Dispose();
 
-    private void Run(IDisposable route, View<float> x, View<float> y, int rows)
+    private void Run(IDisposable route, ArrayView<float> x, ArrayView<float> y, int rows)
     {
         var (k, m) = (Shape.Inputs, Shape.Outputs);
         if (rows <= 0 || x.Length != (long)rows * k || y.Length != (long)rows * m)
@@ -132,7 +133,7 @@ public sealed class RoutedLinear : ILinearProduct, IDisposable
             packed = DenseGemm.PackB(accelerator, Gemm(1), weights.View);
         }
 
-        public void Multiply(View<float> x, View<float> y, int rows) => DenseGemm.Multiply(accelerator, Gemm(rows), x, packed, y, bias: bias.View);
+        public void Multiply(ArrayView<float> x, ArrayView<float> y, int rows) => DenseGemm.Multiply(accelerator, Gemm(rows), x, packed, y, bias: bias.View);
 
         public void Dispose()
         {

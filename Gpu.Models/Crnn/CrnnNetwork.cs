@@ -2,6 +2,7 @@ using Gpu.Core;
 using Gpu.Models.Compression;
 using Gpu.Ops.Image;
 using Gpu.Ops.Sequence;
+using ILGPU;
 
 namespace Gpu.Models.Crnn;
 
@@ -95,7 +96,7 @@ public sealed class CrnnNetwork : IDisposable
     /// <summary>Runs the network up to the logits: <paramref name="images"/> N × 1 × 32 × W (one channel:
     /// the same in every layout), <paramref name="logits"/> T × N × classes, time-major.</summary>
     /// <exception cref="ArgumentException">A dimension is not positive, the width is under 4, or a view has the wrong length.</exception>
-    public void Forward(View<float> images, int batch, int width, View<float> logits)
+    public void Forward(ArrayView<float> images, int batch, int width, ArrayView<float> logits)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         var current = Check(images, batch, width);
@@ -135,7 +136,7 @@ public sealed class CrnnNetwork : IDisposable
 
     /// <summary>Reads each line: <see cref="Forward"/>, log-softmax, CTC greedy decoding, labels to characters.</summary>
     /// <exception cref="ArgumentException">A dimension is not positive, the width is under 4, or the view has the wrong length.</exception>
-    public string[] Recognize(View<float> images, int batch, int width)
+    public string[] Recognize(ArrayView<float> images, int batch, int width)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         var current = Check(images, batch, width);
@@ -156,7 +157,7 @@ public sealed class CrnnNetwork : IDisposable
             : throw new ArgumentOutOfRangeException(nameof(labels), label, $"Labels run from 1 to {Weights.Alphabet.Length}.")));
     }
 
-    private Plan Check(View<float> images, int batch, int width)
+    private Plan Check(ArrayView<float> images, int batch, int width)
     {
         if (batch <= 0 || width < 4)
             throw new ArgumentOutOfRangeException(nameof(width), $"CRNN needs a positive batch and lines at least 4 pixels wide; got {batch} lines of {width}.");
@@ -249,10 +250,10 @@ public sealed class CrnnNetwork : IDisposable
         public MaxPool2dShape?[] Pools { get; } = [];
 
         /// <summary>The first <paramref name="length"/> elements of activation buffer <paramref name="index"/>.</summary>
-        public View<float> Activation(int index, long length) => activations[index].View.SubView(0, checked((int)length));
+        public ArrayView<float> Activation(int index, long length) => activations[index].View.SubView(0, length);
 
         /// <summary>The first <paramref name="length"/> elements of sequence buffer <paramref name="index"/>.</summary>
-        public View<float> Sequence(int index, long length) => sequences[index].View.SubView(0, checked((int)length));
+        public ArrayView<float> Sequence(int index, long length) => sequences[index].View.SubView(0, length);
 
         /// <summary>Logits and log-probabilities for <see cref="Recognize"/>, made on first use.</summary>
         public (DeviceBuffer<float> Logits, DeviceBuffer<float> LogProbabilities) Scores(long length)

@@ -3,6 +3,7 @@ using Gpu.Core;
 using Gpu.Models.Compression;
 using Gpu.Ops;
 using Gpu.Ops.Image;
+using ILGPU;
 
 namespace Gpu.Models.Fip;
 
@@ -94,7 +95,7 @@ public sealed class ContextAggregationNetwork : IDisposable
     /// <exception cref="ArgumentException">The shape's channels are not the network's input channels, or a view has the wrong length.</exception>
     /// <exception cref="InsufficientMemoryException">The frame exceeds <see cref="ActivationBudgetBytes"/>
     /// in batch-statistics mode, or the budget cannot hold even one strip with its halo.</exception>
-    public void Forward(View<float> input, View<float> output, ImageShape shape, TensorLayout layout)
+    public void Forward(ArrayView<float> input, ArrayView<float> output, ImageShape shape, TensorLayout layout)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         shape.Validate();
@@ -127,7 +128,7 @@ public sealed class ContextAggregationNetwork : IDisposable
     /// <summary>Each image in windows of equal height (so one plan serves them all): window rows
     /// [top, top + window), of which the centre rows [start, start + rows) lie at least a receptive
     /// radius from every window edge that is not an image edge, and are copied out.</summary>
-    private void RunInStrips(View<float> input, View<float> output, ImageShape shape, TensorLayout layout)
+    private void RunInStrips(ArrayView<float> input, ArrayView<float> output, ImageShape shape, TensorLayout layout)
     {
         var config = Weights.Config;
         int rows = StripRows(shape), halo = config.ReceptiveRadius;
@@ -149,11 +150,11 @@ public sealed class ContextAggregationNetwork : IDisposable
             {
                 int top = Math.Clamp(start - halo, 0, shape.Height - window), count = Math.Min(rows, shape.Height - start);
                 long image = (long)n * shape.Height;
-                Run(source.SubView(checked((int)((image + top) * inRow)), window * inRow), windowOutput.View, windowShape, TensorLayout.Nhwc, null);
+                Run(source.SubView((image + top) * inRow, window * inRow), windowOutput.View, windowShape, TensorLayout.Nhwc, null);
                 accelerator.Launch(count * outRow, new CopyKernel
                 {
-                    Source = windowOutput.View.SubView((start - top) * outRow, count * outRow).AsArrayView(),
-                    Destination = destination.SubView(checked((int)((image + start) * outRow)), count * outRow).AsArrayView(),
+                    Source = windowOutput.View.SubView((start - top) * outRow, count * outRow),
+                    Destination = destination.SubView((image + start) * outRow, count * outRow),
                 });
             }
         if (stagedOutput is not null)
@@ -164,14 +165,14 @@ public sealed class ContextAggregationNetwork : IDisposable
 
     /// <summary>Runs the network as <see cref="Forward"/> does, waiting after each layer, and returns
     /// each layer's wall time in milliseconds (for finding where the time goes, not for speed).</summary>
-    public IReadOnlyList<(string Layer, double Milliseconds)> ForwardProfiled(View<float> input, View<float> output, ImageShape shape, TensorLayout layout)
+    public IReadOnlyList<(string Layer, double Milliseconds)> ForwardProfiled(ArrayView<float> input, ArrayView<float> output, ImageShape shape, TensorLayout layout)
     {
         var timings = new List<(string, double)>();
         Run(input, output, shape, layout, timings);
         return timings;
     }
 
-    private void Run(View<float> input, View<float> output, ImageShape shape, TensorLayout layout, List<(string, double)>? timings)
+    private void Run(ArrayView<float> input, ArrayView<float> output, ImageShape shape, TensorLayout layout, List<(string, double)>? timings)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         var config = Weights.Config;
@@ -191,7 +192,7 @@ public sealed class ContextAggregationNetwork : IDisposable
             clock.Restart();
         }
 
-        View<float> x = input;
+        ArrayView<float> x = input;
         var staging = layout == Layout ? default : current.Staging(accelerator, config);
         if (layout != Layout)
         {

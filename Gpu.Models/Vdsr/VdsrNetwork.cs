@@ -2,6 +2,7 @@ using Gpu.Core;
 using Gpu.Models.Compression;
 using Gpu.Ops;
 using Gpu.Ops.Image;
+using ILGPU;
 
 namespace Gpu.Models.Vdsr;
 
@@ -51,7 +52,7 @@ public sealed class VdsrNetwork : IDisposable
     /// <paramref name="batch"/> single-channel images of <paramref name="height"/> × <paramref name="width"/>
     /// (already at the target size).</summary>
     /// <exception cref="ArgumentException">A view has the wrong length, or output and input overlap.</exception>
-    public void Forward(View<float> luminance, View<float> output, int batch, int height, int width)
+    public void Forward(ArrayView<float> luminance, ArrayView<float> output, int batch, int height, int width)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         var shape = new ImageShape(batch, 1, height, width);
@@ -62,13 +63,13 @@ public sealed class VdsrNetwork : IDisposable
             throw new ArgumentException("The output must not overlap the luminance: the network reads it again in its last layer.", nameof(output));
         var current = PlanFor(height, width);
         for (int n = 0; n < batch; n++)
-            current.Run(luminance.SubView((int)(n * shape.Pixels), (int)shape.Pixels), output.SubView((int)(n * shape.Pixels), (int)shape.Pixels), Layout);
+            current.Run(luminance.SubView(n * shape.Pixels, shape.Pixels), output.SubView(n * shape.Pixels, shape.Pixels), Layout);
     }
 
     /// <summary>Upscales RGB images in [0, 1] by <paramref name="scale"/>: <paramref name="input"/>
     /// N × 3 × H × W, <paramref name="output"/> N × 3 × sH × sW, both in <paramref name="layout"/>.</summary>
     /// <exception cref="ArgumentException">The images are not RGB, the scale is not 1 to 8, or a view has the wrong length.</exception>
-    public void Upscale(View<float> input, View<float> output, ImageShape shape, int scale, TensorLayout layout)
+    public void Upscale(ArrayView<float> input, ArrayView<float> output, ImageShape shape, int scale, TensorLayout layout)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         shape.Validate();
@@ -83,7 +84,7 @@ public sealed class VdsrNetwork : IDisposable
         var current = PlanFor(target.Height, target.Width);
         var (small, large) = current.Colour(accelerator, shape, target);
         // Colour work runs in NCHW so each image's Y plane is one contiguous run for the network.
-        View<float> rgb = input;
+        ArrayView<float> rgb = input;
         if (layout != TensorLayout.RowMajor)
         {
             ImageLayoutConversion.Convert(accelerator, input, layout, small.View, TensorLayout.RowMajor, shape.Batch, 3, shape.Height, shape.Width);
@@ -96,7 +97,7 @@ public sealed class VdsrNetwork : IDisposable
         {
             var y = large.View.SubView(n * 3 * plane, plane);
             current.Run(y, current.Luminance.View, Layout);
-            accelerator.Launch(plane, new CopyKernel { Source = current.Luminance.ArrayView, Destination = y.AsArrayView() });
+            accelerator.Launch(plane, new CopyKernel { Source = current.Luminance.View, Destination = y });
         }
         if (layout == TensorLayout.RowMajor)
         {
@@ -173,7 +174,7 @@ public sealed class VdsrNetwork : IDisposable
         public DeviceBuffer<float> Luminance { get; } = null!;
 
         /// <summary>y → output = y + residual(y), one image; output must not be y.</summary>
-        public void Run(View<float> y, View<float> output, TensorLayout layout)
+        public void Run(ArrayView<float> y, ArrayView<float> output, TensorLayout layout)
         {
             first.Forward(y, Activations(0, first), layout);
             var x = Activations(0, first);
@@ -187,7 +188,7 @@ public sealed class VdsrNetwork : IDisposable
         }
 
         // The front of a ping-pong buffer that holds one layer's output.
-        private View<float> Activations(int buffer, RoutedConv2d layer) => pingPong[buffer].View.SubView(0, checked((int)layer.Shape.OutputLength));
+        private ArrayView<float> Activations(int buffer, RoutedConv2d layer) => pingPong[buffer].View.SubView(0, checked((int)layer.Shape.OutputLength));
 
         /// <summary>The YCbCr buffers at input and output size for a batch, kept while the shape repeats.</summary>
         public (DeviceBuffer<float> Small, DeviceBuffer<float> Large) Colour(Accelerator accelerator, ImageShape small, ImageShape large)

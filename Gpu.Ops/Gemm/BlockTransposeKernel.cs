@@ -23,9 +23,9 @@ public struct BlockTransposeKernel : IKernel2D
 
     /// <summary>The kernel transposing <paramref name="source"/>, <paramref name="rows"/>×<paramref name="columns"/>, into <paramref name="destination"/>.</summary>
     /// <returns>The kernel, to launch over <c>⌈columns/16⌉ × ⌈rows/16⌉</c> items.</returns>
-    public static BlockTransposeKernel For(View<float> source, View<float> destination, int rows, int columns) => new()
+    public static BlockTransposeKernel For(ArrayView<float> source, ArrayView<float> destination, int rows, int columns) => new()
     {
-        Source = source.AsArrayView(), Destination = destination.AsArrayView(), Rows = rows, Columns = columns,
+        Source = source, Destination = destination, Rows = rows, Columns = columns,
     };
 
     /// <summary>Tiles across <paramref name="count"/> rows or columns.</summary>

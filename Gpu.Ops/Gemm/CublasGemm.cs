@@ -17,12 +17,12 @@ public static class CublasGemm
     public static bool IsAvailable(Accelerator accelerator) => accelerator is IlgpuAccelerator { CuBlas: not null };
 
     /// <summary>Computes <c>C = act(α·op(A)·op(B) + β·C + bias)</c> with cuBLAS; the operands are row-major,
-    /// as everywhere in the library, and checked as <see cref="DenseGemm.Multiply(Accelerator, GemmShape, View{float}, View{float}, View{float}, float, float, View{float}, Activation)"/> checks them.</summary>
+    /// as everywhere in the library, and checked as <see cref="DenseGemm.Multiply(Accelerator, GemmShape, ArrayView{float}, ArrayView{float}, ArrayView{float}, float, float, ArrayView{float}, Activation)"/> checks them.</summary>
     /// <exception cref="NotSupportedException">The accelerator is not a CUDA engine, or cuBLAS does not load there.</exception>
     /// <exception cref="ArgumentException">A dimension is not positive, a view has the wrong length or
     /// belongs to another accelerator, or C shares memory with another operand.</exception>
-    public static void Multiply(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b,
-        View<float> c, float alpha = 1f, float beta = 0f, View<float> bias = default, Activation activation = default)
+    public static void Multiply(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> b,
+        ArrayView<float> c, float alpha = 1f, float beta = 0f, ArrayView<float> bias = default, Activation activation = default)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         if (accelerator is not IlgpuAccelerator { CuBlas: not null } cuda)
@@ -34,22 +34,22 @@ public static class CublasGemm
 
     /// <summary>The product on operands already checked. Row-major C = op(A)·op(B) is column-major
     /// Cᵀ = op(B)ᵀ·op(A)ᵀ, so cuBLAS is handed B first, each operand with its row length as leading dimension.</summary>
-    internal static void MultiplyChecked(IlgpuAccelerator cuda, GemmShape shape, View<float> a, View<float> b,
-        View<float> c, float alpha, float beta, View<float> bias, Activation activation)
+    internal static void MultiplyChecked(IlgpuAccelerator cuda, GemmShape shape, ArrayView<float> a, ArrayView<float> b,
+        ArrayView<float> c, float alpha, float beta, ArrayView<float> bias, Activation activation)
     {
         cuda.CuBlas!.Gemm(
             shape.TransposeB ? CuBlasOperation.Transpose : CuBlasOperation.NonTranspose,
             shape.TransposeA ? CuBlasOperation.Transpose : CuBlasOperation.NonTranspose,
             shape.N, shape.M, shape.K,
             alpha,
-            b.AsArrayView(), shape.TransposeB ? shape.K : shape.N,
-            a.AsArrayView(), shape.TransposeA ? shape.M : shape.K,
+            b, shape.TransposeB ? shape.K : shape.N,
+            a, shape.TransposeA ? shape.M : shape.K,
             beta,
-            c.AsArrayView(), shape.N);
+            c, shape.N);
         if (bias.Length > 0 || activation.Kind != ActivationKind.Identity)
-            cuda.Launch(c.Length, new BiasActivationKernel
+            cuda.Launch(OperandChecks.LaunchCount(c), new BiasActivationKernel
             {
-                Output = c.AsArrayView(), Bias = bias.AsArrayView(), Columns = shape.N, Activation = activation.Kind, Slope = activation.Slope,
+                Output = c, Bias = bias, Columns = shape.N, Activation = activation.Kind, Slope = activation.Slope,
             });
     }
 

@@ -1,6 +1,7 @@
 using Gpu.Core;
 using Gpu.Core.Ilgpu;
 using Gpu.Ops.Gemm.Cpu;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm;
 
@@ -26,8 +27,8 @@ public static class DenseGemm
     /// <exception cref="ArgumentException">A dimension is not positive, a view has the wrong length or
     /// belongs to another accelerator, or C shares memory with another operand.</exception>
     /// <exception cref="ObjectDisposedException">A view's buffer or the accelerator is disposed.</exception>
-    public static void Multiply(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b,
-        View<float> c, float alpha = 1f, float beta = 0f, View<float> bias = default, Activation activation = default)
+    public static void Multiply(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> b,
+        ArrayView<float> c, float alpha = 1f, float beta = 0f, ArrayView<float> bias = default, Activation activation = default)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         MultiplyCore(accelerator, shape, a, b, null, c, alpha, beta, bias, activation);
@@ -47,8 +48,8 @@ public static class DenseGemm
     /// <exception cref="ArgumentException">The shape disagrees with the packing, the weights belong to
     /// another accelerator, a dimension is not positive or a view has the wrong length.</exception>
     /// <exception cref="ObjectDisposedException">The weights were disposed.</exception>
-    public static void Multiply(Accelerator accelerator, GemmShape shape, View<float> a, PackedGemmWeights b,
-        View<float> c, float alpha = 1f, float beta = 0f, View<float> bias = default, Activation activation = default)
+    public static void Multiply(Accelerator accelerator, GemmShape shape, ArrayView<float> a, PackedGemmWeights b,
+        ArrayView<float> c, float alpha = 1f, float beta = 0f, ArrayView<float> bias = default, Activation activation = default)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(b);
@@ -63,7 +64,7 @@ public static class DenseGemm
     /// <param name="b">B: K×N, or N×K when transposed. It must not change while the result is in use.</param>
     /// <returns>The weights, to dispose when the layer is.</returns>
     /// <exception cref="ArgumentException">N or K is not positive or <paramref name="b"/> has the wrong length.</exception>
-    public static unsafe PackedGemmWeights PackB(Accelerator accelerator, GemmShape shape, View<float> b)
+    public static unsafe PackedGemmWeights PackB(Accelerator accelerator, GemmShape shape, ArrayView<float> b)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         if (shape.N <= 0 || shape.K <= 0)
@@ -77,8 +78,8 @@ public static class DenseGemm
         return new PackedGemmWeights(accelerator, shape, b, host);
     }
 
-    private static void MultiplyCore(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b, PrepackedB? prepacked, View<float> c,
-        float alpha, float beta, View<float> bias, Activation activation)
+    private static void MultiplyCore(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> b, PrepackedB? prepacked, ArrayView<float> c,
+        float alpha, float beta, ArrayView<float> bias, Activation activation)
     {
         CheckOperands(accelerator, shape, a, b, c, bias);
         var epilogue = GemmEpilogue.Create(shape.N, alpha, beta, bias, activation);
@@ -99,7 +100,7 @@ public static class DenseGemm
 
     /// <summary>The CPU-runtime kernel, which reads B's rows as vectors: a transposed B (a linear
     /// layer's weight) is first transposed into a scratch buffer, K·N moves beside M·N·K multiply-adds.</summary>
-    private static void MultiplyRegisterBlocked(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b, View<float> c, GemmEpilogue epilogue)
+    private static void MultiplyRegisterBlocked(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmEpilogue epilogue)
     {
         if (!shape.TransposeB)
         {
@@ -112,7 +113,7 @@ public static class DenseGemm
     }
 
     /// <summary>The operand checks every dense route shares: lengths for the shape, views of this accelerator, C apart from the inputs.</summary>
-    internal static void CheckOperands(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b, View<float> c, View<float> bias)
+    internal static void CheckOperands(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias)
     {
         shape.Validate(a.Length, b.Length, c.Length);
         accelerator.CheckView(a);
@@ -124,7 +125,7 @@ public static class DenseGemm
         OperandChecks.Disjoint(bias, c);
     }
 
-    private static unsafe bool TryMultiplyOnHost(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b, PrepackedB? prepacked, View<float> c, View<float> bias, GemmEpilogue epilogue)
+    private static unsafe bool TryMultiplyOnHost(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> b, PrepackedB? prepacked, ArrayView<float> c, ArrayView<float> bias, GemmEpilogue epilogue)
     {
         fixed (float* aHost = a.AsHostSpan(accelerator), bHost = b.AsHostSpan(accelerator), cHost = c.AsHostSpan(accelerator), biasHost = bias.AsHostSpan(accelerator))
         {

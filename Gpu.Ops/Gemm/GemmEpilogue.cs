@@ -27,11 +27,11 @@ public struct GemmEpilogue
     /// <param name="activation">The activation.</param>
     /// <returns>The epilogue.</returns>
     /// <exception cref="ArgumentException">The bias has the wrong length.</exception>
-    public static GemmEpilogue Create(int columns, float alpha, float beta, View<float> bias, Activation activation)
+    public static GemmEpilogue Create(int columns, float alpha, float beta, ArrayView<float> bias, Activation activation)
     {
         if (bias.Length != 0 && bias.Length != columns)
             throw new ArgumentException($"The bias holds {bias.Length} elements; it must hold one per column of C ({columns}) or none.", nameof(bias));
-        return new GemmEpilogue { Alpha = alpha, Beta = beta, Bias = bias.AsArrayView(), Kind = activation.Kind, Slope = activation.Slope };
+        return new GemmEpilogue { Alpha = alpha, Beta = beta, Bias = bias, Kind = activation.Kind, Slope = activation.Slope };
     }
 
     /// <summary>The final value of C[row, column] given the dot product and the previous C.</summary>

@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm;
 
@@ -15,5 +16,5 @@ public interface ILinearProduct
 
     /// <summary>Computes the product for <paramref name="rows"/> rows; <paramref name="y"/> must not overlap <paramref name="x"/>.</summary>
     /// <exception cref="ArgumentException">A view's length is not the rows times the layer's width, or the views overlap.</exception>
-    void Multiply(View<float> x, View<float> y, int rows);
+    void Multiply(ArrayView<float> x, ArrayView<float> y, int rows);
 }

@@ -1,5 +1,6 @@
 using Gpu.Core;
 using Gpu.Ops.Gemm.Cpu;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm;
 
@@ -13,7 +14,7 @@ public sealed class PackedGemmWeights : IDisposable
     private PrepackedB? host;
     private bool disposed;
 
-    internal PackedGemmWeights(Accelerator accelerator, GemmShape shape, View<float> source, PrepackedB? host)
+    internal PackedGemmWeights(Accelerator accelerator, GemmShape shape, ArrayView<float> source, PrepackedB? host)
     {
         Accelerator = accelerator;
         Shape = shape;
@@ -28,7 +29,7 @@ public sealed class PackedGemmWeights : IDisposable
     public GemmShape Shape { get; }
 
     /// <summary>The B view the weights were made from.</summary>
-    public View<float> Source { get; }
+    public ArrayView<float> Source { get; }
 
     /// <summary>Whether B is held packed (a CPU with AVX2 or AVX-512) rather than as the plain view.</summary>
     public bool IsPacked => host is not null;

@@ -45,7 +45,7 @@ public struct RegisterBlockedGemmKernel : IKernel2D
     /// <param name="epilogue">The epilogue.</param>
     /// <returns>The kernel, to launch over <see cref="ColumnBlocks"/> × <see cref="RowBlocks"/>.</returns>
     /// <exception cref="ArgumentException">B is transposed or C is smaller than a block.</exception>
-    public static RegisterBlockedGemmKernel For(GemmShape shape, View<float> a, View<float> b, View<float> c, GemmEpilogue epilogue)
+    public static RegisterBlockedGemmKernel For(GemmShape shape, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmEpilogue epilogue)
     {
         if (shape.TransposeB || !Suits(shape))
             throw new ArgumentException($"The register-blocked GEMM takes B untransposed and C of at least {Rows}×{Columns}; got {shape}.", nameof(shape));

@@ -22,14 +22,14 @@ public struct RowEpilogue
     /// <param name="bias">Per-row bias or empty.</param>
     /// <param name="activation">The activation.</param>
     /// <returns>The epilogue.</returns>
-    public static RowEpilogue Create(View<float> bias, Activation activation) => new() { Bias = bias.AsArrayView(), Kind = activation.Kind, Slope = activation.Slope };
+    public static RowEpilogue Create(ArrayView<float> bias, Activation activation) => new() { Bias = bias, Kind = activation.Kind, Slope = activation.Slope };
 
     /// <summary>Bundles the parameters with a per-row scale applied before the bias.</summary>
     /// <param name="scale">Per-row factor or empty.</param>
     /// <param name="bias">Per-row bias or empty.</param>
     /// <param name="activation">The activation.</param>
     /// <returns>The epilogue.</returns>
-    public static RowEpilogue Create(View<float> scale, View<float> bias, Activation activation) => Create(bias, activation) with { Scale = scale.AsArrayView() };
+    public static RowEpilogue Create(ArrayView<float> scale, ArrayView<float> bias, Activation activation) => Create(bias, activation) with { Scale = scale };
 
     /// <summary>The stored value of a finished sum in <paramref name="row"/>.</summary>
     /// <param name="epilogue">The parameters.</param>

@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm;
 
@@ -18,7 +19,7 @@ public struct SimpleGemmKernel : IKernel2D
     /// <param name="c">C.</param>
     /// <param name="epilogue">The epilogue.</param>
     /// <returns>The kernel, to launch over N × M.</returns>
-    public static SimpleGemmKernel For(GemmShape shape, View<float> a, View<float> b, View<float> c, GemmEpilogue epilogue) => new()
+    public static SimpleGemmKernel For(GemmShape shape, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmEpilogue epilogue) => new()
     {
         Operands = StridedGemmOperands.Of(shape, a, b, c), Epilogue = epilogue,
     };

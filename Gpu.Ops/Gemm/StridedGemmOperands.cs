@@ -35,9 +35,9 @@ public struct StridedGemmOperands
     /// <param name="b">B.</param>
     /// <param name="c">C.</param>
     /// <returns>The views with the strides of the shape's transposes.</returns>
-    public static StridedGemmOperands Of(GemmShape shape, View<float> a, View<float> b, View<float> c) => new()
+    public static StridedGemmOperands Of(GemmShape shape, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c) => new()
     {
-        A = a.AsArrayView(), B = b.AsArrayView(), C = c.AsArrayView(), M = shape.M, N = shape.N, K = shape.K,
+        A = a, B = b, C = c, M = shape.M, N = shape.N, K = shape.K,
         ARowStride = shape.TransposeA ? 1 : shape.K,
         AStepStride = shape.TransposeA ? shape.M : 1,
         BStepStride = shape.TransposeB ? 1 : shape.N,

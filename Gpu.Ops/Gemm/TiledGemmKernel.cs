@@ -44,7 +44,7 @@ public struct TiledGemmKernel : IGroupKernel
     /// <param name="c">C.</param>
     /// <param name="epilogue">The epilogue.</param>
     /// <returns>The kernel, to launch over <see cref="ExtentOf"/>.</returns>
-    public static TiledGemmKernel For(GemmShape shape, View<float> a, View<float> b, View<float> c, GemmEpilogue epilogue) => new()
+    public static TiledGemmKernel For(GemmShape shape, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmEpilogue epilogue) => new()
     {
         Operands = StridedGemmOperands.Of(shape, a, b, c), Epilogue = epilogue,
     };

@@ -76,8 +76,8 @@ public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma
     /// <param name="activation">Applied after Ψ in the same pass.</param>
     /// <param name="statistics">Receives mean (first C) and variance (next C) when not empty.</param>
     /// <exception cref="ArgumentException">A view has the wrong length.</exception>
-    public void ForwardBatch(Accelerator accelerator, View<float> input, View<float> output, TensorLayout layout,
-        int batch, int height, int width, Activation activation = default, View<float> statistics = default)
+    public void ForwardBatch(Accelerator accelerator, ArrayView<float> input, ArrayView<float> output, TensorLayout layout,
+        int batch, int height, int width, Activation activation = default, ArrayView<float> statistics = default)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         Check(Channels, Channels);
@@ -100,13 +100,13 @@ public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma
             ChannelStatisticsKernel.Launch(accelerator, input, moments.View, strides, Channels, batch, height * width);
         accelerator.Launch(Channels, new AdaptiveAffineKernel
         {
-            Moments = moments.ArrayView, Parameters = parameters.ArrayView, Affine = affine.ArrayView, Channels = Channels,
+            Moments = moments.View, Parameters = parameters.View, Affine = affine.View, Channels = Channels,
             Lambda = Lambda, Mu = Mu, Epsilon = Epsilon,
         });
         ChannelAffineKernel.Launch(accelerator, input, output, affine.View.SubView(0, Channels), affine.View.SubView(Channels, Channels),
             strides, Channels, activation, PreferPortableKernels);
         if (statistics.Length != 0)
-            accelerator.Launch(2 * Channels, new CopyKernel { Source = moments.ArrayView, Destination = statistics.AsArrayView() });
+            accelerator.Launch(2 * Channels, new CopyKernel { Source = moments.View, Destination = statistics });
         accelerator.Synchronize();
     }
 
@@ -141,7 +141,7 @@ public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma
     /// <param name="variance">The stored per-channel variances.</param>
     /// <param name="activation">Applied after Ψ in the same pass.</param>
     /// <exception cref="ArgumentException">A view or a statistics array has the wrong length.</exception>
-    public void ForwardFolded(Accelerator accelerator, View<float> input, View<float> output, TensorLayout layout,
+    public void ForwardFolded(Accelerator accelerator, ArrayView<float> input, ArrayView<float> output, TensorLayout layout,
         int batch, int height, int width, ReadOnlySpan<float> mean, ReadOnlySpan<float> variance, Activation activation = default)
     {
         using var prepared = PrepareFolded(accelerator, mean, variance);
@@ -152,7 +152,7 @@ public sealed record AdaptiveNormalization(float Lambda, float Mu, float[] Gamma
 
     /// <summary>Throws unless <paramref name="input"/> and <paramref name="output"/> each hold one
     /// positive N×C×H×W image of under 2^31 elements.</summary>
-    internal static void CheckImage(int channels, View<float> input, View<float> output, int batch, int height, int width)
+    internal static void CheckImage(int channels, ArrayView<float> input, ArrayView<float> output, int batch, int height, int width)
     {
         long count = (long)batch * channels * height * width;
         if (batch <= 0 || height <= 0 || width <= 0 || count > int.MaxValue)

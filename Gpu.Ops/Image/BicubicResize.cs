@@ -24,7 +24,7 @@ public static class BicubicResize
     /// <param name="outWidth">W'.</param>
     /// <param name="preferPortableKernel">Run the portable kernel even where the CPU path exists (to test and compare both).</param>
     /// <exception cref="ArgumentException">A dimension is not positive or a view has the wrong length.</exception>
-    public static void Forward(Accelerator accelerator, View<float> input, View<float> output, TensorLayout layout,
+    public static void Forward(Accelerator accelerator, ArrayView<float> input, ArrayView<float> output, TensorLayout layout,
         int batch, int channels, int height, int width, int outHeight, int outWidth, bool preferPortableKernel = false)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
@@ -43,7 +43,7 @@ public static class BicubicResize
         }
         accelerator.Launch(outWidth, outHeight, batch * channels, new BicubicResizeKernel
         {
-            Input = input.AsArrayView(), Output = output.AsArrayView(), InStrides = ImageStrides.Of(layout, channels, height, width),
+            Input = input, Output = output, InStrides = ImageStrides.Of(layout, channels, height, width),
             OutStrides = ImageStrides.Of(layout, channels, outHeight, outWidth), Channels = channels, Height = height, Width = width,
             ScaleY = (float)height / outHeight, ScaleX = (float)width / outWidth,
         });

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Gpu.Core;
 using Gpu.Ops.Gemm.Cpu;
+using ILGPU;
 
 namespace Gpu.Ops.Image;
 
@@ -44,7 +45,7 @@ internal static unsafe class BicubicResizeCpu
     }
 
     /// <summary>Resizes host-addressable <paramref name="input"/> into <paramref name="output"/>.</summary>
-    public static void Forward(View<float> input, View<float> output, TensorLayout layout, int batch, int channels, int height, int width, int outHeight, int outWidth)
+    public static void Forward(ArrayView<float> input, ArrayView<float> output, TensorLayout layout, int batch, int channels, int height, int width, int outHeight, int outWidth)
     {
         int pixel = ImageStrides.Of(layout, channels, height, width).Column;
         int planes = batch * (channels / pixel);

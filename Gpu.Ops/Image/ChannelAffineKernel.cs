@@ -62,11 +62,11 @@ public struct ChannelAffineKernel : IKernel1D, IActivationSpecializedLaunch
     /// <param name="activation">Applied after the affine in the same pass.</param>
     /// <param name="preferPortableKernel">Run the kernel even on the CPU (to test and compare both).</param>
     /// <exception cref="ArgumentException">As for the other overload.</exception>
-    public static void Launch(Accelerator accelerator, View<float> input, View<float> output, View<float> scale, View<float> shift,
+    public static void Launch(Accelerator accelerator, ArrayView<float> input, ArrayView<float> output, ArrayView<float> scale, ArrayView<float> shift,
         ImageStrides strides, int channels, Activation activation, bool preferPortableKernel = false)
         => Launch(accelerator, new ChannelAffineKernel
         {
-            Input = input.AsArrayView(), Output = output.AsArrayView(), Scale = scale.AsArrayView(), Shift = shift.AsArrayView(), ChannelDivisor = strides.Channel, Channels = channels,
+            Input = input, Output = output, Scale = scale, Shift = shift, ChannelDivisor = strides.Channel, Channels = channels,
             Activation = activation.Kind, Slope = activation.Slope,
         }, preferPortableKernel);
 

@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using Gpu.Core;
 using Gpu.Ops.Gemm.Cpu;
+using ILGPU;
 
 namespace Gpu.Ops.Image;
 
@@ -25,7 +26,7 @@ internal static unsafe class ChannelStatisticsCpu
     /// <param name="channels">C.</param>
     /// <param name="batch">N.</param>
     /// <param name="pixels">H·W.</param>
-    public static void Compute(View<float> input, Span<float> moments, ImageStrides strides, int channels, int batch, int pixels)
+    public static void Compute(ArrayView<float> input, Span<float> moments, ImageStrides strides, int channels, int batch, int pixels)
     {
         // Channel stride 1 is NHWC, and NCHW of 1×1 images, which is laid out the same.
         bool interleaved = strides.Channel == 1;

@@ -30,16 +30,16 @@ public struct ChannelStatisticsKernel : IGroupKernel
     /// <param name="channels">C.</param>
     /// <param name="batch">N.</param>
     /// <param name="pixels">H·W.</param>
-    public static void Launch(Accelerator accelerator, View<float> input, View<float> moments, ImageStrides strides, int channels, int batch, int pixels)
+    public static void Launch(Accelerator accelerator, ArrayView<float> input, ArrayView<float> moments, ImageStrides strides, int channels, int batch, int pixels)
     {
         if (accelerator.Device.PrefersBarrierFreeSchedule())
             accelerator.LaunchGrouped(ChannelStatisticsRowKernel.ExtentOf(channels), new ChannelStatisticsRowKernel
             {
-                Input = input.AsArrayView(), Moments = moments.AsArrayView(), Strides = strides, Channels = channels, Batch = batch, Pixels = pixels,
+                Input = input, Moments = moments, Strides = strides, Channels = channels, Batch = batch, Pixels = pixels,
             });
         else
             accelerator.LaunchGrouped(new GroupedExtent(channels, GroupSize),
-                new ChannelStatisticsKernel { Input = input.AsArrayView(), Moments = moments.AsArrayView(), Strides = strides, Channels = channels, Batch = batch, Pixels = pixels });
+                new ChannelStatisticsKernel { Input = input, Moments = moments, Strides = strides, Channels = channels, Batch = batch, Pixels = pixels });
     }
 
     /// <summary>The same two-pass statistics on host memory, in double, on one thread: the plain

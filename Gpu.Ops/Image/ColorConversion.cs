@@ -26,7 +26,7 @@ public static class ColorConversion
     /// <param name="height">H.</param>
     /// <param name="width">W.</param>
     /// <param name="preferPortableKernel">Run the kernel even on the CPU (to test and compare both).</param>
-    public static void RgbToYCbCr(Accelerator accelerator, View<float> input, View<float> output, TensorLayout layout, int batch, int height, int width,
+    public static void RgbToYCbCr(Accelerator accelerator, ArrayView<float> input, ArrayView<float> output, TensorLayout layout, int batch, int height, int width,
         bool preferPortableKernel = false)
         => Launch(accelerator, input, output, layout, batch, height, width, ForwardTransform(), preferPortableKernel);
 
@@ -39,7 +39,7 @@ public static class ColorConversion
     /// <param name="height">H.</param>
     /// <param name="width">W.</param>
     /// <param name="preferPortableKernel">Run the kernel even on the CPU (to test and compare both).</param>
-    public static void YCbCrToRgb(Accelerator accelerator, View<float> input, View<float> output, TensorLayout layout, int batch, int height, int width,
+    public static void YCbCrToRgb(Accelerator accelerator, ArrayView<float> input, ArrayView<float> output, TensorLayout layout, int batch, int height, int width,
         bool preferPortableKernel = false)
         => Launch(accelerator, input, output, layout, batch, height, width, InverseTransform(), preferPortableKernel);
 
@@ -75,7 +75,7 @@ public static class ColorConversion
         Offset0 = (float)offset[0], Offset1 = (float)offset[1], Offset2 = (float)offset[2],
     };
 
-    private static void Launch(Accelerator accelerator, View<float> input, View<float> output, TensorLayout layout, int batch, int height, int width,
+    private static void Launch(Accelerator accelerator, ArrayView<float> input, ArrayView<float> output, TensorLayout layout, int batch, int height, int width,
         ColorTransformKernel kernel, bool preferPortableKernel)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
@@ -88,8 +88,8 @@ public static class ColorConversion
         accelerator.CheckView(output);
         // Each pixel's three channels are read before any is written, so in place is fine.
         OperandChecks.DisjointOrSame(input, output);
-        kernel.Input = input.AsArrayView();
-        kernel.Output = output.AsArrayView();
+        kernel.Input = input;
+        kernel.Output = output;
         kernel.Strides = ImageStrides.Of(layout, 3, height, width);
         if (preferPortableKernel || !ColorConversionCpu.TryRun(accelerator, kernel, batch, height, width))
             accelerator.Launch(width, height, batch, kernel);

@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Image;
 
@@ -118,7 +119,7 @@ public sealed class Conv2d : IDisposable
     /// or the output shares memory with the input (or, other than exactly, with the residual).</exception>
     /// <exception cref="ObjectDisposedException">The layer, its accelerator or a view's buffer is disposed.</exception>
     /// <exception cref="NotSupportedException">The requested path cannot run this layer, layout or device.</exception>
-    public void Forward(View<float> input, View<float> output, TensorLayout layout = TensorLayout.RowMajor, View<float> residual = default, Conv2dPath path = Conv2dPath.Auto)
+    public void Forward(ArrayView<float> input, ArrayView<float> output, TensorLayout layout = TensorLayout.RowMajor, ArrayView<float> residual = default, Conv2dPath path = Conv2dPath.Auto)
     {
         if (weights.IsDisposed)
             throw new ObjectDisposedException(nameof(Conv2d), "The layer's weights are freed: the layer or its accelerator was disposed.");
@@ -151,8 +152,8 @@ public sealed class Conv2d : IDisposable
                 if (layout != TensorLayout.RowMajor)
                     throw new NotSupportedException($"The register-blocked convolution needs NCHW; this run has {layout}.");
                 var (runs, rows, blocks) = Conv2dRegisterBlockedKernel.ExtentOf(Shape);
-                accelerator.Launch(runs, rows, blocks, Conv2dRegisterBlockedKernel.For(Shape, input.AsArrayView(), RegisterBlockedWeights().ArrayView,
-                    scale.ArrayView, shift.ArrayView, residual.AsArrayView(), output.AsArrayView(), Activation));
+                accelerator.Launch(runs, rows, blocks, Conv2dRegisterBlockedKernel.For(Shape, input, RegisterBlockedWeights().View,
+                    scale.View, shift.View, residual, output, Activation));
                 break;
             case Conv2dPath.CpuSimd:
                 ForwardCpuSimd(input, output, layout, residual, path);
@@ -167,9 +168,9 @@ public sealed class Conv2d : IDisposable
         }
     }
 
-    private Conv2dDirectKernel DirectKernel(View<float> input, View<float> output, TensorLayout layout, View<float> residual) => new()
+    private Conv2dDirectKernel DirectKernel(ArrayView<float> input, ArrayView<float> output, TensorLayout layout, ArrayView<float> residual) => new()
     {
-        Input = input.AsArrayView(), Weights = weights.ArrayView, Scale = scale.ArrayView, Shift = shift.ArrayView, Residual = residual.AsArrayView(), Output = output.AsArrayView(),
+        Input = input, Weights = weights.View, Scale = scale.View, Shift = shift.View, Residual = residual, Output = output,
         InStrides = ImageStrides.Of(layout, Shape.InChannels, Shape.Height, Shape.Width),
         OutStrides = ImageStrides.Of(layout, Shape.OutChannels, Shape.OutHeight, Shape.OutWidth),
         InChannels = Shape.InChannels, OutChannels = Shape.OutChannels, Height = Shape.Height, Width = Shape.Width,
@@ -184,7 +185,7 @@ public sealed class Conv2d : IDisposable
             return registerBlockedWeights ??= accelerator.Allocate<float>(Conv2dRegisterBlockedKernel.Pack(Shape, hostWeights));
     }
 
-    private unsafe void ForwardCpuSimd(View<float> input, View<float> output, TensorLayout layout, View<float> residual, Conv2dPath algorithm)
+    private unsafe void ForwardCpuSimd(ArrayView<float> input, ArrayView<float> output, TensorLayout layout, ArrayView<float> residual, Conv2dPath algorithm)
     {
         if (!accelerator.IsHostAddressable() || layout != TensorLayout.Nhwc || Conv2dCpuNhwc.ActiveWidth is not { } width)
             throw new NotSupportedException($"The SIMD convolution needs the CPU accelerator, NHWC tensors and AVX2 or AVX-512; this run has {accelerator.Device.Name}, {layout}, {Conv2dCpuNhwc.ActiveWidth?.ToString() ?? "no supported SIMD"}.");

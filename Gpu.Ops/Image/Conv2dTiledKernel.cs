@@ -61,11 +61,11 @@ public struct Conv2dTiledKernel : IGroupKernel
     /// <param name="output">NCHW output.</param>
     /// <param name="activation">The activation.</param>
     /// <returns>The kernel.</returns>
-    public static Conv2dTiledKernel For(Conv2dShape shape, View<float> input, View<float> weights, View<float> scale, View<float> shift,
-        View<float> residual, View<float> output, Activation activation) => new()
+    public static Conv2dTiledKernel For(Conv2dShape shape, ArrayView<float> input, ArrayView<float> weights, ArrayView<float> scale, ArrayView<float> shift,
+        ArrayView<float> residual, ArrayView<float> output, Activation activation) => new()
     {
-        Input = input.AsArrayView(), Weights = weights.AsArrayView(), Scale = scale.AsArrayView(), Shift = shift.AsArrayView(),
-        Residual = residual.AsArrayView(), Output = output.AsArrayView(),
+        Input = input, Weights = weights, Scale = scale, Shift = shift,
+        Residual = residual, Output = output,
         InChannels = shape.InChannels, OutChannels = shape.OutChannels, Height = shape.Height, Width = shape.Width,
         OutHeight = shape.OutHeight, OutWidth = shape.OutWidth, KernelHeight = shape.KernelHeight, KernelWidth = shape.KernelWidth,
         Stride = shape.Stride, Dilation = shape.Dilation, PadTop = shape.Padding.Top, PadLeft = shape.Padding.Left,

@@ -15,7 +15,7 @@ public static class Elementwise
     /// <param name="output">Same length; may be the input.</param>
     /// <param name="activation">The activation.</param>
     /// <exception cref="ArgumentException">The lengths differ, or the output partly overlaps the input.</exception>
-    public static void Activate(Accelerator accelerator, View<float> input, View<float> output, Activation activation)
+    public static void Activate(Accelerator accelerator, ArrayView<float> input, ArrayView<float> output, Activation activation)
     {
         CheckLengths(input, output, input);
         Run(accelerator, input, input, output, new ScaleAddActivateKernel { ScaleA = 1f, ScaleB = 0f, Activation = activation.Kind, Slope = activation.Slope });
@@ -27,7 +27,7 @@ public static class Elementwise
     /// <param name="output">Same length; may be the input.</param>
     /// <param name="factor">The scale.</param>
     /// <exception cref="ArgumentException">The lengths differ, or the output partly overlaps the input.</exception>
-    public static void Scale(Accelerator accelerator, View<float> input, View<float> output, float factor)
+    public static void Scale(Accelerator accelerator, ArrayView<float> input, ArrayView<float> output, float factor)
     {
         CheckLengths(input, output, input);
         Run(accelerator, input, input, output, new ScaleAddActivateKernel { ScaleA = factor, ScaleB = 0f });
@@ -42,7 +42,7 @@ public static class Elementwise
     /// <param name="scaleB">Factor of b.</param>
     /// <param name="activation">Applied last.</param>
     /// <exception cref="ArgumentException">The lengths differ, or the output partly overlaps an operand.</exception>
-    public static void Add(Accelerator accelerator, View<float> a, View<float> b, View<float> output, float scaleA = 1f, float scaleB = 1f, Activation activation = default)
+    public static void Add(Accelerator accelerator, ArrayView<float> a, ArrayView<float> b, ArrayView<float> output, float scaleA = 1f, float scaleB = 1f, Activation activation = default)
     {
         CheckLengths(a, output, b);
         Run(accelerator, a, b, output, new ScaleAddActivateKernel { ScaleA = scaleA, ScaleB = scaleB, Activation = activation.Kind, Slope = activation.Slope });
@@ -55,7 +55,7 @@ public static class Elementwise
     /// <param name="min">The lower bound.</param>
     /// <param name="max">The upper bound, at least <paramref name="min"/>.</param>
     /// <exception cref="ArgumentException">The lengths differ or the bounds are out of order.</exception>
-    public static void Clamp(Accelerator accelerator, View<float> input, View<float> output, float min, float max)
+    public static void Clamp(Accelerator accelerator, ArrayView<float> input, ArrayView<float> output, float min, float max)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         CheckLengths(input, output, input);
@@ -64,11 +64,11 @@ public static class Elementwise
         if (accelerator.IsHostAddressable())
             TensorPrimitives.Clamp(input.AsHostSpan(accelerator), min, max, output.AsHostSpan(accelerator));
         else
-            accelerator.Launch(output.Length, new ClampKernel { Input = input.AsArrayView(), Output = output.AsArrayView(), Min = min, Max = max });
+            accelerator.Launch(OperandChecks.LaunchCount(output), new ClampKernel { Input = input, Output = output, Min = min, Max = max });
     }
 
     /// <summary>Checks the operands, then runs <paramref name="parameters"/> (factors and activation) over them.</summary>
-    private static void Run(Accelerator accelerator, View<float> a, View<float> b, View<float> output, ScaleAddActivateKernel parameters)
+    private static void Run(Accelerator accelerator, ArrayView<float> a, ArrayView<float> b, ArrayView<float> output, ScaleAddActivateKernel parameters)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         accelerator.CheckView(a);
@@ -78,16 +78,16 @@ public static class Elementwise
         // elements are written in, which differs between devices; exactly in place is fine.
         OperandChecks.DisjointOrSame(a, output, "the input", "output");
         OperandChecks.DisjointOrSame(b, output, "b", "output");
-        var kernel = parameters with { A = a.AsArrayView(), B = b.AsArrayView(), Output = output.AsArrayView() };
+        var kernel = parameters with { A = a, B = b, Output = output };
         if (accelerator.IsHostAddressable())
             ElementwiseCpu.ScaleAddActivate(kernel);
         else if (accelerator.Device.PrefersBarrierFreeSchedule())
             ActivationFunctions.Launch(accelerator, kernel.Activation, kernel);
         else
-            accelerator.Launch(output.Length, kernel);
+            accelerator.Launch(OperandChecks.LaunchCount(output), kernel);
     }
 
-    private static void CheckLengths(View<float> a, View<float> output, View<float> b)
+    private static void CheckLengths(ArrayView<float> a, ArrayView<float> output, ArrayView<float> b)
     {
         if (a.Length != output.Length || b.Length != output.Length)
             throw new ArgumentException($"Element-wise operands must have one length; got {a.Length}, {b.Length} and output {output.Length}.");

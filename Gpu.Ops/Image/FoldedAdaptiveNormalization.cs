@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Image;
 
@@ -40,7 +41,7 @@ public sealed class FoldedAdaptiveNormalization : IDisposable
     /// <param name="activation">Applied after Ψ in the same pass.</param>
     /// <exception cref="ObjectDisposedException">The layer was disposed.</exception>
     /// <exception cref="ArgumentException">A view does not hold the N×C×H×W image, or a dimension is not positive.</exception>
-    public void Forward(View<float> input, View<float> output, TensorLayout layout, int batch, int height, int width, Activation activation = default)
+    public void Forward(ArrayView<float> input, ArrayView<float> output, TensorLayout layout, int batch, int height, int width, Activation activation = default)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         AdaptiveNormalization.CheckImage(Channels, input, output, batch, height, width);

@@ -19,7 +19,7 @@ public static class ImageLayoutConversion
     /// <param name="width">W.</param>
     /// <param name="preferPortableKernel">Run the kernel even on the CPU (to test and compare both).</param>
     /// <exception cref="ArgumentException">A view has the wrong length.</exception>
-    public static void Convert(Accelerator accelerator, View<float> source, TensorLayout from, View<float> destination, TensorLayout to,
+    public static void Convert(Accelerator accelerator, ArrayView<float> source, TensorLayout from, ArrayView<float> destination, TensorLayout to,
         int batch, int channels, int height, int width, bool preferPortableKernel = false)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
@@ -47,7 +47,7 @@ public static class ImageLayoutConversion
     /// <param name="steps">T, the source's width.</param>
     /// <param name="preferPortableKernel">Run the kernel even on the CPU (to test and compare both).</param>
     /// <exception cref="ArgumentException">A view has the wrong length or a dimension is not positive.</exception>
-    public static void ToTimeMajor(Accelerator accelerator, View<float> source, TensorLayout layout, View<float> destination, int batch, int channels, int steps,
+    public static void ToTimeMajor(Accelerator accelerator, ArrayView<float> source, TensorLayout layout, ArrayView<float> destination, int batch, int channels, int steps,
         bool preferPortableKernel = false)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
@@ -67,7 +67,7 @@ public static class ImageLayoutConversion
     /// <summary>Runs <paramref name="geometry"/> (its strides and C, H, W; the views are set here) over
     /// <paramref name="batch"/> images: on the CPU the host loop of <see cref="ImageLayoutConversionCpu"/>,
     /// elsewhere one thread per element.</summary>
-    private static void Run(Accelerator accelerator, View<float> source, View<float> destination, RelayoutKernel geometry, int batch, bool preferPortableKernel)
+    private static void Run(Accelerator accelerator, ArrayView<float> source, ArrayView<float> destination, RelayoutKernel geometry, int batch, bool preferPortableKernel)
     {
         accelerator.CheckView(source);
         accelerator.CheckView(destination);
@@ -75,7 +75,7 @@ public static class ImageLayoutConversion
         if (accelerator.IsHostAddressable() && !preferPortableKernel)
             ImageLayoutConversionCpu.Run(source.AsHostSpan(accelerator), destination.AsHostSpan(accelerator), geometry, batch);
         else
-            accelerator.Launch(source.Length, geometry with { Source = source.AsArrayView(), Destination = destination.AsArrayView() });
+            accelerator.Launch(OperandChecks.LaunchCount(source), geometry with { Source = source, Destination = destination });
     }
 }
 

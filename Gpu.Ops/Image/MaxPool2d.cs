@@ -86,7 +86,7 @@ public static class MaxPool2d
     /// <param name="layout">NCHW or NHWC.</param>
     /// <param name="preferPortableKernel">Run the portable kernel even where the CPU path exists (to test and compare both).</param>
     /// <exception cref="ArgumentException">A view has the wrong length.</exception>
-    public static void Forward(Accelerator accelerator, MaxPool2dShape shape, View<float> input, View<float> output, TensorLayout layout = TensorLayout.RowMajor,
+    public static void Forward(Accelerator accelerator, MaxPool2dShape shape, ArrayView<float> input, ArrayView<float> output, TensorLayout layout = TensorLayout.RowMajor,
         bool preferPortableKernel = false)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
@@ -103,7 +103,7 @@ public static class MaxPool2d
         }
         accelerator.Launch(shape.OutWidth, shape.OutHeight, shape.Batch * shape.Channels, new MaxPool2dKernel
         {
-            Input = input.AsArrayView(), Output = output.AsArrayView(), InStrides = ImageStrides.Of(layout, shape.Channels, shape.Height, shape.Width),
+            Input = input, Output = output, InStrides = ImageStrides.Of(layout, shape.Channels, shape.Height, shape.Width),
             OutStrides = ImageStrides.Of(layout, shape.Channels, shape.OutHeight, shape.OutWidth), Channels = shape.Channels,
             Height = shape.Height, Width = shape.Width, KernelHeight = shape.KernelHeight, KernelWidth = shape.KernelWidth,
             StrideY = shape.StrideY, StrideX = shape.StrideX, PadTop = shape.Padding.Top, PadLeft = shape.Padding.Left,

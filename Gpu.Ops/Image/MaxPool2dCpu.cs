@@ -4,6 +4,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Gpu.Core;
 using Gpu.Ops.Gemm.Cpu;
+using ILGPU;
 
 namespace Gpu.Ops.Image;
 
@@ -20,7 +21,7 @@ namespace Gpu.Ops.Image;
 internal static unsafe class MaxPool2dCpu
 {
     /// <summary>Pools host-addressable <paramref name="input"/> into <paramref name="output"/>.</summary>
-    public static void Forward(MaxPool2dShape shape, View<float> input, View<float> output, TensorLayout layout)
+    public static void Forward(MaxPool2dShape shape, ArrayView<float> input, ArrayView<float> output, TensorLayout layout)
     {
         int pixel = ImageStrides.Of(layout, shape.Channels, shape.Height, shape.Width).Column;
         int planes = shape.Batch * (shape.Channels / pixel);

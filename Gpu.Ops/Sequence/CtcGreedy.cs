@@ -24,8 +24,8 @@ public static class CtcGreedy
     /// <param name="labels">batch × steps: each row the decoded labels, then <see cref="Padding"/>.</param>
     /// <param name="lengths">batch: the number of labels of each row.</param>
     /// <exception cref="ArgumentException">A dimension is not positive or a view has the wrong length.</exception>
-    public static void Decode(Accelerator accelerator, View<float> scores, int steps, int batch, int classes,
-        View<int> bestPath, View<int> labels, View<int> lengths)
+    public static void Decode(Accelerator accelerator, ArrayView<float> scores, int steps, int batch, int classes,
+        ArrayView<int> bestPath, ArrayView<int> labels, ArrayView<int> lengths)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         Validate(scores.Length, steps, batch, classes);
@@ -39,8 +39,8 @@ public static class CtcGreedy
         OperandChecks.Disjoint(bestPath, labels);
         OperandChecks.Disjoint(bestPath, lengths);
         OperandChecks.Disjoint(labels, lengths);
-        accelerator.Launch(steps * batch, new CtcArgmaxKernel { Scores = scores.AsArrayView(), BestPath = bestPath.AsArrayView(), Classes = classes });
-        accelerator.Launch(batch, new CtcCollapseKernel { BestPath = bestPath.AsArrayView(), Labels = labels.AsArrayView(), Lengths = lengths.AsArrayView(), Steps = steps, Batch = batch });
+        accelerator.Launch(steps * batch, new CtcArgmaxKernel { Scores = scores, BestPath = bestPath, Classes = classes });
+        accelerator.Launch(batch, new CtcCollapseKernel { BestPath = bestPath, Labels = labels, Lengths = lengths, Steps = steps, Batch = batch });
     }
 
     /// <summary>Decodes on the device and returns each sequence's labels.</summary>
@@ -50,7 +50,7 @@ public static class CtcGreedy
     /// <param name="batch">Sequences.</param>
     /// <param name="classes">Classes including the blank.</param>
     /// <returns>One label array per sequence.</returns>
-    public static int[][] Decode(Accelerator accelerator, View<float> scores, int steps, int batch, int classes)
+    public static int[][] Decode(Accelerator accelerator, ArrayView<float> scores, int steps, int batch, int classes)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         Validate(scores.Length, steps, batch, classes);
@@ -93,7 +93,7 @@ public static class CtcGreedy
         return result;
     }
 
-    private static void Validate(int scoresLength, int steps, int batch, int classes)
+    private static void Validate(long scoresLength, int steps, int batch, int classes)
     {
         if (steps <= 0 || batch <= 0 || classes <= 0)
             throw new ArgumentException($"CTC decoding needs positive dimensions, got {steps} steps, {batch} sequences, {classes} classes.");

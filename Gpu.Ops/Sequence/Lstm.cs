@@ -1,5 +1,6 @@
 using Gpu.Core;
 using Gpu.Ops.Gemm;
+using ILGPU;
 
 namespace Gpu.Ops.Sequence;
 
@@ -138,8 +139,8 @@ public sealed class Lstm : IDisposable
     /// <exception cref="ArgumentException">A dimension is not positive, a view has the wrong length or
     /// belongs to another accelerator, or an output shares memory with an input (states may be updated exactly in place).</exception>
     /// <exception cref="ObjectDisposedException">A view's buffer or the accelerator is disposed.</exception>
-    public void Forward(View<float> input, int steps, int batch, View<float> output,
-        View<float> initialHidden = default, View<float> initialCell = default, View<float> finalHidden = default, View<float> finalCell = default)
+    public void Forward(ArrayView<float> input, int steps, int batch, ArrayView<float> output,
+        ArrayView<float> initialHidden = default, ArrayView<float> initialCell = default, ArrayView<float> finalHidden = default, ArrayView<float> finalCell = default)
     {
         if (steps <= 0 || batch <= 0)
             throw new ArgumentException($"LSTM needs positive steps and batch, got {steps} and {batch}.");
@@ -161,7 +162,7 @@ public sealed class Lstm : IDisposable
         accelerator.CheckView(finalHidden);
         accelerator.CheckView(finalCell);
         OperandChecks.Disjoint(input, output);
-        foreach (var (state, name) in (ReadOnlySpan<(View<float>, string)>)[(initialHidden, nameof(initialHidden)), (initialCell, nameof(initialCell)), (finalHidden, nameof(finalHidden)), (finalCell, nameof(finalCell))])
+        foreach (var (state, name) in (ReadOnlySpan<(ArrayView<float>, string)>)[(initialHidden, nameof(initialHidden)), (initialCell, nameof(initialCell)), (finalHidden, nameof(finalHidden)), (finalCell, nameof(finalCell))])
         {
             OperandChecks.Disjoint(input, state, nameof(input), name);
             OperandChecks.Disjoint(output, state, nameof(output), name);
@@ -189,24 +190,24 @@ public sealed class Lstm : IDisposable
                     int lastStep = direction == 0 ? steps - 1 : 0;
                     accelerator.Launch(batch * r, new Image.CopyKernel
                     {
-                        Source = directionOutput.SubView(lastStep * batch * r, batch * r).AsArrayView(),
-                        Destination = finalHidden.SubView(state * batch * r, batch * r).AsArrayView(),
+                        Source = directionOutput.SubView(lastStep * batch * r, batch * r),
+                        Destination = finalHidden.SubView(state * batch * r, batch * r),
                     });
                 }
             }
             if (directions == 2)
                 accelerator.Launch(2 * r, (int)rows, new ConcatenateDirectionsKernel
                 {
-                    Forward = directionOutputs[0].Get(rows * r).AsArrayView(), Backward = directionOutputs[1].Get(rows * r).AsArrayView(),
-                    Output = layerOutput.AsArrayView(), Width = r,
+                    Forward = directionOutputs[0].Get(rows * r), Backward = directionOutputs[1].Get(rows * r),
+                    Output = layerOutput, Width = r,
                 });
             layerInput = layerOutput;
         }
     }
 
     /// <summary>One layer in one direction: the input GEMM for all steps, then the steps in order.</summary>
-    private void RunDirection(int layer, int direction, View<float> layerInput, View<float> directionOutput, int steps, int batch,
-        View<float> initialHidden, View<float> initialCell, View<float> cell)
+    private void RunDirection(int layer, int direction, ArrayView<float> layerInput, ArrayView<float> directionOutput, int steps, int batch,
+        ArrayView<float> initialHidden, ArrayView<float> initialCell, ArrayView<float> cell)
     {
         int h = Options.HiddenSize, r = Options.OutputSize, n = Options.LayerInputSize(layer);
         var weights = parameters[layer, direction];
@@ -230,13 +231,13 @@ public sealed class Lstm : IDisposable
             var hiddenNow = directionOutput.SubView(t * batch * r, batch * r);
             var kernel = new LstmCellKernel
             {
-                Gates = gatesNow.AsArrayView(),
-                PreviousCell = (s == 0 && initialCell.Length != 0 ? initialCell : cell).AsArrayView(),
-                Cell = cell.AsArrayView(),
-                Hidden = (Options.ProjectionSize > 0 ? cellOutput : hiddenNow).AsArrayView(),
-                PeepholeInput = (weights.PeepholeInput ?? noPeepholes).ArrayView,
-                PeepholeForget = (weights.PeepholeForget ?? noPeepholes).ArrayView,
-                PeepholeOutput = (weights.PeepholeOutput ?? noPeepholes).ArrayView,
+                Gates = gatesNow,
+                PreviousCell = (s == 0 && initialCell.Length != 0 ? initialCell : cell),
+                Cell = cell,
+                Hidden = (Options.ProjectionSize > 0 ? cellOutput : hiddenNow),
+                PeepholeInput = (weights.PeepholeInput ?? noPeepholes).View,
+                PeepholeForget = (weights.PeepholeForget ?? noPeepholes).View,
+                PeepholeOutput = (weights.PeepholeOutput ?? noPeepholes).View,
                 Cells = h,
                 ZeroPrevious = s == 0 && initialCell.Length == 0 ? 1 : 0,
             };

@@ -15,13 +15,13 @@ public static class Softmax
     /// <param name="columns">Entries per row (the dimension normalised).</param>
     /// <param name="logarithm">Log-softmax instead of softmax.</param>
     /// <exception cref="ArgumentException">A dimension is not positive or a view has the wrong length.</exception>
-    public static void Forward(Accelerator accelerator, View<float> input, View<float> output, int rows, int columns, bool logarithm = false)
+    public static void Forward(Accelerator accelerator, ArrayView<float> input, ArrayView<float> output, int rows, int columns, bool logarithm = false)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         Validate(input.Length, output.Length, rows, columns);
         // A row's scores are all read before its results are written, by one thread: in place is fine.
         OperandChecks.DisjointOrSame(input, output);
-        accelerator.Launch(rows, new SoftmaxRowsKernel { Input = input.AsArrayView(), Output = output.AsArrayView(), Columns = columns, Logarithm = logarithm ? 1 : 0 });
+        accelerator.Launch(rows, new SoftmaxRowsKernel { Input = input, Output = output, Columns = columns, Logarithm = logarithm ? 1 : 0 });
     }
 
     /// <summary>The plain reference, in double precision.</summary>
@@ -52,7 +52,7 @@ public static class Softmax
         return result;
     }
 
-    private static void Validate(int inputLength, int outputLength, int rows, int columns)
+    private static void Validate(long inputLength, long outputLength, int rows, int columns)
     {
         if (rows <= 0 || columns <= 0)
             throw new ArgumentException($"Softmax needs positive dimensions, got {rows} × {columns}.");

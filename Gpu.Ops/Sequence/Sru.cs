@@ -1,5 +1,6 @@
 using Gpu.Core;
 using Gpu.Ops.Gemm;
+using ILGPU;
 
 namespace Gpu.Ops.Sequence;
 
@@ -84,7 +85,7 @@ public sealed class Sru : IDisposable
     /// <exception cref="ArgumentException">A dimension is not positive, a view has the wrong length or
     /// belongs to another accelerator, or the output shares memory with an input.</exception>
     /// <exception cref="ObjectDisposedException">A view's buffer or the accelerator is disposed.</exception>
-    public void Forward(View<float> input, int steps, int batch, View<float> output, View<float> initialCell = default, View<float> finalCell = default)
+    public void Forward(ArrayView<float> input, int steps, int batch, ArrayView<float> output, ArrayView<float> initialCell = default, ArrayView<float> finalCell = default)
     {
         int n = Options.InputSize, d = Options.HiddenSize, k = Options.Blocks, directions = Options.Directions;
         if (steps <= 0 || batch <= 0)
@@ -113,10 +114,10 @@ public sealed class Sru : IDisposable
         DenseGemm.Multiply(accelerator, new GemmShape((int)rows, columns, n), input, packedWeight, u, bias: gateBias.View);
         var kernel = new SruRecurrenceKernel
         {
-            Projections = u.AsArrayView(), Input = input.AsArrayView(), Output = output.AsArrayView(),
-            InitialCell = (initialCell.Length != 0 ? initialCell : scratch).AsArrayView(),
-            FinalCell = (finalCell.Length != 0 ? finalCell : scratch).AsArrayView(),
-            ForgetWeights = forgetWeights.ArrayView, ResetWeights = resetWeights.ArrayView,
+            Projections = u, Input = input, Output = output,
+            InitialCell = (initialCell.Length != 0 ? initialCell : scratch),
+            FinalCell = (finalCell.Length != 0 ? finalCell : scratch),
+            ForgetWeights = forgetWeights.View, ResetWeights = resetWeights.View,
             Steps = steps, Batch = batch, Hidden = d, InputSize = n, Directions = directions, Blocks = k,
             HasInitialCell = initialCell.Length != 0 ? 1 : 0, Tanh = Options.TanhActivation ? 1 : 0,
         };

@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Sequence;
 
@@ -9,7 +10,7 @@ internal sealed class Workspace(Accelerator accelerator) : IDisposable
     private DeviceBuffer<float>? buffer;
 
     /// <summary>A view of at least <paramref name="length"/> elements, valid until the next call.</summary>
-    public View<float> Get(long length)
+    public ArrayView<float> Get(long length)
     {
         if (buffer is null || buffer.Length < length)
         {
@@ -17,7 +18,7 @@ internal sealed class Workspace(Accelerator accelerator) : IDisposable
             buffer = null;
             buffer = accelerator.Allocate<float>(length);
         }
-        return buffer.SubView(0, checked((int)length));
+        return buffer.View.SubView(0, length);
     }
 
     public void Dispose() => buffer?.Dispose();

@@ -3,7 +3,9 @@ using System.Reflection;
 using Gpu.Conformance.Kernels;
 using Gpu.Core;
 using Gpu.Core.Compiler;
+using ILGPU;
 using ILGPU.Runtime;
+using Half = System.Half;
 
 namespace Gpu.Tests.Compiler;
 
@@ -88,12 +90,12 @@ public sealed class KernelArgumentsTests
             I8 = -3, U8 = 0xA5, I16 = -300, U16 = 0xBEEF, Char = '\u20AC', I32 = -70_000, U32 = 0xDEADBEEF,
             I64 = -(1L << 40) - 9, U64 = 0xFEDC_BA98_7654_3210, NInt = -12_345, NUInt = unchecked((nuint)ulong.MaxValue - 6),
             F32 = -1.5f, F64 = Math.PI, Flag = true, Colour = SignedColour.Red, Flags = WideFlags.High,
-            Output = new View<float>(unchecked((nint)0x7F00_1234_5000), 17, 40),
+            Output = EngineView<float>(unchecked((nint)0x7F00_1234_5000), 17, 40),
             Nested = new DeeplyNested
             {
                 Bytes = new Pair<sbyte> { First = -128, Second = 127 },
-                Reordered = new ReorderedFields { Small = 0x81, Large = -2.25, Flag = true, Values = new View<short>(unchecked((nint)0x6000_0000_0010), 3, 9) },
-                Grid = new View2D<int>(new View<int>(unchecked((nint)0x5000_0000_0020), 11, 24), 4, 5, 6),
+                Reordered = new ReorderedFields { Small = 0x81, Large = -2.25, Flag = true, Values = EngineView<short>(unchecked((nint)0x6000_0000_0010), 3, 9) },
+                Grid = new ArrayView2D<int, Stride2D.DenseX>(EngineView<int>(unchecked((nint)0x5000_0000_0020), 11, 24), new LongIndex2D(5, 4), new Stride2D.DenseX(6)),
                 Hidden = long.MinValue + 1,
             },
         };
@@ -105,6 +107,10 @@ public sealed class KernelArgumentsTests
 
         Assert.That(arguments.Select(a => (a.Bits, a.Size)), Is.EqualTo(ReadByReflection(value, kernel.Parameters, extent)));
     }
+
+    /// <summary>A view at an arbitrary handle, as the OpenCL 1.2 engine's buffers carry their <c>cl_mem</c>.</summary>
+    private static unsafe ArrayView<T> EngineView<T>(nint handle, long index, long length) where T : unmanaged
+        => new(new EngineMemoryBuffer(handle, (index + length) * sizeof(T)), index, length);
 
     [Test]
     public void HalfFieldsReadAsReflectionReadsThem()

@@ -1,5 +1,6 @@
 using Gpu.Core;
 using ILGPU;
+using ILGPU.Runtime;
 
 namespace Gpu.Tests.Compiler;
 
@@ -13,10 +14,10 @@ public struct ScaleAndBias
 
 public struct NestedParametersKernel : IKernel1D
 {
-    public View<float> Input;
+    public ArrayView<float> Input;
     public ScaleAndBias Affine;
     public bool Enabled;
-    public View2D<int> Table;
+    public ArrayView2D<int, Stride2D.DenseX> Table;
     public long Count;
 
     public void Execute(int index)
@@ -28,9 +29,9 @@ public struct NestedParametersKernel : IKernel1D
 
 public struct ExactLiteralsKernel : IKernel1D
 {
-    public View<float> Floats;
-    public View<int> Ints;
-    public View<long> Longs;
+    public ArrayView<float> Floats;
+    public ArrayView<int> Ints;
+    public ArrayView<long> Longs;
 
     public void Execute(int index)
     {
@@ -48,16 +49,16 @@ public struct ExactLiteralsKernel : IKernel1D
 
 public struct DoubleKernel : IKernel1D
 {
-    public View<double> Values;
+    public ArrayView<double> Values;
 
     public void Execute(int index) => Values[index] = Math.Sqrt(Values[index]) + 0.1;
 }
 
 public struct MultiplyAddKernel : IKernel1D
 {
-    public View<float> A;
-    public View<float> B;
-    public View<float> C;
+    public ArrayView<float> A;
+    public ArrayView<float> B;
+    public ArrayView<float> C;
 
     public void Execute(int index) => C[index] = A[index] * B[index] + C[index];
 }
@@ -65,9 +66,9 @@ public struct MultiplyAddKernel : IKernel1D
 [FastMath]
 public struct FastMultiplyAddKernel : IKernel1D
 {
-    public View<float> A;
-    public View<float> B;
-    public View<float> C;
+    public ArrayView<float> A;
+    public ArrayView<float> B;
+    public ArrayView<float> C;
 
     public void Execute(int index) => C[index] = A[index] * B[index] + C[index];
 }
@@ -106,7 +107,7 @@ public struct WarpSumKernel : IGroupKernel
 
 public struct Dot4AccumulateKernel : IKernel1D
 {
-    public View<int> Left, Right, Sums;
+    public ArrayView<int> Left, Right, Sums;
 
     public void Execute(int index) => Sums[index] = PackedInt8.Dot4(Left[index], Right[index], Sums[index]);
 }
@@ -125,12 +126,12 @@ public static class DeviceHelpers
         return scratch[0];
     }
 
-    public static void Scale(View<float> values, int index, float factor) => values[index] *= factor;
+    public static void Scale(ArrayView<float> values, int index, float factor) => values[index] *= factor;
 }
 
 public struct DeviceFunctionKernel : IKernel1D
 {
-    public View<float> Values;
+    public ArrayView<float> Values;
 
     public void Execute(int index)
     {
@@ -141,7 +142,7 @@ public struct DeviceFunctionKernel : IKernel1D
 
 public struct SharedHelperKernel : IGroupKernel
 {
-    public View<int> Values;
+    public ArrayView<int> Values;
 
     public void Execute() => Values[Group.IdxX] = DeviceHelpers.SharedScratch(Values[Group.IdxX]);
 }
@@ -155,7 +156,7 @@ public struct ThreeShorts
 
 public struct SizeOfKernel : IKernel1D
 {
-    public View<int> Sizes;
+    public ArrayView<int> Sizes;
 
     public unsafe void Execute(int index) => Sizes[index] = sizeof(ThreeShorts);
 }
@@ -184,14 +185,14 @@ public struct ReorderedFields
     public byte Small;
     public double Large;
     public bool Flag;
-    public View<short> Values;
+    public ArrayView<short> Values;
 }
 
 public struct DeeplyNested
 {
     public Pair<sbyte> Bytes;
     public ReorderedFields Reordered;
-    public View2D<int> Grid;
+    public ArrayView2D<int, Stride2D.DenseX> Grid;
     public long Hidden { get; init; }
 }
 
@@ -214,7 +215,7 @@ public struct EveryArgumentKindKernel : IKernel3D
     public bool Flag;
     public SignedColour Colour;
     public WideFlags Flags;
-    public View<float> Output;
+    public ArrayView<float> Output;
     public DeeplyNested Nested;
 
     public void Execute(int x, int y, int z) => Output[x] = F32;

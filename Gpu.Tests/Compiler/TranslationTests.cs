@@ -1,6 +1,8 @@
 using Gpu.Conformance.Kernels;
 using Gpu.Core;
 using Gpu.Core.Compiler;
+using ILGPU;
+using ILGPU.Runtime;
 
 namespace Gpu.Tests.Compiler;
 
@@ -73,10 +75,10 @@ public sealed class TranslationTests
         {
             "p_Input:ViewHandle", "p_Input_offset:ViewOffset", "p_Input_length:ViewLength",
             "p_Affine_Scale:Scalar", "p_Affine_Bias:Scalar", "p_Enabled:Scalar",
-            "p_Table_Data:ViewHandle", "p_Table_Data_offset:ViewOffset", "p_Table_Data_length:ViewLength",
-            "p_Table_Rows:Scalar", "p_Table_Columns:Scalar", "p_Table_RowStride:Scalar", "p_Count:Scalar",
+            "p_Table_BaseView:ViewHandle", "p_Table_BaseView_offset:ViewOffset", "p_Table_BaseView_length:ViewLength",
+            "p_Table_Extent_X:Scalar", "p_Table_Extent_Y:Scalar", "p_Table_Stride_YStride:Scalar", "p_Count:Scalar",
         }));
-        Assert.That(kernel.Source, Does.Contain("__global float* p_Input, llong p_Input_offset, int p_Input_length, float p_Affine_Scale"));
+        Assert.That(kernel.Source, Does.Contain("__global float* p_Input, llong p_Input_offset, llong p_Input_length, float p_Affine_Scale"));
     }
 
     [Test]
@@ -90,7 +92,7 @@ public sealed class TranslationTests
             Input = input.View.SubView(3, 5),
             Affine = new ScaleAndBias { Scale = 2.5f, Bias = -1f },
             Enabled = true,
-            Table = table.View.As2D(3, 3, rowStride: 4),
+            Table = ((ArrayView1D<int, Stride1D.Dense>)table.View).As2DView(new LongIndex2D(3, 3), new Stride2D.DenseX(4)),
             Count = 1L << 40,
         };
         var kernel = Generate<NestedParametersKernel>(KernelShape.OneD);
@@ -98,9 +100,11 @@ public sealed class TranslationTests
         kernel.Arguments.Read(value, [5], arguments);
         Assert.That(arguments.Select(a => (a.Bits, a.Size)), Is.EqualTo(new (ulong, int)[]
         {
-            ((ulong)input.View.Handle, 8), (3, 8), (5, 4),
+            ((ulong)((IArrayView)input.View).Buffer.NativePtr, 8), (3, 8), (5, 8),
             (BitConverter.SingleToUInt32Bits(2.5f), 4), (BitConverter.SingleToUInt32Bits(-1f), 4), (1, 4),
-            ((ulong)table.View.Handle, 8), (0, 8), (12, 4), (3, 4), (3, 4), (4, 4), (1UL << 40, 8),
+            // The 2D view: its base view (As2DView ends it at the last row's last column: 2 × 4 + 3 elements),
+            // its extent (x = columns, y = rows, 64-bit), its row stride.
+            ((ulong)((IArrayView)table.View).Buffer.NativePtr, 8), (0, 8), (11, 8), (3, 8), (3, 8), (4, 4), (1UL << 40, 8),
         }));
     }
 

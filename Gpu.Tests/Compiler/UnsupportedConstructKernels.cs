@@ -45,7 +45,7 @@ public static class KernelHelpers
 
 public struct AllocatesObjectKernel : IKernel1D
 {
-    public View<int> Output;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -56,7 +56,7 @@ public struct AllocatesObjectKernel : IKernel1D
 
 public struct ClassFieldKernel : IKernel1D
 {
-    public View<int> Output;
+    public ArrayView<int> Output;
     public Box Holder;
 
     public void Execute(int index) => Output[index] = index;
@@ -64,7 +64,7 @@ public struct ClassFieldKernel : IKernel1D
 
 public struct VirtualCallKernel : IKernel1D
 {
-    public View<float> Output;
+    public ArrayView<float> Output;
 
     public void Execute(int index)
     {
@@ -74,7 +74,7 @@ public struct VirtualCallKernel : IKernel1D
 
 public struct ClassInstanceCallKernel : IKernel1D
 {
-    public View<int> Output;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -84,7 +84,7 @@ public struct ClassInstanceCallKernel : IKernel1D
 
 public struct ThrowKernel : IKernel1D
 {
-    public View<int> Output;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -96,7 +96,7 @@ public struct ThrowKernel : IKernel1D
 
 public struct TryCatchKernel : IKernel1D
 {
-    public View<int> Output;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -106,7 +106,7 @@ public struct TryCatchKernel : IKernel1D
 
 public struct RecursionKernel : IKernel1D
 {
-    public View<int> Output;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -116,7 +116,7 @@ public struct RecursionKernel : IKernel1D
 
 public struct RefReturnKernel : IKernel1D
 {
-    public View<int> Output;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -128,7 +128,7 @@ public struct RefReturnKernel : IKernel1D
 
 public struct UnknownFrameworkCallKernel : IKernel1D
 {
-    public View<int> Output;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -138,7 +138,7 @@ public struct UnknownFrameworkCallKernel : IKernel1D
 
 public struct ExternalCallKernel : IKernel1D
 {
-    public View<double> Output;
+    public ArrayView<double> Output;
 
     public void Execute(int index)
     {
@@ -148,7 +148,7 @@ public struct ExternalCallKernel : IKernel1D
 
 public struct NonConstantSharedMemoryKernel : IGroupKernel
 {
-    public View<float> Output;
+    public ArrayView<float> Output;
     public int Length;
 
     public void Execute()
@@ -160,7 +160,7 @@ public struct NonConstantSharedMemoryKernel : IGroupKernel
 
 public struct StringKernel : IKernel1D
 {
-    public View<int> Output;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -171,7 +171,7 @@ public struct StringKernel : IKernel1D
 
 public struct ArrayKernel : IKernel1D
 {
-    public View<int> Output;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -182,7 +182,7 @@ public struct ArrayKernel : IKernel1D
 
 public struct StaticFieldKernel : IKernel1D
 {
-    public View<int> Output;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -192,7 +192,7 @@ public struct StaticFieldKernel : IKernel1D
 
 public struct CheckedArithmeticKernel : IKernel1D
 {
-    public View<int> Output;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -202,7 +202,7 @@ public struct CheckedArithmeticKernel : IKernel1D
 
 public struct BoxingKernel : IKernel1D
 {
-    public View<int> Output;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {
@@ -213,7 +213,7 @@ public struct BoxingKernel : IKernel1D
 
 public struct GroupIntrinsicOutsideGroupKernel : IKernel1D
 {
-    public View<int> Output;
+    public ArrayView<int> Output;
 
     public void Execute(int index)
     {

@@ -18,7 +18,7 @@ public sealed class KernelTimerTests(string deviceName) : DeviceTest(deviceName)
         float[] x = [.. Enumerable.Range(0, Length).Select(i => (i % 1000) * 0.5f)], y = [.. Enumerable.Range(0, Length).Select(i => (i % 7) - 3f)];
         using var xs = Accelerator.Allocate<float>(x);
         using var ys = Accelerator.Allocate<float>(y);
-        var saxpy = new SaxpyKernel { X = xs.ArrayView, Y = ys.ArrayView, A = 2f };
+        var saxpy = new SaxpyKernel { X = xs.View, Y = ys.View, A = 2f };
         // Built and run once untimed, so that the region holds one plain launch.
         Accelerator.Launch(Length, saxpy);
         Accelerator.Synchronize();
@@ -49,7 +49,7 @@ public sealed class KernelTimerTests(string deviceName) : DeviceTest(deviceName)
     public void OnlyTheRegionsKernelsAreCounted()
     {
         using var ys = Accelerator.Allocate<float>(new float[1024]);
-        var saxpy = new SaxpyKernel { X = ys.ArrayView, Y = ys.ArrayView, A = 1f };
+        var saxpy = new SaxpyKernel { X = ys.View, Y = ys.View, A = 1f };
         Accelerator.Launch(1024, saxpy);
         using var timer = Accelerator.StartKernelTimer();
         if (timer is null)
@@ -97,7 +97,7 @@ public sealed class KernelTimerTests(string deviceName) : DeviceTest(deviceName)
         using (var ys = accelerator.Allocate<float>(new float[64]))
         {
             timer = accelerator.StartKernelTimer();
-            accelerator.Launch(64, new SaxpyKernel { X = ys.ArrayView, Y = ys.ArrayView, A = 1f });
+            accelerator.Launch(64, new SaxpyKernel { X = ys.View, Y = ys.View, A = 1f });
         }
         accelerator.Dispose();
         if (timer is null)

@@ -1,6 +1,7 @@
 using Gpu.Conformance;
 using Gpu.Conformance.Kernels;
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Tests.Core;
 
@@ -33,7 +34,7 @@ public sealed class ConformanceSuiteTests
 {
     private struct WrongSaxpyKernel : IKernel1D
     {
-        public View<float> Y;
+        public ArrayView<float> Y;
 
         public void Execute(int index) => Y[index] = index == 2 ? -1f : Y[index];
     }

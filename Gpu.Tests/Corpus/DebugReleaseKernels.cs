@@ -1,7 +1,7 @@
 namespace Gpu.Tests.Corpus;
 
-/// <summary>One kernel source compiled in memory: a 1D kernel with <c>View&lt;int&gt; Input</c> and
-/// <c>View&lt;int&gt; Output</c> writing <paramref name="OutputsPerIndex"/> values per input.</summary>
+/// <summary>One kernel source compiled in memory: a 1D kernel with <c>ArrayView&lt;int&gt; Input</c> and
+/// <c>ArrayView&lt;int&gt; Output</c> writing <paramref name="OutputsPerIndex"/> values per input.</summary>
 /// <param name="TypeName">The kernel struct's full name in the source.</param>
 /// <param name="OutputsPerIndex">Outputs written per index.</param>
 /// <param name="Expected">The host's result for an input, written independently of the source.</param>
@@ -102,11 +102,12 @@ public static class DebugReleaseKernels
     [
         """
         using Gpu.Core;
+        using ILGPU;
         namespace InMemory;
         public struct TernaryKernel : IKernel1D
         {
-            public View<int> Input;
-            public View<int> Output;
+            public ArrayView<int> Input;
+            public ArrayView<int> Output;
             public void Execute(int index)
             {
                 int x = Input[index];
@@ -119,11 +120,12 @@ public static class DebugReleaseKernels
         """,
         """
         using Gpu.Core;
+        using ILGPU;
         namespace InMemory;
         public struct ShortCircuitValueKernel : IKernel1D
         {
-            public View<int> Input;
-            public View<int> Output;
+            public ArrayView<int> Input;
+            public ArrayView<int> Output;
             public void Execute(int index)
             {
                 int x = Input[index];
@@ -139,11 +141,12 @@ public static class DebugReleaseKernels
         """,
         """
         using Gpu.Core;
+        using ILGPU;
         namespace InMemory;
         public struct SwitchKernel : IKernel1D
         {
-            public View<int> Input;
-            public View<int> Output;
+            public ArrayView<int> Input;
+            public ArrayView<int> Output;
             public void Execute(int index)
             {
                 int x = Input[index];
@@ -170,11 +173,12 @@ public static class DebugReleaseKernels
         """,
         """
         using Gpu.Core;
+        using ILGPU;
         namespace InMemory;
         public struct NestedLoopKernel : IKernel1D
         {
-            public View<int> Input;
-            public View<int> Output;
+            public ArrayView<int> Input;
+            public ArrayView<int> Output;
             public void Execute(int index)
             {
                 int x = Input[index];
@@ -202,6 +206,7 @@ public static class DebugReleaseKernels
         """,
         """
         using Gpu.Core;
+        using ILGPU;
         namespace InMemory;
         public struct Pair
         {
@@ -211,8 +216,8 @@ public static class DebugReleaseKernels
         }
         public struct StructLocalKernel : IKernel1D
         {
-            public View<int> Input;
-            public View<int> Output;
+            public ArrayView<int> Input;
+            public ArrayView<int> Output;
             public void Execute(int index)
             {
                 int x = Input[index];
@@ -228,11 +233,12 @@ public static class DebugReleaseKernels
         """
         using System;
         using Gpu.Core;
+        using ILGPU;
         namespace InMemory;
         public struct CallKernel : IKernel1D
         {
-            public View<int> Input;
-            public View<int> Output;
+            public ArrayView<int> Input;
+            public ArrayView<int> Output;
             public void Execute(int index)
             {
                 int x = Input[index];
@@ -249,11 +255,12 @@ public static class DebugReleaseKernels
         """
         using System;
         using Gpu.Core;
+        using ILGPU;
         namespace InMemory;
         public struct FloatKernel : IKernel1D
         {
-            public View<int> Input;
-            public View<int> Output;
+            public ArrayView<int> Input;
+            public ArrayView<int> Output;
             public void Execute(int index)
             {
                 float half = Input[index] * 0.5f;
@@ -264,6 +271,7 @@ public static class DebugReleaseKernels
         """,
         """
         using Gpu.Core;
+        using ILGPU;
         namespace InMemory;
         public struct Counter
         {
@@ -271,8 +279,8 @@ public static class DebugReleaseKernels
         }
         public struct CompoundAssignmentKernel : IKernel1D
         {
-            public View<int> Input;
-            public View<int> Output;
+            public ArrayView<int> Input;
+            public ArrayView<int> Output;
             public void Execute(int index)
             {
                 int x = Input[index];
@@ -294,11 +302,12 @@ public static class DebugReleaseKernels
         """,
         """
         using Gpu.Core;
+        using ILGPU;
         namespace InMemory;
         public struct LocalFunctionKernel : IKernel1D
         {
-            public View<int> Input;
-            public View<int> Output;
+            public ArrayView<int> Input;
+            public ArrayView<int> Output;
             public void Execute(int index)
             {
                 int x = Input[index];
@@ -314,11 +323,12 @@ public static class DebugReleaseKernels
         """,
         """
         using Gpu.Core;
+        using ILGPU;
         namespace InMemory;
         public struct TupleKernel : IKernel1D
         {
-            public View<int> Input;
-            public View<int> Output;
+            public ArrayView<int> Input;
+            public ArrayView<int> Output;
             public void Execute(int index)
             {
                 int a = Input[index];
@@ -334,6 +344,7 @@ public static class DebugReleaseKernels
         """,
         """
         using Gpu.Core;
+        using ILGPU;
         namespace InMemory;
         public readonly struct Money
         {
@@ -348,8 +359,8 @@ public static class DebugReleaseKernels
         }
         public struct StructConstructorKernel : IKernel1D
         {
-            public View<int> Input;
-            public View<int> Output;
+            public ArrayView<int> Input;
+            public ArrayView<int> Output;
             public void Execute(int index)
             {
                 int x = Input[index] % 1_000_000;
@@ -363,6 +374,7 @@ public static class DebugReleaseKernels
         """,
         """
         using Gpu.Core;
+        using ILGPU;
         namespace InMemory;
         public struct Span2
         {
@@ -371,13 +383,13 @@ public static class DebugReleaseKernels
         }
         public struct ValueTernaryKernel : IKernel1D
         {
-            public View<int> Input;
-            public View<int> Output;
+            public ArrayView<int> Input;
+            public ArrayView<int> Output;
             public void Execute(int index)
             {
                 int x = Input[index];
                 Span2 span = x > 0 ? new Span2 { Left = x, Right = 2 * x } : new Span2 { Left = -x, Right = 5 };
-                View<int> source = (x & 1) == 0 ? Input : Output;
+                ArrayView<int> source = (x & 1) == 0 ? Input : Output;
                 int position = (x & 1) == 0 ? index : 3 * index + 1;
                 Output[3 * index] = span.Left + span.Right;
                 Output[3 * index + 1] = source[position];
@@ -388,11 +400,12 @@ public static class DebugReleaseKernels
         """,
         """
         using Gpu.Core;
+        using ILGPU;
         namespace InMemory;
         public struct PatternKernel : IKernel1D
         {
-            public View<int> Input;
-            public View<int> Output;
+            public ArrayView<int> Input;
+            public ArrayView<int> Output;
             public void Execute(int index)
             {
                 int x = Input[index];

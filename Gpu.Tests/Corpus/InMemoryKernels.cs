@@ -36,7 +36,7 @@ public static class InMemoryKernels
         return Assembly.Load(image.ToArray(), symbols.ToArray());
     }
 
-    // The runtime's own assemblies (the trusted platform list) and Gpu.Core, which kernels implement.
+    // The runtime's own assemblies (the trusted platform list), Gpu.Core, whose interfaces kernels implement, and ILGPU, whose views they hold.
     private static readonly Lazy<MetadataReference[]> References = new(() =>
     {
         string[] platform = ((string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
@@ -44,7 +44,8 @@ public static class InMemoryKernels
         return
         [
             .. platform.Where(path => wanted.Contains(Path.GetFileName(path), StringComparer.OrdinalIgnoreCase)).Select(path => MetadataReference.CreateFromFile(path)),
-            MetadataReference.CreateFromFile(typeof(View<>).Assembly.Location),
+            MetadataReference.CreateFromFile(typeof(IKernel1D).Assembly.Location),
+            MetadataReference.CreateFromFile(typeof(ILGPU.ArrayView<>).Assembly.Location),
         ];
     });
 }

@@ -89,7 +89,7 @@ public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
         Assert.That(destination.ToArray(), Is.EqualTo(expected));
     }
 
-    private void AssertDenseKernelMatchesPyTorch(string caseName, Action<GemmShape, View<float>, View<float>, View<float>, GemmEpilogue> launch)
+    private void AssertDenseKernelMatchesPyTorch(string caseName, Action<GemmShape, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmEpilogue> launch)
     {
         var fixture = GemmFixture.Load("dense");
         var parameters = fixture.Parameters(caseName);

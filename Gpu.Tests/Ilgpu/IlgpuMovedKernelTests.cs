@@ -80,12 +80,12 @@ public sealed class IlgpuMovedKernelTests : IlgpuCpuTest
         using var foreign = cpu.Allocate<float>(2);
         var kernel = new ChannelAffineKernel
         {
-            Input = data.ArrayView.SubView(0, 8), Output = data.ArrayView.SubView(4, 8), Scale = scales.ArrayView, Shift = scales.ArrayView, ChannelDivisor = 4, Channels = 2,
+            Input = data.View.SubView(0, 8), Output = data.View.SubView(4, 8), Scale = scales.View, Shift = scales.View, ChannelDivisor = 4, Channels = 2,
         };
         Assert.Multiple(() =>
         {
             Assert.That(() => ChannelAffineKernel.Launch(Accelerator, kernel), Throws.ArgumentException.With.Message.Contains("partly overlaps"));
-            Assert.That(() => ChannelAffineKernel.Launch(Accelerator, kernel with { Output = data.ArrayView.SubView(0, 8), Shift = foreign.ArrayView }),
+            Assert.That(() => ChannelAffineKernel.Launch(Accelerator, kernel with { Output = data.View.SubView(0, 8), Shift = foreign.View }),
                 Throws.ArgumentException.With.Message.Contains("another accelerator"));
         });
     }
@@ -108,12 +108,12 @@ public sealed class IlgpuMovedKernelTests : IlgpuCpuTest
         if (format == SparseGemmTests.Format.Csr)
         {
             using var w = CsrMatrix.FromDense(Accelerator, dense, m, k, keep);
-            Accelerator.Launch(n, m, new CsrGemmKernel { RowPointers = w.RowPointers.ArrayView, ColumnIndices = w.ColumnIndices.ArrayView, Values = w.Values.ArrayView, X = x.ArrayView, Y = y.ArrayView, N = n, Epilogue = epilogue });
+            Accelerator.Launch(n, m, new CsrGemmKernel { RowPointers = w.RowPointers.View, ColumnIndices = w.ColumnIndices.View, Values = w.Values.View, X = x.View, Y = y.View, N = n, Epilogue = epilogue });
         }
         else
         {
             using var w = BlockSparseMatrix.FromDense(Accelerator, dense, m, k, keep);
-            Accelerator.Launch(n, m, new BlockSparseGemmKernel { BlockPointers = w.BlockPointers.ArrayView, BlockColumns = w.BlockColumns.ArrayView, Values = w.Values.ArrayView, X = x.ArrayView, Y = y.ArrayView, N = n, K = k, Epilogue = epilogue });
+            Accelerator.Launch(n, m, new BlockSparseGemmKernel { BlockPointers = w.BlockPointers.View, BlockColumns = w.BlockColumns.View, Values = w.Values.View, X = x.View, Y = y.View, N = n, K = k, Epilogue = epilogue });
         }
         GemmTestData.AssertClose(expected, y.ToArray(), k);
     }

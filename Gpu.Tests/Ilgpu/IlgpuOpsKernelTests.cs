@@ -29,7 +29,7 @@ public sealed class IlgpuOpsKernelTests : IlgpuCpuTest
         using var output = Accelerator.Allocate<float>(a.Length);
         Accelerator.Launch(a.Length, new ScaleAddActivateKernel
         {
-            A = aBuffer.ArrayView, B = bBuffer.ArrayView, Output = output.ArrayView, ScaleA = 0.5f, ScaleB = -2f, Activation = activation, Slope = 0.2f,
+            A = aBuffer.View, B = bBuffer.View, Output = output.View, ScaleA = 0.5f, ScaleB = -2f, Activation = activation, Slope = 0.2f,
         });
         float[] expected = [.. a.Select((x, i) =>
         {
@@ -45,7 +45,7 @@ public sealed class IlgpuOpsKernelTests : IlgpuCpuTest
         float[] input = [.. Values(64, 3), float.NaN, float.PositiveInfinity, float.NegativeInfinity];
         using var inputBuffer = Accelerator.Allocate<float>(input);
         using var output = Accelerator.Allocate<float>(input.Length);
-        Accelerator.Launch(input.Length, new ClampKernel { Input = inputBuffer.ArrayView, Output = output.ArrayView, Min = -1f, Max = 2f });
+        Accelerator.Launch(input.Length, new ClampKernel { Input = inputBuffer.View, Output = output.View, Min = -1f, Max = 2f });
         Assert.That(output.ToArray(), Is.EqualTo(input.Select(x => float.IsNaN(x) ? x : Math.Min(Math.Max(x, -1f), 2f)).ToArray()));
     }
 
@@ -55,7 +55,7 @@ public sealed class IlgpuOpsKernelTests : IlgpuCpuTest
         float[] source = Values(50, 4);
         using var sourceBuffer = Accelerator.Allocate<float>(source);
         using var destination = Accelerator.Allocate<float>(20);
-        Accelerator.Launch(20, new CopyKernel { Source = sourceBuffer.ArrayView.SubView(30, 20), Destination = destination.ArrayView });
+        Accelerator.Launch(20, new CopyKernel { Source = sourceBuffer.View.SubView(30, 20), Destination = destination.View });
         Assert.That(destination.ToArray(), Is.EqualTo(source[30..]));
     }
 }

@@ -28,11 +28,11 @@ internal static class HandWrittenKernels
         "Y[Y_offset + index] = A * X[X_offset + index] + Y[Y_offset + index];");
 
     public static GeneratedKernel Grid2D(bool guarded) => Make(typeof(IndexGrid2DKernel), KernelShape.TwoD, "index_grid_2d", guarded,
-        View2D<IndexGrid2DKernel>("Output"),
+        Grid2DParameters<IndexGrid2DKernel>("Output"),
         "Output[Output_offset + (long)y * Output_YStride + x] = y * 1000 + x;");
 
     public static GeneratedKernel Grid3D(bool guarded) => Make(typeof(IndexGrid3DKernel), KernelShape.ThreeD, "index_grid_3d", guarded,
-        View3D<IndexGrid3DKernel>("Output"),
+        Grid3DParameters<IndexGrid3DKernel>("Output"),
         "Output[Output_offset + (long)z * Output_ZStride + (long)y * Output_YStride + x] = z * 1000000 + y * 1000 + x;");
 
     public static GeneratedKernel ContendedAtomics(bool guarded) => Make(typeof(ContendedAtomicsKernel), KernelShape.OneD, "contended_atomics", guarded,
@@ -82,7 +82,7 @@ internal static class HandWrittenKernels
         UsesDouble = false,
     };
 
-    /// <summary>The parameters of a <see cref="View{T}"/> or ILGPU <see cref="ILGPU.ArrayView{T}"/> field
+    /// <summary>The parameters of an ILGPU <see cref="ILGPU.ArrayView{T}"/> field
     /// (with a prefix: the base view of an ILGPU 2D/3D view): handle, offset, length.</summary>
     public static KernelParameter[] ViewParameters<TKernel>(string field, Type element, params FieldInfo[] prefix)
     {
@@ -107,7 +107,7 @@ internal static class HandWrittenKernels
         return new(field, KernelParameterKind.Scalar, info.FieldType, [info]);
     }
 
-    private static KernelParameter[] View2D<TKernel>(string field)
+    private static KernelParameter[] Grid2DParameters<TKernel>(string field)
     {
         var view = typeof(TKernel).GetField(field)!;
         return
@@ -117,7 +117,7 @@ internal static class HandWrittenKernels
         ];
     }
 
-    private static KernelParameter[] View3D<TKernel>(string field)
+    private static KernelParameter[] Grid3DParameters<TKernel>(string field)
     {
         var view = typeof(TKernel).GetField(field)!;
         return

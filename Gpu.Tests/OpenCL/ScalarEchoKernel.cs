@@ -1,5 +1,6 @@
 using Gpu.Core;
 using Gpu.Core.Compiler;
+using ILGPU;
 
 namespace Gpu.Tests.OpenCL;
 
@@ -9,7 +10,7 @@ internal struct ScalarEchoKernel : IKernel1D
 {
     public const int Outputs = 6;
 
-    public View<long> Output;
+    public ArrayView<long> Output;
     public sbyte Int8;
     public ushort UInt16;
     public int Int32;

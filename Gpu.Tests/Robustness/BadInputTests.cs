@@ -5,6 +5,7 @@ using Gpu.Ops.Gemm.Sparse;
 using Gpu.Ops.Image;
 using Gpu.Ops.Sequence;
 using Gpu.Tests.Ops.Image;
+using ILGPU;
 
 namespace Gpu.Tests.Robustness;
 
@@ -99,24 +100,24 @@ public sealed class BadInputTests(string deviceName) : DeviceTest(deviceName)
         var shape = Conv2dShape.Same(1, 8, 8, 8, 8, 3);
         using var conv = new Conv2d(Accelerator, shape, new float[shape.WeightLength]);
         using var image = Accelerator.Allocate<float>(2 * shape.InputLength);
-        var first = image.SubView(0, (int)shape.InputLength);
+        var first = image.View.SubView(0, (int)shape.InputLength);
         foreach (var (path, layout) in ConvPaths())
         {
             Assert.That(() => conv.Forward(first, first, layout, path: path),
                 Throws.ArgumentException.With.Message.Contains("output shares memory with input").And.Property("ParamName").EqualTo("output"), $"{path} {layout}");
-            Assert.That(() => conv.Forward(first, image.SubView(shape.InputLength / 2, (int)shape.InputLength), layout, path: path),
+            Assert.That(() => conv.Forward(first, image.View.SubView(shape.InputLength / 2, (int)shape.InputLength), layout, path: path),
                 Throws.ArgumentException.With.Message.Contains("cannot run in place"), $"{path} {layout}, half overlapping");
         }
 
         var pool = new MaxPool2dShape(1, 8, 8, 8, 2, 2, 1, 1, default);
-        Assert.That(() => MaxPool2d.Forward(Accelerator, pool, image.SubView(0, (int)pool.InputLength), image.SubView(1, (int)pool.OutputLength)),
+        Assert.That(() => MaxPool2d.Forward(Accelerator, pool, image.View.SubView(0, (int)pool.InputLength), image.View.SubView(1, (int)pool.OutputLength)),
             Throws.ArgumentException.With.Message.Contains("cannot run in place"));
         var gemm = new GemmShape(8, 8, 8);
-        Assert.That(() => DenseGemm.Multiply(Accelerator, gemm, image.SubView(0, 64), image.SubView(64, 64), image.SubView(32, 64)),
+        Assert.That(() => DenseGemm.Multiply(Accelerator, gemm, image.View.SubView(0, 64), image.View.SubView(64, 64), image.View.SubView(32, 64)),
             Throws.ArgumentException.With.Property("ParamName").EqualTo("c"));
-        Assert.That(() => Elementwise.Scale(Accelerator, image.SubView(0, 64), image.SubView(1, 64), 2f),
+        Assert.That(() => Elementwise.Scale(Accelerator, image.View.SubView(0, 64), image.View.SubView(1, 64), 2f),
             Throws.ArgumentException.With.Message.Contains("partly overlaps"));
-        Assert.DoesNotThrow(() => Elementwise.Scale(Accelerator, image.SubView(0, 64), image.SubView(0, 64), 2f), "exactly in place is element-wise");
+        Assert.DoesNotThrow(() => Elementwise.Scale(Accelerator, image.View.SubView(0, 64), image.View.SubView(0, 64), 2f), "exactly in place is element-wise");
     }
 
     /// <summary>Row pointers that decrease used to give rows of zeros silently.</summary>
@@ -153,13 +154,13 @@ public sealed class BadInputTests(string deviceName) : DeviceTest(deviceName)
             .With.Property("ParamName").EqualTo("length").And.Message.Contains(long.MaxValue.ToString()));
 
     [Test]
-    public void ARawHandleViewIsRefused()
+    public void AViewOfMemoryNoDeviceBufferOwnsIsRefused()
     {
         var shape = Conv2dShape.Same(1, 1, 4, 4, 1, 3);
         using var conv = new Conv2d(Accelerator, shape, new float[9]);
         using var output = Accelerator.Allocate<float>(shape.OutputLength);
-        Assert.That(() => conv.Forward(new View<float>(0x1000, 0, 16), output.View),
-            Throws.ArgumentException.With.Message.Contains("raw handle"));
+        Assert.That(() => conv.Forward(new ArrayView<float>(new EngineMemoryBuffer(0x1000, 16 * sizeof(float)), 0, 16), output.View),
+            Throws.ArgumentException.With.Message.Contains("is not a view of a DeviceBuffer"));
     }
 }
 

@@ -69,7 +69,7 @@ public static class LaunchBench
     {
         using var input = accelerator.Allocate<float>(16);
         using var result = accelerator.Allocate<float>(16);
-        var kernel = new EmptyKernel { Input = input.ArrayView, Output = result.ArrayView, Scale = 0.5f, Count = 16 };
+        var kernel = new EmptyKernel { Input = input.View, Output = result.View, Scale = 0.5f, Count = 16 };
         // Each timed run covers many launches so the timer's resolution and one run's noise do not dominate a µs figure.
         var waited = PerLaunch(accelerator, launches, () =>
         {

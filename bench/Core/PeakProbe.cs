@@ -70,7 +70,7 @@ public static class PeakProbe
         var host = new float[length];
         using var x = accelerator.Allocate<float>(host);
         using var y = accelerator.Allocate<float>(host);
-        var kernel = new SaxpyBench.Saxpy { X = x.ArrayView, Y = y.ArrayView, A = 0.5f };
+        var kernel = new SaxpyBench.Saxpy { X = x.View, Y = y.View, A = 0.5f };
         var timing = Gpu.Bench.Measure.Runs(accelerator, () => accelerator.Launch(length, kernel), warmups: 2, runs: 5);
         return 3.0 * sizeof(float) * length / timing.DeviceSeconds / 1e9;
     }
@@ -80,7 +80,7 @@ public static class PeakProbe
         // Enough work items to fill every compute unit many times over, whatever the device.
         int length = Math.Max(1 << 16, device.ComputeUnits * 16384);
         using var y = accelerator.Allocate<float>(length);
-        var kernel = new FmaChains { Y = y.ArrayView, A = 0.999f, B = 0.001f, Iterations = ChainIterations };
+        var kernel = new FmaChains { Y = y.View, A = 0.999f, B = 0.001f, Iterations = ChainIterations };
         var timing = Gpu.Bench.Measure.Runs(accelerator, () => accelerator.Launch(length, kernel), warmups: 2, runs: 5);
         return 2.0 * 8 * ChainIterations * length / timing.DeviceSeconds / 1e9;
     }

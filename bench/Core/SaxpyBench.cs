@@ -56,7 +56,7 @@ public static class SaxpyBench
             using var x = accelerator.Allocate<float>(host);
             using var y = accelerator.Allocate<float>(host);
             int calls = 0;
-            var kernel = new Saxpy { X = x.ArrayView, Y = y.ArrayView, A = Scale };
+            var kernel = new Saxpy { X = x.View, Y = y.View, A = Scale };
             Report(Measure.Runs(accelerator, () => { accelerator.Launch(length, kernel); calls++; }));
 
             void Report(Timing timing)
@@ -109,9 +109,9 @@ public static class SaxpyBench
         }
         using var accelerator = device.Open();
         using var y = accelerator.Allocate<float>(1024);
-        double cold = Measure.Milliseconds(() => { accelerator.Launch(1024, new ColdBuildProbe { Y = y.ArrayView }); accelerator.Synchronize(); });
-        double warm = Measure.Milliseconds(() => { accelerator.Launch(1024, new WarmBuildProbe { Y = y.ArrayView }); accelerator.Synchronize(); });
-        double cached = Measure.Milliseconds(() => { accelerator.Launch(1024, new WarmBuildProbe { Y = y.ArrayView }); accelerator.Synchronize(); });
+        double cold = Measure.Milliseconds(() => { accelerator.Launch(1024, new ColdBuildProbe { Y = y.View }); accelerator.Synchronize(); });
+        double warm = Measure.Milliseconds(() => { accelerator.Launch(1024, new WarmBuildProbe { Y = y.View }); accelerator.Synchronize(); });
+        double cached = Measure.Milliseconds(() => { accelerator.Launch(1024, new WarmBuildProbe { Y = y.View }); accelerator.Synchronize(); });
         output.WriteLine($"  compile cost on {device.Name} ({device.Engine.Name}): {translation}" +
             $"first launch with device build {cold:F0} ms (cold), {warm:F0} ms (warm); cached launch {cached:F2} ms");
     }

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Gpu.Core;
 using Gpu.Core.OpenCL;
 using Gpu.Ops.Gemm;
+using ILGPU;
 
 namespace Gpu.Bench.Gemm;
 
@@ -35,7 +36,7 @@ public static unsafe class ClBlastPeer
     /// command queue; like our own launches it returns before the device is done.</summary>
     /// <exception cref="NotSupportedException">The accelerator is not OpenCL, or CLBlast is absent.</exception>
     /// <exception cref="GpuException">CLBlast returned an error status.</exception>
-    public static void Sgemm(Accelerator accelerator, GemmShape shape, View<float> a, View<float> b, View<float> c)
+    public static void Sgemm(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c)
     {
         if (accelerator is not OpenCLAccelerator openCL)
             throw new NotSupportedException($"CLBlast runs on OpenCL devices, not {accelerator.Device.Name}");
@@ -47,11 +48,17 @@ public static unsafe class ClBlastPeer
         nuint lda = (nuint)(shape.TransposeA ? shape.M : shape.K), ldb = (nuint)(shape.TransposeB ? shape.K : shape.N);
         nint queue = openCL.CommandQueue;
         int status = sgemm(RowMajor, shape.TransposeA ? Transpose : NoTranspose, shape.TransposeB ? Transpose : NoTranspose,
-            (nuint)shape.M, (nuint)shape.N, (nuint)shape.K, 1f, a.Handle, (nuint)a.Offset, lda, b.Handle, (nuint)b.Offset, ldb,
-            0f, c.Handle, (nuint)c.Offset, (nuint)shape.N, &queue, null);
+            (nuint)shape.M, (nuint)shape.N, (nuint)shape.K, 1f, Memory(a), Offset(a), lda, Memory(b), Offset(b), ldb,
+            0f, Memory(c), Offset(c), (nuint)shape.N, &queue, null);
         if (status != Success)
             throw new GpuException($"CLBlast status {status}", $"CLBlastSgemm {shape.M}×{shape.N}×{shape.K} on {accelerator.Device.Name} failed (clblast_c.h lists the status codes)");
     }
+
+    // CLBlast takes a cl_mem and an element offset: the view's buffer handle (an OpenCL 1.2 engine buffer's
+    // NativePtr is its cl_mem) and index.
+    private static nint Memory(ArrayView<float> view) => ArrayViewParts<float>.Buffer(ref view)!.NativePtr;
+
+    private static nuint Offset(ArrayView<float> view) => (nuint)ArrayViewParts<float>.Index(ref view);
 
     private static (Library?, string?) Load()
     {

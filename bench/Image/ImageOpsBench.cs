@@ -4,6 +4,7 @@ using Gpu.Bench.Reporting;
 using Gpu.Core;
 using Gpu.Ops;
 using Gpu.Ops.Image;
+using ILGPU;
 
 namespace Gpu.Bench.Image;
 
@@ -128,7 +129,7 @@ public static class ImageOpsBench
         var shape = new MaxPool2dShape(1, input.Channels, input.Height, input.Width, kernel, kernel, stride, stride, Padding2d.Symmetric(padding));
         return new(op, input.Channels, input.Height, input.Width, shape.OutHeight, shape.OutWidth, 1, 0, true, (w, layout) =>
         {
-            View<float> source = w.Image(shape.InputLength), result = w.Output(shape.OutputLength);
+            ArrayView<float> source = w.Image(shape.InputLength), result = w.Output(shape.OutputLength);
             return () => MaxPool2d.Forward(w.Accelerator, shape, source, result, layout);
         });
     }
@@ -136,7 +137,7 @@ public static class ImageOpsBench
     private static Case Resize(string op, int height, int width, int outHeight, int outWidth)
         => new(op, 3, height, width, outHeight, outWidth, 1, 40, true, (w, layout) =>
         {
-            View<float> source = w.Image(3L * height * width), result = w.Output(3L * outHeight * outWidth);
+            ArrayView<float> source = w.Image(3L * height * width), result = w.Output(3L * outHeight * outWidth);
             return () => BicubicResize.Forward(w.Accelerator, source, result, layout, 1, 3, height, width, outHeight, outWidth);
         });
 
@@ -155,14 +156,14 @@ public static class ImageOpsBench
             return () => layer.Forward(source, result, layout, 1, input.Height, input.Width);
         });
 
-    private static Case Colour(string op, Action<Accelerator, View<float>, View<float>, TensorLayout, int, int, int> convert)
+    private static Case Colour(string op, Action<Accelerator, ArrayView<float>, ArrayView<float>, TensorLayout, int, int, int> convert)
         => SameSize(op, (3, FrameHeight, FrameWidth), 1, 0, true, (w, layout, source, result) => () => convert(w.Accelerator, source, result, layout, 1, FrameHeight, FrameWidth));
 
-    private static Case ElementwiseCase(string op, (int Channels, int Height, int Width) input, int inputs, Func<Workspace, View<float>, View<float>, Action> prepare)
+    private static Case ElementwiseCase(string op, (int Channels, int Height, int Width) input, int inputs, Func<Workspace, ArrayView<float>, ArrayView<float>, Action> prepare)
         => SameSize(op, input, inputs, 0, false, (w, layout, source, result) => prepare(w, source, result));
 
     private static Case SameSize(string op, (int Channels, int Height, int Width) input, int inputs, double flopsPerOutput, bool layoutDependent,
-        Func<Workspace, TensorLayout, View<float>, View<float>, Action> prepare)
+        Func<Workspace, TensorLayout, ArrayView<float>, ArrayView<float>, Action> prepare)
     {
         long length = (long)input.Channels * input.Height * input.Width;
         return new(op, input.Channels, input.Height, input.Width, input.Height, input.Width, inputs, flopsPerOutput, layoutDependent,
@@ -189,12 +190,12 @@ public static class ImageOpsBench
 
         public Accelerator Accelerator => accelerator;
 
-        public View<float> Image(long length) => Values(ImageValues.Value.AsSpan(0, checked((int)length)));
+        public ArrayView<float> Image(long length) => Values(ImageValues.Value.AsSpan(0, checked((int)length)));
 
-        public View<float> Values(ReadOnlySpan<float> values) => Keep(accelerator.Allocate(values));
+        public ArrayView<float> Values(ReadOnlySpan<float> values) => Keep(accelerator.Allocate(values));
 
         /// <summary>A result buffer; its contents are never read.</summary>
-        public View<float> Output(long length) => Keep(accelerator.Allocate<float>(length));
+        public ArrayView<float> Output(long length) => Keep(accelerator.Allocate<float>(length));
 
         public void Dispose()
         {
@@ -202,7 +203,7 @@ public static class ImageOpsBench
                 resource.Dispose();
         }
 
-        private View<float> Keep(DeviceBuffer<float> buffer) => Keep<DeviceBuffer<float>>(buffer).View;
+        private ArrayView<float> Keep(DeviceBuffer<float> buffer) => Keep<DeviceBuffer<float>>(buffer).View;
 
         /// <summary>Frees <paramref name="resource"/> with the case's buffers.</summary>
         public T Keep<T>(T resource) where T : IDisposable

@@ -50,10 +50,6 @@ internal static unsafe class CpuRows
     /// <summary>Whether the AVX2 + FMA helpers below can run.</summary>
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
-    /// <summary>The host address of element 0 of a view of host-addressable memory.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T* Pointer<T>(View<T> view) where T : unmanaged => (T*)view.Handle + view.Offset;
-
     /// <summary>The host address of element 0 of an ILGPU view of host-addressable memory (null when empty).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T* Pointer<T>(ArrayView<T> view) where T : unmanaged => view.Length == 0 ? null : (T*)Unsafe.AsPointer(ref view[0L]);

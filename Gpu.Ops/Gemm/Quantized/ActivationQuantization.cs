@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm.Quantized;
 
@@ -16,7 +17,7 @@ public static class ActivationQuantization
     /// without int16 saturation).</param>
     /// <returns>x ≈ scale·(q − zeroPoint), q in [0, highest].</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="highest"/> is not in 1–255.</exception>
-    public static (float Scale, int ZeroPoint) Choose(Accelerator accelerator, View<float> x, int highest = 255)
+    public static (float Scale, int ZeroPoint) Choose(Accelerator accelerator, ArrayView<float> x, int highest = 255)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(highest, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(highest, 255);
@@ -38,11 +39,11 @@ public static class ActivationQuantization
         return (scale, Math.Clamp((int)MathF.Round(-min / scale), 0, highest));
     }
 
-    private static void CopyToHost(Accelerator accelerator, View<float> x, float[] destination)
+    private static void CopyToHost(Accelerator accelerator, ArrayView<float> x, float[] destination)
     {
         // Views carry no buffer; a device-side copy kernel into a fresh buffer gets the data out.
         using var staging = accelerator.Allocate<float>(x.Length);
-        accelerator.Launch(x.Length, new Image.CopyKernel { Source = x.AsArrayView(), Destination = staging.ArrayView });
+        accelerator.Launch(OperandChecks.LaunchCount(x), new Image.CopyKernel { Source = x, Destination = staging.View });
         staging.CopyToHost(destination);
     }
 }

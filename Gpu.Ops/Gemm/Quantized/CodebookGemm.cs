@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Gpu.Core;
 using Gpu.Ops.Gemm.Cpu;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm.Quantized;
 
@@ -73,8 +74,8 @@ public static class CodebookGemm
     /// <param name="bias">M biases, or empty.</param>
     /// <param name="activation">The activation.</param>
     /// <param name="scale">M factors applied before the bias (a folded norm, which a shared codebook cannot absorb), or empty.</param>
-    public static void Multiply(Accelerator accelerator, CodebookWeights weights, View<float> x, View<float> y, int n,
-        View<float> bias = default, Activation activation = default, View<float> scale = default)
+    public static void Multiply(Accelerator accelerator, CodebookWeights weights, ArrayView<float> x, ArrayView<float> y, int n,
+        ArrayView<float> bias = default, Activation activation = default, ArrayView<float> scale = default)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
@@ -98,8 +99,8 @@ public static class CodebookGemm
 
     private static unsafe void MultiplyOnHost(CodebookGemmKernel kernel, int rows)
     {
-        // The host decodes through the project's view of the same words: ILGPU's host indexer checks every access.
-        var indices = new View<uint>((nint)CpuRows.Pointer(kernel.Indices), 0, (int)kernel.Indices.Length);
+        // The host decodes from the words' address: ILGPU's host indexer would check every access.
+        uint* indices = CpuRows.Pointer(kernel.Indices);
         if (kernel.N <= CpuRows.ColumnTile)
         {
             // One tile of columns would leave every core but one idle, and packing X buys nothing at this width: split the rows instead.
@@ -124,12 +125,13 @@ public static class CodebookGemm
     /// <paramref name="decoded"/>, then each weight adds its scaled row of <paramref name="xRows"/>
     /// (rows <paramref name="width"/> floats apart), then the epilogue.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void AccumulateRow(in CodebookGemmKernel kernel, View<uint> indices, int row, float* decoded, int start, int width, float* xRows)
+    private static unsafe void AccumulateRow(in CodebookGemmKernel kernel, uint* indices, int row, float* decoded, int start, int width, float* xRows)
     {
         int k = kernel.K, rowStart = row * kernel.WordsPerRow;
         float* table = CpuRows.Pointer(kernel.Centroids);
+        var words = new ReadOnlySpan<uint>(indices, (int)kernel.Indices.Length);
         for (int t = 0; t < k; t++)
-            decoded[t] = table[CodebookIndices.At(indices, rowStart, t, kernel.Bits)];
+            decoded[t] = table[CodebookIndices.At(words, rowStart, t, kernel.Bits)];
         float* yRow = CpuRows.Pointer(kernel.Y) + (long)row * kernel.N + start;
         new Span<float>(yRow, width).Clear();
         for (int t = 0; t < k; t++)

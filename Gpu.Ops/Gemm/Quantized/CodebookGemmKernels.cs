@@ -35,9 +35,9 @@ public struct CodebookGemmKernel : IKernel2D
     /// <param name="n">Columns of X and Y.</param>
     /// <param name="epilogue">Bias and activation.</param>
     /// <returns>The kernel, to launch over N × Rows.</returns>
-    public static CodebookGemmKernel For(CodebookWeights weights, View<float> x, View<float> y, int n, RowEpilogue epilogue) => new()
+    public static CodebookGemmKernel For(CodebookWeights weights, ArrayView<float> x, ArrayView<float> y, int n, RowEpilogue epilogue) => new()
     {
-        Indices = weights.PackedIndices.ArrayView, Centroids = weights.Centroids.ArrayView, X = x.AsArrayView(), Y = y.AsArrayView(), N = n, K = weights.Columns,
+        Indices = weights.PackedIndices.View, Centroids = weights.Centroids.View, X = x, Y = y, N = n, K = weights.Columns,
         Bits = weights.Bits, WordsPerRow = weights.WordsPerRow, Epilogue = epilogue,
     };
 
@@ -104,9 +104,9 @@ public struct CodebookGemmGroupedKernel : IGroupKernel
     /// <param name="n">Columns of X and Y.</param>
     /// <param name="epilogue">Bias and activation.</param>
     /// <returns>The kernel, to launch over <see cref="ExtentOf"/>.</returns>
-    public static CodebookGemmGroupedKernel For(CodebookWeights weights, View<float> x, View<float> y, int n, RowEpilogue epilogue) => new()
+    public static CodebookGemmGroupedKernel For(CodebookWeights weights, ArrayView<float> x, ArrayView<float> y, int n, RowEpilogue epilogue) => new()
     {
-        Indices = weights.PackedIndices.ArrayView, Centroids = weights.Centroids.ArrayView, X = x.AsArrayView(), Y = y.AsArrayView(), M = weights.Rows, N = n,
+        Indices = weights.PackedIndices.View, Centroids = weights.Centroids.View, X = x, Y = y, M = weights.Rows, N = n,
         K = weights.Columns, Bits = weights.Bits, WordsPerRow = weights.WordsPerRow, Epilogue = epilogue,
     };
 

@@ -58,21 +58,17 @@ public static class CodebookIndices
     /// <param name="bits">Bits per index, 1–8.</param>
     /// <returns>Rows × columns indices, row-major.</returns>
     /// <exception cref="ArgumentException">A dimension or the length is out of range.</exception>
-    public static unsafe byte[] Unpack(ReadOnlySpan<uint> packed, int rows, int columns, int bits)
+    public static byte[] Unpack(ReadOnlySpan<uint> packed, int rows, int columns, int bits)
     {
         CheckShape(rows, columns, bits);
         int wordsPerRow = WordsPerRow(columns, bits);
         if (packed.Length != (long)rows * wordsPerRow)
             throw new ArgumentException($"{rows} rows of {columns} {bits}-bit indices take {(long)rows * wordsPerRow} words; got {packed.Length}.", nameof(packed));
         var indices = new byte[rows * columns];
-        fixed (uint* words = packed)
-        {
-            // The host reads through the kernels' own decoder, so this is the layout they see.
-            var view = new View<uint>((nint)words, 0, packed.Length);
-            for (int row = 0; row < rows; row++)
-                for (int column = 0; column < columns; column++)
-                    indices[row * columns + column] = (byte)At(view, row * wordsPerRow, column, bits);
-        }
+        // The host reads through the kernels' own bit extraction, so this is the layout they see.
+        for (int row = 0; row < rows; row++)
+            for (int column = 0; column < columns; column++)
+                indices[row * columns + column] = (byte)At(packed, row * wordsPerRow, column, bits);
         return indices;
     }
 
@@ -96,7 +92,7 @@ public static class CodebookIndices
     /// <param name="column">The index's column.</param>
     /// <param name="bits">Bits per index, 1–8.</param>
     /// <returns>The index.</returns>
-    public static int At(View<uint> packed, int rowStart, int column, int bits)
+    public static int At(ReadOnlySpan<uint> packed, int rowStart, int column, int bits)
     {
         int bit = column * bits;
         int word = rowStart + (bit >> 5), shift = bit & 31;

@@ -3,6 +3,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Gpu.Core;
 using Gpu.Ops.Gemm.Cpu;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm.Quantized;
 
@@ -97,7 +98,7 @@ internal static unsafe class CpuQuantizedGemm
     /// to N×K so each column is contiguous for the integer dot products. Eight columns per vector:
     /// one value at a time this took 1.2 ms of a 128-column 4096² layer's call (~17 ms), eight at a
     /// time 0.45 ms.</summary>
-    public static void QuantizeTransposed(View<float> x, View<byte> quantized, int n, int k, ActivationQuantizer quantizer)
+    public static void QuantizeTransposed(ArrayView<float> x, ArrayView<byte> quantized, int n, int k, ActivationQuantizer quantizer)
     {
         float* source = CpuRows.Pointer(x);
         byte* destination = CpuRows.Pointer(quantized);

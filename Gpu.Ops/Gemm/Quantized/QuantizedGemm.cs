@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm.Quantized;
 
@@ -15,8 +16,8 @@ public static class QuantizedGemm
     /// <param name="signedActivations">Whether the bytes are int8 (then the zero point must be 0).</param>
     /// <param name="zeroPoint">The uint8 zero point, 0–255.</param>
     /// <param name="accumulators">M×N int32, overwritten.</param>
-    public static unsafe void Accumulate(Accelerator accelerator, QuantizedWeights weights, View<byte> activations, int n,
-        bool signedActivations, int zeroPoint, View<int> accumulators)
+    public static unsafe void Accumulate(Accelerator accelerator, QuantizedWeights weights, ArrayView<byte> activations, int n,
+        bool signedActivations, int zeroPoint, ArrayView<int> accumulators)
     {
         var operands = Operands(accelerator, weights, activations, n, signedActivations, zeroPoint);
         Require("accumulators", accumulators.Length, (long)weights.Rows * n);
@@ -28,11 +29,11 @@ public static class QuantizedGemm
             return;
         if (accelerator.IsHostAddressable())
         {
-            accelerator.Launch(n, weights.Rows, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators.AsArrayView(), N = n });
+            accelerator.Launch(n, weights.Rows, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators, N = n });
             return;
         }
         using var packedActivations = Pack(accelerator, weights, operands, n, out var packed);
-        accelerator.Launch(n, weights.Rows, new PackedQuantizedAccumulateKernel { Operands = packed, Accumulators = accumulators.AsArrayView(), N = n });
+        accelerator.Launch(n, weights.Rows, new PackedQuantizedAccumulateKernel { Operands = packed, Accumulators = accumulators, N = n });
     }
 
     /// <summary>The dequantised product <c>Y = act(s_w[i]·activationScale·acc + bias[i])</c>.</summary>
@@ -46,8 +47,8 @@ public static class QuantizedGemm
     /// <param name="y">M×N floats, overwritten.</param>
     /// <param name="bias">M biases, or empty.</param>
     /// <param name="activation">The activation.</param>
-    public static void Multiply(Accelerator accelerator, QuantizedWeights weights, View<byte> activations, int n,
-        bool signedActivations, int zeroPoint, float activationScale, View<float> y, View<float> bias = default, Activation activation = default)
+    public static void Multiply(Accelerator accelerator, QuantizedWeights weights, ArrayView<byte> activations, int n,
+        bool signedActivations, int zeroPoint, float activationScale, ArrayView<float> y, ArrayView<float> bias = default, Activation activation = default)
     {
         var operands = Operands(accelerator, weights, activations, n, signedActivations, zeroPoint);
         var output = Output(accelerator, weights, n, activationScale, y, bias, activation);
@@ -65,8 +66,8 @@ public static class QuantizedGemm
     /// <param name="y">M×N floats, overwritten.</param>
     /// <param name="bias">M biases, or empty.</param>
     /// <param name="activation">The activation.</param>
-    public static void MultiplyDynamic(Accelerator accelerator, QuantizedWeights weights, View<float> x, int n, View<float> y,
-        View<float> bias = default, Activation activation = default)
+    public static void MultiplyDynamic(Accelerator accelerator, QuantizedWeights weights, ArrayView<float> x, int n, ArrayView<float> y,
+        ArrayView<float> bias = default, Activation activation = default)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
@@ -83,7 +84,7 @@ public static class QuantizedGemm
         {
             // The packed kernel reads only ints: the packing kernel quantizes X itself rather than
             // read back bytes a quantizing kernel wrote.
-            using var packedActivations = Pack(accelerator, weights, new PackActivationsKernel { X = x.AsArrayView(), Quantizer = quantizer }, n,
+            using var packedActivations = Pack(accelerator, weights, new PackActivationsKernel { X = x, Quantizer = quantizer }, n,
                 signedActivations: false, zeroPoint, out var packed);
             accelerator.Launch(n, weights.Rows, new PackedQuantizedGemmKernel { Operands = packed, Output = output });
             return;
@@ -128,7 +129,7 @@ public static class QuantizedGemm
     }
 
     /// <summary>The validated dequantising store into <paramref name="y"/>.</summary>
-    private static QuantizedOutput Output(Accelerator accelerator, QuantizedWeights weights, int n, float activationScale, View<float> y, View<float> bias, Activation activation)
+    private static QuantizedOutput Output(Accelerator accelerator, QuantizedWeights weights, int n, float activationScale, ArrayView<float> y, ArrayView<float> bias, Activation activation)
     {
         Require("Y", y.Length, (long)weights.Rows * n);
         if (bias.Length != 0)
@@ -138,11 +139,11 @@ public static class QuantizedGemm
         OperandChecks.Disjoint(bias, y);
         return new QuantizedOutput
         {
-            WeightScales = weights.Scales.ArrayView, ActivationScale = activationScale, Y = y.AsArrayView(), N = n, Epilogue = RowEpilogue.Create(bias, activation),
+            WeightScales = weights.Scales.View, ActivationScale = activationScale, Y = y, N = n, Epilogue = RowEpilogue.Create(bias, activation),
         };
     }
 
-    private static QuantizedOperands Operands(Accelerator accelerator, QuantizedWeights weights, View<byte> activations, int n, bool signedActivations, int zeroPoint)
+    private static QuantizedOperands Operands(Accelerator accelerator, QuantizedWeights weights, ArrayView<byte> activations, int n, bool signedActivations, int zeroPoint)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
@@ -155,7 +156,7 @@ public static class QuantizedGemm
             throw new ArgumentException($"Zero point {zeroPoint} is invalid: 0 for int8 activations, 0–255 for uint8.", nameof(zeroPoint));
         return new QuantizedOperands
         {
-            Weights = weights.Values.ArrayView, RowSums = weights.RowSums.ArrayView, Activations = activations.AsArrayView(),
+            Weights = weights.Values.View, RowSums = weights.RowSums.View, Activations = activations,
             SignedActivations = signedActivations ? 1 : 0, ZeroPoint = zeroPoint, K = weights.Columns,
         };
     }
@@ -183,11 +184,11 @@ public static class QuantizedGemm
         var activations = accelerator.Allocate<int>((long)words * n);
         accelerator.Launch(words, n, source with
         {
-            Packed = activations.ArrayView, Flip = signedActivations ? 0 : 0x80, N = n, K = weights.Columns, Words = words,
+            Packed = activations.View, Flip = signedActivations ? 0 : 0x80, N = n, K = weights.Columns, Words = words,
         });
         packed = new PackedQuantizedOperands
         {
-            Weights = weights.PackedValues.ArrayView, RowSums = weights.RowSums.ArrayView, Activations = activations.ArrayView,
+            Weights = weights.PackedValues.View, RowSums = weights.RowSums.View, Activations = activations.View,
             RowSumFactor = (signedActivations ? 0 : 128) - zeroPoint, Words = words,
         };
         return activations;

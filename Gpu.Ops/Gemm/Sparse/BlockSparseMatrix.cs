@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm.Sparse;
 
@@ -56,7 +57,7 @@ public sealed class BlockSparseMatrix : IDisposable
 
     /// <summary>The structure buffers for the products, checked first when they were handed out.</summary>
     /// <exception cref="ArgumentException">A block pointer or column is out of range or the pointers decrease.</exception>
-    internal (View<int> BlockPointers, View<int> BlockColumns) CheckedStructure()
+    internal (ArrayView<int> BlockPointers, ArrayView<int> BlockColumns) CheckedStructure()
     {
         if (structureHandedOut)
             SparseShape.CheckStructure(nameof(BlockSparseMatrix), blockPointers.ToArray(), nameof(BlockPointers), blockColumns.ToArray(), nameof(BlockColumns), Rows, Columns, Blocks, BlockWidth);

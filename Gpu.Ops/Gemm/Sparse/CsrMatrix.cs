@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm.Sparse;
 
@@ -54,7 +55,7 @@ public sealed class CsrMatrix : IDisposable
 
     /// <summary>The structure buffers for the products, checked first when they were handed out.</summary>
     /// <exception cref="ArgumentException">A row pointer or column index is out of range or the pointers decrease.</exception>
-    internal (View<int> RowPointers, View<int> ColumnIndices) CheckedStructure()
+    internal (ArrayView<int> RowPointers, ArrayView<int> ColumnIndices) CheckedStructure()
     {
         if (structureHandedOut)
             SparseShape.CheckStructure(nameof(CsrMatrix), rowPointers.ToArray(), nameof(RowPointers), columnIndices.ToArray(), nameof(ColumnIndices), Rows, Columns, NonZeros, 1);
@@ -174,14 +175,14 @@ internal static class SparseShape
     }
 
     /// <summary>Throws unless a per-row scale holds one factor per row of W or none.</summary>
-    public static void CheckScale(int rows, int scaleLength)
+    public static void CheckScale(int rows, long scaleLength)
     {
         if (scaleLength != 0 && scaleLength != rows)
             throw new ArgumentException($"The scale holds {scaleLength} elements; it must hold one per row of W ({rows}) or none.");
     }
 
     /// <summary>Throws unless X (K×N) and Y (M×N) fit a product with a Rows × Columns weight.</summary>
-    public static void CheckOperands(int rows, int columns, int n, int xLength, int yLength, int biasLength)
+    public static void CheckOperands(int rows, int columns, int n, long xLength, long yLength, long biasLength)
     {
         if (n <= 0)
             throw new ArgumentException($"The product needs a positive number of columns, got N={n}.");

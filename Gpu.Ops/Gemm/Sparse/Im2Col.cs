@@ -90,9 +90,9 @@ public struct Im2ColKernel : IKernel2D
     /// <param name="input">The image.</param>
     /// <param name="columns">The im2col matrix written.</param>
     /// <returns>The kernel.</returns>
-    public static Im2ColKernel For(ConvGeometry geometry, View<float> input, View<float> columns) => new()
+    public static Im2ColKernel For(ConvGeometry geometry, ArrayView<float> input, ArrayView<float> columns) => new()
     {
-        Input = input.AsArrayView(), Columns = columns.AsArrayView(), Height = geometry.Height, Width = geometry.Width,
+        Input = input, Columns = columns, Height = geometry.Height, Width = geometry.Width,
         KernelHeight = geometry.KernelHeight, KernelWidth = geometry.KernelWidth, Stride = geometry.Stride,
         Padding = geometry.Padding, Dilation = geometry.Dilation, OutputWidth = geometry.OutputWidth, OutputPositions = geometry.OutputPositions,
     };

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Gpu.Core;
 using Gpu.Ops.Gemm.Cpu;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm.Sparse;
 
@@ -16,7 +17,7 @@ public static class Im2Col
     /// <param name="image">C·H·W elements.</param>
     /// <param name="columns">PatchLength · OutputPositions elements, overwritten.</param>
     /// <exception cref="ArgumentException">The geometry is invalid, a length does not match, or the views overlap.</exception>
-    public static void Unfold(Accelerator accelerator, ConvGeometry geometry, View<float> image, View<float> columns)
+    public static void Unfold(Accelerator accelerator, ConvGeometry geometry, ArrayView<float> image, ArrayView<float> columns)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         geometry.Validate();
@@ -33,7 +34,7 @@ public static class Im2Col
             accelerator.Launch(geometry.OutputPositions, geometry.PatchLength, Im2ColKernel.For(geometry, image, columns));
     }
 
-    private static unsafe void UnfoldOnHost(ConvGeometry g, View<float> image, View<float> columns)
+    private static unsafe void UnfoldOnHost(ConvGeometry g, ArrayView<float> image, ArrayView<float> columns)
         => CpuRows.ForEachRowRange(g.PatchLength, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
         {
             float* source = CpuRows.Pointer(image), destination = CpuRows.Pointer(columns);

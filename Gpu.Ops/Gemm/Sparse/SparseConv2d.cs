@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm.Sparse;
 
@@ -16,8 +17,8 @@ public static class SparseConv2d
     /// <param name="batch">Images.</param>
     /// <param name="bias">OutC biases, or empty.</param>
     /// <param name="activation">The activation.</param>
-    public static void Forward(Accelerator accelerator, CsrMatrix weights, ConvGeometry geometry, View<float> input, View<float> output,
-        int batch, View<float> bias = default, Activation activation = default)
+    public static void Forward(Accelerator accelerator, CsrMatrix weights, ConvGeometry geometry, ArrayView<float> input, ArrayView<float> output,
+        int batch, ArrayView<float> bias = default, Activation activation = default)
     {
         ArgumentNullException.ThrowIfNull(weights);
         Run(accelerator, weights.Rows, weights.Columns, geometry, input, output, batch,
@@ -33,16 +34,16 @@ public static class SparseConv2d
     /// <param name="batch">Images.</param>
     /// <param name="bias">OutC biases, or empty.</param>
     /// <param name="activation">The activation.</param>
-    public static void Forward(Accelerator accelerator, BlockSparseMatrix weights, ConvGeometry geometry, View<float> input, View<float> output,
-        int batch, View<float> bias = default, Activation activation = default)
+    public static void Forward(Accelerator accelerator, BlockSparseMatrix weights, ConvGeometry geometry, ArrayView<float> input, ArrayView<float> output,
+        int batch, ArrayView<float> bias = default, Activation activation = default)
     {
         ArgumentNullException.ThrowIfNull(weights);
         Run(accelerator, weights.Rows, weights.Columns, geometry, input, output, batch,
             (columns, image) => SparseGemm.Multiply(accelerator, weights, columns, image, geometry.OutputPositions, bias, activation));
     }
 
-    private static void Run(Accelerator accelerator, int outputChannels, int patchLength, ConvGeometry geometry, View<float> input,
-        View<float> output, int batch, Action<View<float>, View<float>> multiply)
+    private static void Run(Accelerator accelerator, int outputChannels, int patchLength, ConvGeometry geometry, ArrayView<float> input,
+        ArrayView<float> output, int batch, Action<ArrayView<float>, ArrayView<float>> multiply)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         geometry.Validate();

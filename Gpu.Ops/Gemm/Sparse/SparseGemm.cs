@@ -1,4 +1,5 @@
 using Gpu.Core;
+using ILGPU;
 
 namespace Gpu.Ops.Gemm.Sparse;
 
@@ -19,8 +20,8 @@ public static class SparseGemm
     /// <exception cref="ArgumentException">A view's length does not match, a view or the weights belong to
     /// another accelerator, Y shares memory with X, the bias or the scale, or the weights' structure was written out of range.</exception>
     /// <exception cref="ObjectDisposedException">The weights, a view's buffer or the accelerator is disposed.</exception>
-    public static void Multiply(Accelerator accelerator, CsrMatrix weights, View<float> x, View<float> y, int n,
-        View<float> bias = default, Activation activation = default, View<float> scale = default)
+    public static void Multiply(Accelerator accelerator, CsrMatrix weights, ArrayView<float> x, ArrayView<float> y, int n,
+        ArrayView<float> bias = default, Activation activation = default, ArrayView<float> scale = default)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
@@ -32,8 +33,8 @@ public static class SparseGemm
         var (rowPointers, columnIndices) = weights.CheckedStructure();
         var kernel = new CsrGemmKernel
         {
-            RowPointers = rowPointers.AsArrayView(), ColumnIndices = columnIndices.AsArrayView(), Values = weights.Values.ArrayView,
-            X = x.AsArrayView(), Y = y.AsArrayView(), N = n, Epilogue = RowEpilogue.Create(scale, bias, activation),
+            RowPointers = rowPointers, ColumnIndices = columnIndices, Values = weights.Values.View,
+            X = x, Y = y, N = n, Epilogue = RowEpilogue.Create(scale, bias, activation),
         };
         if (accelerator.IsHostAddressable() && CpuSparseGemm.TryMultiply(accelerator, kernel, weights.Rows))
             return;
@@ -51,8 +52,8 @@ public static class SparseGemm
     /// <exception cref="ArgumentException">A view's length does not match, a view or the weights belong to
     /// another accelerator, Y shares memory with X or the bias, or the weights' structure was written out of range.</exception>
     /// <exception cref="ObjectDisposedException">The weights, a view's buffer or the accelerator is disposed.</exception>
-    public static void Multiply(Accelerator accelerator, BlockSparseMatrix weights, View<float> x, View<float> y, int n,
-        View<float> bias = default, Activation activation = default)
+    public static void Multiply(Accelerator accelerator, BlockSparseMatrix weights, ArrayView<float> x, ArrayView<float> y, int n,
+        ArrayView<float> bias = default, Activation activation = default)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
@@ -61,15 +62,15 @@ public static class SparseGemm
         var (blockPointers, blockColumns) = weights.CheckedStructure();
         var kernel = new BlockSparseGemmKernel
         {
-            BlockPointers = blockPointers.AsArrayView(), BlockColumns = blockColumns.AsArrayView(), Values = weights.Values.ArrayView,
-            X = x.AsArrayView(), Y = y.AsArrayView(), N = n, K = weights.Columns, Epilogue = RowEpilogue.Create(bias, activation),
+            BlockPointers = blockPointers, BlockColumns = blockColumns, Values = weights.Values.View,
+            X = x, Y = y, N = n, K = weights.Columns, Epilogue = RowEpilogue.Create(bias, activation),
         };
         if (accelerator.IsHostAddressable() && CpuSparseGemm.TryMultiply(accelerator, kernel, weights.Rows))
             return;
         accelerator.Launch(n, weights.Rows, kernel);
     }
 
-    private static void CheckOperands(Accelerator accelerator, View<float> weights, View<float> x, View<float> y, View<float> bias)
+    private static void CheckOperands(Accelerator accelerator, ArrayView<float> weights, ArrayView<float> x, ArrayView<float> y, ArrayView<float> bias)
     {
         accelerator.CheckView(weights);
         accelerator.CheckView(x);

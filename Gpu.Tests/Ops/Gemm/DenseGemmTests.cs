@@ -90,7 +90,7 @@ public sealed class DenseGemmTests(string deviceName) : DeviceTest(deviceName)
         {
             Assert.That(() => DenseGemm.Multiply(Accelerator, new GemmShape(3, 4, 3), a.View, b.View, c.View),
                 Throws.ArgumentException.With.Message.Contains("A holds 6"));
-            Assert.That(() => DenseGemm.Multiply(Accelerator, new GemmShape(3, 4, 2), a.View, b.View, c.View, bias: b.SubView(0, 3)),
+            Assert.That(() => DenseGemm.Multiply(Accelerator, new GemmShape(3, 4, 2), a.View, b.View, c.View, bias: b.View.SubView(0, 3)),
                 Throws.ArgumentException.With.Message.Contains("bias"));
             Assert.That(() => DenseGemm.Multiply(Accelerator, new GemmShape(0, 4, 2), a.View, b.View, c.View),
                 Throws.ArgumentException.With.Message.Contains("positive"));

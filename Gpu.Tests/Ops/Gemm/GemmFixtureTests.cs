@@ -126,7 +126,7 @@ public sealed class GemmFixtureTests(string deviceName) : DeviceTest(deviceName)
                 if (path == LinearPath.Csr)
                     SparseGemm.Multiply(Accelerator, csr, columns.View, result.View, batch, biasView, activation);
                 else
-                    Accelerator.Launch(batch, fanOut, new CsrGemmKernel { RowPointers = csr.RowPointers.ArrayView, ColumnIndices = csr.ColumnIndices.ArrayView, Values = csr.Values.ArrayView, X = columns.ArrayView, Y = result.ArrayView, N = batch, Epilogue = epilogue });
+                    Accelerator.Launch(batch, fanOut, new CsrGemmKernel { RowPointers = csr.RowPointers.View, ColumnIndices = csr.ColumnIndices.View, Values = csr.Values.View, X = columns.View, Y = result.View, N = batch, Epilogue = epilogue });
                 Accelerator.Synchronize();
                 break;
             }
@@ -136,7 +136,7 @@ public sealed class GemmFixtureTests(string deviceName) : DeviceTest(deviceName)
                 if (path == LinearPath.BlockSparse)
                     SparseGemm.Multiply(Accelerator, blocks, columns.View, result.View, batch, biasView, activation);
                 else
-                    Accelerator.Launch(batch, fanOut, new BlockSparseGemmKernel { BlockPointers = blocks.BlockPointers.ArrayView, BlockColumns = blocks.BlockColumns.ArrayView, Values = blocks.Values.ArrayView, X = columns.ArrayView, Y = result.ArrayView, N = batch, K = fanIn, Epilogue = epilogue });
+                    Accelerator.Launch(batch, fanOut, new BlockSparseGemmKernel { BlockPointers = blocks.BlockPointers.View, BlockColumns = blocks.BlockColumns.View, Values = blocks.Values.View, X = columns.View, Y = result.View, N = batch, K = fanIn, Epilogue = epilogue });
                 Accelerator.Synchronize();
                 break;
             }
@@ -174,18 +174,18 @@ public sealed class GemmFixtureTests(string deviceName) : DeviceTest(deviceName)
         var biasView = biasHost is null ? default : bias.View;
         var operands = new QuantizedOperands
         {
-            Weights = weights.Values.ArrayView, RowSums = weights.RowSums.ArrayView, Activations = x.ArrayView,
+            Weights = weights.Values.View, RowSums = weights.RowSums.View, Activations = x.View,
             SignedActivations = signed ? 1 : 0, ZeroPoint = zeroPoint, K = k,
         };
         if (portableKernel)
         {
-            Accelerator.Launch(n, m, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators.ArrayView, N = n });
+            Accelerator.Launch(n, m, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators.View, N = n });
             Accelerator.Launch(n, m, new QuantizedGemmKernel
             {
                 Operands = operands,
                 Output = new QuantizedOutput
                 {
-                    WeightScales = weights.Scales.ArrayView, ActivationScale = activationScale, Y = y.ArrayView, N = n, Epilogue = RowEpilogue.Create(biasView, activation),
+                    WeightScales = weights.Scales.View, ActivationScale = activationScale, Y = y.View, N = n, Epilogue = RowEpilogue.Create(biasView, activation),
                 },
             });
         }

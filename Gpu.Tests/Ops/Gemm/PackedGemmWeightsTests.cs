@@ -56,7 +56,7 @@ public sealed class PackedGemmWeightsTests(string deviceName) : DeviceTest(devic
                 Throws.ArgumentException.With.Message.Contains("TransposeB"));
             Assert.That(() => DenseGemm.Multiply(Accelerator, new GemmShape(2, 4, 3, TransposeB: true), a.View, weights, c.View),
                 Throws.ArgumentException.With.Message.Contains("K=3"));
-            Assert.That(() => DenseGemm.Multiply(Accelerator, packing, a.SubView(0, 5), weights, c.View),
+            Assert.That(() => DenseGemm.Multiply(Accelerator, packing, a.View.SubView(0, 5), weights, c.View),
                 Throws.ArgumentException.With.Message.Contains("A holds 5"));
         });
         weights.Dispose();

@@ -2,6 +2,7 @@ using Gpu.Core;
 using Gpu.Ops;
 using Gpu.Ops.Gemm;
 using Gpu.Ops.Gemm.Quantized;
+using ILGPU;
 
 namespace Gpu.Tests.Ops.Gemm;
 
@@ -74,7 +75,7 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
             Accelerator.Launch(n, m, new PackedQuantizedGemmKernel
             {
                 Operands = packed,
-                Output = new QuantizedOutput { WeightScales = weights.Scales.ArrayView, ActivationScale = 1f, Y = y.ArrayView, N = n, Epilogue = RowEpilogue.Create(default, Activation.None) },
+                Output = new QuantizedOutput { WeightScales = weights.Scales.View, ActivationScale = 1f, Y = y.View, N = n, Epilogue = RowEpilogue.Create(default, Activation.None) },
             });
         Assert.That(y.ToArray(), Is.EqualTo(expected));
     }
@@ -102,20 +103,20 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
                 QuantizedGemm.Accumulate(Accelerator, weights, x.View, n, signedActivations, zeroPoint, accumulators.View);
                 break;
             case QuantizedPath.Bytes:
-                Accelerator.Launch(n, m, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators.ArrayView, N = n });
+                Accelerator.Launch(n, m, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators.View, N = n });
                 break;
             default:
                 using (QuantizedGemm.Pack(Accelerator, weights, operands, n, out var packed))
-                    Accelerator.Launch(n, m, new PackedQuantizedAccumulateKernel { Operands = packed, Accumulators = accumulators.ArrayView, N = n });
+                    Accelerator.Launch(n, m, new PackedQuantizedAccumulateKernel { Operands = packed, Accumulators = accumulators.View, N = n });
                 break;
         }
         Accelerator.Synchronize();
         return accumulators.ToArray();
     }
 
-    private static QuantizedOperands Operands(QuantizedWeights weights, View<byte> x, int k, bool signedActivations, int zeroPoint) => new()
+    private static QuantizedOperands Operands(QuantizedWeights weights, ArrayView<byte> x, int k, bool signedActivations, int zeroPoint) => new()
     {
-        Weights = weights.Values.ArrayView, RowSums = weights.RowSums.ArrayView, Activations = x.AsArrayView(), SignedActivations = signedActivations ? 1 : 0, ZeroPoint = zeroPoint, K = k,
+        Weights = weights.Values.View, RowSums = weights.RowSums.View, Activations = x, SignedActivations = signedActivations ? 1 : 0, ZeroPoint = zeroPoint, K = k,
     };
 
     [Test]

@@ -35,7 +35,7 @@ public sealed class SparseGemmTests(string deviceName) : DeviceTest(deviceName)
             using var w = CsrMatrix.FromDense(Accelerator, dense, m, k, keep);
             Assert.That(w.NonZeros, Is.EqualTo(keep.Count(flag => flag)));
             if (portableKernel)
-                Accelerator.Launch(n, m, new CsrGemmKernel { RowPointers = w.RowPointers.ArrayView, ColumnIndices = w.ColumnIndices.ArrayView, Values = w.Values.ArrayView, X = x.ArrayView, Y = y.ArrayView, N = n, Epilogue = epilogue });
+                Accelerator.Launch(n, m, new CsrGemmKernel { RowPointers = w.RowPointers.View, ColumnIndices = w.ColumnIndices.View, Values = w.Values.View, X = x.View, Y = y.View, N = n, Epilogue = epilogue });
             else
                 SparseGemm.Multiply(Accelerator, w, x.View, y.View, n, bias.View, Activation.Leaky(0.2f));
         }
@@ -43,7 +43,7 @@ public sealed class SparseGemmTests(string deviceName) : DeviceTest(deviceName)
         {
             using var w = BlockSparseMatrix.FromDense(Accelerator, dense, m, k, keep);
             if (portableKernel)
-                Accelerator.Launch(n, m, new BlockSparseGemmKernel { BlockPointers = w.BlockPointers.ArrayView, BlockColumns = w.BlockColumns.ArrayView, Values = w.Values.ArrayView, X = x.ArrayView, Y = y.ArrayView, N = n, K = k, Epilogue = epilogue });
+                Accelerator.Launch(n, m, new BlockSparseGemmKernel { BlockPointers = w.BlockPointers.View, BlockColumns = w.BlockColumns.View, Values = w.Values.View, X = x.View, Y = y.View, N = n, K = k, Epilogue = epilogue });
             else
                 SparseGemm.Multiply(Accelerator, w, x.View, y.View, n, bias.View, Activation.Leaky(0.2f));
         }

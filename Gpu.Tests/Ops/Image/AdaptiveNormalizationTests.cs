@@ -90,7 +90,7 @@ public sealed class AdaptiveNormalizationTests(string deviceName) : DeviceTest(d
         if (rowSchedule)
             accelerator.LaunchGrouped(ChannelStatisticsRowKernel.ExtentOf(c), new ChannelStatisticsRowKernel
             {
-                Input = buffer.ArrayView, Moments = moments.ArrayView, Strides = strides, Channels = c, Batch = n, Pixels = h * w,
+                Input = buffer.View, Moments = moments.View, Strides = strides, Channels = c, Batch = n, Pixels = h * w,
             });
         else
             ChannelStatisticsKernel.Launch(accelerator, buffer.View, moments.View, strides, c, n, h * w);
@@ -142,7 +142,7 @@ public sealed class AdaptiveNormalizationTests(string deviceName) : DeviceTest(d
         var target = inPlace ? source : result;
         ChannelAffineKernel.Launch(Accelerator, new ChannelAffineKernel
         {
-            Input = source.ArrayView, Output = target.ArrayView, Scale = scales.ArrayView, Shift = shifts.ArrayView,
+            Input = source.View, Output = target.View, Scale = scales.View, Shift = shifts.View,
             ChannelDivisor = strides.Channel == 1 ? 1 : h * w, Channels = c, Activation = kind, Slope = activation.Slope,
         });
         ImageTestData.AssertActivated(expected, target.ToArray(), kind, $"{layout} {activation}");

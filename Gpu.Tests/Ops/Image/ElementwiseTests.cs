@@ -1,6 +1,7 @@
 using Gpu.Core;
 using Gpu.Ops;
 using Gpu.Ops.Image;
+using ILGPU;
 
 namespace Gpu.Tests.Ops.Image;
 
@@ -36,7 +37,7 @@ public sealed class ElementwiseTests(string deviceName) : DeviceTest(deviceName)
         float[] image = ImageTestData.Random(n * 3 * h * w, 21, 0f, 1f);
         using var kernelResult = Accelerator.Allocate<float>(image);
         using var inPlace = Accelerator.Allocate<float>(image);
-        var convert = inverse ? (Action<View<float>, bool>)((view, portable) => ColorConversion.YCbCrToRgb(Accelerator, view, view, layout, n, h, w, portable))
+        var convert = inverse ? (Action<ArrayView<float>, bool>)((view, portable) => ColorConversion.YCbCrToRgb(Accelerator, view, view, layout, n, h, w, portable))
             : (view, portable) => ColorConversion.RgbToYCbCr(Accelerator, view, view, layout, n, h, w, portable);
         convert(kernelResult.View, true);
         convert(inPlace.View, false);
@@ -77,21 +78,21 @@ public sealed class ElementwiseTests(string deviceName) : DeviceTest(deviceName)
         using var actual = Accelerator.Allocate<float>(length);
         var sum = new ScaleAddActivateKernel
         {
-            A = a.ArrayView, B = b.ArrayView, Output = expected.ArrayView, ScaleA = 0.5f, ScaleB = -2f, Activation = kind, Slope = -1.5f,
+            A = a.View, B = b.View, Output = expected.View, ScaleA = 0.5f, ScaleB = -2f, Activation = kind, Slope = -1.5f,
         };
         var affine = new ChannelAffineKernel
         {
-            Input = a.ArrayView, Output = expected.ArrayView, Scale = scale.ArrayView, Shift = shift.ArrayView, ChannelDivisor = divisor,
+            Input = a.View, Output = expected.View, Scale = scale.View, Shift = shift.View, ChannelDivisor = divisor,
             Channels = channels, Activation = kind, Slope = -1.5f,
         };
         Accelerator.Launch(length, sum);
-        ActivationFunctions.Launch(Accelerator, kind, sum with { Output = actual.ArrayView });
+        ActivationFunctions.Launch(Accelerator, kind, sum with { Output = actual.View });
         Assert.That(Bits(actual.ToArray()), Is.EqualTo(Bits(expected.ToArray())), "scale-add");
         // Divisor 1 is NHWC's interleaved channels, which the typed kernel lays out as rows of one pixel.
         foreach (int channelDivisor in new[] { divisor, 1 })
         {
             Accelerator.Launch(length, affine with { ChannelDivisor = channelDivisor });
-            ActivationFunctions.Launch(Accelerator, kind, affine with { ChannelDivisor = channelDivisor, Output = actual.ArrayView });
+            ActivationFunctions.Launch(Accelerator, kind, affine with { ChannelDivisor = channelDivisor, Output = actual.View });
             Assert.That(Bits(actual.ToArray()), Is.EqualTo(Bits(expected.ToArray())), $"channel affine, divisor {channelDivisor}");
         }
     }

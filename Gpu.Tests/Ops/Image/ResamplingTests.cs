@@ -1,5 +1,6 @@
 using Gpu.Core;
 using Gpu.Ops.Image;
+using ILGPU;
 
 namespace Gpu.Tests.Ops.Image;
 
@@ -163,7 +164,7 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
             Assert.Ignore("the fast path is the CPU accelerator's; elsewhere the portable kernel runs either way");
     }
 
-    private float[] RunInLayout(float[] nchw, TensorLayout layout, int n, int c, int h, int w, int outHeight, int outWidth, Action<View<float>, View<float>> run)
+    private float[] RunInLayout(float[] nchw, TensorLayout layout, int n, int c, int h, int w, int outHeight, int outWidth, Action<ArrayView<float>, ArrayView<float>> run)
     {
         bool nhwc = layout == TensorLayout.Nhwc;
         using var input = Accelerator.Allocate<float>(nhwc ? ImageTestData.ToNhwc(nchw, n, c, h, w) : nchw);

@@ -1,6 +1,7 @@
 using Gpu.Core;
 using Gpu.Ops.Gemm;
 using Gpu.Ops.Sequence;
+using ILGPU;
 
 namespace Gpu.Tests.Ops.Sequence;
 
@@ -146,7 +147,7 @@ public sealed class LstmTests(string deviceName) : DeviceTest(deviceName)
 
         public int Calls { get; private set; }
 
-        public void Multiply(View<float> x, View<float> y, int rows)
+        public void Multiply(ArrayView<float> x, ArrayView<float> y, int rows)
         {
             Calls++;
             DenseGemm.Multiply(accelerator, new GemmShape(rows, outputs, inputs, TransposeB: true), x, weights.View, y, bias: biases.View);
