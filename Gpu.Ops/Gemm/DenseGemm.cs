@@ -54,11 +54,15 @@ public static class DenseGemm
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(b);
         b.RequireCompatible(accelerator, shape);
-        MultiplyCore(accelerator, shape, a, b.Source, b.Host, c, alpha, beta, bias, activation);
+        if (b.Transposed is { } transposed)
+            MultiplyCore(accelerator, shape with { TransposeB = false }, a, transposed.View, null, c, alpha, beta, bias, activation);
+        else
+            MultiplyCore(accelerator, shape, a, b.Source, b.Host, c, alpha, beta, bias, activation);
     }
 
     /// <summary>Prepares B for many products of the same N, K and TransposeB (a layer's weight):
-    /// on a CPU with AVX2 or AVX-512 it is packed once here; elsewhere the view is kept as is.</summary>
+    /// on a CPU with AVX2 or AVX-512 it is packed once here; on an OpenCL CPU runtime a transposed B is
+    /// stored transposed once; elsewhere the view is kept as is.</summary>
     /// <param name="accelerator">The accelerator owning <paramref name="b"/>.</param>
     /// <param name="shape">N, K and TransposeB of the products; M is not used.</param>
     /// <param name="b">B: K×N, or N×K when transposed. It must not change while the result is in use.</param>
@@ -75,7 +79,14 @@ public static class DenseGemm
         if (accelerator.IsHostAddressable())
             fixed (float* bHost = b.AsHostSpan(accelerator))
                 host = PrepackedB.TryPack(shape, bHost);
-        return new PackedGemmWeights(accelerator, shape, b, host);
+        DeviceBuffer<float>? transposed = null;
+        if (shape.TransposeB && accelerator.Device.PrefersBarrierFreeSchedule())
+        {
+            accelerator.CheckView(b);
+            transposed = accelerator.Allocate<float>((long)shape.K * shape.N);
+            Transpose(accelerator, b, transposed.View, shape);
+        }
+        return new PackedGemmWeights(accelerator, shape, b, host, transposed);
     }
 
     private static void MultiplyCore(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> b, PrepackedB? prepacked, ArrayView<float> c,
@@ -90,13 +101,25 @@ public static class DenseGemm
             CublasGemm.MultiplyChecked(cuda, shape, a, b, c, alpha, beta, bias, activation);
             return;
         }
-        if (accelerator.Device.PrefersBarrierFreeSchedule() && RegisterBlockedGemmKernel.Suits(shape))
+        if (accelerator.Device.PrefersBarrierFreeSchedule() && RegisterBlockedGemmKernel.Suits(shape)
+            && (!shape.TransposeB || shape.M >= MinRowsToTransposeB))
             MultiplyRegisterBlocked(accelerator, shape, a, b, c, epilogue);
         else if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda && TiledGemmKernel.Suits(shape))
             accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a, b, c, epilogue));
         else
             accelerator.Launch(shape.N, shape.M, SimpleGemmKernel.For(shape, a, b, c, epilogue));
     }
+
+    /// <summary>Fewest rows of C for which an unprepared transposed B is transposed per call for the
+    /// register-blocked kernel: the transpose moves K·N elements whatever M is, so with few rows the
+    /// tiled kernel, which reads B transposed as it stands, is faster (measured at 4096×4096 on PoCL,
+    /// docs/opencl-engine.md section 4). Weights prepared by <see cref="PackB"/> are transposed once
+    /// and take the register-blocked kernel at any M.</summary>
+    private const int MinRowsToTransposeB = 64;
+
+    /// <summary>Writes B (N×K) transposed into <paramref name="destination"/> (K×N).</summary>
+    private static void Transpose(Accelerator accelerator, ArrayView<float> b, ArrayView<float> destination, GemmShape shape)
+        => accelerator.Launch(BlockTransposeKernel.Tiles(shape.K), BlockTransposeKernel.Tiles(shape.N), BlockTransposeKernel.For(b, destination, shape.N, shape.K));
 
     /// <summary>The CPU-runtime kernel, which reads B's rows as vectors: a transposed B (a linear
     /// layer's weight) is first transposed into a scratch buffer, K·N moves beside M·N·K multiply-adds.</summary>
@@ -108,7 +131,7 @@ public static class DenseGemm
             return;
         }
         using var transposed = accelerator.Allocate<float>((long)shape.K * shape.N);
-        accelerator.Launch(BlockTransposeKernel.Tiles(shape.K), BlockTransposeKernel.Tiles(shape.N), BlockTransposeKernel.For(b, transposed.View, shape.N, shape.K));
+        Transpose(accelerator, b, transposed.View, shape);
         MultiplyRegisterBlocked(accelerator, shape with { TransposeB = false }, a, transposed.View, c, epilogue);
     }
 

@@ -12,14 +12,16 @@ namespace Gpu.Ops.Gemm;
 public sealed class PackedGemmWeights : IDisposable
 {
     private PrepackedB? host;
+    private DeviceBuffer<float>? transposed;
     private bool disposed;
 
-    internal PackedGemmWeights(Accelerator accelerator, GemmShape shape, ArrayView<float> source, PrepackedB? host)
+    internal PackedGemmWeights(Accelerator accelerator, GemmShape shape, ArrayView<float> source, PrepackedB? host, DeviceBuffer<float>? transposed)
     {
         Accelerator = accelerator;
         Shape = shape;
         Source = source;
         this.host = host;
+        this.transposed = transposed;
     }
 
     /// <summary>The accelerator the weights belong to.</summary>
@@ -44,6 +46,17 @@ public sealed class PackedGemmWeights : IDisposable
         }
     }
 
+    /// <summary>A transposed B stored transposed once (K×N), for the register-blocked kernel of OpenCL CPU
+    /// runtimes, which reads B's rows as vectors; null elsewhere.</summary>
+    internal DeviceBuffer<float>? Transposed
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return transposed;
+        }
+    }
+
     /// <summary>Throws unless a product of <paramref name="shape"/> on <paramref name="accelerator"/> can use these weights.</summary>
     internal void RequireCompatible(Accelerator accelerator, GemmShape shape)
     {
@@ -61,5 +74,7 @@ public sealed class PackedGemmWeights : IDisposable
         disposed = true;
         host?.Dispose();
         host = null;
+        transposed?.Dispose();
+        transposed = null;
     }
 }

@@ -6,6 +6,7 @@ using Gpu.Ops.Gemm.Quantized;
 using Gpu.Ops.Image;
 using Gpu.Tests.Ops.Gemm;
 using Gpu.Tests.Ops.Image;
+using ILGPU;
 
 namespace Gpu.Tests.Ilgpu;
 

@@ -15,6 +15,7 @@ public sealed class PackedGemmWeightsTests(string deviceName) : DeviceTest(devic
     [TestCase(13, 37, 17, true, false)]
     [TestCase(7, 4100, 3, false, false)]
     [TestCase(9, 4103, 5, false, true)]
+    [TestCase(40, 70, 33, true, true)]
     public void ReusedWeightsMatchTheReferenceEveryCall(int m, int n, int k, bool transposeA, bool transposeB)
     {
         var shape = new GemmShape(m, n, k, transposeA, transposeB);
@@ -24,6 +25,8 @@ public sealed class PackedGemmWeightsTests(string deviceName) : DeviceTest(devic
         using var bias = Accelerator.Allocate<float>(biasHost);
         using var weights = DenseGemm.PackB(Accelerator, shape, b.View);
         Assert.That(weights.IsPacked, Is.EqualTo(Accelerator.IsHostAddressable() && CpuDenseGemm.ActiveWidth is not null));
+        // An OpenCL CPU runtime keeps a transposed B transposed once, so its register-blocked kernel runs without a per-call transpose.
+        Assert.That(weights.Transposed is not null, Is.EqualTo(transposeB && Accelerator.Device.PrefersBarrierFreeSchedule()));
         // Two products with different A, the second accumulating (β = 1) as a recurrent step does.
         for (int call = 0; call < 2; call++)
         {
