@@ -4,8 +4,7 @@
 // 5 waited-for runs, the least process CPU time of a run (less distorted than wall time on a busy shared
 // machine), and the largest error of 4000 sampled outputs against a double-precision host sum.
 // Usage: conv_register_blocked KERNEL.cl C H W d [translated]
-#define CL_TARGET_OPENCL_VERSION 120
-#include <CL/cl.h>
+#include "harness.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,37 +12,15 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#define CHECK(call) do { cl_int status_ = (call); if (status_ != CL_SUCCESS) { fprintf(stderr, "%s failed: %d\n", #call, status_); exit(1); } } while (0)
 #define RUN 16
 #define BLOCK 4
 #define TRANSLATED_NAME "gpuc_Gpu_Ops_Image_Conv2dRegisterBlockedKernel"
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 static double processor_seconds(void)
 {
     struct rusage usage;
     getrusage(RUSAGE_SELF, &usage);
     return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6 + usage.ru_stime.tv_sec + usage.ru_stime.tv_usec * 1e-6;
-}
-
-static char* read_file(const char* path)
-{
-    FILE* file = fopen(path, "rb");
-    if (!file) { perror(path); exit(1); }
-    fseek(file, 0, SEEK_END);
-    long length = ftell(file);
-    rewind(file);
-    char* text = malloc(length + 1);
-    if (fread(text, 1, length, file) != (size_t)length) { perror(path); exit(1); }
-    text[length] = 0;
-    fclose(file);
-    return text;
 }
 
 static cl_mem upload(cl_context context, const float* values, size_t count)
@@ -98,27 +75,11 @@ int main(int argc, char** argv)
     if (argc < 6) { fprintf(stderr, "usage: %s KERNEL.cl C H W d [translated]\n", argv[0]); return 2; }
     int channels = atoi(argv[2]), height = atoi(argv[3]), width = atoi(argv[4]), d = atoi(argv[5]);
     int translated = argc > 6 && strcmp(argv[6], "translated") == 0;
-    cl_platform_id platform;
-    cl_device_id device;
+    harness h = build_kernel(argv[1], "-cl-std=CL1.2", translated ? TRANSLATED_NAME : "conv");
+    cl_context context = h.context;
+    cl_command_queue queue = h.queue;
+    cl_kernel kernel = h.kernel;
     cl_int error;
-    CHECK(clGetPlatformIDs(1, &platform, NULL));
-    CHECK(clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 1, &device, NULL));
-    cl_context context = clCreateContext(NULL, 1, &device, NULL, NULL, &error);
-    CHECK(error);
-    cl_command_queue queue = clCreateCommandQueue(context, device, 0, &error);
-    CHECK(error);
-    const char* source = read_file(argv[1]);
-    cl_program program = clCreateProgramWithSource(context, 1, &source, NULL, &error);
-    CHECK(error);
-    if (clBuildProgram(program, 1, &device, "-cl-std=CL1.2", NULL, NULL) != CL_SUCCESS)
-    {
-        char log[65536];
-        clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, sizeof log, log, NULL);
-        fprintf(stderr, "build failed:\n%s\n", log);
-        return 1;
-    }
-    cl_kernel kernel = clCreateKernel(program, translated ? TRANSLATED_NAME : "conv", &error);
-    CHECK(error);
 
     size_t image = (size_t)channels * height * width, weight_count = (size_t)channels * channels * 9;
     float* input = malloc(image * sizeof(float));

@@ -1,62 +1,24 @@
 // Builds tiled_gemm.cl on the first device of the first OpenCL platform (PoCL here), times C = A·B
 // for square sizes, and checks sampled elements of C against a double-precision host product.
 // Usage: tiled_gemm KERNEL.cl SIZE... ; prints one line per size (best of 5 runs, each waited for).
-#define CL_TARGET_OPENCL_VERSION 120
-#include <CL/cl.h>
+#include "harness.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-#define CHECK(call) do { cl_int status_ = (call); if (status_ != CL_SUCCESS) { fprintf(stderr, "%s failed: %d\n", #call, status_); exit(1); } } while (0)
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static char* read_file(const char* path)
-{
-    FILE* file = fopen(path, "rb");
-    if (!file) { perror(path); exit(1); }
-    fseek(file, 0, SEEK_END);
-    long length = ftell(file);
-    rewind(file);
-    char* text = malloc(length + 1);
-    if (fread(text, 1, length, file) != (size_t)length) { perror(path); exit(1); }
-    text[length] = 0;
-    fclose(file);
-    return text;
-}
 
 int main(int argc, char** argv)
 {
     if (argc < 3) { fprintf(stderr, "usage: %s KERNEL.cl SIZE...\n", argv[0]); return 2; }
-    cl_platform_id platform;
-    cl_device_id device;
+    harness h = build_kernel(argv[1], "", "tiled_gemm");
+    cl_device_id device = h.device;
+    cl_context context = h.context;
+    cl_command_queue queue = h.queue;
+    cl_kernel kernel = h.kernel;
     cl_int error;
-    CHECK(clGetPlatformIDs(1, &platform, NULL));
-    CHECK(clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 1, &device, NULL));
     char name[256];
     CHECK(clGetDeviceInfo(device, CL_DEVICE_NAME, sizeof name, name, NULL));
-    cl_context context = clCreateContext(NULL, 1, &device, NULL, NULL, &error);
-    CHECK(error);
-    cl_command_queue queue = clCreateCommandQueue(context, device, 0, &error);
-    CHECK(error);
-    const char* source = read_file(argv[1]);
-    cl_program program = clCreateProgramWithSource(context, 1, &source, NULL, &error);
-    CHECK(error);
-    if (clBuildProgram(program, 1, &device, "", NULL, NULL) != CL_SUCCESS)
-    {
-        char log[65536];
-        clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, sizeof log, log, NULL);
-        fprintf(stderr, "build failed:\n%s\n", log);
-        return 1;
-    }
-    cl_kernel kernel = clCreateKernel(program, "tiled_gemm", &error);
-    CHECK(error);
     printf("device: %s\n", name);
     for (int arg = 2; arg < argc; arg++)
     {
