@@ -16,14 +16,14 @@ internal static unsafe class Conv2dCpuWinograd
 {
     /// <summary>Bytes of transformed inputs and products one strip of tiles keeps, so both stay in L1
     /// while they are written, multiplied and read back (with F(2×2, 3×3) at 24 channels, 8 tiles; the
-    /// weights, 37 KB, come from L2 once per strip). Against 192 KB strips in L2 this took 24.5 instead
-    /// of 25.6 ms on one core and 12.5 instead of 15.1 on two (24 channels, 512², best of 16 alternating runs).</summary>
+    /// weights, 37 KB, come from L2 once per strip). It was faster than 192 KB strips in L2 on one core
+    /// and on two (`bench conv`, 24 channels, 512², alternating runs).</summary>
     private const int StripBytes = 24 * 1024;
 
     /// <summary>Fewest input and output channels at which <see cref="Conv2dPath.Auto"/> picks F(4×4, 3×3).
-    /// Best of 12 alternating runs, 512², d1, two cores: at 8 channels direct / F(2×2) / F(4×4) took
-    /// 5.8 / 6.1 / 4.3 ms, at 24 channels 22.2 / 16.1 / 10.5 ms (64 channels at 256²: 32.4 / 16.5 / 12.1);
-    /// fewer channels were not measured, and there the transforms weigh more against the multiplies they save.</summary>
+    /// In alternating `bench conv` runs (512², d1, two cores) F(4×4) beat direct and F(2×2) at 8, 24 and
+    /// 64 channels; fewer channels were not measured, and there the transforms weigh more against the
+    /// multiplies they save.</summary>
     internal const int AutoMinChannels = 8;
 
     /// <summary>Tiles below which Auto keeps a layer with large transformed weights on the direct path.</summary>

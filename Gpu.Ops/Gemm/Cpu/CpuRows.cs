@@ -12,7 +12,7 @@ namespace Gpu.Ops.Gemm.Cpu;
 /// <remarks>The SIMD loops of every CPU path (these row bodies, the GEMM, conv and recurrence
 /// kernels) are marked <see cref="MethodImplOptions.AggressiveOptimization"/>: under tiered
 /// compilation their first calls ran as tier-0 code, where every vector helper is a real call, and
-/// an int8 linear layer took 17–26 ms per call for its first dozen calls instead of 3–6 ms.</remarks>
+/// a layer's first dozen calls ran several times slower than the rest.</remarks>
 internal static unsafe class CpuRows
 {
     /// <summary>Columns of Y (and of X) the wide products finish together, row after row: a tile of

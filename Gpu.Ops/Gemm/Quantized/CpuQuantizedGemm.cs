@@ -96,8 +96,7 @@ internal static unsafe class CpuQuantizedGemm
     /// <summary>Quantizes float activations X (K×N, row-major) to uint8 exactly as
     /// <see cref="ActivationQuantizer.Quantize"/> does (the device path's packing kernel), transposed
     /// to N×K so each column is contiguous for the integer dot products. Eight columns per vector:
-    /// one value at a time this took 1.2 ms of a 128-column 4096² layer's call (~17 ms), eight at a
-    /// time 0.45 ms.</summary>
+    /// one value at a time, this step was a sizeable share of a wide layer's call.</summary>
     public static void QuantizeTransposed(ArrayView<float> x, ArrayView<byte> quantized, int n, int k, ActivationQuantizer quantizer)
     {
         float* source = CpuRows.Pointer(x);
@@ -293,8 +292,8 @@ internal static unsafe class CpuQuantizedGemm
 
     /// <summary>Four weight rows × two 7-bit activation columns through vpmaddubsw (see
     /// <see cref="QuantizedDotPath.Narrow"/>): each activation vector, read from L2, feeds four
-    /// rows held in L1 (two rows × four columns read the activations twice as often, and a
-    /// 4096² layer at batch 128 took 19–31 ms against 17–23 ms this way).</summary>
+    /// rows held in L1 (two rows × four columns read the activations twice as often, and measured
+    /// slower in `bench gemm`'s int8 linear).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotNarrow4x2(sbyte* w0, sbyte* w1, sbyte* w2, sbyte* w3, byte* x0, byte* x1, int length, int* result0, int* result1, int* result2, int* result3)
     {
