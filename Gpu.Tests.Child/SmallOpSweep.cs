@@ -19,6 +19,8 @@ public static class SmallOpSweep
     public static IReadOnlyList<(string Name, Action<Buffers> Run)> All { get; } =
     [
         ("dense-gemm-simple", a => Gemm(a, new GemmShape(7, 9, 5))),
+        // Below one register block prepared transposed weights are read as they stand, not from the stored transpose.
+        ("dense-gemm-simple-transposed", a => Gemm(a, new GemmShape(3, 20, 9, TransposeB: true))),
         ("dense-gemm-tiled", a => Gemm(a, new GemmShape(37, 45, 29))),
         ("dense-gemm-tiled-transposed", a => Gemm(a, new GemmShape(33, 40, 21, TransposeA: true, TransposeB: true))),
         ("dense-gemm-register-blocked", RegisterBlockedGemm),

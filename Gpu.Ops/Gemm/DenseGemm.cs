@@ -54,7 +54,10 @@ public static class DenseGemm
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(b);
         b.RequireCompatible(accelerator, shape);
-        if (b.Transposed is { } transposed)
+        // Only the register-blocked kernel wants B's rows as vectors; the portable kernel that takes
+        // smaller products (a batch-1 linear layer, a recurrent step) reads a transposed B's rows along
+        // K contiguously and the stored transpose's columns a row apart.
+        if (b.Transposed is { } transposed && RegisterBlockedGemmKernel.Suits(shape))
             MultiplyCore(accelerator, shape with { TransposeB = false }, a, transposed.View, null, c, alpha, beta, bias, activation);
         else
             MultiplyCore(accelerator, shape, a, b.Source, b.Host, c, alpha, beta, bias, activation);

@@ -22,6 +22,10 @@ public sealed class Lstm : IDisposable
     /// <summary>Per layer and direction, the recurrent and projection weights prepared once for the
     /// per-step GEMMs (packed on the CPU, so 2·T products do not re-pack them).</summary>
     private readonly PackedGemmWeights[,] packedRecurrent;
+    /// <summary>Per layer and direction, the dense input weight prepared once (on an OpenCL CPU runtime
+    /// stored transposed, so each forward pass does not transpose it again), or null where a caller's
+    /// product replaces it.</summary>
+    private readonly PackedGemmWeights?[,] packedInput;
     private readonly PackedGemmWeights?[,] packedProjection;
     /// <summary>Per layer and direction, the caller's product replacing the dense input GEMM, or null.</summary>
     private readonly ILinearProduct?[,] callerProducts;
@@ -76,6 +80,7 @@ public sealed class Lstm : IDisposable
         noPeepholes = accelerator.Allocate<float>(new float[h]);
         parameters = new DirectionWeights[options.Layers, options.Directions];
         packedRecurrent = new PackedGemmWeights[options.Layers, options.Directions];
+        packedInput = new PackedGemmWeights?[options.Layers, options.Directions];
         packedProjection = new PackedGemmWeights?[options.Layers, options.Directions];
         callerProducts = new ILinearProduct?[options.Layers, options.Directions];
         for (int layer = 0; layer < options.Layers; layer++)
@@ -93,7 +98,10 @@ public sealed class Lstm : IDisposable
                     product is null ? accelerator.Allocate<float>(bias) : null,
                     options.ProjectionSize > 0 ? Upload("weight_hr") : null,
                     options.Peepholes ? Upload("weight_ic") : null, options.Peepholes ? Upload("weight_fc") : null, options.Peepholes ? Upload("weight_oc") : null);
-                // M (the batch) is not known yet and packing does not depend on it.
+                // M (the batch, or steps × batch) is not known yet and packing does not depend on it.
+                if (parameters[layer, direction].InputWeight is { } inputWeight)
+                    packedInput[layer, direction] = DenseGemm.PackB(accelerator,
+                        new GemmShape(1, 4 * h, options.LayerInputSize(layer), TransposeB: true), inputWeight.View);
                 packedRecurrent[layer, direction] = DenseGemm.PackB(accelerator,
                     new GemmShape(1, 4 * h, options.OutputSize, TransposeB: true), parameters[layer, direction].RecurrentWeight.View);
                 if (parameters[layer, direction].Projection is { } projection)
@@ -215,7 +223,7 @@ public sealed class Lstm : IDisposable
         if (callerProducts[layer, direction] is { } product)
             product.Multiply(layerInput, stepGates, steps * batch);
         else
-            DenseGemm.Multiply(accelerator, new GemmShape(steps * batch, 4 * h, n, TransposeB: true), layerInput, weights.InputWeight!.View, stepGates,
+            DenseGemm.Multiply(accelerator, new GemmShape(steps * batch, 4 * h, n, TransposeB: true), layerInput, packedInput[layer, direction]!, stepGates,
                 bias: weights.Bias!.View);
         var cellOutput = Options.ProjectionSize > 0 ? cellOutputs.Get((long)batch * h) : default;
         var recurrent = new GemmShape(batch, 4 * h, r, TransposeB: true);
@@ -253,7 +261,8 @@ public sealed class Lstm : IDisposable
     /// <summary>Frees the weights and workspaces.</summary>
     public void Dispose()
     {
-        foreach (var packed in packedRecurrent.Cast<PackedGemmWeights>().Concat(packedProjection.Cast<PackedGemmWeights?>().OfType<PackedGemmWeights>()))
+        foreach (var packed in packedRecurrent.Cast<PackedGemmWeights>().Concat(packedInput.Cast<PackedGemmWeights?>())
+                     .Concat(packedProjection.Cast<PackedGemmWeights?>()).OfType<PackedGemmWeights>())
             packed.Dispose();
         foreach (var weights in parameters)
             foreach (var buffer in weights.Buffers)

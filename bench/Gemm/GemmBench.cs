@@ -61,7 +61,7 @@ public static class GemmBench
         foreach (var device in devices)
         {
             using var accelerator = device.Open();
-            foreach (int size in SquareSizes)
+            foreach (int size in SquareSizes.Where(size => BenchFilter.Matches($"sgemm {size}")))
             {
                 var shape = new GemmShape(size, size, size);
                 float[] host = Enumerable.Range(0, size * size).Select(_ => (float)random.NextDouble()).ToArray();

@@ -92,6 +92,7 @@ public static class SequenceBench
         private readonly Accelerator accelerator;
         private readonly Lstm lstm;
         private readonly DeviceBuffer<float> input, output, inputWeight, gates;
+        private readonly PackedGemmWeights packedInputWeight;
         private readonly GemmShape inputShape;
         private readonly int steps, batch;
 
@@ -107,6 +108,8 @@ public static class SequenceBench
             output = accelerator.Allocate<float>((long)steps * batch * options.OutputSize);
             inputWeight = accelerator.Allocate<float>(weights[LstmOptions.Name("weight_ih", 0, 0)]);
             inputShape = new GemmShape(steps * batch, 4 * options.HiddenSize, options.InputSize, TransposeB: true);
+            // Prepared as Lstm prepares its own input weight, so this part times the product the layer runs.
+            packedInputWeight = DenseGemm.PackB(accelerator, inputShape, inputWeight.View);
             gates = accelerator.Allocate<float>((long)inputShape.M * inputShape.N);
             (this.steps, this.batch) = (steps, batch);
             Flops = lstm.Flops(steps, batch);
@@ -116,13 +119,14 @@ public static class SequenceBench
 
         public void Forward() => lstm.Forward(input.View, steps, batch, output.View);
 
-        public void InputProjections() => DenseGemm.Multiply(accelerator, inputShape, input.View, inputWeight.View, gates.View);
+        public void InputProjections() => DenseGemm.Multiply(accelerator, inputShape, input.View, packedInputWeight, gates.View);
 
         public void Dispose()
         {
             lstm.Dispose();
             input.Dispose();
             output.Dispose();
+            packedInputWeight.Dispose();
             inputWeight.Dispose();
             gates.Dispose();
         }

@@ -43,6 +43,38 @@ public sealed class PackedGemmWeightsTests(string deviceName) : DeviceTest(devic
         }
     }
 
+    // One 8×16 block, rows below the 64 at which an unprepared transposed B is transposed per call, and
+    // several blocks with ragged edges: prepared weights take the register-blocked kernel wherever C
+    // holds a block (below that the portable kernel reads the source as it stands).
+    [TestCase(8, 16, 5)]
+    [TestCase(9, 17, 3)]
+    [TestCase(16, 40, 33)]
+    [TestCase(70, 37, 19)]
+    public void PreparedTransposedWeightsAreNotTransposedAgainPerCall(int m, int n, int k)
+    {
+        if (!Accelerator.Device.PrefersBarrierFreeSchedule())
+            Assert.Ignore($"{Accelerator.Device.Name} keeps a transposed B as it stands; only OpenCL CPU runtimes store it transposed once");
+        var shape = new GemmShape(m, n, k, TransposeB: true);
+        float[] bHost = GemmTestData.Random(k * n, 31);
+        float[] aHost = GemmTestData.Random(m * k, 32);
+        float[] biasHost = GemmTestData.Random(n, 33);
+        using var b = Accelerator.Allocate<float>(bHost);
+        using var weights = DenseGemm.PackB(Accelerator, shape, b.View);
+        // Overwriting the source after packing (which PackB's contract forbids) makes a product that
+        // transposed the source again per call disagree with one that reads the copy made at packing.
+        b.CopyFromHost(GemmTestData.Random(k * n, 34));
+        float[] expected = new float[m * n];
+        GemmReference.Multiply(shape, aHost, bHost, expected, 1f, 0f, biasHost, Activation.Relu);
+        using var a = Accelerator.Allocate<float>(aHost);
+        using var bias = Accelerator.Allocate<float>(biasHost);
+        using var c = Accelerator.Allocate<float>(m * n);
+        for (int call = 0; call < 2; call++)
+        {
+            DenseGemm.Multiply(Accelerator, shape, a.View, weights, c.View, bias: bias.View, activation: Activation.Relu);
+            GemmTestData.AssertClose(expected, c.ToArray(), k);
+        }
+    }
+
     [Test]
     public void MismatchedShapesAndDisposedWeightsAreRejected()
     {
