@@ -122,7 +122,7 @@ static Dictionary<string, DeviceSensors> ReadSensors(IReadOnlyList<Device> devic
 static void PrintWritten(IReadOnlyList<string> files, int abovePeak)
 {
     if (abovePeak > 0)
-        Console.WriteLine($"{abovePeak} result(s) above a measured peak: flagged in every report, a measurement error until explained");
+        Console.WriteLine($"{abovePeak} result(s) more than {BenchResult.PeakRepeatability:P0} above a measured peak: flagged in every report, a measurement error until explained");
     Console.WriteLine($"wrote {files.Count} files: {string.Join(", ", files.Select(Path.GetFileName))} in {Path.GetDirectoryName(Path.GetFullPath(files[0]))}");
 }
 

@@ -106,7 +106,8 @@ public static class ReportWriter
         text.AppendLine("kernels a run launched (smallest / median of the runs; empty where the engine has no device clock, such as `cpu`). Rates use the");
         text.AppendLine("smallest kernel time where there is one, except for end-to-end suites (models, compression, pipeline), which use the fastest wall");
         text.AppendLine("time; a rate from kernel time is marked ᵏ. × peer compares wall times. % are of the measured peaks (nominal in results.json).");
-        text.AppendLine("A figure above a measured peak is a measurement error until explained, and is marked **⚠** (the note says what the suite counts).").AppendLine();
+        text.AppendLine($"A figure more than {BenchResult.PeakRepeatability:P0} above a measured peak (the peaks are best-of-runs samples, repeatable to about that) " +
+            "is a measurement error until explained, and is marked **⚠** (the note says what the suite counts).").AppendLine();
         foreach (var suite in report.Results.GroupBy(r => r.Suite))
         {
             text.AppendLine($"## {suite.Key}").AppendLine();
