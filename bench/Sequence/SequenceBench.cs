@@ -45,6 +45,7 @@ public static class SequenceBench
             new("LSTM 512→512", "lstm_ms", a => new LstmLayer(a, new LstmOptions(512, 512), steps, batch)),
             new("SRU 512→512", "sru_ms", a => new SruLayer(a, new SruOptions(512, 512), steps, batch)),
         ];
+        cases = [.. cases.Where(c => BenchFilter.Matches($"{c.Name} T{steps} B{batch}"))];
         output.WriteLine($"  {"layer",-26} {"device",-10} {"ms",9} {"GFLOP/s",9} {"% peak",7} {"input GEMM ms",14} {"PyTorch ms",11} {"× PyTorch",10}");
         foreach (var device in devices)
         {
