@@ -69,8 +69,9 @@ public static class ImageOpsBench
     public static void Run(TextWriter output, IReadOnlyList<Device> devices)
     {
         int threads = Environment.ProcessorCount;
-        Case[] cases = [.. AllCases.Where(c => !QuickMode.Enabled || Math.Max(c.InputLength, c.OutputLength) <= QuickLength)];
-        if (cases.Length < AllCases.Count)
+        Case[] filtered = [.. AllCases.Where(c => BenchFilter.Matches($"{c.Op} {c.Label}"))];
+        Case[] cases = [.. filtered.Where(c => !QuickMode.Enabled || Math.Max(c.InputLength, c.OutputLength) <= QuickLength)];
+        if (cases.Length < filtered.Length)
             BenchLog.Note(output, $"image: --quick measures the {cases.Length} cases of at most {QuickLength:N0} values, not the 1080p frames");
         output.WriteLine($"image: pooling, bicubic resizing, adaptive normalisation Ψ, BT.601 colour conversion, element-wise; batch 1, float32; PyTorch peer on the CPU with {threads} threads");
         string casesJson = JsonSerializer.Serialize(cases.Select(c => new object[] { c.Op, c.Channels, c.Height, c.Width }));
