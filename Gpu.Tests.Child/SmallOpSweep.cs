@@ -187,13 +187,13 @@ public static class SmallOpSweep
             Shift = buffers.Filled(channels), ChannelDivisor = height * width, Channels = channels,
         };
         accelerator.Launch(height * width, batch * channels, new ChannelAffineKernel<TanhFunction> { Parameters = affine });
-        PoolAndResizeRows(buffers);
+        PoolRows(buffers);
     }
 
-    /// <summary>The row kernels of pooling and bicubic resizing, launched directly (the ops pick them
-    /// only on OpenCL devices of CPU type): every window type with padding, so each row has left
+    /// <summary>The pooling row kernels, launched directly (the ops pick them only on OpenCL devices
+    /// of CPU type): every window type with padding, so each row has left
     /// border, interior and right border columns, in both layouts.</summary>
-    private static void PoolAndResizeRows(Buffers buffers)
+    private static void PoolRows(Buffers buffers)
     {
         var accelerator = buffers.Accelerator;
         foreach (var layout in new[] { TensorLayout.RowMajor, TensorLayout.Nhwc })
@@ -207,10 +207,6 @@ public static class SmallOpSweep
             var same = square with { KernelHeight = 3, KernelWidth = 3, StrideY = 1, StrideX = 1 };
             accelerator.Launch(same.OutHeight, same.Batch * same.Channels, MaxPool2dRowKernel<PoolWindow3x3Stride1>.For(same,
                 buffers.Filled(same.InputLength), buffers.Empty(same.OutputLength), layout));
-            const int planes = 2 * 3, height = 7, width = 9, outHeight = 13, outWidth = 17;
-            var resize = BicubicResizeKernel.For(buffers.Filled(planes * height * width), buffers.Empty(planes * outHeight * outWidth), layout,
-                3, height, width, outHeight, outWidth);
-            accelerator.Launch(outHeight, planes, new BicubicResizeRowKernel { Parameters = resize, OutWidth = outWidth });
         }
     }
 

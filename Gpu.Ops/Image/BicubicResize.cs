@@ -41,11 +41,12 @@ public static class BicubicResize
             BicubicResizeCpu.Forward(input, output, layout, batch, channels, height, width, outHeight, outWidth);
             return;
         }
-        var kernel = BicubicResizeKernel.For(input, output, layout, channels, height, width, outHeight, outWidth);
-        if (accelerator.Device.PrefersBarrierFreeSchedule())
-            accelerator.Launch(outHeight, batch * channels, new BicubicResizeRowKernel { Parameters = kernel, OutWidth = outWidth });
-        else
-            accelerator.Launch(outWidth, outHeight, batch * channels, kernel);
+        accelerator.Launch(outWidth, outHeight, batch * channels, new BicubicResizeKernel
+        {
+            Input = input, Output = output, InStrides = ImageStrides.Of(layout, channels, height, width),
+            OutStrides = ImageStrides.Of(layout, channels, outHeight, outWidth), Channels = channels, Height = height, Width = width,
+            ScaleY = (float)height / outHeight, ScaleX = (float)width / outWidth,
+        });
     }
 
     /// <summary>The plain host reference, NCHW, written straight from the definition.</summary>
@@ -108,24 +109,6 @@ public struct BicubicResizeKernel : IKernel3D
     /// <summary>in/out per direction, in float as PyTorch computes it.</summary>
     public float ScaleY, ScaleX;
 
-    /// <summary>The kernel resizing each of <paramref name="channels"/> planes of each image, launched over (W', H', N·C).</summary>
-    /// <param name="input">N·C·H·W elements in <paramref name="layout"/>.</param>
-    /// <param name="output">N·C·H'·W' elements in <paramref name="layout"/>.</param>
-    /// <param name="layout">NCHW or NHWC.</param>
-    /// <param name="channels">C.</param>
-    /// <param name="height">H.</param>
-    /// <param name="width">W.</param>
-    /// <param name="outHeight">H'.</param>
-    /// <param name="outWidth">W'.</param>
-    /// <returns>The kernel.</returns>
-    public static BicubicResizeKernel For(ArrayView<float> input, ArrayView<float> output, TensorLayout layout, int channels, int height, int width, int outHeight, int outWidth)
-        => new()
-        {
-            Input = input, Output = output, InStrides = ImageStrides.Of(layout, channels, height, width),
-            OutStrides = ImageStrides.Of(layout, channels, outHeight, outWidth), Channels = channels, Height = height, Width = width,
-            ScaleY = (float)height / outHeight, ScaleX = (float)width / outWidth,
-        };
-
     /// <summary>Output (n, c, y, x) with z = n·C + c.</summary>
     /// <param name="x">Output column.</param>
     /// <param name="y">Output row.</param>
@@ -133,14 +116,7 @@ public struct BicubicResizeKernel : IKernel3D
     public void Execute(int x, int y, int z)
     {
         int n = z / Channels, c = z - n * Channels;
-        Output[ImageStrides.OffsetOf(OutStrides, n, c, y, x)] = Sample(Input, InStrides, ImageStrides.OffsetOf(InStrides, n, c, 0, 0), Height, Width,
-            BicubicResize.SourceOf(ScaleY, y), BicubicResize.SourceOf(ScaleX, x));
-    }
-
-    /// <summary>The bicubic sample at source coordinates (<paramref name="sourceY"/>, <paramref name="sourceX"/>)
-    /// of the plane at <paramref name="plane"/>: each of the 4×4 taps' rows summed in order, then the rows.</summary>
-    internal static float Sample(ArrayView<float> input, ImageStrides strides, int plane, int height, int width, float sourceY, float sourceX)
-    {
+        float sourceY = BicubicResize.SourceOf(ScaleY, y), sourceX = BicubicResize.SourceOf(ScaleX, x);
         float floorY = MathF.Floor(sourceY), floorX = MathF.Floor(sourceX);
         int y0 = (int)floorY, x0 = (int)floorX;
         float ty = sourceY - floorY, tx = sourceX - floorX;
@@ -148,13 +124,16 @@ public struct BicubicResizeKernel : IKernel3D
         for (int u = 0; u < 4; u++)
         {
             // Min/Max rather than Math.Clamp: Clamp's throw for reversed bounds cannot compile for a GPU.
-            int row = plane + Math.Min(Math.Max(y0 - 1 + u, 0), height - 1) * strides.Row;
-            float rowSum = 0f;
+            int inY = Math.Min(Math.Max(y0 - 1 + u, 0), Height - 1);
+            float row = 0f;
             for (int v = 0; v < 4; v++)
-                rowSum += Weight(tx, v) * input[row + Math.Min(Math.Max(x0 - 1 + v, 0), width - 1) * strides.Column];
-            sum += Weight(ty, u) * rowSum;
+            {
+                int inX = Math.Min(Math.Max(x0 - 1 + v, 0), Width - 1);
+                row += Weight(tx, v) * Input[ImageStrides.OffsetOf(InStrides, n, c, inY, inX)];
+            }
+            sum += Weight(ty, u) * row;
         }
-        return sum;
+        Output[ImageStrides.OffsetOf(OutStrides, n, c, y, x)] = sum;
     }
 
     /// <summary>The weight of tap <paramref name="k"/> (0..3, at offsets −1..2) for fraction <paramref name="t"/>.</summary>

@@ -196,24 +196,6 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
             $"{string.Join('×', shape)} {layout}");
     }
 
-    /// <summary>The row kernel (the schedule of OpenCL CPU runtimes) launched directly, so every device
-    /// runs it: the same floats as the per-element kernel.</summary>
-    [Test]
-    public void BicubicRowKernelGivesThePerElementKernelsFloats([ValueSource(nameof(ResizeShapes))] int[] shape,
-        [Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout)
-    {
-        int n = shape[0], c = shape[1], h = shape[2], w = shape[3], outHeight = shape[4], outWidth = shape[5];
-        using var input = Accelerator.Allocate<float>(ImageTestData.Random((long)n * c * h * w, seed: h * 17 + w));
-        using var expected = Accelerator.Allocate<float>((long)n * c * outHeight * outWidth);
-        using var actual = Accelerator.Allocate<float>((long)n * c * outHeight * outWidth);
-        Accelerator.Launch(outWidth, outHeight, n * c, BicubicResizeKernel.For(input.View, expected.View, layout, c, h, w, outHeight, outWidth));
-        Accelerator.Launch(outHeight, n * c, new BicubicResizeRowKernel
-        {
-            Parameters = BicubicResizeKernel.For(input.View, actual.View, layout, c, h, w, outHeight, outWidth), OutWidth = outWidth,
-        });
-        ImageTestData.AssertClose(expected.ToArray(), actual.ToArray(), 0f, 0f, $"{string.Join('×', shape)} {layout}");
-    }
-
     /// <summary>Where the image does not shrink vertically, the CPU path adds the same products in
     /// the same order as the portable kernel.</summary>
     [Test]
