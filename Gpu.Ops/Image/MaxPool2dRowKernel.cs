@@ -90,9 +90,11 @@ public struct MaxPool2dRowKernel<TWindow> : IKernel2D where TWindow : struct, IP
     /// <param name="output">N·C·H'·W' elements in <paramref name="layout"/>.</param>
     /// <param name="layout">NCHW or NHWC.</param>
     /// <returns>The kernel.</returns>
-    /// <exception cref="ArgumentException">The shape's window or strides are not <typeparamref name="TWindow"/>'s.</exception>
+    /// <exception cref="ArgumentException">The shape's window or strides are not <typeparamref name="TWindow"/>'s, or the shape is invalid.</exception>
     public static MaxPool2dRowKernel<TWindow> For(MaxPool2dShape shape, ArrayView<float> input, ArrayView<float> output, TensorLayout layout)
     {
+        // The clamped border taps are exact only for windows that overlap the image, which Validate ensures.
+        shape.Validate();
         var window = default(TWindow);
         if ((shape.KernelHeight, shape.KernelWidth, shape.StrideY, shape.StrideX) != (window.Height, window.Width, window.StrideY, window.StrideX))
             throw new ArgumentException($"{typeof(TWindow).Name} cannot pool {shape}.", nameof(shape));
