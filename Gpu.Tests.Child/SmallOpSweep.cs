@@ -187,6 +187,27 @@ public static class SmallOpSweep
             Shift = buffers.Filled(channels), ChannelDivisor = height * width, Channels = channels,
         };
         accelerator.Launch(height * width, batch * channels, new ChannelAffineKernel<TanhFunction> { Parameters = affine });
+        PoolRows(buffers);
+    }
+
+    /// <summary>The pooling row kernels, launched directly (the ops pick them only on OpenCL devices
+    /// of CPU type): every window type with padding, so each row has left
+    /// border, interior and right border columns, in both layouts.</summary>
+    private static void PoolRows(Buffers buffers)
+    {
+        var accelerator = buffers.Accelerator;
+        foreach (var layout in new[] { TensorLayout.RowMajor, TensorLayout.Nhwc })
+        {
+            var square = new MaxPool2dShape(2, 3, 9, 11, 2, 2, 2, 2, Padding2d.Symmetric(1));
+            accelerator.Launch(square.OutHeight, square.Batch * square.Channels, MaxPool2dRowKernel<PoolWindow2x2Stride2>.For(square,
+                buffers.Filled(square.InputLength), buffers.Empty(square.OutputLength), layout));
+            var tall = square with { StrideX = 1, Padding = Padding2d.Of(0, 1) };
+            accelerator.Launch(tall.OutHeight, tall.Batch * tall.Channels, MaxPool2dRowKernel<PoolWindow2x2Stride2x1>.For(tall,
+                buffers.Filled(tall.InputLength), buffers.Empty(tall.OutputLength), layout));
+            var same = square with { KernelHeight = 3, KernelWidth = 3, StrideY = 1, StrideX = 1 };
+            accelerator.Launch(same.OutHeight, same.Batch * same.Channels, MaxPool2dRowKernel<PoolWindow3x3Stride1>.For(same,
+                buffers.Filled(same.InputLength), buffers.Empty(same.OutputLength), layout));
+        }
     }
 
     private static void SparseProducts(Buffers buffers)

@@ -101,14 +101,34 @@ public static class MaxPool2d
             MaxPool2dCpu.Forward(shape, input, output, layout);
             return;
         }
-        accelerator.Launch(shape.OutWidth, shape.OutHeight, shape.Batch * shape.Channels, new MaxPool2dKernel
-        {
-            Input = input, Output = output, InStrides = ImageStrides.Of(layout, shape.Channels, shape.Height, shape.Width),
-            OutStrides = ImageStrides.Of(layout, shape.Channels, shape.OutHeight, shape.OutWidth), Channels = shape.Channels,
-            Height = shape.Height, Width = shape.Width, KernelHeight = shape.KernelHeight, KernelWidth = shape.KernelWidth,
-            StrideY = shape.StrideY, StrideX = shape.StrideX, PadTop = shape.Padding.Top, PadLeft = shape.Padding.Left,
-        });
+        if (accelerator.Device.PrefersBarrierFreeSchedule() && LaunchRows(accelerator, shape, input, output, layout))
+            return;
+        accelerator.Launch(shape.OutWidth, shape.OutHeight, shape.Batch * shape.Channels, MaxPool2dKernel.For(shape, input, output, layout));
     }
+
+    /// <summary>Launches <see cref="MaxPool2dRowKernel{TWindow}"/> when a window type matches the shape's.</summary>
+    /// <returns>Whether it did; other windows take the per-element kernel.</returns>
+    private static bool LaunchRows(Accelerator accelerator, MaxPool2dShape shape, ArrayView<float> input, ArrayView<float> output, TensorLayout layout)
+    {
+        switch (shape)
+        {
+            case { KernelHeight: 2, KernelWidth: 2, StrideY: 2, StrideX: 2 }:
+                LaunchRows<PoolWindow2x2Stride2>(accelerator, shape, input, output, layout);
+                return true;
+            case { KernelHeight: 2, KernelWidth: 2, StrideY: 2, StrideX: 1 }:
+                LaunchRows<PoolWindow2x2Stride2x1>(accelerator, shape, input, output, layout);
+                return true;
+            case { KernelHeight: 3, KernelWidth: 3, StrideY: 1, StrideX: 1 }:
+                LaunchRows<PoolWindow3x3Stride1>(accelerator, shape, input, output, layout);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static void LaunchRows<TWindow>(Accelerator accelerator, MaxPool2dShape shape, ArrayView<float> input, ArrayView<float> output, TensorLayout layout)
+        where TWindow : struct, IPoolWindow
+        => accelerator.Launch(shape.OutHeight, shape.Batch * shape.Channels, MaxPool2dRowKernel<TWindow>.For(shape, input, output, layout));
 
     /// <summary>The plain host reference, NCHW.</summary>
     /// <param name="shape">The geometry.</param>
@@ -151,6 +171,20 @@ public struct MaxPool2dKernel : IKernel3D
     /// <summary>Geometry.</summary>
     public int Channels, Height, Width, KernelHeight, KernelWidth, StrideY, StrideX, PadTop, PadLeft;
 
+    /// <summary>The kernel for <paramref name="shape"/>, launched over (W', H', N·C).</summary>
+    /// <param name="shape">The geometry.</param>
+    /// <param name="input">N·C·H·W elements in <paramref name="layout"/>.</param>
+    /// <param name="output">N·C·H'·W' elements in <paramref name="layout"/>.</param>
+    /// <param name="layout">NCHW or NHWC.</param>
+    /// <returns>The kernel.</returns>
+    public static MaxPool2dKernel For(MaxPool2dShape shape, ArrayView<float> input, ArrayView<float> output, TensorLayout layout) => new()
+    {
+        Input = input, Output = output, InStrides = ImageStrides.Of(layout, shape.Channels, shape.Height, shape.Width),
+        OutStrides = ImageStrides.Of(layout, shape.Channels, shape.OutHeight, shape.OutWidth), Channels = shape.Channels,
+        Height = shape.Height, Width = shape.Width, KernelHeight = shape.KernelHeight, KernelWidth = shape.KernelWidth,
+        StrideY = shape.StrideY, StrideX = shape.StrideX, PadTop = shape.Padding.Top, PadLeft = shape.Padding.Left,
+    };
+
     /// <summary>Output (n, c, y, x) with z = n·C + c.</summary>
     /// <param name="x">Output column.</param>
     /// <param name="y">Output row.</param>
@@ -169,11 +203,12 @@ public struct MaxPool2dKernel : IKernel3D
                 int inX = x * StrideX + v - PadLeft;
                 if (inX < 0 || inX >= Width)
                     continue;
-                float value = Input[ImageStrides.OffsetOf(InStrides, n, c, inY, inX)];
-                if (value > best || float.IsNaN(value))
-                    best = value;
+                best = Larger(best, Input[ImageStrides.OffsetOf(InStrides, n, c, inY, inX)]);
             }
         }
         Output[ImageStrides.OffsetOf(OutStrides, n, c, y, x)] = best;
     }
+
+    /// <summary>The running max after <paramref name="value"/>: a NaN wins and stays, as in PyTorch.</summary>
+    internal static float Larger(float best, float value) => value > best || float.IsNaN(value) ? value : best;
 }

@@ -117,6 +117,8 @@ public sealed class IlgpuPtxTests
             typeof(Gpu.Ops.Sequence.SruRecurrenceKernel), typeof(Gpu.Ops.Image.CopyKernel), typeof(Gpu.Ops.Image.ScaleAddActivateKernel),
             typeof(Gpu.Ops.Image.ClampKernel), typeof(Gpu.Ops.Image.ColorTransformKernel), typeof(Gpu.Ops.Image.BicubicResizeKernel),
             typeof(Gpu.Ops.Image.MaxPool2dKernel), typeof(Gpu.Ops.Image.AdaptiveAffineKernel),
+            typeof(Gpu.Ops.Image.MaxPool2dRowKernel<Gpu.Ops.Image.PoolWindow2x2Stride2>), typeof(Gpu.Ops.Image.MaxPool2dRowKernel<Gpu.Ops.Image.PoolWindow2x2Stride2x1>),
+            typeof(Gpu.Ops.Image.MaxPool2dRowKernel<Gpu.Ops.Image.PoolWindow3x3Stride1>),
         }));
 
     [Test]

@@ -69,10 +69,10 @@ public static class ImageOpsBench
     public static void Run(TextWriter output, IReadOnlyList<Device> devices)
     {
         int threads = Environment.ProcessorCount;
-        Case[] sized = [.. AllCases.Where(c => !QuickMode.Enabled || Math.Max(c.InputLength, c.OutputLength) <= QuickLength)];
-        if (sized.Length < AllCases.Count)
-            BenchLog.Note(output, $"image: --quick measures the {sized.Length} cases of at most {QuickLength:N0} values, not the 1080p frames");
-        Case[] cases = [.. sized.Where(c => BenchFilter.Matches($"{c.Op} {c.Label}"))];
+        Case[] filtered = [.. AllCases.Where(c => BenchFilter.Matches($"{c.Op} {c.Label}"))];
+        Case[] cases = [.. filtered.Where(c => !QuickMode.Enabled || Math.Max(c.InputLength, c.OutputLength) <= QuickLength)];
+        if (cases.Length < filtered.Length)
+            BenchLog.Note(output, $"image: --quick measures the {cases.Length} cases of at most {QuickLength:N0} values, not the 1080p frames");
         output.WriteLine($"image: pooling, bicubic resizing, adaptive normalisation Ψ, BT.601 colour conversion, element-wise; batch 1, float32; PyTorch peer on the CPU with {threads} threads");
         string casesJson = JsonSerializer.Serialize(cases.Select(c => new object[] { c.Op, c.Channels, c.Height, c.Width }));
         var (peer, unavailable) = PyTorchPeer.Run("bench_image_ops.py", [casesJson, threads.ToString(CultureInfo.InvariantCulture)], threads);

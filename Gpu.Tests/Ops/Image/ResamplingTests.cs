@@ -69,7 +69,70 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
         new(1, 3, 1, 1, 3, 3, 1, 1, Padding2d.Symmetric(1)),
         new(2, 4, 3, 5, 5, 7, 1, 2, Padding2d.Of(2, 3)),
         new(1, 3, 9, 10, 4, 3, 3, 2, new Padding2d(2, 0, 1, 0)),
+        // The windows OpenCL CPU runtimes pool by rows: no interior column (width 1 and 2), padding on
+        // one side only, padded halving pools on odd sizes, a long unpadded row.
+        new(1, 2, 5, 2, 3, 3, 1, 1, Padding2d.Symmetric(1)),
+        new(1, 3, 7, 9, 3, 3, 1, 1, new Padding2d(0, 1, 1, 0)),
+        new(2, 2, 11, 13, 2, 2, 2, 2, Padding2d.Symmetric(1)),
+        new(1, 4, 5, 1, 2, 2, 2, 1, Padding2d.Of(0, 1)),
+        new(1, 2, 4, 40, 3, 3, 1, 1, default),
     ];
+
+    /// <summary>Shapes of each row kernel's window: borders on every side or none, and images
+    /// narrower or shorter than the window.</summary>
+    private static IEnumerable<MaxPool2dShape> RowShapes(int kernelHeight, int kernelWidth, int strideY, int strideX)
+        => from size in new[] { (2, 3, 7, 9), (1, 2, 3, 1), (1, 1, 2, 20), (1, 5, 1, 33) }
+           from padding in new[] { Padding2d.Symmetric(0), Padding2d.Symmetric(1), new Padding2d(1, 0, 0, 1) }
+           let shape = new MaxPool2dShape(size.Item1, size.Item2, size.Item3, size.Item4, kernelHeight, kernelWidth, strideY, strideX, padding)
+           where Valid(shape)
+           select shape;
+
+    private static bool Valid(MaxPool2dShape shape)
+    {
+        try
+        {
+            shape.Validate();
+            return true;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The row kernels (the schedule of OpenCL CPU runtimes) launched directly, so every
+    /// device runs them: each window type against the per-element kernel, bit for bit, NaN included.</summary>
+    [Test]
+    public void PoolRowKernelsGiveThePerElementKernelsFloats([Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout)
+    {
+        AssertRowsMatch<PoolWindow2x2Stride2>(RowShapes(2, 2, 2, 2), layout);
+        AssertRowsMatch<PoolWindow2x2Stride2x1>(RowShapes(2, 2, 2, 1), layout);
+        AssertRowsMatch<PoolWindow3x3Stride1>(RowShapes(3, 3, 1, 1), layout);
+    }
+
+    private void AssertRowsMatch<TWindow>(IEnumerable<MaxPool2dShape> shapes, TensorLayout layout) where TWindow : struct, IPoolWindow
+    {
+        int count = 0;
+        foreach (var shape in shapes)
+        {
+            float[] data = ImageTestData.Random(shape.InputLength, seed: shape.Height * 31 + shape.Width);
+            for (int i = 3; i < data.Length; i += 29)
+                data[i] = float.NaN;
+            using var input = Accelerator.Allocate<float>(data);
+            using var expected = Accelerator.Allocate<float>(shape.OutputLength);
+            using var actual = Accelerator.Allocate<float>(shape.OutputLength);
+            Accelerator.Launch(shape.OutWidth, shape.OutHeight, shape.Batch * shape.Channels, MaxPool2dKernel.For(shape, input.View, expected.View, layout));
+            Accelerator.Launch(shape.OutHeight, shape.Batch * shape.Channels, MaxPool2dRowKernel<TWindow>.For(shape, input.View, actual.View, layout));
+            ImageTestData.AssertClose(expected.ToArray(), actual.ToArray(), 0f, 0f, $"{typeof(TWindow).Name} {shape} {layout}");
+            count++;
+        }
+        Assert.That(count, Is.GreaterThanOrEqualTo(6), $"{typeof(TWindow).Name}: valid shapes");
+    }
+
+    [Test]
+    public void PoolRowKernelRefusesAnotherWindow()
+        => Assert.That(() => MaxPool2dRowKernel<PoolWindow3x3Stride1>.For(new MaxPool2dShape(1, 1, 4, 4, 2, 2, 2, 2, default), default, default, TensorLayout.RowMajor),
+            Throws.ArgumentException.With.Message.Contains(nameof(PoolWindow3x3Stride1)));
 
     [Test]
     public void MaxPoolMatchesTheReference([ValueSource(nameof(PoolShapes))] MaxPool2dShape shape,
