@@ -19,8 +19,10 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
         Chosen,
         /// <summary>The portable byte-at-a-time kernel.</summary>
         Bytes,
-        /// <summary>The packed Dot4 kernel (what GPUs and opencl:0 get).</summary>
+        /// <summary>The packed Dot4 kernel (what GPUs get, and opencl:0 below one 4×16 block).</summary>
         Packed,
+        /// <summary>The row-segment kernel of OpenCL CPU runtimes (at least 4 rows and 16 columns).</summary>
+        RowSegments,
     }
 
     [TestCase(7, 37, 1, false, 131, QuantizedPath.Chosen)]
@@ -32,6 +34,13 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
     [TestCase(6, 41, 3, true, 0, QuantizedPath.Packed)]
     [TestCase(4, 2, 3, false, 0, QuantizedPath.Packed)]
     [TestCase(3, 64, 2, true, 0, QuantizedPath.Packed)]
+    // Rows and columns at and off the row segments' 4×16 blocks (the last blocks slide back).
+    [TestCase(7, 70, 21, false, 17, QuantizedPath.Chosen)]
+    [TestCase(4, 33, 16, true, 0, QuantizedPath.Chosen)]
+    [TestCase(6, 39, 17, false, 255, QuantizedPath.RowSegments)]
+    [TestCase(5, 41, 16, true, 0, QuantizedPath.RowSegments)]
+    [TestCase(9, 70, 35, false, 3, QuantizedPath.RowSegments)]
+    [TestCase(4, 2, 33, false, 0, QuantizedPath.RowSegments)]
     public void AccumulatorsEqualTheIntegerReference(int m, int k, int n, bool signedActivations, int zeroPoint, QuantizedPath path)
     {
         var (values, activations) = RandomIntegers(m, k, n, seed: m * k + n);
@@ -80,6 +89,26 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
         Assert.That(y.ToArray(), Is.EqualTo(expected));
     }
 
+    [TestCase(false, 77)]
+    [TestCase(true, 0)]
+    public void RowSegmentGemmKernelDequantisesTheExactAccumulators(bool signedActivations, int zeroPoint)
+    {
+        int m = 6, k = 23, n = 19;
+        var (values, activations) = RandomIntegers(m, k, n, seed: 12);
+        // Unit scales and no epilogue leave each exact accumulator, which float32 holds exactly here.
+        float[] expected = [.. IntegerReference(values, activations, m, k, n, signedActivations, zeroPoint).Select(a => (float)a)];
+        using var weights = QuantizedWeights.FromQuantized(Accelerator, values, Enumerable.Repeat(1f, m).ToArray(), m, k);
+        using var x = Accelerator.Allocate<byte>(activations);
+        using var y = Accelerator.Allocate<float>(m * n);
+        using (QuantizedGemm.Transpose(Accelerator, weights, Operands(weights, x.View, k, signedActivations, zeroPoint), n, out var transposed))
+            Accelerator.Launch(QuantizedRowSegmentOperands.RowBlocks(m), (n + 15) / 16, new QuantizedRowSegmentGemmKernel
+            {
+                Operands = transposed,
+                Output = new QuantizedOutput { WeightScales = weights.Scales.View, ActivationScale = 1f, Y = y.View, N = n, Epilogue = RowEpilogue.Create(default, Activation.None) },
+            });
+        Assert.That(y.ToArray(), Is.EqualTo(expected));
+    }
+
     [Test]
     public void PackedWeightsHoldFourValuesPerIntWithZeroPadding()
     {
@@ -104,6 +133,10 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
                 break;
             case QuantizedPath.Bytes:
                 Accelerator.Launch(n, m, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators.View, N = n });
+                break;
+            case QuantizedPath.RowSegments:
+                using (QuantizedGemm.Transpose(Accelerator, weights, operands, n, out var transposed))
+                    Accelerator.Launch(QuantizedRowSegmentOperands.RowBlocks(m), (n + 15) / 16, new QuantizedRowSegmentAccumulateKernel { Operands = transposed, Accumulators = accumulators.View });
                 break;
             default:
                 using (QuantizedGemm.Pack(Accelerator, weights, operands, n, out var packed))
@@ -174,6 +207,7 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
     [TestCase(4, 2, 5, -28f)]
     [TestCase(6, 66, 4, 0f)]
     [TestCase(3, 63, 1, -0.125f)]
+    [TestCase(5, 37, 33, -10f)]
     public void DynamicQuantizationEqualsTheIntegerReference(int m, int k, int n, float lowest)
     {
         float highest = lowest + 31.75f;
