@@ -11,50 +11,27 @@ internal struct Int32RowSegment
     /// <summary>The columns, first to last.</summary>
     public int V0, V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15;
 
-    /// <summary>The 16 int8 values of <paramref name="source"/> from <paramref name="index"/> on,
-    /// sign-extended: one contiguous load (the index is 64-bit for the reason
-    /// <see cref="GemmRowSegment.Load"/>'s is).</summary>
+    /// <summary><c>s + exact</c> lane by lane, <paramref name="exact"/> holding integers (a partial
+    /// sum of int8 products that float represents exactly), wrapping like int32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Int32RowSegment Load(ArrayView<sbyte> source, long index) => new()
+    public static Int32RowSegment Add(Int32RowSegment s, GemmRowSegment exact) => new()
     {
-        V0 = source[index + 0],
-        V1 = source[index + 1],
-        V2 = source[index + 2],
-        V3 = source[index + 3],
-        V4 = source[index + 4],
-        V5 = source[index + 5],
-        V6 = source[index + 6],
-        V7 = source[index + 7],
-        V8 = source[index + 8],
-        V9 = source[index + 9],
-        V10 = source[index + 10],
-        V11 = source[index + 11],
-        V12 = source[index + 12],
-        V13 = source[index + 13],
-        V14 = source[index + 14],
-        V15 = source[index + 15],
-    };
-
-    /// <summary><c>a·b + c</c> lane by lane, wrapping like int32.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Int32RowSegment MultiplyAdd(int a, Int32RowSegment b, Int32RowSegment c) => new()
-    {
-        V0 = a * b.V0 + c.V0,
-        V1 = a * b.V1 + c.V1,
-        V2 = a * b.V2 + c.V2,
-        V3 = a * b.V3 + c.V3,
-        V4 = a * b.V4 + c.V4,
-        V5 = a * b.V5 + c.V5,
-        V6 = a * b.V6 + c.V6,
-        V7 = a * b.V7 + c.V7,
-        V8 = a * b.V8 + c.V8,
-        V9 = a * b.V9 + c.V9,
-        V10 = a * b.V10 + c.V10,
-        V11 = a * b.V11 + c.V11,
-        V12 = a * b.V12 + c.V12,
-        V13 = a * b.V13 + c.V13,
-        V14 = a * b.V14 + c.V14,
-        V15 = a * b.V15 + c.V15,
+        V0 = s.V0 + (int)exact.V0,
+        V1 = s.V1 + (int)exact.V1,
+        V2 = s.V2 + (int)exact.V2,
+        V3 = s.V3 + (int)exact.V3,
+        V4 = s.V4 + (int)exact.V4,
+        V5 = s.V5 + (int)exact.V5,
+        V6 = s.V6 + (int)exact.V6,
+        V7 = s.V7 + (int)exact.V7,
+        V8 = s.V8 + (int)exact.V8,
+        V9 = s.V9 + (int)exact.V9,
+        V10 = s.V10 + (int)exact.V10,
+        V11 = s.V11 + (int)exact.V11,
+        V12 = s.V12 + (int)exact.V12,
+        V13 = s.V13 + (int)exact.V13,
+        V14 = s.V14 + (int)exact.V14,
+        V15 = s.V15 + (int)exact.V15,
     };
 
     /// <summary><c>factor · (s + correction)</c> lane by lane: the accumulators completed by their

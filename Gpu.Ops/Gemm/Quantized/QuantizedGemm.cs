@@ -158,7 +158,7 @@ public static class QuantizedGemm
     private static void LaunchRowSegments(Accelerator accelerator, QuantizedWeights weights, QuantizedRowSegmentOperands operands, int n, QuantizedOutput output)
         => accelerator.Launch(QuantizedRowSegmentOperands.RowBlocks(weights.Rows), RowSegments.Segments(n), new QuantizedRowSegmentGemmKernel { Operands = operands, Output = output });
 
-    /// <summary>The operands of the row-segment kernels: the activations transposed to K×N int8 into
+    /// <summary>The operands of the row-segment kernels: the activations transposed to K×N (int8 values as floats) into
     /// a buffer the caller disposes once its launch is queued.</summary>
     /// <param name="accelerator">The accelerator owning every view.</param>
     /// <param name="weights">W.</param>
@@ -166,15 +166,15 @@ public static class QuantizedGemm
     /// <param name="n">Activation columns.</param>
     /// <param name="transposed">The operands, reading the returned buffer.</param>
     /// <returns>The transposed activations.</returns>
-    internal static DeviceBuffer<sbyte> Transpose(Accelerator accelerator, QuantizedWeights weights, QuantizedOperands operands, int n, out QuantizedRowSegmentOperands transposed)
+    internal static DeviceBuffer<float> Transpose(Accelerator accelerator, QuantizedWeights weights, QuantizedOperands operands, int n, out QuantizedRowSegmentOperands transposed)
         => Transpose(accelerator, weights, new PackActivationsKernel { Activations = operands.Activations }, n, operands.SignedActivations != 0, operands.ZeroPoint, out transposed);
 
     /// <summary>Runs <paramref name="source"/>, given only its activations (bytes or floats to
     /// quantize), transposing into a new buffer.</summary>
-    private static DeviceBuffer<sbyte> Transpose(Accelerator accelerator, QuantizedWeights weights, PackActivationsKernel source, int n,
+    private static DeviceBuffer<float> Transpose(Accelerator accelerator, QuantizedWeights weights, PackActivationsKernel source, int n,
         bool signedActivations, int zeroPoint, out QuantizedRowSegmentOperands transposed)
     {
-        var activations = accelerator.Allocate<sbyte>((long)weights.Columns * n);
+        var activations = accelerator.Allocate<float>((long)weights.Columns * n);
         accelerator.Launch(n, weights.Columns, new RowSegmentActivationsKernel
         {
             Source = source with { Flip = signedActivations ? 0 : 0x80, N = n, K = weights.Columns },

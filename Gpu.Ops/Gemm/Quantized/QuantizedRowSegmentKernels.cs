@@ -4,22 +4,32 @@ using ILGPU;
 namespace Gpu.Ops.Gemm.Quantized;
 
 /// <summary>The operands of the quantized products on the <see cref="RowSegments"/> schedule
-/// (OpenCL runtimes on a host CPU): W as stored (M×K int8) and the activations transposed to K×N
-/// int8, so the 16 columns of an item are contiguous at each step along K; uint8 activations are
-/// stored as x − 128 and the row sums restore the shift and the zero point, as in
-/// <see cref="PackedQuantizedOperands"/>, so the accumulators equal the other kernels' exactly.
-/// A work item owns <see cref="Rows"/> rows of W, which share each loaded activation segment.</summary>
+/// (OpenCL runtimes on a host CPU): W as stored (M×K int8) and the int8 activations transposed to
+/// K×N and held as floats, so the 16 columns of an item are contiguous at each step along K; uint8
+/// activations are stored as x − 128 and the row sums restore the shift and the zero point, as in
+/// <see cref="PackedQuantizedOperands"/>. A work item owns <see cref="Rows"/> rows of W, which
+/// share each loaded activation segment. The products are summed in float over runs of
+/// <see cref="ExactTerms"/> steps, where every partial sum is an integer float holds exactly, then
+/// added to int32 accumulators, so the result equals the other kernels' exactly. Float rather than
+/// int32 arithmetic in the loop: an integer sum is a reduction LLVM may reorder, and PoCL's
+/// compiler then vectorised the loop along K, gathering the activations a row apart, instead of
+/// packing the 16 columns; a float sum it may not reorder, and the loop's lanes are packed.</summary>
 public struct QuantizedRowSegmentOperands
 {
     /// <summary>Rows of W per work item.</summary>
     public const int Rows = 4;
 
+    /// <summary>Steps along K summed in float before the int32 accumulators take the sum: each product
+    /// of an int8 weight (|w| ≤ 127) and activation (|x| ≤ 128) is below 2^14 in magnitude, so 1024
+    /// of them stay below 2^24, up to which float holds every integer.</summary>
+    public const int ExactTerms = 1024;
+
     /// <summary>W, M×K int8 (<see cref="QuantizedWeights.Values"/>).</summary>
     public ArrayView<sbyte> Weights;
     /// <summary>Σ_k W[i, k] per row.</summary>
     public ArrayView<int> RowSums;
-    /// <summary>The activations, K×N int8 (<see cref="RowSegmentActivationsKernel"/>).</summary>
-    public ArrayView<sbyte> Activations;
+    /// <summary>The activations, K×N int8 values as floats (<see cref="RowSegmentActivationsKernel"/>).</summary>
+    public ArrayView<float> Activations;
     /// <summary>The multiple of a row's sum that completes the product: 128 − zero point for
     /// uint8 activations, 0 for int8.</summary>
     public int RowSumFactor;
@@ -47,7 +57,8 @@ public struct QuantizedRowSegmentOperands
     public static int LoadRow(QuantizedRowSegmentOperands operands, int rowBlock) => Math.Min(rowBlock * Rows, operands.M - Rows);
 
     /// <summary>The sums <c>Σ_k W[row0 + r, k]·a[k, column0 + j]</c> without their row-sum term:
-    /// per step along K one segment of activations, shared by the block's four rows.</summary>
+    /// per step along K one segment of activations, shared by the block's four rows, and one
+    /// weight per row, each multiply-add exact.</summary>
     /// <param name="operands">The operands.</param>
     /// <param name="row0">First row of the block.</param>
     /// <param name="column0">First column of the segment.</param>
@@ -57,13 +68,22 @@ public struct QuantizedRowSegmentOperands
         long w0 = (long)row0 * operands.K, w1 = w0 + operands.K, w2 = w1 + operands.K, w3 = w2 + operands.K;
         long x = column0;
         Int32RowSegment s0 = default, s1 = default, s2 = default, s3 = default;
-        for (int k = 0; k < operands.K; k++, x += operands.N)
+        for (int start = 0; start < operands.K; start += ExactTerms)
         {
-            var a = Int32RowSegment.Load(operands.Activations, x);
-            s0 = Int32RowSegment.MultiplyAdd(operands.Weights[w0 + k], a, s0);
-            s1 = Int32RowSegment.MultiplyAdd(operands.Weights[w1 + k], a, s1);
-            s2 = Int32RowSegment.MultiplyAdd(operands.Weights[w2 + k], a, s2);
-            s3 = Int32RowSegment.MultiplyAdd(operands.Weights[w3 + k], a, s3);
+            int end = Math.Min(operands.K, start + ExactTerms);
+            GemmRowSegment f0 = default, f1 = default, f2 = default, f3 = default;
+            for (int k = start; k < end; k++, x += operands.N)
+            {
+                var a = GemmRowSegment.Load(operands.Activations, x);
+                f0 = GemmRowSegment.MultiplyAdd(operands.Weights[w0 + k], a, f0);
+                f1 = GemmRowSegment.MultiplyAdd(operands.Weights[w1 + k], a, f1);
+                f2 = GemmRowSegment.MultiplyAdd(operands.Weights[w2 + k], a, f2);
+                f3 = GemmRowSegment.MultiplyAdd(operands.Weights[w3 + k], a, f3);
+            }
+            s0 = Int32RowSegment.Add(s0, f0);
+            s1 = Int32RowSegment.Add(s1, f1);
+            s2 = Int32RowSegment.Add(s2, f2);
+            s3 = Int32RowSegment.Add(s3, f3);
         }
         return new QuantizedRowBlock { R0 = s0, R1 = s1, R2 = s2, R3 = s3 };
     }
@@ -149,15 +169,15 @@ public struct QuantizedRowSegmentGemmKernel : IKernel2D
     }
 }
 
-/// <summary>Writes <see cref="QuantizedRowSegmentOperands.Activations"/> (K×N int8) from the
-/// sources <see cref="PackActivationsKernel"/> reads (bytes N×K, or floats K×N it quantizes), with
-/// the same values: the top bit of uint8 values flipped. Launched over N × K.</summary>
+/// <summary>Writes <see cref="QuantizedRowSegmentOperands.Activations"/> (K×N) from the sources
+/// <see cref="PackActivationsKernel"/> reads (bytes N×K, or floats K×N it quantizes), with the same
+/// int8 values (the top bit of uint8 values flipped), as floats. Launched over N × K.</summary>
 internal struct RowSegmentActivationsKernel : IKernel2D
 {
     /// <summary>The source, quantizer, flip and shape (its packed output is unused).</summary>
     public PackActivationsKernel Source;
     /// <summary>The activations, K×N.</summary>
-    public ArrayView<sbyte> Transposed;
+    public ArrayView<float> Transposed;
 
     /// <summary>Writes one value.</summary>
     /// <param name="column">Activation column.</param>

@@ -49,21 +49,28 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
     }
 
     // All weights at ±127 against activations at 0, 255 and int8's −128: the largest products,
-    // summed over a K that leaves a partly filled last int.
-    [TestCase(false, 0, QuantizedPath.Packed)]
-    [TestCase(false, 255, QuantizedPath.Packed)]
-    [TestCase(true, 0, QuantizedPath.Packed)]
-    [TestCase(false, 0, QuantizedPath.Chosen)]
-    [TestCase(true, 0, QuantizedPath.Chosen)]
-    public void ExtremeOperandsStayExact(bool signedActivations, int zeroPoint, QuantizedPath path)
+    // summed over a K that leaves a partly filled last int and, in the row-segment kernels, runs
+    // past one float-exact run of 1024 steps (4 rows and 17 columns reach them).
+    [TestCase(false, 0, QuantizedPath.Packed, 3, 3)]
+    [TestCase(false, 255, QuantizedPath.Packed, 3, 3)]
+    [TestCase(true, 0, QuantizedPath.Packed, 3, 3)]
+    [TestCase(false, 0, QuantizedPath.Chosen, 3, 3)]
+    [TestCase(true, 0, QuantizedPath.Chosen, 3, 3)]
+    [TestCase(false, 0, QuantizedPath.RowSegments, 4, 17)]
+    [TestCase(false, 255, QuantizedPath.RowSegments, 4, 17)]
+    [TestCase(true, 0, QuantizedPath.RowSegments, 4, 17)]
+    [TestCase(true, 0, QuantizedPath.Chosen, 4, 17)]
+    public void ExtremeOperandsStayExact(bool signedActivations, int zeroPoint, QuantizedPath path, int m, int n)
     {
-        int m = 3, k = 1027, n = 3;
+        const int k = 1027;
         var values = new sbyte[m * k];
         var activations = new byte[n * k];
         for (int t = 0; t < k; t++)
         {
-            (values[t], values[k + t], values[2 * k + t]) = ((sbyte)127, (sbyte)-127, (sbyte)(t % 2 == 0 ? 127 : -127));
-            (activations[t], activations[k + t], activations[2 * k + t]) = ((byte)255, (byte)0x80, (byte)(t % 3 == 0 ? 0 : 255));
+            for (int i = 0; i < m; i++)
+                values[i * k + t] = (i % 3) switch { 0 => 127, 1 => -127, _ => (sbyte)(t % 2 == 0 ? 127 : -127) };
+            for (int j = 0; j < n; j++)
+                activations[j * k + t] = (j % 3) switch { 0 => 255, 1 => 0x80, _ => (byte)(t % 3 == 0 ? 0 : 255) };
         }
         Assert.That(Accumulators(values, activations, m, k, n, signedActivations, zeroPoint, path),
             Is.EqualTo(IntegerReference(values, activations, m, k, n, signedActivations, zeroPoint)));
