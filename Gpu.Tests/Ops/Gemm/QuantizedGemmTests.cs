@@ -76,43 +76,31 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
             Is.EqualTo(IntegerReference(values, activations, m, k, n, signedActivations, zeroPoint)));
     }
 
-    [TestCase(false, 77)]
-    [TestCase(true, 0)]
-    public void PackedGemmKernelDequantisesTheExactAccumulators(bool signedActivations, int zeroPoint)
+    [TestCase(false, 77, QuantizedPath.Packed, 5, 4)]
+    [TestCase(true, 0, QuantizedPath.Packed, 5, 4)]
+    [TestCase(false, 77, QuantizedPath.RowSegments, 6, 19)]
+    [TestCase(true, 0, QuantizedPath.RowSegments, 6, 19)]
+    public void GemmKernelDequantisesTheExactAccumulators(bool signedActivations, int zeroPoint, QuantizedPath path, int m, int n)
     {
-        int m = 5, k = 23, n = 4;
+        const int k = 23;
         var (values, activations) = RandomIntegers(m, k, n, seed: 11);
         // Unit scales and no epilogue leave each exact accumulator, which float32 holds exactly here.
         float[] expected = [.. IntegerReference(values, activations, m, k, n, signedActivations, zeroPoint).Select(a => (float)a)];
         using var weights = QuantizedWeights.FromQuantized(Accelerator, values, Enumerable.Repeat(1f, m).ToArray(), m, k);
         using var x = Accelerator.Allocate<byte>(activations);
         using var y = Accelerator.Allocate<float>(m * n);
-        using (QuantizedGemm.Pack(Accelerator, weights, Operands(weights, x.View, k, signedActivations, zeroPoint), n, out var packed))
-            Accelerator.Launch(n, m, new PackedQuantizedGemmKernel
-            {
-                Operands = packed,
-                Output = new QuantizedOutput { WeightScales = weights.Scales.View, ActivationScale = 1f, Y = y.View, N = n, Epilogue = RowEpilogue.Create(default, Activation.None) },
-            });
-        Assert.That(y.ToArray(), Is.EqualTo(expected));
-    }
-
-    [TestCase(false, 77)]
-    [TestCase(true, 0)]
-    public void RowSegmentGemmKernelDequantisesTheExactAccumulators(bool signedActivations, int zeroPoint)
-    {
-        int m = 6, k = 23, n = 19;
-        var (values, activations) = RandomIntegers(m, k, n, seed: 12);
-        // Unit scales and no epilogue leave each exact accumulator, which float32 holds exactly here.
-        float[] expected = [.. IntegerReference(values, activations, m, k, n, signedActivations, zeroPoint).Select(a => (float)a)];
-        using var weights = QuantizedWeights.FromQuantized(Accelerator, values, Enumerable.Repeat(1f, m).ToArray(), m, k);
-        using var x = Accelerator.Allocate<byte>(activations);
-        using var y = Accelerator.Allocate<float>(m * n);
-        using (QuantizedGemm.Transpose(Accelerator, weights, Operands(weights, x.View, k, signedActivations, zeroPoint), n, out var transposed))
-            Accelerator.Launch(QuantizedRowSegmentOperands.RowBlocks(m), (n + 15) / 16, new QuantizedRowSegmentGemmKernel
-            {
-                Operands = transposed,
-                Output = new QuantizedOutput { WeightScales = weights.Scales.View, ActivationScale = 1f, Y = y.View, N = n, Epilogue = RowEpilogue.Create(default, Activation.None) },
-            });
+        var operands = Operands(weights, x.View, k, signedActivations, zeroPoint);
+        var output = new QuantizedOutput { WeightScales = weights.Scales.View, ActivationScale = 1f, Y = y.View, N = n, Epilogue = RowEpilogue.Create(default, Activation.None) };
+        if (path == QuantizedPath.RowSegments)
+        {
+            using (QuantizedGemm.Transpose(Accelerator, weights, operands, n, out var transposed))
+                Accelerator.Launch(QuantizedRowSegmentOperands.RowBlocks(m), (n + 15) / 16, new QuantizedRowSegmentGemmKernel { Operands = transposed, Output = output });
+        }
+        else
+        {
+            using (QuantizedGemm.Pack(Accelerator, weights, operands, n, out var packed))
+                Accelerator.Launch(n, m, new PackedQuantizedGemmKernel { Operands = packed, Output = output });
+        }
         Assert.That(y.ToArray(), Is.EqualTo(expected));
     }
 
