@@ -188,6 +188,8 @@ public static class SmallOpSweep
         };
         accelerator.Launch(height * width, batch * channels, new ChannelAffineKernel<TanhFunction> { Parameters = affine });
         PoolRows(buffers);
+        SparseRowSegmentProducts(buffers);
+        QuantizedRowSegmentProducts(buffers);
     }
 
     /// <summary>The pooling row kernels, launched directly (the ops pick them only on OpenCL devices
@@ -208,6 +210,62 @@ public static class SmallOpSweep
             accelerator.Launch(same.OutHeight, same.Batch * same.Channels, MaxPool2dRowKernel<PoolWindow3x3Stride1>.For(same,
                 buffers.Filled(same.InputLength), buffers.Empty(same.OutputLength), layout));
         }
+    }
+
+    /// <summary>The quantized products' row-segment kernels and their transposition, launched
+    /// directly: 6 rows and 21 columns, so the last block slides back in both.</summary>
+    private static void QuantizedRowSegmentProducts(Buffers buffers)
+    {
+        var accelerator = buffers.Accelerator;
+        const int rows = 6, columns = 23, n = 21;
+        using var weights = QuantizedWeights.Quantize(accelerator, Values(rows * columns), rows, columns);
+        var activations = buffers.Of<byte>([.. Enumerable.Range(0, columns * n).Select(i => (byte)(i * 37))]);
+        var operands = new QuantizedOperands
+        {
+            Weights = weights.Values.View, RowSums = weights.RowSums.View, Activations = activations, ZeroPoint = 128, K = columns,
+        };
+        int rowBlocks = QuantizedRowSegmentOperands.RowBlocks(rows), segments = 2;
+        using (QuantizedGemm.Transpose(accelerator, weights, operands, n, out var transposed))
+        {
+            accelerator.Launch(rowBlocks, segments, new QuantizedRowSegmentAccumulateKernel { Operands = transposed, Accumulators = buffers.Of(new int[rows * n]) });
+            accelerator.Launch(rowBlocks, segments, new QuantizedRowSegmentGemmKernel
+            {
+                Operands = transposed,
+                Output = new QuantizedOutput
+                {
+                    WeightScales = weights.Scales.View, ActivationScale = 0.01f, Y = buffers.Empty(rows * n), N = n,
+                    Epilogue = RowEpilogue.Create(buffers.Filled(rows), Activation.Relu),
+                },
+            });
+        }
+    }
+
+    /// <summary>The sparse products' row-segment kernels, launched directly (SparseGemm picks them only
+    /// on OpenCL devices of CPU type): 21 columns, so the last segment slides back over the first.</summary>
+    private static void SparseRowSegmentProducts(Buffers buffers)
+    {
+        var accelerator = buffers.Accelerator;
+        const int rows = 13, columns = 19, n = 21, segments = 2;
+        float[] dense = Values(rows * columns);
+        var epilogue = RowEpilogue.Create(buffers.Filled(rows), buffers.Filled(rows), Activation.Relu);
+        using var csr = CsrMatrix.FromDense(accelerator, dense, rows, columns, 0.3f);
+        accelerator.Launch(rows, segments, new CsrRowSegmentKernel
+        {
+            Product = new CsrGemmKernel
+            {
+                RowPointers = csr.RowPointers.View, ColumnIndices = csr.ColumnIndices.View, Values = csr.Values.View,
+                X = buffers.Filled(columns * n), Y = buffers.Empty(rows * n), N = n, Epilogue = epilogue,
+            },
+        });
+        using var blocks = BlockSparseMatrix.FromDense(accelerator, dense, rows, columns, 0.3f);
+        accelerator.Launch(rows, segments, new BlockSparseRowSegmentKernel
+        {
+            Product = new BlockSparseGemmKernel
+            {
+                BlockPointers = blocks.BlockPointers.View, BlockColumns = blocks.BlockColumns.View, Values = blocks.Values.View,
+                X = buffers.Filled(columns * n), Y = buffers.Empty(rows * n), N = n, K = columns, Epilogue = RowEpilogue.Create(buffers.Filled(rows), Activation.Relu),
+            },
+        });
     }
 
     private static void SparseProducts(Buffers buffers)

@@ -5,3 +5,7 @@ using System.Runtime.CompilerServices;
 
 // ILGPU loads internal kernel structs only when their assembly opens its internals to ILGPU's runtime.
 [assembly: InternalsVisibleTo("ILGPURuntime")]
+
+// The Oclgrind small-op sweep launches the CPU-runtime schedules' kernels directly, internal ones
+// included, since the simulator is no CPU device and the ops would not choose them there.
+[assembly: InternalsVisibleTo("Gpu.Tests.Child")]

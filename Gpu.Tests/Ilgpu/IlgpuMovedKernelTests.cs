@@ -24,7 +24,7 @@ public sealed class IlgpuMovedKernelTests : IlgpuCpuTest
             Assert.That(IlgpuKernels.Ops, Is.SupersetOf(new[]
             {
                 typeof(ChannelAffineKernel), typeof(Conv2dDirectKernel), typeof(Conv2dRegisterBlockedKernel), typeof(SimpleGemmKernel), typeof(Im2ColKernel),
-                typeof(CsrGemmKernel), typeof(BlockSparseGemmKernel),
+                typeof(CsrGemmKernel), typeof(BlockSparseGemmKernel), typeof(CsrRowSegmentKernel), typeof(BlockSparseRowSegmentKernel),
             }));
             Assert.That(IlgpuKernels.All.Select(t => t.Name), Is.SupersetOf(new[]
             {
@@ -90,32 +90,22 @@ public sealed class IlgpuMovedKernelTests : IlgpuCpuTest
         });
     }
 
-    [TestCase(SparseGemmTests.Format.Csr, 1)]
-    [TestCase(SparseGemmTests.Format.Csr, 5)]
-    [TestCase(SparseGemmTests.Format.Block, 1)]
-    [TestCase(SparseGemmTests.Format.Block, 5)]
-    public void SparseKernelMatchesTheMaskedDenseReference(SparseGemmTests.Format format, int n)
+    [TestCase(SparseGemmTests.Format.Csr, 1, SparseGemmTests.Schedule.Portable)]
+    [TestCase(SparseGemmTests.Format.Csr, 5, SparseGemmTests.Schedule.Portable)]
+    [TestCase(SparseGemmTests.Format.Block, 1, SparseGemmTests.Schedule.Portable)]
+    [TestCase(SparseGemmTests.Format.Block, 5, SparseGemmTests.Schedule.Portable)]
+    [TestCase(SparseGemmTests.Format.Csr, 16, SparseGemmTests.Schedule.RowSegments)]
+    [TestCase(SparseGemmTests.Format.Csr, 21, SparseGemmTests.Schedule.RowSegments)]
+    [TestCase(SparseGemmTests.Format.Block, 16, SparseGemmTests.Schedule.RowSegments)]
+    [TestCase(SparseGemmTests.Format.Block, 21, SparseGemmTests.Schedule.RowSegments)]
+    public void SparseKernelMatchesTheMaskedDenseReference(SparseGemmTests.Format format, int n, SparseGemmTests.Schedule schedule)
     {
         const int m = 13, k = 37;
         float[] dense = GemmTestData.Random(m * k, 11);
         bool[] keep = SparseGemmTests.MaskOf(m * k, 0.7, 12);
         float[] xHost = GemmTestData.Random(k * n, 13), biasHost = GemmTestData.Random(m, 14);
         float[] expected = SparseGemmTests.MaskedReference(dense, keep, m, k, xHost, n, biasHost, Activation.Leaky(0.2f));
-        using var x = Accelerator.Allocate<float>(xHost);
-        using var y = Accelerator.Allocate<float>(m * n);
-        using var bias = Accelerator.Allocate<float>(biasHost);
-        var epilogue = RowEpilogue.Create(bias.View, Activation.Leaky(0.2f));
-        if (format == SparseGemmTests.Format.Csr)
-        {
-            using var w = CsrMatrix.FromDense(Accelerator, dense, m, k, keep);
-            Accelerator.Launch(n, m, new CsrGemmKernel { RowPointers = w.RowPointers.View, ColumnIndices = w.ColumnIndices.View, Values = w.Values.View, X = x.View, Y = y.View, N = n, Epilogue = epilogue });
-        }
-        else
-        {
-            using var w = BlockSparseMatrix.FromDense(Accelerator, dense, m, k, keep);
-            Accelerator.Launch(n, m, new BlockSparseGemmKernel { BlockPointers = w.BlockPointers.View, BlockColumns = w.BlockColumns.View, Values = w.Values.View, X = x.View, Y = y.View, N = n, K = k, Epilogue = epilogue });
-        }
-        GemmTestData.AssertClose(expected, y.ToArray(), k);
+        GemmTestData.AssertClose(expected, SparseGemmTests.Product(Accelerator, format, schedule, dense, keep, m, k, xHost, n, biasHost, Activation.Leaky(0.2f)), k);
     }
 
     [Test]

@@ -32,6 +32,13 @@ public static class QuantizedGemm
             accelerator.Launch(n, weights.Rows, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators, N = n });
             return;
         }
+        if (UsesRowSegments(accelerator, weights, n))
+        {
+            using var transposedActivations = Transpose(accelerator, weights, operands, n, out var transposed);
+            accelerator.Launch(QuantizedRowSegmentOperands.RowBlocks(weights.Rows), RowSegments.Segments(n),
+                new QuantizedRowSegmentAccumulateKernel { Operands = transposed, Accumulators = accumulators });
+            return;
+        }
         using var packedActivations = Pack(accelerator, weights, operands, n, out var packed);
         accelerator.Launch(n, weights.Rows, new PackedQuantizedAccumulateKernel { Operands = packed, Accumulators = accumulators, N = n });
     }
@@ -80,6 +87,14 @@ public static class QuantizedGemm
         var output = Output(accelerator, weights, n, scale, y, bias, activation);
         var quantizer = new ActivationQuantizer { InverseScale = 1f / scale, ZeroPoint = zeroPoint, Highest = DynamicHighest };
         int k = weights.Columns;
+        if (UsesRowSegments(accelerator, weights, n))
+        {
+            // The transposing kernel quantizes X itself, as the packing kernel below does.
+            using var transposedActivations = Transpose(accelerator, weights, new PackActivationsKernel { X = x, Quantizer = quantizer }, n,
+                signedActivations: false, zeroPoint, out var transposed);
+            LaunchRowSegments(accelerator, weights, transposed, n, output);
+            return;
+        }
         if (!accelerator.IsHostAddressable())
         {
             // The packed kernel reads only ints: the packing kernel quantizes X itself rather than
@@ -124,8 +139,53 @@ public static class QuantizedGemm
                 accelerator.Launch(n, weights.Rows, new QuantizedGemmKernel { Operands = operands, Output = output });
             return;
         }
+        if (UsesRowSegments(accelerator, weights, n))
+        {
+            using var transposedActivations = Transpose(accelerator, weights, operands, n, out var transposed);
+            LaunchRowSegments(accelerator, weights, transposed, n, output);
+            return;
+        }
         using var packedActivations = Pack(accelerator, weights, operands, n, out var packed);
         accelerator.Launch(n, weights.Rows, new PackedQuantizedGemmKernel { Operands = packed, Output = output });
+    }
+
+    /// <summary>Whether the product takes the <see cref="RowSegments"/> schedule: on OpenCL runtimes
+    /// on a host CPU, where the packed kernels' one-output-per-item loops stay scalar, for outputs of
+    /// at least one 4×16 block.</summary>
+    private static bool UsesRowSegments(Accelerator accelerator, QuantizedWeights weights, int n)
+        => accelerator.Device.PrefersBarrierFreeSchedule() && QuantizedRowSegmentOperands.Suits(weights.Rows, n);
+
+    private static void LaunchRowSegments(Accelerator accelerator, QuantizedWeights weights, QuantizedRowSegmentOperands operands, int n, QuantizedOutput output)
+        => accelerator.Launch(QuantizedRowSegmentOperands.RowBlocks(weights.Rows), RowSegments.Segments(n), new QuantizedRowSegmentGemmKernel { Operands = operands, Output = output });
+
+    /// <summary>The operands of the row-segment kernels: the activations transposed to K×N (int8 values as floats) into
+    /// a buffer the caller disposes once its launch is queued.</summary>
+    /// <param name="accelerator">The accelerator owning every view.</param>
+    /// <param name="weights">W.</param>
+    /// <param name="operands">The validated byte operands.</param>
+    /// <param name="n">Activation columns.</param>
+    /// <param name="transposed">The operands, reading the returned buffer.</param>
+    /// <returns>The transposed activations.</returns>
+    internal static DeviceBuffer<float> Transpose(Accelerator accelerator, QuantizedWeights weights, QuantizedOperands operands, int n, out QuantizedRowSegmentOperands transposed)
+        => Transpose(accelerator, weights, new PackActivationsKernel { Activations = operands.Activations }, n, operands.SignedActivations != 0, operands.ZeroPoint, out transposed);
+
+    /// <summary>Runs <paramref name="source"/>, given only its activations (bytes or floats to
+    /// quantize), transposing into a new buffer.</summary>
+    private static DeviceBuffer<float> Transpose(Accelerator accelerator, QuantizedWeights weights, PackActivationsKernel source, int n,
+        bool signedActivations, int zeroPoint, out QuantizedRowSegmentOperands transposed)
+    {
+        var activations = accelerator.Allocate<float>((long)weights.Columns * n);
+        accelerator.Launch(n, weights.Columns, new RowSegmentActivationsKernel
+        {
+            Source = source with { Flip = signedActivations ? 0 : 0x80, N = n, K = weights.Columns },
+            Transposed = activations.View,
+        });
+        transposed = new QuantizedRowSegmentOperands
+        {
+            Weights = weights.Values.View, RowSums = weights.RowSums.View, Activations = activations.View,
+            RowSumFactor = (signedActivations ? 0 : 128) - zeroPoint, M = weights.Rows, K = weights.Columns, N = n,
+        };
+        return activations;
     }
 
     /// <summary>The validated dequantising store into <paramref name="y"/>.</summary>
@@ -162,9 +222,8 @@ public static class QuantizedGemm
     }
 
     /// <summary>The operands of the packed kernels, which every device whose memory the host
-    /// cannot address runs: GPUs, and also OpenCL on a CPU such as PoCL, so that the path CI runs
-    /// there is the one GPUs run (the packed loop also does a quarter of the byte loop's loads;
-    /// its speed on PoCL has not been measured). The activations are packed into a buffer the
+    /// cannot address runs: GPUs, and OpenCL on a CPU such as PoCL for outputs below one 4×16
+    /// block (larger ones take the row-segment kernels there, see <see cref="UsesRowSegments"/>). The activations are packed into a buffer the
     /// caller disposes once its launch is queued; the weights were packed when they were quantized.</summary>
     /// <param name="accelerator">The accelerator owning every view.</param>
     /// <param name="weights">W.</param>

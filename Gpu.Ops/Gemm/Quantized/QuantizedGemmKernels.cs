@@ -214,14 +214,20 @@ internal struct PackActivationsKernel : IKernel2D
     {
         int first = word * 4, packed = 0;
         int count = Math.Min(4, K - first);
-        // Every thread takes the same source, so the choice costs no divergence.
-        bool quantize = X.Length != 0;
         for (int b = 0; b < count; b++)
-        {
-            int k = first + b;
-            int value = quantize ? ActivationQuantizer.Quantize(Quantizer, X[k * N + column]) : Activations[column * K + k];
-            packed |= (value ^ Flip) << (8 * b);
-        }
+            packed |= Value(first + b, column) << (8 * b);
         Packed[column * Words + word] = packed;
+    }
+
+    /// <summary>Activation (<paramref name="k"/>, <paramref name="column"/>) as the byte of an int8:
+    /// quantized from X or read from the bytes, its top bit flipped for uint8 activations.</summary>
+    /// <param name="k">Position along K.</param>
+    /// <param name="column">Activation column.</param>
+    /// <returns>The byte, 0–255.</returns>
+    public readonly int Value(int k, int column)
+    {
+        // Every thread takes the same source, so the choice costs no divergence.
+        int value = X.Length != 0 ? ActivationQuantizer.Quantize(Quantizer, X[k * N + column]) : Activations[column * K + k];
+        return value ^ Flip;
     }
 }

@@ -5,7 +5,8 @@ namespace Gpu.Ops.Gemm.Sparse;
 
 /// <summary>Pruned-weight products <c>Y (M×N) = act(W·X + bias)</c>: W sparse (M×K), X dense
 /// (K×N, row-major), bias per row of W. With X an im2col matrix this is a convolution
-/// (<see cref="SparseConv2d"/>); with N the batch, a linear layer on column-major activations.</summary>
+/// (<see cref="SparseConv2d"/>); with N the batch, a linear layer on column-major activations.
+/// OpenCL runtimes on a host CPU take a row-segment schedule from 16 columns on (<see cref="RowSegments"/>).</summary>
 public static class SparseGemm
 {
     /// <summary>Multiplies a CSR weight by dense activations.</summary>
@@ -38,7 +39,10 @@ public static class SparseGemm
         };
         if (accelerator.IsHostAddressable() && CpuSparseGemm.TryMultiply(accelerator, kernel, weights.Rows))
             return;
-        accelerator.Launch(n, weights.Rows, kernel);
+        if (accelerator.Device.PrefersBarrierFreeSchedule() && RowSegments.Suits(n))
+            accelerator.Launch(weights.Rows, RowSegments.Segments(n), new CsrRowSegmentKernel { Product = kernel });
+        else
+            accelerator.Launch(n, weights.Rows, kernel);
     }
 
     /// <summary>Multiplies a 1×8 block-sparse weight by dense activations.</summary>
@@ -67,7 +71,10 @@ public static class SparseGemm
         };
         if (accelerator.IsHostAddressable() && CpuSparseGemm.TryMultiply(accelerator, kernel, weights.Rows))
             return;
-        accelerator.Launch(n, weights.Rows, kernel);
+        if (accelerator.Device.PrefersBarrierFreeSchedule() && RowSegments.Suits(n))
+            accelerator.Launch(weights.Rows, RowSegments.Segments(n), new BlockSparseRowSegmentKernel { Product = kernel });
+        else
+            accelerator.Launch(n, weights.Rows, kernel);
     }
 
     private static void CheckOperands(Accelerator accelerator, ArrayView<float> weights, ArrayView<float> x, ArrayView<float> y, ArrayView<float> bias)

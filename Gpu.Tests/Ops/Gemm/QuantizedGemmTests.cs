@@ -19,8 +19,10 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
         Chosen,
         /// <summary>The portable byte-at-a-time kernel.</summary>
         Bytes,
-        /// <summary>The packed Dot4 kernel (what GPUs and opencl:0 get).</summary>
+        /// <summary>The packed Dot4 kernel (what GPUs get, and opencl:0 below one 4×16 block).</summary>
         Packed,
+        /// <summary>The row-segment kernel of OpenCL CPU runtimes (at least 4 rows and 16 columns).</summary>
+        RowSegments,
     }
 
     [TestCase(7, 37, 1, false, 131, QuantizedPath.Chosen)]
@@ -32,6 +34,13 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
     [TestCase(6, 41, 3, true, 0, QuantizedPath.Packed)]
     [TestCase(4, 2, 3, false, 0, QuantizedPath.Packed)]
     [TestCase(3, 64, 2, true, 0, QuantizedPath.Packed)]
+    // Rows and columns at and off the row segments' 4×16 blocks (the last blocks slide back).
+    [TestCase(7, 70, 21, false, 17, QuantizedPath.Chosen)]
+    [TestCase(4, 33, 16, true, 0, QuantizedPath.Chosen)]
+    [TestCase(6, 39, 17, false, 255, QuantizedPath.RowSegments)]
+    [TestCase(5, 41, 16, true, 0, QuantizedPath.RowSegments)]
+    [TestCase(9, 70, 35, false, 3, QuantizedPath.RowSegments)]
+    [TestCase(4, 2, 33, false, 0, QuantizedPath.RowSegments)]
     public void AccumulatorsEqualTheIntegerReference(int m, int k, int n, bool signedActivations, int zeroPoint, QuantizedPath path)
     {
         var (values, activations) = RandomIntegers(m, k, n, seed: m * k + n);
@@ -40,43 +49,58 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
     }
 
     // All weights at ±127 against activations at 0, 255 and int8's −128: the largest products,
-    // summed over a K that leaves a partly filled last int.
-    [TestCase(false, 0, QuantizedPath.Packed)]
-    [TestCase(false, 255, QuantizedPath.Packed)]
-    [TestCase(true, 0, QuantizedPath.Packed)]
-    [TestCase(false, 0, QuantizedPath.Chosen)]
-    [TestCase(true, 0, QuantizedPath.Chosen)]
-    public void ExtremeOperandsStayExact(bool signedActivations, int zeroPoint, QuantizedPath path)
+    // summed over a K that leaves a partly filled last int and, in the row-segment kernels, runs
+    // past one float-exact run of 1024 steps (4 rows and 17 columns reach them).
+    [TestCase(false, 0, QuantizedPath.Packed, 3, 3)]
+    [TestCase(false, 255, QuantizedPath.Packed, 3, 3)]
+    [TestCase(true, 0, QuantizedPath.Packed, 3, 3)]
+    [TestCase(false, 0, QuantizedPath.Chosen, 3, 3)]
+    [TestCase(true, 0, QuantizedPath.Chosen, 3, 3)]
+    [TestCase(false, 0, QuantizedPath.RowSegments, 4, 17)]
+    [TestCase(false, 255, QuantizedPath.RowSegments, 4, 17)]
+    [TestCase(true, 0, QuantizedPath.RowSegments, 4, 17)]
+    [TestCase(true, 0, QuantizedPath.Chosen, 4, 17)]
+    public void ExtremeOperandsStayExact(bool signedActivations, int zeroPoint, QuantizedPath path, int m, int n)
     {
-        int m = 3, k = 1027, n = 3;
+        const int k = 1027;
         var values = new sbyte[m * k];
         var activations = new byte[n * k];
         for (int t = 0; t < k; t++)
         {
-            (values[t], values[k + t], values[2 * k + t]) = ((sbyte)127, (sbyte)-127, (sbyte)(t % 2 == 0 ? 127 : -127));
-            (activations[t], activations[k + t], activations[2 * k + t]) = ((byte)255, (byte)0x80, (byte)(t % 3 == 0 ? 0 : 255));
+            for (int i = 0; i < m; i++)
+                values[i * k + t] = (i % 3) switch { 0 => 127, 1 => -127, _ => (sbyte)(t % 2 == 0 ? 127 : -127) };
+            for (int j = 0; j < n; j++)
+                activations[j * k + t] = (j % 3) switch { 0 => 255, 1 => 0x80, _ => (byte)(t % 3 == 0 ? 0 : 255) };
         }
         Assert.That(Accumulators(values, activations, m, k, n, signedActivations, zeroPoint, path),
             Is.EqualTo(IntegerReference(values, activations, m, k, n, signedActivations, zeroPoint)));
     }
 
-    [TestCase(false, 77)]
-    [TestCase(true, 0)]
-    public void PackedGemmKernelDequantisesTheExactAccumulators(bool signedActivations, int zeroPoint)
+    [TestCase(false, 77, QuantizedPath.Packed, 5, 4)]
+    [TestCase(true, 0, QuantizedPath.Packed, 5, 4)]
+    [TestCase(false, 77, QuantizedPath.RowSegments, 6, 19)]
+    [TestCase(true, 0, QuantizedPath.RowSegments, 6, 19)]
+    public void GemmKernelDequantisesTheExactAccumulators(bool signedActivations, int zeroPoint, QuantizedPath path, int m, int n)
     {
-        int m = 5, k = 23, n = 4;
+        const int k = 23;
         var (values, activations) = RandomIntegers(m, k, n, seed: 11);
         // Unit scales and no epilogue leave each exact accumulator, which float32 holds exactly here.
         float[] expected = [.. IntegerReference(values, activations, m, k, n, signedActivations, zeroPoint).Select(a => (float)a)];
         using var weights = QuantizedWeights.FromQuantized(Accelerator, values, Enumerable.Repeat(1f, m).ToArray(), m, k);
         using var x = Accelerator.Allocate<byte>(activations);
         using var y = Accelerator.Allocate<float>(m * n);
-        using (QuantizedGemm.Pack(Accelerator, weights, Operands(weights, x.View, k, signedActivations, zeroPoint), n, out var packed))
-            Accelerator.Launch(n, m, new PackedQuantizedGemmKernel
-            {
-                Operands = packed,
-                Output = new QuantizedOutput { WeightScales = weights.Scales.View, ActivationScale = 1f, Y = y.View, N = n, Epilogue = RowEpilogue.Create(default, Activation.None) },
-            });
+        var operands = Operands(weights, x.View, k, signedActivations, zeroPoint);
+        var output = new QuantizedOutput { WeightScales = weights.Scales.View, ActivationScale = 1f, Y = y.View, N = n, Epilogue = RowEpilogue.Create(default, Activation.None) };
+        if (path == QuantizedPath.RowSegments)
+        {
+            using (QuantizedGemm.Transpose(Accelerator, weights, operands, n, out var transposed))
+                Accelerator.Launch(QuantizedRowSegmentOperands.RowBlocks(m), (n + 15) / 16, new QuantizedRowSegmentGemmKernel { Operands = transposed, Output = output });
+        }
+        else
+        {
+            using (QuantizedGemm.Pack(Accelerator, weights, operands, n, out var packed))
+                Accelerator.Launch(n, m, new PackedQuantizedGemmKernel { Operands = packed, Output = output });
+        }
         Assert.That(y.ToArray(), Is.EqualTo(expected));
     }
 
@@ -104,6 +128,10 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
                 break;
             case QuantizedPath.Bytes:
                 Accelerator.Launch(n, m, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators.View, N = n });
+                break;
+            case QuantizedPath.RowSegments:
+                using (QuantizedGemm.Transpose(Accelerator, weights, operands, n, out var transposed))
+                    Accelerator.Launch(QuantizedRowSegmentOperands.RowBlocks(m), (n + 15) / 16, new QuantizedRowSegmentAccumulateKernel { Operands = transposed, Accumulators = accumulators.View });
                 break;
             default:
                 using (QuantizedGemm.Pack(Accelerator, weights, operands, n, out var packed))
@@ -174,6 +202,7 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
     [TestCase(4, 2, 5, -28f)]
     [TestCase(6, 66, 4, 0f)]
     [TestCase(3, 63, 1, -0.125f)]
+    [TestCase(5, 37, 33, -10f)]
     public void DynamicQuantizationEqualsTheIntegerReference(int m, int k, int n, float lowest)
     {
         float highest = lowest + 31.75f;

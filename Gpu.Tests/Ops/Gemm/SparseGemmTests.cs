@@ -11,46 +11,86 @@ public sealed class SparseGemmTests(string deviceName) : DeviceTest(deviceName)
 {
     public enum Format { Csr, Block }
 
-    [TestCase(Format.Csr, 13, 37, 1, false)]
-    [TestCase(Format.Csr, 13, 11, 1, false)]
-    [TestCase(Format.Csr, 7, 300, 1, false)]
-    [TestCase(Format.Csr, 13, 37, 5, false)]
-    [TestCase(Format.Csr, 9, 64, 19, true)]
-    [TestCase(Format.Block, 13, 37, 1, false)]
-    [TestCase(Format.Block, 13, 37, 5, false)]
-    [TestCase(Format.Block, 9, 64, 19, true)]
-    public void ProductMatchesTheMaskedDenseReference(Format format, int m, int k, int n, bool portableKernel)
+    /// <summary>Which kernel computes the product.</summary>
+    public enum Schedule
+    {
+        /// <summary>What <see cref="SparseGemm"/> chooses for the device.</summary>
+        Chosen,
+        /// <summary>The one-thread-per-element kernel.</summary>
+        Portable,
+        /// <summary>The row-segment kernel of OpenCL CPU runtimes (N of at least 16).</summary>
+        RowSegments,
+    }
+
+    [TestCase(Format.Csr, 13, 37, 1, Schedule.Chosen, false)]
+    [TestCase(Format.Csr, 13, 11, 1, Schedule.Chosen, false)]
+    [TestCase(Format.Csr, 7, 300, 1, Schedule.Chosen, false)]
+    [TestCase(Format.Csr, 13, 37, 5, Schedule.Chosen, false)]
+    [TestCase(Format.Csr, 9, 64, 19, Schedule.Portable, false)]
+    [TestCase(Format.Block, 13, 37, 1, Schedule.Chosen, false)]
+    [TestCase(Format.Block, 13, 37, 5, Schedule.Chosen, false)]
+    [TestCase(Format.Block, 9, 64, 19, Schedule.Portable, false)]
+    // N at and off the row segments' 16 columns (the last segment slides back), rows without a
+    // stored weight, and a K whose last block is partly past W's last column.
+    [TestCase(Format.Csr, 13, 37, 16, Schedule.Chosen, true)]
+    [TestCase(Format.Csr, 13, 37, 19, Schedule.Chosen, true)]
+    [TestCase(Format.Csr, 5, 70, 47, Schedule.RowSegments, true)]
+    [TestCase(Format.Csr, 6, 33, 16, Schedule.RowSegments, false)]
+    [TestCase(Format.Block, 13, 37, 16, Schedule.Chosen, true)]
+    [TestCase(Format.Block, 13, 37, 19, Schedule.Chosen, true)]
+    [TestCase(Format.Block, 5, 70, 47, Schedule.RowSegments, true)]
+    [TestCase(Format.Block, 6, 33, 16, Schedule.RowSegments, false)]
+    public void ProductMatchesTheMaskedDenseReference(Format format, int m, int k, int n, Schedule schedule, bool emptyRows)
     {
         float[] dense = GemmTestData.Random(m * k, 11);
         bool[] keep = MaskOf(m * k, 0.7, 12);
+        if (emptyRows)
+            for (int i = 1; i < m; i += 3)
+                Array.Fill(keep, false, i * k, k);
         float[] xHost = GemmTestData.Random(k * n, 13), biasHost = GemmTestData.Random(m, 14);
         float[] expected = MaskedReference(dense, keep, m, k, xHost, n, biasHost, Activation.Leaky(0.2f));
 
-        using var x = Accelerator.Allocate<float>(xHost);
-        using var y = Accelerator.Allocate<float>(m * n);
-        using var bias = Accelerator.Allocate<float>(biasHost);
-        var epilogue = RowEpilogue.Create(bias.View, Activation.Leaky(0.2f));
+        GemmTestData.AssertClose(expected, Product(Accelerator, format, schedule, dense, keep, m, k, xHost, n, biasHost, Activation.Leaky(0.2f)), k);
+    }
+
+    /// <summary>Y = act(W·X + bias) for the masked <paramref name="dense"/> W through <paramref name="schedule"/>.</summary>
+    internal static float[] Product(Accelerator accelerator, Format format, Schedule schedule, float[] dense, bool[] keep, int m, int k,
+        float[] xHost, int n, float[] biasHost, Activation activation)
+    {
+        using var x = accelerator.Allocate<float>(xHost);
+        using var y = accelerator.Allocate<float>(m * n);
+        using var bias = accelerator.Allocate<float>(biasHost);
+        var epilogue = RowEpilogue.Create(bias.View, activation);
         if (format == Format.Csr)
         {
-            using var w = CsrMatrix.FromDense(Accelerator, dense, m, k, keep);
+            using var w = CsrMatrix.FromDense(accelerator, dense, m, k, keep);
             Assert.That(w.NonZeros, Is.EqualTo(keep.Count(flag => flag)));
-            if (portableKernel)
-                Accelerator.Launch(n, m, new CsrGemmKernel { RowPointers = w.RowPointers.View, ColumnIndices = w.ColumnIndices.View, Values = w.Values.View, X = x.View, Y = y.View, N = n, Epilogue = epilogue });
+            var kernel = new CsrGemmKernel { RowPointers = w.RowPointers.View, ColumnIndices = w.ColumnIndices.View, Values = w.Values.View, X = x.View, Y = y.View, N = n, Epilogue = epilogue };
+            if (schedule == Schedule.Portable)
+                accelerator.Launch(n, m, kernel);
+            else if (schedule == Schedule.RowSegments)
+                accelerator.Launch(m, RowSegments(n), new CsrRowSegmentKernel { Product = kernel });
             else
-                SparseGemm.Multiply(Accelerator, w, x.View, y.View, n, bias.View, Activation.Leaky(0.2f));
+                SparseGemm.Multiply(accelerator, w, x.View, y.View, n, bias.View, activation);
+            accelerator.Synchronize();
         }
         else
         {
-            using var w = BlockSparseMatrix.FromDense(Accelerator, dense, m, k, keep);
-            if (portableKernel)
-                Accelerator.Launch(n, m, new BlockSparseGemmKernel { BlockPointers = w.BlockPointers.View, BlockColumns = w.BlockColumns.View, Values = w.Values.View, X = x.View, Y = y.View, N = n, K = k, Epilogue = epilogue });
+            using var w = BlockSparseMatrix.FromDense(accelerator, dense, m, k, keep);
+            var kernel = new BlockSparseGemmKernel { BlockPointers = w.BlockPointers.View, BlockColumns = w.BlockColumns.View, Values = w.Values.View, X = x.View, Y = y.View, N = n, K = k, Epilogue = epilogue };
+            if (schedule == Schedule.Portable)
+                accelerator.Launch(n, m, kernel);
+            else if (schedule == Schedule.RowSegments)
+                accelerator.Launch(m, RowSegments(n), new BlockSparseRowSegmentKernel { Product = kernel });
             else
-                SparseGemm.Multiply(Accelerator, w, x.View, y.View, n, bias.View, Activation.Leaky(0.2f));
+                SparseGemm.Multiply(accelerator, w, x.View, y.View, n, bias.View, activation);
+            accelerator.Synchronize();
         }
-        Accelerator.Synchronize();
-
-        GemmTestData.AssertClose(expected, y.ToArray(), k);
+        return y.ToArray();
     }
+
+    /// <summary>The row-segment kernels' items across N columns: 16 columns each.</summary>
+    private static int RowSegments(int n) => (n + 15) / 16;
 
     [Test]
     public void MagnitudeThresholdKeepsOnlyLargerWeights()

@@ -1,0 +1,74 @@
+using System.Runtime.CompilerServices;
+using ILGPU;
+
+namespace Gpu.Ops.Gemm;
+
+/// <summary>The schedule of the weight-times-activations products (<c>Y = W·X</c>: sparse,
+/// quantized) for OpenCL runtimes on a host CPU (PoCL, <see cref="KernelSchedules.PrefersBarrierFreeSchedule"/>):
+/// a work item owns rows of W times <see cref="Width"/> consecutive columns of X, each weight
+/// scaling one contiguous row segment of X into 16 scalar accumulators per row, which the compiler
+/// packs into vector registers, where the one-thread-per-element kernels keep their inner loop
+/// scalar (LLVM vectorises only innermost loops, and PoCL's loop over work items is outside it).
+/// The last segment slides back inside Y, so every load is whole; the columns it shares with its
+/// neighbour are stored by the neighbour alone.</summary>
+internal static class RowSegments
+{
+    /// <summary>Columns of X and Y per work item.</summary>
+    public const int Width = GemmRowSegment.Width;
+
+    /// <summary>Whether Y is wide enough for the sliding last segment.</summary>
+    /// <param name="n">Columns of X and Y.</param>
+    public static bool Suits(int n) => n >= Width;
+
+    /// <summary>The work items across the columns.</summary>
+    /// <param name="n">Columns of X and Y.</param>
+    public static int Segments(int n) => (n + Width - 1) / Width;
+
+    /// <summary>The first column an item's loads start at: its own, or for the last segment of a
+    /// width that is no multiple of 16, the column 16 before the end.</summary>
+    /// <param name="segment">The item's segment.</param>
+    /// <param name="n">Columns of X and Y.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int LoadColumn(int segment, int n) => Math.Min(segment * Width, n - Width);
+
+    /// <summary>Finishes a row's segment with the epilogue and stores the columns from
+    /// <paramref name="firstColumn"/> on (those before it belong to the neighbouring item).</summary>
+    /// <param name="y">Y.</param>
+    /// <param name="epilogue">Scale, bias and activation.</param>
+    /// <param name="row">Row of Y.</param>
+    /// <param name="n">Columns of Y.</param>
+    /// <param name="column0">The column the segment's first lane holds.</param>
+    /// <param name="firstColumn">The item's own first column.</param>
+    /// <param name="sums">The segment's dot products.</param>
+    public static void Store(ArrayView<float> y, RowEpilogue epilogue, int row, int n, int column0, int firstColumn, GemmRowSegment sums)
+    {
+        // The row's scale and bias are read once for its 16 columns.
+        float scale = epilogue.Scale.Length != 0 ? epilogue.Scale[row] : 1f, bias = epilogue.Bias.Length != 0 ? epilogue.Bias[row] : 0f;
+        long at = (long)row * n + column0;
+        int skip = firstColumn - column0;
+        StoreLane(y, at, 0, skip, RowEpilogue.Apply(epilogue, sums.V0, scale, bias));
+        StoreLane(y, at, 1, skip, RowEpilogue.Apply(epilogue, sums.V1, scale, bias));
+        StoreLane(y, at, 2, skip, RowEpilogue.Apply(epilogue, sums.V2, scale, bias));
+        StoreLane(y, at, 3, skip, RowEpilogue.Apply(epilogue, sums.V3, scale, bias));
+        StoreLane(y, at, 4, skip, RowEpilogue.Apply(epilogue, sums.V4, scale, bias));
+        StoreLane(y, at, 5, skip, RowEpilogue.Apply(epilogue, sums.V5, scale, bias));
+        StoreLane(y, at, 6, skip, RowEpilogue.Apply(epilogue, sums.V6, scale, bias));
+        StoreLane(y, at, 7, skip, RowEpilogue.Apply(epilogue, sums.V7, scale, bias));
+        StoreLane(y, at, 8, skip, RowEpilogue.Apply(epilogue, sums.V8, scale, bias));
+        StoreLane(y, at, 9, skip, RowEpilogue.Apply(epilogue, sums.V9, scale, bias));
+        StoreLane(y, at, 10, skip, RowEpilogue.Apply(epilogue, sums.V10, scale, bias));
+        StoreLane(y, at, 11, skip, RowEpilogue.Apply(epilogue, sums.V11, scale, bias));
+        StoreLane(y, at, 12, skip, RowEpilogue.Apply(epilogue, sums.V12, scale, bias));
+        StoreLane(y, at, 13, skip, RowEpilogue.Apply(epilogue, sums.V13, scale, bias));
+        StoreLane(y, at, 14, skip, RowEpilogue.Apply(epilogue, sums.V14, scale, bias));
+        StoreLane(y, at, 15, skip, RowEpilogue.Apply(epilogue, sums.V15, scale, bias));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLane(ArrayView<float> y, long at, int lane, int skip, float value)
+    {
+        if (lane >= skip)
+            y[at + lane] = value;
+    }
+}
+
