@@ -45,7 +45,7 @@ internal static class CompressCommand
         var taskPsnr = new Option<double?>("--task-psnr") { Description = "With a dB budget, FIP: the original model's PSNR on its task; by default the held-out mean in the model card (NAME.json) beside the weights." };
         var minPsnr = new Option<double>("--min-psnr") { Description = "With --prune sensitivity and no --budget, image models: the least PSNR (dB) of the compressed model's outputs against the original's on the calibration images.", DefaultValueFactory = _ => 40 };
         var bits = new Option<int>("--bits") { Description = "Bits per shared weight value (k-means with 2^bits centroids), 2 to 8.", DefaultValueFactory = _ => 5 };
-        var plan = new Option<string>("--plan") { Description = "Per-tensor sparsity and bits from a JSON file: the \"plan\" array of a `gpuc compress --json` report (overrides --prune and --bits; used to recompress a retrained model as it was planned)." };
+        var plan = new Option<string>("--plan") { Description = "Per-tensor sparsity and bits from a JSON file: the \"plan\" array of a `gpuc compress --json` report (overrides --prune and --bits; used to recompress a retrained model as it was planned; a layer already narrowed to the kept_channels the report records is not narrowed again)." };
         var decoded = new Option<string>("--decoded") { Description = "Also write the compressed model decoded to dense float32 (pruned weights zero, shared values exact) as safetensors, e.g. for tools/training/finetune_compressed.py." };
         var device = new Option<string>("--device", "-d") { Description = "Device the calibration runs on.", DefaultValueFactory = _ => "cpu" };
         var calibration = new Option<string[]>("--calibration") { Description = "Calibration images (files or folders; FIP, VDSR) or folders of text lines with a lines.json (CRNN); the shipped samples by default.", AllowMultipleArgumentsPerToken = true };
@@ -138,6 +138,7 @@ internal static class CompressCommand
                 $"{(settings.Int8 ? "int8" : $"weight sharing at {settings.Bits} bits")} alone costs that much{(settings.Int8 ? "" : "; pass more --bits")}.");
         long fileBytes = new FileInfo(settings.Output).Length;
         var rows = CompressionTable.Rows(compressed);
+        var selections = compressed.Tensors.Where(t => t.ChannelSelection is not null).ToDictionary(t => t.Name, t => t.ChannelSelection!, StringComparer.Ordinal);
         long denseBytes = rows.Sum(r => r.DenseBytes);
         if (settings.Json)
         {
@@ -149,7 +150,12 @@ internal static class CompressCommand
                 cer = reading?.CharacterErrorRate, word_accuracy = reading?.WordAccuracy, original_cer = denseReading?.CharacterErrorRate, original_word_accuracy = denseReading?.WordAccuracy,
                 floor_met = settings.Prune == "sensitivity" && settings.PlanFile is null ? !floorMissed : (bool?)null, floor_met_with_weights_zero = floorHollow,
                 quality_with_weights_zero = hollow is double h && double.IsFinite(h) ? h : (double?)null, seconds = clock.Elapsed.TotalSeconds,
-                plan = plan.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new { tensor = p.Key, sparsity = p.Value.Sparsity, bits = p.Value.Bits, granularity = p.Value.Granularity.ToString(), quantization = p.Value.Quantization.ToString() }),
+                plan = plan.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new
+                {
+                    tensor = p.Key, sparsity = p.Value.Sparsity, bits = p.Value.Bits, granularity = p.Value.Granularity.ToString(), quantization = p.Value.Quantization.ToString(),
+                    // What a later --plan on this model decoded (and retrained) needs so as not to narrow it again.
+                    channels = selections.GetValueOrDefault(p.Key)?.Original, kept_channels = selections.GetValueOrDefault(p.Key)?.Kept,
+                }),
                 tensors = rows.Select(r => new { tensor = r.Tensor, shape = r.Shape, codec = r.Codec, zeros = r.Sparsity, value_bits = r.ValueBits, gap_bits = r.GapBits, bytes = r.Bytes }),
                 sensitivity = sweep.Select(s => new { tensor = s.Tensor, sparsity = s.Sparsity, quality = double.IsFinite(s.Quality) ? s.Quality : (double?)null }),
             }));
@@ -267,7 +273,14 @@ internal static class CompressCommand
             var quantization = entry["quantization"] is { } q ? Enum.Parse<ValueQuantization>(q.GetValue<string>()) : template.Quantization;
             if (!(sparsity is >= 0 and <= 1) || bits is < 2 or > 8)
                 throw new InvalidDataException($"{path}: {tensor}: sparsity {sparsity} or bits {bits} out of range");
-            plan[tensor] = new TensorPlan(sparsity, bits, granularity, quantization);
+            ChannelSelection? kept = null;
+            if (entry["kept_channels"] is JsonArray indices)
+            {
+                int channels = entry["channels"]?.GetValue<int>() ?? throw new InvalidDataException($"{path}: {tensor}: \"kept_channels\" without \"channels\"");
+                kept = new ChannelSelection(channels, [.. indices.Select(i => i?.GetValue<int>() ?? throw new InvalidDataException($"{path}: {tensor}: a null kept channel"))]);
+                kept.Check(tensor, [kept.Kept.Count]);
+            }
+            plan[tensor] = new TensorPlan(sparsity, bits, granularity, quantization, kept);
         }
         return plan;
     }

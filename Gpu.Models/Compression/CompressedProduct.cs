@@ -1,4 +1,5 @@
 using Gpu.Core;
+using Gpu.Ops.Gemm;
 using Gpu.Ops.Gemm.Quantized;
 using Gpu.Ops.Gemm.Sparse;
 using Gpu.Ops.Image;
@@ -14,9 +15,9 @@ internal sealed class CompressedProduct : IDisposable
 {
     private readonly IDisposable weights;
     private readonly DeviceBuffer<float> scale, shift;
-    private readonly Action<ArrayView<float>, ArrayView<float>, int> multiply;
+    private readonly Action<ArrayView<float>, ArrayView<float>, int, ProductOutput> multiply;
 
-    private CompressedProduct(IDisposable weights, DeviceBuffer<float> scale, DeviceBuffer<float> shift, Action<ArrayView<float>, ArrayView<float>, int> multiply)
+    private CompressedProduct(IDisposable weights, DeviceBuffer<float> scale, DeviceBuffer<float> shift, Action<ArrayView<float>, ArrayView<float>, int, ProductOutput> multiply)
     {
         this.weights = weights;
         this.scale = scale;
@@ -32,11 +33,13 @@ internal sealed class CompressedProduct : IDisposable
     {
         var (hostScale, hostShift) = epilogue.PerChannelAffine(rows);
         var activation = epilogue.Activation;
-        // A scale of one everywhere (no folded norm) is left out, sparing the kernels a load and a multiply.
-        bool scaled = hostScale.Any(s => s != 1f);
+        // A scale of one everywhere (no folded norm) is left out, sparing the kernels a load and a multiply;
+        // so is a shift of zero everywhere (a layer with no bias, such as an LSTM's recurrent product).
+        bool scaled = hostScale.Any(s => s != 1f), shifted = hostShift.Any(s => s != 0f);
         var scale = accelerator.Allocate<float>(scaled ? hostScale : [0f]);
-        var shift = accelerator.Allocate<float>(hostShift);
+        var shift = accelerator.Allocate<float>(shifted ? hostShift : [0f]);
         ArrayView<float> Scale() => scaled ? scale.View : default;
+        ArrayView<float> Shift() => shifted ? shift.View : default;
         try
         {
             switch (route)
@@ -44,7 +47,7 @@ internal sealed class CompressedProduct : IDisposable
                 case ConvRoute.Sparse:
                 {
                     var csr = SparseRows(accelerator, stored.DecodeSparse(), rows, columns);
-                    return new(csr, scale, shift, (x, y, n) => SparseGemm.Multiply(accelerator, csr, x, y, n, shift.View, activation, Scale()));
+                    return new(csr, scale, shift, (x, y, n, output) => SparseGemm.Multiply(accelerator, csr, x, y, n, Shift(), activation, Scale(), output));
                 }
                 case ConvRoute.Codebook:
                 {
@@ -52,7 +55,7 @@ internal sealed class CompressedProduct : IDisposable
                     // The product indexes a full table of 2^bits entries; a codebook k-means left short is padded.
                     float[] table = [.. entries.Centroids, .. new float[(1 << entries.Bits) - entries.Centroids.Length]];
                     var codebook = new CodebookWeights(accelerator, entries.Indices, table, rows, columns, entries.Bits);
-                    return new(codebook, scale, shift, (x, y, n) => CodebookGemm.Multiply(accelerator, codebook, x, y, n, shift.View, activation, Scale()));
+                    return new(codebook, scale, shift, (x, y, n, output) => CodebookGemm.Multiply(accelerator, codebook, x, y, n, Shift(), activation, Scale(), output));
                 }
                 case ConvRoute.Int8:
                 {
@@ -60,7 +63,7 @@ internal sealed class CompressedProduct : IDisposable
                     // A per-channel factor folds exactly into the per-channel weight scale.
                     float[] scales = [.. entries.Scales.Select((s, o) => s * hostScale[o])];
                     var quantized = QuantizedWeights.FromQuantized(accelerator, entries.Values, scales, rows, columns);
-                    return new(quantized, scale, shift, (x, y, n) => QuantizedGemm.MultiplyDynamic(accelerator, quantized, x, n, y, shift.View, activation));
+                    return new(quantized, scale, shift, (x, y, n, output) => QuantizedGemm.MultiplyDynamic(accelerator, quantized, x, n, y, Shift(), activation, output));
                 }
                 default:
                     throw new ArgumentOutOfRangeException(nameof(route), route, "Only the sparse, codebook and int8 routes have a compressed product.");
@@ -74,8 +77,8 @@ internal sealed class CompressedProduct : IDisposable
         }
     }
 
-    /// <summary><c>y = epilogue(W · x)</c>: x the columns × <paramref name="n"/> operand, y rows × n.</summary>
-    public void Multiply(ArrayView<float> x, ArrayView<float> y, int n) => multiply(x, y, n);
+    /// <summary><c>y = epilogue(W · x)</c>, or <c>epilogue(W · x + y)</c> accumulating: x the columns × <paramref name="n"/> operand, y rows × n.</summary>
+    public void Multiply(ArrayView<float> x, ArrayView<float> y, int n, ProductOutput output) => multiply(x, y, n, output);
 
     /// <summary>Frees the weights and the epilogue's buffers.</summary>
     public void Dispose()

@@ -27,8 +27,10 @@ public enum ValueQuantization
 /// <param name="Bits">Bits per shared value (k-means with 2^Bits centroids, one of them the zero when weights are pruned), 2 to 8; int8 ignores it.</param>
 /// <param name="Granularity">Whether single weights or whole output channels are dropped.</param>
 /// <param name="Quantization">Weight sharing or int8; int8 stores every weight, so it combines only with channel pruning.</param>
+/// <param name="KeptChannels">With channel granularity, the channels a structured compression of this plan kept (from its
+/// report), or null: a model given already that narrow (a structured model decoded and retrained) is stored with them, not narrowed again.</param>
 public sealed record TensorPlan(double Sparsity, int Bits, PruningGranularity Granularity = PruningGranularity.Weights,
-    ValueQuantization Quantization = ValueQuantization.Shared);
+    ValueQuantization Quantization = ValueQuantization.Shared, ChannelSelection? KeptChannels = null);
 
 /// <summary>A compressed model: the source's metadata and every tensor in its stored form.</summary>
 /// <param name="Metadata">The source model's metadata (architecture, preprocessing …), kept so networks load it as before.</param>
@@ -80,8 +82,10 @@ public static class ModelCompressor
     /// made smaller first (<see cref="ChannelRemoval"/>: its dropped channels leave it, its bias and
     /// norm, and the next layer's input), then stored with its kept values shared or int8; a layer
     /// without one keeps its shape, its dropped channels stored as zeros (<see cref="TensorCodec.ChannelPruned"/>).
+    /// A layer already as narrow as its plan's <see cref="TensorPlan.KeptChannels"/> (and so its group) is not narrowed again.
     /// </summary>
-    /// <exception cref="ArgumentException">The plan names a tensor the model does not hold.</exception>
+    /// <exception cref="ArgumentException">The plan names a tensor the model does not hold, or a layer whose
+    /// output channels are neither the recorded kept channels' original count nor their number.</exception>
     public static CompressedModel Compress(ModelWeights weights, IReadOnlyDictionary<string, TensorPlan> plan)
     {
         foreach (string name in plan.Keys)
@@ -90,17 +94,37 @@ public static class ModelCompressor
         var removable = plan.Any(p => p.Value is { Granularity: PruningGranularity.Channels, Sparsity: > 0 })
             ? ChannelGroup.Of(weights).Select(g => g.Producer).ToHashSet(StringComparer.Ordinal)
             : [];
-        var shrunk = ChannelRemoval.Remove(weights, plan.Where(p => p.Value.Granularity == PruningGranularity.Channels && removable.Contains(p.Key))
+        var narrowed = AlreadyNarrowed(weights, plan.Where(p => removable.Contains(p.Key)));
+        var shrunk = ChannelRemoval.Remove(weights, plan.Where(p => p.Value.Granularity == PruningGranularity.Channels && removable.Contains(p.Key) && !narrowed.ContainsKey(p.Key))
             .ToDictionary(p => p.Key, p => p.Value.Sparsity, StringComparer.Ordinal));
         var tensors = shrunk.Tensors.Select(t =>
         {
             if (!plan.TryGetValue(t.Name, out var p))
                 return CompressedTensor.Raw(t.Name, t.Shape, t.Values);
-            if (!shrunk.Selections.TryGetValue(t.Name, out var selection))
+            if (!shrunk.Selections.TryGetValue(t.Name, out var selection) && !narrowed.TryGetValue(t.Name, out selection))
                 return Compress(t.Name, t.Shape, t.Values, p);
             return Compress(t.Name, t.Shape, t.Values, p with { Sparsity = 0 }) with { ChannelSelection = selection };
         }).ToList();
         return new CompressedModel(weights.Metadata, tensors);
+    }
+
+    /// <summary>The layers planned for channel pruning whose model is already narrowed to the kept channels
+    /// their plan records, with those channels.</summary>
+    /// <exception cref="ArgumentException">A layer's output channels are neither the recorded original count nor the kept count.</exception>
+    private static Dictionary<string, ChannelSelection> AlreadyNarrowed(ModelWeights weights, IEnumerable<KeyValuePair<string, TensorPlan>> plan)
+    {
+        var narrowed = new Dictionary<string, ChannelSelection>(StringComparer.Ordinal);
+        foreach (var (name, entry) in plan)
+        {
+            if (entry is not { Granularity: PruningGranularity.Channels, KeptChannels: { } kept })
+                continue;
+            long channels = weights.ShapeOf(name)[0];
+            if (channels == kept.Kept.Count && kept.Kept.Count != kept.Original)
+                narrowed[name] = kept;
+            else if (channels != kept.Original)
+                throw new ArgumentException($"'{name}' has {channels} output channels; its plan kept {kept.Kept.Count} of {kept.Original}, so the model must have one of the two", nameof(plan));
+        }
+        return narrowed;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Gpu.Core;
+using Gpu.Ops.Gemm;
 using Gpu.Ops.Gemm.Sparse;
 using Gpu.Ops.Image;
 using ILGPU;
@@ -118,7 +119,7 @@ public sealed class RoutedConv2d : IDisposable
         for (int image = 0; image < n; image++)
         {
             Im2Col.Unfold(accelerator, geometry, nchwInput.SubView(image * inputSize, inputSize), columns);
-            product.Multiply(columns, nchwOutput.SubView(image * outputSize, outputSize), geometry.OutputPositions);
+            product.Multiply(columns, nchwOutput.SubView(image * outputSize, outputSize), geometry.OutputPositions, ProductOutput.Overwrite);
         }
         if (layout != TensorLayout.RowMajor)
             ImageLayoutConversion.Convert(accelerator, nchwOutput, TensorLayout.RowMajor, output, layout, n, o, oh, ow);

@@ -10,8 +10,8 @@ namespace Gpu.Models.Crnn;
 /// each epilogue) on N × 1 × 32 × W grayscale lines, the one-row feature map turned into a
 /// sequence of T = W/4 + 1 steps, BiLSTM → linear → BiLSTM → linear, log-softmax and CTC greedy
 /// decoding. From a compressed model, each convolution (<see cref="RoutedConv2d"/>), each LSTM
-/// direction's input projection and each linear layer (<see cref="RoutedLinear"/>) runs the route
-/// its <see cref="LayerRouting"/> picks; the LSTMs' recurrent products stay dense. Layers and
+/// direction's input projection and recurrent product, and each linear layer (<see cref="RoutedLinear"/>)
+/// runs the route its <see cref="LayerRouting"/> picks. Layers and
 /// buffers are planned for one (N, W) and re-planned when it changes. Not safe for concurrent calls.</summary>
 public sealed class CrnnNetwork : IDisposable
 {
@@ -21,16 +21,17 @@ public sealed class CrnnNetwork : IDisposable
     private readonly Accelerator accelerator;
     private readonly Lstm[] lstms;
     private readonly RoutedLinear[][] inputProjections;
+    private readonly RoutedLinear[][] recurrentProducts;
     private readonly RoutedLinear[] linears;
     private readonly ConvScratch scratch;
     private Plan? plan;
     private bool disposed;
 
-    /// <summary>Uploads the weights; with a measured routing, each LSTM input projection and linear
-    /// layer stored compressed is timed on its routes here.</summary>
+    /// <summary>Uploads the weights; with a measured routing, each LSTM input projection, recurrent product
+    /// and linear layer stored compressed is timed on its routes here.</summary>
     /// <param name="accelerator">Where it runs.</param>
     /// <param name="weights">The weights.</param>
-    /// <param name="routing">Which route each convolution, LSTM input projection and linear layer takes
+    /// <param name="routing">Which route each convolution, LSTM product and linear layer takes
     /// where the weights came from a compressed model; dense by default.</param>
     /// <exception cref="InvalidDataException">A stored payload is corrupt.</exception>
     public CrnnNetwork(Accelerator accelerator, CrnnWeights weights, LayerRouting routing = LayerRouting.Dense)
@@ -46,6 +47,7 @@ public sealed class CrnnNetwork : IDisposable
         var recurrent = weights.Recurrent;
         lstms = new Lstm[recurrent.Count];
         inputProjections = new RoutedLinear[recurrent.Count][];
+        recurrentProducts = new RoutedLinear[recurrent.Count][];
         linears = new RoutedLinear[recurrent.Count];
         scratch = new ConvScratch(accelerator);
         try
@@ -56,12 +58,17 @@ public sealed class CrnnNetwork : IDisposable
                 int gates = 4 * layer.HiddenSize;
                 // Filled one direction at a time, so a failure leaves what was built for Dispose.
                 inputProjections[i] = new RoutedLinear[2];
+                recurrentProducts[i] = new RoutedLinear[2];
                 foreach (var (suffix, direction) in new[] { ("", 0), ("_reverse", 1) })
+                {
                     inputProjections[i][direction] = new RoutedLinear(accelerator, new LinearShape(layer.InputSize, gates), layer.Lstm["weight_ih_l0" + suffix],
                         [.. layer.Lstm["bias_ih_l0" + suffix].Values.Zip(layer.Lstm["bias_hh_l0" + suffix].Values, (a, b) => a + b)], layer.StoredInputWeight(direction), routing, scratch);
-                // The input projections above own weight_ih, so the LSTM is given only what it runs itself.
-                var recurrentWeights = layer.Lstm.Where(p => !p.Key.StartsWith("weight_ih", StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value.Values, StringComparer.Ordinal);
-                lstms[i] = new Lstm(accelerator, new LstmOptions(layer.InputSize, layer.HiddenSize, Bidirectional: true), recurrentWeights, inputProjections[i]);
+                    recurrentProducts[i][direction] = RoutedLinear.Recurrent(accelerator, new LinearShape(layer.HiddenSize, gates), layer.Lstm["weight_hh_l0" + suffix],
+                        layer.StoredRecurrentWeight(direction), routing, scratch);
+                }
+                // The products above own weight_ih and weight_hh, so the LSTM is given only the biases.
+                var biases = layer.Lstm.Where(p => p.Key.StartsWith("bias", StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value.Values, StringComparer.Ordinal);
+                lstms[i] = new Lstm(accelerator, new LstmOptions(layer.InputSize, layer.HiddenSize, Bidirectional: true), biases, inputProjections[i], recurrentProducts[i]);
                 linears[i] = new RoutedLinear(accelerator, new LinearShape(2 * layer.HiddenSize, layer.OutputSize), layer.LinearWeight, layer.LinearBias,
                     layer.StoredLinearWeight, routing, scratch);
             }
@@ -83,9 +90,10 @@ public sealed class CrnnNetwork : IDisposable
     /// each took; empty before the first run.</summary>
     public IReadOnlyList<RoutedConv2d> Convolutions => plan?.Convolutions ?? [];
 
-    /// <summary>The linear products of the recurrent layers with the route each took, in running
-    /// order: per BiLSTM layer its forward and reverse input projections, then the linear layer after it.</summary>
-    public IReadOnlyList<RoutedLinear> Linears => [.. inputProjections.Zip(linears, (projections, linear) => projections.Append(linear)).SelectMany(l => l)];
+    /// <summary>The linear products of the recurrent layers with the route each took: per BiLSTM layer
+    /// its forward and reverse input projections, its forward and reverse recurrent products, then the linear layer after it.</summary>
+    public IReadOnlyList<RoutedLinear> Linears
+        => [.. inputProjections.Zip(recurrentProducts, linears).SelectMany(layer => layer.First.Concat(layer.Second).Append(layer.Third))];
 
     /// <summary>The layout the conv stack runs in.</summary>
     public TensorLayout Layout { get; }
@@ -179,7 +187,7 @@ public sealed class CrnnNetwork : IDisposable
         disposed = true;
         plan?.Dispose();
         plan = null;
-        foreach (var resource in lstms.Concat<IDisposable?>(linears).Concat(inputProjections.SelectMany(p => p ?? [])))
+        foreach (var resource in lstms.Concat<IDisposable?>(linears).Concat(inputProjections.SelectMany(p => p ?? [])).Concat(recurrentProducts.SelectMany(p => p ?? [])))
             resource?.Dispose();
         scratch.Dispose();
     }

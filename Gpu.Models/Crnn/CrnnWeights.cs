@@ -19,17 +19,24 @@ public sealed record CrnnConvLayer(int InChannels, int OutChannels, int KernelSi
 /// <param name="HiddenSize">Cells per direction.</param>
 /// <param name="OutputSize">Features out of the linear layer.</param>
 /// <param name="Lstm">The LSTM's weights by PyTorch name (<c>weight_ih_l0</c>, …, <c>bias_hh_l0_reverse</c>); the
-/// input weights are decoded from a compressed model only when read.</param>
+/// input and recurrent weights are decoded from a compressed model only when read.</param>
 /// <param name="LinearWeight">(OutputSize, 2·HiddenSize) weights, decoded from a compressed model only when read.</param>
 /// <param name="LinearBias">OutputSize biases.</param>
 /// <param name="StoredInputWeights">The compressed forms of <c>weight_ih_l0</c> and <c>weight_ih_l0_reverse</c>
 /// (by direction), as a <c>.gpuc</c> model stores them; null (or a null entry) where stored raw or read from safetensors.</param>
 /// <param name="StoredLinearWeight">The compressed form of the linear layer's weight, or null.</param>
+/// <param name="StoredRecurrentWeights">The compressed forms of <c>weight_hh_l0</c> and <c>weight_hh_l0_reverse</c>
+/// (by direction), or null (or a null entry), as for the input weights.</param>
 public sealed record CrnnRecurrentLayer(int InputSize, int HiddenSize, int OutputSize, IReadOnlyDictionary<string, WeightValues> Lstm, WeightValues LinearWeight, float[] LinearBias,
-    IReadOnlyList<CompressedTensor?>? StoredInputWeights = null, CompressedTensor? StoredLinearWeight = null)
+    IReadOnlyList<CompressedTensor?>? StoredInputWeights = null, CompressedTensor? StoredLinearWeight = null, IReadOnlyList<CompressedTensor?>? StoredRecurrentWeights = null)
 {
     /// <summary>The stored form of one direction's input weight (0 forward, 1 reverse), or null.</summary>
-    public CompressedTensor? StoredInputWeight(int direction) => StoredInputWeights is { } stored && direction < stored.Count ? stored[direction] : null;
+    public CompressedTensor? StoredInputWeight(int direction) => Of(StoredInputWeights, direction);
+
+    /// <summary>The stored form of one direction's recurrent weight (0 forward, 1 reverse), or null.</summary>
+    public CompressedTensor? StoredRecurrentWeight(int direction) => Of(StoredRecurrentWeights, direction);
+
+    private static CompressedTensor? Of(IReadOnlyList<CompressedTensor?>? stored, int direction) => stored is { } tensors && direction < tensors.Count ? tensors[direction] : null;
 }
 
 /// <summary>The weights of CRNN (Shi, Bai and Yao 2015) in the public crnn.pytorch layout:
@@ -161,7 +168,7 @@ public sealed class CrnnWeights
             foreach (string suffix in new[] { "", "_reverse" })
             {
                 lstm["weight_ih_l0" + suffix] = weights.Weights($"{prefix}rnn.weight_ih_l0{suffix}", 4 * hidden, features);
-                lstm["weight_hh_l0" + suffix] = weights.Float($"{prefix}rnn.weight_hh_l0{suffix}", 4 * hidden, hidden);
+                lstm["weight_hh_l0" + suffix] = weights.Weights($"{prefix}rnn.weight_hh_l0{suffix}", 4 * hidden, hidden);
                 lstm["bias_ih_l0" + suffix] = weights.Float($"{prefix}rnn.bias_ih_l0{suffix}", 4 * hidden);
                 lstm["bias_hh_l0" + suffix] = weights.Float($"{prefix}rnn.bias_hh_l0{suffix}", 4 * hidden);
             }
@@ -171,7 +178,8 @@ public sealed class CrnnWeights
             int outputs = checked((int)embedding[0]);
             var layer = new CrnnRecurrentLayer(features, hidden, outputs, lstm,
                 weights.Weights(prefix + "embedding.weight", outputs, 2 * hidden), weights.Float(prefix + "embedding.bias", outputs),
-                [weights.Stored(prefix + "rnn.weight_ih_l0"), weights.Stored(prefix + "rnn.weight_ih_l0_reverse")], weights.Stored(prefix + "embedding.weight"));
+                [weights.Stored(prefix + "rnn.weight_ih_l0"), weights.Stored(prefix + "rnn.weight_ih_l0_reverse")], weights.Stored(prefix + "embedding.weight"),
+                [weights.Stored(prefix + "rnn.weight_hh_l0"), weights.Stored(prefix + "rnn.weight_hh_l0_reverse")]);
             parameters += lstm.Values.Sum(v => v.Length) + layer.LinearWeight.Length + layer.LinearBias.Length;
             recurrent.Add(layer);
             features = outputs;

@@ -34,7 +34,7 @@ internal static class RowSegments
     /// <summary>Finishes a row's segment with the epilogue and stores the columns from
     /// <paramref name="firstColumn"/> on (those before it belong to the neighbouring item).</summary>
     /// <param name="y">Y.</param>
-    /// <param name="epilogue">Scale, bias and activation.</param>
+    /// <param name="epilogue">Scale, bias, activation, and whether Y's previous value is added.</param>
     /// <param name="row">Row of Y.</param>
     /// <param name="n">Columns of Y.</param>
     /// <param name="column0">The column the segment's first lane holds.</param>
@@ -46,29 +46,32 @@ internal static class RowSegments
         float scale = epilogue.Scale.Length != 0 ? epilogue.Scale[row] : 1f, bias = epilogue.Bias.Length != 0 ? epilogue.Bias[row] : 0f;
         long at = (long)row * n + column0;
         int skip = firstColumn - column0;
-        StoreLane(y, at, 0, skip, RowEpilogue.Apply(epilogue, sums.V0, scale, bias));
-        StoreLane(y, at, 1, skip, RowEpilogue.Apply(epilogue, sums.V1, scale, bias));
-        StoreLane(y, at, 2, skip, RowEpilogue.Apply(epilogue, sums.V2, scale, bias));
-        StoreLane(y, at, 3, skip, RowEpilogue.Apply(epilogue, sums.V3, scale, bias));
-        StoreLane(y, at, 4, skip, RowEpilogue.Apply(epilogue, sums.V4, scale, bias));
-        StoreLane(y, at, 5, skip, RowEpilogue.Apply(epilogue, sums.V5, scale, bias));
-        StoreLane(y, at, 6, skip, RowEpilogue.Apply(epilogue, sums.V6, scale, bias));
-        StoreLane(y, at, 7, skip, RowEpilogue.Apply(epilogue, sums.V7, scale, bias));
-        StoreLane(y, at, 8, skip, RowEpilogue.Apply(epilogue, sums.V8, scale, bias));
-        StoreLane(y, at, 9, skip, RowEpilogue.Apply(epilogue, sums.V9, scale, bias));
-        StoreLane(y, at, 10, skip, RowEpilogue.Apply(epilogue, sums.V10, scale, bias));
-        StoreLane(y, at, 11, skip, RowEpilogue.Apply(epilogue, sums.V11, scale, bias));
-        StoreLane(y, at, 12, skip, RowEpilogue.Apply(epilogue, sums.V12, scale, bias));
-        StoreLane(y, at, 13, skip, RowEpilogue.Apply(epilogue, sums.V13, scale, bias));
-        StoreLane(y, at, 14, skip, RowEpilogue.Apply(epilogue, sums.V14, scale, bias));
-        StoreLane(y, at, 15, skip, RowEpilogue.Apply(epilogue, sums.V15, scale, bias));
+        StoreLane(y, epilogue, at, 0, skip, sums.V0, scale, bias);
+        StoreLane(y, epilogue, at, 1, skip, sums.V1, scale, bias);
+        StoreLane(y, epilogue, at, 2, skip, sums.V2, scale, bias);
+        StoreLane(y, epilogue, at, 3, skip, sums.V3, scale, bias);
+        StoreLane(y, epilogue, at, 4, skip, sums.V4, scale, bias);
+        StoreLane(y, epilogue, at, 5, skip, sums.V5, scale, bias);
+        StoreLane(y, epilogue, at, 6, skip, sums.V6, scale, bias);
+        StoreLane(y, epilogue, at, 7, skip, sums.V7, scale, bias);
+        StoreLane(y, epilogue, at, 8, skip, sums.V8, scale, bias);
+        StoreLane(y, epilogue, at, 9, skip, sums.V9, scale, bias);
+        StoreLane(y, epilogue, at, 10, skip, sums.V10, scale, bias);
+        StoreLane(y, epilogue, at, 11, skip, sums.V11, scale, bias);
+        StoreLane(y, epilogue, at, 12, skip, sums.V12, scale, bias);
+        StoreLane(y, epilogue, at, 13, skip, sums.V13, scale, bias);
+        StoreLane(y, epilogue, at, 14, skip, sums.V14, scale, bias);
+        StoreLane(y, epilogue, at, 15, skip, sums.V15, scale, bias);
     }
 
+    // A lane the neighbouring item stores is neither read nor written, so an accumulating product adds Y's previous value once.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreLane(ArrayView<float> y, long at, int lane, int skip, float value)
+    private static void StoreLane(ArrayView<float> y, RowEpilogue epilogue, long at, int lane, int skip, float sum, float scale, float bias)
     {
-        if (lane >= skip)
-            y[at + lane] = value;
+        if (lane < skip)
+            return;
+        long index = at + lane;
+        y[index] = RowEpilogue.Apply(epilogue, sum, scale, bias, epilogue.Accumulate != 0 ? y[index] : 0f);
     }
 }
 

@@ -7,7 +7,8 @@ namespace Gpu.Ops.Sequence;
 /// <summary>An LSTM or LSTMP network (PyTorch's <c>nn.LSTM</c>, optionally with peepholes) on a
 /// device. Per layer and direction, one GEMM computes the input projections of every step with
 /// both biases in its epilogue; then each step adds the recurrent product into that step's gates
-/// (a GEMM with β = 1), runs the fused cell update, and with a projection one more small GEMM.
+/// (a GEMM with β = 1), runs the fused cell update, and with a projection one more small GEMM. A caller
+/// may give either product in another form (sparse, quantized) through <see cref="ILinearProduct"/>.
 /// Sequences are time-major: input T × B × input size, output T × B × directions·output size.</summary>
 public sealed class Lstm : IDisposable
 {
@@ -20,8 +21,9 @@ public sealed class Lstm : IDisposable
     private readonly Workspace[] cellStates;
     private readonly Workspace cellOutputs;
     /// <summary>Per layer and direction, the recurrent and projection weights prepared once for the
-    /// per-step GEMMs (packed on the CPU, so 2·T products do not re-pack them).</summary>
-    private readonly PackedGemmWeights[,] packedRecurrent;
+    /// per-step GEMMs (packed on the CPU, so 2·T products do not re-pack them); the recurrent one is null
+    /// where a caller's product replaces it.</summary>
+    private readonly PackedGemmWeights?[,] packedRecurrent;
     /// <summary>Per layer and direction, the dense input weight prepared once (on an OpenCL CPU runtime
     /// stored transposed, so each forward pass does not transpose it again), or null where a caller's
     /// product replaces it.</summary>
@@ -29,9 +31,12 @@ public sealed class Lstm : IDisposable
     private readonly PackedGemmWeights?[,] packedProjection;
     /// <summary>Per layer and direction, the caller's product replacing the dense input GEMM, or null.</summary>
     private readonly ILinearProduct?[,] callerProducts;
+    /// <summary>Per layer and direction, the caller's product replacing the dense recurrent GEMM, or null.</summary>
+    private readonly IAccumulatingLinearProduct?[,] callerRecurrentProducts;
 
-    /// <summary>The dense input weight and the summed biases are null where a caller's product replaces them.</summary>
-    private sealed record DirectionWeights(DeviceBuffer<float>? InputWeight, DeviceBuffer<float> RecurrentWeight, DeviceBuffer<float>? Bias,
+    /// <summary>The dense input weight and the summed biases are null where a caller's product replaces
+    /// them, the dense recurrent weight where a caller's recurrent product does.</summary>
+    private sealed record DirectionWeights(DeviceBuffer<float>? InputWeight, DeviceBuffer<float>? RecurrentWeight, DeviceBuffer<float>? Bias,
         DeviceBuffer<float>? Projection, DeviceBuffer<float>? PeepholeInput, DeviceBuffer<float>? PeepholeForget, DeviceBuffer<float>? PeepholeOutput)
     {
         public IEnumerable<DeviceBuffer<float>> Buffers =>
@@ -61,40 +66,71 @@ public sealed class Lstm : IDisposable
     /// ownership; each must outlive the network.</param>
     /// <exception cref="ArgumentException">A weight is missing or has the wrong size, or a product has the wrong count or width.</exception>
     public Lstm(Accelerator accelerator, LstmOptions options, IReadOnlyDictionary<string, float[]> weights, IReadOnlyList<ILinearProduct?> inputProducts)
+        : this(accelerator, options, weights, inputProducts, [])
+    {
+    }
+
+    /// <summary>Uploads the weights, with the input projections and the recurrent products of some layers
+    /// and directions computed by the caller's products (sparse or quantized forms of <c>weight_ih</c> and
+    /// <c>weight_hh</c>) instead of the dense GEMMs.</summary>
+    /// <param name="accelerator">The device to run on.</param>
+    /// <param name="options">The network's shape.</param>
+    /// <param name="weights">Weights by PyTorch name, as for the first constructor; <c>weight_ih</c> and
+    /// <c>weight_hh</c> may be left out for a layer and direction whose product is given, since they are never read.</param>
+    /// <param name="inputProducts">As for the previous constructor.</param>
+    /// <param name="recurrentProducts">Empty for none, or one entry per layer and direction (index layer ·
+    /// directions + direction): a product of the output size to 4·hidden outputs that adds no bias
+    /// (both biases are in the input projection) and adds its result into the gates, or null for the
+    /// dense GEMM. The caller keeps ownership; each must outlive the network.</param>
+    /// <exception cref="ArgumentException">A weight is missing or has the wrong size, or a product has the wrong count or width.</exception>
+    public Lstm(Accelerator accelerator, LstmOptions options, IReadOnlyDictionary<string, float[]> weights, IReadOnlyList<ILinearProduct?> inputProducts,
+        IReadOnlyList<IAccumulatingLinearProduct?> recurrentProducts)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(inputProducts);
+        ArgumentNullException.ThrowIfNull(recurrentProducts);
         options.Validate();
-        if (inputProducts.Count != 0 && inputProducts.Count != options.Layers * options.Directions)
-            throw new ArgumentException($"Give no input products or one per layer and direction ({options.Layers * options.Directions}); got {inputProducts.Count}.", nameof(inputProducts));
+        int directions = options.Directions;
+        foreach (var (count, name) in (ReadOnlySpan<(int, string)>)[(inputProducts.Count, nameof(inputProducts)), (recurrentProducts.Count, nameof(recurrentProducts))])
+            if (count != 0 && count != options.Layers * directions)
+                throw new ArgumentException($"Give no products or one per layer and direction ({options.Layers * directions}); got {count}.", name);
         this.accelerator = accelerator;
         Options = options;
+        ILinearProduct? Given(IReadOnlyList<ILinearProduct?> products, int layer, int direction) => products.Count == 0 ? null : products[layer * directions + direction];
+        bool Replaced(string weight, int layer, int direction)
+            => (weight == LstmOptions.Name("weight_ih", layer, direction) && Given(inputProducts, layer, direction) is not null)
+               || (weight == LstmOptions.Name("weight_hh", layer, direction) && Given(recurrentProducts, layer, direction) is not null);
         foreach (var (name, length) in Enumerable.Range(0, options.Layers)
-                     .SelectMany(layer => Enumerable.Range(0, options.Directions).SelectMany(direction => options.WeightNames(layer, direction)
-                         .Where(w => inputProducts.Count == 0 || inputProducts[layer * options.Directions + direction] is null || w.Name != LstmOptions.Name("weight_ih", layer, direction)))))
+                     .SelectMany(layer => Enumerable.Range(0, directions).SelectMany(direction => options.WeightNames(layer, direction)
+                         .Where(w => !Replaced(w.Name, layer, direction)))))
             NamedWeights.Get(weights, name, length);
 
         int h = options.HiddenSize;
         noPeepholes = accelerator.Allocate<float>(new float[h]);
         parameters = new DirectionWeights[options.Layers, options.Directions];
-        packedRecurrent = new PackedGemmWeights[options.Layers, options.Directions];
+        packedRecurrent = new PackedGemmWeights?[options.Layers, options.Directions];
         packedInput = new PackedGemmWeights?[options.Layers, options.Directions];
         packedProjection = new PackedGemmWeights?[options.Layers, options.Directions];
         callerProducts = new ILinearProduct?[options.Layers, options.Directions];
+        callerRecurrentProducts = new IAccumulatingLinearProduct?[options.Layers, options.Directions];
         for (int layer = 0; layer < options.Layers; layer++)
             for (int direction = 0; direction < options.Directions; direction++)
             {
-                var product = inputProducts.Count == 0 ? null : inputProducts[layer * options.Directions + direction];
-                if (product is not null && (product.Inputs != options.LayerInputSize(layer) || product.Outputs != 4 * h))
-                    throw new ArgumentException($"The input product of layer {layer}, direction {direction} maps {product.Inputs} to {product.Outputs} features; " +
-                        $"{options.LayerInputSize(layer)} to {4 * h} are needed.", nameof(inputProducts));
+                var product = Given(inputProducts, layer, direction);
+                var recurrentProduct = recurrentProducts.Count == 0 ? null : recurrentProducts[layer * directions + direction];
+                foreach (var (given, inputs, kind, parameter) in (ReadOnlySpan<(ILinearProduct?, int, string, string)>)
+                             [(product, options.LayerInputSize(layer), "input", nameof(inputProducts)), (recurrentProduct, options.OutputSize, "recurrent", nameof(recurrentProducts))])
+                    if (given is not null && (given.Inputs != inputs || given.Outputs != 4 * h))
+                        throw new ArgumentException($"The {kind} product of layer {layer}, direction {direction} maps " +
+                            $"{given.Inputs} to {given.Outputs} features; {inputs} to {4 * h} are needed.", parameter);
                 callerProducts[layer, direction] = product;
+                callerRecurrentProducts[layer, direction] = recurrentProduct;
                 DeviceBuffer<float> Upload(string parameter) => accelerator.Allocate<float>(weights[LstmOptions.Name(parameter, layer, direction)]);
                 var bias = weights[LstmOptions.Name("bias_ih", layer, direction)]
                     .Zip(weights[LstmOptions.Name("bias_hh", layer, direction)], (a, b) => a + b).ToArray();
-                parameters[layer, direction] = new DirectionWeights(product is null ? Upload("weight_ih") : null, Upload("weight_hh"),
+                parameters[layer, direction] = new DirectionWeights(product is null ? Upload("weight_ih") : null, recurrentProduct is null ? Upload("weight_hh") : null,
                     product is null ? accelerator.Allocate<float>(bias) : null,
                     options.ProjectionSize > 0 ? Upload("weight_hr") : null,
                     options.Peepholes ? Upload("weight_ic") : null, options.Peepholes ? Upload("weight_fc") : null, options.Peepholes ? Upload("weight_oc") : null);
@@ -102,8 +138,9 @@ public sealed class Lstm : IDisposable
                 if (parameters[layer, direction].InputWeight is { } inputWeight)
                     packedInput[layer, direction] = DenseGemm.PackB(accelerator,
                         new GemmShape(1, 4 * h, options.LayerInputSize(layer), TransposeB: true), inputWeight.View);
-                packedRecurrent[layer, direction] = DenseGemm.PackB(accelerator,
-                    new GemmShape(1, 4 * h, options.OutputSize, TransposeB: true), parameters[layer, direction].RecurrentWeight.View);
+                if (parameters[layer, direction].RecurrentWeight is { } recurrentWeight)
+                    packedRecurrent[layer, direction] = DenseGemm.PackB(accelerator,
+                        new GemmShape(1, 4 * h, options.OutputSize, TransposeB: true), recurrentWeight.View);
                 if (parameters[layer, direction].Projection is { } projection)
                     packedProjection[layer, direction] = DenseGemm.PackB(accelerator,
                         new GemmShape(1, options.ProjectionSize, h, TransposeB: true), projection.View);
@@ -235,7 +272,12 @@ public sealed class Lstm : IDisposable
             var previousHidden = s > 0 ? directionOutput.SubView(previousStep * batch * r, batch * r) : initialHidden;
             // A zero h0 contributes nothing: the first step then needs no recurrent product.
             if (previousHidden.Length != 0)
-                DenseGemm.Multiply(accelerator, recurrent, previousHidden, packedRecurrent[layer, direction], gatesNow, beta: 1f);
+            {
+                if (callerRecurrentProducts[layer, direction] is { } recurrentProduct)
+                    recurrentProduct.MultiplyAdd(previousHidden, gatesNow, batch);
+                else
+                    DenseGemm.Multiply(accelerator, recurrent, previousHidden, packedRecurrent[layer, direction]!, gatesNow, beta: 1f);
+            }
             var hiddenNow = directionOutput.SubView(t * batch * r, batch * r);
             var kernel = new LstmCellKernel
             {
@@ -261,7 +303,7 @@ public sealed class Lstm : IDisposable
     /// <summary>Frees the weights and workspaces.</summary>
     public void Dispose()
     {
-        foreach (var packed in packedRecurrent.Cast<PackedGemmWeights>().Concat(packedInput.Cast<PackedGemmWeights?>())
+        foreach (var packed in packedRecurrent.Cast<PackedGemmWeights?>().Concat(packedInput.Cast<PackedGemmWeights?>())
                      .Concat(packedProjection.Cast<PackedGemmWeights?>()).OfType<PackedGemmWeights>())
             packed.Dispose();
         foreach (var weights in parameters)

@@ -108,6 +108,26 @@ public sealed class IlgpuMovedKernelTests : IlgpuCpuTest
         GemmTestData.AssertClose(expected, SparseGemmTests.Product(Accelerator, format, schedule, dense, keep, m, k, xHost, n, biasHost, Activation.Leaky(0.2f)), k);
     }
 
+    [TestCase(SparseGemmTests.Format.Csr)]
+    [TestCase(SparseGemmTests.Format.Block)]
+    public void SparseKernelsAccumulateExactlyIntoThePreviousOutput(SparseGemmTests.Format format)
+    {
+        const int m = 13, k = 37, n = 5;
+        float[] dense = GemmTestData.Random(m * k, 15);
+        bool[] keep = SparseGemmTests.MaskOf(m * k, 0.7, 16);
+        using var x = Accelerator.Allocate<float>(GemmTestData.Random(k * n, 17));
+        using var csr = CsrMatrix.FromDense(Accelerator, dense, m, k, keep);
+        using var block = BlockSparseMatrix.FromDense(Accelerator, dense, m, k, keep);
+        ProductOutputChecks.AccumulatingAddsExactlyToTheOverwrittenProduct(Accelerator, m * n, (y, output) =>
+        {
+            var epilogue = RowEpilogue.Create(default, default, Activation.None, output);
+            if (format == SparseGemmTests.Format.Csr)
+                Accelerator.Launch(n, m, new CsrGemmKernel { RowPointers = csr.RowPointers.View, ColumnIndices = csr.ColumnIndices.View, Values = csr.Values.View, X = x.View, Y = y, N = n, Epilogue = epilogue });
+            else
+                Accelerator.Launch(n, m, new BlockSparseGemmKernel { BlockPointers = block.BlockPointers.View, BlockColumns = block.BlockColumns.View, Values = block.Values.View, X = x.View, Y = y, N = n, K = k, Epilogue = epilogue });
+        });
+    }
+
     [Test]
     public void Im2ColKernelMatchesTheHostUnfold()
     {

@@ -43,11 +43,11 @@ public static class CompressionBench
             (models, settings) = (["fip-detail", "crnn"], [Settings[^1], Settings[2]]);
         }
         output.WriteLine($"compression: shipped models compressed in memory, one {side}×{side} frame (VDSR: the network on Y at that size; CRNN: one 32×{LineWidth} line); " +
-            "routes timed per call, measured = each layer the fastest of its exact routes, timed once when planned (CRNN's LSTM input projections and linear layers: when loaded)");
+            "routes timed per call, measured = each layer the fastest of its exact routes, timed once when planned (CRNN's LSTM products and linear layers: when loaded)");
         output.WriteLine("  (GFLOP/s: 2 × the unpruned network's multiply-adds over the time; × dense: against the unpruned model's dense route on that device " +
             "(the first setting run); channels N %: that share of each layer's output channels removed where the next layer can drop them; " +
             "layers: D dense, S sparse, C codebook, in network order; " +
-            "CRNN: 7 convolutions, then per BiLSTM its two input projections and the linear layer)");
+            "CRNN: 7 convolutions, then per BiLSTM its two input projections, its two recurrent products and the linear layer)");
         output.WriteLine($"  {"device",-10} {"model",-11} {"storage",-17} {"route",-9} {"ms",9} {"GFLOP/s",8} {"× dense",8}  layers");
         foreach (string model in models)
         {

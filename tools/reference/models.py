@@ -53,14 +53,18 @@ def can_dilations(depth):
 
 class Can(nn.Module):
     """FIP's context aggregation network. CAN24: depth 9 (dilations 1..64, then 1, then the 1x1),
-    width 24; CAN32: depth 10 (1..128, 1), width 32."""
+    width 24; CAN32: depth 10 (1..128, 1), width 32. `widths` gives each 3x3 layer its own output
+    channels instead (a model narrowed by structured pruning, gpuc compress --structured)."""
 
-    def __init__(self, depth=9, width=24, in_channels=3, out_channels=3, identity_init=True):
+    def __init__(self, depth=9, width=24, in_channels=3, out_channels=3, identity_init=True, widths=None):
         super().__init__()
         self.dilations = can_dilations(depth)
-        channels = [in_channels] + [width] * len(self.dilations)
-        self.layers = nn.ModuleList(CanLayer(channels[i], width, d) for i, d in enumerate(self.dilations))
-        self.output = nn.Conv2d(width, out_channels, 1, bias=True)
+        widths = list(widths) if widths is not None else [width] * len(self.dilations)
+        if len(widths) != len(self.dilations):
+            raise ValueError(f"a CAN of depth {depth} has {len(self.dilations)} 3x3 layers, not {len(widths)} widths")
+        channels = [in_channels] + widths
+        self.layers = nn.ModuleList(CanLayer(channels[i], widths[i], d) for i, d in enumerate(self.dilations))
+        self.output = nn.Conv2d(widths[-1], out_channels, 1, bias=True)
         if identity_init:
             self.identity_init()
 

@@ -9,7 +9,10 @@ stored raw (biases, norms, the 1x1 output) retrained freely.
 
 The input is the compressed model decoded to dense float32 (`gpuc compress --decoded`): in each
 planned tensor the zeros are the pruned weights and the distinct non-zero values the centroids, so
-masks and centroid indices are read back exactly, with no k-means of its own. The output keeps
+masks and centroid indices are read back exactly, with no k-means of its own. A structured model
+(`--structured`) is decoded narrowed, and the network is built at the widths its tensors have; the
+plan (its `--json` report) records the channels each narrowed layer kept, so `gpuc compress --plan`
+stores the retrained model with them instead of narrowing it a second time. The output keeps
 that form (every planned tensor holds only its retrained centroids and the same zeros), so
 `gpuc compress --plan` with the same plan stores it again without a further loss: its magnitude
 pruning drops exactly the zeros and its k-means finds exactly the centroids. Int8 tensors are not
@@ -85,12 +88,20 @@ def state(model, shared):
 
 
 def load(path):
+    """The CAN24 of a decoded file at the widths its tensors have: structured pruning
+    (gpuc compress --structured) narrows layers, and the file holds them narrowed."""
     decoded = common.safetensors_io.load(path)
-    model = models.can24()
+    depth = len(models.can_dilations(9))
+    if any(f"layers.{i}.conv.weight" not in decoded for i in range(depth)):
+        raise SystemExit(f"{path}: no layers.0-{depth - 1}.conv.weight: is it a decoded CAN24?")
+    model = models.can24(widths=[decoded[f"layers.{i}.conv.weight"].shape[0] for i in range(depth)])
     own = model.state_dict()
     missing = [k for k in own if k not in decoded and not k.endswith("num_batches_tracked")]
     if missing:
         raise SystemExit(f"{path}: no {missing[:3]}: is it a decoded CAN24?")
+    for k, v in own.items():
+        if k in decoded and tuple(decoded[k].shape) != tuple(v.shape):
+            raise SystemExit(f"{path}: {k} has shape {list(decoded[k].shape)}, the CAN24 of its layer widths needs {list(v.shape)}")
     model.load_state_dict({k: torch.from_numpy(decoded[k].copy()) if k in decoded else v for k, v in own.items()})
     return model.eval(), decoded
 

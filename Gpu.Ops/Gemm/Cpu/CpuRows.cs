@@ -87,12 +87,6 @@ internal static unsafe class CpuRows
         return half.ToScalar();
     }
 
-    /// <summary>Applies the row epilogue to <c>y[0..n)</c>, the finished sums of <paramref name="row"/>.</summary>
-    /// <remarks>Optimized from its first call: in tier-0 code ILGPU's host view members are costly calls, and a
-    /// layer's early calls would pay them on every row.</remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Finish(float* y, int n, int row, in RowEpilogue epilogue) => new HostRowEpilogue(epilogue).Finish(y, n, row);
-
     /// <summary>A row epilogue with the host addresses of its views found once: ILGPU's host indexer checks
     /// every access, which a loop over rows should not pay per row or per element.</summary>
     public readonly struct HostRowEpilogue(in RowEpilogue epilogue)
@@ -100,12 +94,26 @@ internal static unsafe class CpuRows
         private readonly RowEpilogue epilogue = epilogue;
         private readonly float* scale = Pointer(epilogue.Scale), bias = Pointer(epilogue.Bias);
 
-        /// <summary>Applies the epilogue to <c>y[0..n)</c>, the finished sums of <paramref name="row"/>.</summary>
-        public void Finish(float* y, int n, int row)
+        /// <summary>When accumulating, a copy of <c>y[0..n)</c> in the calling thread's scratch, taken before
+        /// the row loops overwrite y with their sums; otherwise null, and nothing is read.</summary>
+        public float* KeepPrevious(float* y, int n)
+        {
+            if (epilogue.Accumulate == 0)
+                return null;
+            float* copy = ThreadScratch.Previous(n);
+            Buffer.MemoryCopy(y, copy, (long)n * sizeof(float), (long)n * sizeof(float));
+            return copy;
+        }
+
+        /// <summary>Applies the epilogue to <c>y[0..n)</c>, the finished sums of <paramref name="row"/>, adding
+        /// <paramref name="previous"/>[0..n) when accumulating (it may be null otherwise).</summary>
+        /// <remarks>Optimized from its first call: a layer's early calls would otherwise run this per-row loop as tier-0 code.</remarks>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Finish(float* y, int n, int row, float* previous)
         {
             float rowScale = scale != null ? scale[row] : 1f, rowBias = bias != null ? bias[row] : 0f;
             for (int j = 0; j < n; j++)
-                y[j] = RowEpilogue.Apply(epilogue, y[j], rowScale, rowBias);
+                y[j] = RowEpilogue.Apply(epilogue, y[j], rowScale, rowBias, previous == null ? 0f : previous[j]);
         }
     }
 }

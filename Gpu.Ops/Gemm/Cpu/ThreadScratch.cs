@@ -10,6 +10,7 @@ internal sealed unsafe class ThreadScratch
     [ThreadStatic] private static ThreadScratch? packedA;
     [ThreadStatic] private static ThreadScratch? packedB;
     [ThreadStatic] private static ThreadScratch? rowScratch;
+    [ThreadStatic] private static ThreadScratch? previousRow;
 
     private void* pointer;
     private long capacity;
@@ -22,6 +23,10 @@ internal sealed unsafe class ThreadScratch
 
     /// <summary>The calling thread's buffer for a row of partial results.</summary>
     public static float* Row(long floats) => (rowScratch ??= new()).Get(floats);
+
+    /// <summary>The calling thread's buffer for an output row's values before an accumulating product
+    /// overwrites it (apart from <see cref="Row"/>, which the quantized path's sums already take).</summary>
+    public static float* Previous(long floats) => (previousRow ??= new()).Get(floats);
 
     private float* Get(long floats)
     {

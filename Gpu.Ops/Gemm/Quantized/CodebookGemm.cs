@@ -69,13 +69,14 @@ public static class CodebookGemm
     /// <param name="accelerator">The accelerator owning every view.</param>
     /// <param name="weights">W.</param>
     /// <param name="x">X, K×N.</param>
-    /// <param name="y">Y, M×N, overwritten.</param>
+    /// <param name="y">Y, M×N, overwritten or added to.</param>
     /// <param name="n">Columns of X and Y.</param>
     /// <param name="bias">M biases, or empty.</param>
     /// <param name="activation">The activation.</param>
     /// <param name="scale">M factors applied before the bias (a folded norm, which a shared codebook cannot absorb), or empty.</param>
+    /// <param name="output">Whether Y is overwritten or the product added to it (before the bias and activation).</param>
     public static void Multiply(Accelerator accelerator, CodebookWeights weights, ArrayView<float> x, ArrayView<float> y, int n,
-        ArrayView<float> bias = default, Activation activation = default, ArrayView<float> scale = default)
+        ArrayView<float> bias = default, Activation activation = default, ArrayView<float> scale = default, ProductOutput output = ProductOutput.Overwrite)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
@@ -88,7 +89,7 @@ public static class CodebookGemm
         Sparse.SparseShape.CheckScale(weights.Rows, scale.Length);
         accelerator.CheckView(scale);
         OperandChecks.Disjoint(scale, y);
-        var epilogue = RowEpilogue.Create(scale, bias, activation);
+        var epilogue = RowEpilogue.Create(scale, bias, activation, output);
         if (accelerator.IsHostAddressable() && CpuRows.IsSupported)
             MultiplyOnHost(CodebookGemmKernel.For(weights, x, y, n, epilogue), weights.Rows);
         else if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda)
@@ -133,9 +134,11 @@ public static class CodebookGemm
         for (int t = 0; t < k; t++)
             decoded[t] = table[CodebookIndices.At(words, rowStart, t, kernel.Bits)];
         float* yRow = CpuRows.Pointer(kernel.Y) + (long)row * kernel.N + start;
+        var epilogue = new CpuRows.HostRowEpilogue(kernel.Epilogue);
+        float* previous = epilogue.KeepPrevious(yRow, width);
         new Span<float>(yRow, width).Clear();
         for (int t = 0; t < k; t++)
             CpuRows.Axpy(yRow, decoded[t], xRows + (long)t * width, width);
-        CpuRows.Finish(yRow, width, row, kernel.Epilogue);
+        epilogue.Finish(yRow, width, row, previous);
     }
 }

@@ -25,7 +25,7 @@ public struct CodebookGemmKernel : IKernel2D
     public int Bits;
     /// <summary>Words per packed row.</summary>
     public int WordsPerRow;
-    /// <summary>Bias and activation.</summary>
+    /// <summary>Scale, bias, activation, and whether Y is added to.</summary>
     public RowEpilogue Epilogue;
 
     /// <summary>The kernel for a product.</summary>
@@ -33,7 +33,7 @@ public struct CodebookGemmKernel : IKernel2D
     /// <param name="x">X, K×N.</param>
     /// <param name="y">Y, Rows×N.</param>
     /// <param name="n">Columns of X and Y.</param>
-    /// <param name="epilogue">Bias and activation.</param>
+    /// <param name="epilogue">Scale, bias, activation, and whether Y is added to.</param>
     /// <returns>The kernel, to launch over N × Rows.</returns>
     public static CodebookGemmKernel For(CodebookWeights weights, ArrayView<float> x, ArrayView<float> y, int n, RowEpilogue epilogue) => new()
     {
@@ -50,7 +50,7 @@ public struct CodebookGemmKernel : IKernel2D
         int rowStart = row * WordsPerRow;
         for (int k = 0; k < K; k++)
             sum += Centroids[CodebookIndices.At(Indices, rowStart, k, Bits)] * X[k * N + column];
-        Y[row * N + column] = RowEpilogue.Apply(Epilogue, sum, row);
+        RowEpilogue.Store(Epilogue, Y, row * N + column, sum, row);
     }
 }
 
@@ -87,7 +87,7 @@ public struct CodebookGemmGroupedKernel : IGroupKernel
     public int Bits;
     /// <summary>Words per packed row.</summary>
     public int WordsPerRow;
-    /// <summary>Bias and activation.</summary>
+    /// <summary>Scale, bias, activation, and whether Y is added to.</summary>
     public RowEpilogue Epilogue;
 
     /// <summary>The grouped launch covering Y.</summary>
@@ -102,7 +102,7 @@ public struct CodebookGemmGroupedKernel : IGroupKernel
     /// <param name="x">X, K×N.</param>
     /// <param name="y">Y, Rows×N.</param>
     /// <param name="n">Columns of X and Y.</param>
-    /// <param name="epilogue">Bias and activation.</param>
+    /// <param name="epilogue">Scale, bias, activation, and whether Y is added to.</param>
     /// <returns>The kernel, to launch over <see cref="ExtentOf"/>.</returns>
     public static CodebookGemmGroupedKernel For(CodebookWeights weights, ArrayView<float> x, ArrayView<float> y, int n, RowEpilogue epilogue) => new()
     {
@@ -159,6 +159,6 @@ public struct CodebookGemmGroupedKernel : IGroupKernel
     private static void Store(ArrayView<float> y, RowEpilogue epilogue, int rowStart, int column, int n, int row, float sum)
     {
         if (column < n)
-            y[rowStart + column] = RowEpilogue.Apply(epilogue, sum, row);
+            RowEpilogue.Store(epilogue, y, rowStart + column, sum, row);
     }
 }

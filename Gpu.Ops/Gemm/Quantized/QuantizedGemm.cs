@@ -51,16 +51,18 @@ public static class QuantizedGemm
     /// <param name="signedActivations">Whether the bytes are int8 (then the zero point must be 0).</param>
     /// <param name="zeroPoint">The uint8 zero point.</param>
     /// <param name="activationScale">The activations' scale: x ≈ scale·(q − zeroPoint).</param>
-    /// <param name="y">M×N floats, overwritten.</param>
+    /// <param name="y">M×N floats, overwritten or added to.</param>
     /// <param name="bias">M biases, or empty.</param>
     /// <param name="activation">The activation.</param>
+    /// <param name="output">Whether Y is overwritten or the product added to it (before the bias and activation).</param>
     public static void Multiply(Accelerator accelerator, QuantizedWeights weights, ArrayView<byte> activations, int n,
-        bool signedActivations, int zeroPoint, float activationScale, ArrayView<float> y, ArrayView<float> bias = default, Activation activation = default)
+        bool signedActivations, int zeroPoint, float activationScale, ArrayView<float> y, ArrayView<float> bias = default, Activation activation = default,
+        ProductOutput output = ProductOutput.Overwrite)
     {
         var operands = Operands(accelerator, weights, activations, n, signedActivations, zeroPoint);
-        var output = Output(accelerator, weights, n, activationScale, y, bias, activation);
+        var store = Output(accelerator, weights, n, activationScale, y, bias, activation, output);
         OperandChecks.Disjoint(activations, y);
-        Multiply(accelerator, weights, operands, n, output, sevenBitActivations: false);
+        Multiply(accelerator, weights, operands, n, store, sevenBitActivations: false);
     }
 
     /// <summary>Dynamic quantization, as PyTorch's dynamic-quantized Linear: X (K×N floats) is
@@ -70,11 +72,12 @@ public static class QuantizedGemm
     /// <param name="weights">W.</param>
     /// <param name="x">K×N floats.</param>
     /// <param name="n">Columns of X.</param>
-    /// <param name="y">M×N floats, overwritten.</param>
+    /// <param name="y">M×N floats, overwritten or added to.</param>
     /// <param name="bias">M biases, or empty.</param>
     /// <param name="activation">The activation.</param>
+    /// <param name="output">Whether Y is overwritten or the product added to it (before the bias and activation).</param>
     public static void MultiplyDynamic(Accelerator accelerator, QuantizedWeights weights, ArrayView<float> x, int n, ArrayView<float> y,
-        ArrayView<float> bias = default, Activation activation = default)
+        ArrayView<float> bias = default, Activation activation = default, ProductOutput output = ProductOutput.Overwrite)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(weights);
@@ -84,7 +87,7 @@ public static class QuantizedGemm
         accelerator.CheckView(x);
         OperandChecks.Disjoint(x, y);
         var (scale, zeroPoint) = ActivationQuantization.Choose(accelerator, x, DynamicHighest);
-        var output = Output(accelerator, weights, n, scale, y, bias, activation);
+        var store = Output(accelerator, weights, n, scale, y, bias, activation, output);
         var quantizer = new ActivationQuantizer { InverseScale = 1f / scale, ZeroPoint = zeroPoint, Highest = DynamicHighest };
         int k = weights.Columns;
         if (UsesRowSegments(accelerator, weights, n))
@@ -92,7 +95,7 @@ public static class QuantizedGemm
             // The transposing kernel quantizes X itself, as the packing kernel below does.
             using var transposedActivations = Transpose(accelerator, weights, new PackActivationsKernel { X = x, Quantizer = quantizer }, n,
                 signedActivations: false, zeroPoint, out var transposed);
-            LaunchRowSegments(accelerator, weights, transposed, n, output);
+            LaunchRowSegments(accelerator, weights, transposed, n, store);
             return;
         }
         if (!accelerator.IsHostAddressable())
@@ -101,13 +104,13 @@ public static class QuantizedGemm
             // read back bytes a quantizing kernel wrote.
             using var packedActivations = Pack(accelerator, weights, new PackActivationsKernel { X = x, Quantizer = quantizer }, n,
                 signedActivations: false, zeroPoint, out var packed);
-            accelerator.Launch(n, weights.Rows, new PackedQuantizedGemmKernel { Operands = packed, Output = output });
+            accelerator.Launch(n, weights.Rows, new PackedQuantizedGemmKernel { Operands = packed, Output = store });
             return;
         }
         using var quantized = accelerator.Allocate<byte>((long)k * n);
         CpuQuantizedGemm.QuantizeTransposed(x, quantized.View, n, k, quantizer);
         var operands = Operands(accelerator, weights, quantized.View, n, signedActivations: false, zeroPoint);
-        Multiply(accelerator, weights, operands, n, output, sevenBitActivations: true);
+        Multiply(accelerator, weights, operands, n, store, sevenBitActivations: true);
     }
 
     /// <summary>The largest activation value of <see cref="MultiplyDynamic"/>: 7 bits, which its CPU
@@ -132,9 +135,11 @@ public static class QuantizedGemm
                 {
                     float scale = scales[row] * output.ActivationScale;
                     float* outputRow = outputRows + (long)row * n;
+                    var epilogue = new Cpu.CpuRows.HostRowEpilogue(output.Epilogue);
+                    float* previous = epilogue.KeepPrevious(outputRow, n);
                     for (int j = 0; j < n; j++)
                         outputRow[j] = scale * sums[j];
-                    Cpu.CpuRows.Finish(outputRow, n, row, output.Epilogue);
+                    epilogue.Finish(outputRow, n, row, previous);
                 }))
                 accelerator.Launch(n, weights.Rows, new QuantizedGemmKernel { Operands = operands, Output = output });
             return;
@@ -189,7 +194,8 @@ public static class QuantizedGemm
     }
 
     /// <summary>The validated dequantising store into <paramref name="y"/>.</summary>
-    private static QuantizedOutput Output(Accelerator accelerator, QuantizedWeights weights, int n, float activationScale, ArrayView<float> y, ArrayView<float> bias, Activation activation)
+    private static QuantizedOutput Output(Accelerator accelerator, QuantizedWeights weights, int n, float activationScale, ArrayView<float> y, ArrayView<float> bias, Activation activation,
+        ProductOutput output)
     {
         Require("Y", y.Length, (long)weights.Rows * n);
         if (bias.Length != 0)
@@ -199,7 +205,7 @@ public static class QuantizedGemm
         OperandChecks.Disjoint(bias, y);
         return new QuantizedOutput
         {
-            WeightScales = weights.Scales.View, ActivationScale = activationScale, Y = y, N = n, Epilogue = RowEpilogue.Create(bias, activation),
+            WeightScales = weights.Scales.View, ActivationScale = activationScale, Y = y, N = n, Epilogue = RowEpilogue.Create(default, bias, activation, output),
         };
     }
 

@@ -87,7 +87,7 @@ public struct QuantizedOutput
     public ArrayView<float> Y;
     /// <summary>Columns of the output.</summary>
     public int N;
-    /// <summary>Bias and activation.</summary>
+    /// <summary>Scale, bias, activation, and whether Y is added to.</summary>
     public RowEpilogue Epilogue;
 
     /// <summary>Dequantises one accumulator into Y.</summary>
@@ -96,7 +96,7 @@ public struct QuantizedOutput
     /// <param name="column">Output column.</param>
     /// <param name="accumulator">The exact int32 accumulator of (row, column).</param>
     public static void Store(QuantizedOutput output, int row, int column, int accumulator)
-        => output.Y[row * output.N + column] = RowEpilogue.Apply(output.Epilogue, output.WeightScales[row] * output.ActivationScale * accumulator, row);
+        => RowEpilogue.Store(output.Epilogue, output.Y, row * output.N + column, output.WeightScales[row] * output.ActivationScale * accumulator, row);
 }
 
 /// <summary>Writes the exact int32 accumulators, M×N, one byte product at a time. Launched over N × M.</summary>

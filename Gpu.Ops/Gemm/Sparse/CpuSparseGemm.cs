@@ -28,8 +28,10 @@ internal static unsafe class CpuSparseGemm
                 var epilogue = csr.Epilogue;
                 for (int row = first; row < end; row++)
                 {
+                    // Read whether or not the product accumulates: one float costs less than asking.
+                    float previous = y[row];
                     y[row] = GatherDot(values, columns, x, pointers[row], pointers[row + 1]);
-                    epilogue.Finish(y + row, 1, row);
+                    epilogue.Finish(y + row, 1, row, &previous);
                 }
             });
             return true;
@@ -68,10 +70,11 @@ internal static unsafe class CpuSparseGemm
     private static void AccumulateRow(in CsrRows csr, int row, int start, int width, float* xRows)
     {
         float* yRow = csr.Y + (long)row * csr.N + start;
+        float* previous = csr.Epilogue.KeepPrevious(yRow, width);
         new Span<float>(yRow, width).Clear();
         for (int p = csr.Pointers[row]; p < csr.Pointers[row + 1]; p++)
             CpuRows.Axpy(yRow, csr.Values[p], xRows + (long)csr.Columns[p] * width, width);
-        csr.Epilogue.Finish(yRow, width, row);
+        csr.Epilogue.Finish(yRow, width, row, previous);
     }
 
     /// <summary>Σ values[p]·x[columns[p]] over [p, stop): eight non-zeros per gather, two
@@ -114,6 +117,7 @@ internal static unsafe class CpuSparseGemm
             {
                 int block = pointers[row], stop = pointers[row + 1];
                 float* yRow = y + (long)row * n;
+                float* previous = epilogue.KeepPrevious(yRow, n);
                 if (n == 1)
                 {
                     Vector256<float> s0 = Vector256<float>.Zero, s1 = Vector256<float>.Zero;
@@ -150,7 +154,7 @@ internal static unsafe class CpuSparseGemm
                             CpuRows.Axpy(yRow, w[t], x + (long)(start + t) * n, n);
                     }
                 }
-                epilogue.Finish(yRow, n, row);
+                epilogue.Finish(yRow, n, row, previous);
             }
         });
         return true;

@@ -19,7 +19,7 @@ public struct CsrGemmKernel : IKernel2D
     public ArrayView<float> Y;
     /// <summary>Columns of X and Y.</summary>
     public int N;
-    /// <summary>Bias and activation.</summary>
+    /// <summary>Scale, bias, activation, and whether Y is added to.</summary>
     public RowEpilogue Epilogue;
 
     /// <summary>Computes Y[row, column].</summary>
@@ -31,7 +31,7 @@ public struct CsrGemmKernel : IKernel2D
         int end = RowPointers[row + 1];
         for (int p = RowPointers[row]; p < end; p++)
             sum += Values[p] * X[ColumnIndices[p] * N + column];
-        Y[row * N + column] = RowEpilogue.Apply(Epilogue, sum, row);
+        RowEpilogue.Store(Epilogue, Y, row * N + column, sum, row);
     }
 }
 
@@ -53,7 +53,7 @@ public struct BlockSparseGemmKernel : IKernel2D
     public int N;
     /// <summary>Columns of W (rows of X): blocks past it are zero padding and must not read X.</summary>
     public int K;
-    /// <summary>Bias and activation.</summary>
+    /// <summary>Scale, bias, activation, and whether Y is added to.</summary>
     public RowEpilogue Epilogue;
 
     /// <summary>Computes Y[row, column].</summary>
@@ -70,6 +70,6 @@ public struct BlockSparseGemmKernel : IKernel2D
             for (int t = 0; t < width; t++)
                 sum += Values[block * BlockSparseMatrix.BlockWidth + t] * X[(start + t) * N + column];
         }
-        Y[row * N + column] = RowEpilogue.Apply(Epilogue, sum, row);
+        RowEpilogue.Store(Epilogue, Y, row * N + column, sum, row);
     }
 }

@@ -88,4 +88,42 @@ public sealed class ModelCompressionTests
             Assert.That(psnr, Is.InRange(atLeast, below), file);
         }
     }
+
+    /// <summary>A structured model decoded (narrowed) and compressed again with its plan, which now records the
+    /// kept channels, keeps its widths and selections instead of losing another share of its channels, and
+    /// stores the same values (re-sharing values that are already the centroids finds them again).</summary>
+    [Test]
+    public void ANarrowedModelCompressedAgainWithItsPlanIsNotNarrowedTwice()
+    {
+        var weights = ModelWeights.Read(Shipped);
+        var plan = new Dictionary<string, TensorPlan>
+        {
+            ["layers.3.conv.weight"] = new(0.25, 6, PruningGranularity.Channels),
+            ["layers.7.conv.weight"] = new(0.5, 6, PruningGranularity.Channels),
+            ["layers.5.conv.weight"] = new(0, 6),
+        };
+        var first = ModelCompressor.Compress(weights, plan);
+        var selections = first.Tensors.Where(t => t.ChannelSelection is not null).ToDictionary(t => t.Name, t => t.ChannelSelection!);
+        Assert.That(selections.Keys, Is.EquivalentTo(new[] { "layers.3.conv.weight", "layers.7.conv.weight" }));
+        var decoded = first.ToWeights("the decoded structured model");
+        Assert.That(decoded.ShapeOf("layers.7.conv.weight")[0], Is.EqualTo(12));
+
+        var recorded = plan.ToDictionary(p => p.Key, p => p.Value with { KeptChannels = selections.GetValueOrDefault(p.Key) });
+        var second = ModelCompressor.Compress(decoded, recorded);
+        foreach (var tensor in first.Tensors)
+        {
+            var again = second.Tensors.Single(t => t.Name == tensor.Name);
+            Assert.That(again.Shape, Is.EqualTo(tensor.Shape), tensor.Name);
+            Assert.That(again.ChannelSelection?.Kept, Is.EqualTo(tensor.ChannelSelection?.Kept), tensor.Name);
+            Assert.That(again.ChannelSelection?.Original, Is.EqualTo(tensor.ChannelSelection?.Original), tensor.Name);
+            Assert.That(again.Decode(), Is.EqualTo(tensor.Decode()), tensor.Name);
+        }
+        // Without the record the plan narrows the narrowed layers again: what the record prevents.
+        var twice = ModelCompressor.Compress(decoded, plan);
+        Assert.That(twice.Tensors.Single(t => t.Name == "layers.7.conv.weight").Shape[0], Is.EqualTo(6));
+
+        // A model of neither width is refused rather than stored with a selection that does not fit it.
+        var wrong = recorded.ToDictionary(p => p.Key, p => p.Key == "layers.7.conv.weight" ? p.Value with { KeptChannels = new ChannelSelection(20, [.. Enumerable.Range(0, 10)]) } : p.Value);
+        Assert.That(() => ModelCompressor.Compress(decoded, wrong), Throws.ArgumentException.With.Message.Contain("'layers.7.conv.weight' has 12 output channels; its plan kept 10 of 20"));
+    }
 }

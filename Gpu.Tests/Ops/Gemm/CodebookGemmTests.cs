@@ -1,6 +1,7 @@
 using Gpu.Ops;
 using Gpu.Ops.Gemm;
 using Gpu.Ops.Gemm.Quantized;
+using ILGPU;
 
 namespace Gpu.Tests.Ops.Gemm;
 
@@ -54,6 +55,50 @@ public sealed class CodebookGemmTests(string deviceName) : DeviceTest(deviceName
         Accelerator.Synchronize();
 
         GemmTestData.AssertClose(expected, y.ToArray(), k);
+    }
+
+    /// <summary>The accumulating form through every path: with a scale, bias and tanh against the decoded dense
+    /// product, and with no epilogue exactly the overwritten product plus the previous Y. N = 1 is an LSTM step of one line.</summary>
+    [TestCase(5, 70, 37, 5, CodebookPath.Dispatched)]
+    [TestCase(5, 70, 37, 1, CodebookPath.Dispatched)]
+    [TestCase(3, 70, 37, 300, CodebookPath.Dispatched)]
+    [TestCase(5, 70, 37, 5, CodebookPath.Portable)]
+    [TestCase(5, 70, 37, 5, CodebookPath.Grouped)]
+    public void AccumulatingAddsTheProductToThePreviousOutput(int bits, int m, int k, int n, CodebookPath path)
+    {
+        byte[] indices = RandomIndices(bits, m * k);
+        float[] table = GemmTestData.Random(1 << bits, bits + 11), xHost = GemmTestData.Random(k * n, bits + 12), biasHost = GemmTestData.Random(m, bits + 13);
+        float[] scaleHost = GemmTestData.Random(m, bits + 14, 0.5f, 2f), previous = GemmTestData.Random(m * n, bits + 15, -3f, 3f);
+        var product = new float[m * n];
+        GemmReference.Multiply(new GemmShape(m, n, k), [.. indices.Select(index => table[index])], xHost, product);
+        var activation = new Activation(ActivationKind.Tanh);
+        float[] expected = ProductOutputChecks.Epilogue(product, m, n, scaleHost, previous, biasHost, activation);
+        using var weights = new CodebookWeights(Accelerator, indices, table, m, k, bits);
+        using var x = Accelerator.Allocate<float>(xHost);
+        using var bias = Accelerator.Allocate<float>(biasHost);
+        using var scale = Accelerator.Allocate<float>(scaleHost);
+        void Multiply(ArrayView<float> y, ArrayView<float> rowBias, Activation rowActivation, ArrayView<float> rowScale, ProductOutput output)
+        {
+            var epilogue = RowEpilogue.Create(rowScale, rowBias, rowActivation, output);
+            switch (path)
+            {
+                case CodebookPath.Dispatched:
+                    CodebookGemm.Multiply(Accelerator, weights, x.View, y, n, rowBias, rowActivation, rowScale, output);
+                    break;
+                case CodebookPath.Portable:
+                    Accelerator.Launch(n, m, CodebookGemmKernel.For(weights, x.View, y, n, epilogue));
+                    break;
+                case CodebookPath.Grouped:
+                    Accelerator.LaunchGrouped(CodebookGemmGroupedKernel.ExtentOf(m, n), CodebookGemmGroupedKernel.For(weights, x.View, y, n, epilogue));
+                    break;
+            }
+        }
+
+        using var accumulated = Accelerator.Allocate<float>(previous);
+        Multiply(accumulated.View, bias.View, activation, scale.View, ProductOutput.Accumulate);
+        Accelerator.Synchronize();
+        GemmTestData.AssertClose(expected, accumulated.ToArray(), k, termScale: 2f);
+        ProductOutputChecks.AccumulatingAddsExactlyToTheOverwrittenProduct(Accelerator, m * n, (y, output) => Multiply(y, default, Activation.None, default, output));
     }
 
     [TestCase(1), TestCase(2), TestCase(3), TestCase(4), TestCase(5), TestCase(6), TestCase(7), TestCase(8)]

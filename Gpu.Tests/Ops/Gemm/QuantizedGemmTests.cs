@@ -215,13 +215,46 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
         QuantizedGemm.MultiplyDynamic(Accelerator, weights, x.View, n, y.View);
         var (scale, zeroPoint) = ActivationQuantization.Choose(Accelerator, x.View, 127);
         Assert.That(scale, Is.EqualTo(0.25f));
-        // N×K bytes, each column of X contiguous.
-        var quantized = new byte[n * k];
-        for (int t = 0; t < k; t++)
-            for (int j = 0; j < n; j++)
-                quantized[j * k + t] = (byte)Math.Clamp(MathF.Round(xHost[t * n + j] * 4f) + zeroPoint, 0f, 127f);
+        byte[] quantized = QuantizeAtAQuarter(xHost, k, n, zeroPoint);
         float[] expected = [.. IntegerReference(values, quantized, m, k, n, false, zeroPoint).Select(a => a * 0.25f)];
         Assert.That(y.ToArray(), Is.EqualTo(expected));
+    }
+
+    /// <summary>The accumulating form, dynamic (floats quantized here) and on given bytes: with unit weight scales and
+    /// an activation scale of 1/4 every product is its exact accumulator / 4, so even with the previous Y, a bias and
+    /// LeakyReLU the result is the reference to the bit; N = 1 is an LSTM step of one line.</summary>
+    [TestCase(5, 37, 3, true)]
+    [TestCase(6, 66, 1, true)]
+    [TestCase(7, 45, 19, false)]
+    public void AccumulatingAddsTheProductToThePreviousOutput(int m, int k, int n, bool dynamic)
+    {
+        const float lowest = -10f;
+        float[] xHost = GemmTestData.Random(k * n, seed: k + n + 1, lowest, lowest + 31.75f);
+        (xHost[0], xHost[^1]) = (lowest, lowest + 31.75f);
+        var (values, _) = RandomIntegers(m, k, n, seed: m + k + 1);
+        using var weights = QuantizedWeights.FromQuantized(Accelerator, values, Enumerable.Repeat(1f, m).ToArray(), m, k);
+        using var x = Accelerator.Allocate<float>(xHost);
+        var (scale, zeroPoint) = ActivationQuantization.Choose(Accelerator, x.View, 127);
+        Assert.That(scale, Is.EqualTo(0.25f));
+        byte[] quantized = QuantizeAtAQuarter(xHost, k, n, zeroPoint);
+        float[] product = [.. IntegerReference(values, quantized, m, k, n, false, zeroPoint).Select(a => a * 0.25f)];
+        float[] biasHost = GemmTestData.Random(m, seed: 41), previous = GemmTestData.Random(m * n, seed: 42, -8f, 8f);
+        var activation = Activation.Leaky(0.2f);
+        using var bytes = Accelerator.Allocate<byte>(quantized);
+        using var bias = Accelerator.Allocate<float>(biasHost);
+        void Multiply(ArrayView<float> y, ArrayView<float> rowBias, Activation rowActivation, ProductOutput output)
+        {
+            if (dynamic)
+                QuantizedGemm.MultiplyDynamic(Accelerator, weights, x.View, n, y, rowBias, rowActivation, output);
+            else
+                QuantizedGemm.Multiply(Accelerator, weights, bytes.View, n, false, zeroPoint, 0.25f, y, rowBias, rowActivation, output);
+        }
+
+        using var accumulated = Accelerator.Allocate<float>(previous);
+        Multiply(accumulated.View, bias.View, activation, ProductOutput.Accumulate);
+        Accelerator.Synchronize();
+        Assert.That(accumulated.ToArray(), Is.EqualTo(ProductOutputChecks.Epilogue(product, m, n, null, previous, biasHost, activation)));
+        ProductOutputChecks.AccumulatingAddsExactlyToTheOverwrittenProduct(Accelerator, m * n, (y, output) => Multiply(y, default, Activation.None, output));
     }
 
     // The range always holds 0 (so 0 quantizes exactly), like PyTorch's dynamic quantization;
@@ -265,6 +298,17 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
             Assert.That(() => QuantizedGemm.Accumulate(Accelerator, weights, x.View, 3, false, 0, accumulators.View), Throws.ArgumentException.With.Message.Contains("activations"));
             Assert.That(() => QuantizedWeights.FromQuantized(Accelerator, [-128, 0], [1f], 1, 2), Throws.ArgumentException.With.Message.Contains("−128"));
         });
+    }
+
+    /// <summary>X (K×N) quantized at a scale of 1/4 to 7 bits, as <see cref="QuantizedGemm.MultiplyDynamic"/> does (ties to
+    /// even): N×K bytes, each column of X contiguous.</summary>
+    private static byte[] QuantizeAtAQuarter(float[] x, int k, int n, int zeroPoint)
+    {
+        var quantized = new byte[n * k];
+        for (int t = 0; t < k; t++)
+            for (int j = 0; j < n; j++)
+                quantized[j * k + t] = (byte)Math.Clamp(MathF.Round(x[t * n + j] * 4f) + zeroPoint, 0f, 127f);
+        return quantized;
     }
 
     internal static (sbyte[] Values, byte[] Activations) RandomIntegers(int m, int k, int n, int seed)

@@ -2,6 +2,7 @@ using Gpu.Core;
 using Gpu.Ops;
 using Gpu.Ops.Gemm;
 using Gpu.Ops.Gemm.Sparse;
+using ILGPU;
 
 namespace Gpu.Tests.Ops.Gemm;
 
@@ -91,6 +92,52 @@ public sealed class SparseGemmTests(string deviceName) : DeviceTest(deviceName)
 
     /// <summary>The row-segment kernels' items across N columns: 16 columns each.</summary>
     private static int RowSegments(int n) => (n + 15) / 16;
+
+    /// <summary>The accumulating form through every CPU path (N = 1 gathers, N ≤ one column tile splits rows,
+    /// N = 300 takes two tiles) and the portable kernels: with scale (CSR), bias and LeakyReLU against the
+    /// reference, and with no epilogue exactly the overwritten product plus the previous Y.</summary>
+    [TestCase(Format.Csr, 1, false)]
+    [TestCase(Format.Csr, 5, false)]
+    [TestCase(Format.Csr, 300, false)]
+    [TestCase(Format.Csr, 5, true)]
+    [TestCase(Format.Block, 1, false)]
+    [TestCase(Format.Block, 5, false)]
+    [TestCase(Format.Block, 5, true)]
+    public void AccumulatingAddsTheProductToThePreviousOutput(Format format, int n, bool portableKernel)
+    {
+        const int m = 13, k = 37;
+        float[] dense = GemmTestData.Random(m * k, 31);
+        bool[] keep = MaskOf(m * k, 0.7, 32);
+        float[] xHost = GemmTestData.Random(k * n, 33), biasHost = GemmTestData.Random(m, 34), previous = GemmTestData.Random(m * n, 35, -3f, 3f);
+        float[]? scaleHost = format == Format.Csr ? GemmTestData.Random(m, 36, 0.5f, 2f) : null;
+        var activation = Activation.Leaky(0.2f);
+        float[] product = MaskedReference(dense, keep, m, k, xHost, n, new float[m], Activation.None);
+        float[] expected = ProductOutputChecks.Epilogue(product, m, n, scaleHost, previous, biasHost, activation);
+
+        using var x = Accelerator.Allocate<float>(xHost);
+        using var bias = Accelerator.Allocate<float>(biasHost);
+        using var scale = scaleHost is null ? null : Accelerator.Allocate<float>(scaleHost);
+        using var csr = CsrMatrix.FromDense(Accelerator, dense, m, k, keep);
+        using var block = BlockSparseMatrix.FromDense(Accelerator, dense, m, k, keep);
+        void Multiply(ArrayView<float> y, ArrayView<float> rowBias, Activation rowActivation, ArrayView<float> rowScale, ProductOutput output)
+        {
+            var epilogue = RowEpilogue.Create(rowScale, rowBias, rowActivation, output);
+            if (format == Format.Csr && portableKernel)
+                Accelerator.Launch(n, m, new CsrGemmKernel { RowPointers = csr.RowPointers.View, ColumnIndices = csr.ColumnIndices.View, Values = csr.Values.View, X = x.View, Y = y, N = n, Epilogue = epilogue });
+            else if (format == Format.Csr)
+                SparseGemm.Multiply(Accelerator, csr, x.View, y, n, rowBias, rowActivation, rowScale, output);
+            else if (portableKernel)
+                Accelerator.Launch(n, m, new BlockSparseGemmKernel { BlockPointers = block.BlockPointers.View, BlockColumns = block.BlockColumns.View, Values = block.Values.View, X = x.View, Y = y, N = n, K = k, Epilogue = epilogue });
+            else
+                SparseGemm.Multiply(Accelerator, block, x.View, y, n, rowBias, rowActivation, output);
+        }
+
+        using var accumulated = Accelerator.Allocate<float>(previous);
+        Multiply(accumulated.View, bias.View, activation, scale?.View ?? default, ProductOutput.Accumulate);
+        Accelerator.Synchronize();
+        GemmTestData.AssertClose(expected, accumulated.ToArray(), k, termScale: 2f);
+        ProductOutputChecks.AccumulatingAddsExactlyToTheOverwrittenProduct(Accelerator, m * n, (y, output) => Multiply(y, default, Activation.None, default, output));
+    }
 
     [Test]
     public void MagnitudeThresholdKeepsOnlyLargerWeights()

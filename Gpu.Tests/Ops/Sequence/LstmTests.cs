@@ -101,6 +101,68 @@ public sealed class LstmTests(string deviceName) : DeviceTest(deviceName)
         }
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public void CallerRecurrentProductsStandInForTheDenseRecurrentGemm(bool initialStates)
+    {
+        // Two projected bidirectional layers (the recurrent product maps the projection, 5, to 4·6 gates),
+        // one direction left to the dense GEMM and one also given its input product; the given weight_hh are
+        // removed, so the LSTM cannot have read them. Without h0 the first step has no recurrent product.
+        var options = new LstmOptions(7, 6, ProjectionSize: 5, Layers: 2, Bidirectional: true);
+        var weights = RandomWeights(options, seed: 41);
+        const int steps = 5, batch = 2;
+        float[] x = SruTests.Random(steps * batch * options.InputSize, 7);
+        int states = options.Layers * options.Directions;
+        float[] h0 = initialStates ? SruTests.Random(states * batch * options.OutputSize, 8) : [], c0 = initialStates ? SruTests.Random(states * batch * options.HiddenSize, 9) : [];
+        var expected = LstmReference.Run(options, weights, x, steps, batch, h0, c0).Output;
+        var given = new Dictionary<string, float[]>(weights);
+        var recurrent = new List<BiasedProduct?>();
+        var input = new List<BiasedProduct?>();
+        for (int layer = 0; layer < options.Layers; layer++)
+            for (int direction = 0; direction < options.Directions; direction++)
+            {
+                string name = LstmOptions.Name("weight_hh", layer, direction);
+                bool dense = layer == 1 && direction == 0;
+                recurrent.Add(dense ? null : new BiasedProduct(Accelerator, options.OutputSize, 4 * options.HiddenSize, weights[name], []));
+                if (!dense)
+                    given.Remove(name);
+                input.Add(layer == 0 && direction == 1 ? new BiasedProduct(Accelerator, options.InputSize, 4 * options.HiddenSize, weights[LstmOptions.Name("weight_ih", 0, 1)],
+                    [.. weights[LstmOptions.Name("bias_ih", 0, 1)].Zip(weights[LstmOptions.Name("bias_hh", 0, 1)], (a, b) => a + b)]) : null);
+            }
+        try
+        {
+            using var lstm = new Lstm(Accelerator, options, given, input, recurrent);
+            using var inputBuffer = Accelerator.Allocate<float>(x);
+            using var h0Buffer = Accelerator.Allocate<float>(h0.Length == 0 ? [0f] : h0);
+            using var c0Buffer = Accelerator.Allocate<float>(c0.Length == 0 ? [0f] : c0);
+            using var output = Accelerator.Allocate<float>(steps * batch * 2 * options.OutputSize);
+            lstm.Forward(inputBuffer.View, steps, batch, output.View, initialStates ? h0Buffer.View : default, initialStates ? c0Buffer.View : default);
+            Close.Elementwise(expected, output.ToArray(), 2e-5f, 2e-5f, "output");
+            Assert.That(recurrent.Where(p => p is not null).Select(p => p!.AddCalls), Is.All.EqualTo(initialStates ? steps : steps - 1), "one accumulating product per step that has a previous h");
+            Assert.That(recurrent.Where(p => p is not null).Select(p => p!.Calls), Is.All.EqualTo(0), "the recurrent products never overwrite the gates");
+        }
+        finally
+        {
+            foreach (var product in recurrent.Concat(input))
+                product?.Dispose();
+        }
+    }
+
+    [Test]
+    public void RecurrentProductsOfTheWrongWidthOrCountAreRefused()
+    {
+        var options = new LstmOptions(3, 4, ProjectionSize: 2, Bidirectional: true);
+        var weights = RandomWeights(options, seed: 3);
+        // The input width (3) where the projection (2) is needed.
+        using var wrong = new BiasedProduct(Accelerator, 3, 16, new float[48], []);
+        Assert.That(() => new Lstm(Accelerator, options, weights, [], [wrong, null]),
+            Throws.ArgumentException.With.Message.Contain("recurrent product of layer 0, direction 0 maps 3 to 16 features; 2 to 16 are needed"));
+        Assert.That(() => new Lstm(Accelerator, options, weights, [], [null]), Throws.ArgumentException.With.Message.Contain("one per layer and direction (2)"));
+        var withoutRecurrent = new Dictionary<string, float[]>(weights);
+        withoutRecurrent.Remove("weight_hh_l0");
+        Assert.That(() => new Lstm(Accelerator, options, withoutRecurrent, [], [null, null]), Throws.ArgumentException.With.Message.Contains("'weight_hh_l0' is missing"));
+    }
+
     [Test]
     public void MissingWeightIsNamed()
     {
@@ -136,10 +198,11 @@ public sealed class LstmTests(string deviceName) : DeviceTest(deviceName)
         return weights;
     }
 
-    /// <summary>A caller's input product as a plain GEMM with its own weight and the summed biases, counting its calls.</summary>
-    private sealed class BiasedProduct(Accelerator accelerator, int inputs, int outputs, float[] weight, float[] bias) : ILinearProduct, IDisposable
+    /// <summary>A caller's product as a plain GEMM with its own weight and bias (the summed biases for an input
+    /// product, none for a recurrent one), counting its overwriting and accumulating calls.</summary>
+    private sealed class BiasedProduct(Accelerator accelerator, int inputs, int outputs, float[] weight, float[] bias) : IAccumulatingLinearProduct, IDisposable
     {
-        private readonly DeviceBuffer<float> weights = accelerator.Allocate<float>(weight), biases = accelerator.Allocate<float>(bias);
+        private readonly DeviceBuffer<float> weights = accelerator.Allocate<float>(weight), biases = accelerator.Allocate<float>(bias.Length == 0 ? [0f] : bias);
 
         public int Inputs => inputs;
 
@@ -147,10 +210,18 @@ public sealed class LstmTests(string deviceName) : DeviceTest(deviceName)
 
         public int Calls { get; private set; }
 
+        public int AddCalls { get; private set; }
+
         public void Multiply(ArrayView<float> x, ArrayView<float> y, int rows)
         {
             Calls++;
-            DenseGemm.Multiply(accelerator, new GemmShape(rows, outputs, inputs, TransposeB: true), x, weights.View, y, bias: biases.View);
+            Run(x, y, rows, beta: 0f);
+        }
+
+        public void MultiplyAdd(ArrayView<float> x, ArrayView<float> y, int rows)
+        {
+            AddCalls++;
+            Run(x, y, rows, beta: 1f);
         }
 
         public void Dispose()
@@ -158,5 +229,9 @@ public sealed class LstmTests(string deviceName) : DeviceTest(deviceName)
             weights.Dispose();
             biases.Dispose();
         }
+
+        private void Run(ArrayView<float> x, ArrayView<float> y, int rows, float beta)
+            => DenseGemm.Multiply(accelerator, new GemmShape(rows, outputs, inputs, TransposeB: true), x, weights.View, y, beta: beta,
+                bias: bias.Length == 0 ? default : biases.View);
     }
 }
