@@ -84,10 +84,11 @@ public sealed class CpuKernelLoopTests
     {
         int[] data = [.. Enumerable.Range(100, 20)];
         using var input = accelerator.Allocate(data);
-        using var output = accelerator.Allocate<int>(20);
+        // Filled, so elements outside the output sub-view can be checked untouched.
+        using var output = accelerator.Allocate(Enumerable.Repeat(-1, 20).ToArray());
         accelerator.Launch(12, new ReverseKernel { Input = input.View.SubView(3, 12), Output = output.View.SubView(5, 12) });
         Assert.That(KernelLoop1D<ReverseKernel>.Refusal, Is.Null);
-        int[] expected = new int[20];
+        int[] expected = [.. Enumerable.Repeat(-1, 20)];
         for (int i = 0; i < 12; i++)
             expected[5 + i] = data[3 + 11 - i];
         Assert.That(output.ToArray(), Is.EqualTo(expected));
