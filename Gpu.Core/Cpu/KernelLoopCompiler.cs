@@ -310,26 +310,30 @@ internal static class KernelLoopCompiler
                 _ => OpCodes.Stloc,
             }, local);
 
+        private static readonly Dictionary<short, VariableKind> WithOperand = new()
+        {
+            [OpCodes.Ldarg_S.Value] = VariableKind.LoadArgument, [OpCodes.Ldarg.Value] = VariableKind.LoadArgument,
+            [OpCodes.Ldarga_S.Value] = VariableKind.ArgumentAddress, [OpCodes.Ldarga.Value] = VariableKind.ArgumentAddress,
+            [OpCodes.Starg_S.Value] = VariableKind.StoreArgument, [OpCodes.Starg.Value] = VariableKind.StoreArgument,
+            [OpCodes.Ldloc_S.Value] = VariableKind.LoadLocal, [OpCodes.Ldloc.Value] = VariableKind.LoadLocal,
+            [OpCodes.Ldloca_S.Value] = VariableKind.LocalAddress, [OpCodes.Ldloca.Value] = VariableKind.LocalAddress,
+            [OpCodes.Stloc_S.Value] = VariableKind.StoreLocal, [OpCodes.Stloc.Value] = VariableKind.StoreLocal,
+        };
+
+        // The forms with the number in the opcode (ldarg.0 … ldarg.3 and so on) have consecutive values.
+        private static readonly (OpCode First, OpCode Last, VariableKind Kind)[] Numbered =
+            [(OpCodes.Ldarg_0, OpCodes.Ldarg_3, VariableKind.LoadArgument), (OpCodes.Ldloc_0, OpCodes.Ldloc_3, VariableKind.LoadLocal),
+             (OpCodes.Stloc_0, OpCodes.Stloc_3, VariableKind.StoreLocal)];
+
         private static (VariableKind Kind, int Index)? Variable(OpCode code, ILInstruction instruction)
         {
-            if (code == OpCodes.Ldarg_0) return (VariableKind.LoadArgument, 0);
-            if (code == OpCodes.Ldarg_1) return (VariableKind.LoadArgument, 1);
-            if (code == OpCodes.Ldarg_2) return (VariableKind.LoadArgument, 2);
-            if (code == OpCodes.Ldarg_3) return (VariableKind.LoadArgument, 3);
-            if (code == OpCodes.Ldarg_S || code == OpCodes.Ldarg) return (VariableKind.LoadArgument, instruction.Int);
-            if (code == OpCodes.Ldarga_S || code == OpCodes.Ldarga) return (VariableKind.ArgumentAddress, instruction.Int);
-            if (code == OpCodes.Starg_S || code == OpCodes.Starg) return (VariableKind.StoreArgument, instruction.Int);
-            if (code == OpCodes.Ldloc_0) return (VariableKind.LoadLocal, 0);
-            if (code == OpCodes.Ldloc_1) return (VariableKind.LoadLocal, 1);
-            if (code == OpCodes.Ldloc_2) return (VariableKind.LoadLocal, 2);
-            if (code == OpCodes.Ldloc_3) return (VariableKind.LoadLocal, 3);
-            if (code == OpCodes.Ldloc_S || code == OpCodes.Ldloc) return (VariableKind.LoadLocal, instruction.Int);
-            if (code == OpCodes.Ldloca_S || code == OpCodes.Ldloca) return (VariableKind.LocalAddress, instruction.Int);
-            if (code == OpCodes.Stloc_0) return (VariableKind.StoreLocal, 0);
-            if (code == OpCodes.Stloc_1) return (VariableKind.StoreLocal, 1);
-            if (code == OpCodes.Stloc_2) return (VariableKind.StoreLocal, 2);
-            if (code == OpCodes.Stloc_3) return (VariableKind.StoreLocal, 3);
-            if (code == OpCodes.Stloc_S || code == OpCodes.Stloc) return (VariableKind.StoreLocal, instruction.Int);
+            if (WithOperand.TryGetValue(code.Value, out var kind))
+                return (kind, instruction.Int);
+            foreach (var (first, last, numberedKind) in Numbered)
+            {
+                if (code.Value >= first.Value && code.Value <= last.Value)
+                    return (numberedKind, code.Value - first.Value);
+            }
             return null;
         }
     }
