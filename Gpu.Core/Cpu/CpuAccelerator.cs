@@ -1,9 +1,12 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 
 namespace Gpu.Core.Cpu;
 
-/// <summary>Runs kernels as compiled .NET code. Each launch is specialised for its kernel struct by
-/// the JIT (the struct is a generic argument), so <c>Execute</c> inlines into a tight loop; work is
+/// <summary>Runs kernels as compiled .NET code. Each kernel struct gets a loop with its <c>Execute</c>
+/// re-emitted inside and ILGPU's view indexers replaced by inlined accessors (<see cref="KernelLoopCompiler"/>);
+/// a body that rewrite refuses runs in a generic loop the JIT specialises for the struct, where
+/// <c>Execute</c> inlines but each view access goes through ILGPU's host indexer. Work is
 /// split into chunks across the worker threads. Grouped kernels, written with ILGPU's <c>Group</c>,
 /// <c>Grid</c> and <c>SharedMemory</c>, run on ILGPU's CPU accelerator (opened at the first grouped
 /// launch), an emulation for correctness only.</summary>
@@ -27,7 +30,10 @@ internal sealed class CpuAccelerator(CpuDevice device) : Accelerator(device)
     private protected override void Launch1D<TKernel>(int length, in TKernel kernel)
     {
         var copy = kernel;
-        ForEachChunk(length, (start, end) => Run1D(copy, start, end));
+        if (KernelLoop1D<TKernel>.Loop is { } loop)
+            ForEachChunk(length, (start, end) => loop(copy, start, end));
+        else
+            ForEachChunk(length, (start, end) => Run1D(copy, start, end));
     }
 
     // The range loops are the whole cost of a launch: compile them fully optimised at once rather
@@ -76,13 +82,19 @@ internal sealed class CpuAccelerator(CpuDevice device) : Accelerator(device)
     private protected override void Launch2D<TKernel>(int width, int height, in TKernel kernel)
     {
         var copy = kernel;
-        ForEachChunk(height, (start, end) => Run2D(copy, width, start, end), width);
+        if (KernelLoop2D<TKernel>.Loop is { } loop)
+            ForEachChunk(height, (start, end) => loop(copy, width, start, end), width);
+        else
+            ForEachChunk(height, (start, end) => Run2D(copy, width, start, end), width);
     }
 
     private protected override void Launch3D<TKernel>(int width, int height, int depth, in TKernel kernel)
     {
         var copy = kernel;
-        ForEachChunk(checked(height * depth), (start, end) => Run3D(copy, width, height, start, end), width);
+        if (KernelLoop3D<TKernel>.Loop is { } loop)
+            ForEachChunk(checked(height * depth), (start, end) => loop(copy, width, height, start, end), width);
+        else
+            ForEachChunk(checked(height * depth), (start, end) => Run3D(copy, width, height, start, end), width);
     }
 
     // Only ILGPU's CPU accelerator sets the per-thread state that ILGPU's Group, Grid and SharedMemory read.
@@ -126,7 +138,15 @@ internal sealed class CpuAccelerator(CpuDevice device) : Accelerator(device)
             return;
         }
         int chunks = Math.Min(count, threads * ChunksPerThread);
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, chunk =>
-            body((int)((long)count * chunk / chunks), (int)((long)count * (chunk + 1) / chunks)));
+        try
+        {
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, chunk =>
+                body((int)((long)count * chunk / chunks), (int)((long)count * (chunk + 1) / chunks)));
+        }
+        catch (AggregateException e)
+        {
+            // A kernel's exception (an index out of a view's range) surfaces as it does on one thread.
+            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
     }
 }
