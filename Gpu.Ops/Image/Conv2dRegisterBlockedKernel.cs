@@ -17,7 +17,8 @@ namespace Gpu.Ops.Image;
 /// load), and multiplies it by one broadcast weight per output channel. The weights are packed once
 /// per layer so that a tap's weights of a channel block are adjacent. An item whose taps all read
 /// inside the image at stride 1 runs a loop without any bounds check; an item at the border or with
-/// a larger stride runs a loop that checks each lane (zero outside), and skips tap rows outside.</remarks>
+/// a larger stride runs a loop that tests each tap: skipped wholly outside, one plain load wholly inside
+/// (stride 1), each lane checked (zero outside) otherwise.</remarks>
 public struct Conv2dRegisterBlockedKernel : IActivationSpecializedLaunch
 {
     /// <summary>Consecutive output pixels per work item.</summary>
@@ -106,11 +107,14 @@ public struct Conv2dRegisterBlockedKernel : IActivationSpecializedLaunch
         }
     }
 
-    /// <summary>The loop for items at the image border or with stride above 1: each lane is read only
-    /// inside the image (zero padding outside), tap rows outside are skipped.</summary>
-    /// <remarks>The same loop as <see cref="AccumulateInside"/> but for its loads, kept separate on
-    /// purpose: one loop choosing the load per tap puts a branch between the loads and the sums, and
-    /// the hand-written yardstick of that form ran an order of magnitude slower on PoCL (no vectorisation).</remarks>
+    /// <summary>The loop for items at the image border or with stride above 1: tap rows and taps wholly
+    /// outside the image are skipped, a stride-1 tap wholly inside reads its run with one contiguous load,
+    /// any other tap reads each lane only inside the image (zero padding outside).</summary>
+    /// <remarks>Kept apart from <see cref="AccumulateInside"/> on purpose: a hand-written loop choosing
+    /// the load per tap and then adding the chosen run (a branch between the loads and one set of sums)
+    /// was not vectorised by PoCL at all and ran an order of magnitude slower. Here each branch has its
+    /// own multiply-adds, which PoCL does vectorise, but the interior items, most of the work, keep the
+    /// loop without any test.</remarks>
     internal readonly void AccumulateChecked(ref ChannelBlock sums, int n, int block, int inX, int inY)
     {
         int taps = KernelHeight * KernelWidth;
@@ -126,8 +130,16 @@ public struct Conv2dRegisterBlockedKernel : IActivationSpecializedLaunch
                 int rowAt = (plane + row) * Width;
                 for (int v = 0; v < KernelWidth; v++)
                 {
-                    var x = PixelRun.LoadChecked(Input, rowAt, inX + v * Dilation, Stride, Width);
-                    sums.MultiplyAdd(Packed, weightsAt + (u * KernelWidth + v) * ChannelsPerItem, x);
+                    int first = inX + v * Dilation;
+                    // A tap whose every lane falls outside the row would add only zeros (the direct kernel skips those
+                    // columns too); at large dilations that is a third of a border item's taps.
+                    if (first >= Width || first + (long)(Run - 1) * Stride < 0)
+                        continue;
+                    int tap = weightsAt + (u * KernelWidth + v) * ChannelsPerItem;
+                    if (Stride == 1 && first >= 0 && first + Run <= Width)
+                        sums.MultiplyAdd(Packed, tap, PixelRun.Load(Input, rowAt + first));
+                    else
+                        sums.MultiplyAdd(Packed, tap, PixelRun.LoadChecked(Input, rowAt, first, Stride, Width));
                 }
             }
         }
