@@ -155,8 +155,8 @@ public struct Conv2dRegisterBlockedKernel : IActivationSpecializedLaunch
 /// <remarks>The epilogue of a whole run works on the 16 lanes as scalars, as the sums do: the
 /// activation, the residual and the store of each lane written out, so the SLP vectoriser turns them
 /// into a few vector instructions. A loop over the lanes (picking lane <c>i</c> by a switch) and an
-/// activation chosen by a run-time switch kept it scalar, and cost about a third of the kernel's time
-/// on PoCL (docs/opencl-engine.md, section 8.1). Only a row's last, partial run stores lane by lane.</remarks>
+/// activation chosen by a run-time switch kept it scalar; writing it out cut the kernel's processor
+/// time on PoCL by about a third (docs/opencl-engine.md, section 8.1). Only a row's last, partial run stores lane by lane.</remarks>
 public struct Conv2dRegisterBlockedKernel<TActivation> : IKernel3D where TActivation : struct, IActivationFunction
 {
     /// <summary>The views, geometry and slope (its <see cref="Conv2dRegisterBlockedKernel.Activation"/> is unused).</summary>
