@@ -151,8 +151,7 @@ public sealed class Conv2d : IDisposable
             case Conv2dPath.RegisterBlocked:
                 if (layout != TensorLayout.RowMajor)
                     throw new NotSupportedException($"The register-blocked convolution needs NCHW; this run has {layout}.");
-                var (runs, rows, blocks) = Conv2dRegisterBlockedKernel.ExtentOf(Shape);
-                accelerator.Launch(runs, rows, blocks, Conv2dRegisterBlockedKernel.For(Shape, input, RegisterBlockedWeights().View,
+                ActivationFunctions.Launch(accelerator, Activation.Kind, Conv2dRegisterBlockedKernel.For(Shape, input, RegisterBlockedWeights().View,
                     scale.View, shift.View, residual, output, Activation));
                 break;
             case Conv2dPath.CpuSimd:

@@ -23,7 +23,7 @@ public sealed class IlgpuMovedKernelTests : IlgpuCpuTest
         {
             Assert.That(IlgpuKernels.Ops, Is.SupersetOf(new[]
             {
-                typeof(ChannelAffineKernel), typeof(Conv2dDirectKernel), typeof(Conv2dRegisterBlockedKernel), typeof(SimpleGemmKernel), typeof(Im2ColKernel),
+                typeof(ChannelAffineKernel), typeof(Conv2dDirectKernel), typeof(Conv2dRegisterBlockedKernel<LeakyReluFunction>), typeof(Conv2dRegisterBlockedKernel<SigmoidFunction>), typeof(SimpleGemmKernel), typeof(Im2ColKernel),
                 typeof(CsrGemmKernel), typeof(BlockSparseGemmKernel), typeof(CsrRowSegmentKernel), typeof(BlockSparseRowSegmentKernel),
             }));
             Assert.That(IlgpuKernels.All.Select(t => t.Name), Is.SupersetOf(new[]
