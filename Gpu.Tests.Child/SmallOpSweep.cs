@@ -175,6 +175,19 @@ public static class SmallOpSweep
             Input = buffers.Filled(length), Moments = buffers.Empty(2 * channels),
             Strides = ImageStrides.Of(TensorLayout.RowMajor, channels, height, width), Channels = channels, Batch = batch, Pixels = height * width,
         });
+        // 65×65 pixels: planes of two parts of the parts schedule, the second ending in a part lane set.
+        const int partPixels = 65 * 65, partLength = channels * partPixels;
+        int partCount = ChannelStatisticsPartKernel.PartCount(channels, batch, partPixels);
+        var parts = buffers.Empty(2 * partCount);
+        accelerator.Launch(partCount, new ChannelStatisticsPartKernel
+        {
+            Input = buffers.Filled(partLength), Parts = parts, Strides = ImageStrides.Of(TensorLayout.RowMajor, channels, 65, 65),
+            Channels = channels, Batch = batch, Pixels = partPixels,
+        });
+        accelerator.Launch(channels, new ChannelStatisticsMergeKernel
+        {
+            Parts = parts, Moments = buffers.Empty(2 * channels), Channels = channels, Batch = batch, Pixels = partPixels,
+        });
         var sum = new ScaleAddActivateKernel
         {
             A = buffers.Filled(length), B = buffers.Filled(length), Output = buffers.Empty(length),
