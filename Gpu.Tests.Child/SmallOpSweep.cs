@@ -84,9 +84,8 @@ public static class SmallOpSweep
         {
             var shape = new GemmShape(17, 35, 9, transposeA);
             var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, buffers.Filled(shape.N), Activation.Leaky(0.1f));
-            var kernel = RegisterBlockedGemmKernel.For(shape, buffers.Filled((long)shape.M * shape.K), buffers.Filled((long)shape.K * shape.N),
+            RegisterBlockedGemmKernel.Launch(buffers.Accelerator, shape, buffers.Filled((long)shape.M * shape.K), buffers.Filled((long)shape.K * shape.N),
                 buffers.Filled((long)shape.M * shape.N), epilogue);
-            buffers.Accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape), kernel);
         }
         // The transpose DenseGemm runs first there when B is transposed.
         const int rows = 35, columns = 9;
