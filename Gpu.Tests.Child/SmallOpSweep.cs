@@ -84,9 +84,8 @@ public static class SmallOpSweep
         {
             var shape = new GemmShape(17, 35, 9, transposeA);
             var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, buffers.Filled(shape.N), Activation.Leaky(0.1f));
-            var kernel = RegisterBlockedGemmKernel.For(shape, buffers.Filled((long)shape.M * shape.K), buffers.Filled((long)shape.K * shape.N),
+            RegisterBlockedGemmKernel.Launch(buffers.Accelerator, shape, buffers.Filled((long)shape.M * shape.K), buffers.Filled((long)shape.K * shape.N),
                 buffers.Filled((long)shape.M * shape.N), epilogue);
-            buffers.Accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape), kernel);
         }
         // The transpose DenseGemm runs first there when B is transposed.
         const int rows = 35, columns = 9;
@@ -174,6 +173,19 @@ public static class SmallOpSweep
         {
             Input = buffers.Filled(length), Moments = buffers.Empty(2 * channels),
             Strides = ImageStrides.Of(TensorLayout.RowMajor, channels, height, width), Channels = channels, Batch = batch, Pixels = height * width,
+        });
+        // 65×65 pixels: planes of two parts of the parts schedule, the second ending in a part lane set.
+        const int partPixels = 65 * 65, partLength = channels * partPixels;
+        int partCount = ChannelStatisticsPartKernel.PartCount(channels, batch, partPixels);
+        var parts = buffers.Empty(2 * partCount);
+        accelerator.Launch(partCount, new ChannelStatisticsPartKernel
+        {
+            Input = buffers.Filled(partLength), Parts = parts, Strides = ImageStrides.Of(TensorLayout.RowMajor, channels, 65, 65),
+            Channels = channels, Batch = batch, Pixels = partPixels,
+        });
+        accelerator.Launch(channels, new ChannelStatisticsMergeKernel
+        {
+            Parts = parts, Moments = buffers.Empty(2 * channels), Channels = channels, Batch = batch, Pixels = partPixels,
         });
         var sum = new ScaleAddActivateKernel
         {

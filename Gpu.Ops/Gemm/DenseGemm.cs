@@ -130,7 +130,7 @@ public static class DenseGemm
     {
         if (!shape.TransposeB)
         {
-            accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape), RegisterBlockedGemmKernel.For(shape, a, b, c, epilogue));
+            RegisterBlockedGemmKernel.Launch(accelerator, shape, a, b, c, epilogue);
             return;
         }
         using var transposed = accelerator.Allocate<float>((long)shape.K * shape.N);

@@ -8,8 +8,9 @@ namespace Gpu.Ops.Gemm;
 /// a group's items as loops and keep every value that lives across a barrier in memory, so the GPU
 /// schedule (<see cref="TiledGemmKernel"/>) pays more for its staging than it gains; here the block's
 /// accumulators stay in registers. Per step along K the item loads one 16-wide row segment of B
-/// (contiguous: one vector load), broadcasts 8 elements of op(A) and does 8×16 fused
-/// multiply-adds, which the compiler's SLP vectoriser packs into vector FMAs. B must not be
+/// (contiguous: one vector load), broadcasts 8 elements of op(A), adjacent in the row panels
+/// <see cref="GemmRowPanelKernel"/> copies A into, and does 8×16 fused multiply-adds, which the
+/// compiler's SLP vectoriser packs into vector FMAs. B must not be
 /// transposed (<see cref="DenseGemm"/> transposes it first), and C must hold at least one whole
 /// block (<see cref="Suits"/>): the last blocks slide back inside C, so every block is whole and
 /// its loads need no masks; the rows and columns a slid block shares with its neighbour are
@@ -21,7 +22,7 @@ public struct RegisterBlockedGemmKernel : IKernel2D
     /// <summary>Columns of C per work item.</summary>
     public const int Columns = GemmRowSegment.Width;
 
-    /// <summary>The views and their strides.</summary>
+    /// <summary>The views and their strides; A holds op(A)'s row panels (<see cref="GemmRowPanelKernel"/>).</summary>
     public StridedGemmOperands Operands;
     /// <summary>The epilogue.</summary>
     public GemmEpilogue Epilogue;
@@ -38,19 +39,36 @@ public struct RegisterBlockedGemmKernel : IKernel2D
     /// <param name="shape">The product's shape.</param>
     public static int RowBlocks(GemmShape shape) => (shape.M + Rows - 1) / Rows;
 
-    /// <summary>The kernel for <paramref name="shape"/>: A's transpose becomes strides.</summary>
+    /// <summary>The kernel for <paramref name="shape"/>, reading op(A) from its row panels.</summary>
     /// <param name="shape">The product's shape.</param>
-    /// <param name="a">A.</param>
+    /// <param name="panels">op(A) as <see cref="GemmRowPanelKernel"/> writes it.</param>
     /// <param name="b">B, K×N.</param>
     /// <param name="c">C.</param>
     /// <param name="epilogue">The epilogue.</param>
     /// <returns>The kernel, to launch over <see cref="ColumnBlocks"/> × <see cref="RowBlocks"/>.</returns>
     /// <exception cref="ArgumentException">B is transposed or C is smaller than a block.</exception>
-    public static RegisterBlockedGemmKernel For(GemmShape shape, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmEpilogue epilogue)
+    public static RegisterBlockedGemmKernel For(GemmShape shape, ArrayView<float> panels, ArrayView<float> b, ArrayView<float> c, GemmEpilogue epilogue)
     {
         if (shape.TransposeB || !Suits(shape))
             throw new ArgumentException($"The register-blocked GEMM takes B untransposed and C of at least {Rows}×{Columns}; got {shape}.", nameof(shape));
-        return new() { Operands = StridedGemmOperands.Of(shape, a, b, c), Epilogue = epilogue };
+        return new() { Operands = StridedGemmOperands.Of(shape, panels, b, c), Epilogue = epilogue };
+    }
+
+    /// <summary>Copies op(A) into row panels and launches the kernel: C = act(α·op(A)·B + β·C + bias).</summary>
+    /// <param name="accelerator">The accelerator owning the views.</param>
+    /// <param name="shape">The product's shape (B not transposed, C of a block at least).</param>
+    /// <param name="a">A as stored.</param>
+    /// <param name="b">B, K×N.</param>
+    /// <param name="c">C.</param>
+    /// <param name="epilogue">The epilogue.</param>
+    /// <exception cref="ArgumentException">B is transposed or C is smaller than a block.</exception>
+    public static void Launch(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmEpilogue epilogue)
+    {
+        // Released under the queued launches as the transposed B's scratch is: the runtime keeps it until they finish.
+        using var panels = accelerator.Allocate<float>(GemmRowPanelKernel.PanelLength(shape));
+        var kernel = For(shape, panels.View, b, c, epilogue);
+        accelerator.Launch(shape.K, RowBlocks(shape), GemmRowPanelKernel.For(shape, a, panels.View));
+        accelerator.Launch(ColumnBlocks(shape), RowBlocks(shape), kernel);
     }
 
     /// <summary>One work item: the block of C at column block <paramref name="x"/>, row block <paramref name="y"/>.</summary>
@@ -62,27 +80,21 @@ public struct RegisterBlockedGemmKernel : IKernel2D
         int row0 = Math.Min(firstRow, Operands.M - Rows), column0 = Math.Min(firstColumn, Operands.N - Columns);
         // 64-bit indices: a 32-bit index that may wrap before the view's 64-bit offset is added hides
         // from the compiler that a row segment's 16 addresses are adjacent, and it gathers them.
-        long a0 = (long)(row0 + 0) * Operands.ARowStride;
-        long a1 = (long)(row0 + 1) * Operands.ARowStride;
-        long a2 = (long)(row0 + 2) * Operands.ARowStride;
-        long a3 = (long)(row0 + 3) * Operands.ARowStride;
-        long a4 = (long)(row0 + 4) * Operands.ARowStride;
-        long a5 = (long)(row0 + 5) * Operands.ARowStride;
-        long a6 = (long)(row0 + 6) * Operands.ARowStride;
-        long a7 = (long)(row0 + 7) * Operands.ARowStride;
         GemmRowSegment c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-        long aStep = 0, bStep = column0;
-        for (int k = 0; k < Operands.K; k++, aStep += Operands.AStepStride, bStep += Operands.BStepStride)
+        // 64-bit indices: a 32-bit index that may wrap before the view's 64-bit offset is added hides
+        // from the compiler that a row segment's 16 addresses (and a panel step's 8) are adjacent.
+        long aStep = (long)y * Operands.K * Rows, bStep = column0;
+        for (int k = 0; k < Operands.K; k++, aStep += Rows, bStep += Operands.BStepStride)
         {
             var b = GemmRowSegment.Load(Operands.B, bStep);
-            c0 = GemmRowSegment.MultiplyAdd(Operands.A[a0 + aStep], b, c0);
-            c1 = GemmRowSegment.MultiplyAdd(Operands.A[a1 + aStep], b, c1);
-            c2 = GemmRowSegment.MultiplyAdd(Operands.A[a2 + aStep], b, c2);
-            c3 = GemmRowSegment.MultiplyAdd(Operands.A[a3 + aStep], b, c3);
-            c4 = GemmRowSegment.MultiplyAdd(Operands.A[a4 + aStep], b, c4);
-            c5 = GemmRowSegment.MultiplyAdd(Operands.A[a5 + aStep], b, c5);
-            c6 = GemmRowSegment.MultiplyAdd(Operands.A[a6 + aStep], b, c6);
-            c7 = GemmRowSegment.MultiplyAdd(Operands.A[a7 + aStep], b, c7);
+            c0 = GemmRowSegment.MultiplyAdd(Operands.A[aStep + 0], b, c0);
+            c1 = GemmRowSegment.MultiplyAdd(Operands.A[aStep + 1], b, c1);
+            c2 = GemmRowSegment.MultiplyAdd(Operands.A[aStep + 2], b, c2);
+            c3 = GemmRowSegment.MultiplyAdd(Operands.A[aStep + 3], b, c3);
+            c4 = GemmRowSegment.MultiplyAdd(Operands.A[aStep + 4], b, c4);
+            c5 = GemmRowSegment.MultiplyAdd(Operands.A[aStep + 5], b, c5);
+            c6 = GemmRowSegment.MultiplyAdd(Operands.A[aStep + 6], b, c6);
+            c7 = GemmRowSegment.MultiplyAdd(Operands.A[aStep + 7], b, c7);
         }
         StoreRow(Operands, Epilogue, row0 + 0, firstRow, column0, firstColumn, c0);
         StoreRow(Operands, Epilogue, row0 + 1, firstRow, column0, firstColumn, c1);

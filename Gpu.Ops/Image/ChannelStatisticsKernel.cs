@@ -21,8 +21,9 @@ public struct ChannelStatisticsKernel : IGroupKernel
     /// <summary>C, N and H·W.</summary>
     public int Channels, Batch, Pixels;
 
-    /// <summary>Reduces every channel of an image: with this kernel, or with
-    /// <see cref="ChannelStatisticsRowKernel"/> where the device prefers barrier-free schedules.</summary>
+    /// <summary>Reduces every channel of an image: with this kernel, or where the device prefers
+    /// barrier-free schedules with <see cref="ChannelStatisticsPartKernel"/> and its merge (planes
+    /// contiguous, as in NCHW) or <see cref="ChannelStatisticsRowKernel"/> (interleaved channels).</summary>
     /// <param name="accelerator">The accelerator.</param>
     /// <param name="input">The image.</param>
     /// <param name="moments">2·C outputs.</param>
@@ -32,7 +33,9 @@ public struct ChannelStatisticsKernel : IGroupKernel
     /// <param name="pixels">H·W.</param>
     public static void Launch(Accelerator accelerator, ArrayView<float> input, ArrayView<float> moments, ImageStrides strides, int channels, int batch, int pixels)
     {
-        if (accelerator.Device.PrefersBarrierFreeSchedule())
+        if (accelerator.Device.PrefersBarrierFreeSchedule() && strides.Column == 1)
+            LaunchParts(accelerator, input, moments, strides, channels, batch, pixels);
+        else if (accelerator.Device.PrefersBarrierFreeSchedule())
             accelerator.LaunchGrouped(ChannelStatisticsRowKernel.ExtentOf(channels), new ChannelStatisticsRowKernel
             {
                 Input = input, Moments = moments, Strides = strides, Channels = channels, Batch = batch, Pixels = pixels,
@@ -40,6 +43,22 @@ public struct ChannelStatisticsKernel : IGroupKernel
         else
             accelerator.LaunchGrouped(new GroupedExtent(channels, GroupSize),
                 new ChannelStatisticsKernel { Input = input, Moments = moments, Strides = strides, Channels = channels, Batch = batch, Pixels = pixels });
+    }
+
+    private static void LaunchParts(Accelerator accelerator, ArrayView<float> input, ArrayView<float> moments, ImageStrides strides, int channels, int batch, int pixels)
+    {
+        int count = ChannelStatisticsPartKernel.PartCount(channels, batch, pixels);
+        using var parts = accelerator.Allocate<float>(2L * count);
+        accelerator.Launch(count, new ChannelStatisticsPartKernel
+        {
+            Input = input, Parts = parts.View, Strides = strides, Channels = channels, Batch = batch, Pixels = pixels,
+        });
+        accelerator.Launch(channels, new ChannelStatisticsMergeKernel
+        {
+            Parts = parts.View, Moments = moments, Channels = channels, Batch = batch, Pixels = pixels,
+        });
+        // The parts' buffer is freed on return, under kernels that may still be queued.
+        accelerator.Synchronize();
     }
 
     /// <summary>The same two-pass statistics on host memory, in double, on one thread: the plain

@@ -19,7 +19,7 @@ namespace Gpu.Tests.Ilgpu;
 public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
 {
     /// <summary>The grouped and quantized kernels moved to ILGPU's types and intrinsics.</summary>
-    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(TiledGemmKernel), typeof(RegisterBlockedGemmKernel), typeof(BlockTransposeKernel), typeof(Conv2dTiledKernel),
+    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(ChannelStatisticsPartKernel), typeof(ChannelStatisticsMergeKernel), typeof(TiledGemmKernel), typeof(RegisterBlockedGemmKernel), typeof(GemmRowPanelKernel), typeof(BlockTransposeKernel), typeof(Conv2dTiledKernel),
         typeof(CodebookGemmKernel), typeof(CodebookGemmGroupedKernel),
         typeof(QuantizedGemmKernel), typeof(QuantizedAccumulateKernel), typeof(PackedQuantizedGemmKernel), typeof(PackedQuantizedAccumulateKernel),
         typeof(PackActivationsKernel)];
@@ -41,6 +41,11 @@ public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
     [TestCase(2, 4, 13, 11, TensorLayout.Nhwc)]
     public void ChannelStatisticsRowKernelMatchesTheHostReduction(int n, int c, int h, int w, TensorLayout layout)
         => AdaptiveNormalizationTests.AssertStatisticsKernelMatchesTheHost(Accelerator, n, c, h, w, layout, offset: 10f, rowSchedule: true);
+
+    /// <summary>The parts schedule of the same reduction: planes of two parts, the second filling no lane set.</summary>
+    [TestCase(2, 3, 71, 61, TensorLayout.RowMajor)]
+    public void ChannelStatisticsPartKernelsMatchTheHostReduction(int n, int c, int h, int w, TensorLayout layout)
+        => AdaptiveNormalizationTests.AssertStatisticsKernelMatchesTheHost(Accelerator, n, c, h, w, layout, offset: 10f, partSchedule: true);
 
     /// <summary>The PyTorch dense cases of <see cref="GemmFixtureTests"/> small enough for the emulator
     /// (at most four group steps along K): both transposes, edges, β and bias.</summary>
@@ -69,7 +74,7 @@ public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
     [TestCaseSource(nameof(RegisterBlockedDenseCases))]
     public void RegisterBlockedGemmKernelMatchesPyTorch(string caseName)
         => AssertDenseKernelMatchesPyTorch(caseName, (shape, a, b, c, epilogue)
-            => Accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape), RegisterBlockedGemmKernel.For(shape, a, b, c, epilogue)));
+            => RegisterBlockedGemmKernel.Launch(Accelerator, shape, a, b, c, epilogue));
 
     /// <summary>Whole and partial tiles, one row, one column.</summary>
     [TestCase(35, 9)]

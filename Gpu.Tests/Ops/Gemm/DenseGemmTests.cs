@@ -53,8 +53,7 @@ public sealed class DenseGemmTests(string deviceName) : DeviceTest(deviceName)
         using var c = Accelerator.Allocate<float>(cHost);
         using var bias = Accelerator.Allocate<float>(biasHost);
         var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, bias.View, Activation.Relu);
-        Accelerator.Launch(RegisterBlockedGemmKernel.ColumnBlocks(shape), RegisterBlockedGemmKernel.RowBlocks(shape),
-            RegisterBlockedGemmKernel.For(shape, a.View, b.View, c.View, epilogue));
+        RegisterBlockedGemmKernel.Launch(Accelerator, shape, a.View, b.View, c.View, epilogue);
         GemmTestData.AssertClose(expected, c.ToArray(), shape.K);
     }
 

@@ -75,11 +75,22 @@ public sealed class AdaptiveNormalizationTests(string deviceName) : DeviceTest(d
         [Values(new[] { 2, 3, 9, 31 }, new[] { 1, 2, 1, 5 }, new[] { 2, 3, 37, 41 })] int[] shape)
         => AssertStatisticsKernelMatchesTheHost(Accelerator, shape[0], shape[1], shape[2], shape[3], layout, offset: 40f, rowSchedule: true);
 
+    /// <summary>The parts schedule (NCHW planes on OpenCL CPU runtimes) launched directly, so every device runs
+    /// it: a plane shorter than a lane set, one of exactly one part, planes of several parts ending in a short
+    /// part that fills no lane set, and NHWC of one channel (planes contiguous too).</summary>
+    [TestCase(2, 3, 1, 5, TensorLayout.RowMajor)]
+    [TestCase(1, 2, 64, 64, TensorLayout.RowMajor)]
+    [TestCase(2, 3, 71, 61, TensorLayout.RowMajor)]
+    [TestCase(1, 1, 129, 97, TensorLayout.Nhwc)]
+    public void PartStatisticsKernelsMatchTheHostReduction(int n, int c, int h, int w, TensorLayout layout)
+        => AssertStatisticsKernelMatchesTheHost(Accelerator, n, c, h, w, layout, offset: 40f, partSchedule: true);
+
     /// <summary>Launches <see cref="ChannelStatisticsKernel"/> (or, with <paramref name="rowSchedule"/>,
     /// <see cref="ChannelStatisticsRowKernel"/> directly) on an N·C·H·W image of random values plus
-    /// <paramref name="offset"/> and compares its moments with <see cref="ChannelStatisticsKernel.ComputeOnHost"/>.</summary>
+    /// <paramref name="offset"/> and compares its moments with <see cref="ChannelStatisticsKernel.ComputeOnHost"/>;
+    /// with <paramref name="partSchedule"/>, <see cref="ChannelStatisticsPartKernel"/> and its merge directly.</summary>
     internal static void AssertStatisticsKernelMatchesTheHost(Accelerator accelerator, int n, int c, int h, int w, TensorLayout layout, float offset,
-        bool rowSchedule = false)
+        bool rowSchedule = false, bool partSchedule = false)
     {
         float[] input = [.. ImageTestData.Random((long)n * c * h * w, 5, -2f, 3f).Select(x => x + offset)];
         var strides = ImageStrides.Of(layout, c, h, w);
@@ -87,7 +98,16 @@ public sealed class AdaptiveNormalizationTests(string deviceName) : DeviceTest(d
         ChannelStatisticsKernel.ComputeOnHost(input, expected, strides, c, n, h * w);
         using var buffer = accelerator.Allocate<float>(input);
         using var moments = accelerator.Allocate<float>(2 * c);
-        if (rowSchedule)
+        using var parts = accelerator.Allocate<float>(2L * ChannelStatisticsPartKernel.PartCount(c, n, h * w));
+        if (partSchedule)
+        {
+            accelerator.Launch(ChannelStatisticsPartKernel.PartCount(c, n, h * w), new ChannelStatisticsPartKernel
+            {
+                Input = buffer.View, Parts = parts.View, Strides = strides, Channels = c, Batch = n, Pixels = h * w,
+            });
+            accelerator.Launch(c, new ChannelStatisticsMergeKernel { Parts = parts.View, Moments = moments.View, Channels = c, Batch = n, Pixels = h * w });
+        }
+        else if (rowSchedule)
             accelerator.LaunchGrouped(ChannelStatisticsRowKernel.ExtentOf(c), new ChannelStatisticsRowKernel
             {
                 Input = buffer.View, Moments = moments.View, Strides = strides, Channels = c, Batch = n, Pixels = h * w,
