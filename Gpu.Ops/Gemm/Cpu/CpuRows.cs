@@ -93,6 +93,7 @@ internal static unsafe class CpuRows
     {
         private readonly RowEpilogue epilogue = epilogue;
         private readonly float* scale = Pointer(epilogue.Scale), bias = Pointer(epilogue.Bias);
+        private readonly bool leavesSums = epilogue.Scale.Length == 0 && epilogue.Bias.Length == 0 && epilogue.Kind == ActivationKind.Identity && epilogue.Accumulate == 0;
 
         /// <summary>When accumulating, a copy of <c>y[0..n)</c> in the calling thread's scratch, taken before
         /// the row loops overwrite y with their sums; otherwise null, and nothing is read.</summary>
@@ -111,6 +112,9 @@ internal static unsafe class CpuRows
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Finish(float* y, int n, int row, float* previous)
         {
+            // A plain product's sums are its outputs: the dot-product rows (N = 1) would otherwise pay a call per row for nothing.
+            if (leavesSums)
+                return;
             float rowScale = scale != null ? scale[row] : 1f, rowBias = bias != null ? bias[row] : 0f;
             for (int j = 0; j < n; j++)
                 y[j] = RowEpilogue.Apply(epilogue, y[j], rowScale, rowBias, previous == null ? 0f : previous[j]);
