@@ -98,7 +98,8 @@ public sealed class Lstm : IDisposable
                 throw new ArgumentException($"Give no products or one per layer and direction ({options.Layers * directions}); got {count}.", name);
         this.accelerator = accelerator;
         Options = options;
-        ILinearProduct? Given(IReadOnlyList<ILinearProduct?> products, int layer, int direction) => products.Count == 0 ? null : products[layer * directions + direction];
+        TProduct? Given<TProduct>(IReadOnlyList<TProduct?> products, int layer, int direction) where TProduct : class, ILinearProduct
+            => products.Count == 0 ? null : products[layer * directions + direction];
         bool Replaced(string weight, int layer, int direction)
             => (weight == LstmOptions.Name("weight_ih", layer, direction) && Given(inputProducts, layer, direction) is not null)
                || (weight == LstmOptions.Name("weight_hh", layer, direction) && Given(recurrentProducts, layer, direction) is not null);
@@ -119,7 +120,7 @@ public sealed class Lstm : IDisposable
             for (int direction = 0; direction < options.Directions; direction++)
             {
                 var product = Given(inputProducts, layer, direction);
-                var recurrentProduct = recurrentProducts.Count == 0 ? null : recurrentProducts[layer * directions + direction];
+                var recurrentProduct = Given(recurrentProducts, layer, direction);
                 foreach (var (given, inputs, kind, parameter) in (ReadOnlySpan<(ILinearProduct?, int, string, string)>)
                              [(product, options.LayerInputSize(layer), "input", nameof(inputProducts)), (recurrentProduct, options.OutputSize, "recurrent", nameof(recurrentProducts))])
                     if (given is not null && (given.Inputs != inputs || given.Outputs != 4 * h))
