@@ -201,7 +201,7 @@ public static class SmallOpSweep
         accelerator.Launch(height * width, batch * channels, new ChannelAffineKernel<TanhFunction> { Parameters = affine });
         PoolRows(buffers);
         SparseRowSegmentProducts(buffers);
-        QuantizedRowSegmentProducts(buffers);
+        QuantizedPanelProducts(buffers);
     }
 
     /// <summary>The pooling row kernels, launched directly (the ops pick them only on OpenCL devices
@@ -224,25 +224,23 @@ public static class SmallOpSweep
         }
     }
 
-    /// <summary>The quantized products' row-segment kernels and their transposition, launched
-    /// directly: 6 rows and 21 columns, so the last block slides back in both.</summary>
-    private static void QuantizedRowSegmentProducts(Buffers buffers)
+    /// <summary>The quantized products' panel kernel (both stores) and its transposition, launched
+    /// directly: 18 rows and 21 columns, so the last panel is padded and the last column block slides back.</summary>
+    private static void QuantizedPanelProducts(Buffers buffers)
     {
         var accelerator = buffers.Accelerator;
-        const int rows = 6, columns = 23, n = 21;
+        const int rows = 18, columns = 23, n = 21;
         using var weights = QuantizedWeights.Quantize(accelerator, Values(rows * columns), rows, columns);
         var activations = buffers.Of<byte>([.. Enumerable.Range(0, columns * n).Select(i => (byte)(i * 37))]);
         var operands = new QuantizedOperands
         {
             Weights = weights.Values.View, RowSums = weights.RowSums.View, Activations = activations, ZeroPoint = 128, K = columns,
         };
-        int rowBlocks = QuantizedRowSegmentOperands.RowBlocks(rows), segments = 2;
         using (QuantizedGemm.Transpose(accelerator, weights, operands, n, out var transposed))
         {
-            accelerator.Launch(rowBlocks, segments, new QuantizedRowSegmentAccumulateKernel { Operands = transposed, Accumulators = buffers.Of(new int[rows * n]) });
-            accelerator.Launch(rowBlocks, segments, new QuantizedRowSegmentGemmKernel
+            QuantizedGemm.LaunchPanels(accelerator, transposed, new QuantizedAccumulatorStore { Accumulators = buffers.Of(new int[rows * n]), N = n });
+            QuantizedGemm.LaunchPanels(accelerator, transposed, new QuantizedOutputStore
             {
-                Operands = transposed,
                 Output = new QuantizedOutput
                 {
                     WeightScales = weights.Scales.View, ActivationScale = 0.01f, Y = buffers.Empty(rows * n), N = n,

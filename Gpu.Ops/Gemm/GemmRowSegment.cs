@@ -38,6 +38,29 @@ internal struct GemmRowSegment
         V15 = source[index + 15],
     };
 
+    /// <summary>The 16 int8 values of <paramref name="source"/> from <paramref name="index"/> on, widened
+    /// to floats (exactly): one contiguous load the compiler widens as a vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static GemmRowSegment Load(ArrayView<sbyte> source, long index) => new()
+    {
+        V0 = source[index + 0],
+        V1 = source[index + 1],
+        V2 = source[index + 2],
+        V3 = source[index + 3],
+        V4 = source[index + 4],
+        V5 = source[index + 5],
+        V6 = source[index + 6],
+        V7 = source[index + 7],
+        V8 = source[index + 8],
+        V9 = source[index + 9],
+        V10 = source[index + 10],
+        V11 = source[index + 11],
+        V12 = source[index + 12],
+        V13 = source[index + 13],
+        V14 = source[index + 14],
+        V15 = source[index + 15],
+    };
+
     /// <summary><c>a·b + c</c> lane by lane, each rounded once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static GemmRowSegment MultiplyAdd(float a, GemmRowSegment b, GemmRowSegment c) => new()

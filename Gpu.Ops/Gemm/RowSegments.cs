@@ -3,8 +3,7 @@ using ILGPU;
 
 namespace Gpu.Ops.Gemm;
 
-/// <summary>The schedule of the weight-times-activations products (<c>Y = W·X</c>: sparse,
-/// quantized) for OpenCL runtimes on a host CPU (PoCL, <see cref="KernelSchedules.PrefersBarrierFreeSchedule"/>):
+/// <summary>The schedule of the weight-times-activations products (<c>Y = W·X</c>: sparse) for OpenCL runtimes on a host CPU (PoCL, <see cref="KernelSchedules.PrefersBarrierFreeSchedule"/>):
 /// a work item owns rows of W times <see cref="Width"/> consecutive columns of X, each weight
 /// scaling one contiguous row segment of X into 16 scalar accumulators per row, which the compiler
 /// packs into vector registers, where the one-thread-per-element kernels keep their inner loop

@@ -32,11 +32,10 @@ public static class QuantizedGemm
             accelerator.Launch(n, weights.Rows, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators, N = n });
             return;
         }
-        if (UsesRowSegments(accelerator, weights, n))
+        if (UsesPanels(accelerator, n))
         {
             using var transposedActivations = Transpose(accelerator, weights, operands, n, out var transposed);
-            accelerator.Launch(QuantizedRowSegmentOperands.RowBlocks(weights.Rows), RowSegments.Segments(n),
-                new QuantizedRowSegmentAccumulateKernel { Operands = transposed, Accumulators = accumulators });
+            LaunchPanels(accelerator, transposed, new QuantizedAccumulatorStore { Accumulators = accumulators, N = n });
             return;
         }
         using var packedActivations = Pack(accelerator, weights, operands, n, out var packed);
@@ -90,12 +89,12 @@ public static class QuantizedGemm
         var store = Output(accelerator, weights, n, scale, y, bias, activation, output);
         var quantizer = new ActivationQuantizer { InverseScale = 1f / scale, ZeroPoint = zeroPoint, Highest = DynamicHighest };
         int k = weights.Columns;
-        if (UsesRowSegments(accelerator, weights, n))
+        if (UsesPanels(accelerator, n))
         {
             // The transposing kernel quantizes X itself, as the packing kernel below does.
             using var transposedActivations = Transpose(accelerator, weights, new PackActivationsKernel { X = x, Quantizer = quantizer }, n,
                 signedActivations: false, zeroPoint, out var transposed);
-            LaunchRowSegments(accelerator, weights, transposed, n, store);
+            LaunchPanels(accelerator, transposed, new QuantizedOutputStore { Output = store });
             return;
         }
         if (!accelerator.IsHostAddressable())
@@ -144,26 +143,28 @@ public static class QuantizedGemm
                 accelerator.Launch(n, weights.Rows, new QuantizedGemmKernel { Operands = operands, Output = output });
             return;
         }
-        if (UsesRowSegments(accelerator, weights, n))
+        if (UsesPanels(accelerator, n))
         {
             using var transposedActivations = Transpose(accelerator, weights, operands, n, out var transposed);
-            LaunchRowSegments(accelerator, weights, transposed, n, output);
+            LaunchPanels(accelerator, transposed, new QuantizedOutputStore { Output = output });
             return;
         }
         using var packedActivations = Pack(accelerator, weights, operands, n, out var packed);
         accelerator.Launch(n, weights.Rows, new PackedQuantizedGemmKernel { Operands = packed, Output = output });
     }
 
-    /// <summary>Whether the product takes the <see cref="RowSegments"/> schedule: on OpenCL runtimes
-    /// on a host CPU, where the packed kernels' one-output-per-item loops stay scalar, for outputs of
-    /// at least one 4×16 block.</summary>
-    private static bool UsesRowSegments(Accelerator accelerator, QuantizedWeights weights, int n)
-        => accelerator.Device.PrefersBarrierFreeSchedule() && QuantizedRowSegmentOperands.Suits(weights.Rows, n);
+    /// <summary>Whether the product takes the panel schedule of <see cref="QuantizedPanelOperands"/>: on OpenCL
+    /// runtimes on a host CPU, where the packed kernels' one-output-per-item loops stay scalar, for
+    /// outputs of at least <see cref="QuantizedPanelOperands.Columns"/> columns.</summary>
+    private static bool UsesPanels(Accelerator accelerator, int n)
+        => accelerator.Device.PrefersBarrierFreeSchedule() && QuantizedPanelOperands.Suits(n);
 
-    private static void LaunchRowSegments(Accelerator accelerator, QuantizedWeights weights, QuantizedRowSegmentOperands operands, int n, QuantizedOutput output)
-        => accelerator.Launch(QuantizedRowSegmentOperands.RowBlocks(weights.Rows), RowSegments.Segments(n), new QuantizedRowSegmentGemmKernel { Operands = operands, Output = output });
+    /// <summary>Launches the panel kernel over the whole output.</summary>
+    internal static void LaunchPanels<TStore>(Accelerator accelerator, QuantizedPanelOperands operands, TStore store) where TStore : struct, IQuantizedPanelStore
+        => accelerator.Launch(QuantizedPanelOperands.RowBlocks(operands.M), QuantizedPanelOperands.ColumnBlocks(operands.N),
+            new QuantizedPanelKernel<TStore> { Operands = operands, Output = store });
 
-    /// <summary>The operands of the row-segment kernels: the activations transposed to K×N (int8 values as floats) into
+    /// <summary>The operands of the panel kernel: the activations transposed to K×N (int8 values as floats) into
     /// a buffer the caller disposes once its launch is queued.</summary>
     /// <param name="accelerator">The accelerator owning every view.</param>
     /// <param name="weights">W.</param>
@@ -171,23 +172,23 @@ public static class QuantizedGemm
     /// <param name="n">Activation columns.</param>
     /// <param name="transposed">The operands, reading the returned buffer.</param>
     /// <returns>The transposed activations.</returns>
-    internal static DeviceBuffer<float> Transpose(Accelerator accelerator, QuantizedWeights weights, QuantizedOperands operands, int n, out QuantizedRowSegmentOperands transposed)
+    internal static DeviceBuffer<float> Transpose(Accelerator accelerator, QuantizedWeights weights, QuantizedOperands operands, int n, out QuantizedPanelOperands transposed)
         => Transpose(accelerator, weights, new PackActivationsKernel { Activations = operands.Activations }, n, operands.SignedActivations != 0, operands.ZeroPoint, out transposed);
 
     /// <summary>Runs <paramref name="source"/>, given only its activations (bytes or floats to
     /// quantize), transposing into a new buffer.</summary>
     private static DeviceBuffer<float> Transpose(Accelerator accelerator, QuantizedWeights weights, PackActivationsKernel source, int n,
-        bool signedActivations, int zeroPoint, out QuantizedRowSegmentOperands transposed)
+        bool signedActivations, int zeroPoint, out QuantizedPanelOperands transposed)
     {
         var activations = accelerator.Allocate<float>((long)weights.Columns * n);
-        accelerator.Launch(n, weights.Columns, new RowSegmentActivationsKernel
+        accelerator.Launch(n, weights.Columns, new PanelActivationsKernel
         {
             Source = source with { Flip = signedActivations ? 0 : 0x80, N = n, K = weights.Columns },
             Transposed = activations.View,
         });
-        transposed = new QuantizedRowSegmentOperands
+        transposed = new QuantizedPanelOperands
         {
-            Weights = weights.Values.View, RowSums = weights.RowSums.View, Activations = activations.View,
+            Weights = weights.Panels.View, RowSums = weights.RowSums.View, Activations = activations.View,
             RowSumFactor = (signedActivations ? 0 : 128) - zeroPoint, M = weights.Rows, K = weights.Columns, N = n,
         };
         return activations;
@@ -228,8 +229,8 @@ public static class QuantizedGemm
     }
 
     /// <summary>The operands of the packed kernels, which every device whose memory the host
-    /// cannot address runs: GPUs, and OpenCL on a CPU such as PoCL for outputs below one 4×16
-    /// block (larger ones take the row-segment kernels there, see <see cref="UsesRowSegments"/>). The activations are packed into a buffer the
+    /// cannot address runs: GPUs, and OpenCL on a CPU such as PoCL for outputs narrower than
+    /// <see cref="QuantizedPanelOperands.Columns"/> columns (wider ones take the panel kernel there, see <see cref="UsesPanels"/>). The activations are packed into a buffer the
     /// caller disposes once its launch is queued; the weights were packed when they were quantized.</summary>
     /// <param name="accelerator">The accelerator owning every view.</param>
     /// <param name="weights">W.</param>

@@ -22,9 +22,11 @@ public sealed class QuantizedWeights : IDisposable
         // Only the packed Dot4 kernels read the packed copy, and the CPU accelerator runs its SIMD
         // paths instead: packing on first use keeps a CPU layer at one byte per weight.
         packedValues = new Lazy<DeviceBuffer<int>>(() => accelerator.Allocate<int>(Pack(Values.ToArray(), Rows, Columns)));
+        panels = new Lazy<DeviceBuffer<sbyte>>(() => accelerator.Allocate<sbyte>(Panel(Values.ToArray(), Rows, Columns)));
     }
 
     private readonly Lazy<DeviceBuffer<int>> packedValues;
+    private readonly Lazy<DeviceBuffer<sbyte>> panels;
 
     /// <summary>Rows of W (output channels).</summary>
     public int Rows { get; }
@@ -40,6 +42,11 @@ public sealed class QuantizedWeights : IDisposable
     /// value k of a row in byte k % 4 of int k / 4, the last int of a row padded with zeros.
     /// Allocated on first use.</summary>
     public DeviceBuffer<int> PackedValues => packedValues.Value;
+    /// <summary>The values in panels of <see cref="QuantizedPanelOperands.Rows"/> rows for the kernels of OpenCL
+    /// runtimes on a host CPU: panel p holds, for each k in turn, Values[16p + r, k] for r = 0…15, the last
+    /// panel padded with zero rows. Allocated on first use.</summary>
+    internal DeviceBuffer<sbyte> Panels => panels.Value;
+
     /// <summary>Ints per row of <see cref="PackedValues"/>: Columns / 4 rounded up.</summary>
     public int PackedColumns => PackedLength(Columns);
 
@@ -104,6 +111,19 @@ public sealed class QuantizedWeights : IDisposable
         return packed;
     }
 
+    private static sbyte[] Panel(sbyte[] values, int rows, int columns)
+    {
+        const int height = QuantizedPanelOperands.Rows;
+        var panelled = new sbyte[(long)QuantizedPanelOperands.RowBlocks(rows) * columns * height];
+        for (int i = 0; i < rows; i++)
+        {
+            long panelStart = (long)(i / height) * columns * height + i % height;
+            for (int k = 0; k < columns; k++)
+                panelled[panelStart + (long)k * height] = values[(long)i * columns + k];
+        }
+        return panelled;
+    }
+
     private static void CheckShape(int length, int rows, int columns)
     {
         if (rows <= 0 || columns <= 0 || length != (long)rows * columns)
@@ -118,5 +138,7 @@ public sealed class QuantizedWeights : IDisposable
         RowSums.Dispose();
         if (packedValues.IsValueCreated)
             packedValues.Value.Dispose();
+        if (panels.IsValueCreated)
+            panels.Value.Dispose();
     }
 }

@@ -19,10 +19,10 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
         Chosen,
         /// <summary>The portable byte-at-a-time kernel.</summary>
         Bytes,
-        /// <summary>The packed Dot4 kernel (what GPUs get, and opencl:0 below one 4×16 block).</summary>
+        /// <summary>The packed Dot4 kernel (what GPUs get, and opencl:0 below 8 columns).</summary>
         Packed,
-        /// <summary>The row-segment kernel of OpenCL CPU runtimes (at least 4 rows and 16 columns).</summary>
-        RowSegments,
+        /// <summary>The panel kernel of OpenCL CPU runtimes (at least 8 columns; 16-row panels, the last one padded).</summary>
+        Panels,
     }
 
     [TestCase(7, 37, 1, false, 131, QuantizedPath.Chosen)]
@@ -34,13 +34,18 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
     [TestCase(6, 41, 3, true, 0, QuantizedPath.Packed)]
     [TestCase(4, 2, 3, false, 0, QuantizedPath.Packed)]
     [TestCase(3, 64, 2, true, 0, QuantizedPath.Packed)]
-    // Rows and columns at and off the row segments' 4×16 blocks (the last blocks slide back).
+    // Rows and columns at and off the panels' 16×8 blocks (the last panel is padded, the last column block slides back).
     [TestCase(7, 70, 21, false, 17, QuantizedPath.Chosen)]
     [TestCase(4, 33, 16, true, 0, QuantizedPath.Chosen)]
-    [TestCase(6, 39, 17, false, 255, QuantizedPath.RowSegments)]
-    [TestCase(5, 41, 16, true, 0, QuantizedPath.RowSegments)]
-    [TestCase(9, 70, 35, false, 3, QuantizedPath.RowSegments)]
-    [TestCase(4, 2, 33, false, 0, QuantizedPath.RowSegments)]
+    [TestCase(17, 45, 8, false, 9, QuantizedPath.Chosen)]
+    [TestCase(16, 19, 9, true, 0, QuantizedPath.Panels)]
+    [TestCase(1, 30, 15, false, 128, QuantizedPath.Panels)]
+    [TestCase(33, 7, 8, false, 250, QuantizedPath.Panels)]
+    [TestCase(31, 64, 23, true, 0, QuantizedPath.Panels)]
+    [TestCase(6, 39, 17, false, 255, QuantizedPath.Panels)]
+    [TestCase(5, 41, 16, true, 0, QuantizedPath.Panels)]
+    [TestCase(9, 70, 35, false, 3, QuantizedPath.Panels)]
+    [TestCase(4, 2, 33, false, 0, QuantizedPath.Panels)]
     public void AccumulatorsEqualTheIntegerReference(int m, int k, int n, bool signedActivations, int zeroPoint, QuantizedPath path)
     {
         var (values, activations) = RandomIntegers(m, k, n, seed: m * k + n);
@@ -50,15 +55,16 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
 
     // All weights at ±127 against activations at 0, 255 and int8's −128: the largest products,
     // summed over a K that leaves a partly filled last int and, in the row-segment kernels, runs
-    // past one float-exact run of 1024 steps (4 rows and 17 columns reach them).
+    // past one float-exact run of 1024 steps (17 rows and 17 columns reach the panel kernel's padded
+    // last panel and sliding last column block).
     [TestCase(false, 0, QuantizedPath.Packed, 3, 3)]
     [TestCase(false, 255, QuantizedPath.Packed, 3, 3)]
     [TestCase(true, 0, QuantizedPath.Packed, 3, 3)]
     [TestCase(false, 0, QuantizedPath.Chosen, 3, 3)]
     [TestCase(true, 0, QuantizedPath.Chosen, 3, 3)]
-    [TestCase(false, 0, QuantizedPath.RowSegments, 4, 17)]
-    [TestCase(false, 255, QuantizedPath.RowSegments, 4, 17)]
-    [TestCase(true, 0, QuantizedPath.RowSegments, 4, 17)]
+    [TestCase(false, 0, QuantizedPath.Panels, 4, 17)]
+    [TestCase(false, 255, QuantizedPath.Panels, 17, 17)]
+    [TestCase(true, 0, QuantizedPath.Panels, 17, 9)]
     [TestCase(true, 0, QuantizedPath.Chosen, 4, 17)]
     public void ExtremeOperandsStayExact(bool signedActivations, int zeroPoint, QuantizedPath path, int m, int n)
     {
@@ -78,8 +84,8 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
 
     [TestCase(false, 77, QuantizedPath.Packed, 5, 4)]
     [TestCase(true, 0, QuantizedPath.Packed, 5, 4)]
-    [TestCase(false, 77, QuantizedPath.RowSegments, 6, 19)]
-    [TestCase(true, 0, QuantizedPath.RowSegments, 6, 19)]
+    [TestCase(false, 77, QuantizedPath.Panels, 6, 19)]
+    [TestCase(true, 0, QuantizedPath.Panels, 6, 19)]
     public void GemmKernelDequantisesTheExactAccumulators(bool signedActivations, int zeroPoint, QuantizedPath path, int m, int n)
     {
         const int k = 23;
@@ -91,10 +97,10 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
         using var y = Accelerator.Allocate<float>(m * n);
         var operands = Operands(weights, x.View, k, signedActivations, zeroPoint);
         var output = new QuantizedOutput { WeightScales = weights.Scales.View, ActivationScale = 1f, Y = y.View, N = n, Epilogue = RowEpilogue.Create(default, Activation.None) };
-        if (path == QuantizedPath.RowSegments)
+        if (path == QuantizedPath.Panels)
         {
             using (QuantizedGemm.Transpose(Accelerator, weights, operands, n, out var transposed))
-                Accelerator.Launch(QuantizedRowSegmentOperands.RowBlocks(m), (n + 15) / 16, new QuantizedRowSegmentGemmKernel { Operands = transposed, Output = output });
+                QuantizedGemm.LaunchPanels(Accelerator, transposed, new QuantizedOutputStore { Output = output });
         }
         else
         {
@@ -115,6 +121,19 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
         });
     }
 
+    [Test]
+    public void PanelsHoldSixteenRowsPerStepWithZeroPadding()
+    {
+        const int m = 17, k = 3;
+        var values = Enumerable.Range(0, m * k).Select(i => (sbyte)(i - 25)).ToArray();
+        using var weights = QuantizedWeights.FromQuantized(Accelerator, values, Enumerable.Repeat(1f, m).ToArray(), m, k);
+        var expected = new sbyte[2 * k * 16];
+        for (int i = 0; i < m; i++)
+            for (int t = 0; t < k; t++)
+                expected[(i / 16 * k + t) * 16 + i % 16] = values[i * k + t];
+        Assert.That(weights.Panels.ToArray(), Is.EqualTo(expected));
+    }
+
     private int[] Accumulators(sbyte[] values, byte[] activations, int m, int k, int n, bool signedActivations, int zeroPoint, QuantizedPath path)
     {
         using var weights = QuantizedWeights.FromQuantized(Accelerator, values, Enumerable.Repeat(1f, m).ToArray(), m, k);
@@ -129,9 +148,9 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
             case QuantizedPath.Bytes:
                 Accelerator.Launch(n, m, new QuantizedAccumulateKernel { Operands = operands, Accumulators = accumulators.View, N = n });
                 break;
-            case QuantizedPath.RowSegments:
+            case QuantizedPath.Panels:
                 using (QuantizedGemm.Transpose(Accelerator, weights, operands, n, out var transposed))
-                    Accelerator.Launch(QuantizedRowSegmentOperands.RowBlocks(m), (n + 15) / 16, new QuantizedRowSegmentAccumulateKernel { Operands = transposed, Accumulators = accumulators.View });
+                    QuantizedGemm.LaunchPanels(Accelerator, transposed, new QuantizedAccumulatorStore { Accumulators = accumulators.View, N = n });
                 break;
             default:
                 using (QuantizedGemm.Pack(Accelerator, weights, operands, n, out var packed))
@@ -203,6 +222,7 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
     [TestCase(6, 66, 4, 0f)]
     [TestCase(3, 63, 1, -0.125f)]
     [TestCase(5, 37, 33, -10f)]
+    [TestCase(17, 41, 9, -5f)]
     public void DynamicQuantizationEqualsTheIntegerReference(int m, int k, int n, float lowest)
     {
         float highest = lowest + 31.75f;
@@ -226,6 +246,8 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
     [TestCase(5, 37, 3, true)]
     [TestCase(6, 66, 1, true)]
     [TestCase(7, 45, 19, false)]
+    [TestCase(17, 40, 9, true)]
+    [TestCase(18, 29, 12, false)]
     public void AccumulatingAddsTheProductToThePreviousOutput(int m, int k, int n, bool dynamic)
     {
         const float lowest = -10f;
