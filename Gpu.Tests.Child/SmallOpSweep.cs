@@ -224,8 +224,8 @@ public static class SmallOpSweep
         }
     }
 
-    /// <summary>The quantized products' panel kernel (both stores) and its transposition, launched
-    /// directly: 18 rows and 21 columns, so the last panel is padded and the last column block slides back.</summary>
+    /// <summary>The quantized products' panel kernel (both stores), its transposition and the activation range
+    /// kernel, launched directly: 18 rows and 21 columns, so the last panel is padded and the last column block slides back.</summary>
     private static void QuantizedPanelProducts(Buffers buffers)
     {
         var accelerator = buffers.Accelerator;
@@ -236,6 +236,9 @@ public static class SmallOpSweep
         {
             Weights = weights.Values.View, RowSums = weights.RowSums.View, Activations = activations, ZeroPoint = 128, K = columns,
         };
+        // Two chunks, the second partly filled.
+        var x = buffers.Filled(ActivationRangeKernel.Chunk + 37);
+        accelerator.Launch(2, new ActivationRangeKernel { X = x, Ranges = buffers.Empty(4) });
         using (QuantizedGemm.Transpose(accelerator, weights, operands, n, out var transposed))
         {
             QuantizedGemm.LaunchPanels(accelerator, transposed, new QuantizedAccumulatorStore { Accumulators = buffers.Of(new int[rows * n]), N = n });

@@ -296,6 +296,43 @@ public sealed class QuantizedGemmTests(string deviceName) : DeviceTest(deviceNam
         });
     }
 
+    /// <summary>Devices whose memory the host cannot read reduce X to partial ranges first: the choice must be the
+    /// host scan's (the cpu device reads X in place) to the bit, over lengths at and off the kernel's chunks, with
+    /// the extremes in a later chunk, negative zeros, all-negative values and a NaN.</summary>
+    [TestCase(1, 0)]
+    [TestCase(1023, 1)]
+    [TestCase(1024, 2)]
+    [TestCase(3001, 3)]
+    [TestCase(2050, 4)]
+    [TestCase(5000, 5)]
+    public void DeviceRangeGivesTheHostScansChoice(int length, int variant)
+    {
+        float[] values = GemmTestData.Random(length, seed: length + variant, -3f, 5f);
+        switch (variant)
+        {
+            case 0:
+                values[0] = -0f;
+                break;
+            case 1:
+                values = [.. values.Select(v => -0f * v)];
+                break;
+            case 2:
+                values = [.. values.Select(v => v - 9f)];
+                break;
+            case 3:
+                (values[2047], values[2049]) = (-40f, 70f);
+                break;
+            case 4:
+                values[1500] = float.NaN;
+                break;
+        }
+        using var host = Devices.Get("cpu").Open();
+        using var onHost = host.Allocate<float>(values);
+        using var onDevice = Accelerator.Allocate<float>(values);
+        foreach (int highest in new[] { 127, 255 })
+            Assert.That(ActivationQuantization.Choose(Accelerator, onDevice.View, highest), Is.EqualTo(ActivationQuantization.Choose(host, onHost.View, highest)), $"highest {highest}");
+    }
+
     [Test]
     public void QuantizeUsesSymmetricPerRowScales()
     {
