@@ -164,7 +164,7 @@ public static class QuantizedGemm
         => accelerator.Launch(QuantizedPanelOperands.RowBlocks(operands.M), QuantizedPanelOperands.ColumnBlocks(operands.N),
             new QuantizedPanelKernel<TStore> { Operands = operands, Output = store });
 
-    /// <summary>The operands of the panel kernel: the activations transposed to K×N (int8 values as floats) into
+    /// <summary>The operands of the panel kernel: the activations in blocks of K × 8 (int8 values as floats) in
     /// a buffer the caller disposes once its launch is queued.</summary>
     /// <param name="accelerator">The accelerator owning every view.</param>
     /// <param name="weights">W.</param>
@@ -180,8 +180,9 @@ public static class QuantizedGemm
     private static DeviceBuffer<float> Transpose(Accelerator accelerator, QuantizedWeights weights, PackActivationsKernel source, int n,
         bool signedActivations, int zeroPoint, out QuantizedPanelOperands transposed)
     {
-        var activations = accelerator.Allocate<float>((long)weights.Columns * n);
-        accelerator.Launch(n, weights.Columns, new PanelActivationsKernel
+        int slots = QuantizedPanelOperands.ColumnBlocks(n) * QuantizedPanelOperands.Columns;
+        var activations = accelerator.Allocate<float>((long)weights.Columns * slots);
+        accelerator.Launch(slots, weights.Columns, new PanelActivationsKernel
         {
             Source = source with { Flip = signedActivations ? 0 : 0x80, N = n, K = weights.Columns },
             Transposed = activations.View,

@@ -6,7 +6,8 @@ namespace Gpu.Ops.Gemm.Quantized;
 /// <summary>The operands of the quantized products on OpenCL runtimes on a host CPU
 /// (<see cref="KernelSchedules.PrefersBarrierFreeSchedule"/>): W in panels of <see cref="Rows"/> rows
 /// (<see cref="QuantizedWeights.Panels"/>: per step along K the panel's 16 weights are contiguous) and
-/// the int8 activations transposed to K×N and held as floats; uint8 activations are stored as x − 128
+/// the int8 activations, held as floats, in blocks of <see cref="Columns"/> columns, each K × 8 (per step
+/// the block's 8 values contiguous, so an item streams its block and its panel); uint8 activations are stored as x − 128
 /// and the row sums restore the shift and the zero point, as in <see cref="PackedQuantizedOperands"/>.
 /// A work item owns one panel times <see cref="Columns"/> columns: per step it widens the panel's 16
 /// weights to floats once (one vector) and multiplies them by each column's activation, so the
@@ -32,7 +33,8 @@ public struct QuantizedPanelOperands
     public ArrayView<sbyte> Weights;
     /// <summary>Σ_k W[i, k] per row.</summary>
     public ArrayView<int> RowSums;
-    /// <summary>The activations, K×N int8 values as floats (<see cref="PanelActivationsKernel"/>).</summary>
+    /// <summary>The activations, int8 values as floats in <see cref="ColumnBlocks"/> blocks of K × <see cref="Columns"/>
+    /// (<see cref="PanelActivationsKernel"/>).</summary>
     public ArrayView<float> Activations;
     /// <summary>The multiple of a row's sum that completes the product: 128 − zero point for
     /// uint8 activations, 0 for int8.</summary>
@@ -57,28 +59,28 @@ public struct QuantizedPanelOperands
     /// <param name="n">Activation columns.</param>
     public static int ColumnBlocks(int n) => (n + Columns - 1) / Columns;
 
-    /// <summary>The first column an item computes: its own, or for the last block of an N that is no
+    /// <summary>The first column of a block: its own, or for the last block of an N that is no
     /// multiple of <see cref="Columns"/>, the column <see cref="Columns"/> before the end.</summary>
-    /// <param name="operands">The operands.</param>
-    /// <param name="columnBlock">The item's block of columns.</param>
-    public static int LoadColumn(QuantizedPanelOperands operands, int columnBlock) => Math.Min(columnBlock * Columns, operands.N - Columns);
+    /// <param name="columnBlock">The block of columns.</param>
+    /// <param name="n">Activation columns.</param>
+    public static int FirstColumn(int columnBlock, int n) => Math.Min(columnBlock * Columns, n - Columns);
 
-    /// <summary>The sums <c>Σ_k W[16·panel + r, k]·a[k, column0 + c]</c> without their row-sum term:
+    /// <summary>The sums <c>Σ_k W[16·panel + r, k]·a[k, c]</c> over the block's columns c, without their row-sum term:
     /// per step along K the panel's weights widened once and one activation per column, each
     /// multiply-add exact.</summary>
     /// <param name="operands">The operands.</param>
     /// <param name="panel">The item's panel of rows.</param>
-    /// <param name="column0">First column of the block.</param>
+    /// <param name="columnBlock">The item's block of columns.</param>
     /// <returns>The block's accumulators, one 16-row segment per column.</returns>
-    internal static QuantizedPanelBlock Accumulate(QuantizedPanelOperands operands, int panel, int column0)
+    internal static QuantizedPanelBlock Accumulate(QuantizedPanelOperands operands, int panel, int columnBlock)
     {
-        long w = (long)panel * operands.K * Rows, x = column0;
+        long w = (long)panel * operands.K * Rows, x = (long)columnBlock * operands.K * Columns;
         Int32Segment s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
         for (int start = 0; start < operands.K; start += ExactTerms)
         {
             int end = Math.Min(operands.K, start + ExactTerms);
             GemmRowSegment f0 = default, f1 = default, f2 = default, f3 = default, f4 = default, f5 = default, f6 = default, f7 = default;
-            for (int k = start; k < end; k++, w += Rows, x += operands.N)
+            for (int k = start; k < end; k++, w += Rows, x += Columns)
             {
                 var weights = GemmRowSegment.Load(operands.Weights, w);
                 f0 = GemmRowSegment.MultiplyAdd(operands.Activations[x + 0], weights, f0);
@@ -164,8 +166,8 @@ public struct QuantizedPanelKernel<TStore> : IKernel2D where TStore : struct, IQ
     /// <param name="columnBlock">Which 8 columns.</param>
     public void Execute(int panel, int columnBlock)
     {
-        int column0 = QuantizedPanelOperands.LoadColumn(Operands, columnBlock);
-        var block = QuantizedPanelOperands.Accumulate(Operands, panel, column0);
+        int column0 = QuantizedPanelOperands.FirstColumn(columnBlock, Operands.N);
+        var block = QuantizedPanelOperands.Accumulate(Operands, panel, columnBlock);
         // The columns before the item's own belong to the neighbouring item, which stores them.
         int firstColumn = columnBlock * QuantizedPanelOperands.Columns, row0 = panel * QuantizedPanelOperands.Rows;
         StoreColumn(row0, column0 + 0, firstColumn, block.C0);
@@ -208,9 +210,10 @@ public struct QuantizedPanelKernel<TStore> : IKernel2D where TStore : struct, IQ
     }
 }
 
-/// <summary>Writes <see cref="QuantizedPanelOperands.Activations"/> (K×N) from the sources
-/// <see cref="PackActivationsKernel"/> reads (bytes N×K, or floats K×N it quantizes), with the same
-/// int8 values (the top bit of uint8 values flipped), as floats. Launched over N × K.</summary>
+/// <summary>Writes <see cref="QuantizedPanelOperands.Activations"/> (blocks of K × 8 columns, the last block
+/// sliding back like the outputs) from the sources <see cref="PackActivationsKernel"/> reads (bytes N×K, or
+/// floats K×N it quantizes), with the same int8 values (the top bit of uint8 values flipped), as floats.
+/// Launched over <see cref="QuantizedPanelOperands.ColumnBlocks"/> · 8 × K.</summary>
 internal struct PanelActivationsKernel : IKernel2D
 {
     /// <summary>The source, quantizer, flip and shape (its packed output is unused).</summary>
@@ -219,7 +222,12 @@ internal struct PanelActivationsKernel : IKernel2D
     public ArrayView<float> Transposed;
 
     /// <summary>Writes one value.</summary>
-    /// <param name="column">Activation column.</param>
+    /// <param name="slot">Block · 8 + the column's place in it.</param>
     /// <param name="k">Position along K.</param>
-    public void Execute(int column, int k) => Transposed[(long)k * Source.N + column] = (sbyte)Source.Value(k, column);
+    public void Execute(int slot, int k)
+    {
+        int block = slot / QuantizedPanelOperands.Columns, lane = slot % QuantizedPanelOperands.Columns;
+        int column = QuantizedPanelOperands.FirstColumn(block, Source.N) + lane;
+        Transposed[((long)block * Source.K + k) * QuantizedPanelOperands.Columns + lane] = (sbyte)Source.Value(k, column);
+    }
 }
