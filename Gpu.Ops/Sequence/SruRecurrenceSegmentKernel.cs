@@ -65,7 +65,7 @@ internal struct SruRecurrenceSegmentKernel : IKernel1D
             StoreOutputs(k.Output, position * k.Directions * d + (long)direction * d + firstColumn, g, c, vr, GemmRowSegment.Load(k.Projections, u + 2 * d), highway);
             c = next;
         }
-        Store(k.FinalCell, cells, c);
+        GemmRowSegment.Store(k.FinalCell, cells, c);
     }
 
     private static GemmRowSegment NextCells(GemmRowSegment c, GemmRowSegment vf, GemmRowSegment candidate, GemmRowSegment forget) => new()
@@ -126,25 +126,5 @@ internal struct SruRecurrenceSegmentKernel : IKernel1D
         output[index + 13] = SruRecurrenceKernel.OutputOf(g.V13, c.V13, vr.V13, reset.V13, highway.V13);
         output[index + 14] = SruRecurrenceKernel.OutputOf(g.V14, c.V14, vr.V14, reset.V14, highway.V14);
         output[index + 15] = SruRecurrenceKernel.OutputOf(g.V15, c.V15, vr.V15, reset.V15, highway.V15);
-    }
-
-    private static void Store(ArrayView<float> target, long index, GemmRowSegment values)
-    {
-        target[index + 0] = values.V0;
-        target[index + 1] = values.V1;
-        target[index + 2] = values.V2;
-        target[index + 3] = values.V3;
-        target[index + 4] = values.V4;
-        target[index + 5] = values.V5;
-        target[index + 6] = values.V6;
-        target[index + 7] = values.V7;
-        target[index + 8] = values.V8;
-        target[index + 9] = values.V9;
-        target[index + 10] = values.V10;
-        target[index + 11] = values.V11;
-        target[index + 12] = values.V12;
-        target[index + 13] = values.V13;
-        target[index + 14] = values.V14;
-        target[index + 15] = values.V15;
     }
 }
