@@ -202,6 +202,27 @@ public static class SmallOpSweep
         PoolRows(buffers);
         SparseRowSegmentProducts(buffers);
         QuantizedPanelProducts(buffers);
+        SruSegments(buffers);
+    }
+
+    /// <summary>The SRU recurrence's segment schedule, launched directly (the layer picks it only on
+    /// OpenCL devices of CPU type): 21 hidden columns, one whole segment and five trailing columns,
+    /// both directions, both highways.</summary>
+    private static void SruSegments(Buffers buffers)
+    {
+        const int steps = 3, batch = 2, hidden = 21, directions = 2, state = directions * batch * hidden;
+        foreach (int blocks in new[] { 3, 4 })
+        {
+            int inputSize = blocks == 3 ? hidden : 5;
+            SruRecurrenceSegmentKernel.Launch(buffers.Accelerator, new SruRecurrenceKernel
+            {
+                Projections = buffers.Filled(steps * batch * directions * blocks * hidden), Input = buffers.Filled(steps * batch * inputSize),
+                Output = buffers.Empty(steps * batch * directions * hidden), InitialCell = buffers.Filled(state), FinalCell = buffers.Empty(state),
+                ForgetWeights = buffers.Filled(directions * hidden), ResetWeights = buffers.Filled(directions * hidden),
+                Steps = steps, Batch = batch, Hidden = hidden, InputSize = inputSize, Directions = directions, Blocks = blocks,
+                HasInitialCell = 1, Tanh = blocks == 3 ? 1 : 0,
+            });
+        }
     }
 
     /// <summary>The pooling row kernels, launched directly (the ops pick them only on OpenCL devices

@@ -60,6 +60,27 @@ internal struct GemmRowSegment
         V14 = source[index + 14],
         V15 = source[index + 15],
     };
+    /// <summary>Writes the 16 lanes to <paramref name="target"/> from <paramref name="index"/> on: one contiguous store.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(ArrayView<float> target, long index, GemmRowSegment values)
+    {
+        target[index + 0] = values.V0;
+        target[index + 1] = values.V1;
+        target[index + 2] = values.V2;
+        target[index + 3] = values.V3;
+        target[index + 4] = values.V4;
+        target[index + 5] = values.V5;
+        target[index + 6] = values.V6;
+        target[index + 7] = values.V7;
+        target[index + 8] = values.V8;
+        target[index + 9] = values.V9;
+        target[index + 10] = values.V10;
+        target[index + 11] = values.V11;
+        target[index + 12] = values.V12;
+        target[index + 13] = values.V13;
+        target[index + 14] = values.V14;
+        target[index + 15] = values.V15;
+    }
 
     /// <summary><c>a·b + c</c> lane by lane, each rounded once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -6,8 +6,8 @@ namespace Gpu.Ops.Sequence;
 
 /// <summary>A simple recurrent unit layer (Lei et al.) on a device. One GEMM computes U = X·W for
 /// every step and both directions at once, its epilogue adding the forget and reset biases; then
-/// the fused element-wise recurrence runs one thread per (direction, sequence, hidden column), or
-/// on the CPU the SIMD fast path. Sequences are time-major: input T × B × n, output
+/// the fused element-wise recurrence runs one thread per (direction, sequence, hidden column), 16
+/// adjacent columns per thread on OpenCL runtimes on a host CPU, or on the CPU the SIMD fast path. Sequences are time-major: input T × B × n, output
 /// T × B × directions·d.</summary>
 public sealed class Sru : IDisposable
 {
@@ -123,6 +123,8 @@ public sealed class Sru : IDisposable
         };
         if (accelerator.IsHostAddressable() && !PreferPortableKernels)
             SruCpuRecurrence.Run(kernel, accelerator);
+        else if (accelerator.Device.PrefersBarrierFreeSchedule())
+            SruRecurrenceSegmentKernel.Launch(accelerator, kernel);
         else
             accelerator.Launch((int)state, kernel);
     }

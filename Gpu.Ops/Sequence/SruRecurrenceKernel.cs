@@ -26,13 +26,29 @@ internal struct SruRecurrenceKernel : IKernel1D
         {
             int t = direction == 0 ? s : Steps - 1 - s;
             int u = (t * Batch + b) * row + block + j;
-            float f = SequenceMath.Sigmoid(Projections[u + Hidden] + vf * c);
-            float r = SequenceMath.Sigmoid(Projections[u + 2 * Hidden] + vr * c);
-            c = f * c + (1f - f) * Projections[u];
             float highway = Blocks == 4 ? Projections[u + 3 * Hidden] : Input[(t * Batch + b) * InputSize + j];
-            float g = Tanh != 0 ? SequenceMath.Tanh(c) : c;
-            Output[(t * Batch + b) * Directions * Hidden + direction * Hidden + j] = r * g + (1f - r) * highway;
+            float next = NextCell(c, vf, Projections[u], Projections[u + Hidden]);
+            float g = Tanh != 0 ? SequenceMath.Tanh(next) : next;
+            Output[(t * Batch + b) * Directions * Hidden + direction * Hidden + j] = OutputOf(g, c, vr, Projections[u + 2 * Hidden], highway);
+            c = next;
         }
         FinalCell[index] = c;
+    }
+
+    /// <summary>A column's cell after one step: c' = f·c + (1 − f)·x̃ with the forget gate f = σ(U_f + v_f·c).
+    /// Every schedule of the recurrence goes through this and <see cref="OutputOf"/>, so they agree to the bit.</summary>
+    public static float NextCell(float cell, float forgetWeight, float candidate, float forget)
+    {
+        float f = SequenceMath.Sigmoid(forget + forgetWeight * cell);
+        return f * cell + (1f - f) * candidate;
+    }
+
+    /// <summary>A column's output after one step: h = r·g + (1 − r)·highway with g = tanh(c') or c' (the
+    /// caller's choice, so a schedule can branch on it once for many columns) and the reset gate
+    /// r = σ(U_r + v_r·c) of the previous cell.</summary>
+    public static float OutputOf(float g, float cell, float resetWeight, float reset, float highway)
+    {
+        float r = SequenceMath.Sigmoid(reset + resetWeight * cell);
+        return r * g + (1f - r) * highway;
     }
 }

@@ -130,4 +130,25 @@ public sealed class BenchReportTests
         var read = ReportWriter.Read(Path.Combine(directory, "results.json"));
         Assert.That(read.Runs[0].Peers, Is.EqualTo(peers));
     }
+
+    [Test]
+    public void DeviceLabelsTellRunsApartByBuildAndThenByNumber()
+    {
+        static RunInfo Run(string host, string? commit) => new(new MachineInfo(host, "cpu", 2, [], 1L << 30, "X64"), "os", "dotnet",
+            new Dictionary<string, string>(), commit, [], false, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, null, []);
+        static BenchResult Result(int run, string device, string @case) => new("gemm", @case, run, device, 1, 1, 1, 0, [1], null, null, null, null, null,
+            null, null, null, null, null, null, [], null);
+        // Runs 0 and 1 are the build before and after a change; run 2 repeats run 1's case on its build; run 3 another host.
+        RunInfo[] runs = [Run("vm", "34b6104aa"), Run("vm", "0b04611bb-dirty"), Run("vm", "0b04611bb-dirty"), Run("box", "34b6104aa")];
+        BenchResult[] results = [Result(0, "opencl:0", "sgemm"), Result(1, "opencl:0", "sgemm"), Result(2, "opencl:0", "sgemm"), Result(1, "cpu", "sgemm"),
+            Result(2, "cpu", "conv"), Result(3, "opencl:0", "sgemm")];
+        var report = new BenchReport(BenchReport.CurrentSchema, runs, [], results);
+        Assert.That(report.DeviceLabel(0, "opencl:0"), Is.EqualTo("opencl:0 @ vm 34b6104"));
+        Assert.That(report.DeviceLabel(1, "opencl:0"), Is.EqualTo("opencl:0 @ vm 0b04611-dirty #1"));
+        Assert.That(report.DeviceLabel(2, "opencl:0"), Is.EqualTo("opencl:0 @ vm 0b04611-dirty #2"));
+        Assert.That(report.DeviceLabel(1, "cpu"), Is.EqualTo("cpu @ vm 0b04611-dirty"), "runs 1 and 2 measured different cpu cases");
+        Assert.That(report.DeviceLabel(3, "opencl:0"), Is.EqualTo("opencl:0 @ box"));
+        var single = new BenchReport(BenchReport.CurrentSchema, [runs[0]], [], [results[0]]);
+        Assert.That(single.DeviceLabel(0, "opencl:0"), Is.EqualTo("opencl:0"));
+    }
 }

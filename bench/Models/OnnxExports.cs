@@ -54,12 +54,8 @@ public static class OnnxExports
             return Exported.None("samples/models holds no .safetensors files");
         string directory = Path.Combine(root, "artifacts", "onnx", Key(root, weights));
         string manifest = Path.Combine(directory, "manifest.json");
-        if (!File.Exists(manifest))
-        {
-            var (_, unavailable) = PyTorchPeer.Run("export_onnx.py", [directory], threads: 1);
-            if (unavailable is not null)
-                return Exported.None($"the ONNX export failed: {unavailable}");
-        }
+        if (!File.Exists(manifest) && ExportInto(directory) is { } unavailable)
+            return Exported.None($"the ONNX export failed: {unavailable}");
         using var document = JsonDocument.Parse(File.ReadAllText(manifest));
         var exported = document.RootElement;
         var failures = exported.GetProperty("failed").EnumerateObject().ToDictionary(f => f.Name, f => f.Value.GetString() ?? "unknown");
@@ -67,6 +63,34 @@ public static class OnnxExports
             Path.Combine(directory, m.Value.GetProperty("file").GetString()!), Path.Combine(modelsDirectory, m.Name + ".safetensors"),
             m.Value.GetProperty("output").GetString()!));
         return new(models, failures, null, exported.GetProperty("torch").GetString());
+    }
+
+    /// <summary>Exports into a folder of this process's own and moves it into place whole, so a bench
+    /// running beside this one never reads a model file still being written; where that other bench
+    /// placed its export first, this one's is dropped.</summary>
+    /// <returns>Why the export failed, or null.</returns>
+    private static string? ExportInto(string directory)
+    {
+        string staging = $"{directory}.{Environment.ProcessId}.partial";
+        try
+        {
+            var (_, unavailable) = PyTorchPeer.Run("export_onnx.py", [staging], threads: 1);
+            if (unavailable is not null)
+                return unavailable;
+            try
+            {
+                Directory.Move(staging, directory);
+            }
+            catch (IOException) when (File.Exists(Path.Combine(directory, "manifest.json")))
+            {
+            }
+            return null;
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+                Directory.Delete(staging, recursive: true);
+        }
     }
 
     /// <summary>A hash of the shipped models and the export scripts, which names the cache folder.</summary>

@@ -22,7 +22,10 @@ public static partial class Charts
         foreach (var device in report.Devices)
         {
             BenchResult[] points = [.. report.Results.Where(r => r.Run == device.Run && r.Device == device.Name && r.Intensity is > 0 && r.Gflops is > 0)];
-            files.AddRange(Save(Roofline(report, device, points), directory, $"roofline-{FileName().Replace(report.DeviceLabel(device.Run, device.Name), "-")}"));
+            string label = report.DeviceLabel(device.Run, device.Name);
+            // Runs of one build that measured different cases share a label; their rooflines stay apart by run.
+            bool shared = report.Devices.Count(d => report.DeviceLabel(d.Run, d.Name) == label) > 1;
+            files.AddRange(Save(Roofline(report, device, points), directory, $"roofline-{FileName().Replace(label, "-")}{(shared ? $"-run{device.Run}" : "")}"));
         }
         return files;
     }
@@ -67,6 +70,8 @@ public static partial class Charts
         plot.Axes.Bottom.TickLabelStyle.Rotation = 30;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
         plot.Axes.Bottom.MinimumSize = 220;
+        // The labels slant down to the right from their ticks: room on the right keeps the last one whole.
+        plot.Axes.Right.MinimumSize = (float)(SlantedWidth(plot.Axes.Bottom.TickLabelStyle, cases[^1]));
         plot.Axes.Margins(bottom: 0);
         foreach (var (name, index) in series.Select((s, i) => (s, i)))
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = name, FillColor = Palette.GetColor(index) });
@@ -74,6 +79,13 @@ public static partial class Charts
         plot.Title($"{suite}: {unit} by device and peer (fastest wall time, as the peers are timed){Smoke(report)}");
         plot.YLabel(unit);
         return plot;
+    }
+
+    private static double SlantedWidth(LabelStyle style, string text)
+    {
+        using var paint = Paint.NewDisposablePaint();
+        var measured = new LabelStyle { FontName = style.FontName, FontSize = style.FontSize, Text = text }.Measure(paint);
+        return measured.Width * Math.Cos(style.Rotation * Math.PI / 180);
     }
 
     private static Bar Bar(int caseIndex, int seriesIndex, int seriesCount, double? value, string label) => new()

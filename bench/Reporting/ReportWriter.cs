@@ -94,9 +94,12 @@ public static class ReportWriter
             }
         }
         text.AppendLine("## Devices and peaks").AppendLine();
-        text.AppendLine("| device | name | engine | measured GFLOP/s | nominal GFLOP/s | measured GB/s | nominal GB/s |").AppendLine("|---|---|---|---|---|---|---|");
+        // A label may name one device in several runs of a build (disjoint cases); its peaks are per run.
+        bool runs = report.Runs.Count > 1;
+        text.AppendLine($"|{(runs ? " run |" : "")} device | name | engine | measured GFLOP/s | nominal GFLOP/s | measured GB/s | nominal GB/s |")
+            .AppendLine($"|{(runs ? "---|" : "")}---|---|---|---|---|---|---|");
         foreach (var d in report.Devices)
-            text.AppendLine($"| {report.DeviceLabel(d.Run, d.Name)} | {d.DisplayName} | {d.Engine} | {d.Peaks.Gflops:F1} | {d.NominalGflops:F1} | {d.Peaks.Gbps:F1} | {d.NominalGbps:F1} |");
+            text.AppendLine($"|{(runs ? $" {d.Run} |" : "")} {report.DeviceLabel(d.Run, d.Name)} | {d.DisplayName} | {d.Engine} | {d.Peaks.Gflops:F1} | {d.NominalGflops:F1} | {d.Peaks.Gbps:F1} | {d.NominalGbps:F1} |");
         text.AppendLine();
         foreach (var d in report.Devices.Where(d => d.SensorsBefore is not null || d.SensorsAfter is not null))
             text.AppendLine($"- {report.DeviceLabel(d.Run, d.Name)} sensors (NVML): before {Cell(d.SensorsBefore?.ToString() ?? "none")}; after {Cell(d.SensorsAfter?.ToString() ?? "none")}");

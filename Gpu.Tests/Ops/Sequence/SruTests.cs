@@ -72,6 +72,73 @@ public sealed class SruTests(string deviceName) : DeviceTest(deviceName)
         Close.Elementwise(SruReference.Run(options, weights, x, steps, batch).Output, output.ToArray(), 1e-5f, 1e-5f, "output");
     }
 
+    [TestCase(16, 16, true, true)]
+    [TestCase(33, 7, false, false)]
+    [TestCase(21, 21, true, true)]
+    [TestCase(5, 5, true, false)]
+    public void LayersOffTheSegmentWidthMatchTheReference(int hidden, int inputSize, bool bidirectional, bool tanh)
+    {
+        // On OpenCL runtimes on a host CPU the portable kernel is the 16-column segment schedule: whole
+        // segments, whole segments then trailing columns, and trailing columns alone; both highways.
+        var options = new SruOptions(inputSize, hidden, bidirectional, RecurrentWeights: true, TanhActivation: tanh);
+        var weights = RandomWeights(options, seed: 11);
+        const int steps = 6, batch = 3;
+        float[] x = Random(steps * batch * inputSize, 12), c0 = Random(options.Directions * batch * hidden, 13);
+        using var sru = new Sru(Accelerator, options, weights) { PreferPortableKernels = true };
+        using var input = Accelerator.Allocate<float>(x);
+        using var initialCell = Accelerator.Allocate<float>(c0);
+        using var output = Accelerator.Allocate<float>(steps * batch * options.Directions * hidden);
+        using var finalCell = Accelerator.Allocate<float>(c0.Length);
+
+        sru.Forward(input.View, steps, batch, output.View, initialCell.View, finalCell.View);
+
+        var expected = SruReference.Run(options, weights, x, steps, batch, c0);
+        Close.Elementwise(expected.Output, output.ToArray(), 1e-5f, 1e-5f, "output");
+        Close.Elementwise(expected.FinalCell, finalCell.ToArray(), 1e-5f, 1e-5f, "final cell");
+    }
+
+    [TestCase(16, 3, 1, true, true)]
+    [TestCase(37, 4, 2, true, false)]
+    [TestCase(21, 3, 2, false, true)]
+    [TestCase(7, 4, 1, false, false)]
+    public void SegmentScheduleEqualsTheColumnKernelBitForBit(int hidden, int blocks, int directions, bool initialCell, bool tanh)
+    {
+        const int steps = 5, batch = 3;
+        int inputSize = blocks == 3 ? hidden : hidden + 2, rows = steps * batch, state = directions * batch * hidden;
+        using var projections = Accelerator.Allocate<float>(Random(rows * directions * blocks * hidden, 21));
+        using var input = Accelerator.Allocate<float>(Random(rows * inputSize, 22));
+        using var c0 = Accelerator.Allocate<float>(Random(state, 23));
+        using var forgetWeights = Accelerator.Allocate<float>(Random(directions * hidden, 24));
+        using var resetWeights = Accelerator.Allocate<float>(Random(directions * hidden, 25));
+        (float[] Output, float[] FinalCell) Run(bool segments)
+        {
+            // NaN where nothing is written: a skipped column cannot pass as a result.
+            using var output = Accelerator.Allocate<float>(Enumerable.Repeat(float.NaN, rows * directions * hidden).ToArray());
+            using var finalCell = Accelerator.Allocate<float>(Enumerable.Repeat(float.NaN, state).ToArray());
+            var kernel = new SruRecurrenceKernel
+            {
+                Projections = projections.View, Input = input.View, Output = output.View, InitialCell = c0.View, FinalCell = finalCell.View,
+                ForgetWeights = forgetWeights.View, ResetWeights = resetWeights.View, Steps = steps, Batch = batch, Hidden = hidden,
+                InputSize = inputSize, Directions = directions, Blocks = blocks, HasInitialCell = initialCell ? 1 : 0, Tanh = tanh ? 1 : 0,
+            };
+            if (segments)
+                SruRecurrenceSegmentKernel.Launch(Accelerator, kernel);
+            else
+                Accelerator.Launch(state, kernel);
+            return (output.ToArray(), finalCell.ToArray());
+        }
+
+        var columns = Run(segments: false);
+        var segmented = Run(segments: true);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(columns.Output.Concat(columns.FinalCell).All(float.IsFinite), "the column kernel wrote every element");
+            Assert.That(segmented.Output.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(columns.Output.Select(BitConverter.SingleToInt32Bits)), "output");
+            Assert.That(segmented.FinalCell.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(columns.FinalCell.Select(BitConverter.SingleToInt32Bits)), "final cell");
+        });
+    }
+
     [Test]
     public void MissingOrMisSizedWeightsAreNamed()
     {
