@@ -35,7 +35,7 @@ public static class IlgpuKernels
 
     /// <summary>A generic kernel (one per activation type, say) closed over each struct of its assembly
     /// that meets its one type parameter's constraints; none for other generic kernels.</summary>
-    private static IEnumerable<Type> Closed(Type definition, Assembly assembly)
+    public static IEnumerable<Type> Closed(Type definition, Assembly assembly)
     {
         if (definition.GetGenericArguments() is not [var parameter] || parameter.GetGenericParameterConstraints() is not { Length: > 0 } constraints)
             return [];
