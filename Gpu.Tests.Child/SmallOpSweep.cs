@@ -200,6 +200,7 @@ public static class SmallOpSweep
         };
         accelerator.Launch(height * width, batch * channels, new ChannelAffineKernel<TanhFunction> { Parameters = affine });
         PoolRows(buffers);
+        BicubicPasses(buffers);
         SparseRowSegmentProducts(buffers);
         QuantizedRowSegmentProducts(buffers);
     }
@@ -222,6 +223,17 @@ public static class SmallOpSweep
             accelerator.Launch(same.OutHeight, same.Batch * same.Channels, MaxPool2dRowKernel<PoolWindow3x3Stride1>.For(same,
                 buffers.Filled(same.InputLength), buffers.Empty(same.OutputLength), layout));
         }
+    }
+
+    /// <summary>The bicubic resize's two passes, launched directly (the op picks them only on OpenCL
+    /// devices of CPU type): up one way and down the other, 3 columns (every tap of the horizontal pass
+    /// clamped at some entry), in both layouts.</summary>
+    private static void BicubicPasses(Buffers buffers)
+    {
+        const int batch = 2, channels = 3, height = 7, width = 3, outHeight = 4, outWidth = 8;
+        foreach (var layout in new[] { TensorLayout.RowMajor, TensorLayout.Nhwc })
+            BicubicResizeSeparable.Forward(buffers.Accelerator, buffers.Filled(batch * channels * height * width),
+                buffers.Empty(batch * channels * outHeight * outWidth), layout, batch, channels, height, width, outHeight, outWidth);
     }
 
     /// <summary>The quantized products' row-segment kernels and their transposition, launched

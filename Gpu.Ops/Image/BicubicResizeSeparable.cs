@@ -1,0 +1,107 @@
+using Gpu.Core;
+using ILGPU;
+
+namespace Gpu.Ops.Image;
+
+/// <summary><see cref="BicubicResize"/> for devices that run work items as loops on a host processor
+/// (<see cref="KernelSchedules.PrefersBarrierFreeSchedule"/>): two passes through an intermediate
+/// image, each output a four-tap dot product whose source offsets and weights come from a
+/// <see cref="BicubicTaps"/> table (docs/opencl-engine.md, section 10.1).</summary>
+/// <remarks><see cref="BicubicResizeKernel"/> computes floor, clamping and sixteen weights in every
+/// work item; on PoCL the floor is a call and the clamped columns an index vector, and either keeps
+/// the loop over work items scalar. Here a work item does no index arithmetic a vectoriser could
+/// stumble on: the horizontal pass reads its taps' offsets and weights at consecutive table entries
+/// and gathers the four pixels, the vertical pass reads four rows that are the same for every item of
+/// a row, at consecutive addresses. Both layouts are one pair of kernels: an NCHW plane is one channel
+/// of one image, an NHWC plane a whole image whose row entries are its pixels' channels.
+/// Products are added in <see cref="BicubicResizeKernel"/>'s order (taps left to right, then rows top
+/// to bottom), so the floats are its floats.</remarks>
+internal static class BicubicResizeSeparable
+{
+    /// <summary>Resizes <paramref name="input"/> into <paramref name="output"/>; the arguments are
+    /// <see cref="BicubicResize.Forward"/>'s, already checked.</summary>
+    public static void Forward(Accelerator accelerator, ArrayView<float> input, ArrayView<float> output, TensorLayout layout,
+        int batch, int channels, int height, int width, int outHeight, int outWidth)
+    {
+        int pixel = ImageStrides.Of(layout, channels, height, width).Column;
+        int planes = batch * (channels / pixel), outRow = checked(outWidth * pixel);
+        var columns = new BicubicTaps((float)width / outWidth, outWidth, width, pixel, lanes: pixel);
+        var rows = new BicubicTaps((float)height / outHeight, outHeight, height, 1, lanes: 1);
+        using var offsets = accelerator.Allocate<int>([.. columns.Offset, .. rows.Offset]);
+        using var weights = accelerator.Allocate<float>([.. columns.Weight, .. rows.Weight]);
+        using var resampled = accelerator.Allocate<float>((long)planes * height * outRow);
+        long columnTable = columns.Offset.Length, rowTable = rows.Offset.Length;
+        accelerator.Launch(outRow, height, planes, new BicubicColumnPassKernel
+        {
+            Input = input, Output = resampled.View, Offsets = offsets.View.SubView(0, columnTable),
+            Weights = weights.View.SubView(0, columnTable), InRow = width * pixel, OutRow = outRow, Height = height,
+        });
+        accelerator.Launch(outRow, outHeight, planes, new BicubicRowPassKernel
+        {
+            Input = resampled.View, Output = output, Rows = offsets.View.SubView(columnTable, rowTable),
+            Weights = weights.View.SubView(columnTable, rowTable), Row = outRow, Height = height, OutHeight = outHeight,
+        });
+        // The tables and the intermediate are freed on return, under kernels that may still be queued.
+        accelerator.Synchronize();
+    }
+}
+
+/// <summary>The horizontal pass of <see cref="BicubicResizeSeparable"/>: every source row of every
+/// plane resampled to the output width. One work item per (output row entry, source row, plane).</summary>
+public struct BicubicColumnPassKernel : IKernel3D
+{
+    /// <summary>The source planes, and the planes of source rows at the output width.</summary>
+    public ArrayView<float> Input, Output;
+    /// <summary>Source offset within the row of tap k of entry x, at [k·<see cref="OutRow"/> + x].</summary>
+    public ArrayView<int> Offsets;
+    /// <summary>The taps' weights, laid out as <see cref="Offsets"/>.</summary>
+    public ArrayView<float> Weights;
+    /// <summary>Elements of a source row and of an output row.</summary>
+    public int InRow, OutRow;
+    /// <summary>Rows of a plane.</summary>
+    public int Height;
+
+    /// <summary>Entry <paramref name="x"/> of row <paramref name="y"/> of plane <paramref name="z"/>.</summary>
+    /// <param name="x">Entry along the output row.</param>
+    /// <param name="y">Source row.</param>
+    /// <param name="z">Plane.</param>
+    public void Execute(int x, int y, int z)
+    {
+        long row = (long)z * Height + y, source = row * InRow;
+        // 64-bit table indices: a 32-bit sum that may wrap hides that consecutive items read
+        // consecutive entries (docs/opencl-engine.md, section 8.2).
+        long first = x, second = first + OutRow, third = second + OutRow, fourth = third + OutRow;
+        Output[row * OutRow + x] = Weights[first] * Input[source + Offsets[first]] + Weights[second] * Input[source + Offsets[second]]
+            + Weights[third] * Input[source + Offsets[third]] + Weights[fourth] * Input[source + Offsets[fourth]];
+    }
+}
+
+/// <summary>The vertical pass of <see cref="BicubicResizeSeparable"/>: every output row the weighted
+/// sum of four rows of the horizontal pass. One work item per (row entry, output row, plane).</summary>
+public struct BicubicRowPassKernel : IKernel3D
+{
+    /// <summary>The horizontal pass's planes, and the output planes.</summary>
+    public ArrayView<float> Input, Output;
+    /// <summary>Source row of tap k of output row y, at [k·<see cref="OutHeight"/> + y].</summary>
+    public ArrayView<int> Rows;
+    /// <summary>The taps' weights, laid out as <see cref="Rows"/>.</summary>
+    public ArrayView<float> Weights;
+    /// <summary>Elements of a row, in both.</summary>
+    public int Row;
+    /// <summary>Rows of an input plane and of an output plane.</summary>
+    public int Height, OutHeight;
+
+    /// <summary>Entry <paramref name="x"/> of output row <paramref name="y"/> of plane <paramref name="z"/>.</summary>
+    /// <param name="x">Entry along the row.</param>
+    /// <param name="y">Output row.</param>
+    /// <param name="z">Plane.</param>
+    public void Execute(int x, int y, int z)
+    {
+        long plane = (long)z * Height;
+        int second = y + OutHeight, third = second + OutHeight, fourth = third + OutHeight;
+        Output[((long)z * OutHeight + y) * Row + x] = Weights[y] * Input[(plane + Rows[y]) * Row + x]
+            + Weights[second] * Input[(plane + Rows[second]) * Row + x]
+            + Weights[third] * Input[(plane + Rows[third]) * Row + x]
+            + Weights[fourth] * Input[(plane + Rows[fourth]) * Row + x];
+    }
+}
