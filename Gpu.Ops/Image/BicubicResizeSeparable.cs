@@ -6,7 +6,8 @@ namespace Gpu.Ops.Image;
 /// <summary><see cref="BicubicResize"/> for devices that run work items as loops on a host processor
 /// (<see cref="KernelSchedules.PrefersBarrierFreeSchedule"/>): two passes through an intermediate
 /// image, each output a four-tap dot product whose source offsets and weights come from a
-/// <see cref="BicubicTaps"/> table (docs/opencl-engine.md, section 10.1).</summary>
+/// <see cref="BicubicTaps"/> table (docs/opencl-engine.md, section 10.1). The passes run in the CPU
+/// path's order (<see cref="BicubicResizeCpu"/>) and add in its order, so the floats are its floats.</summary>
 /// <remarks><see cref="BicubicResizeKernel"/> computes floor, clamping and sixteen weights in every
 /// work item; on PoCL the floor is a call and the clamped columns an index vector, and either keeps
 /// the loop over work items scalar. Here a work item does no index arithmetic a vectoriser could
@@ -14,8 +15,9 @@ namespace Gpu.Ops.Image;
 /// and gathers the four pixels, the vertical pass reads four rows that are the same for every item of
 /// a row, at consecutive addresses. Both layouts are one pair of kernels: an NCHW plane is one channel
 /// of one image, an NHWC plane a whole image whose row entries are its pixels' channels.
-/// Products are added in <see cref="BicubicResizeKernel"/>'s order (taps left to right, then rows top
-/// to bottom), so the floats are its floats.</remarks>
+/// Unless the image shrinks vertically, products are added in <see cref="BicubicResizeKernel"/>'s
+/// order (taps left to right, then rows top to bottom), so the floats are its floats; where it
+/// shrinks, the rows are summed first, with the CPU path's rounding.</remarks>
 internal static class BicubicResizeSeparable
 {
     /// <summary>Resizes <paramref name="input"/> into <paramref name="output"/>; the arguments are
@@ -29,28 +31,43 @@ internal static class BicubicResizeSeparable
         var rows = new BicubicTaps((float)height / outHeight, outHeight, height, 1, lanes: 1);
         using var offsets = accelerator.Allocate<int>([.. columns.Offset, .. rows.Offset]);
         using var weights = accelerator.Allocate<float>([.. columns.Weight, .. rows.Weight]);
-        using var resampled = accelerator.Allocate<float>((long)planes * height * outRow);
-        long columnTable = columns.Offset.Length, rowTable = rows.Offset.Length;
-        accelerator.Launch(outRow, height, planes, new BicubicColumnPassKernel
+        ArrayView<int> columnOffsets = offsets.View.SubView(0, columns.Offset.Length), rowOffsets = offsets.View.SubView(columns.Offset.Length);
+        ArrayView<float> columnWeights = weights.View.SubView(0, columns.Weight.Length), rowWeights = weights.View.SubView(columns.Weight.Length);
+        // The horizontal pass gathers, the vertical one reads whole rows: an image that shrinks
+        // vertically sums its rows first, so that fewer rows are gathered (as the CPU path does).
+        bool verticalFirst = height > outHeight;
+        int inRow = width * pixel, middleRow = verticalFirst ? inRow : outRow, middleHeight = verticalFirst ? outHeight : height;
+        using var middle = accelerator.Allocate<float>((long)planes * middleHeight * middleRow);
+        var horizontal = new BicubicColumnPassKernel
         {
-            Input = input, Output = resampled.View, Offsets = offsets.View.SubView(0, columnTable),
-            Weights = weights.View.SubView(0, columnTable), InRow = width * pixel, OutRow = outRow, Height = height,
-        });
-        accelerator.Launch(outRow, outHeight, planes, new BicubicRowPassKernel
+            Input = verticalFirst ? middle.View : input, Output = verticalFirst ? output : middle.View,
+            Offsets = columnOffsets, Weights = columnWeights, InRow = inRow, OutRow = outRow, Height = middleHeight,
+        };
+        var vertical = new BicubicRowPassKernel
         {
-            Input = resampled.View, Output = output, Rows = offsets.View.SubView(columnTable, rowTable),
-            Weights = weights.View.SubView(columnTable, rowTable), Row = outRow, Height = height, OutHeight = outHeight,
-        });
+            Input = verticalFirst ? input : middle.View, Output = verticalFirst ? middle.View : output,
+            Rows = rowOffsets, Weights = rowWeights, Row = middleRow, Height = height, OutHeight = outHeight,
+        };
+        if (verticalFirst)
+        {
+            accelerator.Launch(inRow, outHeight, planes, vertical);
+            accelerator.Launch(outRow, outHeight, planes, horizontal);
+        }
+        else
+        {
+            accelerator.Launch(outRow, height, planes, horizontal);
+            accelerator.Launch(outRow, outHeight, planes, vertical);
+        }
         // The tables and the intermediate are freed on return, under kernels that may still be queued.
         accelerator.Synchronize();
     }
 }
 
-/// <summary>The horizontal pass of <see cref="BicubicResizeSeparable"/>: every source row of every
-/// plane resampled to the output width. One work item per (output row entry, source row, plane).</summary>
+/// <summary>The horizontal pass of <see cref="BicubicResizeSeparable"/>: every row of every plane
+/// resampled to the output width. One work item per (output row entry, row, plane).</summary>
 public struct BicubicColumnPassKernel : IKernel3D
 {
-    /// <summary>The source planes, and the planes of source rows at the output width.</summary>
+    /// <summary>The planes, and the same planes at the output width.</summary>
     public ArrayView<float> Input, Output;
     /// <summary>Source offset within the row of tap k of entry x, at [k·<see cref="OutRow"/> + x].</summary>
     public ArrayView<int> Offsets;
@@ -63,7 +80,7 @@ public struct BicubicColumnPassKernel : IKernel3D
 
     /// <summary>Entry <paramref name="x"/> of row <paramref name="y"/> of plane <paramref name="z"/>.</summary>
     /// <param name="x">Entry along the output row.</param>
-    /// <param name="y">Source row.</param>
+    /// <param name="y">Row.</param>
     /// <param name="z">Plane.</param>
     public void Execute(int x, int y, int z)
     {
@@ -77,10 +94,10 @@ public struct BicubicColumnPassKernel : IKernel3D
 }
 
 /// <summary>The vertical pass of <see cref="BicubicResizeSeparable"/>: every output row the weighted
-/// sum of four rows of the horizontal pass. One work item per (row entry, output row, plane).</summary>
+/// sum of four input rows. One work item per (row entry, output row, plane).</summary>
 public struct BicubicRowPassKernel : IKernel3D
 {
-    /// <summary>The horizontal pass's planes, and the output planes.</summary>
+    /// <summary>The planes, and the same planes at the output height.</summary>
     public ArrayView<float> Input, Output;
     /// <summary>Source row of tap k of output row y, at [k·<see cref="OutHeight"/> + y].</summary>
     public ArrayView<int> Rows;
