@@ -25,8 +25,10 @@ internal static class BicubicResizeSeparable
     public static void Forward(Accelerator accelerator, ArrayView<float> input, ArrayView<float> output, TensorLayout layout,
         int batch, int channels, int height, int width, int outHeight, int outWidth)
     {
-        int pixel = ImageStrides.Of(layout, channels, height, width).Column;
-        int planes = batch * (channels / pixel), outRow = checked(outWidth * pixel);
+        var inStrides = ImageStrides.Of(layout, channels, height, width);
+        // The output image's strides fit an int too: the intermediate image of the horizontal-first order is no larger.
+        _ = ImageStrides.Of(layout, channels, outHeight, outWidth);
+        int pixel = inStrides.Column, planes = channels / pixel, outRow = outWidth * pixel;
         var columns = new BicubicTaps((float)width / outWidth, outWidth, width, pixel, lanes: pixel);
         var rows = new BicubicTaps((float)height / outHeight, outHeight, height, 1, lanes: 1);
         using var offsets = accelerator.Allocate<int>([.. columns.Offset, .. rows.Offset]);
@@ -37,26 +39,33 @@ internal static class BicubicResizeSeparable
         // vertically sums its rows first, so that fewer rows are gathered (as the CPU path does).
         bool verticalFirst = height > outHeight;
         int inRow = width * pixel, middleRow = verticalFirst ? inRow : outRow, middleHeight = verticalFirst ? outHeight : height;
-        using var middle = accelerator.Allocate<float>((long)planes * middleHeight * middleRow);
-        var horizontal = new BicubicColumnPassKernel
+        int middleImage = planes * middleHeight * middleRow, outImage = planes * outHeight * outRow;
+        using var middle = accelerator.Allocate<float>((long)batch * middleImage);
+        // One image per launch, so that the horizontal pass's gather offsets are 32-bit sums that cannot wrap (see its kernel).
+        for (int n = 0; n < batch; n++)
         {
-            Input = verticalFirst ? middle.View : input, Output = verticalFirst ? output : middle.View,
-            Offsets = columnOffsets, Weights = columnWeights, InRow = inRow, OutRow = outRow, Height = middleHeight,
-        };
-        var vertical = new BicubicRowPassKernel
-        {
-            Input = verticalFirst ? input : middle.View, Output = verticalFirst ? middle.View : output,
-            Rows = rowOffsets, Weights = rowWeights, Row = middleRow, Height = height, OutHeight = outHeight,
-        };
-        if (verticalFirst)
-        {
-            accelerator.Launch(inRow, outHeight, planes, vertical);
-            accelerator.Launch(outRow, outHeight, planes, horizontal);
-        }
-        else
-        {
-            accelerator.Launch(outRow, height, planes, horizontal);
-            accelerator.Launch(outRow, outHeight, planes, vertical);
+            ArrayView<float> source = input.SubView((long)n * inStrides.Batch, inStrides.Batch), result = output.SubView((long)n * outImage, outImage),
+                between = middle.View.SubView((long)n * middleImage, middleImage);
+            var horizontal = new BicubicColumnPassKernel
+            {
+                Input = verticalFirst ? between : source, Output = verticalFirst ? result : between,
+                Offsets = columnOffsets, Weights = columnWeights, InRow = inRow, OutRow = outRow, Height = middleHeight,
+            };
+            var vertical = new BicubicRowPassKernel
+            {
+                Input = verticalFirst ? source : between, Output = verticalFirst ? between : result,
+                Rows = rowOffsets, Weights = rowWeights, Row = middleRow, Height = height, OutHeight = outHeight,
+            };
+            if (verticalFirst)
+            {
+                accelerator.Launch(inRow, outHeight, planes, vertical);
+                accelerator.Launch(outRow, outHeight, planes, horizontal);
+            }
+            else
+            {
+                accelerator.Launch(outRow, height, planes, horizontal);
+                accelerator.Launch(outRow, outHeight, planes, vertical);
+            }
         }
         // The tables and the intermediate are freed on return, under kernels that may still be queued.
         accelerator.Synchronize();
@@ -67,7 +76,7 @@ internal static class BicubicResizeSeparable
 /// resampled to the output width. One work item per (output row entry, row, plane).</summary>
 public struct BicubicColumnPassKernel : IKernel3D
 {
-    /// <summary>The planes, and the same planes at the output width.</summary>
+    /// <summary>The planes of one image, and the same planes at the output width.</summary>
     public ArrayView<float> Input, Output;
     /// <summary>Source offset within the row of tap k of entry x, at [k·<see cref="OutRow"/> + x].</summary>
     public ArrayView<int> Offsets;
@@ -84,9 +93,12 @@ public struct BicubicColumnPassKernel : IKernel3D
     /// <param name="z">Plane.</param>
     public void Execute(int x, int y, int z)
     {
-        long row = (long)z * Height + y, source = row * InRow;
-        // 64-bit table indices: a 32-bit sum that may wrap hides that consecutive items read
-        // consecutive entries (docs/opencl-engine.md, section 8.2).
+        long row = (long)z * Height + y;
+        // The gathers' offsets are 32-bit sums (the host launches one image at a time, whose offsets
+        // fit an int): the C compiler then gathers with 32-bit indices, 8 a instruction, where a
+        // 64-bit offset takes 4. The table reads and the store keep 64-bit offsets: a 32-bit sum
+        // that may wrap hides that consecutive items read consecutive entries (docs/opencl-engine.md, section 8.2).
+        int source = (z * Height + y) * InRow;
         long first = x, second = first + OutRow, third = second + OutRow, fourth = third + OutRow;
         Output[row * OutRow + x] = Weights[first] * Input[source + Offsets[first]] + Weights[second] * Input[source + Offsets[second]]
             + Weights[third] * Input[source + Offsets[third]] + Weights[fourth] * Input[source + Offsets[fourth]];
