@@ -226,12 +226,13 @@ public static class SmallOpSweep
     }
 
     /// <summary>The bicubic resize's two passes, launched directly (the op picks them only on OpenCL
-    /// devices of CPU type): up one way and down the other, 3 columns (every tap of the horizontal pass
-    /// clamped at some entry), in both layouts.</summary>
+    /// devices of CPU type): in both orders (an image that shrinks vertically sums its rows first), up one
+    /// way and down the other, sides of 3 (every tap clamped at some entry), in both layouts.</summary>
     private static void BicubicPasses(Buffers buffers)
     {
-        const int batch = 2, channels = 3, height = 7, width = 3, outHeight = 4, outWidth = 8;
+        const int batch = 2, channels = 3;
         foreach (var layout in new[] { TensorLayout.RowMajor, TensorLayout.Nhwc })
+        foreach (var (height, width, outHeight, outWidth) in new[] { (7, 3, 4, 8), (3, 7, 5, 4) })
             BicubicResizeSeparable.Forward(buffers.Accelerator, buffers.Filled(batch * channels * height * width),
                 buffers.Empty(batch * channels * outHeight * outWidth), layout, batch, channels, height, width, outHeight, outWidth);
     }
