@@ -26,7 +26,8 @@ internal static class BicubicResizeSeparable
         int batch, int channels, int height, int width, int outHeight, int outWidth)
     {
         var inStrides = ImageStrides.Of(layout, channels, height, width);
-        // The output image's strides fit an int too: the intermediate image of the horizontal-first order is no larger.
+        // Throws unless the output image's offsets fit an int, as the input's just did: the passes
+        // index within one image in int, and neither order's intermediate image is larger than both.
         _ = ImageStrides.Of(layout, channels, outHeight, outWidth);
         int pixel = inStrides.Column, planes = channels / pixel, outRow = outWidth * pixel;
         var columns = new BicubicTaps((float)width / outWidth, outWidth, width, pixel, lanes: pixel);
