@@ -200,6 +200,7 @@ public static class SmallOpSweep
         };
         accelerator.Launch(height * width, batch * channels, new ChannelAffineKernel<TanhFunction> { Parameters = affine });
         PoolRows(buffers);
+        BicubicPasses(buffers);
         SparseRowSegmentProducts(buffers);
         QuantizedPanelProducts(buffers);
         SruSegments(buffers);
@@ -243,6 +244,18 @@ public static class SmallOpSweep
             accelerator.Launch(same.OutHeight, same.Batch * same.Channels, MaxPool2dRowKernel<PoolWindow3x3Stride1>.For(same,
                 buffers.Filled(same.InputLength), buffers.Empty(same.OutputLength), layout));
         }
+    }
+
+    /// <summary>The bicubic resize's two passes, launched directly (the op picks them only on OpenCL
+    /// devices of CPU type): in both orders (an image that shrinks vertically sums its rows first), up one
+    /// way and down the other, sides of 3 (every tap clamped at some entry), in both layouts.</summary>
+    private static void BicubicPasses(Buffers buffers)
+    {
+        const int batch = 2, channels = 3;
+        foreach (var layout in new[] { TensorLayout.RowMajor, TensorLayout.Nhwc })
+        foreach (var (height, width, outHeight, outWidth) in new[] { (7, 3, 4, 8), (3, 7, 5, 4) })
+            BicubicResizeSeparable.Forward(buffers.Accelerator, buffers.Filled(batch * channels * height * width),
+                buffers.Empty(batch * channels * outHeight * outWidth), layout, batch, channels, height, width, outHeight, outWidth);
     }
 
     /// <summary>The quantized products' panel kernel (both stores), its transposition and the activation range

@@ -22,7 +22,8 @@ public static class BicubicResize
     /// <param name="width">W.</param>
     /// <param name="outHeight">H'.</param>
     /// <param name="outWidth">W'.</param>
-    /// <param name="preferPortableKernel">Run the portable kernel even where the CPU path exists (to test and compare both).</param>
+    /// <param name="preferPortableKernel">Run the portable kernel even where the CPU path exists (to test and compare both).
+    /// Devices that prefer barrier-free schedules run <see cref="BicubicResizeSeparable"/>'s kernels either way.</param>
     /// <exception cref="ArgumentException">A dimension is not positive or a view has the wrong length.</exception>
     public static void Forward(Accelerator accelerator, ArrayView<float> input, ArrayView<float> output, TensorLayout layout,
         int batch, int channels, int height, int width, int outHeight, int outWidth, bool preferPortableKernel = false)
@@ -41,12 +42,12 @@ public static class BicubicResize
             BicubicResizeCpu.Forward(input, output, layout, batch, channels, height, width, outHeight, outWidth);
             return;
         }
-        accelerator.Launch(outWidth, outHeight, batch * channels, new BicubicResizeKernel
+        if (accelerator.Device.PrefersBarrierFreeSchedule())
         {
-            Input = input, Output = output, InStrides = ImageStrides.Of(layout, channels, height, width),
-            OutStrides = ImageStrides.Of(layout, channels, outHeight, outWidth), Channels = channels, Height = height, Width = width,
-            ScaleY = (float)height / outHeight, ScaleX = (float)width / outWidth,
-        });
+            BicubicResizeSeparable.Forward(accelerator, input, output, layout, batch, channels, height, width, outHeight, outWidth);
+            return;
+        }
+        accelerator.Launch(outWidth, outHeight, batch * channels, BicubicResizeKernel.For(input, output, layout, channels, height, width, outHeight, outWidth));
     }
 
     /// <summary>The plain host reference, NCHW, written straight from the definition.</summary>
@@ -108,6 +109,15 @@ public struct BicubicResizeKernel : IKernel3D
     public int Channels, Height, Width;
     /// <summary>in/out per direction, in float as PyTorch computes it.</summary>
     public float ScaleY, ScaleX;
+
+    /// <summary>The kernel resizing C·H·W images to H'·W', launched over (W', H', N·C).</summary>
+    internal static BicubicResizeKernel For(ArrayView<float> input, ArrayView<float> output, TensorLayout layout,
+        int channels, int height, int width, int outHeight, int outWidth) => new()
+    {
+        Input = input, Output = output, InStrides = ImageStrides.Of(layout, channels, height, width),
+        OutStrides = ImageStrides.Of(layout, channels, outHeight, outWidth), Channels = channels, Height = height, Width = width,
+        ScaleY = (float)height / outHeight, ScaleX = (float)width / outWidth,
+    };
 
     /// <summary>Output (n, c, y, x) with z = n·C + c.</summary>
     /// <param name="x">Output column.</param>

@@ -22,41 +22,19 @@ namespace Gpu.Ops.Image;
 /// plus 2e-6 relative tolerance for values of order 1.</remarks>
 internal static unsafe class BicubicResizeCpu
 {
-    /// <summary>The four source positions (pre-multiplied by a stride) and weights of every output position along one axis.</summary>
-    private sealed class Taps
-    {
-        public readonly int[] Index;
-        public readonly float[] Weight;
-
-        public Taps(float scale, int outSize, int inSize, int stride)
-        {
-            Index = new int[4 * outSize];
-            Weight = new float[4 * outSize];
-            for (int o = 0; o < outSize; o++)
-            {
-                float source = BicubicResize.SourceOf(scale, o), floor = MathF.Floor(source);
-                for (int k = 0; k < 4; k++)
-                {
-                    Index[4 * o + k] = Math.Clamp((int)floor - 1 + k, 0, inSize - 1) * stride;
-                    Weight[4 * o + k] = BicubicResizeKernel.Weight(source - floor, k);
-                }
-            }
-        }
-    }
-
     /// <summary>Resizes host-addressable <paramref name="input"/> into <paramref name="output"/>.</summary>
     public static void Forward(ArrayView<float> input, ArrayView<float> output, TensorLayout layout, int batch, int channels, int height, int width, int outHeight, int outWidth)
     {
         int pixel = ImageStrides.Of(layout, channels, height, width).Column;
         int planes = batch * (channels / pixel);
-        var columns = new Taps((float)width / outWidth, outWidth, width, pixel);
-        var rows = new Taps((float)height / outHeight, outHeight, height, 1);
+        var columns = new BicubicTaps((float)width / outWidth, outWidth, width, pixel, lanes: 1);
+        var rows = new BicubicTaps((float)height / outHeight, outHeight, height, 1, lanes: 1);
         CpuRows.ForEachRowRange(planes * outHeight, (first, end) =>
             ResizeRows(CpuRows.Pointer(input), CpuRows.Pointer(output), pixel, height, width * pixel, outHeight, outWidth, columns, rows, first, end));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ResizeRows(float* input, float* output, int pixel, int height, int rowLength, int outHeight, int outWidth, Taps columns, Taps rows, int first, int end)
+    private static void ResizeRows(float* input, float* output, int pixel, int height, int rowLength, int outHeight, int outWidth, BicubicTaps columns, BicubicTaps rows, int first, int end)
     {
         int outRowLength = outWidth * pixel;
         // Horizontal resampling is a gather, scalar in NCHW; the vertical sum is a vector loop. So
@@ -67,20 +45,21 @@ internal static unsafe class BicubicResizeCpu
         // The four taps of an output row lie within four consecutive source rows, so source row y
         // can live in buffer y mod 4; it stays there for the following output rows that need it.
         int* buffered = stackalloc int[4], slots = stackalloc int[4];
+        float* slotWeights = stackalloc float[4];
         int bufferedPlane = -1;
         fixed (float* buffer = buffers)
-        fixed (int* columnIndex = columns.Index, rowIndex = rows.Index)
+        fixed (int* columnIndex = columns.Offset, rowIndex = rows.Offset)
         fixed (float* columnWeight = columns.Weight, rowWeight = rows.Weight)
         {
             for (int row = first; row < end; row++)
             {
                 int plane = row / outHeight, i = row - plane * outHeight;
                 float* planeInput = input + (long)plane * height * rowLength, outputRow = output + (long)row * outRowLength;
-                int* y4 = rowIndex + 4 * i;
-                float* w4 = rowWeight + 4 * i;
+                int* y4 = rowIndex + i;
+                float* w4 = rowWeight + i;
                 if (verticalFirst)
                 {
-                    Combine(buffer, rowLength, planeInput, rowLength, y4, w4);
+                    Combine(buffer, rowLength, planeInput, rowLength, y4, w4, outHeight);
                     ResampleRow(buffer, outputRow, pixel, outWidth, columnIndex, columnWeight);
                     continue;
                 }
@@ -91,15 +70,16 @@ internal static unsafe class BicubicResizeCpu
                 }
                 for (int u = 0; u < 4; u++)
                 {
-                    int y = y4[u];
+                    int y = y4[u * outHeight];
                     slots[u] = y & 3;
+                    slotWeights[u] = w4[u * outHeight];
                     if (buffered[y & 3] != y)
                     {
                         ResampleRow(planeInput + (long)y * rowLength, buffer + (y & 3) * outRowLength, pixel, outWidth, columnIndex, columnWeight);
                         buffered[y & 3] = y;
                     }
                 }
-                Combine(outputRow, outRowLength, buffer, outRowLength, slots, w4);
+                Combine(outputRow, outRowLength, buffer, outRowLength, slots, slotWeights, 1);
             }
         }
     }
@@ -109,17 +89,18 @@ internal static unsafe class BicubicResizeCpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ResampleRow(float* source, float* destination, int pixel, int outWidth, int* index, float* weight)
     {
-        for (int j = 0; j < outWidth; j++, index += 4, weight += 4, destination += pixel)
-            Combine(destination, pixel, source, 1, index, weight);
+        for (int j = 0; j < outWidth; j++, index++, weight++, destination += pixel)
+            Combine(destination, pixel, source, 1, index, weight, outWidth);
     }
 
-    /// <summary><c>destination[k] = Σ_t weight[t]·(source + offset[t]·stride)[k]</c> for
+    /// <summary><c>destination[k] = Σ_t weight[t·tapStride]·(source + offset[t·tapStride]·stride)[k]</c> for
     /// k &lt; <paramref name="length"/> and four taps t, added in tap order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Combine(float* destination, int length, float* source, long stride, int* offset, float* weight)
+    private static void Combine(float* destination, int length, float* source, long stride, int* offset, float* weight, int tapStride)
     {
-        float* a = source + offset[0] * stride, b = source + offset[1] * stride, c = source + offset[2] * stride, d = source + offset[3] * stride;
-        float wa = weight[0], wb = weight[1], wc = weight[2], wd = weight[3];
+        float* a = source + offset[0] * stride, b = source + offset[tapStride] * stride,
+            c = source + offset[2 * tapStride] * stride, d = source + offset[3 * tapStride] * stride;
+        float wa = weight[0], wb = weight[tapStride], wc = weight[2 * tapStride], wd = weight[3 * tapStride];
         int k = 0;
         if (Vector256.IsHardwareAccelerated && length >= Vector256<float>.Count)
         {

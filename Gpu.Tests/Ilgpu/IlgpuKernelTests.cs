@@ -119,6 +119,7 @@ public sealed class IlgpuPtxTests
             typeof(Gpu.Ops.Image.MaxPool2dKernel), typeof(Gpu.Ops.Image.AdaptiveAffineKernel),
             typeof(Gpu.Ops.Image.MaxPool2dRowKernel<Gpu.Ops.Image.PoolWindow2x2Stride2>), typeof(Gpu.Ops.Image.MaxPool2dRowKernel<Gpu.Ops.Image.PoolWindow2x2Stride2x1>),
             typeof(Gpu.Ops.Image.MaxPool2dRowKernel<Gpu.Ops.Image.PoolWindow3x3Stride1>),
+            typeof(Gpu.Ops.Image.BicubicColumnPassKernel), typeof(Gpu.Ops.Image.BicubicRowPassKernel),
         }));
 
     [Test]

@@ -171,7 +171,8 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
     }
 
     /// <summary>(N, C, H, W, H', W'): from and to 1×1, up and down by non-integer factors, up one
-    /// way and down the other (both ways round), the same size, batches, channel counts of a vector and a tail in NHWC.</summary>
+    /// way and down the other (both ways round), the same size, batches, channel counts of a vector and a tail in NHWC,
+    /// images narrower than the four taps (every tap clamped), odd sizes doubled and halved.</summary>
     private static readonly int[][] ResizeShapes =
     [
         [1, 1, 1, 1, 3, 5],
@@ -181,6 +182,11 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
         [1, 9, 13, 19, 29, 7],
         [3, 2, 5, 40, 5, 40],
         [2, 10, 31, 6, 12, 17],
+        [1, 2, 2, 3, 3, 2],
+        [2, 3, 3, 1, 1, 7],
+        [1, 3, 9, 15, 4, 7],
+        [1, 1, 11, 13, 22, 26],
+        [1, 4, 10, 14, 5, 7],
     ];
 
     [Test]
@@ -212,6 +218,29 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
         ImageTestData.AssertClose(Run(portable: true), Run(portable: false), 0f, 0f, $"{string.Join('×', shape)} {layout}");
     }
 
+    /// <summary>The two-pass kernels (the schedule of devices that prefer barrier-free ones) launched
+    /// directly on every device. Where the image does not shrink vertically they add the one-pass
+    /// kernel's products in its order, so they give its floats; where it shrinks they sum rows first
+    /// (as the CPU path does) and are held to the reference's tolerance.</summary>
+    [Test]
+    public void BicubicTwoPassKernelsGiveTheOnePassKernelsFloatsUnlessShrinking([ValueSource(nameof(ResizeShapes))] int[] shape,
+        [Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout)
+    {
+        int n = shape[0], c = shape[1], h = shape[2], w = shape[3], outHeight = shape[4], outWidth = shape[5];
+        float[] input = ImageTestData.Random((long)n * c * h * w, seed: h * 31 + w);
+        float[] twoPass = RunInLayout(input, layout, n, c, h, w, outHeight, outWidth,
+            (source, result) => BicubicResizeSeparable.Forward(Accelerator, source, result, layout, n, c, h, w, outHeight, outWidth));
+        string what = $"{string.Join('×', shape)} {layout}";
+        if (outHeight < h)
+        {
+            ImageTestData.AssertClose(BicubicResize.Reference(input, n * c, h, w, outHeight, outWidth), twoPass, ResizeTolerance, ResizeTolerance, what);
+            return;
+        }
+        float[] onePass = RunInLayout(input, layout, n, c, h, w, outHeight, outWidth, (source, result) => Accelerator.Launch(outWidth, outHeight, n * c,
+            BicubicResizeKernel.For(source, result, layout, c, h, w, outHeight, outWidth)));
+        ImageTestData.AssertClose(onePass, twoPass, 0f, 0f, what);
+    }
+
     [Test]
     public void BicubicRejectsWrongLengths()
     {
@@ -224,7 +253,7 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
     private void IgnoreUnlessPathExists(bool portable)
     {
         if (!portable && !Accelerator.IsHostAddressable())
-            Assert.Ignore("the fast path is the CPU accelerator's; elsewhere the portable kernel runs either way");
+            Assert.Ignore("the fast path is the CPU accelerator's; elsewhere the device's one schedule runs either way");
     }
 
     private float[] RunInLayout(float[] nchw, TensorLayout layout, int n, int c, int h, int w, int outHeight, int outWidth, Action<ArrayView<float>, ArrayView<float>> run)
