@@ -9,7 +9,7 @@ namespace Gpu.Ops.Gemm;
 /// items, each streaming the segment's K×16 elements of B from memory (a layer's weight outgrows the
 /// caches); here the following row blocks read it from the item's cache. Each element of C is
 /// accumulated exactly as in <see cref="RegisterBlockedGemmKernel"/>, so the results are the same.</summary>
-public struct RegisterBlockedColumnGemmKernel : IKernel1D
+public struct RegisterBlockedColumnGemmKernel : IGroupKernel
 {
     /// <summary>Most row blocks for which the column walk is chosen: the item's segment of B
     /// (K×16 elements) should stay in its core's cache over the walk, and C should have columns enough
@@ -28,12 +28,15 @@ public struct RegisterBlockedColumnGemmKernel : IKernel1D
         => RegisterBlockedGemmKernel.Suits(shape) && RegisterBlockedGemmKernel.RowBlocks(shape) <= MaxRowBlocks
            && RegisterBlockedGemmKernel.ColumnBlocks(shape) >= 4 * computeUnits;
 
-    /// <summary>The column blocks of C at column block <paramref name="x"/>, every row block.</summary>
-    /// <param name="x">Column block.</param>
-    public void Execute(int x)
+    /// <summary>The launch: one group of one item per column block. Left to choose, the runtime (PoCL)
+    /// makes groups of up to 128 items, which at 128 column blocks or fewer is one group on one core.</summary>
+    public static GroupedExtent ExtentOf(GemmShape shape) => new(RegisterBlockedGemmKernel.ColumnBlocks(shape), 1);
+
+    /// <summary>The blocks of C at this group's column block, every row block in turn.</summary>
+    public void Execute()
     {
         int rowBlocks = (Operands.M + RegisterBlockedGemmKernel.Rows - 1) / RegisterBlockedGemmKernel.Rows;
         for (int y = 0; y < rowBlocks; y++)
-            RegisterBlockedGemmKernel.Block(Operands, Epilogue, x, y);
+            RegisterBlockedGemmKernel.Block(Operands, Epilogue, Grid.IdxX, y);
     }
 }

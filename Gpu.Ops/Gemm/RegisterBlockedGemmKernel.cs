@@ -76,7 +76,7 @@ public struct RegisterBlockedGemmKernel : IKernel2D
         var kernel = For(shape, panels.View, b, c, epilogue);
         accelerator.Launch(shape.K, RowBlocks(shape), GemmRowPanelKernel.For(shape, a, panels.View));
         if (walkColumns)
-            accelerator.Launch(ColumnBlocks(shape), new RegisterBlockedColumnGemmKernel { Operands = kernel.Operands, Epilogue = epilogue });
+            accelerator.LaunchGrouped(RegisterBlockedColumnGemmKernel.ExtentOf(shape), new RegisterBlockedColumnGemmKernel { Operands = kernel.Operands, Epilogue = epilogue });
         else
             accelerator.Launch(ColumnBlocks(shape), RowBlocks(shape), kernel);
     }
