@@ -77,16 +77,17 @@ public static class SmallOpSweep
 
     /// <summary>The CPU-runtime GEMM kernel, launched directly: DenseGemm picks it only on OpenCL
     /// devices of CPU type, and the simulator is not one. Both forms of A (B is never transposed
-    /// there), blocks sliding back at the edges in M and N.</summary>
+    /// there), blocks sliding back at the edges in M and N, one item per block and the column walk.</summary>
     private static void RegisterBlockedGemm(Buffers buffers)
     {
         foreach (bool transposeA in (bool[])[false, true])
-        {
-            var shape = new GemmShape(17, 35, 9, transposeA);
-            var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, buffers.Filled(shape.N), Activation.Leaky(0.1f));
-            RegisterBlockedGemmKernel.Launch(buffers.Accelerator, shape, buffers.Filled((long)shape.M * shape.K), buffers.Filled((long)shape.K * shape.N),
-                buffers.Filled((long)shape.M * shape.N), epilogue);
-        }
+            foreach (bool walkColumns in (bool[])[false, true])
+            {
+                var shape = new GemmShape(17, 35, 9, transposeA);
+                var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, buffers.Filled(shape.N), Activation.Leaky(0.1f));
+                RegisterBlockedGemmKernel.Launch(buffers.Accelerator, shape, buffers.Filled((long)shape.M * shape.K), buffers.Filled((long)shape.K * shape.N),
+                    buffers.Filled((long)shape.M * shape.N), epilogue, walkColumns);
+            }
         // The transpose DenseGemm runs first there when B is transposed.
         const int rows = 35, columns = 9;
         buffers.Accelerator.Launch(BlockTransposeKernel.Tiles(columns), BlockTransposeKernel.Tiles(rows),
@@ -201,6 +202,7 @@ public static class SmallOpSweep
         accelerator.Launch(height * width, batch * channels, new ChannelAffineKernel<TanhFunction> { Parameters = affine });
         PoolRows(buffers);
         BicubicPasses(buffers);
+        LstmCellRows(buffers);
         SparseRowSegmentProducts(buffers);
         QuantizedPanelProducts(buffers);
         SruSegments(buffers);
@@ -256,6 +258,22 @@ public static class SmallOpSweep
         foreach (var (height, width, outHeight, outWidth) in new[] { (7, 3, 4, 8), (3, 7, 5, 4) })
             BicubicResizeSeparable.Forward(buffers.Accelerator, buffers.Filled(batch * channels * height * width),
                 buffers.Empty(batch * channels * outHeight * outWidth), layout, batch, channels, height, width, outHeight, outWidth);
+    }
+
+    /// <summary>The LSTM's cell kernel of barrier-free schedules, launched directly: 3 sequences of 7
+    /// cells, reading the previous cell and the peepholes.</summary>
+    private static void LstmCellRows(Buffers buffers)
+    {
+        const int cells = 7, batch = 3;
+        buffers.Accelerator.Launch(cells, batch, new LstmCellRowsKernel
+        {
+            Cell = new LstmCellKernel
+            {
+                Gates = buffers.Filled(batch * 4 * cells), PreviousCell = buffers.Filled(batch * cells), Cell = buffers.Empty(batch * cells),
+                Hidden = buffers.Empty(batch * cells), PeepholeInput = buffers.Filled(cells), PeepholeForget = buffers.Filled(cells),
+                PeepholeOutput = buffers.Filled(cells), Cells = cells,
+            },
+        });
     }
 
     /// <summary>The quantized products' panel kernel (both stores), its transposition and the activation range

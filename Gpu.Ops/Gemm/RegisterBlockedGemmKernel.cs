@@ -54,7 +54,8 @@ public struct RegisterBlockedGemmKernel : IKernel2D
         return new() { Operands = StridedGemmOperands.Of(shape, panels, b, c), Epilogue = epilogue };
     }
 
-    /// <summary>Copies op(A) into row panels and launches the kernel: C = act(α·op(A)·B + β·C + bias).</summary>
+    /// <summary>Copies op(A) into row panels and launches the kernel (for few rows of C, the column walk
+    /// <see cref="RegisterBlockedColumnGemmKernel"/>): C = act(α·op(A)·B + β·C + bias).</summary>
     /// <param name="accelerator">The accelerator owning the views.</param>
     /// <param name="shape">The product's shape (B not transposed, C of a block at least).</param>
     /// <param name="a">A as stored.</param>
@@ -63,47 +64,57 @@ public struct RegisterBlockedGemmKernel : IKernel2D
     /// <param name="epilogue">The epilogue.</param>
     /// <exception cref="ArgumentException">B is transposed or C is smaller than a block.</exception>
     public static void Launch(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmEpilogue epilogue)
+        => Launch(accelerator, shape, a, b, c, epilogue, RegisterBlockedColumnGemmKernel.Suits(shape, accelerator.Device.ComputeUnits));
+
+    /// <summary><see cref="Launch(Accelerator, GemmShape, ArrayView{float}, ArrayView{float}, ArrayView{float}, GemmEpilogue)"/>
+    /// with the schedule given: one item per block, or the column walk (which tests run at any size).</summary>
+    internal static void Launch(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmEpilogue epilogue,
+        bool walkColumns)
     {
         // Released under the queued launches as the transposed B's scratch is: the runtime keeps it until they finish.
         using var panels = accelerator.Allocate<float>(GemmRowPanelKernel.PanelLength(shape));
         var kernel = For(shape, panels.View, b, c, epilogue);
         accelerator.Launch(shape.K, RowBlocks(shape), GemmRowPanelKernel.For(shape, a, panels.View));
-        accelerator.Launch(ColumnBlocks(shape), RowBlocks(shape), kernel);
+        if (walkColumns)
+            accelerator.LaunchGrouped(RegisterBlockedColumnGemmKernel.ExtentOf(shape), new RegisterBlockedColumnGemmKernel { Operands = kernel.Operands, Epilogue = epilogue });
+        else
+            accelerator.Launch(ColumnBlocks(shape), RowBlocks(shape), kernel);
     }
 
     /// <summary>One work item: the block of C at column block <paramref name="x"/>, row block <paramref name="y"/>.</summary>
     /// <param name="x">Column block.</param>
     /// <param name="y">Row block.</param>
-    public void Execute(int x, int y)
+    public void Execute(int x, int y) => Block(Operands, Epilogue, x, y);
+
+    /// <summary>Computes and stores the block of C at column block <paramref name="x"/>, row block <paramref name="y"/>.</summary>
+    internal static void Block(StridedGemmOperands operands, GemmEpilogue epilogue, int x, int y)
     {
         int firstRow = y * Rows, firstColumn = x * Columns;
-        int row0 = Math.Min(firstRow, Operands.M - Rows), column0 = Math.Min(firstColumn, Operands.N - Columns);
-        // 64-bit indices: a 32-bit index that may wrap before the view's 64-bit offset is added hides
-        // from the compiler that a row segment's 16 addresses are adjacent, and it gathers them.
+        int row0 = Math.Min(firstRow, operands.M - Rows), column0 = Math.Min(firstColumn, operands.N - Columns);
         GemmRowSegment c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
         // 64-bit indices: a 32-bit index that may wrap before the view's 64-bit offset is added hides
         // from the compiler that a row segment's 16 addresses (and a panel step's 8) are adjacent.
-        long aStep = (long)y * Operands.K * Rows, bStep = column0;
-        for (int k = 0; k < Operands.K; k++, aStep += Rows, bStep += Operands.BStepStride)
+        long aStep = (long)y * operands.K * Rows, bStep = column0;
+        for (int k = 0; k < operands.K; k++, aStep += Rows, bStep += operands.BStepStride)
         {
-            var b = GemmRowSegment.Load(Operands.B, bStep);
-            c0 = GemmRowSegment.MultiplyAdd(Operands.A[aStep + 0], b, c0);
-            c1 = GemmRowSegment.MultiplyAdd(Operands.A[aStep + 1], b, c1);
-            c2 = GemmRowSegment.MultiplyAdd(Operands.A[aStep + 2], b, c2);
-            c3 = GemmRowSegment.MultiplyAdd(Operands.A[aStep + 3], b, c3);
-            c4 = GemmRowSegment.MultiplyAdd(Operands.A[aStep + 4], b, c4);
-            c5 = GemmRowSegment.MultiplyAdd(Operands.A[aStep + 5], b, c5);
-            c6 = GemmRowSegment.MultiplyAdd(Operands.A[aStep + 6], b, c6);
-            c7 = GemmRowSegment.MultiplyAdd(Operands.A[aStep + 7], b, c7);
+            var b = GemmRowSegment.Load(operands.B, bStep);
+            c0 = GemmRowSegment.MultiplyAdd(operands.A[aStep + 0], b, c0);
+            c1 = GemmRowSegment.MultiplyAdd(operands.A[aStep + 1], b, c1);
+            c2 = GemmRowSegment.MultiplyAdd(operands.A[aStep + 2], b, c2);
+            c3 = GemmRowSegment.MultiplyAdd(operands.A[aStep + 3], b, c3);
+            c4 = GemmRowSegment.MultiplyAdd(operands.A[aStep + 4], b, c4);
+            c5 = GemmRowSegment.MultiplyAdd(operands.A[aStep + 5], b, c5);
+            c6 = GemmRowSegment.MultiplyAdd(operands.A[aStep + 6], b, c6);
+            c7 = GemmRowSegment.MultiplyAdd(operands.A[aStep + 7], b, c7);
         }
-        StoreRow(Operands, Epilogue, row0 + 0, firstRow, column0, firstColumn, c0);
-        StoreRow(Operands, Epilogue, row0 + 1, firstRow, column0, firstColumn, c1);
-        StoreRow(Operands, Epilogue, row0 + 2, firstRow, column0, firstColumn, c2);
-        StoreRow(Operands, Epilogue, row0 + 3, firstRow, column0, firstColumn, c3);
-        StoreRow(Operands, Epilogue, row0 + 4, firstRow, column0, firstColumn, c4);
-        StoreRow(Operands, Epilogue, row0 + 5, firstRow, column0, firstColumn, c5);
-        StoreRow(Operands, Epilogue, row0 + 6, firstRow, column0, firstColumn, c6);
-        StoreRow(Operands, Epilogue, row0 + 7, firstRow, column0, firstColumn, c7);
+        StoreRow(operands, epilogue, row0 + 0, firstRow, column0, firstColumn, c0);
+        StoreRow(operands, epilogue, row0 + 1, firstRow, column0, firstColumn, c1);
+        StoreRow(operands, epilogue, row0 + 2, firstRow, column0, firstColumn, c2);
+        StoreRow(operands, epilogue, row0 + 3, firstRow, column0, firstColumn, c3);
+        StoreRow(operands, epilogue, row0 + 4, firstRow, column0, firstColumn, c4);
+        StoreRow(operands, epilogue, row0 + 5, firstRow, column0, firstColumn, c5);
+        StoreRow(operands, epilogue, row0 + 6, firstRow, column0, firstColumn, c6);
+        StoreRow(operands, epilogue, row0 + 7, firstRow, column0, firstColumn, c7);
     }
 
     /// <summary>Finishes and stores one row of an item's block, leaving the rows and columns before the

@@ -294,6 +294,8 @@ public sealed class Lstm : IDisposable
             };
             if (accelerator.IsHostAddressable() && !PreferPortableKernels)
                 LstmCpuCell.Run(kernel, batch, accelerator);
+            else if (accelerator.Device.PrefersBarrierFreeSchedule())
+                accelerator.Launch(h, batch, new LstmCellRowsKernel { Cell = kernel });
             else
                 accelerator.Launch(batch * h, kernel);
             if (packedProjection[layer, direction] is { } projection)

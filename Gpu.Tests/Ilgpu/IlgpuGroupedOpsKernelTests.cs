@@ -19,7 +19,7 @@ namespace Gpu.Tests.Ilgpu;
 public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
 {
     /// <summary>The grouped and quantized kernels moved to ILGPU's types and intrinsics.</summary>
-    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(ChannelStatisticsPartKernel), typeof(ChannelStatisticsMergeKernel), typeof(TiledGemmKernel), typeof(RegisterBlockedGemmKernel), typeof(GemmRowPanelKernel), typeof(BlockTransposeKernel), typeof(Conv2dTiledKernel),
+    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(ChannelStatisticsPartKernel), typeof(ChannelStatisticsMergeKernel), typeof(TiledGemmKernel), typeof(RegisterBlockedGemmKernel), typeof(RegisterBlockedColumnGemmKernel), typeof(GemmRowPanelKernel), typeof(BlockTransposeKernel), typeof(Conv2dTiledKernel),
         typeof(CodebookGemmKernel), typeof(CodebookGemmGroupedKernel),
         typeof(QuantizedGemmKernel), typeof(QuantizedAccumulateKernel), typeof(PackedQuantizedGemmKernel), typeof(PackedQuantizedAccumulateKernel),
         typeof(PackActivationsKernel)];
@@ -74,7 +74,12 @@ public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
     [TestCaseSource(nameof(RegisterBlockedDenseCases))]
     public void RegisterBlockedGemmKernelMatchesPyTorch(string caseName)
         => AssertDenseKernelMatchesPyTorch(caseName, (shape, a, b, c, epilogue)
-            => RegisterBlockedGemmKernel.Launch(Accelerator, shape, a, b, c, epilogue));
+            => RegisterBlockedGemmKernel.Launch(Accelerator, shape, a, b, c, epilogue, walkColumns: false));
+
+    [TestCaseSource(nameof(RegisterBlockedDenseCases))]
+    public void RegisterBlockedColumnGemmKernelMatchesPyTorch(string caseName)
+        => AssertDenseKernelMatchesPyTorch(caseName, (shape, a, b, c, epilogue)
+            => RegisterBlockedGemmKernel.Launch(Accelerator, shape, a, b, c, epilogue, walkColumns: true));
 
     /// <summary>Whole and partial tiles, one row, one column.</summary>
     [TestCase(35, 9)]

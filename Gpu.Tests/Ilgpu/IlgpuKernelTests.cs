@@ -113,7 +113,7 @@ public sealed class IlgpuPtxTests
         => Assert.That(IlgpuKernels.Ops, Is.SupersetOf(new[]
         {
             typeof(Gpu.Ops.Image.RelayoutKernel), typeof(Gpu.Ops.Sequence.SoftmaxRowsKernel), typeof(Gpu.Ops.Sequence.CtcArgmaxKernel),
-            typeof(Gpu.Ops.Sequence.CtcCollapseKernel), typeof(Gpu.Ops.Sequence.LstmCellKernel), typeof(Gpu.Ops.Sequence.ConcatenateDirectionsKernel),
+            typeof(Gpu.Ops.Sequence.CtcCollapseKernel), typeof(Gpu.Ops.Sequence.LstmCellKernel), typeof(Gpu.Ops.Sequence.LstmCellRowsKernel), typeof(Gpu.Ops.Sequence.ConcatenateDirectionsKernel),
             typeof(Gpu.Ops.Sequence.SruRecurrenceKernel), typeof(Gpu.Ops.Image.CopyKernel), typeof(Gpu.Ops.Image.ScaleAddActivateKernel),
             typeof(Gpu.Ops.Image.ClampKernel), typeof(Gpu.Ops.Image.ColorTransformKernel), typeof(Gpu.Ops.Image.BicubicResizeKernel),
             typeof(Gpu.Ops.Image.MaxPool2dKernel), typeof(Gpu.Ops.Image.AdaptiveAffineKernel),

@@ -38,12 +38,18 @@ public sealed class DenseGemmTests(string deviceName) : DeviceTest(deviceName)
         => CheckAgainstReference(new GemmShape(17, 35, 13, transposeA, transposeB), 1.5f, 0.25f, withBias: true, Activation.Leaky(0.1f), seed: 40);
 
     /// <summary>The register-blocked kernel launched directly, so it runs on every device (DenseGemm
-    /// picks it on CPU OpenCL runtimes only): its fused multiply-adds against the plain reference.</summary>
-    [TestCase(false)]
-    [TestCase(true)]
-    public void RegisterBlockedKernelMatchesTheReferenceOnEveryDevice(bool transposeA)
+    /// picks it on CPU OpenCL runtimes only): its fused multiply-adds against the plain reference, one
+    /// item per block and the column walk of few-row products, at sliding edges (17 rows, 35 columns),
+    /// whole blocks and the most row blocks the walk is chosen for.</summary>
+    [TestCase(false, false, 17, 35)]
+    [TestCase(true, false, 17, 35)]
+    [TestCase(false, true, 17, 35)]
+    [TestCase(true, true, 17, 35)]
+    [TestCase(false, true, 8, 16)]
+    [TestCase(false, true, 64, 50)]
+    public void RegisterBlockedKernelMatchesTheReferenceOnEveryDevice(bool transposeA, bool walkColumns, int m, int n)
     {
-        var shape = new GemmShape(17, 35, 13, transposeA);
+        var shape = new GemmShape(m, n, 13, transposeA);
         float[] aHost = GemmTestData.Random(shape.M * shape.K, 50), bHost = GemmTestData.Random(shape.K * shape.N, 51);
         float[] cHost = GemmTestData.Random(shape.M * shape.N, 52), biasHost = GemmTestData.Random(shape.N, 53);
         float[] expected = (float[])cHost.Clone();
@@ -53,7 +59,7 @@ public sealed class DenseGemmTests(string deviceName) : DeviceTest(deviceName)
         using var c = Accelerator.Allocate<float>(cHost);
         using var bias = Accelerator.Allocate<float>(biasHost);
         var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, bias.View, Activation.Relu);
-        RegisterBlockedGemmKernel.Launch(Accelerator, shape, a.View, b.View, c.View, epilogue);
+        RegisterBlockedGemmKernel.Launch(Accelerator, shape, a.View, b.View, c.View, epilogue, walkColumns);
         GemmTestData.AssertClose(expected, c.ToArray(), shape.K);
     }
 

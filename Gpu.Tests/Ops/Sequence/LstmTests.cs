@@ -70,6 +70,64 @@ public sealed class LstmTests(string deviceName) : DeviceTest(deviceName)
         Close.Elementwise(LstmReference.Run(options, weights, x, steps, batch).Output, output.ToArray(), 2e-5f, 2e-5f, "output");
     }
 
+    /// <summary>Batches and widths off the barrier-free schedules' blocks (8 rows, 16 columns): a batch of
+    /// 13 slides its second row block back, 37 cells give 148 gate columns (the column walk, its last block
+    /// sliding), a projection of 20 is two column blocks, 4 cells exactly one, and a batch of 5 or 3 cells
+    /// stay below a block (the portable product). With h0 and c0, so the first step has a recurrent product too.</summary>
+    [TestCase(13, 37, 0)]
+    [TestCase(13, 37, 20)]
+    [TestCase(9, 4, 0)]
+    [TestCase(5, 3, 2)]
+    [TestCase(32, 40, 20)]
+    public void BatchesAndWidthsOffTheBlocksMatchTheReference(int batch, int hidden, int projection)
+    {
+        var options = new LstmOptions(11, hidden, ProjectionSize: projection);
+        var weights = RandomWeights(options, seed: 50 + hidden);
+        const int steps = 4;
+        float[] x = SruTests.Random(steps * batch * options.InputSize, 12);
+        float[] h0 = SruTests.Random(batch * options.OutputSize, 13), c0 = SruTests.Random(batch * hidden, 14);
+        using var lstm = new Lstm(Accelerator, options, weights);
+        using var input = Accelerator.Allocate<float>(x);
+        using var h0Buffer = Accelerator.Allocate<float>(h0);
+        using var c0Buffer = Accelerator.Allocate<float>(c0);
+        using var output = Accelerator.Allocate<float>(steps * batch * options.OutputSize);
+
+        lstm.Forward(input.View, steps, batch, output.View, h0Buffer.View, c0Buffer.View);
+
+        Close.Elementwise(LstmReference.Run(options, weights, x, steps, batch, h0, c0).Output, output.ToArray(), 2e-5f, 2e-5f, "output");
+    }
+
+    /// <summary>The barrier-free schedule's cell kernel (gate functions without library calls, a 2D launch)
+    /// launched directly, so it runs on every device, against the portable kernel's library gate functions:
+    /// pre-activations up to ±50, where tanh reaches the exponential's clamp and the sigmoids saturate.</summary>
+    [Test]
+    public void CellRowsKernelMatchesTheLibraryCellKernel()
+    {
+        const int cells = 19, batch = 3;
+        float[] gates = [.. SruTests.Random(batch * 4 * cells, 21).Select(v => 100f * v)];
+        float[] previous = SruTests.Random(batch * cells, 22);
+        float[] peepholes = SruTests.Random(3 * cells, 23);
+        using var gateBuffer = Accelerator.Allocate<float>(gates);
+        using var previousBuffer = Accelerator.Allocate<float>(previous);
+        using var peepholeBuffer = Accelerator.Allocate<float>(peepholes);
+        using var libraryCell = Accelerator.Allocate<float>(batch * cells);
+        using var libraryHidden = Accelerator.Allocate<float>(batch * cells);
+        using var rowsCell = Accelerator.Allocate<float>(batch * cells);
+        using var rowsHidden = Accelerator.Allocate<float>(batch * cells);
+        LstmCellKernel Kernel(ArrayView<float> cell, ArrayView<float> hidden) => new()
+        {
+            Gates = gateBuffer.View, PreviousCell = previousBuffer.View, Cell = cell, Hidden = hidden,
+            PeepholeInput = peepholeBuffer.View.SubView(0, cells), PeepholeForget = peepholeBuffer.View.SubView(cells, cells),
+            PeepholeOutput = peepholeBuffer.View.SubView(2 * cells, cells), Cells = cells,
+        };
+
+        Accelerator.Launch(batch * cells, Kernel(libraryCell.View, libraryHidden.View));
+        Accelerator.Launch(cells, batch, new LstmCellRowsKernel { Cell = Kernel(rowsCell.View, rowsHidden.View) });
+
+        Close.Elementwise(libraryCell.ToArray(), rowsCell.ToArray(), 1e-6f, 1e-6f, "cell");
+        Close.Elementwise(libraryHidden.ToArray(), rowsHidden.ToArray(), 1e-6f, 1e-6f, "hidden");
+    }
+
     [Test]
     public void CallerInputProductsStandInForTheDenseInputGemm()
     {
