@@ -60,6 +60,7 @@ internal struct GemmRowSegment
         V14 = source[index + 14],
         V15 = source[index + 15],
     };
+
     /// <summary>Writes the 16 lanes to <paramref name="target"/> from <paramref name="index"/> on: one contiguous store.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(ArrayView<float> target, long index, GemmRowSegment values)
