@@ -1,11 +1,14 @@
+using System.Reflection;
+using System.Reflection.Emit;
 using Gpu.Core;
 using Gpu.Core.Compiler;
 using Gpu.Ops.Gemm;
 using Gpu.Tests.Compiler;
+using ILGPU;
 
 namespace Gpu.Tests.Ops.Gemm;
 
-/// <summary>Every GEMM-family kernel translates to OpenCL C, grouped ones with a barrier; OpenCL
+/// <summary>Every GEMM-family kernel translates to OpenCL C, with a barrier exactly where it calls one; OpenCL
 /// devices (PoCL here) also run them in the device tests. (CUDA compiles them through ILGPU: the PTX tests.)</summary>
 public sealed class GemmKernelTranslationTests
 {
@@ -22,8 +25,27 @@ public sealed class GemmKernelTranslationTests
     {
         var generated = KernelCompiler.Generate(kernel, shape, new KernelCompileOptions(Guarded: shape != KernelShape.Grouped, FastMath: false));
         Assert.That(generated.Source, Does.Contain(kernel.Name.Split('`')[0]));
-        if (shape == KernelShape.Grouped)
-            Assert.That(generated.Source, Does.Contain("barrier("));
+        var execute = kernel.GetMethod("Execute", BindingFlags.Public | BindingFlags.Instance)!;
+        Assert.That(generated.Source.Contains("barrier(", StringComparison.Ordinal), Is.EqualTo(CallsBarrier(execute, [])),
+            "the source holds a barrier exactly where the kernel calls Group.Barrier");
+    }
+
+    /// <summary>Whether <paramref name="method"/> or a method of the project it calls calls <see cref="Group.Barrier"/>.</summary>
+    private static bool CallsBarrier(MethodBase method, HashSet<MethodBase> seen)
+    {
+        if (!seen.Add(method) || method.GetMethodBody()?.GetILAsByteArray() is not { } il)
+            return false;
+        Type[]? typeArguments = method.DeclaringType is { IsGenericType: true } declaring ? declaring.GetGenericArguments() : null;
+        Type[]? methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : null;
+        foreach (var instruction in ILDecoder.Decode(il).Where(i => i.OpCode == OpCodes.Call || i.OpCode == OpCodes.Callvirt))
+        {
+            var callee = method.Module.ResolveMethod(instruction.Int, typeArguments, methodArguments);
+            if (callee is { Name: nameof(Group.Barrier) } && callee.DeclaringType == typeof(Group))
+                return true;
+            if (callee?.DeclaringType?.Assembly == typeof(DenseGemm).Assembly && CallsBarrier(callee, seen))
+                return true;
+        }
+        return false;
     }
 
     [Test]
