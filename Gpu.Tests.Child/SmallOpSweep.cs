@@ -305,8 +305,9 @@ public static class SmallOpSweep
         }
     }
 
-    /// <summary>The sparse products' row-segment kernels, launched directly (SparseGemm picks them only
-    /// on OpenCL devices of CPU type): 21 columns, so the last segment slides back over the first.</summary>
+    /// <summary>The sparse products' row-segment kernels and the block product's one-column kernel, launched
+    /// directly (SparseGemm picks them only on OpenCL devices of CPU type): 21 columns, so the last segment
+    /// slides back over the first.</summary>
     private static void SparseRowSegmentProducts(Buffers buffers)
     {
         var accelerator = buffers.Accelerator;
@@ -329,6 +330,15 @@ public static class SmallOpSweep
             {
                 BlockPointers = blocks.BlockPointers.View, BlockColumns = blocks.BlockColumns.View, Values = blocks.Values.View,
                 X = buffers.Filled(columns * n), Y = buffers.Empty(rows * n), N = n, K = columns, Epilogue = RowEpilogue.Create(buffers.Filled(rows), Activation.Relu),
+            },
+        });
+        // The block product's one-column kernel: 19 columns, so each row's last block runs past W's edge.
+        accelerator.Launch(rows, new BlockSparseDotKernel
+        {
+            Product = new BlockSparseGemmKernel
+            {
+                BlockPointers = blocks.BlockPointers.View, BlockColumns = blocks.BlockColumns.View, Values = blocks.Values.View,
+                X = buffers.Filled(columns), Y = buffers.Empty(rows), N = 1, K = columns, Epilogue = RowEpilogue.Create(buffers.Filled(rows), Activation.Relu),
             },
         });
     }

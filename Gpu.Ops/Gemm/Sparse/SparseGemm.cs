@@ -75,6 +75,8 @@ public static class SparseGemm
             return;
         if (accelerator.Device.PrefersBarrierFreeSchedule() && RowSegments.Suits(n))
             accelerator.Launch(weights.Rows, RowSegments.Segments(n), new BlockSparseRowSegmentKernel { Product = kernel });
+        else if (accelerator.Device.PrefersBarrierFreeSchedule() && n == 1)
+            accelerator.Launch(weights.Rows, new BlockSparseDotKernel { Product = kernel });
         else
             accelerator.Launch(n, weights.Rows, kernel);
     }

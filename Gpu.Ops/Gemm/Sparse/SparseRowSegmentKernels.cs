@@ -55,3 +55,47 @@ public struct BlockSparseRowSegmentKernel : IKernel2D
         RowSegments.Store(Product.Y, Product.Epilogue, row, n, column0, segment * RowSegments.Width, sums);
     }
 }
+
+/// <summary><see cref="BlockSparseGemmKernel"/>'s product at one column of X (<c>y = W·x</c>: a batch-1
+/// linear layer) for OpenCL runtimes on a host CPU: one item per row of W. Each whole block's eight
+/// weights multiply eight consecutive elements of x into eight lane sums, added together at the end;
+/// a lane's chain of additions is one per block instead of eight (the portable kernel's single sum),
+/// and the eight lanes are what the runtime's SLP vectoriser packs, since the loop over a row's blocks
+/// keeps it from vectorising across items. Only a block running past the last column of W is summed
+/// element by element.</summary>
+public struct BlockSparseDotKernel : IKernel1D
+{
+    /// <summary>W, x, y and the epilogue; <see cref="BlockSparseGemmKernel.N"/> is 1.</summary>
+    public BlockSparseGemmKernel Product;
+
+    /// <summary>Computes element <paramref name="row"/> of y.</summary>
+    public void Execute(int row)
+    {
+        const int width = BlockSparseMatrix.BlockWidth;
+        float l0 = 0f, l1 = 0f, l2 = 0f, l3 = 0f, l4 = 0f, l5 = 0f, l6 = 0f, l7 = 0f, tail = 0f;
+        int k = Product.K, end = Product.BlockPointers[row + 1];
+        for (int block = Product.BlockPointers[row]; block < end; block++)
+        {
+            // 64-bit indices, so that the compiler sees the eight addresses of a block as adjacent.
+            long weight = (long)block * width, start = Product.BlockColumns[block];
+            if (start + width <= k)
+            {
+                l0 = MathF.FusedMultiplyAdd(Product.Values[weight + 0], Product.X[start + 0], l0);
+                l1 = MathF.FusedMultiplyAdd(Product.Values[weight + 1], Product.X[start + 1], l1);
+                l2 = MathF.FusedMultiplyAdd(Product.Values[weight + 2], Product.X[start + 2], l2);
+                l3 = MathF.FusedMultiplyAdd(Product.Values[weight + 3], Product.X[start + 3], l3);
+                l4 = MathF.FusedMultiplyAdd(Product.Values[weight + 4], Product.X[start + 4], l4);
+                l5 = MathF.FusedMultiplyAdd(Product.Values[weight + 5], Product.X[start + 5], l5);
+                l6 = MathF.FusedMultiplyAdd(Product.Values[weight + 6], Product.X[start + 6], l6);
+                l7 = MathF.FusedMultiplyAdd(Product.Values[weight + 7], Product.X[start + 7], l7);
+            }
+            else
+            {
+                for (long t = 0; start + t < k; t++)
+                    tail = MathF.FusedMultiplyAdd(Product.Values[weight + t], Product.X[start + t], tail);
+            }
+        }
+        float sum = (l0 + l4 + (l2 + l6)) + (l1 + l5 + (l3 + l7)) + tail;
+        RowEpilogue.Store(Product.Epilogue, Product.Y, row, sum, row);
+    }
+}

@@ -21,6 +21,8 @@ public sealed class SparseGemmTests(string deviceName) : DeviceTest(deviceName)
         Portable,
         /// <summary>The row-segment kernel of OpenCL CPU runtimes (N of at least 16).</summary>
         RowSegments,
+        /// <summary>The block product's one-column kernel of OpenCL CPU runtimes (N = 1).</summary>
+        BlockDot,
     }
 
     [TestCase(Format.Csr, 13, 37, 1, Schedule.Chosen, false)]
@@ -41,6 +43,9 @@ public sealed class SparseGemmTests(string deviceName) : DeviceTest(deviceName)
     [TestCase(Format.Block, 13, 37, 19, Schedule.Chosen, true)]
     [TestCase(Format.Block, 5, 70, 47, Schedule.RowSegments, true)]
     [TestCase(Format.Block, 6, 33, 16, Schedule.RowSegments, false)]
+    [TestCase(Format.Block, 13, 37, 1, Schedule.BlockDot, true)]
+    [TestCase(Format.Block, 9, 64, 1, Schedule.BlockDot, false)]
+    [TestCase(Format.Block, 4, 5, 1, Schedule.BlockDot, false)]
     public void ProductMatchesTheMaskedDenseReference(Format format, int m, int k, int n, Schedule schedule, bool emptyRows)
     {
         float[] dense = GemmTestData.Random(m * k, 11);
@@ -83,6 +88,8 @@ public sealed class SparseGemmTests(string deviceName) : DeviceTest(deviceName)
                 accelerator.Launch(n, m, kernel);
             else if (schedule == Schedule.RowSegments)
                 accelerator.Launch(m, RowSegments(n), new BlockSparseRowSegmentKernel { Product = kernel });
+            else if (schedule == Schedule.BlockDot)
+                accelerator.Launch(m, new BlockSparseDotKernel { Product = kernel });
             else
                 SparseGemm.Multiply(accelerator, w, x.View, y.View, n, bias.View, activation);
             accelerator.Synchronize();
