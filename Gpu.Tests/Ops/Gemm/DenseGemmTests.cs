@@ -63,6 +63,54 @@ public sealed class DenseGemmTests(string deviceName) : DeviceTest(deviceName)
         GemmTestData.AssertClose(expected, c.ToArray(), shape.K);
     }
 
+    /// <summary>The dot-product kernel of small-batch linear layers launched directly, so it runs on
+    /// every device (DenseGemm picks it on CPU OpenCL runtimes only): one, three and the most rows it
+    /// takes, K below, off and on its 16-wide segments (the scalar tail), odd N, α, β reading C, bias and an activation.</summary>
+    [TestCase(1, 1, 5)]
+    [TestCase(1, 37, 4096)]
+    [TestCase(3, 17, 33)]
+    [TestCase(3, 33, 47)]
+    [TestCase(DotProductGemmKernel.MaxRows, 16, 31)]
+    [TestCase(DotProductGemmKernel.MaxRows, 35, 13)]
+    public void DotProductKernelMatchesTheReferenceOnEveryDevice(int m, int k, int n)
+    {
+        var shape = new GemmShape(m, n, k, TransposeB: true);
+        float[] aHost = GemmTestData.Random(shape.M * shape.K, 60), bHost = GemmTestData.Random(shape.K * shape.N, 61);
+        float[] cHost = GemmTestData.Random(shape.M * shape.N, 62), biasHost = GemmTestData.Random(shape.N, 63);
+        float[] expected = (float[])cHost.Clone();
+        GemmReference.Multiply(shape, aHost, bHost, expected, 0.5f, 1f, biasHost, Activation.Leaky(0.1f));
+        using var a = Accelerator.Allocate<float>(aHost);
+        using var b = Accelerator.Allocate<float>(bHost);
+        using var c = Accelerator.Allocate<float>(cHost);
+        using var bias = Accelerator.Allocate<float>(biasHost);
+        var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, bias.View, Activation.Leaky(0.1f));
+        Accelerator.Launch(shape.N, DotProductGemmKernel.For(shape, a.View, b.View, c.View, epilogue));
+        GemmTestData.AssertClose(expected, c.ToArray(), shape.K);
+    }
+
+    /// <summary>The products DenseGemm gives the dot-product kernel on CPU OpenCL runtimes (a small batch
+    /// through a linear layer's weight, unprepared and prepared), and on other devices their own paths:
+    /// one, three and the most rows it takes, K off its segments, odd N, the full epilogue.</summary>
+    [TestCase(1, 37, 19)]
+    [TestCase(3, 50, 33)]
+    [TestCase(DotProductGemmKernel.MaxRows, 21, 17)]
+    public void SmallBatchLinearProductMatchesTheReference(int m, int k, int n)
+    {
+        var shape = new GemmShape(m, n, k, TransposeB: true);
+        CheckAgainstReference(shape, 1.5f, 0.25f, withBias: true, Activation.Leaky(0.1f), seed: m + n + k);
+        float[] aHost = GemmTestData.Random(shape.M * shape.K, 70), bHost = GemmTestData.Random(shape.K * shape.N, 71);
+        float[] cHost = GemmTestData.Random(shape.M * shape.N, 72), biasHost = GemmTestData.Random(shape.N, 73);
+        float[] expected = (float[])cHost.Clone();
+        GemmReference.Multiply(shape, aHost, bHost, expected, 1f, 1f, biasHost, Activation.Relu);
+        using var a = Accelerator.Allocate<float>(aHost);
+        using var b = Accelerator.Allocate<float>(bHost);
+        using var c = Accelerator.Allocate<float>(cHost);
+        using var bias = Accelerator.Allocate<float>(biasHost);
+        using var packed = DenseGemm.PackB(Accelerator, shape, b.View);
+        DenseGemm.Multiply(Accelerator, shape, a.View, packed, c.View, beta: 1f, bias: bias.View, activation: Activation.Relu);
+        GemmTestData.AssertClose(expected, c.ToArray(), shape.K);
+    }
+
     [TestCase(0)]
     [TestCase(1)]
     [TestCase(2)]
