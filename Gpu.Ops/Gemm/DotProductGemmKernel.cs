@@ -56,11 +56,20 @@ public struct DotProductGemmKernel : IKernel1D
     {
         // 64-bit indices, as in GemmRowSegment.Load: the segment's 16 addresses must be seen to be adjacent.
         long a = (long)row * operands.K, b = (long)column * operands.K;
-        GemmRowSegment sums = default;
+        GemmRowSegment even = default, odd = default;
+        const int width = GemmRowSegment.Width;
         int k = 0;
-        for (; k + GemmRowSegment.Width <= operands.K; k += GemmRowSegment.Width)
-            sums = GemmRowSegment.MultiplyAdd(GemmRowSegment.Load(operands.A, a + k), GemmRowSegment.Load(operands.B, b + k), sums);
-        float sum = GemmRowSegment.Sum(sums);
+        for (; k + 2 * width <= operands.K; k += 2 * width)
+        {
+            even = GemmRowSegment.MultiplyAdd(GemmRowSegment.Load(operands.A, a + k), GemmRowSegment.Load(operands.B, b + k), even);
+            odd = GemmRowSegment.MultiplyAdd(GemmRowSegment.Load(operands.A, a + k + width), GemmRowSegment.Load(operands.B, b + k + width), odd);
+        }
+        if (k + width <= operands.K)
+        {
+            even = GemmRowSegment.MultiplyAdd(GemmRowSegment.Load(operands.A, a + k), GemmRowSegment.Load(operands.B, b + k), even);
+            k += width;
+        }
+        float sum = GemmRowSegment.Sum(even) + GemmRowSegment.Sum(odd);
         for (; k < operands.K; k++)
             sum = MathF.FusedMultiplyAdd(operands.A[a + k], operands.B[b + k], sum);
         return sum;
