@@ -48,20 +48,8 @@ public sealed class DenseGemmTests(string deviceName) : DeviceTest(deviceName)
     [TestCase(false, true, 8, 16)]
     [TestCase(false, true, 64, 50)]
     public void RegisterBlockedKernelMatchesTheReferenceOnEveryDevice(bool transposeA, bool walkColumns, int m, int n)
-    {
-        var shape = new GemmShape(m, n, 13, transposeA);
-        float[] aHost = GemmTestData.Random(shape.M * shape.K, 50), bHost = GemmTestData.Random(shape.K * shape.N, 51);
-        float[] cHost = GemmTestData.Random(shape.M * shape.N, 52), biasHost = GemmTestData.Random(shape.N, 53);
-        float[] expected = (float[])cHost.Clone();
-        GemmReference.Multiply(shape, aHost, bHost, expected, 0.5f, 1f, biasHost, Activation.Relu);
-        using var a = Accelerator.Allocate<float>(aHost);
-        using var b = Accelerator.Allocate<float>(bHost);
-        using var c = Accelerator.Allocate<float>(cHost);
-        using var bias = Accelerator.Allocate<float>(biasHost);
-        var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, bias.View, Activation.Relu);
-        RegisterBlockedGemmKernel.Launch(Accelerator, shape, a.View, b.View, c.View, epilogue, walkColumns);
-        GemmTestData.AssertClose(expected, c.ToArray(), shape.K);
-    }
+        => GemmTestData.AssertLaunchMatchesTheReference(Accelerator, new GemmShape(m, n, 13, transposeA), 0.5f, 1f, Activation.Relu, seed: 50, (a, b, c, bias)
+            => RegisterBlockedGemmKernel.Launch(Accelerator, new GemmShape(m, n, 13, transposeA), a, b, c, GemmEpilogue.Create(n, 0.5f, 1f, bias, Activation.Relu), walkColumns));
 
     /// <summary>The dot-product kernel of small-batch linear layers launched directly, so it runs on
     /// every device (DenseGemm picks it on CPU OpenCL runtimes only): one, three and the most rows it
@@ -73,20 +61,8 @@ public sealed class DenseGemmTests(string deviceName) : DeviceTest(deviceName)
     [TestCase(DotProductGemmKernel.MaxRows, 16, 31)]
     [TestCase(DotProductGemmKernel.MaxRows, 35, 13)]
     public void DotProductKernelMatchesTheReferenceOnEveryDevice(int m, int k, int n)
-    {
-        var shape = new GemmShape(m, n, k, TransposeB: true);
-        float[] aHost = GemmTestData.Random(shape.M * shape.K, 60), bHost = GemmTestData.Random(shape.K * shape.N, 61);
-        float[] cHost = GemmTestData.Random(shape.M * shape.N, 62), biasHost = GemmTestData.Random(shape.N, 63);
-        float[] expected = (float[])cHost.Clone();
-        GemmReference.Multiply(shape, aHost, bHost, expected, 0.5f, 1f, biasHost, Activation.Leaky(0.1f));
-        using var a = Accelerator.Allocate<float>(aHost);
-        using var b = Accelerator.Allocate<float>(bHost);
-        using var c = Accelerator.Allocate<float>(cHost);
-        using var bias = Accelerator.Allocate<float>(biasHost);
-        var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, bias.View, Activation.Leaky(0.1f));
-        Accelerator.Launch(shape.N, DotProductGemmKernel.For(shape, a.View, b.View, c.View, epilogue));
-        GemmTestData.AssertClose(expected, c.ToArray(), shape.K);
-    }
+        => GemmTestData.AssertLaunchMatchesTheReference(Accelerator, new GemmShape(m, n, k, TransposeB: true), 0.5f, 1f, Activation.Leaky(0.1f), seed: 60, (a, b, c, bias)
+            => Accelerator.Launch(n, DotProductGemmKernel.For(new GemmShape(m, n, k, TransposeB: true), a, b, c, GemmEpilogue.Create(n, 0.5f, 1f, bias, Activation.Leaky(0.1f)))));
 
     /// <summary>The products DenseGemm gives the dot-product kernel on CPU OpenCL runtimes (a small batch
     /// through a linear layer's weight, unprepared and prepared), and on other devices their own paths:
@@ -98,17 +74,11 @@ public sealed class DenseGemmTests(string deviceName) : DeviceTest(deviceName)
     {
         var shape = new GemmShape(m, n, k, TransposeB: true);
         CheckAgainstReference(shape, 1.5f, 0.25f, withBias: true, Activation.Leaky(0.1f), seed: m + n + k);
-        float[] aHost = GemmTestData.Random(shape.M * shape.K, 70), bHost = GemmTestData.Random(shape.K * shape.N, 71);
-        float[] cHost = GemmTestData.Random(shape.M * shape.N, 72), biasHost = GemmTestData.Random(shape.N, 73);
-        float[] expected = (float[])cHost.Clone();
-        GemmReference.Multiply(shape, aHost, bHost, expected, 1f, 1f, biasHost, Activation.Relu);
-        using var a = Accelerator.Allocate<float>(aHost);
-        using var b = Accelerator.Allocate<float>(bHost);
-        using var c = Accelerator.Allocate<float>(cHost);
-        using var bias = Accelerator.Allocate<float>(biasHost);
-        using var packed = DenseGemm.PackB(Accelerator, shape, b.View);
-        DenseGemm.Multiply(Accelerator, shape, a.View, packed, c.View, beta: 1f, bias: bias.View, activation: Activation.Relu);
-        GemmTestData.AssertClose(expected, c.ToArray(), shape.K);
+        GemmTestData.AssertLaunchMatchesTheReference(Accelerator, shape, 1f, 1f, Activation.Relu, seed: 70, (a, b, c, bias) =>
+        {
+            using var packed = DenseGemm.PackB(Accelerator, shape, b);
+            DenseGemm.Multiply(Accelerator, shape, a, packed, c, beta: 1f, bias: bias, activation: Activation.Relu);
+        });
     }
 
     [TestCase(0)]
