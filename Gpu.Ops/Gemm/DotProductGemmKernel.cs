@@ -9,13 +9,14 @@ namespace Gpu.Ops.Gemm;
 /// turn. Both operands are read along K contiguously, so the weight is
 /// streamed once as it is stored, where <see cref="RegisterBlockedGemmKernel"/> needs it transposed
 /// first (K·N moves, more than the M·N·K multiply-adds of a small batch); the weight's row stays in the
-/// item's cache from one row of A to the next. Per step the item loads one 16-wide segment of each
-/// row and adds their product to 16 scalar partial sums, which the compiler's SLP vectoriser packs into vector FMAs; the lanes are summed
-/// once at the end and the last K mod 16 steps run scalar. The epilogue is fused into the store.</summary>
+/// item's cache from one row of A to the next. Per step the item loads two 16-wide segments of each
+/// row and adds their products to two sets of 16 scalar partial sums (two independent FMA chains), which the
+/// compiler's SLP vectoriser packs into vector FMAs; the lanes are summed once at the end and the last K mod 16
+/// steps run scalar. The epilogue is fused into the store.</summary>
 public struct DotProductGemmKernel : IKernel1D
 {
-    /// <summary>Most rows of C the kernel takes: the weight's row, read from the item's cache by every
-    /// row of A after the first, should stay there; larger batches amortise the transpose.</summary>
+    /// <summary>Most rows of C the kernel takes: each row of A is one more pass over the weight's row
+    /// (from the item's cache), so larger batches go to the kernels that block rows (docs/opencl-engine.md 10.5).</summary>
     public const int MaxRows = 16;
 
     /// <summary>The views and their strides.</summary>
@@ -49,9 +50,9 @@ public struct DotProductGemmKernel : IKernel1D
             Store(Operands, Epilogue, row, column, Dot(Operands, row, column));
     }
 
-    /// <summary>Row <paramref name="row"/> of A times row <paramref name="column"/> of B. One segment
-    /// of partial sums per item: given several (rows of A, say), the compiler's SLP vectoriser packs
-    /// the same lane of each together and gathers the operands, where alone it packs the lanes.</summary>
+    /// <summary>Row <paramref name="row"/> of A times row <paramref name="column"/> of B. One row of A at a
+    /// time: given the partial sums of several rows at once, the compiler's SLP vectoriser packs the same
+    /// lane of each row together and gathers A, where with one row it packs the lanes.</summary>
     private static float Dot(StridedGemmOperands operands, int row, int column)
     {
         // 64-bit indices, as in GemmRowSegment.Load: the segment's 16 addresses must be seen to be adjacent.
