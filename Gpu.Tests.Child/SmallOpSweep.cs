@@ -24,6 +24,7 @@ public static class SmallOpSweep
         ("dense-gemm-tiled", a => Gemm(a, new GemmShape(37, 45, 29))),
         ("dense-gemm-tiled-transposed", a => Gemm(a, new GemmShape(33, 40, 21, TransposeA: true, TransposeB: true))),
         ("dense-gemm-register-blocked", RegisterBlockedGemm),
+        ("dense-gemm-dot-product", DotProductGemm),
         ("conv2d-direct", a => Conv(a, Conv2dPath.Direct, TensorLayout.RowMajor)),
         ("conv2d-direct-nhwc", a => Conv(a, Conv2dPath.Direct, TensorLayout.Nhwc)),
         ("conv2d-tiled", a => Conv(a, Conv2dPath.Tiled, TensorLayout.RowMajor)),
@@ -92,6 +93,16 @@ public static class SmallOpSweep
         const int rows = 35, columns = 9;
         buffers.Accelerator.Launch(BlockTransposeKernel.Tiles(columns), BlockTransposeKernel.Tiles(rows),
             BlockTransposeKernel.For(buffers.Filled(rows * columns), buffers.Empty(rows * columns), rows, columns));
+    }
+
+    /// <summary>The CPU-runtime kernel of small-batch linear layers, launched directly for the same
+    /// reason: three rows of A, K past two whole 16-wide segments (the scalar tail), an odd N, the epilogue reading C.</summary>
+    private static void DotProductGemm(Buffers buffers)
+    {
+        var shape = new GemmShape(3, 5, 37, TransposeB: true);
+        var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, buffers.Filled(shape.N), Activation.Leaky(0.1f));
+        buffers.Accelerator.Launch(shape.N, DotProductGemmKernel.For(shape, buffers.Filled((long)shape.M * shape.K), buffers.Filled((long)shape.K * shape.N),
+            buffers.Filled((long)shape.M * shape.N), epilogue));
     }
 
     private static void Gemm(Buffers buffers, GemmShape shape)

@@ -8,7 +8,8 @@ namespace Gpu.Ops.Gemm;
 /// <summary>Dense single-precision GEMM with a fused epilogue:
 /// <c>C = act(α·op(A)·op(B) + β·C + bias)</c>, row-major, any M, N, K. On the CPU it runs the
 /// packed AVX2/AVX-512 path; on OpenCL runtimes on a host CPU (PoCL) the barrier-free
-/// register-blocked kernel (<see cref="RegisterBlockedGemmKernel"/>); on CUDA devices cuBLAS
+/// register-blocked kernel (<see cref="RegisterBlockedGemmKernel"/>), or for a small batch of a
+/// linear layer (B transposed) the dot-product kernel (<see cref="DotProductGemmKernel"/>); on CUDA devices cuBLAS
 /// (<see cref="CublasGemm"/>) and on other OpenCL devices the shared-memory tiled kernel
 /// (<see cref="TiledGemmKernel"/>) when C is large enough to fill its tiles, otherwise (and on any
 /// other device) the one-thread-per-element portable kernel.</summary>
@@ -54,9 +55,9 @@ public static class DenseGemm
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(b);
         b.RequireCompatible(accelerator, shape);
-        // Only the register-blocked kernel wants B's rows as vectors; the portable kernel that takes
-        // smaller products (a batch-1 linear layer, a recurrent step) reads a transposed B's rows along
-        // K contiguously and the stored transpose's columns a row apart.
+        // Only the register-blocked kernel wants B's rows as vectors; the kernels that take smaller
+        // products (a small-batch linear layer, a recurrent step) read a transposed B's rows along K
+        // contiguously and the stored transpose's columns a row apart.
         if (b.Transposed is { } transposed && RegisterBlockedGemmKernel.Suits(shape))
             MultiplyCore(accelerator, shape with { TransposeB = false }, a, transposed.View, null, c, alpha, beta, bias, activation);
         else
@@ -104,7 +105,9 @@ public static class DenseGemm
             CublasGemm.MultiplyChecked(cuda, shape, a, b, c, alpha, beta, bias, activation);
             return;
         }
-        if (accelerator.Device.PrefersBarrierFreeSchedule() && RegisterBlockedGemmKernel.Suits(shape)
+        if (accelerator.Device.PrefersBarrierFreeSchedule() && DotProductGemmKernel.Suits(shape))
+            accelerator.Launch(shape.N, DotProductGemmKernel.For(shape, a, b, c, epilogue));
+        else if (accelerator.Device.PrefersBarrierFreeSchedule() && RegisterBlockedGemmKernel.Suits(shape)
             && (!shape.TransposeB || shape.M >= MinRowsToTransposeB))
             MultiplyRegisterBlocked(accelerator, shape, a, b, c, epilogue);
         else if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda && TiledGemmKernel.Suits(shape))

@@ -104,4 +104,32 @@ internal struct GemmRowSegment
         V14 = MathF.FusedMultiplyAdd(a, b.V14, c.V14),
         V15 = MathF.FusedMultiplyAdd(a, b.V15, c.V15),
     };
+
+    /// <summary><c>a·b + c</c> lane by lane, each rounded once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static GemmRowSegment MultiplyAdd(GemmRowSegment a, GemmRowSegment b, GemmRowSegment c) => new()
+    {
+        V0 = MathF.FusedMultiplyAdd(a.V0, b.V0, c.V0),
+        V1 = MathF.FusedMultiplyAdd(a.V1, b.V1, c.V1),
+        V2 = MathF.FusedMultiplyAdd(a.V2, b.V2, c.V2),
+        V3 = MathF.FusedMultiplyAdd(a.V3, b.V3, c.V3),
+        V4 = MathF.FusedMultiplyAdd(a.V4, b.V4, c.V4),
+        V5 = MathF.FusedMultiplyAdd(a.V5, b.V5, c.V5),
+        V6 = MathF.FusedMultiplyAdd(a.V6, b.V6, c.V6),
+        V7 = MathF.FusedMultiplyAdd(a.V7, b.V7, c.V7),
+        V8 = MathF.FusedMultiplyAdd(a.V8, b.V8, c.V8),
+        V9 = MathF.FusedMultiplyAdd(a.V9, b.V9, c.V9),
+        V10 = MathF.FusedMultiplyAdd(a.V10, b.V10, c.V10),
+        V11 = MathF.FusedMultiplyAdd(a.V11, b.V11, c.V11),
+        V12 = MathF.FusedMultiplyAdd(a.V12, b.V12, c.V12),
+        V13 = MathF.FusedMultiplyAdd(a.V13, b.V13, c.V13),
+        V14 = MathF.FusedMultiplyAdd(a.V14, b.V14, c.V14),
+        V15 = MathF.FusedMultiplyAdd(a.V15, b.V15, c.V15),
+    };
+
+    /// <summary>The sum of the 16 lanes, added pairwise (the tree a vector reduction takes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(GemmRowSegment values)
+        => (((values.V0 + values.V8) + (values.V4 + values.V12)) + ((values.V2 + values.V10) + (values.V6 + values.V14)))
+           + (((values.V1 + values.V9) + (values.V5 + values.V13)) + ((values.V3 + values.V11) + (values.V7 + values.V15)));
 }

@@ -19,7 +19,7 @@ namespace Gpu.Tests.Ilgpu;
 public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
 {
     /// <summary>The grouped and quantized kernels moved to ILGPU's types and intrinsics.</summary>
-    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(ChannelStatisticsPartKernel), typeof(ChannelStatisticsMergeKernel), typeof(TiledGemmKernel), typeof(RegisterBlockedGemmKernel), typeof(RegisterBlockedColumnGemmKernel), typeof(GemmRowPanelKernel), typeof(BlockTransposeKernel), typeof(Conv2dTiledKernel),
+    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(ChannelStatisticsPartKernel), typeof(ChannelStatisticsMergeKernel), typeof(TiledGemmKernel), typeof(RegisterBlockedGemmKernel), typeof(RegisterBlockedColumnGemmKernel), typeof(DotProductGemmKernel), typeof(GemmRowPanelKernel), typeof(BlockTransposeKernel), typeof(Conv2dTiledKernel),
         typeof(CodebookGemmKernel), typeof(CodebookGemmGroupedKernel),
         typeof(QuantizedGemmKernel), typeof(QuantizedAccumulateKernel), typeof(PackedQuantizedGemmKernel), typeof(PackedQuantizedAccumulateKernel),
         typeof(PackActivationsKernel)];
@@ -81,6 +81,15 @@ public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
         => AssertDenseKernelMatchesPyTorch(caseName, (shape, a, b, c, epilogue)
             => RegisterBlockedGemmKernel.Launch(Accelerator, shape, a, b, c, epilogue, walkColumns: true));
 
+    /// <summary>The PyTorch dense cases the dot-product kernel takes (A as stored, B transposed, few rows).</summary>
+    private static IEnumerable<string> DotProductDenseCases()
+        => GemmFixture.CasesOf("dense").Where(name => DotProductGemmKernel.Suits(DenseShape(GemmFixture.Load("dense").Parameters(name))));
+
+    [TestCaseSource(nameof(DotProductDenseCases))]
+    public void DotProductGemmKernelMatchesPyTorch(string caseName)
+        => AssertDenseKernelMatchesPyTorch(caseName, (shape, a, b, c, epilogue)
+            => Accelerator.Launch(shape.N, DotProductGemmKernel.For(shape, a, b, c, epilogue)));
+
     /// <summary>Whole and partial tiles, one row, one column.</summary>
     [TestCase(35, 9)]
     [TestCase(16, 32)]
@@ -138,6 +147,7 @@ public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
     public void SomeCasesAreSmallEnoughForTheEmulator() => Assert.Multiple(() =>
     {
         Assert.That(SmallDenseCases(), Is.Not.Empty);
+        Assert.That(DotProductDenseCases(), Is.Not.Empty);
         Assert.That(SmallTiledConvCases(), Is.Not.Empty);
     });
 }

@@ -48,19 +48,37 @@ public sealed class DenseGemmTests(string deviceName) : DeviceTest(deviceName)
     [TestCase(false, true, 8, 16)]
     [TestCase(false, true, 64, 50)]
     public void RegisterBlockedKernelMatchesTheReferenceOnEveryDevice(bool transposeA, bool walkColumns, int m, int n)
+        => GemmTestData.AssertLaunchMatchesTheReference(Accelerator, new GemmShape(m, n, 13, transposeA), 0.5f, 1f, Activation.Relu, seed: 50, (a, b, c, bias)
+            => RegisterBlockedGemmKernel.Launch(Accelerator, new GemmShape(m, n, 13, transposeA), a, b, c, GemmEpilogue.Create(n, 0.5f, 1f, bias, Activation.Relu), walkColumns));
+
+    /// <summary>The dot-product kernel of small-batch linear layers launched directly, so it runs on
+    /// every device (DenseGemm picks it on CPU OpenCL runtimes only): one, three and the most rows it
+    /// takes, K below, off and on its 16-wide segments (the scalar tail), odd N, α, β reading C, bias and an activation.</summary>
+    [TestCase(1, 1, 5)]
+    [TestCase(1, 37, 4096)]
+    [TestCase(3, 17, 33)]
+    [TestCase(3, 33, 47)]
+    [TestCase(DotProductGemmKernel.MaxRows, 16, 31)]
+    [TestCase(DotProductGemmKernel.MaxRows, 35, 13)]
+    public void DotProductKernelMatchesTheReferenceOnEveryDevice(int m, int k, int n)
+        => GemmTestData.AssertLaunchMatchesTheReference(Accelerator, new GemmShape(m, n, k, TransposeB: true), 0.5f, 1f, Activation.Leaky(0.1f), seed: 60, (a, b, c, bias)
+            => Accelerator.Launch(n, DotProductGemmKernel.For(new GemmShape(m, n, k, TransposeB: true), a, b, c, GemmEpilogue.Create(n, 0.5f, 1f, bias, Activation.Leaky(0.1f)))));
+
+    /// <summary>The products DenseGemm gives the dot-product kernel on CPU OpenCL runtimes (a small batch
+    /// through a linear layer's weight, unprepared and prepared), and on other devices their own paths:
+    /// one, three and the most rows it takes, K off its segments, odd N, the full epilogue.</summary>
+    [TestCase(1, 37, 19)]
+    [TestCase(3, 50, 33)]
+    [TestCase(DotProductGemmKernel.MaxRows, 21, 17)]
+    public void SmallBatchLinearProductMatchesTheReference(int m, int k, int n)
     {
-        var shape = new GemmShape(m, n, 13, transposeA);
-        float[] aHost = GemmTestData.Random(shape.M * shape.K, 50), bHost = GemmTestData.Random(shape.K * shape.N, 51);
-        float[] cHost = GemmTestData.Random(shape.M * shape.N, 52), biasHost = GemmTestData.Random(shape.N, 53);
-        float[] expected = (float[])cHost.Clone();
-        GemmReference.Multiply(shape, aHost, bHost, expected, 0.5f, 1f, biasHost, Activation.Relu);
-        using var a = Accelerator.Allocate<float>(aHost);
-        using var b = Accelerator.Allocate<float>(bHost);
-        using var c = Accelerator.Allocate<float>(cHost);
-        using var bias = Accelerator.Allocate<float>(biasHost);
-        var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, bias.View, Activation.Relu);
-        RegisterBlockedGemmKernel.Launch(Accelerator, shape, a.View, b.View, c.View, epilogue, walkColumns);
-        GemmTestData.AssertClose(expected, c.ToArray(), shape.K);
+        var shape = new GemmShape(m, n, k, TransposeB: true);
+        CheckAgainstReference(shape, 1.5f, 0.25f, withBias: true, Activation.Leaky(0.1f), seed: m + n + k);
+        GemmTestData.AssertLaunchMatchesTheReference(Accelerator, shape, 1f, 1f, Activation.Relu, seed: 70, (a, b, c, bias) =>
+        {
+            using var packed = DenseGemm.PackB(Accelerator, shape, b);
+            DenseGemm.Multiply(Accelerator, shape, a, packed, c, beta: 1f, bias: bias, activation: Activation.Relu);
+        });
     }
 
     [TestCase(0)]

@@ -28,4 +28,21 @@ internal static class GemmTestData
                 Assert.Fail($"element {i}: expected {expected[i]}, got {actual[i]} (allowed error {allowed})");
         }
     }
+
+    /// <summary>Runs <paramref name="launch"/>, which computes the product into C from the views A, B, C and bias, on random
+    /// operands of <paramref name="shape"/> and checks C against <see cref="Gpu.Ops.Gemm.GemmReference"/> with the same α, β, bias and activation.</summary>
+    public static void AssertLaunchMatchesTheReference(Accelerator accelerator, Gpu.Ops.Gemm.GemmShape shape, float alpha, float beta, Gpu.Ops.Activation activation,
+        int seed, Action<ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>> launch)
+    {
+        float[] aHost = Random(shape.M * shape.K, seed), bHost = Random(shape.K * shape.N, seed + 1);
+        float[] cHost = Random(shape.M * shape.N, seed + 2), biasHost = Random(shape.N, seed + 3);
+        float[] expected = (float[])cHost.Clone();
+        Gpu.Ops.Gemm.GemmReference.Multiply(shape, aHost, bHost, expected, alpha, beta, biasHost, activation);
+        using var a = accelerator.Allocate<float>(aHost);
+        using var b = accelerator.Allocate<float>(bHost);
+        using var c = accelerator.Allocate<float>(cHost);
+        using var bias = accelerator.Allocate<float>(biasHost);
+        launch(a.View, b.View, c.View, bias.View);
+        AssertClose(expected, c.ToArray(), shape.K, termScale: Math.Max(1f, Math.Abs(alpha)));
+    }
 }
