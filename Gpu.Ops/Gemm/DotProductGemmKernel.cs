@@ -78,8 +78,6 @@ public struct DotProductGemmKernel : IKernel1D
 
     private static void Store(StridedGemmOperands operands, GemmEpilogue epilogue, int row, int column, float product)
     {
-        if (row >= operands.M)
-            return;
         long at = (long)row * operands.N + column;
         operands.C[at] = GemmEpilogue.Apply(epilogue, product, operands.C[at], column);
     }
