@@ -25,6 +25,7 @@ public static class SmallOpSweep
         ("dense-gemm-tiled-transposed", a => Gemm(a, new GemmShape(33, 40, 21, TransposeA: true, TransposeB: true))),
         ("dense-gemm-register-blocked", RegisterBlockedGemm),
         ("dense-gemm-dot-product", DotProductGemm),
+        ("dense-gemm-weight-rows", WeightRowsGemm),
         ("conv2d-direct", a => Conv(a, Conv2dPath.Direct, TensorLayout.RowMajor)),
         ("conv2d-direct-nhwc", a => Conv(a, Conv2dPath.Direct, TensorLayout.Nhwc)),
         ("conv2d-tiled", a => Conv(a, Conv2dPath.Tiled, TensorLayout.RowMajor)),
@@ -77,22 +78,19 @@ public static class SmallOpSweep
     private static float[] Values(long length) => [.. Enumerable.Range(0, (int)length).Select(i => (i * 7919 % 2003) / 1001.5f - 1f)];
 
     /// <summary>The CPU-runtime GEMM kernel, launched directly: DenseGemm picks it only on OpenCL
-    /// devices of CPU type, and the simulator is not one. Both forms of A (B is never transposed
-    /// there), blocks sliding back at the edges in M and N, one item per block and the column walk.</summary>
+    /// devices of CPU type, and the simulator is not one. Every combination of transposes (the panel
+    /// copies read each), blocks sliding back at the edges in M and N, one item per block and the column walk.</summary>
     private static void RegisterBlockedGemm(Buffers buffers)
     {
         foreach (bool transposeA in (bool[])[false, true])
-            foreach (bool walkColumns in (bool[])[false, true])
-            {
-                var shape = new GemmShape(17, 35, 9, transposeA);
-                var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, buffers.Filled(shape.N), Activation.Leaky(0.1f));
-                RegisterBlockedGemmKernel.Launch(buffers.Accelerator, shape, buffers.Filled((long)shape.M * shape.K), buffers.Filled((long)shape.K * shape.N),
-                    buffers.Filled((long)shape.M * shape.N), epilogue, walkColumns);
-            }
-        // The transpose DenseGemm runs first there when B is transposed.
-        const int rows = 35, columns = 9;
-        buffers.Accelerator.Launch(BlockTransposeKernel.Tiles(columns), BlockTransposeKernel.Tiles(rows),
-            BlockTransposeKernel.For(buffers.Filled(rows * columns), buffers.Empty(rows * columns), rows, columns));
+            foreach (bool transposeB in (bool[])[false, true])
+                foreach (bool walkColumns in (bool[])[false, true])
+                {
+                    var shape = new GemmShape(17, 35, 9, transposeA, transposeB);
+                    var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, buffers.Filled(shape.N), Activation.Leaky(0.1f));
+                    RegisterBlockedGemmKernel.Launch(buffers.Accelerator, shape, buffers.Filled((long)shape.M * shape.K), buffers.Filled((long)shape.K * shape.N),
+                        buffers.Filled((long)shape.M * shape.N), epilogue, walkColumns);
+                }
     }
 
     /// <summary>The CPU-runtime kernel of small-batch linear layers, launched directly for the same
@@ -103,6 +101,17 @@ public static class SmallOpSweep
         var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, buffers.Filled(shape.N), Activation.Leaky(0.1f));
         buffers.Accelerator.Launch(shape.N, DotProductGemmKernel.For(shape, buffers.Filled((long)shape.M * shape.K), buffers.Filled((long)shape.K * shape.N),
             buffers.Filled((long)shape.M * shape.N), epilogue));
+    }
+
+    /// <summary>The CPU-runtime kernel of a linear layer's weight read as stored, launched directly for the
+    /// same reason: 17 rows (a second panel of A slid back over the first), 13 columns (the last item slid
+    /// back), K off the 16-wide segments; the copy of A into panels and the transposing epilogue with it.</summary>
+    private static void WeightRowsGemm(Buffers buffers)
+    {
+        var shape = new GemmShape(17, 13, 9, TransposeB: true);
+        var epilogue = GemmEpilogue.Create(shape.N, 0.5f, 1f, buffers.Filled(shape.N), Activation.Leaky(0.1f));
+        WeightRowsGemmKernel.Launch(buffers.Accelerator, shape, buffers.Filled((long)shape.M * shape.K), buffers.Filled((long)shape.K * shape.N),
+            buffers.Filled((long)shape.M * shape.N), epilogue);
     }
 
     private static void Gemm(Buffers buffers, GemmShape shape)

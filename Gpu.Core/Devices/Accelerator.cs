@@ -15,7 +15,14 @@ public abstract class Accelerator : IDisposable
 
     /// <summary>Creates the accelerator of a device.</summary>
     /// <param name="device">The device it drives.</param>
-    protected Accelerator(Device device) => Device = device;
+    protected Accelerator(Device device)
+    {
+        Device = device;
+        Scratch = new ScratchPool(this);
+    }
+
+    /// <summary>The buffers kept for <see cref="RentScratch{T}"/>.</summary>
+    internal ScratchPool Scratch { get; }
 
     /// <summary>The device it drives.</summary>
     public Device Device { get; }
@@ -43,6 +50,22 @@ public abstract class Accelerator : IDisposable
         lock (gate)
             liveBuffers.Add(buffer);
         return buffer;
+    }
+
+    /// <summary>Uninitialised memory for the temporaries of one call (an op's panel copies or intermediate
+    /// image), taken from buffers this accelerator keeps between calls: dispose it once the launches
+    /// that use it are queued, and a later call reuses the memory without allocating or mapping it again.
+    /// Only launches and copies queued on this accelerator may touch it, never the host directly, since
+    /// the launches of the call that returned it may still be running.</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="length">Number of elements, ≥ 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The length is negative or too large.</exception>
+    /// <exception cref="DeviceOutOfMemoryException">The device has no room.</exception>
+    public ScratchBuffer<T> RentScratch<T>(long length) where T : unmanaged
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        return new ScratchBuffer<T>(Scratch, Scratch.Take<T>(length), length);
     }
 
     /// <summary>Allocates a buffer holding a copy of <paramref name="data"/>.</summary>

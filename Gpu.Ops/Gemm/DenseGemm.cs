@@ -8,8 +8,9 @@ namespace Gpu.Ops.Gemm;
 /// <summary>Dense single-precision GEMM with a fused epilogue:
 /// <c>C = act(α·op(A)·op(B) + β·C + bias)</c>, row-major, any M, N, K. On the CPU it runs the
 /// packed AVX2/AVX-512 path; on OpenCL runtimes on a host CPU (PoCL) the barrier-free
-/// register-blocked kernel (<see cref="RegisterBlockedGemmKernel"/>), or for a small batch of a
-/// linear layer (B transposed) the dot-product kernel (<see cref="DotProductGemmKernel"/>); on CUDA devices cuBLAS
+/// register-blocked kernel (<see cref="RegisterBlockedGemmKernel"/>), or for a linear layer's weight
+/// as stored (B transposed) at a batch below 64 the kernels that read it in place
+/// (<see cref="WeightRowsGemmKernel"/>, <see cref="DotProductGemmKernel"/> at one row); on CUDA devices cuBLAS
 /// (<see cref="CublasGemm"/>) and on other OpenCL devices the shared-memory tiled kernel
 /// (<see cref="TiledGemmKernel"/>) when C is large enough to fill its tiles, otherwise (and on any
 /// other device) the one-thread-per-element portable kernel.</summary>
@@ -55,18 +56,22 @@ public static class DenseGemm
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(b);
         b.RequireCompatible(accelerator, shape);
-        // Only the register-blocked kernel wants B's rows as vectors; the kernels that take smaller
-        // products (a small-batch linear layer, a recurrent step) read a transposed B's rows along K
-        // contiguously and the stored transpose's columns a row apart.
-        if (b.Transposed is { } transposed && RegisterBlockedGemmKernel.Suits(shape))
-            MultiplyCore(accelerator, shape with { TransposeB = false }, a, transposed.View, null, c, alpha, beta, bias, activation);
+        // Only the register-blocked kernel reads B's column panels; the kernels that take smaller products
+        // (a small-batch linear layer) read B as it stands.
+        if (b.ColumnPanels is { } panels && RegisterBlockedGemmKernel.Suits(shape))
+        {
+            CheckOperands(accelerator, shape, a, b.Source, c, bias);
+            RegisterBlockedGemmKernel.LaunchOnColumnPanels(accelerator, shape, a, panels.View, c, GemmEpilogue.Create(shape.N, alpha, beta, bias, activation),
+                RegisterBlockedGemmKernel.PrefersColumnWalk(accelerator, shape));
+        }
         else
             MultiplyCore(accelerator, shape, a, b.Source, b.Host, c, alpha, beta, bias, activation);
     }
 
     /// <summary>Prepares B for many products of the same N, K and TransposeB (a layer's weight):
-    /// on a CPU with AVX2 or AVX-512 it is packed once here; on an OpenCL CPU runtime a transposed B is
-    /// stored transposed once; elsewhere the view is kept as is.</summary>
+    /// on a CPU with AVX2 or AVX-512 it is packed once here; on an OpenCL CPU runtime it is copied once
+    /// into the column panels of the register-blocked kernel (<see cref="GemmColumnPanelKernel"/>);
+    /// elsewhere the view is kept as is.</summary>
     /// <param name="accelerator">The accelerator owning <paramref name="b"/>.</param>
     /// <param name="shape">N, K and TransposeB of the products; M is not used.</param>
     /// <param name="b">B: K×N, or N×K when transposed. It must not change while the result is in use.</param>
@@ -83,14 +88,14 @@ public static class DenseGemm
         if (accelerator.IsHostAddressable())
             fixed (float* bHost = b.AsHostSpan(accelerator))
                 host = PrepackedB.TryPack(shape, bHost);
-        DeviceBuffer<float>? transposed = null;
-        if (shape.TransposeB && accelerator.Device.PrefersBarrierFreeSchedule())
+        DeviceBuffer<float>? columnPanels = null;
+        if (accelerator.Device.PrefersBarrierFreeSchedule() && shape.N >= RegisterBlockedGemmKernel.Columns)
         {
             accelerator.CheckView(b);
-            transposed = accelerator.Allocate<float>((long)shape.K * shape.N);
-            Transpose(accelerator, b, transposed.View, shape);
+            columnPanels = accelerator.Allocate<float>(GemmColumnPanelKernel.PanelLength(shape));
+            RegisterBlockedGemmKernel.PackColumns(accelerator, shape, b, columnPanels.View);
         }
-        return new PackedGemmWeights(accelerator, shape, b, host, transposed);
+        return new PackedGemmWeights(accelerator, shape, b, host, columnPanels);
     }
 
     private static void MultiplyCore(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> b, PrepackedB? prepacked, ArrayView<float> c,
@@ -105,41 +110,37 @@ public static class DenseGemm
             CublasGemm.MultiplyChecked(cuda, shape, a, b, c, alpha, beta, bias, activation);
             return;
         }
-        if (accelerator.Device.PrefersBarrierFreeSchedule() && DotProductGemmKernel.Suits(shape))
-            accelerator.Launch(shape.N, DotProductGemmKernel.For(shape, a, b, c, epilogue));
-        else if (accelerator.Device.PrefersBarrierFreeSchedule() && RegisterBlockedGemmKernel.Suits(shape)
-            && (!shape.TransposeB || shape.M >= MinRowsToTransposeB))
-            MultiplyRegisterBlocked(accelerator, shape, a, b, c, epilogue);
-        else if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda && TiledGemmKernel.Suits(shape))
+        if (accelerator.Device.PrefersBarrierFreeSchedule() && TryLaunchBarrierFree(accelerator, shape, a, b, c, epilogue))
+            return;
+        if (accelerator.Device.Kind is DeviceKind.OpenCL or DeviceKind.Cuda && TiledGemmKernel.Suits(shape))
             accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a, b, c, epilogue));
         else
             accelerator.Launch(shape.N, shape.M, SimpleGemmKernel.For(shape, a, b, c, epilogue));
     }
 
-    /// <summary>Fewest rows of C for which an unprepared transposed B is transposed per call for the
-    /// register-blocked kernel: the transpose moves K·N elements whatever M is, so with few rows the
-    /// tiled kernel, which reads B transposed as it stands, is faster (measured at 4096×4096 on PoCL,
-    /// docs/opencl-engine.md section 4). Weights prepared by <see cref="PackB"/> are transposed once
-    /// and take the register-blocked kernel at any M.</summary>
-    private const int MinRowsToTransposeB = 64;
-
-    /// <summary>Writes B (N×K) transposed into <paramref name="destination"/> (K×N).</summary>
-    private static void Transpose(Accelerator accelerator, ArrayView<float> b, ArrayView<float> destination, GemmShape shape)
-        => accelerator.Launch(BlockTransposeKernel.Tiles(shape.K), BlockTransposeKernel.Tiles(shape.N), BlockTransposeKernel.For(b, destination, shape.N, shape.K));
-
-    /// <summary>The CPU-runtime kernel, which reads B's rows as vectors: a transposed B (a linear
-    /// layer's weight) is first transposed into a scratch buffer, K·N moves beside M·N·K multiply-adds.</summary>
-    private static void MultiplyRegisterBlocked(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmEpilogue epilogue)
+    /// <summary>Launches the kernel of OpenCL runtimes on a host CPU (PoCL) that suits the product: a
+    /// linear layer's weight as stored (B transposed) is read in place by the dot-product kernel at one
+    /// row and by the weight-rows kernel up to <see cref="MinRowsToPackTransposedB"/> rows; other products
+    /// take the register-blocked kernel. False where none suits (C smaller than a block).</summary>
+    private static bool TryLaunchBarrierFree(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmEpilogue epilogue)
     {
-        if (!shape.TransposeB)
-        {
+        if (shape.M > 1 && shape.M < MinRowsToPackTransposedB && WeightRowsGemmKernel.Suits(shape))
+            WeightRowsGemmKernel.Launch(accelerator, shape, a, b, c, epilogue);
+        else if (DotProductGemmKernel.Suits(shape))
+            accelerator.Launch(shape.N, DotProductGemmKernel.For(shape, a, b, c, epilogue));
+        else if (RegisterBlockedGemmKernel.Suits(shape) && (!shape.TransposeB || shape.M >= MinRowsToPackTransposedB))
             RegisterBlockedGemmKernel.Launch(accelerator, shape, a, b, c, epilogue);
-            return;
-        }
-        using var transposed = accelerator.Allocate<float>((long)shape.K * shape.N);
-        Transpose(accelerator, b, transposed.View, shape);
-        MultiplyRegisterBlocked(accelerator, shape with { TransposeB = false }, a, transposed.View, c, epilogue);
+        else
+            return false;
+        return true;
     }
+
+    /// <summary>Fewest rows of C for which an unprepared transposed B is copied per call into the
+    /// register-blocked kernel's column panels: the copy moves K·N elements whatever M is, so below it
+    /// the weight-rows kernel, which reads the weight as it is stored, is faster (measured at 4096×4096
+    /// on PoCL, docs/opencl-engine.md section 12). Weights prepared by <see cref="PackB"/> are copied once
+    /// and take the register-blocked kernel at any M it suits.</summary>
+    private const int MinRowsToPackTransposedB = 64;
 
     /// <summary>The operand checks every dense route shares: lengths for the shape, views of this accelerator, C apart from the inputs.</summary>
     internal static void CheckOperands(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias)

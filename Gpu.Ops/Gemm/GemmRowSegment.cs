@@ -38,6 +38,29 @@ internal struct GemmRowSegment
         V15 = source[index + 15],
     };
 
+    /// <summary>The 16 elements of <paramref name="source"/> from <paramref name="index"/> on, <paramref name="stride"/> apart
+    /// (a column of a row-major matrix).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static GemmRowSegment Load(ArrayView<float> source, long index, int stride) => new()
+    {
+        V0 = source[index],
+        V1 = source[index + 1L * stride],
+        V2 = source[index + 2L * stride],
+        V3 = source[index + 3L * stride],
+        V4 = source[index + 4L * stride],
+        V5 = source[index + 5L * stride],
+        V6 = source[index + 6L * stride],
+        V7 = source[index + 7L * stride],
+        V8 = source[index + 8L * stride],
+        V9 = source[index + 9L * stride],
+        V10 = source[index + 10L * stride],
+        V11 = source[index + 11L * stride],
+        V12 = source[index + 12L * stride],
+        V13 = source[index + 13L * stride],
+        V14 = source[index + 14L * stride],
+        V15 = source[index + 15L * stride],
+    };
+
     /// <summary>The 16 int8 values of <paramref name="source"/> from <paramref name="index"/> on, widened
     /// to floats (exactly): one contiguous load the compiler widens as a vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

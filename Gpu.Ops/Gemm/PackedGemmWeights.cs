@@ -5,23 +5,23 @@ using ILGPU;
 namespace Gpu.Ops.Gemm;
 
 /// <summary>The B operand of <see cref="DenseGemm"/> prepared once for many products (a layer's
-/// weight): on the CPU it holds B packed into the panels the packed path reads, so repeated
-/// products skip re-packing it; on other devices it holds the view and products take the ordinary
-/// path. Made by <see cref="DenseGemm.PackB"/>; B must not change while these are in use, since the
-/// CPU form is a copy.</summary>
+/// weight): on the CPU it holds B packed into the panels the packed path reads, and on OpenCL CPU
+/// runtimes op(B) in the register-blocked kernel's column panels, so repeated products skip re-packing
+/// it; on other devices it holds the view and products take the ordinary path. Made by
+/// <see cref="DenseGemm.PackB"/>; B must not change while these are in use, since the packed forms are copies.</summary>
 public sealed class PackedGemmWeights : IDisposable
 {
     private PrepackedB? host;
-    private DeviceBuffer<float>? transposed;
+    private DeviceBuffer<float>? columnPanels;
     private bool disposed;
 
-    internal PackedGemmWeights(Accelerator accelerator, GemmShape shape, ArrayView<float> source, PrepackedB? host, DeviceBuffer<float>? transposed)
+    internal PackedGemmWeights(Accelerator accelerator, GemmShape shape, ArrayView<float> source, PrepackedB? host, DeviceBuffer<float>? columnPanels)
     {
         Accelerator = accelerator;
         Shape = shape;
         Source = source;
         this.host = host;
-        this.transposed = transposed;
+        this.columnPanels = columnPanels;
     }
 
     /// <summary>The accelerator the weights belong to.</summary>
@@ -46,14 +46,14 @@ public sealed class PackedGemmWeights : IDisposable
         }
     }
 
-    /// <summary>A transposed B stored transposed once (K×N), for the register-blocked kernel of OpenCL CPU
-    /// runtimes, which reads B's rows as vectors; null elsewhere.</summary>
-    internal DeviceBuffer<float>? Transposed
+    /// <summary>op(B) copied once into the column panels the register-blocked kernel of OpenCL CPU runtimes
+    /// reads (<see cref="GemmColumnPanelKernel"/>); null elsewhere, and where B has fewer columns than a panel.</summary>
+    internal DeviceBuffer<float>? ColumnPanels
     {
         get
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            return transposed;
+            return columnPanels;
         }
     }
 
@@ -74,7 +74,7 @@ public sealed class PackedGemmWeights : IDisposable
         disposed = true;
         host?.Dispose();
         host = null;
-        transposed?.Dispose();
-        transposed = null;
+        columnPanels?.Dispose();
+        columnPanels = null;
     }
 }

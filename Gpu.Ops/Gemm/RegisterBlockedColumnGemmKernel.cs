@@ -11,10 +11,12 @@ namespace Gpu.Ops.Gemm;
 /// accumulated exactly as in <see cref="RegisterBlockedGemmKernel"/>, so the results are the same.</summary>
 public struct RegisterBlockedColumnGemmKernel : IGroupKernel
 {
-    /// <summary>Most row blocks for which the column walk is chosen: the item's segment of B
-    /// (K×16 elements) should stay in its core's cache over the walk, and C should have columns enough
-    /// to keep every core busy with one item per column block.</summary>
-    public const int MaxRowBlocks = 8;
+    /// <summary>Most row blocks for which the column walk is chosen (a batch of 128): the item's panel of B
+    /// (K×16 elements) stays in its core's cache over the walk while A's panels, read by every item, come
+    /// from the shared cache; with more rows A outgrows it and one item per block is faster
+    /// (docs/opencl-engine.md section 12). C should also have columns enough to keep every core busy with
+    /// one item per column block.</summary>
+    public const int MaxRowBlocks = 16;
 
     /// <summary>The views and their strides; A holds op(A)'s row panels (<see cref="GemmRowPanelKernel"/>).</summary>
     public StridedGemmOperands Operands;

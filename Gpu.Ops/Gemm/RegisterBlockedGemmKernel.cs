@@ -7,22 +7,24 @@ namespace Gpu.Ops.Gemm;
 /// 8×16 block of C, K looped inside the item, no shared memory and no barriers. Such runtimes run
 /// a group's items as loops and keep every value that lives across a barrier in memory, so the GPU
 /// schedule (<see cref="TiledGemmKernel"/>) pays more for its staging than it gains; here the block's
-/// accumulators stay in registers. Per step along K the item loads one 16-wide row segment of B
-/// (contiguous: one vector load), broadcasts 8 elements of op(A), adjacent in the row panels
-/// <see cref="GemmRowPanelKernel"/> copies A into, and does 8×16 fused multiply-adds, which the
-/// compiler's SLP vectoriser packs into vector FMAs. B must not be
-/// transposed (<see cref="DenseGemm"/> transposes it first), and C must hold at least one whole
-/// block (<see cref="Suits"/>): the last blocks slide back inside C, so every block is whole and
-/// its loads need no masks; the rows and columns a slid block shares with its neighbour are
-/// stored by the neighbour alone. The epilogue is fused into the store.</summary>
+/// accumulators stay in registers. Both operands are read from panels: op(A) from the row panels
+/// <see cref="GemmRowPanelKernel"/> copies it into, op(B) from the column panels of
+/// <see cref="GemmColumnPanelKernel"/> (copied per call, or once for a layer's weight by
+/// <see cref="DenseGemm.PackB"/>), so per step along K the item loads one contiguous 16-wide segment of
+/// B, broadcasts 8 adjacent elements of A and does 8×16 fused multiply-adds, which the compiler's SLP
+/// vectoriser packs into vector FMAs. C must hold at least one whole block (<see cref="Suits"/>): the
+/// last blocks slide back inside C, so every block is whole and its loads need no masks; the rows and
+/// columns a slid block shares with its neighbour are stored by the neighbour alone. The epilogue is
+/// fused into the store.</summary>
 public struct RegisterBlockedGemmKernel : IKernel2D
 {
     /// <summary>Rows of C per work item.</summary>
-    public const int Rows = 8;
+    public const int Rows = GemmRegisterBlock.Rows;
     /// <summary>Columns of C per work item.</summary>
     public const int Columns = GemmRowSegment.Width;
 
-    /// <summary>The views and their strides; A holds op(A)'s row panels (<see cref="GemmRowPanelKernel"/>).</summary>
+    /// <summary>M, N, K and C; A holds op(A)'s row panels (<see cref="GemmRowPanelKernel"/>), B op(B)'s
+    /// column panels (<see cref="GemmColumnPanelKernel"/>).</summary>
     public StridedGemmOperands Operands;
     /// <summary>The epilogue.</summary>
     public GemmEpilogue Epilogue;
@@ -39,42 +41,58 @@ public struct RegisterBlockedGemmKernel : IKernel2D
     /// <param name="shape">The product's shape.</param>
     public static int RowBlocks(GemmShape shape) => (shape.M + Rows - 1) / Rows;
 
-    /// <summary>The kernel for <paramref name="shape"/>, reading op(A) from its row panels.</summary>
+    /// <summary>The kernel for <paramref name="shape"/>, reading both operands from their panels.</summary>
     /// <param name="shape">The product's shape.</param>
-    /// <param name="panels">op(A) as <see cref="GemmRowPanelKernel"/> writes it.</param>
-    /// <param name="b">B, K×N.</param>
+    /// <param name="rowPanels">op(A) as <see cref="GemmRowPanelKernel"/> writes it.</param>
+    /// <param name="columnPanels">op(B) as <see cref="GemmColumnPanelKernel"/> writes it.</param>
     /// <param name="c">C.</param>
     /// <param name="epilogue">The epilogue.</param>
     /// <returns>The kernel, to launch over <see cref="ColumnBlocks"/> × <see cref="RowBlocks"/>.</returns>
-    /// <exception cref="ArgumentException">B is transposed or C is smaller than a block.</exception>
-    public static RegisterBlockedGemmKernel For(GemmShape shape, ArrayView<float> panels, ArrayView<float> b, ArrayView<float> c, GemmEpilogue epilogue)
+    /// <exception cref="ArgumentException">C is smaller than a block.</exception>
+    public static RegisterBlockedGemmKernel For(GemmShape shape, ArrayView<float> rowPanels, ArrayView<float> columnPanels, ArrayView<float> c, GemmEpilogue epilogue)
     {
-        if (shape.TransposeB || !Suits(shape))
-            throw new ArgumentException($"The register-blocked GEMM takes B untransposed and C of at least {Rows}×{Columns}; got {shape}.", nameof(shape));
-        return new() { Operands = StridedGemmOperands.Of(shape, panels, b, c), Epilogue = epilogue };
+        if (!Suits(shape))
+            throw new ArgumentException($"The register-blocked GEMM needs C of at least {Rows}×{Columns}; got {shape}.", nameof(shape));
+        return new() { Operands = StridedGemmOperands.Of(shape, rowPanels, columnPanels, c), Epilogue = epilogue };
     }
 
-    /// <summary>Copies op(A) into row panels and launches the kernel (for few rows of C, the column walk
-    /// <see cref="RegisterBlockedColumnGemmKernel"/>): C = act(α·op(A)·B + β·C + bias).</summary>
+    /// <summary>Copies op(A) and op(B) into panels and launches the kernel (for few rows of C, the column walk
+    /// <see cref="RegisterBlockedColumnGemmKernel"/>): C = act(α·op(A)·op(B) + β·C + bias).</summary>
     /// <param name="accelerator">The accelerator owning the views.</param>
-    /// <param name="shape">The product's shape (B not transposed, C of a block at least).</param>
+    /// <param name="shape">The product's shape (C of a block at least).</param>
     /// <param name="a">A as stored.</param>
-    /// <param name="b">B, K×N.</param>
+    /// <param name="b">B as stored.</param>
     /// <param name="c">C.</param>
     /// <param name="epilogue">The epilogue.</param>
-    /// <exception cref="ArgumentException">B is transposed or C is smaller than a block.</exception>
+    /// <exception cref="ArgumentException">C is smaller than a block.</exception>
     public static void Launch(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmEpilogue epilogue)
-        => Launch(accelerator, shape, a, b, c, epilogue, RegisterBlockedColumnGemmKernel.Suits(shape, accelerator.Device.ComputeUnits));
+        => Launch(accelerator, shape, a, b, c, epilogue, PrefersColumnWalk(accelerator, shape));
 
     /// <summary><see cref="Launch(Accelerator, GemmShape, ArrayView{float}, ArrayView{float}, ArrayView{float}, GemmEpilogue)"/>
     /// with the schedule given: one item per block, or the column walk (which tests run at any size).</summary>
     internal static void Launch(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmEpilogue epilogue,
         bool walkColumns)
     {
-        // Released under the queued launches as the transposed B's scratch is: the runtime keeps it until they finish.
-        using var panels = accelerator.Allocate<float>(GemmRowPanelKernel.PanelLength(shape));
-        var kernel = For(shape, panels.View, b, c, epilogue);
-        accelerator.Launch(shape.K, RowBlocks(shape), GemmRowPanelKernel.For(shape, a, panels.View));
+        using var columnPanels = accelerator.RentScratch<float>(GemmColumnPanelKernel.PanelLength(shape));
+        PackColumns(accelerator, shape, b, columnPanels.View);
+        LaunchOnColumnPanels(accelerator, shape, a, columnPanels.View, c, epilogue, walkColumns);
+    }
+
+    /// <summary>Copies op(B) of <paramref name="shape"/> into the column panels the kernel reads.</summary>
+    internal static void PackColumns(Accelerator accelerator, GemmShape shape, ArrayView<float> b, ArrayView<float> columnPanels)
+        => accelerator.Launch(shape.K, ColumnBlocks(shape), GemmColumnPanelKernel.For(shape, b, columnPanels));
+
+    /// <summary>Whether the column walk is the faster schedule for <paramref name="shape"/> on <paramref name="accelerator"/>.</summary>
+    internal static bool PrefersColumnWalk(Accelerator accelerator, GemmShape shape)
+        => RegisterBlockedColumnGemmKernel.Suits(shape, accelerator.Device.ComputeUnits);
+
+    /// <summary>Copies op(A) into row panels and launches the kernel on op(B) already in column panels.</summary>
+    internal static void LaunchOnColumnPanels(Accelerator accelerator, GemmShape shape, ArrayView<float> a, ArrayView<float> columnPanels, ArrayView<float> c,
+        GemmEpilogue epilogue, bool walkColumns)
+    {
+        using var rowPanels = accelerator.RentScratch<float>(GemmRowPanelKernel.PanelLength(shape));
+        var kernel = For(shape, rowPanels.View, columnPanels, c, epilogue);
+        accelerator.Launch(shape.K, RowBlocks(shape), GemmRowPanelKernel.For(shape, a, rowPanels.View));
         if (walkColumns)
             accelerator.LaunchGrouped(RegisterBlockedColumnGemmKernel.ExtentOf(shape), new RegisterBlockedColumnGemmKernel { Operands = kernel.Operands, Epilogue = epilogue });
         else
@@ -91,30 +109,15 @@ public struct RegisterBlockedGemmKernel : IKernel2D
     {
         int firstRow = y * Rows, firstColumn = x * Columns;
         int row0 = Math.Min(firstRow, operands.M - Rows), column0 = Math.Min(firstColumn, operands.N - Columns);
-        GemmRowSegment c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-        // 64-bit indices: a 32-bit index that may wrap before the view's 64-bit offset is added hides
-        // from the compiler that a row segment's 16 addresses (and a panel step's 8) are adjacent.
-        long aStep = (long)y * operands.K * Rows, bStep = column0;
-        for (int k = 0; k < operands.K; k++, aStep += Rows, bStep += operands.BStepStride)
-        {
-            var b = GemmRowSegment.Load(operands.B, bStep);
-            c0 = GemmRowSegment.MultiplyAdd(operands.A[aStep + 0], b, c0);
-            c1 = GemmRowSegment.MultiplyAdd(operands.A[aStep + 1], b, c1);
-            c2 = GemmRowSegment.MultiplyAdd(operands.A[aStep + 2], b, c2);
-            c3 = GemmRowSegment.MultiplyAdd(operands.A[aStep + 3], b, c3);
-            c4 = GemmRowSegment.MultiplyAdd(operands.A[aStep + 4], b, c4);
-            c5 = GemmRowSegment.MultiplyAdd(operands.A[aStep + 5], b, c5);
-            c6 = GemmRowSegment.MultiplyAdd(operands.A[aStep + 6], b, c6);
-            c7 = GemmRowSegment.MultiplyAdd(operands.A[aStep + 7], b, c7);
-        }
-        StoreRow(operands, epilogue, row0 + 0, firstRow, column0, firstColumn, c0);
-        StoreRow(operands, epilogue, row0 + 1, firstRow, column0, firstColumn, c1);
-        StoreRow(operands, epilogue, row0 + 2, firstRow, column0, firstColumn, c2);
-        StoreRow(operands, epilogue, row0 + 3, firstRow, column0, firstColumn, c3);
-        StoreRow(operands, epilogue, row0 + 4, firstRow, column0, firstColumn, c4);
-        StoreRow(operands, epilogue, row0 + 5, firstRow, column0, firstColumn, c5);
-        StoreRow(operands, epilogue, row0 + 6, firstRow, column0, firstColumn, c6);
-        StoreRow(operands, epilogue, row0 + 7, firstRow, column0, firstColumn, c7);
+        var block = GemmRegisterBlock.Accumulate(new GemmRowPanel { Panels = operands.A, Start = (long)y * operands.K * Rows }, operands.B, (long)x * operands.K * Columns, operands.K);
+        StoreRow(operands, epilogue, row0 + 0, firstRow, column0, firstColumn, block.R0);
+        StoreRow(operands, epilogue, row0 + 1, firstRow, column0, firstColumn, block.R1);
+        StoreRow(operands, epilogue, row0 + 2, firstRow, column0, firstColumn, block.R2);
+        StoreRow(operands, epilogue, row0 + 3, firstRow, column0, firstColumn, block.R3);
+        StoreRow(operands, epilogue, row0 + 4, firstRow, column0, firstColumn, block.R4);
+        StoreRow(operands, epilogue, row0 + 5, firstRow, column0, firstColumn, block.R5);
+        StoreRow(operands, epilogue, row0 + 6, firstRow, column0, firstColumn, block.R6);
+        StoreRow(operands, epilogue, row0 + 7, firstRow, column0, firstColumn, block.R7);
     }
 
     /// <summary>Finishes and stores one row of an item's block, leaving the rows and columns before the

@@ -19,7 +19,7 @@ namespace Gpu.Tests.Ilgpu;
 public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
 {
     /// <summary>The grouped and quantized kernels moved to ILGPU's types and intrinsics.</summary>
-    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(ChannelStatisticsPartKernel), typeof(ChannelStatisticsMergeKernel), typeof(TiledGemmKernel), typeof(RegisterBlockedGemmKernel), typeof(RegisterBlockedColumnGemmKernel), typeof(DotProductGemmKernel), typeof(GemmRowPanelKernel), typeof(BlockTransposeKernel), typeof(Conv2dTiledKernel),
+    private static readonly Type[] Moved = [typeof(ChannelStatisticsKernel), typeof(ChannelStatisticsPartKernel), typeof(ChannelStatisticsMergeKernel), typeof(TiledGemmKernel), typeof(RegisterBlockedGemmKernel), typeof(RegisterBlockedColumnGemmKernel), typeof(DotProductGemmKernel), typeof(GemmRowPanelKernel), typeof(GemmColumnPanelKernel), typeof(WeightRowsGemmKernel), typeof(TransposedEpilogueKernel), typeof(Conv2dTiledKernel),
         typeof(CodebookGemmKernel), typeof(CodebookGemmGroupedKernel),
         typeof(QuantizedGemmKernel), typeof(QuantizedAccumulateKernel), typeof(PackedQuantizedGemmKernel), typeof(PackedQuantizedAccumulateKernel),
         typeof(PackActivationsKernel)];
@@ -65,11 +65,10 @@ public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
         => AssertDenseKernelMatchesPyTorch(caseName, (shape, a, b, c, epilogue)
             => Accelerator.LaunchGrouped(TiledGemmKernel.ExtentOf(shape), TiledGemmKernel.For(shape, a, b, c, epilogue)));
 
-    /// <summary>The PyTorch dense cases the kernel takes (B not transposed, C of a whole block at least);
-    /// it has no groups to emulate, so none is too large here.</summary>
+    /// <summary>The PyTorch dense cases the kernel takes (C of a whole block at least); it has no groups
+    /// to emulate, so none is too large here.</summary>
     private static IEnumerable<string> RegisterBlockedDenseCases()
-        => GemmFixture.CasesOf("dense").Where(name => DenseShape(GemmFixture.Load("dense").Parameters(name)) is var shape
-            && !shape.TransposeB && RegisterBlockedGemmKernel.Suits(shape));
+        => GemmFixture.CasesOf("dense").Where(name => RegisterBlockedGemmKernel.Suits(DenseShape(GemmFixture.Load("dense").Parameters(name))));
 
     [TestCaseSource(nameof(RegisterBlockedDenseCases))]
     public void RegisterBlockedGemmKernelMatchesPyTorch(string caseName)
@@ -90,23 +89,38 @@ public sealed class IlgpuGroupedOpsKernelTests : IlgpuCpuTest
         => AssertDenseKernelMatchesPyTorch(caseName, (shape, a, b, c, epilogue)
             => Accelerator.Launch(shape.N, DotProductGemmKernel.For(shape, a, b, c, epilogue)));
 
-    /// <summary>Whole and partial tiles, one row, one column.</summary>
-    [TestCase(35, 9)]
-    [TestCase(16, 32)]
-    [TestCase(1, 17)]
-    [TestCase(17, 1)]
-    public void BlockTransposeKernelTransposes(int rows, int columns)
+    /// <summary>The PyTorch dense cases the weight-rows kernel takes (A as stored, B transposed, 8 columns of C at least).</summary>
+    private static IEnumerable<string> WeightRowsDenseCases()
+        => GemmFixture.CasesOf("dense").Where(name => WeightRowsGemmKernel.Suits(DenseShape(GemmFixture.Load("dense").Parameters(name))));
+
+    [TestCaseSource(nameof(WeightRowsDenseCases))]
+    public void WeightRowsGemmKernelMatchesPyTorch(string caseName)
+        => AssertDenseKernelMatchesPyTorch(caseName, (shape, a, b, c, epilogue)
+            => WeightRowsGemmKernel.Launch(Accelerator, shape, a, b, c, epilogue));
+
+    /// <summary>op(B) in column panels: B as stored and transposed, one whole panel, and a last panel slid
+    /// back over its neighbour's columns (35 = 2·16 + 3).</summary>
+    [TestCase(9, 35, false)]
+    [TestCase(9, 35, true)]
+    [TestCase(5, 16, true)]
+    public void GemmColumnPanelKernelCopiesEachPanelAlongK(int k, int n, bool transposeB)
     {
-        float[] host = GemmTestData.Random(rows * columns, rows + columns);
-        using var source = Accelerator.Allocate<float>(host);
-        using var destination = Accelerator.Allocate<float>(host.Length);
-        Accelerator.Launch(BlockTransposeKernel.Tiles(columns), BlockTransposeKernel.Tiles(rows), BlockTransposeKernel.For(source.View, destination.View, rows, columns));
+        var shape = new GemmShape(RegisterBlockedGemmKernel.Rows, n, k, TransposeB: transposeB);
+        float[] host = GemmTestData.Random(k * n, k + n);
+        using var b = Accelerator.Allocate<float>(host);
+        using var panels = Accelerator.Allocate<float>(GemmColumnPanelKernel.PanelLength(shape));
+        Accelerator.Launch(k, RegisterBlockedGemmKernel.ColumnBlocks(shape), GemmColumnPanelKernel.For(shape, b.View, panels.View));
         Accelerator.Synchronize();
-        float[] expected = new float[host.Length];
-        for (int row = 0; row < rows; row++)
-            for (int column = 0; column < columns; column++)
-                expected[column * rows + row] = host[row * columns + column];
-        Assert.That(destination.ToArray(), Is.EqualTo(expected));
+        const int width = RegisterBlockedGemmKernel.Columns;
+        var expected = new float[panels.Length];
+        for (int panel = 0; panel < RegisterBlockedGemmKernel.ColumnBlocks(shape); panel++)
+            for (int step = 0; step < k; step++)
+                for (int lane = 0; lane < width; lane++)
+                {
+                    int column = Math.Min(panel * width, n - width) + lane;
+                    expected[((long)panel * k + step) * width + lane] = transposeB ? host[column * k + step] : host[step * n + column];
+                }
+        Assert.That(panels.ToArray(), Is.EqualTo(expected));
     }
 
     private void AssertDenseKernelMatchesPyTorch(string caseName, Action<GemmShape, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmEpilogue> launch)

@@ -39,17 +39,24 @@ public sealed class DenseGemmTests(string deviceName) : DeviceTest(deviceName)
 
     /// <summary>The register-blocked kernel launched directly, so it runs on every device (DenseGemm
     /// picks it on CPU OpenCL runtimes only): its fused multiply-adds against the plain reference, one
-    /// item per block and the column walk of few-row products, at sliding edges (17 rows, 35 columns),
-    /// whole blocks and the most row blocks the walk is chosen for.</summary>
-    [TestCase(false, false, 17, 35)]
-    [TestCase(true, false, 17, 35)]
-    [TestCase(false, true, 17, 35)]
-    [TestCase(true, true, 17, 35)]
-    [TestCase(false, true, 8, 16)]
-    [TestCase(false, true, 64, 50)]
-    public void RegisterBlockedKernelMatchesTheReferenceOnEveryDevice(bool transposeA, bool walkColumns, int m, int n)
-        => GemmTestData.AssertLaunchMatchesTheReference(Accelerator, new GemmShape(m, n, 13, transposeA), 0.5f, 1f, Activation.Relu, seed: 50, (a, b, c, bias)
-            => RegisterBlockedGemmKernel.Launch(Accelerator, new GemmShape(m, n, 13, transposeA), a, b, c, GemmEpilogue.Create(n, 0.5f, 1f, bias, Activation.Relu), walkColumns));
+    /// item per block and the column walk of few-row products, both operands as stored and transposed
+    /// (the panel copies read each), at sliding edges (17 rows, 35 columns), whole blocks and the most
+    /// row blocks the walk is chosen for.</summary>
+    [TestCase(false, false, false, 17, 35)]
+    [TestCase(true, false, false, 17, 35)]
+    [TestCase(false, true, false, 17, 35)]
+    [TestCase(true, true, false, 17, 35)]
+    [TestCase(false, false, true, 17, 35)]
+    [TestCase(true, true, true, 17, 35)]
+    [TestCase(false, false, true, 8, 16)]
+    [TestCase(false, false, true, 128, 50)]
+    [TestCase(false, true, true, 128, 50)]
+    public void RegisterBlockedKernelMatchesTheReferenceOnEveryDevice(bool transposeA, bool transposeB, bool walkColumns, int m, int n)
+    {
+        var shape = new GemmShape(m, n, 13, transposeA, transposeB);
+        GemmTestData.AssertLaunchMatchesTheReference(Accelerator, shape, 0.5f, 1f, Activation.Relu, seed: 50, (a, b, c, bias)
+            => RegisterBlockedGemmKernel.Launch(Accelerator, shape, a, b, c, GemmEpilogue.Create(n, 0.5f, 1f, bias, Activation.Relu), walkColumns));
+    }
 
     /// <summary>The dot-product kernel of small-batch linear layers launched directly, so it runs on
     /// every device (DenseGemm picks it on CPU OpenCL runtimes only): one, three and the most rows it
@@ -64,12 +71,32 @@ public sealed class DenseGemmTests(string deviceName) : DeviceTest(deviceName)
         => GemmTestData.AssertLaunchMatchesTheReference(Accelerator, new GemmShape(m, n, k, TransposeB: true), 0.5f, 1f, Activation.Leaky(0.1f), seed: 60, (a, b, c, bias)
             => Accelerator.Launch(n, DotProductGemmKernel.For(new GemmShape(m, n, k, TransposeB: true), a, b, c, GemmEpilogue.Create(n, 0.5f, 1f, bias, Activation.Leaky(0.1f)))));
 
-    /// <summary>The products DenseGemm gives the dot-product kernel on CPU OpenCL runtimes (a small batch
-    /// through a linear layer's weight, unprepared and prepared), and on other devices their own paths:
-    /// one, three and the most rows it takes, K off its segments, odd N, the full epilogue.</summary>
+    /// <summary>The kernel reading a linear layer's weight as stored, launched directly so it runs on every
+    /// device (DenseGemm picks it on CPU OpenCL runtimes only): one row and a few (lanes past the batch
+    /// repeating its last row), a whole panel, 17 and 40 rows (the last panel of A slid back over the one
+    /// before), 8 columns (one item) and odd N (the last item slid back), K below, on and off the 16-wide
+    /// segments, α, β reading C, bias and an activation.</summary>
+    [TestCase(1, 5, 8)]
+    [TestCase(3, 17, 13)]
+    [TestCase(16, 16, 37)]
+    [TestCase(17, 33, 21)]
+    [TestCase(40, 9, 19)]
+    public void WeightRowsKernelMatchesTheReferenceOnEveryDevice(int m, int k, int n)
+    {
+        var shape = new GemmShape(m, n, k, TransposeB: true);
+        GemmTestData.AssertLaunchMatchesTheReference(Accelerator, shape, 0.5f, 1f, Activation.Leaky(0.1f), seed: 80, (a, b, c, bias)
+            => WeightRowsGemmKernel.Launch(Accelerator, shape, a, b, c, GemmEpilogue.Create(n, 0.5f, 1f, bias, Activation.Leaky(0.1f))));
+    }
+
+    /// <summary>A linear layer's products through DenseGemm, unprepared and prepared: on CPU OpenCL runtimes
+    /// one row takes the dot-product kernel, 3 to 40 rows the weight-rows kernel (prepared from 8 rows on
+    /// the register-blocked kernel's panels), 70 rows the register-blocked kernel with a per-call copy;
+    /// other devices take their own paths. K off the segments, odd N, the full epilogue.</summary>
     [TestCase(1, 37, 19)]
     [TestCase(3, 50, 33)]
     [TestCase(DotProductGemmKernel.MaxRows, 21, 17)]
+    [TestCase(40, 21, 17)]
+    [TestCase(70, 19, 23)]
     public void SmallBatchLinearProductMatchesTheReference(int m, int k, int n)
     {
         var shape = new GemmShape(m, n, k, TransposeB: true);
