@@ -8,8 +8,8 @@ namespace Gpu.Ops.Image;
 /// image, each output a four-tap dot product whose source offsets and weights come from a
 /// <see cref="BicubicTaps"/> table (docs/opencl-engine.md, section 10.1). The passes run in the CPU
 /// path's order (<see cref="BicubicResizeCpu"/>) and add in its order, so the floats are its floats.
-/// The tables and the intermediate are kept per accelerator and shape (<see cref="BicubicPlans"/>), so
-/// that a call of a known shape only queues its launches.</summary>
+/// The tables are kept per accelerator and shape (<see cref="BicubicPlans"/>) and the intermediate is
+/// rented from the accelerator's scratch pool, so that a call of a known shape only queues its launches.</summary>
 /// <remarks><see cref="BicubicResizeKernel"/> computes floor, clamping and sixteen weights in every
 /// work item; on PoCL the floor is a call and the clamped columns an index vector, and either keeps
 /// the loop over work items scalar. Here a work item does no index arithmetic a vectoriser could
@@ -31,38 +31,40 @@ internal static class BicubicResizeSeparable
         // Throws unless the output image's offsets fit an int, as the input's just did: the passes
         // index within one image in int, and neither order's intermediate image is larger than both.
         int outImage = ImageStrides.Of(layout, channels, outHeight, outWidth).Batch;
-        var plans = BicubicPlans.Of(accelerator);
-        // Nothing waits for the launches: the plan's buffers outlive them, and the next call to
-        // use them queues behind them (see BicubicPlans).
-        using (plans.Gate.EnterScope())
+        int pixel = inStrides.Column, planes = channels / pixel, inRow = width * pixel, outRow = outWidth * pixel;
+        var plan = BicubicPlans.Of(accelerator).For(new BicubicPlanShape(layout, channels, height, width, outHeight, outWidth));
+        // The horizontal pass gathers, the vertical one reads whole rows: an image that shrinks
+        // vertically sums its rows first, so that fewer rows are gathered (as the CPU path does).
+        bool verticalFirst = height > outHeight;
+        int middleRow = verticalFirst ? inRow : outRow, middleHeight = verticalFirst ? outHeight : height;
+        // Nothing waits for the launches: the tables are kept, and the intermediate goes back to the
+        // accelerator's scratch pool, whose next renter's launches the in-order queue runs after these.
+        using var middle = accelerator.RentScratch<float>((long)planes * middleHeight * middleRow);
+        // One image per launch, so that the horizontal pass's gather offsets are 32-bit sums that cannot
+        // wrap (see its kernel); the images take turns in the intermediate, in the queue's order.
+        for (int n = 0; n < batch; n++)
         {
-            var plan = plans.For(new BicubicPlanShape(layout, channels, height, width, outHeight, outWidth));
-            // One image per launch, so that the horizontal pass's gather offsets are 32-bit sums that cannot
-            // wrap (see its kernel); the images take turns in the intermediate, in the queue's order.
-            for (int n = 0; n < batch; n++)
+            ArrayView<float> source = input.SubView((long)n * inStrides.Batch, inStrides.Batch),
+                result = output.SubView((long)n * outImage, outImage);
+            var horizontal = new BicubicColumnPassKernel
             {
-                ArrayView<float> source = input.SubView((long)n * inStrides.Batch, inStrides.Batch),
-                    result = output.SubView((long)n * outImage, outImage);
-                var horizontal = new BicubicColumnPassKernel
-                {
-                    Input = plan.VerticalFirst ? plan.Middle : source, Output = plan.VerticalFirst ? result : plan.Middle,
-                    Offsets = plan.ColumnOffsets, Weights = plan.ColumnWeights, InRow = plan.InRow, OutRow = plan.OutRow, Height = plan.MiddleHeight,
-                };
-                var vertical = new BicubicRowPassKernel
-                {
-                    Input = plan.VerticalFirst ? source : plan.Middle, Output = plan.VerticalFirst ? plan.Middle : result,
-                    Rows = plan.RowOffsets, Weights = plan.RowWeights, Row = plan.MiddleRow, Height = height, OutHeight = outHeight,
-                };
-                if (plan.VerticalFirst)
-                {
-                    accelerator.Launch(plan.InRow, outHeight, plan.Planes, vertical);
-                    accelerator.Launch(plan.OutRow, outHeight, plan.Planes, horizontal);
-                }
-                else
-                {
-                    accelerator.Launch(plan.OutRow, height, plan.Planes, horizontal);
-                    accelerator.Launch(plan.OutRow, outHeight, plan.Planes, vertical);
-                }
+                Input = verticalFirst ? middle.View : source, Output = verticalFirst ? result : middle.View,
+                Offsets = plan.ColumnOffsets, Weights = plan.ColumnWeights, InRow = inRow, OutRow = outRow, Height = middleHeight,
+            };
+            var vertical = new BicubicRowPassKernel
+            {
+                Input = verticalFirst ? source : middle.View, Output = verticalFirst ? middle.View : result,
+                Rows = plan.RowOffsets, Weights = plan.RowWeights, Row = middleRow, Height = height, OutHeight = outHeight,
+            };
+            if (verticalFirst)
+            {
+                accelerator.Launch(inRow, outHeight, planes, vertical);
+                accelerator.Launch(outRow, outHeight, planes, horizontal);
+            }
+            else
+            {
+                accelerator.Launch(outRow, height, planes, horizontal);
+                accelerator.Launch(outRow, outHeight, planes, vertical);
             }
         }
     }

@@ -241,10 +241,10 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
         ImageTestData.AssertClose(onePass, twoPass, 0f, 0f, what);
     }
 
-    /// <summary>The two-pass kernels keep their tables and intermediate between calls and wait for
-    /// nothing: two shapes alternating, one shape twice in a row, a batch whose images share the
-    /// intermediate, and more shapes than are kept (evicting a plan under launches still queued), every
-    /// call queued before any result is read and each on inputs of its own, against the reference.</summary>
+    /// <summary>The two-pass kernels keep their tables and reuse pooled intermediates between calls and
+    /// wait for nothing: two shapes alternating, one shape twice in a row, a batch whose images share
+    /// the intermediate, and more shapes than are kept (evicting tables under launches still queued),
+    /// every call queued before any result is read and each on inputs of its own, against the reference.</summary>
     [Test]
     public void BicubicTwoPassCallsQueuedBackToBackMatchTheReference([Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout)
     {
