@@ -77,7 +77,8 @@ public static partial class Charts
         plot.Axes.Margins(bottom: 0);
         foreach (var (name, index) in series.Select((s, i) => (s, i)))
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = name, FillColor = Palette.GetColor(index) });
-        plot.ShowLegend(Alignment.UpperRight);
+        // Above the data area, in as many rows as it needs: inside it, the legend covered the tallest bars at the right.
+        plot.ShowLegend(Edge.Top);
         plot.Title($"{suite}: {unit} by device and peer (fastest wall time, as the peers are timed){Smoke(report)}");
         plot.YLabel(unit);
         return plot;
