@@ -7,7 +7,7 @@ namespace Gpu.Ops.Gemm;
 /// batch of up to <see cref="MaxRows"/>) for OpenCL runtimes on a host CPU (PoCL): one work item per
 /// column of C, that is per row of the weight, taking dot products along K with every row of A in
 /// turn. Both operands are read along K contiguously, so the weight is
-/// streamed once as it is stored, where <see cref="RegisterBlockedGemmKernel"/> needs it transposed
+/// streamed once as it is stored, where <see cref="RegisterBlockedGemmKernel"/> needs it copied into column panels
 /// first (K·N moves, more than the M·N·K multiply-adds of a small batch); the weight's row stays in the
 /// item's cache from one row of A to the next. Per step the item loads two 16-wide segments of each
 /// row and adds their products to two sets of 16 scalar partial sums (two independent FMA chains), which the

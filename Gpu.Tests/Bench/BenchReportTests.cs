@@ -142,13 +142,13 @@ public sealed class BenchReportTests
         RunInfo[] runs = [Run("vm", "34b6104aa"), Run("vm", "0b04611bb-dirty"), Run("vm", "0b04611bb-dirty"), Run("box", "34b6104aa")];
         BenchResult[] results = [Result(0, "opencl:0", "sgemm"), Result(1, "opencl:0", "sgemm"), Result(2, "opencl:0", "sgemm"), Result(1, "cpu", "sgemm"),
             Result(2, "cpu", "conv"), Result(3, "opencl:0", "sgemm")];
-        var report = new BenchReport(BenchReport.CurrentSchema, runs, [], results);
-        Assert.That(report.DeviceLabel(0, "opencl:0"), Is.EqualTo("opencl:0 @ vm 34b6104"));
-        Assert.That(report.DeviceLabel(1, "opencl:0"), Is.EqualTo("opencl:0 @ vm 0b04611-dirty #1"));
-        Assert.That(report.DeviceLabel(2, "opencl:0"), Is.EqualTo("opencl:0 @ vm 0b04611-dirty #2"));
-        Assert.That(report.DeviceLabel(1, "cpu"), Is.EqualTo("cpu @ vm 0b04611-dirty"), "runs 1 and 2 measured different cpu cases");
-        Assert.That(report.DeviceLabel(3, "opencl:0"), Is.EqualTo("opencl:0 @ box"));
-        var single = new BenchReport(BenchReport.CurrentSchema, [runs[0]], [], [results[0]]);
-        Assert.That(single.DeviceLabel(0, "opencl:0"), Is.EqualTo("opencl:0"));
+        var labels = new DeviceLabels(new BenchReport(BenchReport.CurrentSchema, runs, [], results));
+        Assert.That(labels.Of(0, "opencl:0"), Is.EqualTo("opencl:0 @ vm 34b6104"));
+        Assert.That(labels.Of(1, "opencl:0"), Is.EqualTo("opencl:0 @ vm 0b04611-dirty #1"));
+        Assert.That(labels.Of(2, "opencl:0"), Is.EqualTo("opencl:0 @ vm 0b04611-dirty #2"));
+        Assert.That(labels.Of(1, "cpu"), Is.EqualTo("cpu @ vm 0b04611-dirty"), "runs 1 and 2 measured different cpu cases");
+        Assert.That(labels.Of(3, "opencl:0"), Is.EqualTo("opencl:0 @ box"));
+        var single = new DeviceLabels(new BenchReport(BenchReport.CurrentSchema, [runs[0]], [], [results[0]]));
+        Assert.That(single.Of(0, "opencl:0"), Is.EqualTo("opencl:0"));
     }
 }

@@ -15,33 +15,6 @@ public sealed record BenchReport(string Schema, IReadOnlyList<RunInfo> Runs, IRe
     /// <summary>The schema this build writes and reads.</summary>
     public const string CurrentSchema = "gpucompression-bench/1";
 
-    /// <summary>The label that names a device in tables and charts: its name, with its run's host once the
-    /// report holds several runs; where a host ran several builds, the build's commit; and the run number
-    /// where another run of the same host and build measured a case of the same device.</summary>
-    public string DeviceLabel(int run, string device)
-    {
-        if (Runs.Count < 2)
-            return device;
-        RunInfo own = Runs[run];
-        int[] sameHost = [.. Enumerable.Range(0, Runs.Count).Where(r => Runs[r].Machine.Host == own.Machine.Host)];
-        if (sameHost.Length == 1)
-            return $"{device} @ {own.Machine.Host}";
-        bool byBuild = sameHost.Select(r => Runs[r].Commit).Distinct().Count() > 1;
-        string label = byBuild ? $"{device} @ {own.Machine.Host} {ShortCommit(own.Commit)}" : $"{device} @ {own.Machine.Host}";
-        var cases = CasesOf(run, device);
-        bool twin = sameHost.Any(r => r != run && (!byBuild || Runs[r].Commit == own.Commit) && cases.Overlaps(CasesOf(r, device)));
-        return twin ? $"{label} #{run}" : label;
-    }
-
-    private HashSet<string> CasesOf(int run, string device) => [.. Results.Where(r => r.Run == run && r.Device == device).Select(r => r.Case)];
-
-    private static string ShortCommit(string? commit) => commit switch
-    {
-        null => "unknown build",
-        _ when commit.EndsWith("-dirty", StringComparison.Ordinal) => $"{commit[..Math.Min(7, commit.Length - 6)]}-dirty",
-        _ => commit[..Math.Min(7, commit.Length)],
-    };
-
     /// <summary>The device of a result.</summary>
     public DeviceReport DeviceOf(BenchResult result) => Devices.First(d => d.Run == result.Run && d.Name == result.Device);
 }

@@ -17,15 +17,17 @@ public static partial class Charts
     public static IReadOnlyList<string> Write(BenchReport report, string directory)
     {
         var files = new List<string>();
+        var labels = new DeviceLabels(report);
         foreach (var suite in report.Results.GroupBy(r => r.Suite))
-            files.AddRange(Save(SuiteBars(report, suite.Key, [.. suite]), directory, $"bars-{suite.Key}"));
+            files.AddRange(Save(SuiteBars(report, labels, suite.Key, [.. suite]), directory, $"bars-{suite.Key}"));
+        var devicesByLabel = report.Devices.ToLookup(d => labels.Of(d.Run, d.Name));
         foreach (var device in report.Devices)
         {
             BenchResult[] points = [.. report.Results.Where(r => r.Run == device.Run && r.Device == device.Name && r.Intensity is > 0 && r.Gflops is > 0)];
-            string label = report.DeviceLabel(device.Run, device.Name);
+            string label = labels.Of(device.Run, device.Name);
             // Runs of one build that measured different cases share a label; their rooflines stay apart by run.
-            bool shared = report.Devices.Count(d => report.DeviceLabel(d.Run, d.Name) == label) > 1;
-            files.AddRange(Save(Roofline(report, device, points), directory, $"roofline-{FileName().Replace(label, "-")}{(shared ? $"-run{device.Run}" : "")}"));
+            bool shared = devicesByLabel[label].Count() > 1;
+            files.AddRange(Save(Roofline(report, device, label, points), directory, $"roofline-{FileName().Replace(label, "-")}{(shared ? $"-run{device.Run}" : "")}"));
         }
         return files;
     }
@@ -42,15 +44,15 @@ public static partial class Charts
     /// peer's time; a host peer once per case, a device peer once per device): GB/s for a
     /// memory-bound suite (bytes counted everywhere, under one flop per byte), else GFLOP/s where the
     /// suite counts flops, GB/s where it counts only bytes, else calls per second.</summary>
-    private static Plot SuiteBars(BenchReport report, string suite, BenchResult[] results)
+    private static Plot SuiteBars(BenchReport report, DeviceLabels labels, string suite, BenchResult[] results)
     {
         bool memoryBound = results.All(r => r.Bytes is not null && (r.Intensity ?? 0) < 1);
         var (unit, rate) = !memoryBound && results.Any(r => r.Flops is not null) ? ("GFLOP/s", (Func<BenchResult, double, double?>)((r, s) => r.Flops / s / 1e9))
             : results.Any(r => r.Bytes is not null) ? ("GB/s", (r, s) => r.Bytes / s / 1e9)
             : ("calls/s", (_, s) => 1 / s);
         string[] cases = [.. results.Select(r => r.Case).Distinct()];
-        var series = results.Select(r => report.DeviceLabel(r.Run, r.Device)).Distinct().ToList();
-        string PeerLabel(BenchResult result, PeerResult peer) => peer.Label(report.DeviceLabel(result.Run, result.Device));
+        var series = results.Select(r => labels.Of(r.Run, r.Device)).Distinct().ToList();
+        string PeerLabel(BenchResult result, PeerResult peer) => peer.Label(labels.Of(result.Run, result.Device));
         series.AddRange(results.SelectMany(r => r.AllPeers.Select(p => PeerLabel(r, p))).Distinct());
         var plot = new Plot();
         var bars = new List<Bar>();
@@ -58,7 +60,7 @@ public static partial class Charts
         {
             foreach (var result in results.Where(r => r.Case == label))
             {
-                int index = series.IndexOf(report.DeviceLabel(result.Run, result.Device));
+                int index = series.IndexOf(labels.Of(result.Run, result.Device));
                 bars.Add(Bar(caseIndex, index, series.Count, rate(result, result.MinSeconds), result.AbovePeak ? "above peak" : ""));
             }
             // A host peer ran once per case, whatever the devices: one bar; a device peer has its device in its label.
@@ -75,7 +77,8 @@ public static partial class Charts
         plot.Axes.Margins(bottom: 0);
         foreach (var (name, index) in series.Select((s, i) => (s, i)))
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = name, FillColor = Palette.GetColor(index) });
-        plot.ShowLegend(Alignment.UpperRight);
+        // Above the data area, in as many rows as it needs: inside it, the legend covered the tallest bars at the right.
+        plot.ShowLegend(Edge.Top);
         plot.Title($"{suite}: {unit} by device and peer (fastest wall time, as the peers are timed){Smoke(report)}");
         plot.YLabel(unit);
         return plot;
@@ -98,7 +101,7 @@ public static partial class Charts
 
     /// <summary>log₁₀ axes (ScottPlot draws linear ones): every point and roof is plotted as its
     /// logarithm and the ticks are labelled with the value.</summary>
-    private static Plot Roofline(BenchReport report, DeviceReport device, BenchResult[] points)
+    private static Plot Roofline(BenchReport report, DeviceReport device, string label, BenchResult[] points)
     {
         var plot = new Plot();
         double ridge = device.Peaks.Gflops / device.Peaks.Gbps;
@@ -141,7 +144,7 @@ public static partial class Charts
         plot.Axes.Bottom.TickGenerator = LogTicks();
         plot.Axes.Left.TickGenerator = LogTicks();
         plot.ShowLegend(Alignment.LowerRight);
-        plot.Title($"roofline: {report.DeviceLabel(device.Run, device.Name)} ({device.DisplayName}){Smoke(report)}");
+        plot.Title($"roofline: {label} ({device.DisplayName}){Smoke(report)}");
         plot.XLabel("arithmetic intensity (flop/byte)");
         plot.YLabel("attained GFLOP/s");
         return plot;

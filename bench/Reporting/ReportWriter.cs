@@ -73,6 +73,7 @@ public static class ReportWriter
     private static string Markdown(BenchReport report, IEnumerable<string> charts)
     {
         var text = new StringBuilder();
+        var labels = new DeviceLabels(report);
         bool quick = report.Runs.Any(r => r.Quick);
         text.AppendLine(quick ? "# Benchmark report (smoke run: --quick, small sizes, few runs; not figures to quote)" : "# Benchmark report").AppendLine();
         foreach (var (run, index) in report.Runs.Select((r, i) => (r, i)))
@@ -99,10 +100,10 @@ public static class ReportWriter
         text.AppendLine($"|{(runs ? " run |" : "")} device | name | engine | measured GFLOP/s | nominal GFLOP/s | measured GB/s | nominal GB/s |")
             .AppendLine($"|{(runs ? "---|" : "")}---|---|---|---|---|---|---|");
         foreach (var d in report.Devices)
-            text.AppendLine($"|{(runs ? $" {d.Run} |" : "")} {report.DeviceLabel(d.Run, d.Name)} | {d.DisplayName} | {d.Engine} | {d.Peaks.Gflops:F1} | {d.NominalGflops:F1} | {d.Peaks.Gbps:F1} | {d.NominalGbps:F1} |");
+            text.AppendLine($"|{(runs ? $" {d.Run} |" : "")} {labels.Of(d.Run, d.Name)} | {d.DisplayName} | {d.Engine} | {d.Peaks.Gflops:F1} | {d.NominalGflops:F1} | {d.Peaks.Gbps:F1} | {d.NominalGbps:F1} |");
         text.AppendLine();
         foreach (var d in report.Devices.Where(d => d.SensorsBefore is not null || d.SensorsAfter is not null))
-            text.AppendLine($"- {report.DeviceLabel(d.Run, d.Name)} sensors (NVML): before {Cell(d.SensorsBefore?.ToString() ?? "none")}; after {Cell(d.SensorsAfter?.ToString() ?? "none")}");
+            text.AppendLine($"- {labels.Of(d.Run, d.Name)} sensors (NVML): before {Cell(d.SensorsBefore?.ToString() ?? "none")}; after {Cell(d.SensorsAfter?.ToString() ?? "none")}");
         if (report.Devices.Any(d => d.SensorsBefore is not null || d.SensorsAfter is not null))
             text.AppendLine();
         text.AppendLine("min / median / max ms are wall times (host stopwatch, device waited for). kernel ms is the device's own clock summed over the");
@@ -122,7 +123,7 @@ public static class ReportWriter
                 string flags = string.Join(" ", r.Flags.Select(f => f == BenchResult.Noisy ? f : $"**⚠ {f}**")) + (r.Note is { } n ? $" {n}" : "");
                 string kernel = r is { KernelMinSeconds: { } kernelMin, KernelMedianSeconds: { } kernelMedian } ? $"{Ms(kernelMin)} / {Ms(kernelMedian)}" : "";
                 string fromKernel = r.RateTime == RateTime.Kernel ? "ᵏ" : "";
-                text.AppendLine($"| {r.Case} | {report.DeviceLabel(r.Run, r.Device)} | {Ms(r.MinSeconds)} | {Ms(r.MedianSeconds)} | {Ms(r.MaxSeconds)} | {kernel} | " +
+                text.AppendLine($"| {r.Case} | {labels.Of(r.Run, r.Device)} | {Ms(r.MinSeconds)} | {Ms(r.MedianSeconds)} | {Ms(r.MaxSeconds)} | {kernel} | " +
                     $"{r.Spread:P0} | {Rate(r.Gflops, fromKernel)} | {F(r.PercentMeasuredCompute)} | {Rate(r.Gbps, fromKernel)} | {F(r.PercentMeasuredBandwidth)} | {peer} | {F(r.PeerRatio, "F2")} | " +
                     $"{string.Join("; ", r.AllPeers.Where(p => r.Peer is null || p.Name != r.Peer.Name).Select(OtherPeer))} | {flags} |");
             }
