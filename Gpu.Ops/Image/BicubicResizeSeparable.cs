@@ -7,7 +7,9 @@ namespace Gpu.Ops.Image;
 /// (<see cref="KernelSchedules.PrefersBarrierFreeSchedule"/>): two passes through an intermediate
 /// image, each output a four-tap dot product whose source offsets and weights come from a
 /// <see cref="BicubicTaps"/> table (docs/opencl-engine.md, section 10.1). The passes run in the CPU
-/// path's order (<see cref="BicubicResizeCpu"/>) and add in its order, so the floats are its floats.</summary>
+/// path's order (<see cref="BicubicResizeCpu"/>) and add in its order, so the floats are its floats.
+/// The tables are kept per accelerator and shape (<see cref="BicubicPlans"/>) and the intermediate is
+/// rented from the accelerator's scratch pool, so that a call of a known shape only queues its launches.</summary>
 /// <remarks><see cref="BicubicResizeKernel"/> computes floor, clamping and sixteen weights in every
 /// work item; on PoCL the floor is a call and the clamped columns an index vector, and either keeps
 /// the loop over work items scalar. Here a work item does no index arithmetic a vectoriser could
@@ -28,34 +30,31 @@ internal static class BicubicResizeSeparable
         var inStrides = ImageStrides.Of(layout, channels, height, width);
         // Throws unless the output image's offsets fit an int, as the input's just did: the passes
         // index within one image in int, and neither order's intermediate image is larger than both.
-        _ = ImageStrides.Of(layout, channels, outHeight, outWidth);
-        int pixel = inStrides.Column, planes = channels / pixel, outRow = outWidth * pixel;
-        var columns = new BicubicTaps((float)width / outWidth, outWidth, width, pixel, lanes: pixel);
-        var rows = new BicubicTaps((float)height / outHeight, outHeight, height, 1, lanes: 1);
-        using var offsets = accelerator.Allocate<int>([.. columns.Offset, .. rows.Offset]);
-        using var weights = accelerator.Allocate<float>([.. columns.Weight, .. rows.Weight]);
-        ArrayView<int> columnOffsets = offsets.View.SubView(0, columns.Offset.Length), rowOffsets = offsets.View.SubView(columns.Offset.Length);
-        ArrayView<float> columnWeights = weights.View.SubView(0, columns.Weight.Length), rowWeights = weights.View.SubView(columns.Weight.Length);
+        int outImage = ImageStrides.Of(layout, channels, outHeight, outWidth).Batch;
+        int pixel = inStrides.Column, planes = channels / pixel, inRow = width * pixel, outRow = outWidth * pixel;
+        var plan = BicubicPlans.Of(accelerator).For(new BicubicPlanShape(layout, channels, height, width, outHeight, outWidth));
         // The horizontal pass gathers, the vertical one reads whole rows: an image that shrinks
         // vertically sums its rows first, so that fewer rows are gathered (as the CPU path does).
         bool verticalFirst = height > outHeight;
-        int inRow = width * pixel, middleRow = verticalFirst ? inRow : outRow, middleHeight = verticalFirst ? outHeight : height;
-        int middleImage = planes * middleHeight * middleRow, outImage = planes * outHeight * outRow;
-        using var middle = accelerator.Allocate<float>((long)batch * middleImage);
-        // One image per launch, so that the horizontal pass's gather offsets are 32-bit sums that cannot wrap (see its kernel).
+        int middleRow = verticalFirst ? inRow : outRow, middleHeight = verticalFirst ? outHeight : height;
+        // Nothing waits for the launches: the tables are kept, and the intermediate goes back to the
+        // accelerator's scratch pool, whose next renter's launches the in-order queue runs after these.
+        using var middle = accelerator.RentScratch<float>((long)planes * middleHeight * middleRow);
+        // One image per launch, so that the horizontal pass's gather offsets are 32-bit sums that cannot
+        // wrap (see its kernel); the images take turns in the intermediate, in the queue's order.
         for (int n = 0; n < batch; n++)
         {
-            ArrayView<float> source = input.SubView((long)n * inStrides.Batch, inStrides.Batch), result = output.SubView((long)n * outImage, outImage),
-                between = middle.View.SubView((long)n * middleImage, middleImage);
+            ArrayView<float> source = input.SubView((long)n * inStrides.Batch, inStrides.Batch),
+                result = output.SubView((long)n * outImage, outImage);
             var horizontal = new BicubicColumnPassKernel
             {
-                Input = verticalFirst ? between : source, Output = verticalFirst ? result : between,
-                Offsets = columnOffsets, Weights = columnWeights, InRow = inRow, OutRow = outRow, Height = middleHeight,
+                Input = verticalFirst ? middle.View : source, Output = verticalFirst ? result : middle.View,
+                Offsets = plan.ColumnOffsets, Weights = plan.ColumnWeights, InRow = inRow, OutRow = outRow, Height = middleHeight,
             };
             var vertical = new BicubicRowPassKernel
             {
-                Input = verticalFirst ? source : between, Output = verticalFirst ? between : result,
-                Rows = rowOffsets, Weights = rowWeights, Row = middleRow, Height = height, OutHeight = outHeight,
+                Input = verticalFirst ? source : middle.View, Output = verticalFirst ? middle.View : result,
+                Rows = plan.RowOffsets, Weights = plan.RowWeights, Row = middleRow, Height = height, OutHeight = outHeight,
             };
             if (verticalFirst)
             {
@@ -68,8 +67,6 @@ internal static class BicubicResizeSeparable
                 accelerator.Launch(outRow, outHeight, planes, vertical);
             }
         }
-        // The tables and the intermediate are freed on return, under kernels that may still be queued.
-        accelerator.Synchronize();
     }
 }
 

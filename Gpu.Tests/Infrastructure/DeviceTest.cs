@@ -64,7 +64,11 @@ public abstract class DeviceTest(string deviceName)
     protected Accelerator Accelerator => accelerator ?? throw new InvalidOperationException("The fixture has not opened its device.");
 
     [OneTimeSetUp]
-    public void OpenDevice() => accelerator = DeviceName == TestDevices.IlgpuCpu ? Gpu.Core.Ilgpu.IlgpuCpuDevice.Instance.Open() : Devices.Open(DeviceName);
+    public void OpenDevice() => accelerator = OpenAccelerator();
+
+    /// <summary>Opens another accelerator of the fixture's device, for tests of what outlives or follows
+    /// one; the caller disposes it.</summary>
+    protected Accelerator OpenAccelerator() => DeviceName == TestDevices.IlgpuCpu ? Gpu.Core.Ilgpu.IlgpuCpuDevice.Instance.Open() : Devices.Open(DeviceName);
 
     [OneTimeTearDown]
     public void CloseDevice() => accelerator?.Dispose();

@@ -241,6 +241,79 @@ public sealed class ResamplingTests(string deviceName) : DeviceTest(deviceName)
         ImageTestData.AssertClose(onePass, twoPass, 0f, 0f, what);
     }
 
+    /// <summary>The two-pass kernels keep their tables and reuse pooled intermediates between calls and
+    /// wait for nothing: two shapes alternating, one shape twice in a row, a batch whose images share
+    /// the intermediate, and more shapes than are kept (evicting tables under launches still queued),
+    /// every call queued before any result is read and each on inputs of its own, against the reference.</summary>
+    [Test]
+    public void BicubicTwoPassCallsQueuedBackToBackMatchTheReference([Values(TensorLayout.RowMajor, TensorLayout.Nhwc)] TensorLayout layout)
+    {
+        // A batch scaled up (horizontal pass first) and an image shrinking vertically (vertical pass first).
+        int[] up = ResizeShapes[2], down = ResizeShapes[3];
+        int[][] calls = [up, down, up, up, down, down, .. ResizeShapes.Take(BicubicPlans.Capacity + 1), up, down];
+        bool nhwc = layout == TensorLayout.Nhwc;
+        var inputs = new float[calls.Length][];
+        var sources = new DeviceBuffer<float>[calls.Length];
+        var results = new DeviceBuffer<float>[calls.Length];
+        try
+        {
+            // Uploads and allocations first: a copy to the device waits for the launches queued before it.
+            for (int i = 0; i < calls.Length; i++)
+            {
+                int[] s = calls[i];
+                inputs[i] = ImageTestData.Random((long)s[0] * s[1] * s[2] * s[3], seed: 100 + i);
+                sources[i] = Accelerator.Allocate<float>(nhwc ? ImageTestData.ToNhwc(inputs[i], s[0], s[1], s[2], s[3]) : inputs[i]);
+                results[i] = Accelerator.Allocate<float>((long)s[0] * s[1] * s[4] * s[5]);
+            }
+            for (int i = 0; i < calls.Length; i++)
+            {
+                int[] s = calls[i];
+                BicubicResizeSeparable.Forward(Accelerator, sources[i].View, results[i].View, layout, s[0], s[1], s[2], s[3], s[4], s[5]);
+            }
+            for (int i = 0; i < calls.Length; i++)
+            {
+                int[] s = calls[i];
+                float[] result = results[i].ToArray();
+                ImageTestData.AssertClose(BicubicResize.Reference(inputs[i], s[0] * s[1], s[2], s[3], s[4], s[5]),
+                    nhwc ? ImageTestData.ToNchw(result, s[0], s[1], s[4], s[5]) : result, ResizeTolerance, ResizeTolerance,
+                    $"call {i}: {string.Join('×', s)} {layout}");
+            }
+        }
+        finally
+        {
+            foreach (var buffer in sources.Concat(results))
+                buffer?.Dispose();
+        }
+    }
+
+    /// <summary>Plans kept for an accelerator that is then disposed neither break later calls on
+    /// another accelerator of the device nor turn a call on the disposed one into anything but
+    /// <see cref="ObjectDisposedException"/>.</summary>
+    [Test]
+    public void BicubicTwoPassOutlivesADisposedAccelerator()
+    {
+        int[] s = ResizeShapes[2];
+        float[] input = ImageTestData.Random((long)s[0] * s[1] * s[2] * s[3], seed: 7);
+        float[] expected = BicubicResize.Reference(input, s[0] * s[1], s[2], s[3], s[4], s[5]);
+        float[] Run(Accelerator accelerator, DeviceBuffer<float> source, DeviceBuffer<float> result)
+        {
+            BicubicResizeSeparable.Forward(accelerator, source.View, result.View, TensorLayout.RowMajor, s[0], s[1], s[2], s[3], s[4], s[5]);
+            return result.ToArray();
+        }
+
+        var first = OpenAccelerator();
+        var staleSource = first.Allocate<float>(input);
+        var staleResult = first.Allocate<float>(expected.Length);
+        ImageTestData.AssertClose(expected, Run(first, staleSource, staleResult), ResizeTolerance, ResizeTolerance, "first accelerator");
+        first.Dispose();
+        Assert.That(() => BicubicResize.Forward(first, staleSource.View, staleResult.View, TensorLayout.RowMajor, s[0], s[1], s[2], s[3], s[4], s[5]),
+            Throws.InstanceOf<ObjectDisposedException>());
+        using var second = OpenAccelerator();
+        using var source = second.Allocate<float>(input);
+        using var result = second.Allocate<float>(expected.Length);
+        ImageTestData.AssertClose(expected, Run(second, source, result), ResizeTolerance, ResizeTolerance, "second accelerator");
+    }
+
     [Test]
     public void BicubicRejectsWrongLengths()
     {
