@@ -110,8 +110,11 @@ public struct ChannelAffineKernel<TActivation> : IKernel2D where TActivation : s
     public void Execute(int x, int y)
     {
         int index = y * Parameters.RowLength + x;
-        int rowChannel = y % Parameters.Channels;
-        int c = Parameters.ChannelDivisor == 1 ? x : rowChannel;
-        Parameters.Output[index] = Function.Apply(Parameters.Slope, Parameters.Affine(index, c));
+        // Two bodies rather than one select of the channel: given the select, the vectoriser gathers the
+        // scale and shift per element even in NCHW, where the whole row has one channel.
+        if (Parameters.ChannelDivisor == 1)
+            Parameters.Output[index] = Function.Apply(Parameters.Slope, Parameters.Affine(index, x));
+        else
+            Parameters.Output[index] = Function.Apply(Parameters.Slope, Parameters.Affine(index, y % Parameters.Channels));
     }
 }
