@@ -220,6 +220,7 @@ public static class SmallOpSweep
             Shift = buffers.Filled(channels), ChannelDivisor = height * width, Channels = channels,
         };
         accelerator.Launch(height * width, batch * channels, new ChannelAffineKernel<TanhFunction> { Parameters = affine });
+        accelerator.Launch(channels, batch * height * width, new ChannelAffinePixelKernel<TanhFunction> { Parameters = affine with { ChannelDivisor = 1 } });
         PoolRows(buffers);
         BicubicPasses(buffers);
         LstmCellRows(buffers);

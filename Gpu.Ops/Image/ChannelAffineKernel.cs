@@ -90,13 +90,21 @@ public struct ChannelAffineKernel : IKernel1D, IActivationSpecializedLaunch
     internal readonly int RowLength => ChannelDivisor == 1 ? Channels : ChannelDivisor;
 
     readonly void IActivationSpecializedLaunch.Launch<TActivation>(Accelerator accelerator)
-        => accelerator.Launch(RowLength, checked((int)(Input.Length / RowLength)), new ChannelAffineKernel<TActivation> { Parameters = this });
+    {
+        int rows = checked((int)(Input.Length / RowLength));
+        if (ChannelDivisor == 1)
+            accelerator.Launch(RowLength, rows, new ChannelAffinePixelKernel<TActivation> { Parameters = this });
+        else
+            accelerator.Launch(RowLength, rows, new ChannelAffineKernel<TActivation> { Parameters = this });
+    }
 }
 
-/// <summary><see cref="ChannelAffineKernel"/> for devices that prefer barrier-free schedules: the
-/// activation a type (its switch would keep PoCL from vectorising), and a 2D launch over rows of
-/// one channel (or, in NHWC, of one pixel's channels), so the channel is found once per row rather
-/// than by two integer divisions per element.</summary>
+/// <summary><see cref="ChannelAffineKernel"/> for devices that prefer barrier-free schedules, NCHW: the
+/// activation a type (its switch would keep PoCL from vectorising), and a 2D launch over rows of one
+/// channel, so the channel is found once per row rather than by two integer divisions per element.
+/// NHWC takes <see cref="ChannelAffinePixelKernel{TActivation}"/>: given one kernel that picks the
+/// channel per layout at run time, the vectoriser gathers the scale and shift per element even where
+/// the whole row has one channel.</summary>
 public struct ChannelAffineKernel<TActivation> : IKernel2D where TActivation : struct, IActivationFunction
 {
     /// <summary>The views, channel geometry and slope (its <see cref="ChannelAffineKernel.Activation"/> is unused).</summary>
@@ -105,16 +113,30 @@ public struct ChannelAffineKernel<TActivation> : IKernel2D where TActivation : s
     public TActivation Function;
 
     /// <summary>One element.</summary>
-    /// <param name="x">Position in the row.</param>
-    /// <param name="y">The row.</param>
+    /// <param name="x">Position in the channel's run.</param>
+    /// <param name="y">The run: image × channel.</param>
     public void Execute(int x, int y)
     {
         int index = y * Parameters.RowLength + x;
-        // Two bodies rather than one select of the channel: given the select, the vectoriser gathers the
-        // scale and shift per element even in NCHW, where the whole row has one channel.
-        if (Parameters.ChannelDivisor == 1)
-            Parameters.Output[index] = Function.Apply(Parameters.Slope, Parameters.Affine(index, x));
-        else
-            Parameters.Output[index] = Function.Apply(Parameters.Slope, Parameters.Affine(index, y % Parameters.Channels));
+        Parameters.Output[index] = Function.Apply(Parameters.Slope, Parameters.Affine(index, y % Parameters.Channels));
+    }
+}
+
+/// <summary><see cref="ChannelAffineKernel{TActivation}"/> for NHWC: a 2D launch over pixels, one row per
+/// pixel's channels, the channel the position in the row.</summary>
+public struct ChannelAffinePixelKernel<TActivation> : IKernel2D where TActivation : struct, IActivationFunction
+{
+    /// <summary>The views, channel geometry and slope (its <see cref="ChannelAffineKernel.Activation"/> is unused).</summary>
+    public ChannelAffineKernel Parameters;
+    /// <summary>The activation.</summary>
+    public TActivation Function;
+
+    /// <summary>One element.</summary>
+    /// <param name="x">The channel.</param>
+    /// <param name="y">The pixel.</param>
+    public void Execute(int x, int y)
+    {
+        int index = y * Parameters.Channels + x;
+        Parameters.Output[index] = Function.Apply(Parameters.Slope, Parameters.Affine(index, x));
     }
 }
