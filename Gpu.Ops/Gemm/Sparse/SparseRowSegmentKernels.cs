@@ -58,8 +58,9 @@ public struct BlockSparseRowSegmentKernel : IKernel2D
 
 /// <summary><see cref="BlockSparseGemmKernel"/>'s product at one column of X (<c>y = W·x</c>: a batch-1
 /// linear layer) for OpenCL runtimes on a host CPU: one item per row of W. Each whole block's eight
-/// weights multiply eight consecutive elements of x into eight lane sums, added together at the end;
-/// a lane's chain of additions is one per block instead of eight (the portable kernel's single sum),
+/// weights multiply eight consecutive elements of x into eight lane sums, even and odd blocks into two
+/// such sets, added together at the end; a lane's chain of additions is one per two blocks instead of
+/// eight per block (the portable kernel's single sum),
 /// and the eight lanes are what the runtime's SLP vectoriser packs, since the loop over a row's blocks
 /// keeps it from vectorising across items. Only a block running past the last column of W is summed
 /// element by element.</summary>
@@ -71,31 +72,44 @@ public struct BlockSparseDotKernel : IKernel1D
     /// <summary>Computes element <paramref name="row"/> of y.</summary>
     public void Execute(int row)
     {
-        const int width = BlockSparseMatrix.BlockWidth;
         float l0 = 0f, l1 = 0f, l2 = 0f, l3 = 0f, l4 = 0f, l5 = 0f, l6 = 0f, l7 = 0f, tail = 0f;
-        int k = Product.K, end = Product.BlockPointers[row + 1];
-        for (int block = Product.BlockPointers[row]; block < end; block++)
+        float m0 = 0f, m1 = 0f, m2 = 0f, m3 = 0f, m4 = 0f, m5 = 0f, m6 = 0f, m7 = 0f;
+        int block = Product.BlockPointers[row], end = Product.BlockPointers[row + 1];
+        // Two sets of lane sums, even and odd blocks, so that each set's chain of dependent additions is half the row's.
+        for (; block + 1 < end; block += 2)
         {
-            // 64-bit indices, so that the compiler sees the eight addresses of a block as adjacent.
-            long weight = (long)block * width, start = Product.BlockColumns[block];
-            if (start + width <= k)
-            {
-                l0 = MathF.FusedMultiplyAdd(Product.Values[weight + 0], Product.X[start + 0], l0);
-                l1 = MathF.FusedMultiplyAdd(Product.Values[weight + 1], Product.X[start + 1], l1);
-                l2 = MathF.FusedMultiplyAdd(Product.Values[weight + 2], Product.X[start + 2], l2);
-                l3 = MathF.FusedMultiplyAdd(Product.Values[weight + 3], Product.X[start + 3], l3);
-                l4 = MathF.FusedMultiplyAdd(Product.Values[weight + 4], Product.X[start + 4], l4);
-                l5 = MathF.FusedMultiplyAdd(Product.Values[weight + 5], Product.X[start + 5], l5);
-                l6 = MathF.FusedMultiplyAdd(Product.Values[weight + 6], Product.X[start + 6], l6);
-                l7 = MathF.FusedMultiplyAdd(Product.Values[weight + 7], Product.X[start + 7], l7);
-            }
-            else
-            {
-                for (long t = 0; start + t < k; t++)
-                    tail = MathF.FusedMultiplyAdd(Product.Values[weight + t], Product.X[start + t], tail);
-            }
+            AddBlock(block, ref l0, ref l1, ref l2, ref l3, ref l4, ref l5, ref l6, ref l7, ref tail);
+            AddBlock(block + 1, ref m0, ref m1, ref m2, ref m3, ref m4, ref m5, ref m6, ref m7, ref tail);
         }
+        if (block < end)
+            AddBlock(block, ref l0, ref l1, ref l2, ref l3, ref l4, ref l5, ref l6, ref l7, ref tail);
+        l0 += m0; l1 += m1; l2 += m2; l3 += m3; l4 += m4; l5 += m5; l6 += m6; l7 += m7;
         float sum = (l0 + l4 + (l2 + l6)) + (l1 + l5 + (l3 + l7)) + tail;
         RowEpilogue.Store(Product.Epilogue, Product.Y, row, sum, row);
+    }
+
+    /// <summary>Adds block <paramref name="block"/>'s eight products to the lane sums, or, for a block
+    /// running past W's last column, its products element by element to <paramref name="tail"/>.</summary>
+    private readonly void AddBlock(int block, ref float l0, ref float l1, ref float l2, ref float l3, ref float l4, ref float l5, ref float l6, ref float l7, ref float tail)
+    {
+        const int width = BlockSparseMatrix.BlockWidth;
+        // 64-bit indices, so that the compiler sees the eight addresses of a block as adjacent.
+        long weight = (long)block * width, start = Product.BlockColumns[block];
+        if (start + width <= Product.K)
+        {
+            l0 = MathF.FusedMultiplyAdd(Product.Values[weight + 0], Product.X[start + 0], l0);
+            l1 = MathF.FusedMultiplyAdd(Product.Values[weight + 1], Product.X[start + 1], l1);
+            l2 = MathF.FusedMultiplyAdd(Product.Values[weight + 2], Product.X[start + 2], l2);
+            l3 = MathF.FusedMultiplyAdd(Product.Values[weight + 3], Product.X[start + 3], l3);
+            l4 = MathF.FusedMultiplyAdd(Product.Values[weight + 4], Product.X[start + 4], l4);
+            l5 = MathF.FusedMultiplyAdd(Product.Values[weight + 5], Product.X[start + 5], l5);
+            l6 = MathF.FusedMultiplyAdd(Product.Values[weight + 6], Product.X[start + 6], l6);
+            l7 = MathF.FusedMultiplyAdd(Product.Values[weight + 7], Product.X[start + 7], l7);
+        }
+        else
+        {
+            for (long t = 0; start + t < Product.K; t++)
+                tail = MathF.FusedMultiplyAdd(Product.Values[weight + t], Product.X[start + t], tail);
+        }
     }
 }
