@@ -57,7 +57,10 @@ internal sealed class ScratchPool
         return accelerator.Allocate<T>(capacity);
     }
 
-    /// <summary>Keeps <paramref name="buffer"/> for a later <see cref="Take{T}"/>, or frees it when the pool is full.</summary>
+    /// <summary>Keeps <paramref name="buffer"/> for a later <see cref="Take{T}"/>, or frees it when the pool is full:
+    /// launches still queued on it are safe either way, since each engine frees memory only after them
+    /// (OpenCL releases a buffer once the commands using it finish, CUDA's free waits for the device, and the
+    /// CPU engines run launches before returning).</summary>
     public void Return<T>(DeviceBuffer<T> buffer) where T : unmanaged
     {
         if (buffer.IsDisposed)
