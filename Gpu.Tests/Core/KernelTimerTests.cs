@@ -92,7 +92,7 @@ public sealed class KernelTimerTests(string deviceName) : DeviceTest(deviceName)
     [Test]
     public void DisposingTheAcceleratorEndsAnOpenRegion()
     {
-        var accelerator = Devices.Open(DeviceName);
+        var accelerator = OpenAccelerator();
         KernelTimer? timer;
         using (var ys = accelerator.Allocate<float>(new float[64]))
         {

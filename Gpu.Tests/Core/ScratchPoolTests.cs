@@ -73,7 +73,7 @@ public sealed class ScratchPoolTests(string deviceName) : DeviceTest(deviceName)
     [Test]
     public void ScratchReturnedAfterTheAcceleratorIsDisposedIsDropped()
     {
-        var accelerator = Devices.Open(DeviceName);
+        var accelerator = OpenAccelerator();
         var scratch = accelerator.RentScratch<float>(16);
         accelerator.Dispose();
         Assert.That(scratch.Dispose, Throws.Nothing);
